@@ -1,0 +1,376 @@
+//! Diagnostics as data: what went wrong, where, what was expected, and a hint.
+//!
+//! Rendering with colours is left to binaries; [`Diagnostic::render`] gives a
+//! plain rustc-style text that hosts without a terminal (C, Wasm) can show.
+
+use crate::Span;
+use serde::Serialize;
+use std::fmt;
+
+/// What kind of problem a diagnostic reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum DiagnosticKind {
+    /// The text does not follow the grammar.
+    Syntax,
+    /// A string literal with no closing quote on its line.
+    UnterminatedString,
+    /// A word where a keyword was expected.
+    UnknownKeyword,
+    /// A condition reads an attribute that does not exist.
+    UnknownKey,
+    /// An operator or literal does not fit the attribute's type.
+    TypeMismatch,
+    /// A literal that does not parse as its type (CIDR, IP, timestamp, ...).
+    InvalidLiteral,
+    /// A glob pattern that does not compile.
+    InvalidGlob,
+    /// A `${...}` policy variable that cannot be used.
+    InvalidVariable,
+    /// A string escape other than `\"`, `\\`, `\n`, `\t`.
+    InvalidEscape,
+    /// Two statements with one name in one policy.
+    DuplicateStatement,
+    /// Two policies with one name in one policy set.
+    DuplicatePolicy,
+    /// A statement without its `principal`, `action` or `resource` line.
+    MissingMatcher,
+    /// A statement with two `principal`, `action` or `resource` lines.
+    DuplicateMatcher,
+}
+
+impl DiagnosticKind {
+    /// A stable code for tools, such as `"unknown-key"`.
+    pub fn code(self) -> &'static str {
+        match self {
+            DiagnosticKind::Syntax => "syntax",
+            DiagnosticKind::UnterminatedString => "unterminated-string",
+            DiagnosticKind::UnknownKeyword => "unknown-keyword",
+            DiagnosticKind::UnknownKey => "unknown-key",
+            DiagnosticKind::TypeMismatch => "type-mismatch",
+            DiagnosticKind::InvalidLiteral => "invalid-literal",
+            DiagnosticKind::InvalidGlob => "invalid-glob",
+            DiagnosticKind::InvalidVariable => "invalid-variable",
+            DiagnosticKind::InvalidEscape => "invalid-escape",
+            DiagnosticKind::DuplicateStatement => "duplicate-statement",
+            DiagnosticKind::DuplicatePolicy => "duplicate-policy",
+            DiagnosticKind::MissingMatcher => "missing-matcher",
+            DiagnosticKind::DuplicateMatcher => "duplicate-matcher",
+        }
+    }
+}
+
+/// A 1-based line and column (columns count characters, not bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct LineColumn {
+    /// Line number, from 1.
+    pub line: usize,
+    /// Column number, from 1, in characters.
+    pub column: usize,
+}
+
+/// A secondary place a diagnostic points at, such as "first defined here".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Related {
+    /// What this place is.
+    pub message: String,
+    /// Where.
+    pub span: Span,
+    /// Line and column of `span.start`.
+    pub location: LineColumn,
+}
+
+/// One problem found in a policy source.
+///
+/// ```
+/// let errors = policy_lang::parse("team.tpl", "policy \"p\" {\n  alow \"x\" {}\n}").unwrap_err();
+/// let first = &errors.diagnostics()[0];
+/// assert_eq!(first.kind(), policy_lang::DiagnosticKind::UnknownKeyword);
+/// assert_eq!((first.location().line, first.location().column), (2, 3));
+/// assert_eq!(first.hint(), Some("did you mean `allow`?"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    kind: DiagnosticKind,
+    message: String,
+    file: String,
+    span: Span,
+    location: LineColumn,
+    expected: Option<String>,
+    hint: Option<String>,
+    related: Vec<Related>,
+}
+
+impl Diagnostic {
+    /// The kind of problem.
+    pub fn kind(&self) -> DiagnosticKind {
+        self.kind
+    }
+    /// A one-line, lowercase description.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+    /// The source name given to the parser.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+    /// The bytes the problem is about.
+    pub fn span(&self) -> Span {
+        self.span
+    }
+    /// Line and column of the span's start.
+    pub fn location(&self) -> LineColumn {
+        self.location
+    }
+    /// What the parser or checker expected instead, when known.
+    pub fn expected(&self) -> Option<&str> {
+        self.expected.as_deref()
+    }
+    /// A suggestion for the fix, when one helps.
+    pub fn hint(&self) -> Option<&str> {
+        self.hint.as_deref()
+    }
+    /// Other places that explain this one.
+    pub fn related(&self) -> &[Related] {
+        &self.related
+    }
+
+    /// Plain rustc-style text: the message, `file:line:column`, the source
+    /// line with carets under the span, then what was expected and the hint.
+    ///
+    /// `source` must be the text the diagnostic was produced from.
+    ///
+    /// ```
+    /// let src = "policy \"p\" {\n  allow \"a\" { principal * action * resource * when { source_ip > 3 } }\n}";
+    /// let errors = policy_lang::parse("net.tpl", src).unwrap_err();
+    /// let text = errors.diagnostics()[0].render(src);
+    /// assert!(text.contains("--> net.tpl:2:"));
+    /// assert!(text.contains("^"));
+    /// ```
+    pub fn render(&self, source: &str) -> String {
+        let mut out = format!("error[{}]: {}\n", self.kind.code(), self.message);
+        render_snippet(&mut out, source, &self.file, self.span, self.location, None);
+        for related in &self.related {
+            render_snippet(
+                &mut out,
+                source,
+                &self.file,
+                related.span,
+                related.location,
+                Some(&related.message),
+            );
+        }
+        if let Some(expected) = &self.expected {
+            out.push_str(&format!("  = expected: {expected}\n"));
+        }
+        if let Some(hint) = &self.hint {
+            out.push_str(&format!("  = help: {hint}\n"));
+        }
+        out
+    }
+}
+
+fn render_snippet(
+    out: &mut String,
+    source: &str,
+    file: &str,
+    span: Span,
+    at: LineColumn,
+    label: Option<&str>,
+) {
+    let line_text = source.lines().nth(at.line.saturating_sub(1)).unwrap_or("");
+    let gutter = at.line.to_string().len();
+    let pad = " ".repeat(gutter);
+    out.push_str(&format!("{pad}--> {file}:{}:{}\n", at.line, at.column));
+    out.push_str(&format!("{pad} |\n"));
+    out.push_str(&format!("{} | {}\n", at.line, line_text));
+    let line_chars = line_text.chars().count();
+    let start_col = at.column.saturating_sub(1).min(line_chars);
+    let span_chars = source
+        .get(span.start..span.end)
+        .map_or(1, |s| s.lines().next().unwrap_or("").chars().count())
+        .clamp(1, (line_chars + 1).saturating_sub(start_col).max(1));
+    let indent: String = line_text
+        .chars()
+        .take(start_col)
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    out.push_str(&format!("{pad} | {indent}{}", "^".repeat(span_chars)));
+    if let Some(label) = label {
+        out.push(' ');
+        out.push_str(label);
+    }
+    out.push('\n');
+}
+
+impl fmt::Display for Diagnostic {
+    /// `file:line:column: error[code]: message`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: error[{}]: {}",
+            self.file,
+            self.location.line,
+            self.location.column,
+            self.kind.code(),
+            self.message
+        )
+    }
+}
+
+/// Every problem found in one or more sources; never empty.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ParseError {
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl ParseError {
+    /// Wraps a non-empty list of diagnostics, sorted by file and position.
+    pub(crate) fn new(mut diagnostics: Vec<Diagnostic>) -> Self {
+        diagnostics.sort_by(|a, b| (&a.file, a.span.start).cmp(&(&b.file, b.span.start)));
+        ParseError { diagnostics }
+    }
+
+    /// Joins the problems of several sources into one error.
+    pub fn merge(errors: impl IntoIterator<Item = ParseError>) -> Option<ParseError> {
+        let all: Vec<Diagnostic> = errors.into_iter().flat_map(|e| e.diagnostics).collect();
+        if all.is_empty() {
+            None
+        } else {
+            Some(ParseError::new(all))
+        }
+    }
+
+    /// The problems, in source order.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    /// Takes the problems out.
+    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
+        self.diagnostics
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.diagnostics.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// Maps byte offsets of one source to lines and columns, and builds diagnostics.
+pub(crate) struct SourceMap<'a> {
+    file: &'a str,
+    source: &'a str,
+    line_starts: Vec<usize>,
+}
+
+impl<'a> SourceMap<'a> {
+    pub(crate) fn new(file: &'a str, source: &'a str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
+        SourceMap {
+            file,
+            source,
+            line_starts,
+        }
+    }
+
+    pub(crate) fn locate(&self, offset: usize) -> LineColumn {
+        let offset = offset.min(self.source.len());
+        let line_index = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let line_start = self.line_starts[line_index];
+        let column = self
+            .source
+            .get(line_start..offset)
+            .map_or(offset - line_start, |s| s.chars().count())
+            + 1;
+        LineColumn {
+            line: line_index + 1,
+            column,
+        }
+    }
+
+    pub(crate) fn diagnostic(
+        &self,
+        kind: DiagnosticKind,
+        span: Span,
+        message: impl Into<String>,
+    ) -> DiagnosticBuilder {
+        DiagnosticBuilder(Diagnostic {
+            kind,
+            message: message.into(),
+            file: self.file.to_string(),
+            span,
+            location: self.locate(span.start),
+            expected: None,
+            hint: None,
+            related: Vec::new(),
+        })
+    }
+
+    pub(crate) fn related(&self, span: Span, message: impl Into<String>) -> Related {
+        Related {
+            message: message.into(),
+            span,
+            location: self.locate(span.start),
+        }
+    }
+}
+
+/// Fills in the optional parts of a diagnostic.
+pub(crate) struct DiagnosticBuilder(Diagnostic);
+
+impl DiagnosticBuilder {
+    pub(crate) fn expected(mut self, expected: impl Into<String>) -> Self {
+        self.0.expected = Some(expected.into());
+        self
+    }
+    pub(crate) fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.0.hint = Some(hint.into());
+        self
+    }
+    pub(crate) fn related(mut self, related: Related) -> Self {
+        self.0.related.push(related);
+        self
+    }
+    pub(crate) fn build(self) -> Diagnostic {
+        self.0
+    }
+}
+
+/// Levenshtein distance, for "did you mean" hints.
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let here = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(here + 1);
+            prev = here;
+        }
+    }
+    row[b.len()]
+}
+
+/// The candidate closest to `word`, if it is close enough to be a likely typo.
+pub(crate) fn closest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    let limit = (word.chars().count() / 3).max(1) + 1;
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(word, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}

@@ -1,0 +1,1288 @@
+//! From text to [`PolicyFile`]: the pest grammar, then a lowering pass that
+//! types every literal, checks names and collects every problem it finds.
+
+use crate::ast::*;
+use crate::diagnostic::{closest, Diagnostic, DiagnosticKind, ParseError, SourceMap};
+use crate::literal;
+use pest::iterators::Pair;
+use pest::Parser as _;
+use std::collections::HashMap;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "grammar.pest"]
+struct Grammar;
+
+/// Parses and checks one policy source.
+///
+/// `file` names the source in diagnostics. On failure every problem found is
+/// returned, syntax errors from each statement and all semantic errors.
+///
+/// ```
+/// let file = policy_lang::parse("payments.tpl", r#"
+/// policy "payments" {
+///   allow "read" {
+///     principal service:payments-*
+///     action    secrets:GetSecretValue
+///     resource  prod/payment/**
+///     when { source_ip in 10.0.0.0/8 }
+///   }
+/// }"#).unwrap();
+/// assert_eq!(file.policies[0].statements[0].name, "read");
+/// ```
+pub fn parse(file: &str, source: &str) -> Result<PolicyFile, ParseError> {
+    let map = SourceMap::new(file, source);
+    let scan = scan_comments(&map, source);
+    if !scan.diagnostics.is_empty() {
+        return Err(ParseError::new(scan.diagnostics));
+    }
+    let mut lower = Lower {
+        map: &map,
+        comments: CommentPool {
+            comments: scan.comments,
+            next: 0,
+            source,
+        },
+        diagnostics: Vec::new(),
+    };
+    match Grammar::parse(Rule::file, source) {
+        Ok(mut pairs) => {
+            let file_pair = pairs.next();
+            let parsed = lower.file(file_pair);
+            if lower.diagnostics.is_empty() {
+                Ok(parsed)
+            } else {
+                Err(ParseError::new(lower.diagnostics))
+            }
+        }
+        Err(error) => {
+            let first = syntax_diagnostic(&map, source, &error, 0);
+            lower.recover(source, first);
+            Err(ParseError::new(lower.diagnostics))
+        }
+    }
+}
+
+/// Parses several sources as one policy set: each is checked, and policy
+/// names must be unique across all of them.
+///
+/// ```
+/// let a = r#"policy "p" { allow "a" { principal * action * resource x } }"#;
+/// let err = policy_lang::parse_set(&[("a.tpl", a), ("b.tpl", a)]).unwrap_err();
+/// assert_eq!(err.diagnostics()[0].kind(), policy_lang::DiagnosticKind::DuplicatePolicy);
+/// assert_eq!(err.diagnostics()[0].file(), "b.tpl");
+/// ```
+pub fn parse_set(sources: &[(&str, &str)]) -> Result<Vec<PolicyFile>, ParseError> {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for (name, text) in sources {
+        match parse(name, text) {
+            Ok(file) => files.push((*name, *text, file)),
+            Err(e) => errors.push(e),
+        }
+    }
+    let mut seen: HashMap<&str, (&str, &str, Span)> = HashMap::new();
+    let mut duplicates = Vec::new();
+    for (name, text, file) in &files {
+        for policy in &file.policies {
+            if let Some((first_file, first_text, first_span)) = seen.get(policy.name.as_str()) {
+                let map = SourceMap::new(name, text);
+                let first_map = SourceMap::new(first_file, first_text);
+                let mut related = first_map.related(*first_span, "first defined here");
+                if first_file != name {
+                    related.message = format!("first defined in {first_file} here");
+                }
+                duplicates.push(
+                    map.diagnostic(
+                        DiagnosticKind::DuplicatePolicy,
+                        policy.name_span,
+                        format!("policy `{}` is defined twice", policy.name),
+                    )
+                    .related(related)
+                    .hint("policy names must be unique across the policy set; rename one")
+                    .build(),
+                );
+            } else {
+                seen.insert(&policy.name, (name, text, policy.name_span));
+            }
+        }
+    }
+    if !duplicates.is_empty() {
+        errors.push(ParseError::new(duplicates));
+    }
+    match ParseError::merge(errors) {
+        Some(error) => Err(error),
+        None => Ok(files.into_iter().map(|(_, _, f)| f).collect()),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Comments and unterminated strings: one scan over the raw text.
+
+struct Scan {
+    comments: Vec<Comment>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn scan_comments(map: &SourceMap, source: &str) -> Scan {
+    let mut comments = Vec::new();
+    let mut diagnostics = Vec::new();
+    let bytes = source.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                let end = source[i..].find('\n').map_or(source.len(), |n| i + n);
+                comments.push(Comment {
+                    text: source[i + 1..end].trim_end().to_string(),
+                    span: Span::new(i, end),
+                });
+                i = end;
+            }
+            b'"' => {
+                let start = i;
+                i += 1;
+                loop {
+                    match bytes.get(i) {
+                        None | Some(b'\n') => {
+                            diagnostics.push(
+                                map.diagnostic(
+                                    DiagnosticKind::UnterminatedString,
+                                    Span::new(start, start + 1),
+                                    "unterminated string",
+                                )
+                                .expected("a closing `\"` on the same line")
+                                .hint("strings cannot span lines; close the quote with `\"`")
+                                .build(),
+                            );
+                            break;
+                        }
+                        Some(b'\\') => i += 2,
+                        Some(b'"') => {
+                            i += 1;
+                            break;
+                        }
+                        Some(_) => i += 1,
+                    }
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    Scan {
+        comments,
+        diagnostics,
+    }
+}
+
+/// Hands out comments in source order to the items they belong to.
+struct CommentPool<'s> {
+    comments: Vec<Comment>,
+    next: usize,
+    source: &'s str,
+}
+
+impl CommentPool<'_> {
+    /// Every not yet taken comment that starts before `offset`.
+    fn before(&mut self, offset: usize) -> Vec<Comment> {
+        let mut out = Vec::new();
+        while let Some(c) = self.comments.get(self.next) {
+            if c.span.start >= offset {
+                break;
+            }
+            out.push(c.clone());
+            self.next += 1;
+        }
+        out
+    }
+
+    /// The next comment, if it sits on the same line right after `offset`.
+    fn trailing(&mut self, offset: usize) -> Option<Comment> {
+        let c = self.comments.get(self.next)?;
+        let between = self.source.get(offset..c.span.start)?;
+        if between.contains('\n') {
+            return None;
+        }
+        self.next += 1;
+        Some(c.clone())
+    }
+
+    fn rest(&mut self) -> Vec<Comment> {
+        self.before(usize::MAX)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Syntax errors.
+
+fn rule_name(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::kw_policy => "`policy`",
+        Rule::kw_allow => "`allow`",
+        Rule::kw_deny => "`deny`",
+        Rule::effect => "`allow` or `deny`",
+        Rule::kw_principal => "`principal`",
+        Rule::kw_action => "`action`",
+        Rule::kw_resource => "`resource`",
+        Rule::matcher_kind => "`principal`, `action` or `resource`",
+        Rule::negation | Rule::kw_not | Rule::not_prefix => "`not`",
+        Rule::kw_when => "`when`",
+        Rule::kw_unless => "`unless`",
+        Rule::block_kind => "`when` or `unless`",
+        Rule::kw_and => "`and`",
+        Rule::kw_or => "`or`",
+        Rule::kw_has => "`has`",
+        Rule::kw_at => "`at`",
+        Rule::op | Rule::kw_in | Rule::kw_like | Rule::kw_ilike | Rule::kw_contains | Rule::op_not_in => {
+            "an operator (`==`, `!=`, `<`, `<=`, `>`, `>=`, `in`, `not in`, `like`, `ilike`, `contains`)"
+        }
+        Rule::string | Rule::string_inner => "a quoted string",
+        Rule::pattern | Rule::bare_pattern => "a pattern",
+        Rule::key | Rule::ident => "an attribute name",
+        Rule::expr | Rule::and_expr | Rule::unary | Rule::comparison | Rule::has_test | Rule::group => {
+            "a condition"
+        }
+        Rule::operand | Rule::literal | Rule::bare | Rule::list | Rule::range => "a value",
+        Rule::lbrace => "`{`",
+        Rule::rbrace => "`}`",
+        Rule::lparen => "`(`",
+        Rule::rparen => "`)`",
+        Rule::lbracket => "`[`",
+        Rule::rbracket => "`]`",
+        Rule::comma => "`,`",
+        Rule::dotdot => "`..`",
+        Rule::EOI => "end of file",
+        Rule::statement | Rule::matcher | Rule::condition_block => return None,
+        _ => return None,
+    })
+}
+
+const KEYWORDS: &[&str] = &[
+    "policy", "allow", "deny", "principal", "action", "resource", "not", "when", "unless", "and",
+    "or", "has", "in", "like", "ilike", "contains", "at",
+];
+
+fn syntax_diagnostic(
+    map: &SourceMap,
+    source: &str,
+    error: &pest::error::Error<Rule>,
+    base: usize,
+) -> Diagnostic {
+    let pos = base
+        + match error.location {
+            pest::error::InputLocation::Pos(p) => p,
+            pest::error::InputLocation::Span((s, _)) => s,
+        };
+    let expected: Vec<&str> = match &error.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => {
+            positives.iter().filter_map(|r| rule_name(*r)).collect()
+        }
+        pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
+    };
+    let mut unique: Vec<&str> = Vec::new();
+    for e in expected {
+        let items: Vec<&str> = if e.contains('(') {
+            vec![e]
+        } else {
+            e.split(" or ").flat_map(|x| x.split(", ")).collect()
+        };
+        for item in items {
+            if !unique.contains(&item) {
+                unique.push(item);
+            }
+        }
+    }
+    let expected_text = join_alternatives(&unique);
+    let rest = &source[pos.min(source.len())..];
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .collect();
+    let keyword_expected: Vec<&str> = KEYWORDS
+        .iter()
+        .copied()
+        .filter(|k| unique.iter().any(|e| e.contains(&format!("`{k}`"))))
+        .collect();
+    if rest.is_empty() {
+        let mut d = map
+            .diagnostic(DiagnosticKind::Syntax, Span::new(pos, pos), "unexpected end of file");
+        if !expected_text.is_empty() {
+            d = d.expected(expected_text.clone());
+        }
+        if unique.contains(&"`}`") {
+            d = d.hint("a closing `}` is missing");
+        }
+        return d.build();
+    }
+    if !word.is_empty() && !keyword_expected.is_empty() && word.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
+        let span = Span::new(pos, pos + word.len());
+        let mut d = map
+            .diagnostic(
+                DiagnosticKind::UnknownKeyword,
+                span,
+                format!("unknown keyword `{word}`"),
+            )
+            .expected(expected_text);
+        if let Some(suggestion) = closest(&word, keyword_expected.iter().copied()) {
+            d = d.hint(format!("did you mean `{suggestion}`?"));
+        }
+        return d.build();
+    }
+    let found: String = if word.is_empty() {
+        rest.chars().next().map(String::from).unwrap_or_default()
+    } else {
+        word
+    };
+    let span = Span::new(pos, pos + found.len().max(1).min(rest.len()));
+    let mut d = map.diagnostic(
+        DiagnosticKind::Syntax,
+        span,
+        format!("unexpected `{found}`"),
+    );
+    if !expected_text.is_empty() {
+        d = d.expected(expected_text);
+    }
+    if found == "=" {
+        d = d.hint("use `==` to compare");
+    } else if found == "&" || found == "|" {
+        d = d.hint("write `and` / `or`");
+    }
+    d.build()
+}
+
+fn join_alternatives(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} or {}", init.join(", "), last),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Lowering.
+
+struct Lower<'m, 's> {
+    map: &'m SourceMap<'s>,
+    comments: CommentPool<'s>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn span_of(pair: &Pair<Rule>, base: usize) -> Span {
+    let s = pair.as_span();
+    Span::new(base + s.start(), base + s.end())
+}
+
+impl Lower<'_, '_> {
+    fn error(&mut self, kind: DiagnosticKind, span: Span, message: impl Into<String>) {
+        let d = self.map.diagnostic(kind, span, message).build();
+        self.diagnostics.push(d);
+    }
+
+    /// After a syntax error: report it, then parse each statement block on its
+    /// own so that errors in other statements are found too.
+    fn recover(&mut self, source: &str, first: Diagnostic) {
+        let first_offset = first.span().start;
+        self.diagnostics.push(first);
+        for chunk in statement_chunks(source) {
+            let text = &source[chunk.start..chunk.end];
+            match Grammar::parse(Rule::statement_only, text) {
+                Ok(mut pairs) => {
+                    let statement = pairs
+                        .next()
+                        .and_then(|p| p.into_inner().find(|p| p.as_rule() == Rule::statement));
+                    if let Some(statement) = statement {
+                        self.statement(statement, chunk.start);
+                    }
+                }
+                Err(error) => {
+                    let d = syntax_diagnostic(self.map, source, &error, chunk.start);
+                    if !(chunk.start..=chunk.end).contains(&first_offset) {
+                        self.diagnostics.push(d);
+                    }
+                }
+            }
+        }
+    }
+
+    fn file(&mut self, pair: Option<Pair<Rule>>) -> PolicyFile {
+        let mut policies = Vec::new();
+        let mut names: HashMap<String, Span> = HashMap::new();
+        if let Some(pair) = pair {
+            for p in pair.into_inner().filter(|p| p.as_rule() == Rule::policy) {
+                let policy = self.policy(p);
+                if let Some(first) = names.get(&policy.name) {
+                    let related = self.map.related(*first, "first defined here");
+                    let d = self
+                        .map
+                        .diagnostic(
+                            DiagnosticKind::DuplicatePolicy,
+                            policy.name_span,
+                            format!("policy `{}` is defined twice", policy.name),
+                        )
+                        .related(related)
+                        .hint("policy names must be unique across the policy set; rename one")
+                        .build();
+                    self.diagnostics.push(d);
+                } else {
+                    names.insert(policy.name.clone(), policy.name_span);
+                }
+                policies.push(policy);
+            }
+        }
+        PolicyFile {
+            policies,
+            trailing_comments: self.comments.rest(),
+        }
+    }
+
+    fn policy(&mut self, pair: Pair<Rule>) -> Policy {
+        let span = span_of(&pair, 0);
+        let leading = self.comments.before(span.start);
+        let mut name = String::new();
+        let mut name_span = span;
+        let mut statements: Vec<Statement> = Vec::new();
+        let mut names: HashMap<String, Span> = HashMap::new();
+        let mut inner_trailing = Vec::new();
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::string => {
+                    name_span = span_of(&p, 0);
+                    name = self.string(p, 0);
+                    if name.is_empty() {
+                        self.error(DiagnosticKind::Syntax, name_span, "a policy name cannot be empty");
+                    }
+                }
+                Rule::statement => {
+                    let statement = self.statement(p, 0);
+                    if let Some(first) = names.get(&statement.name) {
+                        let related = self.map.related(*first, "first defined here");
+                        let d = self
+                            .map
+                            .diagnostic(
+                                DiagnosticKind::DuplicateStatement,
+                                statement.name_span,
+                                format!(
+                                    "statement `{}` is defined twice in policy `{name}`",
+                                    statement.name
+                                ),
+                            )
+                            .related(related)
+                            .hint("statement names must be unique within a policy; rename one")
+                            .build();
+                        self.diagnostics.push(d);
+                    } else {
+                        names.insert(statement.name.clone(), statement.name_span);
+                    }
+                    statements.push(statement);
+                }
+                Rule::rbrace => inner_trailing = self.comments.before(p.as_span().start()),
+                _ => {}
+            }
+        }
+        let trailing = self.comments.trailing(span.end);
+        Policy {
+            name,
+            name_span,
+            statements,
+            comments: Comments {
+                leading,
+                trailing,
+            },
+            inner_trailing_comments: inner_trailing,
+            span,
+        }
+    }
+
+    fn statement(&mut self, pair: Pair<Rule>, base: usize) -> Statement {
+        let span = span_of(&pair, base);
+        let leading = self.comments.before(span.start);
+        let mut effect = Effect::Deny;
+        let mut name = String::new();
+        let mut name_span = span;
+        let mut matchers: [Option<Matcher>; 3] = [None, None, None];
+        let mut conditions = Vec::new();
+        let mut inner_trailing = Vec::new();
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::effect => {
+                    effect = if p.as_str() == "allow" {
+                        Effect::Allow
+                    } else {
+                        Effect::Deny
+                    }
+                }
+                Rule::string => {
+                    name_span = span_of(&p, base);
+                    name = self.string(p, base);
+                    if name.is_empty() {
+                        self.error(DiagnosticKind::Syntax, name_span, "a statement name cannot be empty");
+                    }
+                }
+                Rule::matcher => {
+                    let matcher = self.matcher(p, base);
+                    let slot = &mut matchers[matcher.kind as usize];
+                    if let Some(first) = slot {
+                        let related = self.map.related(first.span, "first given here");
+                        let d = self
+                            .map
+                            .diagnostic(
+                                DiagnosticKind::DuplicateMatcher,
+                                matcher.span,
+                                format!("statement `{name}` has two `{}` lines", matcher.kind.keyword()),
+                            )
+                            .related(related)
+                            .hint("list several patterns on one line, separated by commas")
+                            .build();
+                        self.diagnostics.push(d);
+                    } else {
+                        *slot = Some(matcher);
+                    }
+                }
+                Rule::condition_block => conditions.push(self.condition_block(p, base)),
+                Rule::rbrace => inner_trailing = self.comments.before(base + p.as_span().start()),
+                _ => {}
+            }
+        }
+        let trailing = self.comments.trailing(span.end);
+        let [principal, action, resource] = matchers;
+        let mut take = |slot: Option<Matcher>, kind: MatcherKind| {
+            slot.unwrap_or_else(|| {
+                let d = self
+                    .map
+                    .diagnostic(
+                        DiagnosticKind::MissingMatcher,
+                        name_span,
+                        format!("statement `{name}` has no `{}` line", kind.keyword()),
+                    )
+                    .expected(format!("a `{}` line", kind.keyword()))
+                    .hint(format!(
+                        "write `{} *` to match every {}",
+                        kind.keyword(),
+                        kind.keyword()
+                    ))
+                    .build();
+                self.diagnostics.push(d);
+                Matcher {
+                    kind,
+                    negated: false,
+                    patterns: Vec::new(),
+                    comments: Comments::default(),
+                    span: name_span,
+                }
+            })
+        };
+        let principal = take(principal, MatcherKind::Principal);
+        let action = take(action, MatcherKind::Action);
+        let resource = take(resource, MatcherKind::Resource);
+        Statement {
+            effect,
+            name,
+            name_span,
+            principal,
+            action,
+            resource,
+            conditions,
+            comments: Comments {
+                leading,
+                trailing,
+            },
+            inner_trailing_comments: inner_trailing,
+            span,
+        }
+    }
+
+    fn matcher(&mut self, pair: Pair<Rule>, base: usize) -> Matcher {
+        let span = span_of(&pair, base);
+        let mut leading = self.comments.before(span.start);
+        let mut negated = false;
+        let mut kind = MatcherKind::Resource;
+        let mut patterns = Vec::new();
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::negation => negated = true,
+                Rule::matcher_kind => {
+                    kind = match p.as_str() {
+                        "principal" => MatcherKind::Principal,
+                        "action" => MatcherKind::Action,
+                        _ => MatcherKind::Resource,
+                    }
+                }
+                Rule::pattern => {
+                    if let Some(pattern) = self.pattern(p, base, kind) {
+                        patterns.push(pattern);
+                    }
+                }
+                _ => {}
+            }
+        }
+        leading.extend(self.comments.before(span.end));
+        let trailing = self.comments.trailing(span.end);
+        Matcher {
+            kind,
+            negated,
+            patterns,
+            comments: Comments { leading, trailing },
+            span,
+        }
+    }
+
+    fn pattern(&mut self, pair: Pair<Rule>, base: usize, kind: MatcherKind) -> Option<Pattern> {
+        let span = span_of(&pair, base);
+        let inner = pair.into_inner().next()?;
+        let (text, text_start) = match inner.as_rule() {
+            Rule::string => (self.string(inner, base), span.start + 1),
+            _ => (inner.as_str().to_string(), span.start),
+        };
+        if text.is_empty() {
+            self.error(DiagnosticKind::InvalidGlob, span, "a pattern cannot be empty");
+            return None;
+        }
+        let mut parts = Vec::new();
+        let mut rest = text.as_str();
+        let mut offset = text_start;
+        let mut ok = true;
+        while let Some(start) = rest.find("${") {
+            if start > 0 {
+                parts.push(PatternPart::Glob(rest[..start].to_string()));
+            }
+            let after = &rest[start + 2..];
+            let Some(close) = after.find('}') else {
+                self.error_with_hint(
+                    DiagnosticKind::InvalidVariable,
+                    Span::new(offset + start, span.end),
+                    "unclosed policy variable",
+                    "close it with `}`, as in `${principal.id}`",
+                );
+                return None;
+            };
+            let key_text = &after[..close];
+            let key_span = Span::new(offset + start + 2, offset + start + 2 + close);
+            if kind != MatcherKind::Resource {
+                self.error_with_hint(
+                    DiagnosticKind::InvalidVariable,
+                    Span::new(offset + start, key_span.end + 1),
+                    format!("policy variables are not allowed in `{}` patterns", kind.keyword()),
+                    "use `${...}` in `resource` patterns only",
+                );
+                ok = false;
+            } else if let Some(key) = self.key_from_text(key_text, key_span) {
+                let allowed = matches!(
+                    key.path,
+                    KeyPath::PrincipalId
+                        | KeyPath::PrincipalTag(_)
+                        | KeyPath::ResourceTag(_)
+                        | KeyPath::Context(_)
+                        | KeyPath::VersionStage
+                );
+                if allowed {
+                    parts.push(PatternPart::Variable(key));
+                } else {
+                    self.error_with_hint(
+                        DiagnosticKind::InvalidVariable,
+                        key_span,
+                        format!("`{key_text}` cannot be used as a policy variable"),
+                        "variables take string attributes: `principal.id`, `principal.tags.NAME`, `resource.tags.NAME`, `context.NAME`, `version_stage`",
+                    );
+                    ok = false;
+                }
+            } else {
+                ok = false;
+            }
+            let consumed = start + 2 + close + 1;
+            rest = &rest[consumed..];
+            offset += consumed;
+        }
+        if !rest.is_empty() {
+            parts.push(PatternPart::Glob(rest.to_string()));
+        }
+        // Check the glob syntax with each variable standing for one literal segment.
+        let probe: String = parts
+            .iter()
+            .map(|p| match p {
+                PatternPart::Glob(g) => g.as_str(),
+                PatternPart::Variable(_) => "v",
+            })
+            .collect();
+        if let Err(e) = globset::GlobBuilder::new(&probe).literal_separator(true).build() {
+            let d = self
+                .map
+                .diagnostic(
+                    DiagnosticKind::InvalidGlob,
+                    span,
+                    format!("invalid pattern `{text}`: {}", glob_error_text(&e)),
+                )
+                .hint(glob_error_hint(&e))
+                .build();
+            self.diagnostics.push(d);
+            return None;
+        }
+        if kind == MatcherKind::Resource && probe.split('/').any(|s| s == ".." || s == ".") {
+            self.error_with_hint(
+                DiagnosticKind::InvalidGlob,
+                span,
+                format!("pattern `{text}` holds a `.` or `..` segment"),
+                "secret paths are matched as written; remove the `.` or `..` segment",
+            );
+            return None;
+        }
+        let is_group = kind == MatcherKind::Principal && text.starts_with("group:");
+        ok.then_some(Pattern {
+            parts,
+            is_group,
+            span,
+        })
+    }
+
+    fn error_with_hint(
+        &mut self,
+        kind: DiagnosticKind,
+        span: Span,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
+        let d = self.map.diagnostic(kind, span, message).hint(hint).build();
+        self.diagnostics.push(d);
+    }
+
+    fn condition_block(&mut self, pair: Pair<Rule>, base: usize) -> ConditionBlock {
+        let span = span_of(&pair, base);
+        let leading = self.comments.before(span.start);
+        let mut kind = BlockKind::When;
+        let mut exprs = Vec::new();
+        let mut inner_trailing = Vec::new();
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::block_kind => {
+                    if p.as_str() == "unless" {
+                        kind = BlockKind::Unless
+                    }
+                }
+                Rule::expr => {
+                    let start = base + p.as_span().start();
+                    let end = base + p.as_span().end();
+                    let mut expr_leading = self.comments.before(start);
+                    let mut expr = self.expr(p, base);
+                    expr_leading.extend(self.comments.before(end));
+                    expr.comments = Comments {
+                        leading: expr_leading,
+                        trailing: self.comments.trailing(end),
+                    };
+                    exprs.push(expr);
+                }
+                Rule::rbrace => inner_trailing = self.comments.before(base + p.as_span().start()),
+                _ => {}
+            }
+        }
+        if exprs.is_empty() {
+            self.error_with_hint(
+                DiagnosticKind::Syntax,
+                span,
+                format!("empty `{}` block", if kind == BlockKind::When { "when" } else { "unless" }),
+                "write at least one condition, or remove the block",
+            );
+        }
+        let trailing = self.comments.trailing(span.end);
+        ConditionBlock {
+            kind,
+            exprs,
+            comments: Comments { leading, trailing },
+            inner_trailing_comments: inner_trailing,
+            span,
+        }
+    }
+
+    fn expr(&mut self, pair: Pair<Rule>, base: usize) -> Expr {
+        let span = span_of(&pair, base);
+        let rule = pair.as_rule();
+        let mut children: Vec<Expr> = Vec::new();
+        match rule {
+            Rule::expr | Rule::and_expr => {
+                for p in pair.into_inner() {
+                    if matches!(p.as_rule(), Rule::and_expr | Rule::unary) {
+                        children.push(self.expr(p, base));
+                    }
+                }
+                if children.len() == 1 {
+                    return children.pop().unwrap_or_else(|| leaf(ExprKind::Group(Box::new(leaf(ExprKind::Truthy(missing_key(span)), span))), span));
+                }
+                let kind = if rule == Rule::expr {
+                    ExprKind::Or(children)
+                } else {
+                    ExprKind::And(children)
+                };
+                leaf(kind, span)
+            }
+            Rule::unary => {
+                let mut nots = Vec::new();
+                let mut inner = None;
+                for p in pair.into_inner() {
+                    if p.as_rule() == Rule::not_prefix {
+                        nots.push(span_of(&p, base).start);
+                    } else {
+                        inner = Some(self.expr(p, base));
+                    }
+                }
+                let mut expr = inner.unwrap_or_else(|| leaf(ExprKind::Truthy(missing_key(span)), span));
+                for start in nots.into_iter().rev() {
+                    let s = Span::new(start, expr.span.end);
+                    expr = leaf(ExprKind::Not(Box::new(expr)), s);
+                }
+                expr
+            }
+            Rule::group => {
+                let inner = pair
+                    .into_inner()
+                    .find(|p| p.as_rule() == Rule::expr)
+                    .map(|p| self.expr(p, base))
+                    .unwrap_or_else(|| leaf(ExprKind::Truthy(missing_key(span)), span));
+                leaf(ExprKind::Group(Box::new(inner)), span)
+            }
+            Rule::has_test => {
+                let key = pair
+                    .into_inner()
+                    .find(|p| p.as_rule() == Rule::key)
+                    .and_then(|p| self.key(&p, base))
+                    .unwrap_or_else(|| missing_key(span));
+                leaf(ExprKind::Has(key), span)
+            }
+            Rule::comparison => self.comparison(pair, base),
+            _ => leaf(ExprKind::Truthy(missing_key(span)), span),
+        }
+    }
+
+    fn comparison(&mut self, pair: Pair<Rule>, base: usize) -> Expr {
+        let span = span_of(&pair, base);
+        let mut inner = pair.into_inner();
+        let key_pair = inner.next();
+        let key = key_pair.as_ref().and_then(|p| self.key(p, base));
+        let op_pair = inner.next();
+        let operand_pair = inner.next();
+        let offset_pair = inner.next();
+        let Some(key) = key else {
+            return leaf(ExprKind::Truthy(missing_key(span)), span);
+        };
+        let (Some(op_pair), Some(operand_pair)) = (op_pair, operand_pair) else {
+            // A bare key: must be boolean.
+            let ty = key.path.value_type();
+            if !matches!(ty, ValueType::Bool | ValueType::Any) {
+                let example = example_for(&key.path);
+                self.error_with_hint(
+                    DiagnosticKind::TypeMismatch,
+                    key.span,
+                    format!("`{}` holds {}, not a boolean", key.path, with_article(ty.describe())),
+                    format!("compare it with an operator, as in `{example}`"),
+                );
+            }
+            return leaf(ExprKind::Truthy(key), span);
+        };
+        let op = match op_pair.as_str().split_whitespace().collect::<Vec<_>>().as_slice() {
+            ["=="] => CompareOp::Eq,
+            ["!="] => CompareOp::Ne,
+            ["<"] => CompareOp::Lt,
+            ["<="] => CompareOp::Le,
+            [">"] => CompareOp::Gt,
+            [">="] => CompareOp::Ge,
+            ["in"] => CompareOp::In,
+            ["not", "in"] => CompareOp::NotIn,
+            ["like"] => CompareOp::Like,
+            ["ilike"] => CompareOp::ILike,
+            _ => CompareOp::Contains,
+        };
+        let op_span = span_of(&op_pair, base);
+        let operand = self.operand(&key, op, op_span, operand_pair, base);
+        let offset = offset_pair.and_then(|p| {
+            let bare = p.into_inner().find(|p| p.as_rule() == Rule::bare)?;
+            let s = span_of(&bare, base);
+            if !matches!(key.path, KeyPath::TimeOfDay | KeyPath::Weekday) {
+                self.error_with_hint(
+                    DiagnosticKind::TypeMismatch,
+                    s,
+                    format!("`at` applies to `time_of_day` and `weekday`, not `{}`", key.path),
+                    "remove `at ...`; timestamps carry their own offset",
+                );
+                return None;
+            }
+            match literal::utc_offset(bare.as_str()) {
+                Some(seconds_east) => Some(UtcOffset {
+                    seconds_east,
+                    span: s,
+                }),
+                None => {
+                    let d = self
+                        .map
+                        .diagnostic(
+                            DiagnosticKind::InvalidLiteral,
+                            s,
+                            format!("invalid UTC offset `{}`", bare.as_str()),
+                        )
+                        .expected("`UTC`, `+HH:MM` or `-HH:MM`")
+                        .hint("for example `at +02:00` or `at UTC-05:00`")
+                        .build();
+                    self.diagnostics.push(d);
+                    None
+                }
+            }
+        });
+        match operand {
+            Some(operand) => leaf(
+                ExprKind::Compare(Comparison {
+                    key,
+                    op,
+                    operand,
+                    offset,
+                }),
+                span,
+            ),
+            None => leaf(ExprKind::Truthy(missing_key(span)), span),
+        }
+    }
+
+    /// Types the operand against the key and operator; reports mismatches.
+    fn operand(
+        &mut self,
+        key: &Key,
+        op: CompareOp,
+        op_span: Span,
+        pair: Pair<Rule>,
+        base: usize,
+    ) -> Option<Operand> {
+        let key_type = key.path.value_type();
+        let inner = pair.into_inner().next()?;
+        let shape = match inner.as_rule() {
+            Rule::list => Shape::List,
+            Rule::range => Shape::Range,
+            _ => Shape::One,
+        };
+        // Which literal type each operator wants, given the key's type.
+        let first_literal = match inner.as_rule() {
+            Rule::literal => Some(inner.clone()),
+            _ => inner.clone().into_inner().find(|p| p.as_rule() == Rule::literal),
+        };
+        let key_type = if key_type == ValueType::Any {
+            first_literal
+                .as_ref()
+                .map_or(ValueType::String, |lit| literal::infer_type(lit_text(lit), is_quoted(lit)))
+        } else {
+            key_type
+        };
+        let element = match allowed_element(key_type, op, shape) {
+            Ok(element) => element,
+            Err(message) => {
+                let d = self
+                    .map
+                    .diagnostic(
+                        DiagnosticKind::TypeMismatch,
+                        op_span,
+                        format!(
+                            "`{}` {}",
+                            key.path,
+                            message
+                        ),
+                    )
+                    .hint(format!("for example `{}`", example_for(&key.path)))
+                    .build();
+                self.diagnostics.push(d);
+                return None;
+            }
+        };
+        let literals: Vec<Pair<Rule>> = match shape {
+            Shape::One => vec![inner],
+            _ => inner
+                .into_inner()
+                .filter(|p| p.as_rule() == Rule::literal)
+                .collect(),
+        };
+        let mut values = Vec::new();
+        for lit in literals {
+            values.push(self.value(lit, element, base)?);
+        }
+        if matches!(op, CompareOp::Like | CompareOp::ILike)
+            && let Some(Value { kind: ValueKind::String(p), span }) = values.first()
+            && let Err(e) = globset::Glob::new(p)
+        {
+            let d = self
+                .map
+                .diagnostic(
+                    DiagnosticKind::InvalidGlob,
+                    *span,
+                    format!("invalid pattern `{p}`: {}", glob_error_text(&e)),
+                )
+                .hint(glob_error_hint(&e))
+                .build();
+            self.diagnostics.push(d);
+            return None;
+        }
+        let mut values = values.into_iter();
+        match shape {
+            Shape::One => values.next().map(Operand::Value),
+            Shape::List => Some(Operand::List(values.collect())),
+            Shape::Range => {
+                let (a, b) = (values.next()?, values.next()?);
+                Some(Operand::Range(a, b))
+            }
+        }
+    }
+
+    fn value(&mut self, pair: Pair<Rule>, want: ValueType, base: usize) -> Option<Value> {
+        let span = span_of(&pair, base);
+        let inner = pair.into_inner().next()?;
+        let quoted = inner.as_rule() == Rule::string;
+        let text = if quoted {
+            self.string(inner, base)
+        } else {
+            inner.as_str().to_string()
+        };
+        match literal::typed(&text, quoted, want) {
+            Ok(kind) => Some(Value { kind, span }),
+            Err(problem) => {
+                let kind = if problem.wrong_type {
+                    DiagnosticKind::TypeMismatch
+                } else {
+                    DiagnosticKind::InvalidLiteral
+                };
+                let d = self
+                    .map
+                    .diagnostic(kind, span, problem.message)
+                    .expected(problem.expected)
+                    .hint(problem.hint)
+                    .build();
+                self.diagnostics.push(d);
+                None
+            }
+        }
+    }
+
+    fn key(&mut self, pair: &Pair<Rule>, base: usize) -> Option<Key> {
+        self.key_from_text(pair.as_str(), span_of(pair, base))
+    }
+
+    fn key_from_text(&mut self, text: &str, span: Span) -> Option<Key> {
+        if let Some((_, path)) = KeyPath::FIXED.iter().find(|(name, _)| *name == text) {
+            return Some(Key {
+                path: path.clone(),
+                span,
+            });
+        }
+        let valid_name = |s: &str| {
+            !s.is_empty()
+                && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        };
+        let named = |prefix: &str| text.strip_prefix(prefix).filter(|n| valid_name(n)).map(str::to_string);
+        let path = if let Some(n) = named("principal.tags.") {
+            Some(KeyPath::PrincipalTag(n))
+        } else if let Some(n) = named("resource.tags.") {
+            Some(KeyPath::ResourceTag(n))
+        } else {
+            named("context.").map(KeyPath::Context)
+        };
+        if let Some(path) = path {
+            return Some(Key { path, span });
+        }
+        let mut d = self
+            .map
+            .diagnostic(DiagnosticKind::UnknownKey, span, format!("unknown attribute `{text}`"))
+            .expected("a request attribute such as `source_ip`, `mfa`, `principal.tags.NAME` or `context.NAME`");
+        let candidates = KeyPath::FIXED.iter().map(|(n, _)| *n);
+        if let Some(suggestion) = closest(text, candidates) {
+            d = d.hint(format!("did you mean `{suggestion}`?"));
+        } else {
+            d = d.hint(format!("custom request attributes are read as `context.{}`", text.rsplit('.').next().unwrap_or(text)));
+        }
+        self.diagnostics.push(d.build());
+        None
+    }
+
+    /// The text of a string literal, escapes resolved.
+    fn string(&mut self, pair: Pair<Rule>, base: usize) -> String {
+        let span = span_of(&pair, base);
+        let raw = pair.as_str();
+        let body = raw.get(1..raw.len().saturating_sub(1)).unwrap_or("");
+        let mut out = String::with_capacity(body.len());
+        let mut chars = body.char_indices();
+        while let Some((i, c)) = chars.next() {
+            if c != '\\' {
+                out.push(c);
+                continue;
+            }
+            match chars.next() {
+                Some((_, '"')) => out.push('"'),
+                Some((_, '\\')) => out.push('\\'),
+                Some((_, 'n')) => out.push('\n'),
+                Some((_, 't')) => out.push('\t'),
+                other => {
+                    let end = other.map_or(i + 1, |(j, c)| j + c.len_utf8());
+                    let s = Span::new(span.start + 1 + i, span.start + 1 + end);
+                    self.error_with_hint(
+                        DiagnosticKind::InvalidEscape,
+                        s,
+                        format!("unknown escape `{}`", body.get(i..end).unwrap_or("\\")),
+                        "strings know `\\\"`, `\\\\`, `\\n` and `\\t`",
+                    );
+                }
+            }
+        }
+        out
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Shape {
+    One,
+    List,
+    Range,
+}
+
+fn lit_text<'p>(lit: &Pair<'p, Rule>) -> &'p str {
+    let s = lit.as_str();
+    if is_quoted(lit) {
+        s.get(1..s.len().saturating_sub(1)).unwrap_or("")
+    } else {
+        s
+    }
+}
+
+fn is_quoted(lit: &Pair<Rule>) -> bool {
+    lit.as_str().starts_with('"')
+}
+
+/// For `key_type op shape`, the type each literal must have, or why not.
+fn allowed_element(key: ValueType, op: CompareOp, shape: Shape) -> Result<ValueType, String> {
+    use CompareOp::*;
+    use ValueType as T;
+    let ordered = matches!(op, Lt | Le | Gt | Ge);
+    let equality = matches!(op, Eq | Ne);
+    let membership = matches!(op, In | NotIn);
+    let ok = match (key, shape) {
+        (T::String, Shape::One) if equality || matches!(op, Like | ILike) => Some(T::String),
+        (T::String, Shape::List) if membership => Some(T::String),
+        (T::Number, Shape::One) if equality || ordered => Some(T::Number),
+        (T::Number, Shape::List) if membership => Some(T::Number),
+        (T::Number, Shape::Range) if membership => Some(T::Number),
+        (T::Bool, Shape::One) if equality => Some(T::Bool),
+        (T::Ip, Shape::One) if equality => Some(T::Ip),
+        (T::Ip | T::Cidr, Shape::One | Shape::List) if membership => Some(T::Cidr),
+        (T::Timestamp, Shape::One) if ordered => Some(T::Timestamp),
+        (T::Timestamp, Shape::Range) if membership => Some(T::Timestamp),
+        (T::Duration, Shape::One) if ordered || equality => Some(T::Duration),
+        (T::Duration, Shape::Range) if membership => Some(T::Duration),
+        (T::TimeOfDay, Shape::One) if ordered => Some(T::TimeOfDay),
+        (T::TimeOfDay, Shape::Range) if membership => Some(T::TimeOfDay),
+        (T::Weekday, Shape::One) if equality => Some(T::Weekday),
+        (T::Weekday, Shape::List) if membership => Some(T::Weekday),
+        (T::StringSet, Shape::One) if op == Contains => Some(T::String),
+        _ => None,
+    };
+    ok.ok_or_else(|| {
+        let what = match shape {
+            Shape::One => "a value",
+            Shape::List => "a list",
+            Shape::Range => "a range",
+        };
+        format!(
+            "holds {}; `{}` cannot compare it with {what}",
+            with_article(key.describe()),
+            op.symbol()
+        )
+    })
+}
+
+fn example_for(key: &KeyPath) -> String {
+    match key.value_type() {
+        ValueType::Ip | ValueType::Cidr => format!("{key} in 10.0.0.0/8"),
+        ValueType::Bool => format!("{key} == true"),
+        ValueType::Duration => format!("{key} <= 15m"),
+        ValueType::Timestamp => format!("{key} in 2026-01-01T00:00:00Z .. 2027-01-01T00:00:00Z"),
+        ValueType::TimeOfDay => format!("{key} in 09:00 .. 17:00 at +02:00"),
+        ValueType::Weekday => format!("{key} in [Mon, Tue, Wed, Thu, Fri] at UTC"),
+        ValueType::StringSet => format!("{key} contains \"group:ops\""),
+        ValueType::Number => format!("{key} >= 3"),
+        ValueType::String | ValueType::Any => format!("{key} == \"value\""),
+    }
+}
+
+fn leaf(kind: ExprKind, span: Span) -> Expr {
+    Expr {
+        kind,
+        comments: Comments::default(),
+        span,
+    }
+}
+
+/// Placeholder for an expression whose error was already reported; never
+/// reaches a caller because the parse then fails.
+fn missing_key(span: Span) -> Key {
+    Key {
+        path: KeyPath::Mfa,
+        span,
+    }
+}
+
+fn glob_error_text(e: &globset::Error) -> String {
+    match e.kind() {
+        globset::ErrorKind::UnclosedClass => "unclosed character class".to_string(),
+        globset::ErrorKind::InvalidRange(a, b) => format!("invalid range `{a}-{b}`"),
+        globset::ErrorKind::UnopenedAlternates => "`}` without an opening `{`".to_string(),
+        globset::ErrorKind::UnclosedAlternates => "unclosed `{` alternatives".to_string(),
+        globset::ErrorKind::NestedAlternates => "nested `{` alternatives".to_string(),
+        globset::ErrorKind::DanglingEscape => "dangling `\\`".to_string(),
+        globset::ErrorKind::InvalidRecursive => "`**` must be a whole path segment".to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn glob_error_hint(e: &globset::Error) -> &'static str {
+    match e.kind() {
+        globset::ErrorKind::UnclosedClass => "close the class with `]`, or match `[` literally with `[[]`",
+        globset::ErrorKind::UnclosedAlternates => "close the alternatives with `}`, as in `{a,b}`",
+        globset::ErrorKind::UnopenedAlternates => "match `}` literally with `[}]`",
+        globset::ErrorKind::NestedAlternates => "alternatives cannot nest; list every choice in one `{a,b,c}`",
+        globset::ErrorKind::InvalidRecursive => "write `**` alone between slashes, as in `prod/**/db`, or use `*`",
+        globset::ErrorKind::InvalidRange(..) => "a range runs from low to high, as in `[a-z]`",
+        _ => "see the pattern syntax in LANGUAGE.md",
+    }
+}
+
+/// Byte ranges of every statement block (`allow|deny "name" { ... }`) inside a
+/// policy, found by brace depth alone, so that statements can be re-parsed one
+/// by one after a syntax error.
+fn statement_chunks(source: &str) -> Vec<std::ops::Range<usize>> {
+    let bytes = source.as_bytes();
+    let mut chunks = Vec::new();
+    let mut depth = 0usize;
+    let mut chunk_start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                i = source[i..].find('\n').map_or(source.len(), |n| i + n);
+                continue;
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'{' => {
+                depth += 1;
+                if depth == 1 {
+                    chunk_start = i + 1;
+                }
+            }
+            b'}' => {
+                if depth == 2 {
+                    chunks.push(chunk_start..i + 1);
+                    chunk_start = i + 1;
+                }
+                depth = depth.saturating_sub(1);
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    chunks
+}
+
+fn with_article(noun: &str) -> String {
+    let article = if noun.starts_with(['a', 'e', 'i', 'o', 'u', 'I']) { "an" } else { "a" };
+    format!("{article} {noun}")
+}
