@@ -1,1 +1,78 @@
-//! Tessera evaluator.
+//! Tessera decides, for every request to a secrets manager, whether this
+//! principal may do this action on this secret, now, from this address, with
+//! or without MFA, on this version stage; and names the statements that
+//! decided.
+//!
+//! Compile a policy set once into an [`Engine`] (immutable, `Send + Sync`),
+//! then decide many [`Request`]s against it.
+//!
+//! ```
+//! use tessera::{Engine, Request, Source, Outcome, Reason};
+//!
+//! let engine = Engine::compile(&[Source::new("payments.tpl", r#"
+//! policy "payments" {
+//!   allow "read-current" {
+//!     principal service:payments-*
+//!     action    secrets:GetSecretValue
+//!     resource  prod/payment/**
+//!     when { version_stage == "AWSCURRENT" }
+//!   }
+//!   deny "office-network-only" {
+//!     principal *
+//!     action    *
+//!     resource  prod/**
+//!     unless { source_ip in 10.0.0.0/8 }
+//!   }
+//! }"#)]).unwrap();
+//!
+//! let request = Request::new("service:payments-api", "secrets:GetSecretValue", "prod/payment/stripe")
+//!     .with_version_stage("AWSCURRENT")
+//!     .with_source_ip("10.1.2.3".parse().unwrap());
+//! let decision = engine.decide(&request);
+//! assert_eq!(decision.outcome, Outcome::Allow);
+//! assert_eq!(decision.determining[0].statement, "read-current");
+//!
+//! // No source IP: the deny's condition is unknown, and a deny fails closed.
+//! let mut from_nowhere = request.clone();
+//! from_nowhere.context.source_ip = None;
+//! assert_eq!(engine.decide(&from_nowhere).reason, Reason::ExplicitDeny);
+//! ```
+//!
+//! # Semantics
+//!
+//! Default deny; any applicable deny beats every allow; statement order never
+//! matters. Conditions use three-valued logic: a value the request lacks makes
+//! a test unknown, and a statement whose truth is unknown applies if it is a
+//! deny and does not if it is an allow. `policy-lang/LANGUAGE.md` has the full
+//! language and rules.
+//!
+//! # Modules
+//!
+//! - [`json`]: the JSON call/answer layer every host binding wraps.
+//! - [`reference`]: a plain interpreter over the AST, used to check the engine.
+
+#![deny(missing_docs)]
+
+mod condition;
+pub mod decision;
+mod engine;
+mod glob;
+pub mod json;
+pub mod reference;
+mod request;
+
+pub use condition::Truth;
+pub use decision::{Decision, Explanation, Outcome, Reason, StatementRef};
+pub use engine::{Engine, Source};
+pub use policy_lang;
+pub use policy_lang::{Diagnostic, DiagnosticKind, ParseError};
+pub use request::{Attribute, Context, Principal, Request, RequestError, RequestErrorKind, Resource};
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn engine_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<super::Engine>();
+    }
+}

@@ -101,6 +101,14 @@ pub(crate) fn typed(text: &str, quoted: bool, want: ValueType) -> Result<ValueKi
                 Ok(ValueKind::Cidr(net))
             } else if let Ok(ip) = text.parse::<IpAddr>() {
                 Ok(ValueKind::Ip(ip))
+            } else if !text.contains('/') {
+                // Lists may mix addresses and ranges; without a `/` this was
+                // meant as an address.
+                Err(malformed(
+                    "IP address",
+                    "an IP address such as `10.1.2.3` or a CIDR range such as `10.0.0.0/8`",
+                    "write all four parts of an IPv4 address, as in `10.1.2.3`, or add a prefix length, as in `10.1.0.0/16`",
+                ))
             } else {
                 Err(malformed(
                     "CIDR range",

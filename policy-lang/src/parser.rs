@@ -209,6 +209,22 @@ impl CommentPool<'_> {
     fn rest(&mut self) -> Vec<Comment> {
         self.before(usize::MAX)
     }
+
+    /// `end` moved back over whitespace and comments. pest counts the
+    /// whitespace (comments included) skipped before an optional or repeated
+    /// tail that then matched nothing as part of the rule, so a rule such as
+    /// `matcher` or `expr` can end after the comment on its line.
+    fn content_end(&self, mut end: usize) -> usize {
+        loop {
+            let text = self.source.get(..end).unwrap_or("");
+            let trimmed = text.trim_end_matches([' ', '\t', '\r', '\n']).len();
+            let i = self.comments.partition_point(|c| c.span.start < trimmed);
+            match i.checked_sub(1).and_then(|i| self.comments.get(i)) {
+                Some(c) if c.span.end >= trimmed => end = c.span.start,
+                _ => return trimmed,
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -251,7 +267,12 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::comma => "`,`",
         Rule::dotdot => "`..`",
         Rule::EOI => "end of file",
-        Rule::statement | Rule::matcher | Rule::condition_block => return None,
+        // pest reports the enclosing rule when several alternatives failed at
+        // one position; name what each of these starts with.
+        Rule::file | Rule::policy => "`policy`",
+        Rule::statement => "`allow` or `deny`",
+        Rule::matcher => "`not`, `principal`, `action` or `resource`",
+        Rule::condition_block => "`when` or `unless`",
         _ => return None,
     })
 }
@@ -313,7 +334,24 @@ fn syntax_diagnostic(
         }
         return d.build();
     }
-    if !word.is_empty() && !keyword_expected.is_empty() && word.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
+    // A word after other text on its line, where `,` could continue a
+    // pattern or list line, is most likely a forgotten comma.
+    let line_start = source[..pos.min(source.len())].rfind('\n').map_or(0, |n| n + 1);
+    let mid_line = !source[line_start..pos.min(source.len())].trim().is_empty();
+    let comma_hint = if !unique.contains(&"`,`") || !mid_line {
+        None
+    } else if unique.contains(&"`]`") {
+        Some("separate list items with `,`")
+    } else {
+        Some("separate patterns with `,`, as in `action secrets:GetSecretValue, secrets:DescribeSecret`")
+    };
+    let suggestion = closest(&word, keyword_expected.iter().copied());
+    let unknown_word = !word.is_empty()
+        && !KEYWORDS.contains(&word.as_str())
+        && !keyword_expected.is_empty()
+        && word.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && (suggestion.is_some() || comma_hint.is_none());
+    if unknown_word {
         let span = Span::new(pos, pos + word.len());
         let mut d = map
             .diagnostic(
@@ -322,7 +360,7 @@ fn syntax_diagnostic(
                 format!("unknown keyword `{word}`"),
             )
             .expected(expected_text);
-        if let Some(suggestion) = closest(&word, keyword_expected.iter().copied()) {
+        if let Some(suggestion) = suggestion {
             d = d.hint(format!("did you mean `{suggestion}`?"));
         }
         return d.build();
@@ -345,6 +383,10 @@ fn syntax_diagnostic(
         d = d.hint("use `==` to compare");
     } else if found == "&" || found == "|" {
         d = d.hint("write `and` / `or`");
+    } else if let Some(hint) = comma_hint
+        && !matches!(found.as_str(), "}" | ")" | "]")
+    {
+        d = d.hint(hint);
     }
     d.build()
 }
@@ -591,7 +633,8 @@ impl Lower<'_, '_> {
     }
 
     fn matcher(&mut self, pair: Pair<Rule>, base: usize) -> Matcher {
-        let span = span_of(&pair, base);
+        let mut span = span_of(&pair, base);
+        span.end = self.comments.content_end(span.end);
         let mut leading = self.comments.before(span.start);
         let mut negated = false;
         let mut kind = MatcherKind::Resource;
@@ -702,7 +745,7 @@ impl Lower<'_, '_> {
                 PatternPart::Variable(_) => "v",
             })
             .collect();
-        if let Err(e) = globset::GlobBuilder::new(&probe).literal_separator(true).build() {
+        if let Err(e) = check_glob(&probe, true) {
             let d = self
                 .map
                 .diagnostic(
@@ -758,9 +801,10 @@ impl Lower<'_, '_> {
                 }
                 Rule::expr => {
                     let start = base + p.as_span().start();
-                    let end = base + p.as_span().end();
+                    let end = self.comments.content_end(base + p.as_span().end());
                     let mut expr_leading = self.comments.before(start);
                     let mut expr = self.expr(p, base);
+                    expr.span.end = end;
                     expr_leading.extend(self.comments.before(end));
                     expr.comments = Comments {
                         leading: expr_leading,
@@ -897,7 +941,11 @@ impl Lower<'_, '_> {
                     DiagnosticKind::TypeMismatch,
                     s,
                     format!("`at` applies to `time_of_day` and `weekday`, not `{}`", key.path),
-                    "remove `at ...`; timestamps carry their own offset",
+                    if key.path == KeyPath::Time {
+                        "remove `at ...`; timestamps carry their own offset"
+                    } else {
+                        "remove `at ...`"
+                    },
                 );
                 return None;
             }
@@ -957,7 +1005,26 @@ impl Lower<'_, '_> {
             Rule::literal => Some(inner.clone()),
             _ => inner.clone().into_inner().find(|p| p.as_rule() == Rule::literal),
         };
-        let key_type = if key_type == ValueType::Any {
+        let custom = key_type == ValueType::Any;
+        if custom
+            && let Some(lit) = &first_literal
+            && !is_quoted(lit)
+            && let Some(other) = clock_literal_type(lit_text(lit))
+        {
+            let d = self
+                .map
+                .diagnostic(
+                    DiagnosticKind::TypeMismatch,
+                    span_of(lit, base),
+                    format!("custom attribute `{}` cannot be compared with {}", key.path, with_article(other.describe())),
+                )
+                .expected("a quoted string, a number, `true` or `false`, an IP address or a CIDR range")
+                .hint("request context values are JSON strings, numbers and booleans; timestamps, durations and clock times apply to `time`, `mfa_age` and `time_of_day`")
+                .build();
+            self.diagnostics.push(d);
+            return None;
+        }
+        let key_type = if custom {
             first_literal
                 .as_ref()
                 .map_or(ValueType::String, |lit| literal::infer_type(lit_text(lit), is_quoted(lit)))
@@ -967,23 +1034,21 @@ impl Lower<'_, '_> {
         let element = match allowed_element(key_type, op, shape) {
             Ok(element) => element,
             Err(message) => {
+                let verb = if custom { "is compared with" } else { "holds" };
                 let d = self
                     .map
                     .diagnostic(
                         DiagnosticKind::TypeMismatch,
                         op_span,
-                        format!(
-                            "`{}` {}",
-                            key.path,
-                            message
-                        ),
+                        format!("`{}` {verb} {message}", key.path),
                     )
-                    .hint(format!("for example `{}`", example_for(&key.path)))
+                    .hint(format!("for example `{}`", example_for_type(&key.path, key_type)))
                     .build();
                 self.diagnostics.push(d);
                 return None;
             }
         };
+        let operand_span = span_of(&inner, base);
         let literals: Vec<Pair<Rule>> = match shape {
             Shape::One => vec![inner],
             _ => inner
@@ -991,13 +1056,44 @@ impl Lower<'_, '_> {
                 .filter(|p| p.as_rule() == Rule::literal)
                 .collect(),
         };
-        let mut values = Vec::new();
-        for lit in literals {
-            values.push(self.value(lit, element, base)?);
+        if literals.is_empty() {
+            self.error_with_hint(
+                DiagnosticKind::InvalidLiteral,
+                operand_span,
+                "empty list",
+                "list at least one value; `in []` could never hold",
+            );
+            return None;
+        }
+        // Type every literal, so that each bad one is reported.
+        let typed: Vec<Option<Value>> = literals
+            .into_iter()
+            .map(|lit| self.value(lit, element, base))
+            .collect();
+        let values: Vec<Value> = typed.into_iter().collect::<Option<_>>()?;
+        if let [start, end] = values.as_slice()
+            && shape == Shape::Range
+            && let Some(problem) = range_problem(&start.kind, &end.kind)
+        {
+            let d = self
+                .map
+                .diagnostic(
+                    DiagnosticKind::InvalidLiteral,
+                    operand_span,
+                    format!(
+                        "empty range `{} .. {}`",
+                        literal::format_value(&start.kind),
+                        literal::format_value(&end.kind)
+                    ),
+                )
+                .hint(problem)
+                .build();
+            self.diagnostics.push(d);
+            return None;
         }
         if matches!(op, CompareOp::Like | CompareOp::ILike)
             && let Some(Value { kind: ValueKind::String(p), span }) = values.first()
-            && let Err(e) = globset::Glob::new(p)
+            && let Err(e) = check_glob(p, false)
         {
             let d = self
                 .map
@@ -1081,12 +1177,7 @@ impl Lower<'_, '_> {
             .map
             .diagnostic(DiagnosticKind::UnknownKey, span, format!("unknown attribute `{text}`"))
             .expected("a request attribute such as `source_ip`, `mfa`, `principal.tags.NAME` or `context.NAME`");
-        let candidates = KeyPath::FIXED.iter().map(|(n, _)| *n);
-        if let Some(suggestion) = closest(text, candidates) {
-            d = d.hint(format!("did you mean `{suggestion}`?"));
-        } else {
-            d = d.hint(format!("custom request attributes are read as `context.{}`", text.rsplit('.').next().unwrap_or(text)));
-        }
+        d = d.hint(unknown_key_hint(text));
         self.diagnostics.push(d.build());
         None
     }
@@ -1178,7 +1269,7 @@ fn allowed_element(key: ValueType, op: CompareOp, shape: Shape) -> Result<ValueT
             Shape::Range => "a range",
         };
         format!(
-            "holds {}; `{}` cannot compare it with {what}",
+            "{}; `{}` cannot compare it with {what}",
             with_article(key.describe()),
             op.symbol()
         )
@@ -1186,7 +1277,12 @@ fn allowed_element(key: ValueType, op: CompareOp, shape: Shape) -> Result<ValueT
 }
 
 fn example_for(key: &KeyPath) -> String {
-    match key.value_type() {
+    example_for_type(key, key.value_type())
+}
+
+/// An example comparison of `key`, read as a `ty`.
+fn example_for_type(key: &KeyPath, ty: ValueType) -> String {
+    match ty {
         ValueType::Ip | ValueType::Cidr => format!("{key} in 10.0.0.0/8"),
         ValueType::Bool => format!("{key} == true"),
         ValueType::Duration => format!("{key} <= 15m"),
@@ -1197,6 +1293,70 @@ fn example_for(key: &KeyPath) -> String {
         ValueType::Number => format!("{key} >= 3"),
         ValueType::String | ValueType::Any => format!("{key} == \"value\""),
     }
+}
+
+/// The help line for an unknown attribute: a likely typo of a known one, or
+/// where custom attributes live.
+fn unknown_key_hint(text: &str) -> String {
+    let last = text.rsplit('.').next().unwrap_or(text);
+    // Typos of the fixed keys and of the tag forms (`principal.tag.team`).
+    let tagged = [format!("principal.tags.{last}"), format!("resource.tags.{last}")];
+    let mut candidates: Vec<&str> = KeyPath::FIXED.iter().map(|(n, _)| *n).collect();
+    if text.contains('.') {
+        candidates.extend(tagged.iter().map(String::as_str));
+    }
+    // Only close typos: at most one edit per three characters, so that a
+    // custom name such as `ticket` is not taken for `time`.
+    let limit = (text.chars().count() / 3).max(1);
+    let suggestion = candidates
+        .into_iter()
+        .map(|c| (crate::diagnostic::edit_distance(text, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d);
+    if let Some((_, suggestion)) = suggestion {
+        return format!("did you mean `{suggestion}`?");
+    }
+    match text.split_once('.').map(|(head, _)| head) {
+        Some("principal") => {
+            "the principal's attributes are `principal.id`, `principal.groups` and `principal.tags.NAME`"
+                .to_string()
+        }
+        Some("resource") => {
+            "the resource's attributes are `resource.path` and `resource.tags.NAME`".to_string()
+        }
+        Some("context") => {
+            "a custom attribute is one name after `context.`, as in `context.ticket`".to_string()
+        }
+        _ => format!("custom request attributes are read as `context.{last}`"),
+    }
+}
+
+/// Why the half-open range `start .. end` can never hold, if it cannot.
+fn range_problem(start: &ValueKind, end: &ValueKind) -> Option<&'static str> {
+    use ValueKind as V;
+    let empty = match (start, end) {
+        (V::Number(a), V::Number(b)) => a >= b,
+        (V::Timestamp(a), V::Timestamp(b)) => a >= b,
+        (V::Duration(a), V::Duration(b)) => a >= b,
+        // A clock range whose start is after its end wraps past midnight.
+        (V::TimeOfDay(a), V::TimeOfDay(b)) => {
+            return (a == b).then_some(
+                "a range includes its start and excludes its end, so `a .. a` matches nothing; \
+                 a range such as `22:00 .. 06:00` wraps past midnight",
+            );
+        }
+        _ => false,
+    };
+    empty.then_some(
+        "a range includes its start and excludes its end; write the earlier value first, as in `a .. b` with a < b",
+    )
+}
+
+/// The type of an unquoted literal that only fixed clock keys accept.
+fn clock_literal_type(text: &str) -> Option<ValueType> {
+    [ValueType::Timestamp, ValueType::Duration, ValueType::TimeOfDay]
+        .into_iter()
+        .find(|ty| literal::typed(text, false, *ty).is_ok())
 }
 
 fn leaf(kind: ExprKind, span: Span) -> Expr {
@@ -1216,8 +1376,60 @@ fn missing_key(span: Span) -> Key {
     }
 }
 
-fn glob_error_text(e: &globset::Error) -> String {
-    match e.kind() {
+/// Compiles `glob` and applies the language's own rules on top of globset,
+/// which accepts both of these: `{` alternatives cannot nest, and (for
+/// matcher patterns, where `*` stays inside one segment) `**` must be a whole
+/// path segment, so that `a**b` is not silently read as `a*b`.
+fn check_glob(glob: &str, matcher: bool) -> Result<(), globset::ErrorKind> {
+    globset::GlobBuilder::new(glob)
+        .literal_separator(matcher)
+        .build()
+        .map_err(|e| e.kind().clone())?;
+    let chars: Vec<char> = glob.chars().collect();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while let Some(&c) = chars.get(i) {
+        match c {
+            '\\' => i += 1,
+            '[' => {
+                // Skip the class; `]` right after `[` or `[!` is a member.
+                i += 1;
+                if matches!(chars.get(i), Some('!' | '^')) {
+                    i += 1;
+                }
+                if chars.get(i) == Some(&']') {
+                    i += 1;
+                }
+                while chars.get(i).is_some_and(|c| *c != ']') {
+                    i += 1;
+                }
+            }
+            '{' => {
+                depth += 1;
+                if depth > 1 {
+                    return Err(globset::ErrorKind::NestedAlternates);
+                }
+            }
+            '}' => depth = depth.saturating_sub(1),
+            '*' if matcher => {
+                let run = chars[i..].iter().take_while(|c| **c == '*').count();
+                let whole_segment = i.checked_sub(1).and_then(|j| chars.get(j)).is_none_or(|c| *c == '/')
+                    && chars.get(i + run).is_none_or(|c| *c == '/');
+                if run > 2 || (run == 2 && !whole_segment) {
+                    return Err(globset::ErrorKind::InvalidRecursive);
+                }
+                i += run;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+fn glob_error_text(e: &globset::ErrorKind) -> String {
+    match e {
         globset::ErrorKind::UnclosedClass => "unclosed character class".to_string(),
         globset::ErrorKind::InvalidRange(a, b) => format!("invalid range `{a}-{b}`"),
         globset::ErrorKind::UnopenedAlternates => "`}` without an opening `{`".to_string(),
@@ -1225,16 +1437,19 @@ fn glob_error_text(e: &globset::Error) -> String {
         globset::ErrorKind::NestedAlternates => "nested `{` alternatives".to_string(),
         globset::ErrorKind::DanglingEscape => "dangling `\\`".to_string(),
         globset::ErrorKind::InvalidRecursive => "`**` must be a whole path segment".to_string(),
+        globset::ErrorKind::TooManyNestedAlternates => "nested `{` alternatives".to_string(),
         other => other.to_string(),
     }
 }
 
-fn glob_error_hint(e: &globset::Error) -> &'static str {
-    match e.kind() {
+fn glob_error_hint(e: &globset::ErrorKind) -> &'static str {
+    match e {
         globset::ErrorKind::UnclosedClass => "close the class with `]`, or match `[` literally with `[[]`",
         globset::ErrorKind::UnclosedAlternates => "close the alternatives with `}`, as in `{a,b}`",
         globset::ErrorKind::UnopenedAlternates => "match `}` literally with `[}]`",
-        globset::ErrorKind::NestedAlternates => "alternatives cannot nest; list every choice in one `{a,b,c}`",
+        globset::ErrorKind::NestedAlternates | globset::ErrorKind::TooManyNestedAlternates => {
+            "alternatives cannot nest; list every choice in one `{a,b,c}`"
+        }
         globset::ErrorKind::InvalidRecursive => "write `**` alone between slashes, as in `prod/**/db`, or use `*`",
         globset::ErrorKind::InvalidRange(..) => "a range runs from low to high, as in `[a-z]`",
         _ => "see the pattern syntax in LANGUAGE.md",

@@ -1,0 +1,434 @@
+//! Conditions compiled to typed tests, evaluated in three-valued logic.
+//!
+//! Reading a key the request lacks gives [`Truth::Unknown`]; `and`, `or` and
+//! `not` follow Kleene's rules, so a result is unknown only when the missing
+//! value could change it. The statement then fails closed (see `engine`).
+
+use crate::request::{Attribute, Request};
+use chrono::{DateTime, Datelike, FixedOffset, Timelike, Utc};
+use globset::{GlobBuilder, GlobMatcher};
+use ipnet::IpNet;
+use policy_lang::{CompareOp, Expr, ExprKind, KeyPath, Operand, ValueKind};
+use std::cmp::Ordering;
+use std::net::IpAddr;
+
+/// A three-valued truth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Truth {
+    /// Holds.
+    True,
+    /// Does not hold.
+    False,
+    /// Depends on a value the request does not carry (or carries with another type).
+    Unknown,
+}
+
+impl Truth {
+    pub(crate) fn from_bool(b: bool) -> Truth {
+        if b { Truth::True } else { Truth::False }
+    }
+    pub(crate) fn not(self) -> Truth {
+        match self {
+            Truth::True => Truth::False,
+            Truth::False => Truth::True,
+            Truth::Unknown => Truth::Unknown,
+        }
+    }
+    pub(crate) fn and(self, other: Truth) -> Truth {
+        match (self, other) {
+            (Truth::False, _) | (_, Truth::False) => Truth::False,
+            (Truth::True, Truth::True) => Truth::True,
+            _ => Truth::Unknown,
+        }
+    }
+    pub(crate) fn or(self, other: Truth) -> Truth {
+        match (self, other) {
+            (Truth::True, _) | (_, Truth::True) => Truth::True,
+            (Truth::False, Truth::False) => Truth::False,
+            _ => Truth::Unknown,
+        }
+    }
+}
+
+/// Which request value a test reads.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Attr {
+    SourceIp,
+    Mfa,
+    MfaAge,
+    VersionStage,
+    Time,
+    /// Seconds after midnight at an offset east of UTC.
+    TimeOfDay(i32),
+    /// Day of week (0 = Monday) at an offset east of UTC.
+    Weekday(i32),
+    Action,
+    PrincipalId,
+    PrincipalGroups,
+    PrincipalTag(Box<str>),
+    ResourcePath,
+    ResourceTag(Box<str>),
+    Context(Box<str>),
+}
+
+impl Attr {
+    pub(crate) fn new(key: &KeyPath, offset: i32) -> Attr {
+        match key {
+            KeyPath::SourceIp => Attr::SourceIp,
+            KeyPath::Mfa => Attr::Mfa,
+            KeyPath::MfaAge => Attr::MfaAge,
+            KeyPath::VersionStage => Attr::VersionStage,
+            KeyPath::Time => Attr::Time,
+            KeyPath::TimeOfDay => Attr::TimeOfDay(offset),
+            KeyPath::Weekday => Attr::Weekday(offset),
+            KeyPath::Action => Attr::Action,
+            KeyPath::PrincipalId => Attr::PrincipalId,
+            KeyPath::PrincipalGroups => Attr::PrincipalGroups,
+            KeyPath::PrincipalTag(t) => Attr::PrincipalTag(t.as_str().into()),
+            KeyPath::ResourcePath => Attr::ResourcePath,
+            KeyPath::ResourceTag(t) => Attr::ResourceTag(t.as_str().into()),
+            KeyPath::Context(c) => Attr::Context(c.as_str().into()),
+        }
+    }
+
+    /// The request's value, or `None` when the request does not carry it.
+    pub(crate) fn read<'r>(&self, request: &'r Request, now: DateTime<Utc>) -> Option<Val<'r>> {
+        let context = &request.context;
+        Some(match self {
+            Attr::SourceIp => Val::Ip(context.source_ip?),
+            Attr::Mfa => Val::Bool(context.mfa?),
+            Attr::MfaAge => Val::Duration(context.mfa_age_seconds?),
+            Attr::VersionStage => Val::Str(context.version_stage.as_deref()?),
+            Attr::Time => Val::Time(now),
+            Attr::TimeOfDay(offset) => {
+                let local = at_offset(now, *offset)?;
+                Val::TimeOfDay(local.num_seconds_from_midnight())
+            }
+            Attr::Weekday(offset) => {
+                let local = at_offset(now, *offset)?;
+                Val::Weekday(u8::try_from(local.weekday().num_days_from_monday()).ok()?)
+            }
+            Attr::Action => Val::Str(&request.action),
+            Attr::PrincipalId => Val::Str(&request.principal.id),
+            Attr::PrincipalGroups => Val::Groups(&request.principal.groups),
+            Attr::PrincipalTag(t) => Val::Str(request.principal.tags.get(&**t)?),
+            Attr::ResourcePath => Val::Str(&request.resource.path),
+            Attr::ResourceTag(t) => Val::Str(request.resource.tags.get(&**t)?),
+            Attr::Context(c) => match context.attributes.get(&**c)? {
+                Attribute::String(s) => Val::Str(s),
+                Attribute::Number(n) => Val::Number(*n),
+                Attribute::Bool(b) => Val::Bool(*b),
+            },
+        })
+    }
+}
+
+fn at_offset(now: DateTime<Utc>, offset: i32) -> Option<DateTime<FixedOffset>> {
+    Some(now.with_timezone(&FixedOffset::east_opt(offset)?))
+}
+
+/// A value read from a request, borrowed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Val<'r> {
+    Str(&'r str),
+    Number(f64),
+    Bool(bool),
+    Ip(IpAddr),
+    Time(DateTime<Utc>),
+    Duration(i64),
+    TimeOfDay(u32),
+    Weekday(u8),
+    Groups(&'r [String]),
+}
+
+impl std::fmt::Display for Val<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Val::Str(s) => write!(f, "{s:?}"),
+            Val::Number(n) => write!(f, "{n}"),
+            Val::Bool(b) => write!(f, "{b}"),
+            Val::Ip(ip) => write!(f, "{ip}"),
+            Val::Time(t) => write!(f, "{}", t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+            Val::Duration(d) => write!(f, "{d}s"),
+            Val::TimeOfDay(t) => write!(f, "{:02}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60),
+            Val::Weekday(d) => f.write_str(policy_lang::weekday_name(*d)),
+            Val::Groups(g) => write!(f, "{g:?}"),
+        }
+    }
+}
+
+/// A literal of a compiled test.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Lit {
+    Str(Box<str>),
+    Number(f64),
+    Bool(bool),
+    Ip(IpAddr),
+    Time(DateTime<Utc>),
+    Duration(i64),
+    TimeOfDay(u32),
+    Weekday(u8),
+}
+
+impl Lit {
+    fn new(value: &ValueKind) -> Lit {
+        match value {
+            ValueKind::String(s) => Lit::Str(s.as_str().into()),
+            ValueKind::Number(n) => Lit::Number(*n),
+            ValueKind::Bool(b) => Lit::Bool(*b),
+            ValueKind::Ip(ip) => Lit::Ip(*ip),
+            ValueKind::Cidr(net) => Lit::Ip(net.addr()),
+            ValueKind::Timestamp(t) => Lit::Time(t.with_timezone(&Utc)),
+            ValueKind::Duration(d) => Lit::Duration(*d),
+            ValueKind::TimeOfDay(t) => Lit::TimeOfDay(*t),
+            ValueKind::Weekday(d) => Lit::Weekday(*d),
+        }
+    }
+
+    /// Orders a request value against this literal; `None` when their types differ.
+    fn compare(&self, val: &Val) -> Option<Ordering> {
+        match (val, self) {
+            (Val::Str(a), Lit::Str(b)) => Some((*a).cmp(&**b)),
+            (Val::Number(a), Lit::Number(b)) => a.partial_cmp(b),
+            (Val::Bool(a), Lit::Bool(b)) => Some(a.cmp(b)),
+            (Val::Ip(a), Lit::Ip(b)) => Some(a.cmp(b)),
+            (Val::Str(a), Lit::Ip(b)) => a.parse::<IpAddr>().ok().map(|a| a.cmp(b)),
+            (Val::Time(a), Lit::Time(b)) => Some(a.cmp(b)),
+            (Val::Duration(a), Lit::Duration(b)) => Some(a.cmp(b)),
+            (Val::TimeOfDay(a), Lit::TimeOfDay(b)) => Some(a.cmp(b)),
+            (Val::Weekday(a), Lit::Weekday(b)) => Some(a.cmp(b)),
+            _ => None,
+        }
+    }
+}
+
+/// A typed test on one value.
+#[derive(Debug, Clone)]
+pub(crate) enum Test {
+    /// A bare boolean key.
+    Truthy,
+    /// `<`, `<=`, `==`, `>=`, `>`: true when the ordering is one of these.
+    Compare(&'static [Ordering], Lit),
+    /// Membership in a list.
+    OneOf(Vec<Lit>),
+    /// Half-open range `[start, end)`; for a time of day, start > end wraps midnight.
+    Range(Lit, Lit),
+    /// Inside any of these networks.
+    InNetworks(Vec<IpNet>),
+    /// Glob match on a string (`like`, `ilike`).
+    Like(GlobMatcher),
+    /// Set membership.
+    Contains(Box<str>),
+}
+
+impl Test {
+    fn eval(&self, val: &Val) -> Truth {
+        let known = |b: Option<bool>| b.map_or(Truth::Unknown, Truth::from_bool);
+        match self {
+            Test::Truthy => match val {
+                Val::Bool(b) => Truth::from_bool(*b),
+                _ => Truth::Unknown,
+            },
+            Test::Compare(orderings, lit) => known(lit.compare(val).map(|o| orderings.contains(&o))),
+            Test::OneOf(lits) => {
+                let mut result = Truth::False;
+                for lit in lits {
+                    match lit.compare(val) {
+                        Some(Ordering::Equal) => return Truth::True,
+                        Some(_) => {}
+                        None => result = Truth::Unknown,
+                    }
+                }
+                result
+            }
+            Test::Range(start, end) => {
+                let (Some(from_start), Some(to_end)) = (start.compare(val), end.compare(val)) else {
+                    return Truth::Unknown;
+                };
+                let after_start = from_start != Ordering::Less;
+                let before_end = to_end == Ordering::Less;
+                let wraps = matches!((start, end), (Lit::TimeOfDay(a), Lit::TimeOfDay(b)) if a > b);
+                Truth::from_bool(if wraps {
+                    after_start || before_end
+                } else {
+                    after_start && before_end
+                })
+            }
+            Test::InNetworks(nets) => {
+                let ip = match val {
+                    Val::Ip(ip) => Some(*ip),
+                    Val::Str(s) => s.parse().ok(),
+                    _ => None,
+                };
+                known(ip.map(|ip| nets.iter().any(|n| n.contains(&ip))))
+            }
+            Test::Like(glob) => match val {
+                Val::Str(s) => Truth::from_bool(glob.is_match(s)),
+                _ => Truth::Unknown,
+            },
+            Test::Contains(item) => match val {
+                Val::Groups(groups) => Truth::from_bool(groups.iter().any(|g| **g == **item)),
+                _ => Truth::Unknown,
+            },
+        }
+    }
+}
+
+/// A compiled condition tree.
+#[derive(Debug, Clone)]
+pub(crate) enum Cond {
+    All(Vec<Cond>),
+    Any(Vec<Cond>),
+    Not(Box<Cond>),
+    Has(Attr),
+    Test {
+        attr: Attr,
+        test: Test,
+        /// The condition as written, for explanations.
+        text: Box<str>,
+    },
+}
+
+impl Cond {
+    /// Compiles one expression; `source` is the text its spans point into.
+    pub(crate) fn compile(expr: &Expr, source: &str) -> Cond {
+        let text = || -> Box<str> { source.get(expr.span.start..expr.span.end).unwrap_or("").into() };
+        match &expr.kind {
+            ExprKind::And(items) => Cond::All(items.iter().map(|e| Cond::compile(e, source)).collect()),
+            ExprKind::Or(items) => Cond::Any(items.iter().map(|e| Cond::compile(e, source)).collect()),
+            ExprKind::Not(inner) => Cond::Not(Box::new(Cond::compile(inner, source))),
+            ExprKind::Group(inner) => Cond::compile(inner, source),
+            ExprKind::Has(key) => Cond::Has(Attr::new(&key.path, 0)),
+            ExprKind::Truthy(key) => Cond::Test {
+                attr: Attr::new(&key.path, 0),
+                test: Test::Truthy,
+                text: text(),
+            },
+            ExprKind::Compare(c) => {
+                let offset = c.offset.as_ref().map_or(0, |o| o.seconds_east);
+                let attr = Attr::new(&c.key.path, offset);
+                let (test, negate) = compile_test(c.op, &c.operand);
+                let test = Cond::Test {
+                    attr,
+                    test,
+                    text: text(),
+                };
+                if negate { Cond::Not(Box::new(test)) } else { test }
+            }
+        }
+    }
+
+    pub(crate) fn eval(&self, request: &Request, now: DateTime<Utc>) -> Truth {
+        match self {
+            Cond::All(items) => {
+                let mut result = Truth::True;
+                for item in items {
+                    result = result.and(item.eval(request, now));
+                    if result == Truth::False {
+                        break;
+                    }
+                }
+                result
+            }
+            Cond::Any(items) => {
+                let mut result = Truth::False;
+                for item in items {
+                    result = result.or(item.eval(request, now));
+                    if result == Truth::True {
+                        break;
+                    }
+                }
+                result
+            }
+            Cond::Not(inner) => inner.eval(request, now).not(),
+            Cond::Has(attr) => Truth::from_bool(attr.read(request, now).is_some()),
+            Cond::Test { attr, test, .. } => match attr.read(request, now) {
+                Some(val) => test.eval(&val),
+                None => Truth::Unknown,
+            },
+        }
+    }
+
+    /// Every test under this node with its result and the request's value.
+    pub(crate) fn leaves<'r>(
+        &self,
+        request: &'r Request,
+        now: DateTime<Utc>,
+        out: &mut Vec<(String, Truth, Option<String>)>,
+    ) {
+        match self {
+            Cond::All(items) | Cond::Any(items) => {
+                items.iter().for_each(|i| i.leaves(request, now, out));
+            }
+            Cond::Not(inner) => inner.leaves(request, now, out),
+            Cond::Has(_) => {}
+            Cond::Test { attr, text, .. } => {
+                let value = attr.read(request, now).map(|v| v.to_string());
+                out.push((text.to_string(), self.eval(request, now), value));
+            }
+        }
+    }
+}
+
+/// The test for `op operand`, and whether to negate it (`!=`, `not in`).
+fn compile_test(op: CompareOp, operand: &Operand) -> (Test, bool) {
+    use Ordering::{Equal, Greater, Less};
+    let single = match operand {
+        Operand::Value(v) => Some(&v.kind),
+        _ => None,
+    };
+    let test = match (op, operand) {
+        (CompareOp::In | CompareOp::NotIn, Operand::Range(a, b)) => Test::Range(Lit::new(&a.kind), Lit::new(&b.kind)),
+        (CompareOp::In | CompareOp::NotIn, Operand::List(items)) if is_network_list(items.iter().map(|v| &v.kind)) => {
+            Test::InNetworks(items.iter().filter_map(|v| network(&v.kind)).collect())
+        }
+        (CompareOp::In | CompareOp::NotIn, Operand::Value(v)) if network(&v.kind).is_some() => {
+            Test::InNetworks(network(&v.kind).into_iter().collect())
+        }
+        (CompareOp::In | CompareOp::NotIn, Operand::List(items)) => Test::OneOf(items.iter().map(|v| Lit::new(&v.kind)).collect()),
+        (CompareOp::Like | CompareOp::ILike, _) => {
+            let pattern = match single {
+                Some(ValueKind::String(s)) => s.as_str(),
+                _ => "",
+            };
+            let glob = GlobBuilder::new(pattern)
+                .case_insensitive(op == CompareOp::ILike)
+                .build()
+                .or_else(|_| GlobBuilder::new(&globset::escape(pattern)).build());
+            match glob {
+                Ok(glob) => Test::Like(glob.compile_matcher()),
+                // The parser checked the glob; an empty list never matches.
+                Err(_) => Test::OneOf(Vec::new()),
+            }
+        }
+        (CompareOp::Contains, _) => Test::Contains(match single {
+            Some(ValueKind::String(s)) => s.as_str().into(),
+            _ => "".into(),
+        }),
+        (_, Operand::Value(v)) => {
+            let orderings: &'static [Ordering] = match op {
+                CompareOp::Lt => &[Less],
+                CompareOp::Le => &[Less, Equal],
+                CompareOp::Gt => &[Greater],
+                CompareOp::Ge => &[Greater, Equal],
+                _ => &[Equal],
+            };
+            Test::Compare(orderings, Lit::new(&v.kind))
+        }
+        // The parser admits no other combination; an empty list never holds.
+        _ => Test::OneOf(Vec::new()),
+    };
+    (test, matches!(op, CompareOp::Ne | CompareOp::NotIn))
+}
+
+fn is_network_list<'v>(mut items: impl Iterator<Item = &'v ValueKind>) -> bool {
+    items.any(|v| matches!(v, ValueKind::Cidr(_) | ValueKind::Ip(_)))
+}
+
+fn network(value: &ValueKind) -> Option<IpNet> {
+    match value {
+        ValueKind::Cidr(net) => Some(*net),
+        ValueKind::Ip(ip) => Some(IpNet::from(*ip)),
+        _ => None,
+    }
+}

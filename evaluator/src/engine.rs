@@ -1,0 +1,543 @@
+//! The compiled engine: a flat statement table, indexes that hold statement
+//! ids, and one function that decides.
+
+use crate::condition::{Attr, Cond, Truth};
+use crate::decision::*;
+use crate::glob::VariablePattern;
+use crate::request::Request;
+use chrono::{DateTime, Utc};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use policy_lang::{
+    BlockKind, Effect, Matcher, ParseError, Pattern, PolicyFile, Statement,
+};
+use smallvec::SmallVec;
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+/// One named policy source text.
+#[derive(Debug, Clone, Copy)]
+pub struct Source<'a> {
+    /// The name diagnostics use, usually a file path.
+    pub name: &'a str,
+    /// The policy text.
+    pub text: &'a str,
+}
+
+impl<'a> Source<'a> {
+    /// A source named `name` holding `text`.
+    pub fn new(name: &'a str, text: &'a str) -> Source<'a> {
+        Source { name, text }
+    }
+}
+
+/// A compiled policy set. Immutable, `Send + Sync`: compile once, share it
+/// between threads, decide many requests.
+///
+/// ```
+/// use tessera::{Engine, Request, Source};
+/// let engine = Engine::compile(&[Source::new("team.tpl", r#"
+/// policy "team" {
+///   allow "own-team" {
+///     principal *
+///     action    secrets:GetSecretValue
+///     resource  prod/${principal.tags.team}/**
+///   }
+/// }"#)]).unwrap();
+/// let request = Request::new("user:ann", "secrets:GetSecretValue", "prod/payments/db")
+///     .with_principal_tag("team", "payments");
+/// assert!(engine.decide(&request).is_allowed());
+/// let other = request.clone().with_principal_tag("team", "search");
+/// assert!(!engine.decide(&other).is_allowed());
+/// ```
+#[derive(Debug)]
+pub struct Engine {
+    statements: Vec<CompiledStatement>,
+    /// Static resource globs of indexed statements.
+    resource_globs: GlobSet,
+    /// For each glob in `resource_globs`, the statement it belongs to.
+    glob_owner: Vec<u32>,
+    /// Statements not in the resource index, by exact action.
+    by_action: HashMap<Box<str>, Vec<u32>>,
+    /// Statements found by neither index: checked on every request.
+    always: Vec<u32>,
+    files: Vec<PolicyFile>,
+}
+
+#[derive(Debug)]
+struct CompiledStatement {
+    effect: Effect,
+    policy: Box<str>,
+    name: Box<str>,
+    principal: NameMatcher,
+    action: NameMatcher,
+    resource: ResourceMatcher,
+    /// `(holds when true, condition)`: `when` blocks must be true, `unless` blocks false.
+    blocks: Vec<(BlockKind, Cond)>,
+    /// Text of each matcher line, for explanations.
+    lines: [Box<str>; 3],
+}
+
+thread_local! {
+    static MATCHED_GLOBS: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Engine {
+    /// Parses, checks and compiles policy sources into an engine.
+    ///
+    /// Every problem in every source is returned at once.
+    pub fn compile(sources: &[Source]) -> Result<Engine, ParseError> {
+        let pairs: Vec<(&str, &str)> = sources.iter().map(|s| (s.name, s.text)).collect();
+        let files = policy_lang::parse_set(&pairs)?;
+        Ok(Engine::from_files(files, sources))
+    }
+
+    /// Compiles one source; a shorthand for [`Engine::compile`].
+    pub fn compile_str(name: &str, text: &str) -> Result<Engine, ParseError> {
+        Engine::compile(&[Source::new(name, text)])
+    }
+
+    fn from_files(files: Vec<PolicyFile>, sources: &[Source]) -> Engine {
+        let mut statements = Vec::new();
+        let mut globs = GlobSetBuilder::new();
+        let mut glob_owner = Vec::new();
+        let mut by_action: HashMap<Box<str>, Vec<u32>> = HashMap::new();
+        let mut always = Vec::new();
+        for (file, source) in files.iter().zip(sources) {
+            for policy in &file.policies {
+                for statement in &policy.statements {
+                    let Ok(id) = u32::try_from(statements.len()) else {
+                        continue;
+                    };
+                    let compiled = CompiledStatement::new(&policy.name, statement, source.text);
+                    let static_globs = indexable_resource_globs(&statement.resource);
+                    if let Some(static_globs) = static_globs {
+                        for glob in static_globs {
+                            globs.add(glob);
+                            glob_owner.push(id);
+                        }
+                    } else if let Some(actions) = exact_actions(&statement.action) {
+                        for action in actions {
+                            by_action.entry(action.into()).or_default().push(id);
+                        }
+                    } else {
+                        always.push(id);
+                    }
+                    statements.push(compiled);
+                }
+            }
+        }
+        for ids in by_action.values_mut() {
+            ids.dedup();
+        }
+        let resource_globs = globs.build().unwrap_or_else(|_| GlobSet::empty());
+        Engine {
+            statements,
+            resource_globs,
+            glob_owner,
+            by_action,
+            always,
+            files,
+        }
+    }
+
+    /// The parsed policy files the engine was compiled from.
+    pub fn files(&self) -> &[PolicyFile] {
+        &self.files
+    }
+
+    /// Number of statements in the policy set.
+    pub fn statement_count(&self) -> usize {
+        self.statements.len()
+    }
+
+    /// Decides a request. A request without `context.time` is decided at the
+    /// current time.
+    pub fn decide(&self, request: &Request) -> Decision<'_> {
+        self.decide_at(request, request.context.time.unwrap_or_else(Utc::now))
+    }
+
+    /// Decides a request as if it were made at `now` (when it carries no time).
+    ///
+    /// Default deny; any applicable deny beats every allow. A statement whose
+    /// truth is unknown (a value it reads is missing) counts as applying when
+    /// it is a deny and as not applying when it is an allow.
+    pub fn decide_at(&self, request: &Request, now: DateTime<Utc>) -> Decision<'_> {
+        let now = request.context.time.unwrap_or(now);
+        let mut denies: SmallVec<[u32; 4]> = SmallVec::new();
+        let mut allows: SmallVec<[u32; 4]> = SmallVec::new();
+        let mut consider = |id: u32, resource_known: bool| {
+            let Some(statement) = self.statements.get(id as usize) else {
+                return;
+            };
+            let truth = statement.applies(request, now, resource_known);
+            match (statement.effect, truth) {
+                (Effect::Deny, Truth::True | Truth::Unknown) => denies.push(id),
+                (Effect::Allow, Truth::True) => allows.push(id),
+                _ => {}
+            }
+        };
+        MATCHED_GLOBS.with(|cell| {
+            let Ok(mut matched) = cell.try_borrow_mut() else {
+                return;
+            };
+            self.resource_globs.matches_into(request.resource.path.as_str(), &mut matched);
+            let mut last = None;
+            for &glob in matched.iter() {
+                let owner = self.glob_owner.get(glob).copied();
+                if owner != last {
+                    if let Some(id) = owner {
+                        consider(id, true);
+                    }
+                    last = owner;
+                }
+            }
+        });
+        if let Some(ids) = self.by_action.get(request.action.as_str()) {
+            ids.iter().for_each(|&id| consider(id, false));
+        }
+        self.always.iter().for_each(|&id| consider(id, false));
+
+        let (outcome, reason, mut ids) = if !denies.is_empty() {
+            (Outcome::Deny, Reason::ExplicitDeny, denies)
+        } else if !allows.is_empty() {
+            (Outcome::Allow, Reason::Allowed, allows)
+        } else {
+            (Outcome::Deny, Reason::NoStatementApplied, SmallVec::new())
+        };
+        ids.sort_unstable();
+        ids.dedup();
+        Decision {
+            outcome,
+            reason,
+            determining: ids.iter().filter_map(|&id| self.reference(id)).collect(),
+        }
+    }
+
+    /// Decides and tells why: which statements applied, and for each near miss
+    /// which matcher or condition failed, with the request's value.
+    ///
+    /// ```
+    /// use tessera::{Engine, Request, decision::Part};
+    /// let engine = Engine::compile_str("net.tpl", r#"policy "net" {
+    ///   allow "office" { principal * action * resource app/** when { source_ip in 10.0.0.0/8 } }
+    /// }"#).unwrap();
+    /// let request = Request::new("user:bo", "secrets:GetSecretValue", "app/db")
+    ///     .with_source_ip("192.168.1.9".parse().unwrap());
+    /// let explanation = engine.explain(&request);
+    /// let failure = &explanation.statements[0].failures[0];
+    /// assert_eq!(failure.part, Part::When);
+    /// assert_eq!(failure.expected, "source_ip in 10.0.0.0/8");
+    /// assert_eq!(failure.actual.as_deref(), Some("192.168.1.9"));
+    /// ```
+    pub fn explain(&self, request: &Request) -> Explanation<'_> {
+        self.explain_at(request, request.context.time.unwrap_or_else(Utc::now))
+    }
+
+    /// [`Engine::explain`] at a given time.
+    pub fn explain_at(&self, request: &Request, now: DateTime<Utc>) -> Explanation<'_> {
+        let decision = self.decide_at(request, now);
+        let now = request.context.time.unwrap_or(now);
+        let statements = self
+            .statements
+            .iter()
+            .enumerate()
+            .filter_map(|(id, statement)| {
+                let reference = self.reference(u32::try_from(id).ok()?)?;
+                statement.report(reference, request, now)
+            })
+            .collect();
+        Explanation {
+            decision,
+            statements,
+        }
+    }
+
+    fn reference(&self, id: u32) -> Option<StatementRef<'_>> {
+        self.statements.get(id as usize).map(|s| StatementRef {
+            policy: &s.policy,
+            statement: &s.name,
+        })
+    }
+}
+
+/// The static globs of a resource line, or `None` when the line cannot be
+/// indexed by resource (negated, match-all, or holding variables).
+fn indexable_resource_globs(matcher: &Matcher) -> Option<Vec<globset::Glob>> {
+    if matcher.negated || matcher.patterns.iter().any(|p| p.is_match_all() || p.has_variables()) {
+        return None;
+    }
+    matcher
+        .patterns
+        .iter()
+        .map(|p| GlobBuilder::new(&p.source_text()).literal_separator(true).build().ok())
+        .collect()
+}
+
+/// The actions of an action line, when every pattern is an exact name.
+fn exact_actions(matcher: &Matcher) -> Option<Vec<String>> {
+    if matcher.negated {
+        return None;
+    }
+    matcher
+        .patterns
+        .iter()
+        .map(|p| {
+            let text = p.source_text();
+            (!has_glob_syntax(&text)).then_some(text)
+        })
+        .collect()
+}
+
+fn has_glob_syntax(text: &str) -> bool {
+    text.contains(['*', '?', '[', ']', '{', '}', '\\'])
+}
+
+impl CompiledStatement {
+    fn new(policy: &str, statement: &Statement, source: &str) -> CompiledStatement {
+        let blocks = statement
+            .conditions
+            .iter()
+            .map(|block| {
+                let all = block.exprs.iter().map(|e| Cond::compile(e, source)).collect();
+                (block.kind, Cond::All(all))
+            })
+            .collect();
+        let line = |m: &Matcher| -> Box<str> { source.get(m.span.start..m.span.end).unwrap_or("").into() };
+        CompiledStatement {
+            effect: statement.effect,
+            policy: policy.into(),
+            name: statement.name.as_str().into(),
+            principal: NameMatcher::new(&statement.principal),
+            action: NameMatcher::new(&statement.action),
+            resource: ResourceMatcher::new(&statement.resource),
+            blocks,
+            lines: [
+                line(&statement.principal),
+                line(&statement.action),
+                line(&statement.resource),
+            ],
+        }
+    }
+
+    /// Whether the statement applies, in three-valued logic.
+    fn applies(&self, request: &Request, now: DateTime<Utc>, resource_known: bool) -> Truth {
+        if !self.action.matches(&request.action, &[]) {
+            return Truth::False;
+        }
+        if !self.principal.matches(&request.principal.id, &request.principal.groups) {
+            return Truth::False;
+        }
+        let mut truth = if resource_known {
+            Truth::True
+        } else {
+            self.resource.matches(request, now)
+        };
+        for (kind, cond) in &self.blocks {
+            if truth == Truth::False {
+                break;
+            }
+            let held = cond.eval(request, now);
+            truth = truth.and(if *kind == BlockKind::When { held } else { held.not() });
+        }
+        truth
+    }
+
+    /// The statement's report for an explanation, if it applied or nearly did.
+    fn report<'e>(
+        &'e self,
+        statement: StatementRef<'e>,
+        request: &Request,
+        now: DateTime<Utc>,
+    ) -> Option<StatementReport<'e>> {
+        let principal = self.principal.matches(&request.principal.id, &request.principal.groups);
+        let action = self.action.matches(&request.action, &[]);
+        let resource = self.resource.matches(request, now);
+        let matched = usize::from(principal) + usize::from(action) + usize::from(resource == Truth::True);
+        let truth = self.applies(request, now, false);
+        let applied = match self.effect {
+            Effect::Allow => truth == Truth::True,
+            Effect::Deny => truth != Truth::False,
+        };
+        if !applied && matched < 2 {
+            return None;
+        }
+        let mut failures = Vec::new();
+        let mut line_failure = |part: Part, line: &str, actual: String, unknown: bool| {
+            failures.push(Failure {
+                part,
+                expected: line.to_string(),
+                actual: (!unknown).then_some(actual),
+                unknown,
+            });
+        };
+        if !principal {
+            let mut actual = request.principal.id.clone();
+            if !request.principal.groups.is_empty() {
+                actual = format!("{actual} (groups: {})", request.principal.groups.join(", "));
+            }
+            line_failure(Part::Principal, &self.lines[0], actual, false);
+        }
+        if !action {
+            line_failure(Part::Action, &self.lines[1], request.action.clone(), false);
+        }
+        if resource != Truth::True {
+            line_failure(Part::Resource, &self.lines[2], request.resource.path.clone(), resource == Truth::Unknown);
+        }
+        for (kind, cond) in &self.blocks {
+            let mut leaves = Vec::new();
+            cond.leaves(request, now, &mut leaves);
+            let (part, failing) = match kind {
+                BlockKind::When => (Part::When, Truth::False),
+                BlockKind::Unless => (Part::Unless, Truth::True),
+            };
+            for (text, result, actual) in leaves {
+                if result == failing || result == Truth::Unknown {
+                    failures.push(Failure {
+                        part,
+                        expected: text,
+                        actual,
+                        unknown: result == Truth::Unknown,
+                    });
+                }
+            }
+        }
+        Some(StatementReport {
+            statement,
+            effect: match self.effect {
+                Effect::Allow => Outcome::Allow,
+                Effect::Deny => Outcome::Deny,
+            },
+            applied,
+            failures,
+        })
+    }
+}
+
+/// Matches a name (principal id or action) and, for principals, groups.
+#[derive(Debug)]
+struct NameMatcher {
+    negated: bool,
+    ids: NameSet,
+    groups: NameSet,
+}
+
+impl NameMatcher {
+    fn new(matcher: &Matcher) -> NameMatcher {
+        let (groups, ids): (Vec<&Pattern>, Vec<&Pattern>) = matcher.patterns.iter().partition(|p| p.is_group);
+        NameMatcher {
+            negated: matcher.negated,
+            ids: NameSet::new(&ids),
+            groups: NameSet::new(&groups),
+        }
+    }
+
+    fn matches(&self, id: &str, groups: &[String]) -> bool {
+        let hit = self.ids.matches(id) || (!self.groups.is_empty() && groups.iter().any(|g| self.groups.matches(g)));
+        hit != self.negated
+    }
+}
+
+/// Name patterns sorted by how cheaply they match.
+#[derive(Debug, Default)]
+struct NameSet {
+    everything: bool,
+    exact: Vec<Box<str>>,
+    prefixes: Vec<Box<str>>,
+    globs: Option<GlobSet>,
+}
+
+impl NameSet {
+    fn new(patterns: &[&Pattern]) -> NameSet {
+        let mut set = NameSet::default();
+        let mut globs = GlobSetBuilder::new();
+        let mut any_glob = false;
+        for pattern in patterns {
+            let text = pattern.source_text();
+            if text == "*" || text == "**" {
+                set.everything = true;
+            } else if !has_glob_syntax(&text) {
+                set.exact.push(text.into());
+            } else if let Some(prefix) = text.strip_suffix('*').filter(|p| !has_glob_syntax(p)) {
+                set.prefixes.push(prefix.into());
+            } else if let Ok(glob) = GlobBuilder::new(&text).build() {
+                globs.add(glob);
+                any_glob = true;
+            }
+        }
+        if any_glob {
+            set.globs = globs.build().ok();
+        }
+        set
+    }
+
+    fn is_empty(&self) -> bool {
+        !self.everything && self.exact.is_empty() && self.prefixes.is_empty() && self.globs.is_none()
+    }
+
+    fn matches(&self, name: &str) -> bool {
+        self.everything
+            || self.exact.iter().any(|e| **e == *name)
+            || self.prefixes.iter().any(|p| name.starts_with(&**p))
+            || self.globs.as_ref().is_some_and(|g| g.is_match(name))
+    }
+}
+
+/// Matches a secret path, for statements checked outside the resource index.
+#[derive(Debug)]
+struct ResourceMatcher {
+    negated: bool,
+    everything: bool,
+    statics: Option<GlobSet>,
+    variables: Vec<(VariablePattern, Vec<Attr>)>,
+}
+
+impl ResourceMatcher {
+    fn new(matcher: &Matcher) -> ResourceMatcher {
+        let mut everything = false;
+        let mut statics = GlobSetBuilder::new();
+        let mut any_static = false;
+        let mut variables = Vec::new();
+        for pattern in &matcher.patterns {
+            if pattern.is_match_all() {
+                everything = true;
+            } else if pattern.has_variables() {
+                let compiled = VariablePattern::new(&pattern.parts);
+                let attrs = compiled.variables.iter().map(|k| Attr::new(&k.path, 0)).collect();
+                variables.push((compiled, attrs));
+            } else if let Ok(glob) = GlobBuilder::new(&pattern.source_text()).literal_separator(true).build() {
+                statics.add(glob);
+                any_static = true;
+            }
+        }
+        ResourceMatcher {
+            negated: matcher.negated,
+            everything,
+            statics: if any_static { statics.build().ok() } else { None },
+            variables,
+        }
+    }
+
+    fn matches(&self, request: &Request, now: DateTime<Utc>) -> Truth {
+        let path = request.resource.path.as_str();
+        let mut truth = Truth::from_bool(self.everything || self.statics.as_ref().is_some_and(|g| g.is_match(path)));
+        for (pattern, attrs) in &self.variables {
+            if truth == Truth::True {
+                break;
+            }
+            let mut values: SmallVec<[&str; 2]> = SmallVec::new();
+            let mut missing = false;
+            for attr in attrs {
+                match attr.read(request, now) {
+                    Some(crate::condition::Val::Str(s)) => values.push(s),
+                    _ => missing = true,
+                }
+            }
+            truth = truth.or(if missing {
+                Truth::Unknown
+            } else {
+                Truth::from_bool(pattern.is_match(path, &values))
+            });
+        }
+        if self.negated { truth.not() } else { truth }
+    }
+}

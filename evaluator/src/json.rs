@@ -1,0 +1,85 @@
+//! The one JSON call/answer layer that the CLI, the C library and the Wasm
+//! module wrap, so that they cannot drift apart.
+//!
+//! Answers are JSON objects: a decision, or `{"error": {...}}` with a `kind`
+//! (`"request"` or `"compile"`), a message, and where the error is.
+
+use crate::engine::Engine;
+use crate::request::{Request, RequestError};
+use policy_lang::{Diagnostic, ParseError};
+use serde_json::{json, Value};
+
+/// Decides a JSON request; returns the decision (with `"explanation"` when
+/// `explain` is true) or a request error, as JSON text.
+///
+/// ```
+/// let engine = tessera::Engine::compile_str("p.tpl",
+///     r#"policy "p" { allow "read" { principal * action secrets:GetSecretValue resource app/** } }"#).unwrap();
+/// let answer = tessera::json::evaluate(&engine,
+///     r#"{"principal": "user:a", "action": "secrets:GetSecretValue", "resource": "app/db",
+///         "context": {"time": "2026-11-25T10:00:00Z"}}"#, false);
+/// assert_eq!(answer, r#"{"decision":"allow","reason":"allowed","determining":[{"policy":"p","statement":"read"}]}"#);
+/// let bad = tessera::json::evaluate(&engine, r#"{"principal": "user:a"}"#, false);
+/// assert!(bad.contains(r#""field":"action""#));
+/// ```
+pub fn evaluate(engine: &Engine, request_json: &str, explain: bool) -> String {
+    match Request::from_json(request_json) {
+        Ok(request) if !explain => serde_json::to_string(&engine.decide(&request))
+            .unwrap_or_else(|e| internal_error(&e.to_string())),
+        Ok(request) => decide_value(engine, &request, explain).to_string(),
+        Err(error) => request_error(&error).to_string(),
+    }
+}
+
+/// The decision for a parsed request as a JSON value.
+pub fn decide_value(engine: &Engine, request: &Request, explain: bool) -> Value {
+    if explain {
+        let explanation = engine.explain(request);
+        let mut value = explanation.decision.to_json();
+        if let Value::Object(map) = &mut value {
+            let statements = serde_json::to_value(&explanation.statements).unwrap_or(Value::Null);
+            map.insert("explanation".to_string(), statements);
+        }
+        value
+    } else {
+        engine.decide(request).to_json()
+    }
+}
+
+fn internal_error(message: &str) -> String {
+    json!({"error": {"kind": "internal", "message": message}}).to_string()
+}
+
+/// A request error as `{"error": {"kind": "request", "field": ..., "message": ...}}`.
+pub fn request_error(error: &RequestError) -> Value {
+    json!({"error": {
+        "kind": "request",
+        "code": error.kind(),
+        "field": error.field(),
+        "message": error.to_string(),
+    }})
+}
+
+/// Compile errors as `{"error": {"kind": "compile", "message": ..., "diagnostics": [...]}}`;
+/// each diagnostic has `code`, `message`, `file`, `line`, `column`, `expected` and `hint`.
+pub fn compile_error(error: &ParseError) -> Value {
+    let diagnostics: Vec<Value> = error.diagnostics().iter().map(diagnostic).collect();
+    let message = error
+        .diagnostics()
+        .first()
+        .map_or_else(String::new, |d| d.to_string());
+    json!({"error": {"kind": "compile", "message": message, "diagnostics": diagnostics}})
+}
+
+/// One diagnostic as a JSON object.
+pub fn diagnostic(d: &Diagnostic) -> Value {
+    json!({
+        "code": d.kind().code(),
+        "message": d.message(),
+        "file": d.file(),
+        "line": d.location().line,
+        "column": d.location().column,
+        "expected": d.expected(),
+        "hint": d.hint(),
+    })
+}

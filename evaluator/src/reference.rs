@@ -1,0 +1,1 @@
+//! A plain reference interpreter (being written).
