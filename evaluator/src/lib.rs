@@ -68,6 +68,11 @@ pub use policy_lang;
 pub use policy_lang::{Diagnostic, DiagnosticKind, ParseError};
 pub use request::{Attribute, Context, Principal, Request, RequestError, RequestErrorKind, Resource};
 
+/// The README's Rust example, run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
 #[cfg(test)]
 mod tests {
     #[test]

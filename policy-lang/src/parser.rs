@@ -87,20 +87,26 @@ pub fn parse_set(sources: &[(&str, &str)]) -> Result<Vec<PolicyFile>, ParseError
             if let Some((first_file, first_text, first_span)) = seen.get(policy.name.as_str()) {
                 let map = SourceMap::new(name, text);
                 let first_map = SourceMap::new(first_file, first_text);
-                let mut related = first_map.related(*first_span, "first defined here");
-                if first_file != name {
-                    related.message = format!("first defined in {first_file} here");
-                }
-                duplicates.push(
-                    map.diagnostic(
-                        DiagnosticKind::DuplicatePolicy,
-                        policy.name_span,
-                        format!("policy `{}` is defined twice", policy.name),
-                    )
-                    .related(related)
-                    .hint("policy names must be unique across the policy set; rename one")
-                    .build(),
+                let builder = map.diagnostic(
+                    DiagnosticKind::DuplicatePolicy,
+                    policy.name_span,
+                    format!("policy `{}` is defined twice", policy.name),
                 );
+                // A related place carries no file name and is rendered with
+                // this source's text, so one in another source is named in
+                // the hint instead of being drawn on the wrong line.
+                let builder = if first_file == name && first_text == text {
+                    builder
+                        .related(first_map.related(*first_span, "first defined here"))
+                        .hint("policy names must be unique across the policy set; rename one")
+                } else {
+                    let at = first_map.locate(first_span.start);
+                    builder.hint(format!(
+                        "first defined in {first_file}:{}:{}; policy names must be unique across the policy set, rename one",
+                        at.line, at.column
+                    ))
+                };
+                duplicates.push(builder.build());
             } else {
                 seen.insert(&policy.name, (name, text, policy.name_span));
             }
@@ -365,8 +371,15 @@ fn syntax_diagnostic(
         }
         return d.build();
     }
+    // The whole token that stands there, such as `10.1.0.0/16`.
+    let token: String = rest
+        .chars()
+        .take_while(|c| !c.is_whitespace() && !"\",[](){}#".contains(*c))
+        .collect();
     let found: String = if word.is_empty() {
         rest.chars().next().map(String::from).unwrap_or_default()
+    } else if token.starts_with(&word) {
+        token
     } else {
         word
     };
@@ -383,6 +396,10 @@ fn syntax_diagnostic(
         d = d.hint("use `==` to compare");
     } else if found == "&" || found == "|" {
         d = d.hint("write `and` / `or`");
+    } else if matches!(found.as_str(), "allow" | "deny") && unique.contains(&"`policy`") {
+        d = d.hint("statements go inside a policy: `policy \"name\" { allow \"...\" { ... } }`");
+    } else if found == "!" {
+        d = d.hint("write `not` to negate, and `!=` to compare");
     } else if let Some(hint) = comma_hint
         && !matches!(found.as_str(), "}" | ")" | "]")
     {
@@ -595,7 +612,11 @@ impl Lower<'_, '_> {
                         name_span,
                         format!("statement `{name}` has no `{}` line", kind.keyword()),
                     )
-                    .expected(format!("a `{}` line", kind.keyword()))
+                    .expected(format!(
+                        "{} `{}` line",
+                        if kind == MatcherKind::Action { "an" } else { "a" },
+                        kind.keyword()
+                    ))
                     .hint(format!(
                         "write `{} *` to match every {}",
                         kind.keyword(),
@@ -699,7 +720,15 @@ impl Lower<'_, '_> {
             };
             let key_text = &after[..close];
             let key_span = Span::new(offset + start + 2, offset + start + 2 + close);
-            if kind != MatcherKind::Resource {
+            if key_text.is_empty() {
+                self.error_with_hint(
+                    DiagnosticKind::InvalidVariable,
+                    Span::new(offset + start, key_span.end + 1),
+                    "empty policy variable `${}`",
+                    "name a request attribute, as in `${principal.id}`",
+                );
+                ok = false;
+            } else if kind != MatcherKind::Resource {
                 self.error_with_hint(
                     DiagnosticKind::InvalidVariable,
                     Span::new(offset + start, key_span.end + 1),
@@ -736,6 +765,30 @@ impl Lower<'_, '_> {
         }
         if !rest.is_empty() {
             parts.push(PatternPart::Glob(rest.to_string()));
+        }
+        if parts.iter().any(|p| matches!(p, PatternPart::Variable(_)))
+            && parts.iter().any(|p| matches!(p, PatternPart::Glob(g) if g.matches('{').count() != g.matches('}').count()))
+        {
+            self.error_with_hint(
+                DiagnosticKind::InvalidVariable,
+                span,
+                "a policy variable cannot stand inside `{...}` alternatives",
+                "write one pattern per alternative, separated by commas",
+            );
+            return None;
+        }
+        let alternatives = parts.iter().fold(1usize, |n, p| match p {
+            PatternPart::Glob(g) => n.saturating_mul(alternative_count(g)),
+            PatternPart::Variable(_) => n,
+        });
+        if alternatives > MAX_ALTERNATIVES {
+            self.error_with_hint(
+                DiagnosticKind::InvalidGlob,
+                span,
+                format!("pattern `{text}` expands to {alternatives} alternatives; at most {MAX_ALTERNATIVES} are allowed"),
+                "split it into several patterns or use `*`",
+            );
+            return None;
         }
         // Check the glob syntax with each variable standing for one literal segment.
         let probe: String = parts
@@ -1298,36 +1351,51 @@ fn example_for_type(key: &KeyPath, ty: ValueType) -> String {
 /// The help line for an unknown attribute: a likely typo of a known one, or
 /// where custom attributes live.
 fn unknown_key_hint(text: &str) -> String {
-    let last = text.rsplit('.').next().unwrap_or(text);
-    // Typos of the fixed keys and of the tag forms (`principal.tag.team`).
-    let tagged = [format!("principal.tags.{last}"), format!("resource.tags.{last}")];
-    let mut candidates: Vec<&str> = KeyPath::FIXED.iter().map(|(n, _)| *n).collect();
-    if text.contains('.') {
-        candidates.extend(tagged.iter().map(String::as_str));
-    }
     // Only close typos: at most one edit per three characters, so that a
     // custom name such as `ticket` is not taken for `time`.
-    let limit = (text.chars().count() / 3).max(1);
-    let suggestion = candidates
-        .into_iter()
-        .map(|c| (crate::diagnostic::edit_distance(text, c), c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d);
-    if let Some((_, suggestion)) = suggestion {
+    let close = |word: &str, candidates: &[&str]| -> Option<String> {
+        let limit = (word.chars().count() / 3).max(1);
+        candidates
+            .iter()
+            .map(|c| (crate::diagnostic::edit_distance(word, c), *c))
+            .filter(|(d, _)| *d <= limit)
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, c)| c.to_string())
+    };
+    let parts: Vec<&str> = text.split('.').collect();
+    let last = parts.last().copied().unwrap_or(text);
+    let owned: Option<(&str, &[&str])> = match parts.first().copied() {
+        Some("principal") => Some(("principal", &["id", "groups"])),
+        Some("resource") => Some(("resource", &["path"])),
+        _ => None,
+    };
+    if let Some((owner, fixed)) = owned {
+        let suggestion = match parts.as_slice() {
+            // `principal.team`: a typo of a fixed attribute, else a tag.
+            [_, name] => Some(
+                close(name, fixed).map_or(format!("{owner}.tags.{name}"), |f| format!("{owner}.{f}")),
+            ),
+            // `principal.tag.team`: a typo of `tags`.
+            [_, middle, name] => close(middle, &["tags"]).map(|_| format!("{owner}.tags.{name}")),
+            _ => None,
+        };
+        return match suggestion {
+            Some(s) => format!("did you mean `{s}`?"),
+            None if owner == "principal" => {
+                "the principal's attributes are `principal.id`, `principal.groups` and `principal.tags.NAME`"
+                    .to_string()
+            }
+            None => "the resource's attributes are `resource.path` and `resource.tags.NAME`".to_string(),
+        };
+    }
+    let fixed: Vec<&str> = KeyPath::FIXED.iter().map(|(n, _)| *n).collect();
+    if let Some(suggestion) = close(text, &fixed) {
         return format!("did you mean `{suggestion}`?");
     }
-    match text.split_once('.').map(|(head, _)| head) {
-        Some("principal") => {
-            "the principal's attributes are `principal.id`, `principal.groups` and `principal.tags.NAME`"
-                .to_string()
-        }
-        Some("resource") => {
-            "the resource's attributes are `resource.path` and `resource.tags.NAME`".to_string()
-        }
-        Some("context") => {
-            "a custom attribute is one name after `context.`, as in `context.ticket`".to_string()
-        }
-        _ => format!("custom request attributes are read as `context.{last}`"),
+    if parts.len() > 1 && parts.first() == Some(&"context") {
+        "a custom attribute is one name after `context.`, as in `context.ticket`".to_string()
+    } else {
+        format!("custom request attributes are read as `context.{last}`")
     }
 }
 
@@ -1500,4 +1568,22 @@ fn statement_chunks(source: &str) -> Vec<std::ops::Range<usize>> {
 fn with_article(noun: &str) -> String {
     let article = if noun.starts_with(['a', 'e', 'i', 'o', 'u', 'I']) { "an" } else { "a" };
     format!("{article} {noun}")
+}
+
+/// The most alternatives one pattern may expand to (`{a,b}/{c,d}` is 4).
+const MAX_ALTERNATIVES: usize = 256;
+
+/// How many patterns the `{a,b}` groups of `glob` expand to.
+fn alternative_count(glob: &str) -> usize {
+    let mut count = 1usize;
+    let mut rest = glob;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        let group = &rest[open + 1..open + close];
+        count = count.saturating_mul(group.split(',').count());
+        rest = &rest[open + close + 1..];
+    }
+    count
 }
