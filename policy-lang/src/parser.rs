@@ -847,11 +847,7 @@ impl Lower<'_, '_> {
         let mut inner_trailing = Vec::new();
         for p in pair.into_inner() {
             match p.as_rule() {
-                Rule::block_kind => {
-                    if p.as_str() == "unless" {
-                        kind = BlockKind::Unless
-                    }
-                }
+                Rule::block_kind if p.as_str() == "unless" => kind = BlockKind::Unless,
                 Rule::expr => {
                     let start = base + p.as_span().start();
                     let end = self.comments.content_end(base + p.as_span().end());
