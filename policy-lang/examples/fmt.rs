@@ -1,6 +1,6 @@
 //! Parse a policy file: print its canonical form, or its rendered diagnostics.
 //!
-//! `cargo run -p policy-lang --example scratch -- FILE [--write]`
+//! `cargo run -p policy-lang --example fmt -- FILE [--write]`
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

@@ -201,11 +201,11 @@ impl CommentPool<'_> {
         out
     }
 
-    /// The next comment, if it sits on the same line right after `offset`.
+    /// The next comment, if only spaces stand between `offset` and it.
     fn trailing(&mut self, offset: usize) -> Option<Comment> {
         let c = self.comments.get(self.next)?;
         let between = self.source.get(offset..c.span.start)?;
-        if between.contains('\n') {
+        if !between.chars().all(|ch| ch == ' ' || ch == '\t') {
             return None;
         }
         self.next += 1;

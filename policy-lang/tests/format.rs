@@ -121,8 +121,8 @@ policy "teams" {
     # inside the pattern list
     resource  prod/${principal.tags.team}/**, "shared/team space/*" # after the resource line
     when {
-      has principal.tags.team # after the block
-    }
+      has principal.tags.team
+    } # after the block
     when {
       # above an expression
       # inside an expression
