@@ -82,12 +82,18 @@ pub(crate) fn typed(text: &str, quoted: bool, want: ValueType) -> Result<ValueKi
     }
     match want {
         ValueType::Number => number(text).map(ValueKind::Number).ok_or_else(|| {
-            wrong("a number", "numbers are written like `3` or `-1.5`".to_string())
+            wrong(
+                "a number",
+                "numbers are written like `3` or `-1.5`".to_string(),
+            )
         }),
         ValueType::Bool => match text {
             "true" => Ok(ValueKind::Bool(true)),
             "false" => Ok(ValueKind::Bool(false)),
-            _ => Err(wrong("`true` or `false`", "write `true` or `false`".to_string())),
+            _ => Err(wrong(
+                "`true` or `false`",
+                "write `true` or `false`".to_string(),
+            )),
         },
         ValueType::Ip => text.parse::<IpAddr>().map(ValueKind::Ip).map_err(|_| {
             malformed(

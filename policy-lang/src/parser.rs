@@ -2,10 +2,10 @@
 //! types every literal, checks names and collects every problem it finds.
 
 use crate::ast::*;
-use crate::diagnostic::{closest, Diagnostic, DiagnosticKind, ParseError, SourceMap};
+use crate::diagnostic::{Diagnostic, DiagnosticKind, ParseError, SourceMap, closest};
 use crate::literal;
-use pest::iterators::Pair;
 use pest::Parser as _;
+use pest::iterators::Pair;
 use std::collections::HashMap;
 
 #[derive(pest_derive::Parser)]
@@ -254,15 +254,23 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::kw_or => "`or`",
         Rule::kw_has => "`has`",
         Rule::kw_at => "`at`",
-        Rule::op | Rule::kw_in | Rule::kw_like | Rule::kw_ilike | Rule::kw_contains | Rule::op_not_in => {
+        Rule::op
+        | Rule::kw_in
+        | Rule::kw_like
+        | Rule::kw_ilike
+        | Rule::kw_contains
+        | Rule::op_not_in => {
             "an operator (`==`, `!=`, `<`, `<=`, `>`, `>=`, `in`, `not in`, `like`, `ilike`, `contains`)"
         }
         Rule::string | Rule::string_inner => "a quoted string",
         Rule::pattern | Rule::bare_pattern => "a pattern",
         Rule::key | Rule::ident => "an attribute name",
-        Rule::expr | Rule::and_expr | Rule::unary | Rule::comparison | Rule::has_test | Rule::group => {
-            "a condition"
-        }
+        Rule::expr
+        | Rule::and_expr
+        | Rule::unary
+        | Rule::comparison
+        | Rule::has_test
+        | Rule::group => "a condition",
         Rule::operand | Rule::literal | Rule::bare | Rule::list | Rule::range => "a value",
         Rule::lbrace => "`{`",
         Rule::rbrace => "`}`",
@@ -284,8 +292,23 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
 }
 
 const KEYWORDS: &[&str] = &[
-    "policy", "allow", "deny", "principal", "action", "resource", "not", "when", "unless", "and",
-    "or", "has", "in", "like", "ilike", "contains", "at",
+    "policy",
+    "allow",
+    "deny",
+    "principal",
+    "action",
+    "resource",
+    "not",
+    "when",
+    "unless",
+    "and",
+    "or",
+    "has",
+    "in",
+    "like",
+    "ilike",
+    "contains",
+    "at",
 ];
 
 fn syntax_diagnostic(
@@ -330,8 +353,11 @@ fn syntax_diagnostic(
         .filter(|k| unique.iter().any(|e| e.contains(&format!("`{k}`"))))
         .collect();
     if rest.is_empty() {
-        let mut d = map
-            .diagnostic(DiagnosticKind::Syntax, Span::new(pos, pos), "unexpected end of file");
+        let mut d = map.diagnostic(
+            DiagnosticKind::Syntax,
+            Span::new(pos, pos),
+            "unexpected end of file",
+        );
         if !expected_text.is_empty() {
             d = d.expected(expected_text.clone());
         }
@@ -342,14 +368,18 @@ fn syntax_diagnostic(
     }
     // A word after other text on its line, where `,` could continue a
     // pattern or list line, is most likely a forgotten comma.
-    let line_start = source[..pos.min(source.len())].rfind('\n').map_or(0, |n| n + 1);
+    let line_start = source[..pos.min(source.len())]
+        .rfind('\n')
+        .map_or(0, |n| n + 1);
     let mid_line = !source[line_start..pos.min(source.len())].trim().is_empty();
     let comma_hint = if !unique.contains(&"`,`") || !mid_line {
         None
     } else if unique.contains(&"`]`") {
         Some("separate list items with `,`")
     } else {
-        Some("separate patterns with `,`, as in `action secrets:GetSecretValue, secrets:DescribeSecret`")
+        Some(
+            "separate patterns with `,`, as in `action secrets:GetSecretValue, secrets:DescribeSecret`",
+        )
     };
     let suggestion = closest(&word, keyword_expected.iter().copied());
     let unknown_word = !word.is_empty()
@@ -507,7 +537,11 @@ impl Lower<'_, '_> {
                     name_span = span_of(&p, 0);
                     name = self.string(p, 0);
                     if name.is_empty() {
-                        self.error(DiagnosticKind::Syntax, name_span, "a policy name cannot be empty");
+                        self.error(
+                            DiagnosticKind::Syntax,
+                            name_span,
+                            "a policy name cannot be empty",
+                        );
                     }
                 }
                 Rule::statement => {
@@ -542,10 +576,7 @@ impl Lower<'_, '_> {
             name,
             name_span,
             statements,
-            comments: Comments {
-                leading,
-                trailing,
-            },
+            comments: Comments { leading, trailing },
             inner_trailing_comments: inner_trailing,
             span,
         }
@@ -573,7 +604,11 @@ impl Lower<'_, '_> {
                     name_span = span_of(&p, base);
                     name = self.string(p, base);
                     if name.is_empty() {
-                        self.error(DiagnosticKind::Syntax, name_span, "a statement name cannot be empty");
+                        self.error(
+                            DiagnosticKind::Syntax,
+                            name_span,
+                            "a statement name cannot be empty",
+                        );
                     }
                 }
                 Rule::matcher => {
@@ -586,7 +621,10 @@ impl Lower<'_, '_> {
                             .diagnostic(
                                 DiagnosticKind::DuplicateMatcher,
                                 matcher.span,
-                                format!("statement `{name}` has two `{}` lines", matcher.kind.keyword()),
+                                format!(
+                                    "statement `{name}` has two `{}` lines",
+                                    matcher.kind.keyword()
+                                ),
                             )
                             .related(related)
                             .hint("list several patterns on one line, separated by commas")
@@ -614,7 +652,11 @@ impl Lower<'_, '_> {
                     )
                     .expected(format!(
                         "{} `{}` line",
-                        if kind == MatcherKind::Action { "an" } else { "a" },
+                        if kind == MatcherKind::Action {
+                            "an"
+                        } else {
+                            "a"
+                        },
                         kind.keyword()
                     ))
                     .hint(format!(
@@ -644,10 +686,7 @@ impl Lower<'_, '_> {
             action,
             resource,
             conditions,
-            comments: Comments {
-                leading,
-                trailing,
-            },
+            comments: Comments { leading, trailing },
             inner_trailing_comments: inner_trailing,
             span,
         }
@@ -697,7 +736,11 @@ impl Lower<'_, '_> {
             _ => (inner.as_str().to_string(), span.start),
         };
         if text.is_empty() {
-            self.error(DiagnosticKind::InvalidGlob, span, "a pattern cannot be empty");
+            self.error(
+                DiagnosticKind::InvalidGlob,
+                span,
+                "a pattern cannot be empty",
+            );
             return None;
         }
         let mut parts = Vec::new();
@@ -732,7 +775,10 @@ impl Lower<'_, '_> {
                 self.error_with_hint(
                     DiagnosticKind::InvalidVariable,
                     Span::new(offset + start, key_span.end + 1),
-                    format!("policy variables are not allowed in `{}` patterns", kind.keyword()),
+                    format!(
+                        "policy variables are not allowed in `{}` patterns",
+                        kind.keyword()
+                    ),
                     "use `${...}` in `resource` patterns only",
                 );
                 ok = false;
@@ -869,7 +915,14 @@ impl Lower<'_, '_> {
             self.error_with_hint(
                 DiagnosticKind::Syntax,
                 span,
-                format!("empty `{}` block", if kind == BlockKind::When { "when" } else { "unless" }),
+                format!(
+                    "empty `{}` block",
+                    if kind == BlockKind::When {
+                        "when"
+                    } else {
+                        "unless"
+                    }
+                ),
                 "write at least one condition, or remove the block",
             );
         }
@@ -895,7 +948,15 @@ impl Lower<'_, '_> {
                     }
                 }
                 if children.len() == 1 {
-                    return children.pop().unwrap_or_else(|| leaf(ExprKind::Group(Box::new(leaf(ExprKind::Truthy(missing_key(span)), span))), span));
+                    return children.pop().unwrap_or_else(|| {
+                        leaf(
+                            ExprKind::Group(Box::new(leaf(
+                                ExprKind::Truthy(missing_key(span)),
+                                span,
+                            ))),
+                            span,
+                        )
+                    });
                 }
                 let kind = if rule == Rule::expr {
                     ExprKind::Or(children)
@@ -914,7 +975,8 @@ impl Lower<'_, '_> {
                         inner = Some(self.expr(p, base));
                     }
                 }
-                let mut expr = inner.unwrap_or_else(|| leaf(ExprKind::Truthy(missing_key(span)), span));
+                let mut expr =
+                    inner.unwrap_or_else(|| leaf(ExprKind::Truthy(missing_key(span)), span));
                 for start in nots.into_iter().rev() {
                     let s = Span::new(start, expr.span.end);
                     expr = leaf(ExprKind::Not(Box::new(expr)), s);
@@ -961,13 +1023,22 @@ impl Lower<'_, '_> {
                 self.error_with_hint(
                     DiagnosticKind::TypeMismatch,
                     key.span,
-                    format!("`{}` holds {}, not a boolean", key.path, with_article(ty.describe())),
+                    format!(
+                        "`{}` holds {}, not a boolean",
+                        key.path,
+                        with_article(ty.describe())
+                    ),
                     format!("compare it with an operator, as in `{example}`"),
                 );
             }
             return leaf(ExprKind::Truthy(key), span);
         };
-        let op = match op_pair.as_str().split_whitespace().collect::<Vec<_>>().as_slice() {
+        let op = match op_pair
+            .as_str()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .as_slice()
+        {
             ["=="] => CompareOp::Eq,
             ["!="] => CompareOp::Ne,
             ["<"] => CompareOp::Lt,
@@ -989,7 +1060,10 @@ impl Lower<'_, '_> {
                 self.error_with_hint(
                     DiagnosticKind::TypeMismatch,
                     s,
-                    format!("`at` applies to `time_of_day` and `weekday`, not `{}`", key.path),
+                    format!(
+                        "`at` applies to `time_of_day` and `weekday`, not `{}`",
+                        key.path
+                    ),
                     if key.path == KeyPath::Time {
                         "remove `at ...`; timestamps carry their own offset"
                     } else {
@@ -1052,7 +1126,10 @@ impl Lower<'_, '_> {
         // Which literal type each operator wants, given the key's type.
         let first_literal = match inner.as_rule() {
             Rule::literal => Some(inner.clone()),
-            _ => inner.clone().into_inner().find(|p| p.as_rule() == Rule::literal),
+            _ => inner
+                .clone()
+                .into_inner()
+                .find(|p| p.as_rule() == Rule::literal),
         };
         let custom = key_type == ValueType::Any;
         if custom
@@ -1074,9 +1151,9 @@ impl Lower<'_, '_> {
             return None;
         }
         let key_type = if custom {
-            first_literal
-                .as_ref()
-                .map_or(ValueType::String, |lit| literal::infer_type(lit_text(lit), is_quoted(lit)))
+            first_literal.as_ref().map_or(ValueType::String, |lit| {
+                literal::infer_type(lit_text(lit), is_quoted(lit))
+            })
         } else {
             key_type
         };
@@ -1091,7 +1168,10 @@ impl Lower<'_, '_> {
                         op_span,
                         format!("`{}` {verb} {message}", key.path),
                     )
-                    .hint(format!("for example `{}`", example_for_type(&key.path, key_type)))
+                    .hint(format!(
+                        "for example `{}`",
+                        example_for_type(&key.path, key_type)
+                    ))
                     .build();
                 self.diagnostics.push(d);
                 return None;
@@ -1141,7 +1221,10 @@ impl Lower<'_, '_> {
             return None;
         }
         if matches!(op, CompareOp::Like | CompareOp::ILike)
-            && let Some(Value { kind: ValueKind::String(p), span }) = values.first()
+            && let Some(Value {
+                kind: ValueKind::String(p),
+                span,
+            }) = values.first()
             && let Err(e) = check_glob(p, false)
         {
             let d = self
@@ -1209,9 +1292,14 @@ impl Lower<'_, '_> {
         }
         let valid_name = |s: &str| {
             !s.is_empty()
-                && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
         };
-        let named = |prefix: &str| text.strip_prefix(prefix).filter(|n| valid_name(n)).map(str::to_string);
+        let named = |prefix: &str| {
+            text.strip_prefix(prefix)
+                .filter(|n| valid_name(n))
+                .map(str::to_string)
+        };
         let path = if let Some(n) = named("principal.tags.") {
             Some(KeyPath::PrincipalTag(n))
         } else if let Some(n) = named("resource.tags.") {
@@ -1369,7 +1457,8 @@ fn unknown_key_hint(text: &str) -> String {
         let suggestion = match parts.as_slice() {
             // `principal.team`: a typo of a fixed attribute, else a tag.
             [_, name] => Some(
-                close(name, fixed).map_or(format!("{owner}.tags.{name}"), |f| format!("{owner}.{f}")),
+                close(name, fixed)
+                    .map_or(format!("{owner}.tags.{name}"), |f| format!("{owner}.{f}")),
             ),
             // `principal.tag.team`: a typo of `tags`.
             [_, middle, name] => close(middle, &["tags"]).map(|_| format!("{owner}.tags.{name}")),
@@ -1418,9 +1507,13 @@ fn range_problem(start: &ValueKind, end: &ValueKind) -> Option<&'static str> {
 
 /// The type of an unquoted literal that only fixed clock keys accept.
 fn clock_literal_type(text: &str) -> Option<ValueType> {
-    [ValueType::Timestamp, ValueType::Duration, ValueType::TimeOfDay]
-        .into_iter()
-        .find(|ty| literal::typed(text, false, *ty).is_ok())
+    [
+        ValueType::Timestamp,
+        ValueType::Duration,
+        ValueType::TimeOfDay,
+    ]
+    .into_iter()
+    .find(|ty| literal::typed(text, false, *ty).is_ok())
 }
 
 fn leaf(kind: ExprKind, span: Span) -> Expr {
@@ -1477,7 +1570,10 @@ fn check_glob(glob: &str, matcher: bool) -> Result<(), globset::ErrorKind> {
             '}' => depth = depth.saturating_sub(1),
             '*' if matcher => {
                 let run = chars[i..].iter().take_while(|c| **c == '*').count();
-                let whole_segment = i.checked_sub(1).and_then(|j| chars.get(j)).is_none_or(|c| *c == '/')
+                let whole_segment = i
+                    .checked_sub(1)
+                    .and_then(|j| chars.get(j))
+                    .is_none_or(|c| *c == '/')
                     && chars.get(i + run).is_none_or(|c| *c == '/');
                 if run > 2 || (run == 2 && !whole_segment) {
                     return Err(globset::ErrorKind::InvalidRecursive);
@@ -1508,13 +1604,17 @@ fn glob_error_text(e: &globset::ErrorKind) -> String {
 
 fn glob_error_hint(e: &globset::ErrorKind) -> &'static str {
     match e {
-        globset::ErrorKind::UnclosedClass => "close the class with `]`, or match `[` literally with `[[]`",
+        globset::ErrorKind::UnclosedClass => {
+            "close the class with `]`, or match `[` literally with `[[]`"
+        }
         globset::ErrorKind::UnclosedAlternates => "close the alternatives with `}`, as in `{a,b}`",
         globset::ErrorKind::UnopenedAlternates => "match `}` literally with `[}]`",
         globset::ErrorKind::NestedAlternates | globset::ErrorKind::TooManyNestedAlternates => {
             "alternatives cannot nest; list every choice in one `{a,b,c}`"
         }
-        globset::ErrorKind::InvalidRecursive => "write `**` alone between slashes, as in `prod/**/db`, or use `*`",
+        globset::ErrorKind::InvalidRecursive => {
+            "write `**` alone between slashes, as in `prod/**/db`, or use `*`"
+        }
         globset::ErrorKind::InvalidRange(..) => "a range runs from low to high, as in `[a-z]`",
         _ => "see the pattern syntax in LANGUAGE.md",
     }
@@ -1562,7 +1662,11 @@ fn statement_chunks(source: &str) -> Vec<std::ops::Range<usize>> {
 }
 
 fn with_article(noun: &str) -> String {
-    let article = if noun.starts_with(['a', 'e', 'i', 'o', 'u', 'I']) { "an" } else { "a" };
+    let article = if noun.starts_with(['a', 'e', 'i', 'o', 'u', 'I']) {
+        "an"
+    } else {
+        "a"
+    };
     format!("{article} {noun}")
 }
 
