@@ -350,9 +350,9 @@ impl Cond {
     }
 
     /// Every test under this node with its result and the request's value.
-    pub(crate) fn leaves<'r>(
+    pub(crate) fn leaves(
         &self,
-        request: &'r Request,
+        request: &Request,
         now: DateTime<Utc>,
         out: &mut Vec<(String, Truth, Option<String>)>,
     ) {

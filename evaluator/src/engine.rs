@@ -53,9 +53,7 @@ impl<'a> Source<'a> {
 pub struct Engine {
     statements: Vec<CompiledStatement>,
     /// Static resource globs of indexed statements.
-    resource_globs: GlobSet,
-    /// For each glob in `resource_globs`, the statement it belongs to.
-    glob_owner: Vec<u32>,
+    resource_index: ResourceIndex,
     /// Statements not in the resource index, by exact action.
     by_action: HashMap<Box<str>, Vec<u32>>,
     /// Statements found by neither index: checked on every request.
@@ -98,8 +96,7 @@ impl Engine {
 
     fn from_files(files: Vec<PolicyFile>, sources: &[Source]) -> Engine {
         let mut statements = Vec::new();
-        let mut globs = GlobSetBuilder::new();
-        let mut glob_owner = Vec::new();
+        let mut globs = Vec::new();
         let mut by_action: HashMap<Box<str>, Vec<u32>> = HashMap::new();
         let mut always = Vec::new();
         for (file, source) in files.iter().zip(sources) {
@@ -111,10 +108,7 @@ impl Engine {
                     let compiled = CompiledStatement::new(&policy.name, statement, source.text);
                     let static_globs = indexable_resource_globs(&statement.resource);
                     if let Some(static_globs) = static_globs {
-                        for glob in static_globs {
-                            globs.add(glob);
-                            glob_owner.push(id);
-                        }
+                        globs.extend(static_globs.into_iter().map(|glob| (glob, id)));
                     } else if let Some(actions) = exact_actions(&statement.action) {
                         for action in actions {
                             by_action.entry(action.into()).or_default().push(id);
@@ -129,11 +123,15 @@ impl Engine {
         for ids in by_action.values_mut() {
             ids.dedup();
         }
-        let resource_globs = globs.build().unwrap_or_else(|_| GlobSet::empty());
+        // Statements whose glob bucket cannot be built are checked on every
+        // request rather than silently never.
+        let (resource_index, unindexed) = ResourceIndex::build(globs);
+        always.extend(unindexed);
+        always.sort_unstable();
+        always.dedup();
         Engine {
             statements,
-            resource_globs,
-            glob_owner,
+            resource_index,
             by_action,
             always,
             files,
@@ -176,22 +174,17 @@ impl Engine {
                 _ => {}
             }
         };
+        let mut candidates: SmallVec<[u32; 32]> = SmallVec::new();
         MATCHED_GLOBS.with(|cell| {
             let Ok(mut matched) = cell.try_borrow_mut() else {
                 return;
             };
-            self.resource_globs.matches_into(request.resource.path.as_str(), &mut matched);
-            let mut last = None;
-            for &glob in matched.iter() {
-                let owner = self.glob_owner.get(glob).copied();
-                if owner != last {
-                    if let Some(id) = owner {
-                        consider(id, true);
-                    }
-                    last = owner;
-                }
-            }
+            self.resource_index
+                .matches_into(request.resource.path.as_str(), &mut matched, &mut candidates);
         });
+        candidates.sort_unstable();
+        candidates.dedup();
+        candidates.iter().for_each(|&id| consider(id, true));
         if let Some(ids) = self.by_action.get(request.action.as_str()) {
             ids.iter().for_each(|&id| consider(id, false));
         }
@@ -273,6 +266,107 @@ fn indexable_resource_globs(matcher: &Matcher) -> Option<Vec<globset::Glob>> {
         .collect()
 }
 
+/// Static resource globs, indexed so that a decision costs a few hash lookups
+/// per path segment whatever the size of the policy set:
+///
+/// - a literal glob (`prod/team-17/app-3/db`) by the path it names;
+/// - `DIR/**`, with `DIR` literal, by `DIR/`: it matches every path under it;
+/// - any other glob by its literal directory, the text up to the last `/`
+///   before its first metacharacter (`prod/team-17/` for `prod/team-17/*/db`,
+///   `""` for `**/db`), in a small `GlobSet` per directory.
+///
+/// A path can only match globs whose literal directory is one of its own
+/// directory prefixes, so a decision looks up one bucket per path segment.
+/// (One `GlobSet` over every glob costs time linear in its regex-backed globs
+/// on each match, and fails to build past some tens of thousands of them.)
+#[derive(Debug)]
+struct ResourceIndex {
+    /// Statements with a literal glob, by that path.
+    exact: HashMap<Box<str>, Vec<u32>>,
+    /// The other globs, by literal directory.
+    dirs: HashMap<Box<str>, DirBucket>,
+}
+
+#[derive(Debug, Default)]
+struct DirBucket {
+    /// Statements with the glob `{dir}**`: every path under the directory.
+    subtree: Vec<u32>,
+    /// The other globs starting with the directory.
+    globs: Option<GlobSet>,
+    /// For each glob in `globs`, the statement it belongs to.
+    owners: Vec<u32>,
+}
+
+impl ResourceIndex {
+    /// The index of `(glob, statement)` pairs, and the statements whose glob
+    /// set could not be built (they must be checked some other way).
+    fn build(entries: Vec<(globset::Glob, u32)>) -> (ResourceIndex, Vec<u32>) {
+        let mut exact: HashMap<Box<str>, Vec<u32>> = HashMap::new();
+        let mut dirs: HashMap<Box<str>, DirBucket> = HashMap::new();
+        let mut builders: HashMap<Box<str>, GlobSetBuilder> = HashMap::new();
+        for (glob, id) in entries {
+            let text = glob.glob();
+            if !has_glob_syntax(text) {
+                exact.entry(text.into()).or_default().push(id);
+                continue;
+            }
+            let dir = literal_dir(text);
+            let bucket = dirs.entry(dir.into()).or_default();
+            if text.get(dir.len()..) == Some("**") {
+                bucket.subtree.push(id);
+            } else {
+                bucket.owners.push(id);
+                builders.entry(dir.into()).or_insert_with(GlobSetBuilder::new).add(glob);
+            }
+        }
+        let mut failed = Vec::new();
+        for (dir, builder) in builders {
+            let Some(bucket) = dirs.get_mut(&dir) else {
+                continue;
+            };
+            match builder.build() {
+                Ok(globs) => bucket.globs = Some(globs),
+                Err(_) => failed.append(&mut bucket.owners),
+            }
+        }
+        for ids in exact.values_mut().chain(dirs.values_mut().map(|b| &mut b.subtree)) {
+            ids.dedup();
+        }
+        (ResourceIndex { exact, dirs }, failed)
+    }
+
+    /// Appends to `out` every statement with a glob matching `path` (possibly
+    /// repeated); `scratch` is reused between glob sets.
+    fn matches_into(&self, path: &str, scratch: &mut Vec<usize>, out: &mut SmallVec<[u32; 32]>) {
+        if let Some(ids) = self.exact.get(path) {
+            out.extend_from_slice(ids);
+        }
+        if self.dirs.is_empty() {
+            return;
+        }
+        let mut candidate = None;
+        let dirs = std::iter::once(0).chain(path.match_indices('/').map(|(i, _)| i + 1));
+        for end in dirs {
+            let Some(bucket) = path.get(..end).and_then(|dir| self.dirs.get(dir)) else {
+                continue;
+            };
+            out.extend_from_slice(&bucket.subtree);
+            if let Some(globs) = &bucket.globs {
+                let candidate = candidate.get_or_insert_with(|| globset::Candidate::new(path));
+                globs.matches_candidate_into(candidate, scratch);
+                out.extend(scratch.iter().filter_map(|&glob| bucket.owners.get(glob).copied()));
+            }
+        }
+    }
+}
+
+/// The literal directory of a glob: up to and including the last `/` before
+/// its first metacharacter.
+fn literal_dir(glob: &str) -> &str {
+    let literal = glob.find(GLOB_SYNTAX).and_then(|i| glob.get(..i)).unwrap_or(glob);
+    literal.rfind('/').and_then(|i| literal.get(..=i)).unwrap_or("")
+}
+
 /// The actions of an action line, when every pattern is an exact name.
 fn exact_actions(matcher: &Matcher) -> Option<Vec<String>> {
     if matcher.negated {
@@ -288,8 +382,11 @@ fn exact_actions(matcher: &Matcher) -> Option<Vec<String>> {
         .collect()
 }
 
+/// The characters that make a pattern more than a literal name.
+const GLOB_SYNTAX: [char; 7] = ['*', '?', '[', ']', '{', '}', '\\'];
+
 fn has_glob_syntax(text: &str) -> bool {
-    text.contains(['*', '?', '[', ']', '{', '}', '\\'])
+    text.contains(GLOB_SYNTAX)
 }
 
 impl CompiledStatement {

@@ -6,7 +6,7 @@
 //! a literal separator (`*` stays inside a segment), and matches it with the
 //! request's values standing in for the variables. No allocation per match.
 
-use policy_lang::{PatternPart, Key};
+use policy_lang::{Key, PatternPart};
 
 #[derive(Debug, Clone, PartialEq)]
 enum Token {
@@ -25,7 +25,10 @@ enum Token {
     RecursiveMiddle,
     /// The whole pattern is `**`.
     Everything,
-    Class { negated: bool, ranges: Vec<(char, char)> },
+    Class {
+        negated: bool,
+        ranges: Vec<(char, char)>,
+    },
 }
 
 /// A pattern with variables, expanded over its `{a,b}` alternatives.
@@ -39,44 +42,23 @@ pub(crate) struct VariablePattern {
 impl VariablePattern {
     pub(crate) fn new(parts: &[PatternPart]) -> VariablePattern {
         let mut variables = Vec::new();
-        let mut alternatives: Vec<Vec<Token>> = vec![Vec::new()];
+        let mut raw = Vec::new();
         for part in parts {
             match part {
                 PatternPart::Variable(key) => {
-                    let index = variables.len();
+                    raw.push(Token::Variable(variables.len()));
                     variables.push(key.clone());
-                    for alt in &mut alternatives {
-                        alt.push(Token::Variable(index));
-                    }
                 }
-                PatternPart::Glob(text) => {
-                    for segment in split_alternates(text) {
-                        alternatives = match segment {
-                            Piece::Text(t) => alternatives
-                                .into_iter()
-                                .map(|mut alt| {
-                                    alt.extend(t.chars().map(Token::Literal));
-                                    alt
-                                })
-                                .collect(),
-                            Piece::Choices(choices) => alternatives
-                                .iter()
-                                .flat_map(|alt| {
-                                    choices.iter().map(move |c| {
-                                        let mut next = alt.clone();
-                                        next.extend(c.chars().map(Token::Literal));
-                                        next
-                                    })
-                                })
-                                .collect(),
-                        };
-                    }
-                }
+                PatternPart::Glob(text) => raw.extend(text.chars().map(Token::Literal)),
             }
         }
-        // The glob characters were pushed as literals; give them meaning now,
-        // over the whole sequence, so `**` next to a variable is seen right.
-        let alternatives = alternatives.into_iter().map(|alt| interpret(&alt)).collect();
+        // The glob characters were pushed as literals. Expand the `{a,b}`
+        // groups over the whole sequence, then give the characters meaning
+        // over each whole alternative, so `**` next to a variable is seen right.
+        let alternatives = expand_alternates(&raw)
+            .iter()
+            .map(|alt| interpret(alt))
+            .collect();
         VariablePattern {
             alternatives,
             variables,
@@ -98,49 +80,86 @@ impl VariablePattern {
     }
 }
 
-enum Piece<'t> {
-    Text(&'t str),
-    Choices(Vec<&'t str>),
-}
-
-/// Splits glob text into plain runs and `{a,b}` groups (classes are kept whole).
-fn split_alternates(text: &str) -> Vec<Piece<'_>> {
-    let mut pieces = Vec::new();
-    let mut start = 0;
-    let mut in_class = false;
-    let bytes = text.as_bytes();
+/// Expands the `{a,b}` groups of a raw sequence into one sequence per choice,
+/// reading them as globset does: a `\`-escaped character and a class (in
+/// which `,`, `{` and `}` are members) never open, split or close a group,
+/// and an empty alternative is dropped, so `{,x}` means `{x}`. Groups do not
+/// nest (the parser rejects that).
+fn expand_alternates(raw: &[Token]) -> Vec<Vec<Token>> {
+    let lit = |i: usize| match raw.get(i) {
+        Some(Token::Literal(c)) => Some(*c),
+        _ => None,
+    };
+    let mut alternatives: Vec<Vec<Token>> = vec![Vec::new()];
+    // The choices of the open group, and where it opened.
+    let mut group: Option<(Vec<Vec<Token>>, usize)> = None;
     let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'[' if !in_class => {
-                in_class = true;
-                // `]` right after `[` or `[!` is a literal member.
-                if matches!(bytes.get(i + 1), Some(b'!' | b'^')) {
-                    i += 1;
-                }
-                if bytes.get(i + 1) == Some(&b']') {
-                    i += 1;
+    while i < raw.len() {
+        // The tokens from `i` to `end` are taken as they are.
+        let mut end = i + 1;
+        match lit(i) {
+            Some('\\') if i + 1 < raw.len() => end = i + 2,
+            Some('[') => {
+                if let Some((_, next)) = class(lit, i + 1) {
+                    end = next;
                 }
             }
-            b']' if in_class => in_class = false,
-            b'{' if !in_class => {
-                if let Some(close) = text[i..].find('}') {
-                    if start < i {
-                        pieces.push(Piece::Text(&text[start..i]));
-                    }
-                    pieces.push(Piece::Choices(text[i + 1..i + close].split(',').collect()));
-                    i += close;
-                    start = i + 1;
+            Some('{') if group.is_none() => {
+                group = Some((vec![Vec::new()], i));
+                i += 1;
+                continue;
+            }
+            Some(',') if group.is_some() => {
+                if let Some((choices, _)) = &mut group {
+                    choices.push(Vec::new());
                 }
+                i += 1;
+                continue;
+            }
+            Some('}') if group.is_some() => {
+                if let Some((choices, _)) = group.take() {
+                    let mut choices: Vec<Vec<Token>> =
+                        choices.into_iter().filter(|c| !c.is_empty()).collect();
+                    if choices.is_empty() {
+                        choices.push(Vec::new());
+                    }
+                    alternatives = alternatives
+                        .iter()
+                        .flat_map(|alt| {
+                            choices.iter().map(move |choice| {
+                                let mut next = alt.clone();
+                                next.extend(choice.iter().cloned());
+                                next
+                            })
+                        })
+                        .collect();
+                }
+                i += 1;
+                continue;
             }
             _ => {}
         }
-        i += 1;
+        let run = raw.get(i..end).unwrap_or_default();
+        match &mut group {
+            Some((choices, _)) => {
+                if let Some(choice) = choices.last_mut() {
+                    choice.extend(run.iter().cloned());
+                }
+            }
+            None => alternatives
+                .iter_mut()
+                .for_each(|alt| alt.extend(run.iter().cloned())),
+        }
+        i = end;
     }
-    if start < text.len() {
-        pieces.push(Piece::Text(&text[start..]));
+    // An unclosed `{` (which the parser rejects) is kept as text.
+    if let Some((_, start)) = group {
+        let rest = raw.get(start..).unwrap_or_default();
+        alternatives
+            .iter_mut()
+            .for_each(|alt| alt.extend(rest.iter().cloned()));
     }
-    pieces
+    alternatives
 }
 
 /// Turns literal glob characters into glob tokens, as globset reads them.
@@ -190,7 +209,7 @@ fn interpret(raw: &[Token]) -> Vec<Token> {
                 out.push(raw[i + 1].clone());
                 i += 2;
             }
-            Some('[') => match class(raw, i + 1) {
+            Some('[') => match class(lit, i + 1) {
                 Some((token, next)) => {
                     out.push(token);
                     i = next;
@@ -209,12 +228,10 @@ fn interpret(raw: &[Token]) -> Vec<Token> {
     out
 }
 
-/// Reads a class starting after `[`; returns the token and the index after `]`.
-fn class(raw: &[Token], mut i: usize) -> Option<(Token, usize)> {
-    let lit = |i: usize| match raw.get(i) {
-        Some(Token::Literal(c)) => Some(*c),
-        _ => None,
-    };
+/// Reads a class starting after `[`, as globset does; returns the token and
+/// the index after `]`, or `None` when the class is not closed (or holds a
+/// variable).
+fn class(lit: impl Fn(usize) -> Option<char> + Copy, mut i: usize) -> Option<(Token, usize)> {
     let negated = matches!(lit(i), Some('!' | '^'));
     if negated {
         i += 1;
@@ -228,6 +245,17 @@ fn class(raw: &[Token], mut i: usize) -> Option<(Token, usize)> {
         match c {
             ']' if !first => break,
             '-' if !first && !in_range => in_range = true,
+            '[' if !in_range && lit(i) == Some(':') => {
+                // A POSIX class such as `[:alpha:]`. globset keeps only the
+                // `[` of one with an unknown name, having read the name.
+                match posix_class(lit, i - 1) {
+                    Some((named, next)) => {
+                        ranges.extend_from_slice(named.unwrap_or(&[('[', '[')]));
+                        i = next;
+                    }
+                    None => ranges.push(('[', '[')),
+                }
+            }
             c => {
                 if in_range {
                     if let Some(last) = ranges.last_mut() {
@@ -245,6 +273,45 @@ fn class(raw: &[Token], mut i: usize) -> Option<(Token, usize)> {
         ranges.push(('-', '-'));
     }
     Some((Token::Class { negated, ranges }, i))
+}
+
+/// A POSIX class `[:name:]` at `i` (the `[`) inside a class: its ranges
+/// (`None` for an unknown name) and the index after its `]`; `None` when
+/// the text there is not of that form.
+#[allow(clippy::type_complexity)]
+fn posix_class(
+    lit: impl Fn(usize) -> Option<char>,
+    i: usize,
+) -> Option<(Option<&'static [(char, char)]>, usize)> {
+    if lit(i) != Some('[') || lit(i + 1) != Some(':') {
+        return None;
+    }
+    let mut name = String::new();
+    let mut j = i + 2;
+    loop {
+        match lit(j) {
+            Some(':') if lit(j + 1) == Some(']') => break,
+            Some(c) if c.is_ascii_lowercase() && name.len() < 8 => name.push(c),
+            _ => return None,
+        }
+        j += 1;
+    }
+    let ranges: Option<&'static [(char, char)]> = match name.as_str() {
+        "alnum" => Some(&[('0', '9'), ('A', 'Z'), ('a', 'z')]),
+        "alpha" => Some(&[('A', 'Z'), ('a', 'z')]),
+        "blank" => Some(&[('\t', '\t'), (' ', ' ')]),
+        "cntrl" => Some(&[('\x00', '\x1f'), ('\x7f', '\x7f')]),
+        "digit" => Some(&[('0', '9')]),
+        "graph" => Some(&[('!', '~')]),
+        "lower" => Some(&[('a', 'z')]),
+        "print" => Some(&[(' ', '~')]),
+        "punct" => Some(&[('!', '/'), (':', '@'), ('[', '`'), ('{', '~')]),
+        "space" => Some(&[('\t', '\r'), (' ', ' ')]),
+        "upper" => Some(&[('A', 'Z')]),
+        "xdigit" => Some(&[('0', '9'), ('A', 'F'), ('a', 'f')]),
+        _ => None,
+    };
+    Some((ranges, j + 2))
 }
 
 fn match_tokens(tokens: &[Token], text: &str, values: &[&str]) -> bool {
@@ -275,7 +342,9 @@ fn match_tokens(tokens: &[Token], text: &str, values: &[&str]) -> bool {
         Token::Everything => true,
         Token::RecursivePrefix => {
             match_tokens(rest, text, values)
-                || text.strip_prefix('/').is_some_and(|t| match_tokens(rest, t, values))
+                || text
+                    .strip_prefix('/')
+                    .is_some_and(|t| match_tokens(rest, t, values))
                 || text
                     .match_indices('/')
                     .any(|(at, _)| match_tokens(rest, &text[at + 1..], values))
@@ -296,7 +365,9 @@ fn first_char(text: &str) -> Option<char> {
 
 /// Every char boundary of `text`, including both ends.
 fn char_boundaries(text: &str) -> impl Iterator<Item = usize> + '_ {
-    text.char_indices().map(|(i, _)| i).chain(std::iter::once(text.len()))
+    text.char_indices()
+        .map(|(i, _)| i)
+        .chain(std::iter::once(text.len()))
 }
 
 #[cfg(test)]
@@ -345,11 +416,25 @@ mod tests {
             ("x/$V", "{a,b}", "x/a"),
             ("x/$V", "[a]", "x/a"),
             ("x/$V", "[a]", "x/[a]"),
+            ("{,dev/}$V/*", "db", "db/main"),
+            ("{,dev/}$V/*", "db", "dev/db/main"),
+            ("prod/{[,]x,y}/$V", "db", "prod/,x/db"),
+            ("prod/{a\\,b,c}/$V", "db", "prod/a,b/db"),
+            ("prod/\\{a,b\\}/$V", "db", "prod/{a,b}/db"),
+            ("prod/[[:alpha:]]*/$V", "db", "prod/a1/db"),
+            ("prod/[[:alpha:]]*/$V", "db", "prod/1a/db"),
+            ("prod/[[:foo:]1]/$V", "db", "prod/[/db"),
         ];
         for (pat, value, path) in cases {
             let escaped: String = value
                 .chars()
-                .map(|c| if "?*[]{},\\".contains(c) { format!("[{c}]") } else { c.to_string() })
+                .map(|c| {
+                    if "?*[]{},\\".contains(c) {
+                        format!("[{c}]")
+                    } else {
+                        c.to_string()
+                    }
+                })
                 .collect();
             let glob = globset::GlobBuilder::new(&pat.replace("$V", &escaped))
                 .literal_separator(true)

@@ -212,7 +212,7 @@ holds!(version_stage_in, r#"version_stage in ["AWSCURRENT", "AWSPREVIOUS"]"#, tr
 holds!(version_stage_ne, r#"version_stage != "AWSPREVIOUS""#, false);
 holds!(time_window_inside, "time in 2026-01-01T00:00:00Z .. 2027-01-01T00:00:00Z", true);
 holds!(time_window_end_excluded, "time in 2026-01-01T00:00:00Z .. 2026-11-25T21:30:00Z", false);
-holds!(time_window_with_offset, "time < 2026-11-25T23:00:00+01:00", false);
+holds!(time_window_with_offset, "time < 2026-11-25T22:00:00+01:00", false);
 holds!(time_of_day_at_offset, "time_of_day in 09:00 .. 17:00 at -05:00", true);
 holds!(time_of_day_utc_outside, "time_of_day in 09:00 .. 17:00", false);
 holds!(time_of_day_wraps_midnight, "time_of_day in 22:00 .. 06:00 at +02:00", true);
