@@ -14,7 +14,9 @@
 
 mod support;
 
-use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use criterion::{
+    BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+};
 use std::hint::black_box;
 use std::time::Duration;
 use support::Expect;
@@ -32,11 +34,18 @@ fn fail(message: &str) -> ! {
 }
 
 fn compile(files: &[(String, String)]) -> Engine {
-    let sources: Vec<Source> = files.iter().map(|(name, text)| Source::new(name, text)).collect();
+    let sources: Vec<Source> = files
+        .iter()
+        .map(|(name, text)| Source::new(name, text))
+        .collect();
     match Engine::compile(&sources) {
         Ok(engine) => engine,
         Err(error) => {
-            let first = error.diagnostics().first().map(|d| d.to_string()).unwrap_or_default();
+            let first = error
+                .diagnostics()
+                .first()
+                .map(|d| d.to_string())
+                .unwrap_or_default();
             fail(&format!("generated policy set does not compile: {first}"))
         }
     }
@@ -54,10 +63,14 @@ fn check(engine: &Engine, n: usize, case: Expect, request: &Request) {
         // The team's own statement must be among those that allowed it, so the
         // resource index (not only the global variable statement) is exercised.
         Expect::Allowed => {
-            decision.outcome == Outcome::Allow && names.iter().any(|s| s.ends_with("/s3-app-3-reads-prod"))
+            decision.outcome == Outcome::Allow
+                && names.iter().any(|s| s.ends_with("/s3-app-3-reads-prod"))
         }
         Expect::Denied => {
-            decision.reason == Reason::ExplicitDeny && names.iter().any(|s| s == "global-guardrails/prod-network-only")
+            decision.reason == Reason::ExplicitDeny
+                && names
+                    .iter()
+                    .any(|s| s == "global-guardrails/prod-network-only")
         }
         Expect::NoMatch => decision.reason == Reason::NoStatementApplied,
     };
@@ -85,13 +98,18 @@ fn fixtures() -> Vec<Fixture> {
             let files = support::policy_set(n);
             let engine = compile(&files);
             if engine.statement_count() != n {
-                fail(&format!("generated {} statements, wanted {n}", engine.statement_count()));
+                fail(&format!(
+                    "generated {} statements, wanted {n}",
+                    engine.statement_count()
+                ));
             }
             let requests = Expect::ALL
                 .iter()
                 .map(|&case| {
                     let request = Request::from_json(&support::request_json(n, case))
-                        .unwrap_or_else(|e| fail(&format!("n={n}: bad {} request: {e}", case.name())));
+                        .unwrap_or_else(|e| {
+                            fail(&format!("n={n}: bad {} request: {e}", case.name()))
+                        });
                     if request.context.time.is_none() {
                         fail("benchmark requests must carry context.time");
                     }
@@ -121,9 +139,11 @@ fn benches(c: &mut Criterion) {
             let Some((_, request)) = fixture.requests.iter().find(|(c, _)| *c == case) else {
                 fail("missing request");
             };
-            group.bench_with_input(BenchmarkId::from_parameter(fixture.n), request, |b, request| {
-                b.iter(|| fixture.engine.decide(black_box(request)).outcome)
-            });
+            group.bench_with_input(
+                BenchmarkId::from_parameter(fixture.n),
+                request,
+                |b, request| b.iter(|| fixture.engine.decide(black_box(request)).outcome),
+            );
         }
         group.finish();
     }
@@ -136,16 +156,28 @@ fn benches(c: &mut Criterion) {
         if statements >= 10_000 {
             group.sample_size(10);
             group.warm_up_time(Duration::from_millis(1));
-            group.measurement_time(Duration::from_secs(if statements >= 100_000 { 20 } else { 5 }));
+            group.measurement_time(Duration::from_secs(if statements >= 100_000 {
+                20
+            } else {
+                5
+            }));
         } else {
             group.sample_size(20);
             group.warm_up_time(Duration::from_millis(500));
             group.measurement_time(Duration::from_secs(3));
         }
-        let sources: Vec<Source> = fixture.files.iter().map(|(name, text)| Source::new(name, text)).collect();
-        group.bench_with_input(BenchmarkId::from_parameter(statements), &sources, |b, sources| {
-            b.iter(|| Engine::compile(black_box(sources)).map(|e| e.statement_count()))
-        });
+        let sources: Vec<Source> = fixture
+            .files
+            .iter()
+            .map(|(name, text)| Source::new(name, text))
+            .collect();
+        group.bench_with_input(
+            BenchmarkId::from_parameter(statements),
+            &sources,
+            |b, sources| {
+                b.iter(|| Engine::compile(black_box(sources)).map(|e| e.statement_count()))
+            },
+        );
     }
     group.finish();
 
@@ -160,9 +192,11 @@ fn benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("json_evaluate/allowed");
     group.throughput(Throughput::Elements(1));
     group.measurement_time(Duration::from_secs(2));
-    group.bench_with_input(BenchmarkId::from_parameter(JSON_SIZE), json.as_str(), |b, json| {
-        b.iter(|| tessera::json::evaluate(&fixture.engine, black_box(json), false))
-    });
+    group.bench_with_input(
+        BenchmarkId::from_parameter(JSON_SIZE),
+        json.as_str(),
+        |b, json| b.iter(|| tessera::json::evaluate(&fixture.engine, black_box(json), false)),
+    );
     group.finish();
 }
 

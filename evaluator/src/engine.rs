@@ -179,8 +179,11 @@ impl Engine {
             let Ok(mut matched) = cell.try_borrow_mut() else {
                 return;
             };
-            self.resource_index
-                .matches_into(request.resource.path.as_str(), &mut matched, &mut candidates);
+            self.resource_index.matches_into(
+                request.resource.path.as_str(),
+                &mut matched,
+                &mut candidates,
+            );
         });
         candidates.sort_unstable();
         candidates.dedup();
@@ -316,7 +319,10 @@ impl ResourceIndex {
                 bucket.subtree.push(id);
             } else {
                 bucket.owners.push(id);
-                builders.entry(dir.into()).or_insert_with(GlobSetBuilder::new).add(glob);
+                builders
+                    .entry(dir.into())
+                    .or_insert_with(GlobSetBuilder::new)
+                    .add(glob);
             }
         }
         let mut failed = Vec::new();
@@ -329,7 +335,10 @@ impl ResourceIndex {
                 Err(_) => failed.append(&mut bucket.owners),
             }
         }
-        for ids in exact.values_mut().chain(dirs.values_mut().map(|b| &mut b.subtree)) {
+        for ids in exact
+            .values_mut()
+            .chain(dirs.values_mut().map(|b| &mut b.subtree))
+        {
             ids.dedup();
         }
         (ResourceIndex { exact, dirs }, failed)
@@ -354,7 +363,11 @@ impl ResourceIndex {
             if let Some(globs) = &bucket.globs {
                 let candidate = candidate.get_or_insert_with(|| globset::Candidate::new(path));
                 globs.matches_candidate_into(candidate, scratch);
-                out.extend(scratch.iter().filter_map(|&glob| bucket.owners.get(glob).copied()));
+                out.extend(
+                    scratch
+                        .iter()
+                        .filter_map(|&glob| bucket.owners.get(glob).copied()),
+                );
             }
         }
     }
@@ -363,8 +376,14 @@ impl ResourceIndex {
 /// The literal directory of a glob: up to and including the last `/` before
 /// its first metacharacter.
 fn literal_dir(glob: &str) -> &str {
-    let literal = glob.find(GLOB_SYNTAX).and_then(|i| glob.get(..i)).unwrap_or(glob);
-    literal.rfind('/').and_then(|i| literal.get(..=i)).unwrap_or("")
+    let literal = glob
+        .find(GLOB_SYNTAX)
+        .and_then(|i| glob.get(..i))
+        .unwrap_or(glob);
+    literal
+        .rfind('/')
+        .and_then(|i| literal.get(..=i))
+        .unwrap_or("")
 }
 
 /// The actions of an action line, when every pattern is an exact name.

@@ -823,6 +823,17 @@ impl Lower<'_, '_> {
             );
             return None;
         }
+        if parts.iter().any(|p| matches!(p, PatternPart::Variable(_)))
+            && parts.iter().any(|p| matches!(p, PatternPart::Glob(g) if g.matches('[').count() != g.matches(']').count()))
+        {
+            self.error_with_hint(
+                DiagnosticKind::InvalidVariable,
+                span,
+                "a policy variable cannot stand inside a `[...]` class",
+                "a variable's value is matched literally; close the class before `${`",
+            );
+            return None;
+        }
         let alternatives = parts.iter().fold(1usize, |n, p| match p {
             PatternPart::Glob(g) => n.saturating_mul(alternative_count(g)),
             PatternPart::Variable(_) => n,

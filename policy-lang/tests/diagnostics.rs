@@ -915,3 +915,13 @@ fn a_set_with_a_broken_file_still_checks_names_of_the_others() {
     let files: Vec<&str> = errors.diagnostics().iter().map(|d| d.file()).collect();
     assert_eq!(files, ["b.tpl", "broken.tpl"]);
 }
+
+#[test]
+fn variable_inside_class_is_rejected() {
+    let src = "policy \"p\" {\n  allow \"a\" { principal * action * resource prod/[${principal.tags.team}] }\n}";
+    let error = policy_lang::parse("v.tpl", src).unwrap_err();
+    let d = &error.diagnostics()[0];
+    assert_eq!(d.kind(), policy_lang::DiagnosticKind::InvalidVariable);
+    assert_eq!(d.message(), "a policy variable cannot stand inside a `[...]` class");
+    assert_eq!((d.location().line, d.location().column), (2, 45));
+}

@@ -108,7 +108,9 @@ impl Rng {
 
 /// Number of teams in a set of `n` statements.
 pub fn team_count(n: usize) -> usize {
-    n.saturating_sub(GLOBAL_STATEMENTS).div_ceil(STATEMENTS_PER_TEAM).max(1)
+    n.saturating_sub(GLOBAL_STATEMENTS)
+        .div_ceil(STATEMENTS_PER_TEAM)
+        .max(1)
 }
 
 /// The team the benchmark requests are about. Each team's statements are
@@ -123,7 +125,10 @@ pub fn target_team(n: usize) -> usize {
 /// `(file name, text)` pairs: one file for the global guardrails, then one
 /// file per team policy of at most 50 statements.
 pub fn policy_set(n: usize) -> Vec<(String, String)> {
-    assert!(n >= GLOBAL_STATEMENTS, "a policy set holds at least the {GLOBAL_STATEMENTS} global statements");
+    assert!(
+        n >= GLOBAL_STATEMENTS,
+        "a policy set holds at least the {GLOBAL_STATEMENTS} global statements"
+    );
     let mut files = vec![("global.tpl".to_string(), GLOBAL.to_string())];
     let teams = team_count(n);
     let team_statements = n - GLOBAL_STATEMENTS;
@@ -308,9 +313,24 @@ impl Expect {
 pub fn request_json(n: usize, case: Expect) -> String {
     let t = format!("team-{}", target_team(n));
     let (principal, groups, team_tag, ip) = match case {
-        Expect::Allowed => (format!("service:{t}-app-{TARGET_APP}"), format!("group:{t}"), t.clone(), "10.1.2.3"),
-        Expect::Denied => (format!("service:{t}-app-{TARGET_APP}"), format!("group:{t}"), t.clone(), "203.0.113.7"),
-        Expect::NoMatch => ("user:visitor-7".to_string(), "group:visitors".to_string(), "visitors".to_string(), "10.1.2.3"),
+        Expect::Allowed => (
+            format!("service:{t}-app-{TARGET_APP}"),
+            format!("group:{t}"),
+            t.clone(),
+            "10.1.2.3",
+        ),
+        Expect::Denied => (
+            format!("service:{t}-app-{TARGET_APP}"),
+            format!("group:{t}"),
+            t.clone(),
+            "203.0.113.7",
+        ),
+        Expect::NoMatch => (
+            "user:visitor-7".to_string(),
+            "group:visitors".to_string(),
+            "visitors".to_string(),
+            "10.1.2.3",
+        ),
     };
     format!(
         r#"{{"principal": {{"id": "{principal}", "groups": ["{groups}"], "tags": {{"team": "{team_tag}"}}}}, "action": "secrets:GetSecretValue", "resource": {{"path": "prod/{t}/app-{TARGET_APP}/db-password", "tags": {{"env": "prod"}}}}, "context": {{"source_ip": "{ip}", "mfa": true, "mfa_age_seconds": 120, "version_stage": "AWSCURRENT", "time": "{TIME}"}}}}"#
