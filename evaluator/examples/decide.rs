@@ -35,12 +35,18 @@ fn main() -> ExitCode {
             }
         }
     }
-    let sources: Vec<tessera::Source> = texts.iter().map(|(n, t)| tessera::Source::new(n, t)).collect();
+    let sources: Vec<tessera::Source> = texts
+        .iter()
+        .map(|(n, t)| tessera::Source::new(n, t))
+        .collect();
     let engine = match tessera::Engine::compile(&sources) {
         Ok(engine) => engine,
         Err(error) => {
             for d in error.diagnostics() {
-                let text = texts.iter().find(|(n, _)| n == d.file()).map_or("", |(_, t)| t);
+                let text = texts
+                    .iter()
+                    .find(|(n, _)| n == d.file())
+                    .map_or("", |(_, t)| t);
                 eprintln!("{}", d.render(text));
             }
             return ExitCode::from(2);
@@ -55,5 +61,9 @@ fn main() -> ExitCode {
     };
     let answer = tessera::json::evaluate(&engine, &request, explain);
     println!("{answer}");
-    if answer.starts_with(r#"{"error""#) { ExitCode::from(2) } else { ExitCode::SUCCESS }
+    if answer.starts_with(r#"{"error""#) {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
 }

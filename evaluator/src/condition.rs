@@ -148,7 +148,11 @@ impl std::fmt::Display for Val<'_> {
             Val::Number(n) => write!(f, "{n}"),
             Val::Bool(b) => write!(f, "{b}"),
             Val::Ip(ip) => write!(f, "{ip}"),
-            Val::Time(t) => write!(f, "{}", t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+            Val::Time(t) => write!(
+                f,
+                "{}",
+                t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+            ),
             Val::Duration(d) => write!(f, "{d}s"),
             Val::TimeOfDay(t) => write!(f, "{:02}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60),
             Val::Weekday(d) => f.write_str(policy_lang::weekday_name(*d)),
@@ -229,7 +233,9 @@ impl Test {
                 Val::Bool(b) => Truth::from_bool(*b),
                 _ => Truth::Unknown,
             },
-            Test::Compare(orderings, lit) => known(lit.compare(val).map(|o| orderings.contains(&o))),
+            Test::Compare(orderings, lit) => {
+                known(lit.compare(val).map(|o| orderings.contains(&o)))
+            }
             Test::OneOf(lits) => {
                 let mut result = Truth::False;
                 for lit in lits {
@@ -242,7 +248,8 @@ impl Test {
                 result
             }
             Test::Range(start, end) => {
-                let (Some(from_start), Some(to_end)) = (start.compare(val), end.compare(val)) else {
+                let (Some(from_start), Some(to_end)) = (start.compare(val), end.compare(val))
+                else {
                     return Truth::Unknown;
                 };
                 let after_start = from_start != Ordering::Less;
@@ -292,10 +299,19 @@ pub(crate) enum Cond {
 impl Cond {
     /// Compiles one expression; `source` is the text its spans point into.
     pub(crate) fn compile(expr: &Expr, source: &str) -> Cond {
-        let text = || -> Box<str> { source.get(expr.span.start..expr.span.end).unwrap_or("").into() };
+        let text = || -> Box<str> {
+            source
+                .get(expr.span.start..expr.span.end)
+                .unwrap_or("")
+                .into()
+        };
         match &expr.kind {
-            ExprKind::And(items) => Cond::All(items.iter().map(|e| Cond::compile(e, source)).collect()),
-            ExprKind::Or(items) => Cond::Any(items.iter().map(|e| Cond::compile(e, source)).collect()),
+            ExprKind::And(items) => {
+                Cond::All(items.iter().map(|e| Cond::compile(e, source)).collect())
+            }
+            ExprKind::Or(items) => {
+                Cond::Any(items.iter().map(|e| Cond::compile(e, source)).collect())
+            }
             ExprKind::Not(inner) => Cond::Not(Box::new(Cond::compile(inner, source))),
             ExprKind::Group(inner) => Cond::compile(inner, source),
             ExprKind::Has(key) => Cond::Has(Attr::new(&key.path, 0)),
@@ -313,7 +329,11 @@ impl Cond {
                     test,
                     text: text(),
                 };
-                if negate { Cond::Not(Box::new(test)) } else { test }
+                if negate {
+                    Cond::Not(Box::new(test))
+                } else {
+                    test
+                }
             }
         }
     }
@@ -378,14 +398,20 @@ fn compile_test(op: CompareOp, operand: &Operand) -> (Test, bool) {
         _ => None,
     };
     let test = match (op, operand) {
-        (CompareOp::In | CompareOp::NotIn, Operand::Range(a, b)) => Test::Range(Lit::new(&a.kind), Lit::new(&b.kind)),
-        (CompareOp::In | CompareOp::NotIn, Operand::List(items)) if is_network_list(items.iter().map(|v| &v.kind)) => {
+        (CompareOp::In | CompareOp::NotIn, Operand::Range(a, b)) => {
+            Test::Range(Lit::new(&a.kind), Lit::new(&b.kind))
+        }
+        (CompareOp::In | CompareOp::NotIn, Operand::List(items))
+            if is_network_list(items.iter().map(|v| &v.kind)) =>
+        {
             Test::InNetworks(items.iter().filter_map(|v| network(&v.kind)).collect())
         }
         (CompareOp::In | CompareOp::NotIn, Operand::Value(v)) if network(&v.kind).is_some() => {
             Test::InNetworks(network(&v.kind).into_iter().collect())
         }
-        (CompareOp::In | CompareOp::NotIn, Operand::List(items)) => Test::OneOf(items.iter().map(|v| Lit::new(&v.kind)).collect()),
+        (CompareOp::In | CompareOp::NotIn, Operand::List(items)) => {
+            Test::OneOf(items.iter().map(|v| Lit::new(&v.kind)).collect())
+        }
         (CompareOp::Like | CompareOp::ILike, _) => {
             let pattern = match single {
                 Some(ValueKind::String(s)) => s.as_str(),

@@ -7,9 +7,7 @@ use crate::glob::VariablePattern;
 use crate::request::Request;
 use chrono::{DateTime, Utc};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
-use policy_lang::{
-    BlockKind, Effect, Matcher, ParseError, Pattern, PolicyFile, Statement,
-};
+use policy_lang::{BlockKind, Effect, Matcher, ParseError, Pattern, PolicyFile, Statement};
 use smallvec::SmallVec;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -259,13 +257,23 @@ impl Engine {
 /// The static globs of a resource line, or `None` when the line cannot be
 /// indexed by resource (negated, match-all, or holding variables).
 fn indexable_resource_globs(matcher: &Matcher) -> Option<Vec<globset::Glob>> {
-    if matcher.negated || matcher.patterns.iter().any(|p| p.is_match_all() || p.has_variables()) {
+    if matcher.negated
+        || matcher
+            .patterns
+            .iter()
+            .any(|p| p.is_match_all() || p.has_variables())
+    {
         return None;
     }
     matcher
         .patterns
         .iter()
-        .map(|p| GlobBuilder::new(&p.source_text()).literal_separator(true).build().ok())
+        .map(|p| {
+            GlobBuilder::new(&p.source_text())
+                .literal_separator(true)
+                .build()
+                .ok()
+        })
         .collect()
 }
 
@@ -414,11 +422,16 @@ impl CompiledStatement {
             .conditions
             .iter()
             .map(|block| {
-                let all = block.exprs.iter().map(|e| Cond::compile(e, source)).collect();
+                let all = block
+                    .exprs
+                    .iter()
+                    .map(|e| Cond::compile(e, source))
+                    .collect();
                 (block.kind, Cond::All(all))
             })
             .collect();
-        let line = |m: &Matcher| -> Box<str> { source.get(m.span.start..m.span.end).unwrap_or("").into() };
+        let line =
+            |m: &Matcher| -> Box<str> { source.get(m.span.start..m.span.end).unwrap_or("").into() };
         CompiledStatement {
             effect: statement.effect,
             policy: policy.into(),
@@ -440,7 +453,10 @@ impl CompiledStatement {
         if !self.action.matches(&request.action, &[]) {
             return Truth::False;
         }
-        if !self.principal.matches(&request.principal.id, &request.principal.groups) {
+        if !self
+            .principal
+            .matches(&request.principal.id, &request.principal.groups)
+        {
             return Truth::False;
         }
         let mut truth = if resource_known {
@@ -453,7 +469,11 @@ impl CompiledStatement {
                 break;
             }
             let held = cond.eval(request, now);
-            truth = truth.and(if *kind == BlockKind::When { held } else { held.not() });
+            truth = truth.and(if *kind == BlockKind::When {
+                held
+            } else {
+                held.not()
+            });
         }
         truth
     }
@@ -465,10 +485,13 @@ impl CompiledStatement {
         request: &Request,
         now: DateTime<Utc>,
     ) -> Option<StatementReport<'e>> {
-        let principal = self.principal.matches(&request.principal.id, &request.principal.groups);
+        let principal = self
+            .principal
+            .matches(&request.principal.id, &request.principal.groups);
         let action = self.action.matches(&request.action, &[]);
         let resource = self.resource.matches(request, now);
-        let matched = usize::from(principal) + usize::from(action) + usize::from(resource == Truth::True);
+        let matched =
+            usize::from(principal) + usize::from(action) + usize::from(resource == Truth::True);
         let truth = self.applies(request, now, false);
         let applied = match self.effect {
             Effect::Allow => truth == Truth::True,
@@ -497,7 +520,12 @@ impl CompiledStatement {
             line_failure(Part::Action, &self.lines[1], request.action.clone(), false);
         }
         if resource != Truth::True {
-            line_failure(Part::Resource, &self.lines[2], request.resource.path.clone(), resource == Truth::Unknown);
+            line_failure(
+                Part::Resource,
+                &self.lines[2],
+                request.resource.path.clone(),
+                resource == Truth::Unknown,
+            );
         }
         for (kind, cond) in &self.blocks {
             let mut leaves = Vec::new();
@@ -539,7 +567,8 @@ struct NameMatcher {
 
 impl NameMatcher {
     fn new(matcher: &Matcher) -> NameMatcher {
-        let (groups, ids): (Vec<&Pattern>, Vec<&Pattern>) = matcher.patterns.iter().partition(|p| p.is_group);
+        let (groups, ids): (Vec<&Pattern>, Vec<&Pattern>) =
+            matcher.patterns.iter().partition(|p| p.is_group);
         NameMatcher {
             negated: matcher.negated,
             ids: NameSet::new(&ids),
@@ -548,7 +577,8 @@ impl NameMatcher {
     }
 
     fn matches(&self, id: &str, groups: &[String]) -> bool {
-        let hit = self.ids.matches(id) || (!self.groups.is_empty() && groups.iter().any(|g| self.groups.matches(g)));
+        let hit = self.ids.matches(id)
+            || (!self.groups.is_empty() && groups.iter().any(|g| self.groups.matches(g)));
         hit != self.negated
     }
 }
@@ -587,7 +617,10 @@ impl NameSet {
     }
 
     fn is_empty(&self) -> bool {
-        !self.everything && self.exact.is_empty() && self.prefixes.is_empty() && self.globs.is_none()
+        !self.everything
+            && self.exact.is_empty()
+            && self.prefixes.is_empty()
+            && self.globs.is_none()
     }
 
     fn matches(&self, name: &str) -> bool {
@@ -618,9 +651,16 @@ impl ResourceMatcher {
                 everything = true;
             } else if pattern.has_variables() {
                 let compiled = VariablePattern::new(&pattern.parts);
-                let attrs = compiled.variables.iter().map(|k| Attr::new(&k.path, 0)).collect();
+                let attrs = compiled
+                    .variables
+                    .iter()
+                    .map(|k| Attr::new(&k.path, 0))
+                    .collect();
                 variables.push((compiled, attrs));
-            } else if let Ok(glob) = GlobBuilder::new(&pattern.source_text()).literal_separator(true).build() {
+            } else if let Ok(glob) = GlobBuilder::new(&pattern.source_text())
+                .literal_separator(true)
+                .build()
+            {
                 statics.add(glob);
                 any_static = true;
             }
@@ -628,14 +668,20 @@ impl ResourceMatcher {
         ResourceMatcher {
             negated: matcher.negated,
             everything,
-            statics: if any_static { statics.build().ok() } else { None },
+            statics: if any_static {
+                statics.build().ok()
+            } else {
+                None
+            },
             variables,
         }
     }
 
     fn matches(&self, request: &Request, now: DateTime<Utc>) -> Truth {
         let path = request.resource.path.as_str();
-        let mut truth = Truth::from_bool(self.everything || self.statics.as_ref().is_some_and(|g| g.is_match(path)));
+        let mut truth = Truth::from_bool(
+            self.everything || self.statics.as_ref().is_some_and(|g| g.is_match(path)),
+        );
         for (pattern, attrs) in &self.variables {
             if truth == Truth::True {
                 break;

@@ -7,7 +7,7 @@
 use crate::engine::Engine;
 use crate::request::{Request, RequestError};
 use policy_lang::{Diagnostic, ParseError};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// Decides a JSON request; returns the decision (with `"explanation"` when
 /// `explain` is true) or a request error, as JSON text.

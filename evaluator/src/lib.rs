@@ -66,7 +66,9 @@ pub use decision::{Decision, Explanation, Outcome, Reason, StatementRef};
 pub use engine::{Engine, Source};
 pub use policy_lang;
 pub use policy_lang::{Diagnostic, DiagnosticKind, ParseError};
-pub use request::{Attribute, Context, Principal, Request, RequestError, RequestErrorKind, Resource};
+pub use request::{
+    Attribute, Context, Principal, Request, RequestError, RequestErrorKind, Resource,
+};
 
 /// The README's Rust example, run as a doctest.
 #[cfg(doctest)]

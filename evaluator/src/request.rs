@@ -117,13 +117,17 @@ impl Request {
 
     /// Sets a principal tag.
     pub fn with_principal_tag(mut self, name: &str, value: &str) -> Request {
-        self.principal.tags.insert(name.to_string(), value.to_string());
+        self.principal
+            .tags
+            .insert(name.to_string(), value.to_string());
         self
     }
 
     /// Sets a resource tag.
     pub fn with_resource_tag(mut self, name: &str, value: &str) -> Request {
-        self.resource.tags.insert(name.to_string(), value.to_string());
+        self.resource
+            .tags
+            .insert(name.to_string(), value.to_string());
         self
     }
 
@@ -173,7 +177,12 @@ impl Request {
         let value: Json = serde_json::from_str(text).map_err(|e| RequestError {
             kind: RequestErrorKind::Syntax,
             field: String::new(),
-            message: format!("invalid JSON at line {} column {}: {}", e.line(), e.column(), syntax_summary(&e)),
+            message: format!(
+                "invalid JSON at line {} column {}: {}",
+                e.line(),
+                e.column(),
+                syntax_summary(&e)
+            ),
         })?;
         Request::from_value(&value)
     }
@@ -199,7 +208,10 @@ impl Request {
                 let o = as_object(other, "resource")?;
                 reject_unknown(o, "resource", &["path", "tags"])?;
                 Resource {
-                    path: checked_path(as_str(required(o, "path", "resource")?, "resource.path")?, "resource.path")?,
+                    path: checked_path(
+                        as_str(required(o, "path", "resource")?, "resource.path")?,
+                        "resource.path",
+                    )?,
                     tags: tags(o.get("tags"), "resource.tags")?,
                 }
             }
@@ -219,7 +231,10 @@ impl Request {
 
 fn principal_object(o: &Map<String, Json>) -> Result<Principal, RequestError> {
     reject_unknown(o, "principal", &["id", "groups", "tags"])?;
-    let id = non_empty(as_str(required(o, "id", "principal")?, "principal.id")?, "principal.id")?;
+    let id = non_empty(
+        as_str(required(o, "id", "principal")?, "principal.id")?,
+        "principal.id",
+    )?;
     let groups = match o.get("groups") {
         None | Some(Json::Null) => Vec::new(),
         Some(Json::Array(items)) => items
@@ -253,7 +268,11 @@ fn context(o: &Map<String, Json>) -> Result<Context, RequestError> {
                 })?);
             }
             "mfa" => {
-                context.mfa = Some(value.as_bool().ok_or_else(|| wrong_type(&field, "a boolean"))?);
+                context.mfa = Some(
+                    value
+                        .as_bool()
+                        .ok_or_else(|| wrong_type(&field, "a boolean"))?,
+                );
             }
             "mfa_age_seconds" => {
                 let seconds = value
@@ -280,7 +299,8 @@ fn context(o: &Map<String, Json>) -> Result<Context, RequestError> {
                     Json::String(s) => Attribute::String(s.clone()),
                     Json::Bool(b) => Attribute::Bool(*b),
                     Json::Number(n) => Attribute::Number(
-                        n.as_f64().ok_or_else(|| wrong_type(&field, "a finite number"))?,
+                        n.as_f64()
+                            .ok_or_else(|| wrong_type(&field, "a finite number"))?,
                     ),
                     _ => return Err(wrong_type(&field, "a string, number or boolean")),
                 };
@@ -304,7 +324,10 @@ fn tags(value: Option<&Json>, field: &str) -> Result<BTreeMap<String, String>, R
 
 fn checked_path(path: &str, field: &str) -> Result<String, RequestError> {
     let path = non_empty(path, field)?;
-    if path.split('/').any(|segment| segment == ".." || segment == ".") {
+    if path
+        .split('/')
+        .any(|segment| segment == ".." || segment == ".")
+    {
         return Err(RequestError {
             kind: RequestErrorKind::InvalidValue,
             field: field.to_string(),
@@ -326,7 +349,11 @@ fn non_empty(text: &str, field: &str) -> Result<String, RequestError> {
     }
 }
 
-fn required<'j>(o: &'j Map<String, Json>, key: &str, parent: &str) -> Result<&'j Json, RequestError> {
+fn required<'j>(
+    o: &'j Map<String, Json>,
+    key: &str,
+    parent: &str,
+) -> Result<&'j Json, RequestError> {
     match o.get(key) {
         Some(value) if !value.is_null() => Ok(value),
         _ => Err(RequestError {

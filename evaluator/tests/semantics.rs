@@ -22,11 +22,25 @@ fn decide(policy: &str, request: &str) -> (Outcome, Reason, Vec<String>) {
     let request = Request::from_value(&value).unwrap_or_else(|e| panic!("{e}"));
     let now = Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap();
     let decision = engine.decide(&request);
-    let names: Vec<String> = decision.determining.iter().map(|s| s.statement.to_string()).collect();
+    let names: Vec<String> = decision
+        .determining
+        .iter()
+        .map(|s| s.statement.to_string())
+        .collect();
     let expected = reference::decide(engine.files(), &request, now);
-    assert_eq!(decision.outcome, expected.outcome, "engine and reference disagree");
-    assert_eq!(decision.reason, expected.reason, "engine and reference disagree");
-    let reference_names: Vec<String> = expected.determining.iter().map(|(_, s)| s.clone()).collect();
+    assert_eq!(
+        decision.outcome, expected.outcome,
+        "engine and reference disagree"
+    );
+    assert_eq!(
+        decision.reason, expected.reason,
+        "engine and reference disagree"
+    );
+    let reference_names: Vec<String> = expected
+        .determining
+        .iter()
+        .map(|(_, s)| s.clone())
+        .collect();
     assert_eq!(names, reference_names, "engine and reference disagree");
     (decision.outcome, decision.reason, names)
 }
@@ -47,145 +61,276 @@ macro_rules! case {
     };
 }
 
-const READ: &str = r#"{"principal": "user:ann", "action": "secrets:GetSecretValue", "resource": "prod/db/main"}"#;
+const READ: &str =
+    r#"{"principal": "user:ann", "action": "secrets:GetSecretValue", "resource": "prod/db/main"}"#;
 const ALLOW_ALL: &str = r#"allow "all" { principal * action * resource ** }"#;
 
 // Default deny and deny-beats-allow.
-case!(empty_policy_denies_by_default, "", READ, Deny, NoStatementApplied, []);
-case!(matching_allow_allows, ALLOW_ALL, READ, Allow, Allowed, ["all"]);
+case!(
+    empty_policy_denies_by_default,
+    "",
+    READ,
+    Deny,
+    NoStatementApplied,
+    []
+);
+case!(
+    matching_allow_allows,
+    ALLOW_ALL,
+    READ,
+    Allow,
+    Allowed,
+    ["all"]
+);
 case!(
     deny_beats_allow,
     r#"allow "all" { principal * action * resource ** }
        deny "no-prod" { principal * action * resource prod/** }"#,
-    READ, Deny, ExplicitDeny, ["no-prod"]
+    READ,
+    Deny,
+    ExplicitDeny,
+    ["no-prod"]
 );
 case!(
     every_applicable_allow_is_named,
     r#"allow "a" { principal user:ann action * resource prod/** }
        allow "b" { principal * action secrets:Get* resource prod/db/* }
        allow "c" { principal user:bob action * resource ** }"#,
-    READ, Allow, Allowed, ["a", "b"]
+    READ,
+    Allow,
+    Allowed,
+    ["a", "b"]
 );
 case!(
     every_applicable_deny_is_named,
     r#"deny "a" { principal * action * resource prod/** }
        deny "b" { principal user:* action * resource ** }
        allow "c" { principal * action * resource ** }"#,
-    READ, Deny, ExplicitDeny, ["a", "b"]
+    READ,
+    Deny,
+    ExplicitDeny,
+    ["a", "b"]
 );
 
 // Matchers.
-case!(star_stays_in_one_segment, r#"allow "a" { principal * action * resource prod/* }"#, READ, Deny, NoStatementApplied, []);
-case!(double_star_crosses_segments, r#"allow "a" { principal * action * resource prod/** }"#, READ, Allow, Allowed, ["a"]);
-case!(question_mark_is_one_character, r#"allow "a" { principal * action * resource pro?/db/mai? }"#, READ, Allow, Allowed, ["a"]);
-case!(character_class, r#"allow "a" { principal * action * resource prod/[a-d]b/main }"#, READ, Allow, Allowed, ["a"]);
-case!(alternatives, r#"allow "a" { principal * action * resource {dev,prod}/db/main }"#, READ, Allow, Allowed, ["a"]);
-case!(not_resource_excludes, r#"allow "a" { principal * action * not resource prod/** }"#, READ, Deny, NoStatementApplied, []);
-case!(not_resource_includes_others, r#"allow "a" { principal * action * not resource dev/** }"#, READ, Allow, Allowed, ["a"]);
-case!(not_action, r#"allow "a" { principal * not action secrets:Put* resource ** }"#, READ, Allow, Allowed, ["a"]);
-case!(action_wildcard_mismatch, r#"allow "a" { principal * action secrets:Put* resource ** }"#, READ, Deny, NoStatementApplied, []);
-case!(principal_glob, r#"allow "a" { principal user:a* action * resource ** }"#, READ, Allow, Allowed, ["a"]);
+case!(
+    star_stays_in_one_segment,
+    r#"allow "a" { principal * action * resource prod/* }"#,
+    READ,
+    Deny,
+    NoStatementApplied,
+    []
+);
+case!(
+    double_star_crosses_segments,
+    r#"allow "a" { principal * action * resource prod/** }"#,
+    READ,
+    Allow,
+    Allowed,
+    ["a"]
+);
+case!(
+    question_mark_is_one_character,
+    r#"allow "a" { principal * action * resource pro?/db/mai? }"#,
+    READ,
+    Allow,
+    Allowed,
+    ["a"]
+);
+case!(
+    character_class,
+    r#"allow "a" { principal * action * resource prod/[a-d]b/main }"#,
+    READ,
+    Allow,
+    Allowed,
+    ["a"]
+);
+case!(
+    alternatives,
+    r#"allow "a" { principal * action * resource {dev,prod}/db/main }"#,
+    READ,
+    Allow,
+    Allowed,
+    ["a"]
+);
+case!(
+    not_resource_excludes,
+    r#"allow "a" { principal * action * not resource prod/** }"#,
+    READ,
+    Deny,
+    NoStatementApplied,
+    []
+);
+case!(
+    not_resource_includes_others,
+    r#"allow "a" { principal * action * not resource dev/** }"#,
+    READ,
+    Allow,
+    Allowed,
+    ["a"]
+);
+case!(
+    not_action,
+    r#"allow "a" { principal * not action secrets:Put* resource ** }"#,
+    READ,
+    Allow,
+    Allowed,
+    ["a"]
+);
+case!(
+    action_wildcard_mismatch,
+    r#"allow "a" { principal * action secrets:Put* resource ** }"#,
+    READ,
+    Deny,
+    NoStatementApplied,
+    []
+);
+case!(
+    principal_glob,
+    r#"allow "a" { principal user:a* action * resource ** }"#,
+    READ,
+    Allow,
+    Allowed,
+    ["a"]
+);
 case!(
     principal_by_group,
     r#"allow "a" { principal group:ops action * resource ** }"#,
     r#"{"principal": {"id": "user:zed", "groups": ["group:ops"]}, "action": "x", "resource": "y"}"#,
-    Allow, Allowed, ["a"]
+    Allow,
+    Allowed,
+    ["a"]
 );
 case!(
     group_pattern_does_not_match_id,
     r#"allow "a" { principal group:ops action * resource ** }"#,
     r#"{"principal": "group:ops", "action": "x", "resource": "y"}"#,
-    Deny, NoStatementApplied, []
+    Deny,
+    NoStatementApplied,
+    []
 );
 case!(
     principal_by_attribute,
     r#"allow "a" { principal * action * resource ** when { principal.tags.team == "payments" } }"#,
     r#"{"principal": {"id": "user:zed", "tags": {"team": "payments"}}, "action": "x", "resource": "y"}"#,
-    Allow, Allowed, ["a"]
+    Allow,
+    Allowed,
+    ["a"]
 );
 
 // Policy variables.
-const TEAM: &str = r#"allow "own" { principal * action * resource prod/${principal.tags.team}/** }"#;
+const TEAM: &str =
+    r#"allow "own" { principal * action * resource prod/${principal.tags.team}/** }"#;
 case!(
     variable_matches_own_team,
     TEAM,
     r#"{"principal": {"id": "u", "tags": {"team": "db"}}, "action": "x", "resource": "prod/db/main"}"#,
-    Allow, Allowed, ["own"]
+    Allow,
+    Allowed,
+    ["own"]
 );
 case!(
     variable_star_value_does_not_widen,
     TEAM,
     r#"{"principal": {"id": "u", "tags": {"team": "*"}}, "action": "x", "resource": "prod/db/main"}"#,
-    Deny, NoStatementApplied, []
+    Deny,
+    NoStatementApplied,
+    []
 );
 case!(
     variable_brace_value_does_not_widen,
     TEAM,
     r#"{"principal": {"id": "u", "tags": {"team": "{db,api}"}}, "action": "x", "resource": "prod/db/main"}"#,
-    Deny, NoStatementApplied, []
+    Deny,
+    NoStatementApplied,
+    []
 );
 case!(
     variable_slash_value_never_matches,
     TEAM,
     r#"{"principal": {"id": "u", "tags": {"team": "db/main"}}, "action": "x", "resource": "prod/db/main/x"}"#,
-    Deny, NoStatementApplied, []
+    Deny,
+    NoStatementApplied,
+    []
 );
 case!(
     variable_missing_in_allow_does_not_grant,
     TEAM,
     r#"{"principal": "u", "action": "x", "resource": "prod/db/main"}"#,
-    Deny, NoStatementApplied, []
+    Deny,
+    NoStatementApplied,
+    []
 );
 case!(
     variable_missing_in_deny_applies,
     r#"allow "all" { principal * action * resource ** }
        deny "not-own" { principal * action * not resource prod/${principal.tags.team}/** }"#,
     r#"{"principal": "u", "action": "x", "resource": "prod/db/main"}"#,
-    Deny, ExplicitDeny, ["not-own"]
+    Deny,
+    ExplicitDeny,
+    ["not-own"]
 );
 
 // Missing keys fail closed.
 case!(
     missing_key_in_allow_does_not_grant,
     r#"allow "a" { principal * action * resource ** when { source_ip in 10.0.0.0/8 } }"#,
-    READ, Deny, NoStatementApplied, []
+    READ,
+    Deny,
+    NoStatementApplied,
+    []
 );
 case!(
     missing_key_in_deny_unless_applies,
     r#"allow "all" { principal * action * resource ** }
        deny "net" { principal * action * resource ** unless { source_ip in 10.0.0.0/8 } }"#,
-    READ, Deny, ExplicitDeny, ["net"]
+    READ,
+    Deny,
+    ExplicitDeny,
+    ["net"]
 );
 case!(
     missing_key_in_deny_when_applies,
     r#"allow "all" { principal * action * resource ** }
        deny "no-mfa" { principal * action * resource ** when { not mfa } }"#,
-    READ, Deny, ExplicitDeny, ["no-mfa"]
+    READ,
+    Deny,
+    ExplicitDeny,
+    ["no-mfa"]
 );
 case!(
     presence_test_handles_absence_in_deny,
     r#"allow "all" { principal * action * resource ** }
        deny "net" { principal * action * resource ** when { has source_ip and not (source_ip in 10.0.0.0/8) } }"#,
-    READ, Allow, Allowed, ["all"]
+    READ,
+    Allow,
+    Allowed,
+    ["all"]
 );
 case!(
     known_false_side_decides_and,
     r#"allow "all" { principal * action * resource ** }
        deny "d" { principal * action * resource ** when { source_ip in 10.0.0.0/8 and version_stage == "X" } }"#,
     r#"{"principal": "u", "action": "x", "resource": "y", "context": {"version_stage": "AWSCURRENT"}}"#,
-    Allow, Allowed, ["all"]
+    Allow,
+    Allowed,
+    ["all"]
 );
 case!(
     known_true_side_decides_or,
     r#"allow "a" { principal * action * resource ** when { source_ip in 10.0.0.0/8 or version_stage == "AWSCURRENT" } }"#,
     r#"{"principal": "u", "action": "x", "resource": "y", "context": {"version_stage": "AWSCURRENT"}}"#,
-    Allow, Allowed, ["a"]
+    Allow,
+    Allowed,
+    ["a"]
 );
 case!(
     wrong_type_custom_attribute_is_unknown,
     r#"allow "a" { principal * action * resource ** when { context.level >= 3 } }"#,
     r#"{"principal": "u", "action": "x", "resource": "y", "context": {"level": "high"}}"#,
-    Deny, NoStatementApplied, []
+    Deny,
+    NoStatementApplied,
+    []
 );
 
 // Typed conditions.
@@ -196,7 +341,10 @@ macro_rules! holds {
     ($name:ident, $cond:expr, $holds:expr) => {
         #[test]
         fn $name() {
-            let statement = format!(r#"allow "a" {{ principal * action * resource ** when {{ {} }} }}"#, $cond);
+            let statement = format!(
+                r#"allow "a" {{ principal * action * resource ** when {{ {} }} }}"#,
+                $cond
+            );
             let (outcome, _, _) = decide(&policy(&statement), CTX);
             assert_eq!(outcome == Outcome::Allow, $holds, "condition `{}`", $cond);
         }
@@ -208,27 +356,71 @@ holds!(ip_not_in, "source_ip not in [192.168.0.0/16]", true);
 holds!(mfa_bare, "mfa", true);
 holds!(mfa_age_within, "mfa and mfa_age <= 15m", true);
 holds!(mfa_age_too_old, "mfa_age <= 5m", false);
-holds!(version_stage_in, r#"version_stage in ["AWSCURRENT", "AWSPREVIOUS"]"#, true);
+holds!(
+    version_stage_in,
+    r#"version_stage in ["AWSCURRENT", "AWSPREVIOUS"]"#,
+    true
+);
 holds!(version_stage_ne, r#"version_stage != "AWSPREVIOUS""#, false);
-holds!(time_window_inside, "time in 2026-01-01T00:00:00Z .. 2027-01-01T00:00:00Z", true);
-holds!(time_window_end_excluded, "time in 2026-01-01T00:00:00Z .. 2026-11-25T21:30:00Z", false);
-holds!(time_window_with_offset, "time < 2026-11-25T22:00:00+01:00", false);
-holds!(time_of_day_at_offset, "time_of_day in 09:00 .. 17:00 at -05:00", true);
-holds!(time_of_day_utc_outside, "time_of_day in 09:00 .. 17:00", false);
-holds!(time_of_day_wraps_midnight, "time_of_day in 22:00 .. 06:00 at +02:00", true);
+holds!(
+    time_window_inside,
+    "time in 2026-01-01T00:00:00Z .. 2027-01-01T00:00:00Z",
+    true
+);
+holds!(
+    time_window_end_excluded,
+    "time in 2026-01-01T00:00:00Z .. 2026-11-25T21:30:00Z",
+    false
+);
+holds!(
+    time_window_with_offset,
+    "time < 2026-11-25T22:00:00+01:00",
+    false
+);
+holds!(
+    time_of_day_at_offset,
+    "time_of_day in 09:00 .. 17:00 at -05:00",
+    true
+);
+holds!(
+    time_of_day_utc_outside,
+    "time_of_day in 09:00 .. 17:00",
+    false
+);
+holds!(
+    time_of_day_wraps_midnight,
+    "time_of_day in 22:00 .. 06:00 at +02:00",
+    true
+);
 holds!(weekday_at_offset, "weekday in [Thu] at +03:00", true);
 holds!(weekday_utc, "weekday == Wed", true);
-holds!(number_compare, "context.level >= 3 and context.level < 5", true);
+holds!(
+    number_compare,
+    "context.level >= 3 and context.level < 5",
+    true
+);
 holds!(number_in_list, "context.level in [1, 2, 3]", false);
 holds!(string_like, r#"context.ticket like "chg-*""#, true);
-holds!(string_like_is_case_sensitive, r#"context.ticket like "CHG-*""#, false);
+holds!(
+    string_like_is_case_sensitive,
+    r#"context.ticket like "CHG-*""#,
+    false
+);
 holds!(string_ilike, r#"context.ticket ilike "CHG-*""#, true);
 holds!(custom_bool, "context.break_glass", true);
 holds!(has_present, "has mfa_age", true);
 holds!(has_absent, "has context.nothing", false);
 holds!(not_has_absent, "not has context.nothing", true);
-holds!(precedence_not_and_or, "not mfa or mfa and mfa_age < 1h", true);
-holds!(parentheses_group, "(not mfa or mfa) and mfa_age > 1h", false);
+holds!(
+    precedence_not_and_or,
+    "not mfa or mfa and mfa_age < 1h",
+    true
+);
+holds!(
+    parentheses_group,
+    "(not mfa or mfa) and mfa_age > 1h",
+    false
+);
 
 #[test]
 fn unless_block_blocks_when_it_holds() {
@@ -245,8 +437,10 @@ fn groups_contains() {
 
 #[test]
 fn resource_tag_condition() {
-    let statements = r#"allow "a" { principal * action * resource ** when { resource.tags.env == "prod" } }"#;
-    let request = r#"{"principal": "u", "action": "x", "resource": {"path": "y", "tags": {"env": "prod"}}}"#;
+    let statements =
+        r#"allow "a" { principal * action * resource ** when { resource.tags.env == "prod" } }"#;
+    let request =
+        r#"{"principal": "u", "action": "x", "resource": {"path": "y", "tags": {"env": "prod"}}}"#;
     assert_eq!(decide(&policy(statements), request).0, Outcome::Allow);
 }
 
@@ -291,8 +485,16 @@ fn explanation_names_failed_matcher_and_condition_with_values() {
     .unwrap();
     let explanation = engine.explain(&request);
     assert_eq!(explanation.decision, engine.decide(&request));
-    let names: Vec<&str> = explanation.statements.iter().map(|s| s.statement.statement).collect();
-    assert_eq!(names, ["office", "ops"], "`far` matches nothing and is not a near miss");
+    let names: Vec<&str> = explanation
+        .statements
+        .iter()
+        .map(|s| s.statement.statement)
+        .collect();
+    assert_eq!(
+        names,
+        ["office", "ops"],
+        "`far` matches nothing and is not a near miss"
+    );
     let office = &explanation.statements[0].failures;
     assert_eq!(office.len(), 1);
     assert_eq!(office[0].expected, "source_ip in 10.0.0.0/8");
@@ -308,23 +510,82 @@ macro_rules! bad_request {
         #[test]
         fn $name() {
             let error = Request::from_json($json).unwrap_err();
-            assert_eq!((error.kind(), error.field()), (RequestErrorKind::$kind, $field), "{error}");
+            assert_eq!(
+                (error.kind(), error.field()),
+                (RequestErrorKind::$kind, $field),
+                "{error}"
+            );
         }
     };
 }
 bad_request!(request_not_json, "{", Syntax, "");
 bad_request!(request_not_object, "[]", WrongType, "");
-bad_request!(request_missing_action, r#"{"principal": "u", "resource": "y"}"#, MissingField, "action");
-bad_request!(request_missing_principal_id, r#"{"principal": {}, "action": "x", "resource": "y"}"#, MissingField, "principal.id");
-bad_request!(request_bad_ip, r#"{"principal": "u", "action": "x", "resource": "y", "context": {"source_ip": "10.0.0.300"}}"#, InvalidValue, "context.source_ip");
-bad_request!(request_bad_time, r#"{"principal": "u", "action": "x", "resource": "y", "context": {"time": "yesterday"}}"#, InvalidValue, "context.time");
-bad_request!(request_mfa_not_bool, r#"{"principal": "u", "action": "x", "resource": "y", "context": {"mfa": "yes"}}"#, WrongType, "context.mfa");
-bad_request!(request_negative_mfa_age, r#"{"principal": "u", "action": "x", "resource": "y", "context": {"mfa_age_seconds": -1}}"#, WrongType, "context.mfa_age_seconds");
-bad_request!(request_groups_not_strings, r#"{"principal": {"id": "u", "groups": [1]}, "action": "x", "resource": "y"}"#, WrongType, "principal.groups[0]");
-bad_request!(request_tag_not_string, r#"{"principal": "u", "action": "x", "resource": {"path": "y", "tags": {"env": 1}}}"#, WrongType, "resource.tags.env");
-bad_request!(request_dot_dot_path, r#"{"principal": "u", "action": "x", "resource": "prod/../dev/x"}"#, InvalidValue, "resource");
-bad_request!(request_unknown_field, r#"{"principal": "u", "action": "x", "resource": "y", "actoin": "z"}"#, UnknownField, "actoin");
-bad_request!(request_object_attribute, r#"{"principal": "u", "action": "x", "resource": "y", "context": {"ticket": {"id": 1}}}"#, WrongType, "context.ticket");
+bad_request!(
+    request_missing_action,
+    r#"{"principal": "u", "resource": "y"}"#,
+    MissingField,
+    "action"
+);
+bad_request!(
+    request_missing_principal_id,
+    r#"{"principal": {}, "action": "x", "resource": "y"}"#,
+    MissingField,
+    "principal.id"
+);
+bad_request!(
+    request_bad_ip,
+    r#"{"principal": "u", "action": "x", "resource": "y", "context": {"source_ip": "10.0.0.300"}}"#,
+    InvalidValue,
+    "context.source_ip"
+);
+bad_request!(
+    request_bad_time,
+    r#"{"principal": "u", "action": "x", "resource": "y", "context": {"time": "yesterday"}}"#,
+    InvalidValue,
+    "context.time"
+);
+bad_request!(
+    request_mfa_not_bool,
+    r#"{"principal": "u", "action": "x", "resource": "y", "context": {"mfa": "yes"}}"#,
+    WrongType,
+    "context.mfa"
+);
+bad_request!(
+    request_negative_mfa_age,
+    r#"{"principal": "u", "action": "x", "resource": "y", "context": {"mfa_age_seconds": -1}}"#,
+    WrongType,
+    "context.mfa_age_seconds"
+);
+bad_request!(
+    request_groups_not_strings,
+    r#"{"principal": {"id": "u", "groups": [1]}, "action": "x", "resource": "y"}"#,
+    WrongType,
+    "principal.groups[0]"
+);
+bad_request!(
+    request_tag_not_string,
+    r#"{"principal": "u", "action": "x", "resource": {"path": "y", "tags": {"env": 1}}}"#,
+    WrongType,
+    "resource.tags.env"
+);
+bad_request!(
+    request_dot_dot_path,
+    r#"{"principal": "u", "action": "x", "resource": "prod/../dev/x"}"#,
+    InvalidValue,
+    "resource"
+);
+bad_request!(
+    request_unknown_field,
+    r#"{"principal": "u", "action": "x", "resource": "y", "actoin": "z"}"#,
+    UnknownField,
+    "actoin"
+);
+bad_request!(
+    request_object_attribute,
+    r#"{"principal": "u", "action": "x", "resource": "y", "context": {"ticket": {"id": 1}}}"#,
+    WrongType,
+    "context.ticket"
+);
 
 #[test]
 fn request_error_never_echoes_custom_attribute_values() {

@@ -922,6 +922,9 @@ fn variable_inside_class_is_rejected() {
     let error = policy_lang::parse("v.tpl", src).unwrap_err();
     let d = &error.diagnostics()[0];
     assert_eq!(d.kind(), policy_lang::DiagnosticKind::InvalidVariable);
-    assert_eq!(d.message(), "a policy variable cannot stand inside a `[...]` class");
+    assert_eq!(
+        d.message(),
+        "a policy variable cannot stand inside a `[...]` class"
+    );
     assert_eq!((d.location().line, d.location().column), (2, 45));
 }

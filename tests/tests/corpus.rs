@@ -32,7 +32,9 @@ fn policy_sets() -> Vec<(PathBuf, Engine, Vec<Value>)> {
             .collect();
         let sources: Vec<Source> = texts.iter().map(|(n, t)| Source::new(n, t)).collect();
         let engine = Engine::compile(&sources).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-        let cases: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("tests.json")).unwrap()).unwrap();
+        let cases: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("tests.json")).unwrap())
+                .unwrap();
         sets.push((dir, engine, cases["tests"].as_array().unwrap().clone()));
     }
     sets
@@ -53,7 +55,8 @@ fn every_corpus_case_decides_as_expected_through_every_path() {
     for (dir, engine, cases) in policy_sets() {
         for case in cases {
             let name = format!("{} / {}", dir.display(), case["name"].as_str().unwrap());
-            let request = Request::from_value(&case["request"]).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let request =
+                Request::from_value(&case["request"]).unwrap_or_else(|e| panic!("{name}: {e}"));
             let decision = engine.decide(&request);
             let expected_outcome = case["expect"].as_str().unwrap();
             let actual = decision.to_json();
@@ -62,16 +65,31 @@ fn every_corpus_case_decides_as_expected_through_every_path() {
                 assert_eq!(&actual["reason"], reason, "{name}: {actual}");
             }
             if let Some(statements) = case.get("statements") {
-                let names: Vec<Value> = decision.determining.iter().map(|s| Value::from(s.statement)).collect();
+                let names: Vec<Value> = decision
+                    .determining
+                    .iter()
+                    .map(|s| Value::from(s.statement))
+                    .collect();
                 assert_eq!(&Value::from(names), statements, "{name}");
             }
             // The reference interpreter agrees.
             let time = request.context.time.expect("corpus requests carry a time");
             let reference = reference::decide(engine.files(), &request, time);
-            assert_eq!(reference.outcome, decision.outcome, "{name}: reference disagrees");
-            assert_eq!(reference.reason, decision.reason, "{name}: reference disagrees");
-            let reference_names: Vec<&str> = reference.determining.iter().map(|(_, s)| s.as_str()).collect();
-            let engine_names: Vec<&str> = decision.determining.iter().map(|s| s.statement).collect();
+            assert_eq!(
+                reference.outcome, decision.outcome,
+                "{name}: reference disagrees"
+            );
+            assert_eq!(
+                reference.reason, decision.reason,
+                "{name}: reference disagrees"
+            );
+            let reference_names: Vec<&str> = reference
+                .determining
+                .iter()
+                .map(|(_, s)| s.as_str())
+                .collect();
+            let engine_names: Vec<&str> =
+                decision.determining.iter().map(|s| s.statement).collect();
             assert_eq!(reference_names, engine_names, "{name}: reference disagrees");
             // The JSON layer gives the same bytes as serializing the decision.
             let answer = tessera::json::evaluate(&engine, &case["request"].to_string(), false);
@@ -98,7 +116,11 @@ fn every_corpus_statement_decides_some_case() {
             for policy in &file.policies {
                 for statement in &policy.statements {
                     let key = (policy.name.clone(), statement.name.clone());
-                    assert!(decided.contains(&key), "{}: no case is decided by {key:?}", dir.display());
+                    assert!(
+                        decided.contains(&key),
+                        "{}: no case is decided by {key:?}",
+                        dir.display()
+                    );
                 }
             }
         }
@@ -109,10 +131,17 @@ fn every_corpus_statement_decides_some_case() {
 fn corpus_files_are_canonically_formatted() {
     let mut count = 0;
     for entry in walk(&corpus_dir()) {
-        if entry.extension().is_some_and(|x| x == "tpl") && !entry.to_string_lossy().contains("invalid") {
+        if entry.extension().is_some_and(|x| x == "tpl")
+            && !entry.to_string_lossy().contains("invalid")
+        {
             let text = std::fs::read_to_string(&entry).unwrap();
             let file = policy_lang::parse(&entry.display().to_string(), &text).unwrap();
-            assert_eq!(policy_lang::format(&file), text, "{} is not in canonical form", entry.display());
+            assert_eq!(
+                policy_lang::format(&file),
+                text,
+                "{} is not in canonical form",
+                entry.display()
+            );
             count += 1;
         }
     }

@@ -20,7 +20,7 @@ const STATEMENTS_PER_POLICY: usize = 50;
 const APPS_PER_TEAM: usize = 8;
 /// The application the benchmark requests are about; every team's first
 /// `APPS_PER_TEAM` statements let each app read its own prod secrets, so this
-/// one exists as soon as the set has `GLOBAL.len() + TARGET_APP + 1` statements.
+/// one exists as soon as the set has `GLOBAL_STATEMENTS + TARGET_APP + 1` statements.
 const TARGET_APP: usize = 3;
 /// The team the benchmark requests are about (see [`target_team`]).
 const TARGET_TEAM: usize = 2;
