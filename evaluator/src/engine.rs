@@ -636,19 +636,34 @@ impl NameSet {
 struct ResourceMatcher {
     negated: bool,
     everything: bool,
-    statics: Option<GlobSet>,
+    /// Patterns without glob syntax: the path itself.
+    exact: Vec<Box<str>>,
+    /// `DIR/**` with a literal `DIR`: every path starting with `DIR/`.
+    subtrees: Vec<Box<str>>,
+    /// Every other static pattern.
+    globs: Option<GlobSet>,
     variables: Vec<(VariablePattern, Vec<Attr>)>,
 }
 
 impl ResourceMatcher {
     fn new(matcher: &Matcher) -> ResourceMatcher {
         let mut everything = false;
+        let mut exact = Vec::new();
+        let mut subtrees = Vec::new();
         let mut statics = GlobSetBuilder::new();
         let mut any_static = false;
         let mut variables = Vec::new();
         for pattern in &matcher.patterns {
+            let text = pattern.source_text();
             if pattern.is_match_all() {
                 everything = true;
+            } else if !pattern.has_variables() && !has_glob_syntax(&text) {
+                exact.push(text.into());
+            } else if let Some(dir) = text
+                .strip_suffix("**")
+                .filter(|d| d.ends_with('/') && !has_glob_syntax(d))
+            {
+                subtrees.push(dir.into());
             } else if pattern.has_variables() {
                 let compiled = VariablePattern::new(&pattern.parts);
                 let attrs = compiled
@@ -657,10 +672,8 @@ impl ResourceMatcher {
                     .map(|k| Attr::new(&k.path, 0))
                     .collect();
                 variables.push((compiled, attrs));
-            } else if let Ok(glob) = GlobBuilder::new(&pattern.source_text())
-                .literal_separator(true)
-                .build()
-            {
+            } else if let Ok(glob) = GlobBuilder::new(&text).literal_separator(true).build() {
+                // The parser built this same glob, so it cannot fail here.
                 statics.add(glob);
                 any_static = true;
             }
@@ -668,7 +681,9 @@ impl ResourceMatcher {
         ResourceMatcher {
             negated: matcher.negated,
             everything,
-            statics: if any_static {
+            exact,
+            subtrees,
+            globs: if any_static {
                 statics.build().ok()
             } else {
                 None
@@ -680,7 +695,10 @@ impl ResourceMatcher {
     fn matches(&self, request: &Request, now: DateTime<Utc>) -> Truth {
         let path = request.resource.path.as_str();
         let mut truth = Truth::from_bool(
-            self.everything || self.statics.as_ref().is_some_and(|g| g.is_match(path)),
+            self.everything
+                || self.exact.iter().any(|e| **e == *path)
+                || self.subtrees.iter().any(|d| path.starts_with(&**d))
+                || self.globs.as_ref().is_some_and(|g| g.is_match(path)),
         );
         for (pattern, attrs) in &self.variables {
             if truth == Truth::True {
