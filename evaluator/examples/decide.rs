@@ -17,7 +17,7 @@ fn main() -> ExitCode {
     let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(entries) => entries
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "tpl"))
+            .filter(|p| p.extension().is_some_and(|x| x == "policy"))
             .collect(),
         Err(e) => {
             eprintln!("error: cannot read {dir}: {e}");

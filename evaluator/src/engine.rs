@@ -33,7 +33,7 @@ impl<'a> Source<'a> {
 ///
 /// ```
 /// use tessera::{Engine, Request, Source};
-/// let engine = Engine::compile(&[Source::new("team.tpl", r#"
+/// let engine = Engine::compile(&[Source::new("team.policy", r#"
 /// policy "team" {
 ///   allow "own-team" {
 ///     principal *
@@ -212,7 +212,7 @@ impl Engine {
     ///
     /// ```
     /// use tessera::{Engine, Request, decision::Part};
-    /// let engine = Engine::compile_str("net.tpl", r#"policy "net" {
+    /// let engine = Engine::compile_str("net.policy", r#"policy "net" {
     ///   allow "office" { principal * action * resource app/** when { source_ip in 10.0.0.0/8 } }
     /// }"#).unwrap();
     /// let request = Request::new("user:bo", "secrets:GetSecretValue", "app/db")

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 /// `explain` is true) or a request error, as JSON text.
 ///
 /// ```
-/// let engine = tessera::Engine::compile_str("p.tpl",
+/// let engine = tessera::Engine::compile_str("p.policy",
 ///     r#"policy "p" { allow "read" { principal * action secrets:GetSecretValue resource app/** } }"#).unwrap();
 /// let answer = tessera::json::evaluate(&engine,
 ///     r#"{"principal": "user:a", "action": "secrets:GetSecretValue", "resource": "app/db",

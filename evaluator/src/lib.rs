@@ -9,7 +9,7 @@
 //! ```
 //! use tessera::{Engine, Request, Source, Outcome, Reason};
 //!
-//! let engine = Engine::compile(&[Source::new("payments.tpl", r#"
+//! let engine = Engine::compile(&[Source::new("payments.policy", r#"
 //! policy "payments" {
 //!   allow "read-current" {
 //!     principal service:payments-*

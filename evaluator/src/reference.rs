@@ -60,7 +60,7 @@ pub struct ReferenceDecision {
 /// use chrono::{TimeZone, Utc};
 /// use tessera::{reference, Engine, Outcome, Reason, Request};
 ///
-/// let engine = Engine::compile_str("p.tpl", r#"policy "p" {
+/// let engine = Engine::compile_str("p.policy", r#"policy "p" {
 ///   allow "read" { principal * action secrets:GetSecretValue resource prod/** }
 ///   deny "office-only" {
 ///     principal * action * resource prod/**

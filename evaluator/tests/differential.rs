@@ -274,7 +274,7 @@ impl PolicySet {
 
     fn compile(&self) -> Engine {
         let texts = self.texts();
-        let names: Vec<String> = (0..texts.len()).map(|i| format!("f{i}.tpl")).collect();
+        let names: Vec<String> = (0..texts.len()).map(|i| format!("f{i}.policy")).collect();
         let sources: Vec<Source> = names
             .iter()
             .zip(&texts)
@@ -633,7 +633,8 @@ proptest! {
 // The reference interpreter on hand-written cases.
 
 fn reference_decide(policy: &str, request: &Request) -> ReferenceDecision {
-    let files = tessera::policy_lang::parse("case.tpl", policy).unwrap_or_else(|e| panic!("{e}"));
+    let files =
+        tessera::policy_lang::parse("case.policy", policy).unwrap_or_else(|e| panic!("{e}"));
     reference::decide(
         &[files],
         request,
@@ -857,7 +858,7 @@ fn reference_clock_ranges_wrap_and_use_the_offset() {
 #[test]
 fn reference_uses_now_only_without_a_request_time() {
     let policy = r#"policy "p" { allow "a" { principal * action * resource ** when { time < 2026-06-01T00:00:00Z } } }"#;
-    let files = [tessera::policy_lang::parse("t.tpl", policy).unwrap()];
+    let files = [tessera::policy_lang::parse("t.policy", policy).unwrap()];
     let before = Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0).unwrap();
     let after = Utc.with_ymd_and_hms(2026, 7, 1, 0, 0, 0).unwrap();
     let request = read_request();
@@ -976,8 +977,8 @@ fn variable_patterns_agree_on_glob_corners() {
     for &(pattern, team, path, expected) in cases {
         let text =
             format!("policy \"p\" {{ allow \"a\" {{ principal * action * resource {pattern} }} }}");
-        let engine =
-            Engine::compile_str("corner.tpl", &text).unwrap_or_else(|e| panic!("{pattern}: {e}"));
+        let engine = Engine::compile_str("corner.policy", &text)
+            .unwrap_or_else(|e| panic!("{pattern}: {e}"));
         let request = Request::new("u", "a", path)
             .with_principal_tag("team", team)
             .with_time(time);

@@ -9,7 +9,7 @@ use tessera::{Engine, Outcome, Reason, Request, RequestErrorKind, reference};
 /// Decides `request` (JSON, `context.time` defaulted) against `policy` with
 /// both evaluators and checks they agree; returns outcome, reason, statements.
 fn decide(policy: &str, request: &str) -> (Outcome, Reason, Vec<String>) {
-    let engine = Engine::compile_str("case.tpl", policy).unwrap_or_else(|e| panic!("{e}"));
+    let engine = Engine::compile_str("case.policy", policy).unwrap_or_else(|e| panic!("{e}"));
     let mut value: serde_json::Value = serde_json::from_str(request).unwrap();
     let context = value
         .as_object_mut()
@@ -456,7 +456,7 @@ fn statement_order_does_not_matter() {
 #[test]
 fn clock_is_used_when_request_has_no_time() {
     let engine = Engine::compile_str(
-        "t.tpl",
+        "t.policy",
         r#"policy "p" { allow "a" { principal * action * resource ** when { time < 2026-06-01T00:00:00Z } } }"#,
     )
     .unwrap();
@@ -470,7 +470,7 @@ fn clock_is_used_when_request_has_no_time() {
 #[test]
 fn explanation_names_failed_matcher_and_condition_with_values() {
     let engine = Engine::compile_str(
-        "e.tpl",
+        "e.policy",
         r#"policy "p" {
   allow "office" { principal * action secrets:GetSecretValue resource prod/** when { source_ip in 10.0.0.0/8 } }
   allow "ops" { principal group:ops action secrets:GetSecretValue resource prod/** }

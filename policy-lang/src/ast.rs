@@ -187,7 +187,7 @@ impl Pattern {
     /// The glob text with variables written back as `${...}`.
     ///
     /// ```
-    /// let file = policy_lang::parse("p.tpl", r#"policy "p" { allow "a" {
+    /// let file = policy_lang::parse("p.policy", r#"policy "p" { allow "a" {
     ///     principal * action * resource prod/${principal.tags.team}/** } }"#).unwrap();
     /// let pattern = &file.policies[0].statements[0].resource.patterns[0];
     /// assert_eq!(pattern.source_text(), "prod/${principal.tags.team}/**");

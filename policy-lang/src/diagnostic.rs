@@ -84,7 +84,7 @@ pub struct Related {
 /// One problem found in a policy source.
 ///
 /// ```
-/// let errors = policy_lang::parse("team.tpl", "policy \"p\" {\n  alow \"x\" {}\n}").unwrap_err();
+/// let errors = policy_lang::parse("team.policy", "policy \"p\" {\n  alow \"x\" {}\n}").unwrap_err();
 /// let first = &errors.diagnostics()[0];
 /// assert_eq!(first.kind(), policy_lang::DiagnosticKind::UnknownKeyword);
 /// assert_eq!((first.location().line, first.location().column), (2, 3));
@@ -143,9 +143,9 @@ impl Diagnostic {
     ///
     /// ```
     /// let src = "policy \"p\" {\n  allow \"a\" { principal * action * resource * when { source_ip > 3 } }\n}";
-    /// let errors = policy_lang::parse("net.tpl", src).unwrap_err();
+    /// let errors = policy_lang::parse("net.policy", src).unwrap_err();
     /// let text = errors.diagnostics()[0].render(src);
-    /// assert!(text.contains("--> net.tpl:2:"));
+    /// assert!(text.contains("--> net.policy:2:"));
     /// assert!(text.contains("^"));
     /// ```
     pub fn render(&self, source: &str) -> String {

@@ -42,7 +42,7 @@ const INDENT: &str = "  ";
 /// and formatting that tree again gives the same text.
 ///
 /// ```
-/// let file = policy_lang::parse("p.tpl", r#"policy "p" { deny "d" {
+/// let file = policy_lang::parse("p.policy", r#"policy "p" { deny "d" {
 ///   resource prod/** action * principal *   when { mfa_age > 90m } } }"#).unwrap();
 /// assert_eq!(policy_lang::format(&file), "\
 /// policy \"p\" {

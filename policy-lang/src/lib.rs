@@ -17,9 +17,9 @@
 //!     }
 //!   }
 //! }"#;
-//! let file = policy_lang::parse("payments.tpl", source).unwrap();
+//! let file = policy_lang::parse("payments.policy", source).unwrap();
 //! let canonical = policy_lang::format(&file);
-//! let again = policy_lang::parse("payments.tpl", &canonical).unwrap();
+//! let again = policy_lang::parse("payments.policy", &canonical).unwrap();
 //! assert!(file.same_shape(&again));
 //! ```
 //!

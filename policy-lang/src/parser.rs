@@ -18,7 +18,7 @@ struct Grammar;
 /// returned, syntax errors from each statement and all semantic errors.
 ///
 /// ```
-/// let file = policy_lang::parse("payments.tpl", r#"
+/// let file = policy_lang::parse("payments.policy", r#"
 /// policy "payments" {
 ///   allow "read" {
 ///     principal service:payments-*
@@ -67,9 +67,9 @@ pub fn parse(file: &str, source: &str) -> Result<PolicyFile, ParseError> {
 ///
 /// ```
 /// let a = r#"policy "p" { allow "a" { principal * action * resource x } }"#;
-/// let err = policy_lang::parse_set(&[("a.tpl", a), ("b.tpl", a)]).unwrap_err();
+/// let err = policy_lang::parse_set(&[("a.policy", a), ("b.policy", a)]).unwrap_err();
 /// assert_eq!(err.diagnostics()[0].kind(), policy_lang::DiagnosticKind::DuplicatePolicy);
-/// assert_eq!(err.diagnostics()[0].file(), "b.tpl");
+/// assert_eq!(err.diagnostics()[0].file(), "b.policy");
 /// ```
 pub fn parse_set(sources: &[(&str, &str)]) -> Result<Vec<PolicyFile>, ParseError> {
     let mut files = Vec::new();

@@ -95,7 +95,7 @@ fn file(source: &str) -> String {
 
 /// Parses `source`, which must fail with exactly `want`, in source order.
 fn check(source: &str, want: Vec<Want>) {
-    let Err(errors) = parse("test.tpl", source) else {
+    let Err(errors) = parse("test.policy", source) else {
         panic!("expected diagnostics, but this parsed:\n{source}");
     };
     let rendered: Vec<String> = errors
@@ -111,7 +111,7 @@ fn check(source: &str, want: Vec<Want>) {
         rendered.join("\n")
     );
     for d in errors.diagnostics() {
-        assert_eq!(d.file(), "test.tpl");
+        assert_eq!(d.file(), "test.policy");
         assert!(d.span().start <= d.span().end && d.span().end <= source.len());
         assert!(
             d.render(source)
@@ -605,7 +605,7 @@ policy "p" {}
 // Exact renderings.
 
 fn render_all(source: &str) -> String {
-    let errors = parse("team.tpl", source).unwrap_err();
+    let errors = parse("team.policy", source).unwrap_err();
     errors
         .diagnostics()
         .iter()
@@ -619,7 +619,7 @@ fn render_invalid_cidr() {
     assert_eq!(
         render_all(&when("source_ip in 10.0.0.0/33")),
         r#"error[invalid-literal]: invalid CIDR range `10.0.0.0/33`
- --> team.tpl:6:25
+ --> team.policy:6:25
   |
 6 |     when { source_ip in 10.0.0.0/33 }
   |                         ^^^^^^^^^^^
@@ -634,7 +634,7 @@ fn render_unknown_keyword() {
     assert_eq!(
         render_all("policy \"p\" {\n  alow \"a\" { principal * action * resource * }\n}\n"),
         r#"error[unknown-keyword]: unknown keyword `alow`
- --> team.tpl:2:3
+ --> team.policy:2:3
   |
 2 |   alow "a" { principal * action * resource * }
   |   ^^^^
@@ -654,11 +654,11 @@ fn render_duplicate_statement_with_related() {
     assert_eq!(
         render_all(source),
         r#"error[duplicate-statement]: statement `read` is defined twice in policy `p`
- --> team.tpl:3:8
+ --> team.policy:3:8
   |
 3 |   deny "read" { principal * action * resource y }
   |        ^^^^^^
- --> team.tpl:2:9
+ --> team.policy:2:9
   |
 2 |   allow "read" { principal * action * resource x }
   |         ^^^^^^ first defined here
@@ -674,7 +674,7 @@ fn render_unexpected_end_of_file() {
         render_all(source),
         concat!(
             "error[syntax]: unexpected end of file\n",
-            " --> team.tpl:6:1\n",
+            " --> team.policy:6:1\n",
             "  |\n",
             "6 | \n",
             "  | ^\n",
@@ -691,7 +691,7 @@ fn render_keeps_tabs_so_the_caret_lines_up() {
         render_all(source),
         concat!(
             "error[type-mismatch]: expected a string, found `AWSCURRENT`\n",
-            " --> team.tpl:6:27\n",
+            " --> team.policy:6:27\n",
             "  |\n",
             "6 | \t\twhen { version_stage == AWSCURRENT }\n",
             "  | \t\t                        ^^^^^^^^^^\n",
@@ -707,7 +707,7 @@ fn render_counts_columns_in_characters() {
     assert_eq!(
         render_all(&source),
         r#"error[unknown-key]: unknown attribute `sorce_ip`
- --> team.tpl:6:46
+ --> team.policy:6:46
   |
 6 |     when { principal.tags.owner == "Zoë" and sorce_ip in 10.0.0.0/8 }
   |                                              ^^^^^^^^
@@ -736,7 +736,7 @@ fn render_two_digit_line_numbers() {
     assert_eq!(
         render_all(source),
         r#"error[invalid-literal]: invalid time of day `25:00`
-  --> team.tpl:10:31
+  --> team.policy:10:31
    |
 10 |       time_of_day in 09:00 .. 25:00 at +02:00
    |                               ^^^^^
@@ -767,14 +767,14 @@ fn render_several_errors_in_source_order() {
 
 #[test]
 fn display_is_one_line_per_diagnostic() {
-    let errors = parse("team.tpl", SEVERAL_ERRORS).unwrap_err();
+    let errors = parse("team.policy", SEVERAL_ERRORS).unwrap_err();
     assert_eq!(
         errors.to_string(),
-        "team.tpl:6:19: error[type-mismatch]: expected a boolean, found `yes`\n\
-         team.tpl:10:14: error[syntax]: unexpected `x`\n\
-         team.tpl:17:5: error[unknown-keyword]: unknown keyword `unles`\n\
-         team.tpl:22:14: error[invalid-glob]: invalid pattern `prod/[abc`: unclosed character class\n\
-         team.tpl:23:12: error[unknown-key]: unknown attribute `sorce_ip`"
+        "team.policy:6:19: error[type-mismatch]: expected a boolean, found `yes`\n\
+         team.policy:10:14: error[syntax]: unexpected `x`\n\
+         team.policy:17:5: error[unknown-keyword]: unknown keyword `unles`\n\
+         team.policy:22:14: error[invalid-glob]: invalid pattern `prod/[abc`: unclosed character class\n\
+         team.policy:23:12: error[unknown-key]: unknown attribute `sorce_ip`"
     );
 }
 
@@ -827,15 +827,15 @@ const PAYMENTS_B: &str = "# team b\npolicy \"payments\" {}\n";
 
 #[test]
 fn duplicate_policy_across_files() {
-    let errors = parse_set(&[("a.tpl", PAYMENTS_A), ("b.tpl", PAYMENTS_B)]).unwrap_err();
+    let errors = parse_set(&[("a.policy", PAYMENTS_A), ("b.policy", PAYMENTS_B)]).unwrap_err();
     let [d] = errors.diagnostics() else {
         panic!("expected one diagnostic, got {errors}");
     };
-    assert_eq!(d.file(), "b.tpl");
+    assert_eq!(d.file(), "b.policy");
     assert_eq!(
         got(d),
         err(DuplicatePolicy, 2, 8, "policy `payments` is defined twice").hint(
-            "first defined in a.tpl:1:8; policy names must be unique across the policy set, rename one"
+            "first defined in a.policy:1:8; policy names must be unique across the policy set, rename one"
         )
     );
     // The first definition is in another source, so it is named in the hint
@@ -843,11 +843,11 @@ fn duplicate_policy_across_files() {
     assert_eq!(
         d.render(PAYMENTS_B),
         r#"error[duplicate-policy]: policy `payments` is defined twice
- --> b.tpl:2:8
+ --> b.policy:2:8
   |
 2 | policy "payments" {}
   |        ^^^^^^^^^^
-  = help: first defined in a.tpl:1:8; policy names must be unique across the policy set, rename one
+  = help: first defined in a.policy:1:8; policy names must be unique across the policy set, rename one
 "#
     );
 }
@@ -855,27 +855,27 @@ fn duplicate_policy_across_files() {
 #[test]
 fn duplicate_policy_in_three_files_reports_each_repeat() {
     let errors = parse_set(&[
-        ("a.tpl", PAYMENTS_A),
-        ("b.tpl", PAYMENTS_B),
-        ("c.tpl", PAYMENTS_B),
+        ("a.policy", PAYMENTS_A),
+        ("b.policy", PAYMENTS_B),
+        ("c.policy", PAYMENTS_B),
     ])
     .unwrap_err();
     let files: Vec<&str> = errors.diagnostics().iter().map(|d| d.file()).collect();
-    assert_eq!(files, ["b.tpl", "c.tpl"]);
+    assert_eq!(files, ["b.policy", "c.policy"]);
     assert!(errors.diagnostics().iter().all(|d| {
         d.hint()
-            .is_some_and(|h| h.starts_with("first defined in a.tpl:1:8;"))
+            .is_some_and(|h| h.starts_with("first defined in a.policy:1:8;"))
     }));
 }
 
 #[test]
 fn duplicate_policy_within_one_file_of_a_set() {
     let twice = "policy \"p\" {}\npolicy \"p\" {}\n";
-    let errors = parse_set(&[("ok.tpl", PAYMENTS_A), ("twice.tpl", twice)]).unwrap_err();
+    let errors = parse_set(&[("ok.policy", PAYMENTS_A), ("twice.policy", twice)]).unwrap_err();
     let [d] = errors.diagnostics() else {
         panic!("expected one diagnostic, got {errors}");
     };
-    assert_eq!(d.file(), "twice.tpl");
+    assert_eq!(d.file(), "twice.policy");
     assert_eq!(
         got(d),
         err(DuplicatePolicy, 2, 8, "policy `p` is defined twice")
@@ -888,7 +888,7 @@ fn duplicate_policy_within_one_file_of_a_set() {
 fn errors_from_every_file_of_a_set_are_merged_in_file_order() {
     let bad_b = when("sorce_ip in 10.0.0.0/8");
     let bad_a = line("resource a**b");
-    let errors = parse_set(&[("b.tpl", &bad_b), ("a.tpl", &bad_a)]).unwrap_err();
+    let errors = parse_set(&[("b.policy", &bad_b), ("a.policy", &bad_a)]).unwrap_err();
     let summary: Vec<(String, DiagnosticKind)> = errors
         .diagnostics()
         .iter()
@@ -897,8 +897,8 @@ fn errors_from_every_file_of_a_set_are_merged_in_file_order() {
     assert_eq!(
         summary,
         [
-            ("a.tpl".to_string(), InvalidGlob),
-            ("b.tpl".to_string(), UnknownKey),
+            ("a.policy".to_string(), InvalidGlob),
+            ("b.policy".to_string(), UnknownKey),
         ]
     );
 }
@@ -907,19 +907,19 @@ fn errors_from_every_file_of_a_set_are_merged_in_file_order() {
 fn a_set_with_a_broken_file_still_checks_names_of_the_others() {
     let broken = "policy \"payments\" { alow }";
     let errors = parse_set(&[
-        ("a.tpl", PAYMENTS_A),
-        ("broken.tpl", broken),
-        ("b.tpl", PAYMENTS_B),
+        ("a.policy", PAYMENTS_A),
+        ("broken.policy", broken),
+        ("b.policy", PAYMENTS_B),
     ])
     .unwrap_err();
     let files: Vec<&str> = errors.diagnostics().iter().map(|d| d.file()).collect();
-    assert_eq!(files, ["b.tpl", "broken.tpl"]);
+    assert_eq!(files, ["b.policy", "broken.policy"]);
 }
 
 #[test]
 fn variable_inside_class_is_rejected() {
     let src = "policy \"p\" {\n  allow \"a\" { principal * action * resource prod/[${principal.tags.team}] }\n}";
-    let error = policy_lang::parse("v.tpl", src).unwrap_err();
+    let error = policy_lang::parse("v.policy", src).unwrap_err();
     let d = &error.diagnostics()[0];
     assert_eq!(d.kind(), policy_lang::DiagnosticKind::InvalidVariable);
     assert_eq!(

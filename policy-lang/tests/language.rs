@@ -37,7 +37,7 @@ const SAMPLE: &str = r#"policy "payments" {
 
 /// Parses or fails the test with every diagnostic rendered.
 fn parse_ok(source: &str) -> PolicyFile {
-    match parse("test.tpl", source) {
+    match parse("test.policy", source) {
         Ok(file) => file,
         Err(error) => {
             let rendered: Vec<String> = error
@@ -547,7 +547,7 @@ policy "p" { # after the brace
     fn parse_set_accepts_distinct_names() {
         let a = r#"policy "a" { allow "x" { principal * action * resource x } }"#;
         let b = r#"policy "b" { allow "x" { principal * action * resource x } }"#;
-        let files = parse_set(&[("a.tpl", a), ("b.tpl", b)]).unwrap();
+        let files = parse_set(&[("a.policy", a), ("b.policy", b)]).unwrap();
         assert_eq!(files.len(), 2);
         assert_eq!(files[1].policies[0].name, "b");
     }

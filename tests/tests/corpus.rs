@@ -23,7 +23,7 @@ fn policy_sets() -> Vec<(PathBuf, Engine, Vec<Value>)> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
             .unwrap()
             .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|x| x == "tpl"))
+            .filter(|p| p.extension().is_some_and(|x| x == "policy"))
             .collect();
         files.sort();
         let texts: Vec<(String, String)> = files
@@ -131,7 +131,7 @@ fn every_corpus_statement_decides_some_case() {
 fn corpus_files_are_canonically_formatted() {
     let mut count = 0;
     for entry in walk(&corpus_dir()) {
-        if entry.extension().is_some_and(|x| x == "tpl")
+        if entry.extension().is_some_and(|x| x == "policy")
             && !entry.to_string_lossy().contains("invalid")
         {
             let text = std::fs::read_to_string(&entry).unwrap();

@@ -129,7 +129,7 @@ pub fn policy_set(n: usize) -> Vec<(String, String)> {
         n >= GLOBAL_STATEMENTS,
         "a policy set holds at least the {GLOBAL_STATEMENTS} global statements"
     );
-    let mut files = vec![("global.tpl".to_string(), GLOBAL.to_string())];
+    let mut files = vec![("global.policy".to_string(), GLOBAL.to_string())];
     let teams = team_count(n);
     let team_statements = n - GLOBAL_STATEMENTS;
     let mut emitted = 0;
@@ -143,7 +143,7 @@ pub fn policy_set(n: usize) -> Vec<(String, String)> {
                 statement(&mut text, &mut rng, team, teams, j);
             }
             text.push_str("}\n");
-            files.push((format!("teams/team-{team}/part-{part}.tpl"), text));
+            files.push((format!("teams/team-{team}/part-{part}.policy"), text));
         }
         emitted += count;
     }
