@@ -1,0 +1,135 @@
+//! `policy eval`: decide one request and print the decision.
+
+use crate::error::CliError;
+use crate::render::{self, Style};
+use crate::{Status, load};
+use std::io::Read;
+use std::path::PathBuf;
+use tessera::decision::{Explanation, Part};
+
+/// Arguments of `policy eval`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Policy files or directories (searched recursively for *.policy).
+    #[arg(long, short = 'p', required = true, num_args = 1..)]
+    policies: Vec<PathBuf>,
+    /// The request as a JSON file, or `-` for standard input.
+    #[arg(long, short = 'r')]
+    request: String,
+    /// Also print, for a person, why each near-miss statement did not apply.
+    #[arg(long)]
+    explain: bool,
+}
+
+pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
+    let engine = compile(&args.policies, style)?;
+    let text = if args.request == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .take(load::MAX_FILE_BYTES)
+            .read_to_string(&mut text)
+            .map_err(|e| {
+                CliError::Usage(format!("cannot read the request from standard input: {e}"))
+            })?;
+        text
+    } else {
+        load::read(std::path::Path::new(&args.request))?.text
+    };
+    let request = tessera::Request::from_json(&text).map_err(|e| {
+        CliError::Usage(format!(
+            "invalid request {}: {e}",
+            request_name(&args.request)
+        ))
+    })?;
+    let decision = engine.decide(&request);
+    println!("{}", serde_json::to_string(&decision).unwrap_or_default());
+    if args.explain {
+        print!(
+            "{}",
+            explain_text(&engine.explain(&request), style.color_stdout)
+        );
+    }
+    Ok(Status::Success)
+}
+
+fn request_name(path: &str) -> String {
+    if path == "-" {
+        "on standard input".to_string()
+    } else {
+        format!("in {path}")
+    }
+}
+
+/// Compiles the policy files under `paths`, rendering errors for people.
+pub fn compile(paths: &[PathBuf], style: Style) -> Result<tessera::Engine, CliError> {
+    let files = load::policy_files(paths)?;
+    let sources = load::read_all(&files)?;
+    let named: Vec<tessera::Source> = sources
+        .iter()
+        .map(|s| tessera::Source::new(&s.name, &s.text))
+        .collect();
+    tessera::Engine::compile(&named).map_err(|error| CliError::Compile {
+        count: error.diagnostics().len(),
+        rendered: render::human_all(&error, &sources, style.color_stderr),
+    })
+}
+
+/// The explanation as text: the decision, then each statement that applied
+/// or nearly did, with what failed and the request's value.
+pub fn explain_text(explanation: &Explanation, color: bool) -> String {
+    let decision = &explanation.decision;
+    let verdict = match decision.outcome {
+        tessera::Outcome::Allow => render::paint(color, "1;32", "ALLOW"),
+        tessera::Outcome::Deny => render::paint(color, "1;31", "DENY"),
+    };
+    let reason = match decision.reason {
+        tessera::Reason::ExplicitDeny => "a deny statement applied",
+        tessera::Reason::Allowed => "an allow statement applied and no deny did",
+        tessera::Reason::NoStatementApplied => "no statement applied (default deny)",
+    };
+    let mut out = format!("\n{verdict}: {reason}\n");
+    if explanation.statements.is_empty() {
+        out.push_str("  no statement matched two or more of principal, action and resource\n");
+    }
+    for report in &explanation.statements {
+        let effect = match report.effect {
+            tessera::Outcome::Allow => "allow",
+            tessera::Outcome::Deny => "deny",
+        };
+        let name = format!("{}/{}", report.statement.policy, report.statement.statement);
+        if report.applied {
+            out.push_str(&format!("  {effect} {name}: applied\n"));
+        } else {
+            out.push_str(&format!("  {effect} {name}: did not apply\n"));
+        }
+        for failure in &report.failures {
+            let part = match failure.part {
+                Part::Principal => "principal",
+                Part::Action => "action",
+                Part::Resource => "resource",
+                Part::When => "when",
+                Part::Unless => "unless",
+            };
+            let actual = match (&failure.actual, failure.unknown) {
+                (None, true) => "the request does not carry this value".to_string(),
+                (Some(value), true) => format!("request has {value}, of another type"),
+                (Some(value), false) => format!("request has {value}"),
+                (None, false) => "no value".to_string(),
+            };
+            let verb = match failure.part {
+                Part::Unless => "held",
+                _ if failure.unknown => "is unknown",
+                _ => "did not match",
+            };
+            if matches!(failure.part, Part::When | Part::Unless) {
+                out.push_str(&format!(
+                    "    {part} `{}` {verb}: {actual}\n",
+                    failure.expected
+                ));
+            } else {
+                out.push_str(&format!("    `{}` {verb}: {actual}\n", failure.expected));
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,76 @@
+//! `policy`: check, format, evaluate, test and lint Tessera policies.
+//!
+//! Exit codes: 0 success, 1 failed tests or findings, 2 usage or input errors.
+
+mod check;
+mod error;
+mod eval;
+mod fmt;
+mod lint;
+mod load;
+mod render;
+mod test;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Check, format, evaluate, test and lint Tessera policies.
+#[derive(Debug, Parser)]
+#[command(name = "policy", version, about, propagate_version = true)]
+struct Cli {
+    /// When to colour output: auto (on a terminal), always or never.
+    #[arg(long, global = true, value_enum, default_value_t = render::ColorChoice::Auto)]
+    color: render::ColorChoice,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Parse and validate policy files or directories; report every error.
+    Check(check::Args),
+    /// Rewrite policy files in canonical form, or list those that would change.
+    Fmt(fmt::Args),
+    /// Decide one request against a policy set and print the decision as JSON.
+    Eval(eval::Args),
+    /// Run the policy tests found beside the policies.
+    Test(test::Args),
+    /// Report least-privilege findings with rule ids, locations and fixes.
+    Lint(lint::Args),
+}
+
+/// What a subcommand found: success, or findings / failed tests (exit 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Exit 0.
+    Success,
+    /// Exit 1: failed tests, lint findings, files that need formatting.
+    Findings,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = if error.use_stderr() { 2 } else { 0 };
+            let _ = error.print();
+            return ExitCode::from(code);
+        }
+    };
+    let style = render::Style::new(cli.color);
+    let result = match cli.command {
+        Command::Check(args) => check::run(args, style),
+        Command::Fmt(args) => fmt::run(args, style),
+        Command::Eval(args) => eval::run(args, style),
+        Command::Test(args) => test::run(args, style),
+        Command::Lint(args) => lint::run(args, style),
+    };
+    match result {
+        Ok(Status::Success) => ExitCode::SUCCESS,
+        Ok(Status::Findings) => ExitCode::from(1),
+        Err(error) => {
+            error.print(style);
+            ExitCode::from(2)
+        }
+    }
+}
