@@ -1,0 +1,1 @@
+//! Policy test files (`*.tests.toml`): the model, loading and running (being written).
