@@ -1,0 +1,168 @@
+//! Findings as a SARIF 2.1.0 log, for code-scanning tools (GitHub, GitLab,
+//! IDEs).
+
+use super::context::Context;
+use super::model::{Finding, RULES, Rule, rule};
+use super::output::region;
+use serde_json::{Value, json};
+use std::path::{Component, Path};
+
+/// The tool's name in the log.
+pub const TOOL_NAME: &str = "tessera-policy-lint";
+
+/// Where the rules are documented.
+const DOCS: &str = "https://example.invalid/tessera/blob/main/docs/lint.md";
+
+/// The SARIF 2.1.0 log of one run.
+pub fn log(cx: &Context, findings: &[Finding]) -> Value {
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": TOOL_NAME,
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "semanticVersion": env!("CARGO_PKG_VERSION"),
+                    "informationUri": DOCS,
+                    "rules": RULES.iter().map(rule_descriptor).collect::<Vec<_>>(),
+                }
+            },
+            "columnKind": "unicodeCodePoints",
+            "invocations": [{"executionSuccessful": true}],
+            "results": findings.iter().map(|f| result(cx, f)).collect::<Vec<_>>(),
+        }]
+    })
+}
+
+fn rule_descriptor(rule: &Rule) -> Value {
+    json!({
+        "id": rule.id,
+        "name": pascal_case(rule.id),
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": rule.description},
+        "help": {"text": rule.help},
+        "helpUri": format!("{DOCS}#{}", rule.id),
+        "defaultConfiguration": {"level": rule.severity.name()},
+        "properties": {"tags": ["security", "least-privilege"]},
+    })
+}
+
+/// `allow-all-actions` → `AllowAllActions`.
+fn pascal_case(id: &str) -> String {
+    id.split('-')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect()
+}
+
+fn result(cx: &Context, finding: &Finding) -> Value {
+    let index = rule(finding.rule).map_or(0, |(i, _)| i);
+    let unit = cx.units.get(finding.statement);
+    let mut value = json!({
+        "ruleId": finding.rule,
+        "ruleIndex": index,
+        "level": finding.severity.name(),
+        "message": {"text": format!("{}. Help: {}.", finding.message, finding.hint)},
+        "locations": [{
+            "physicalLocation": physical(cx, finding.file, finding.span),
+            "logicalLocations": [{
+                "name": unit.map(|u| u.statement.name.as_str()),
+                "fullyQualifiedName": unit.map(|u| format!("{}/{}", u.policy.name, u.statement.name)),
+                "kind": "member",
+            }],
+        }],
+        "properties": {"hint": finding.hint},
+    });
+    if let (Some(related), Some(map)) = (&finding.related, value.as_object_mut()) {
+        map.insert(
+            "relatedLocations".to_string(),
+            json!([{
+                "id": 1,
+                "physicalLocation": physical(cx, related.file, related.span),
+                "message": {"text": related.message},
+            }]),
+        );
+    }
+    value
+}
+
+fn physical(cx: &Context, file: usize, span: policy_lang::Span) -> Value {
+    let r = region(cx, file, span);
+    let path = cx
+        .sources
+        .get(file)
+        .map_or(Path::new(""), |s| s.path.as_path());
+    json!({
+        "artifactLocation": {"uri": uri(path)},
+        "region": {
+            "startLine": r.line,
+            "startColumn": r.column,
+            "endLine": r.end_line,
+            "endColumn": r.end_column.max(1),
+        },
+    })
+}
+
+/// The path as a URI reference: relative to the current directory when it
+/// lies under it, with forward slashes and percent-encoding; an absolute path
+/// elsewhere becomes a `file://` URI.
+pub fn uri(path: &Path) -> String {
+    let cwd = std::env::current_dir().ok();
+    let relative = cwd
+        .as_deref()
+        .and_then(|c| path.strip_prefix(c).ok())
+        .unwrap_or(path);
+    let mut segments = Vec::new();
+    let mut absolute = false;
+    for component in relative.components() {
+        match component {
+            Component::Normal(s) => segments.push(encode(&s.to_string_lossy())),
+            Component::ParentDir => segments.push("..".to_string()),
+            Component::RootDir => absolute = true,
+            Component::Prefix(p) => segments.push(encode(&p.as_os_str().to_string_lossy())),
+            Component::CurDir => {}
+        }
+    }
+    let joined = segments.join("/");
+    if absolute {
+        format!("file:///{joined}")
+    } else {
+        joined
+    }
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters.
+fn encode(segment: &str) -> String {
+    let mut out = String::new();
+    for byte in segment.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    #[test]
+    fn uris_are_relative_with_forward_slashes() {
+        assert_eq!(
+            uri(Path::new("./corpus/a b/x.policy")),
+            "corpus/a%20b/x.policy"
+        );
+        assert_eq!(uri(Path::new("../x.policy")), "../x.policy");
+        let here = std::env::current_dir().unwrap().join("sub/y.policy");
+        assert_eq!(uri(&here), "sub/y.policy");
+        assert_eq!(pascal_case("allow-all-actions"), "AllowAllActions");
+    }
+}
