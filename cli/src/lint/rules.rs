@@ -192,7 +192,13 @@ fn prod_without_guard(cx: &Context) -> Vec<Finding> {
             .iter()
             .map(|s| format!("`{}`", cx.text(u.file, *s)))
             .collect();
-        let through = if list.iter().any(|p| p.contains("${")) {
+        // Only a variable that can stand for the production folder itself
+        // needs the note; `prod/${...}` is in production by its literal part.
+        let variable_picks_folder = list.iter().any(|p| {
+            let text = p.trim_start_matches('`');
+            text.contains("${") && !tops.iter().any(|top| text.starts_with(&format!("{top}/")))
+        });
+        let through = if variable_picks_folder {
             format!("{} (a policy variable may hold `prod`)", list.join(", "))
         } else {
             list.join(", ")
