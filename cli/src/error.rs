@@ -30,6 +30,7 @@ impl CliError {
         let message = match error.kind() {
             std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
             std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+            std::io::ErrorKind::IsADirectory => "is a directory, not a file".to_string(),
             _ => error.to_string(),
         };
         CliError::Io {
@@ -40,7 +41,10 @@ impl CliError {
 
     pub fn print(&self, style: Style) {
         match self {
-            CliError::Compile { rendered, .. } => eprint!("{rendered}"),
+            CliError::Compile { rendered, .. } => {
+                eprint!("{rendered}");
+                eprintln!("{}: {self}", render::paint_error(style, "error"));
+            }
             other => eprintln!("{}: {other}", render::paint_error(style, "error")),
         }
     }
@@ -52,7 +56,7 @@ impl fmt::Display for CliError {
             CliError::Io { path, message } => write!(f, "{}: {message}", path.display()),
             CliError::NotUtf8 { path, offset } => write!(
                 f,
-                "{}: not valid UTF-8 (first bad byte at offset {offset}); policy files must be UTF-8 text",
+                "{}: not valid UTF-8 (first bad byte at offset {offset}); expected UTF-8 text",
                 path.display()
             ),
             CliError::TooLarge { path, size, limit } => write!(
@@ -68,4 +72,21 @@ impl fmt::Display for CliError {
             CliError::Usage(message) => f.write_str(message),
         }
     }
+}
+
+/// Ends the process quietly when standard output or error is a closed pipe.
+///
+/// A reader that stops early (`policy check --format github . | head -1`)
+/// closes the pipe, and the next `println!` panics. Instead of a panic
+/// message, exit with 141, the status of a command killed by SIGPIPE, as
+/// `grep` or `cat` would report in the same pipeline.
+pub fn exit_quietly_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info.payload_as_str().unwrap_or("");
+        if message.starts_with("failed printing to std") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
 }

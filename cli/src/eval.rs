@@ -24,17 +24,16 @@ pub struct Args {
 pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
     let engine = compile(&args.policies, style)?;
     let text = if args.request == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .take(load::MAX_FILE_BYTES)
-            .read_to_string(&mut text)
-            .map_err(|e| {
-                CliError::Usage(format!("cannot read the request from standard input: {e}"))
-            })?;
-        text
+        read_stdin()?
     } else {
         load::read(std::path::Path::new(&args.request))?.text
     };
+    if text.trim().is_empty() {
+        return Err(CliError::Usage(format!(
+            "invalid request {}: it is empty; expected a JSON object",
+            request_name(&args.request)
+        )));
+    }
     let request = tessera::Request::from_json(&text).map_err(|e| {
         CliError::Usage(format!(
             "invalid request {}: {e}",
@@ -50,6 +49,29 @@ pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
         );
     }
     Ok(Status::Success)
+}
+
+/// The request on standard input, with the same size limit and UTF-8 check as files.
+fn read_stdin() -> Result<String, CliError> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .take(load::MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| {
+            CliError::Usage(format!("cannot read the request from standard input: {e}"))
+        })?;
+    let stdin = std::path::PathBuf::from("<stdin>");
+    if bytes.len() as u64 > load::MAX_FILE_BYTES {
+        return Err(CliError::TooLarge {
+            path: stdin,
+            size: bytes.len() as u64,
+            limit: load::MAX_FILE_BYTES,
+        });
+    }
+    String::from_utf8(bytes).map_err(|e| CliError::NotUtf8 {
+        path: stdin,
+        offset: e.utf8_error().valid_up_to(),
+    })
 }
 
 fn request_name(path: &str) -> String {
@@ -97,7 +119,11 @@ pub fn explain_text(explanation: &Explanation, color: bool) -> String {
             tessera::Outcome::Deny => "deny",
         };
         let name = format!("{}/{}", report.statement.policy, report.statement.statement);
-        if report.applied {
+        if report.applied && !report.failures.is_empty() {
+            out.push_str(&format!(
+                "  {effect} {name}: applied (a value it needs is missing, and a deny fails closed)\n"
+            ));
+        } else if report.applied {
             out.push_str(&format!("  {effect} {name}: applied\n"));
         } else {
             out.push_str(&format!("  {effect} {name}: did not apply\n"));
@@ -117,18 +143,43 @@ pub fn explain_text(explanation: &Explanation, color: bool) -> String {
                 (None, false) => "no value".to_string(),
             };
             let verb = match failure.part {
-                Part::Unless => "held",
                 _ if failure.unknown => "is unknown",
+                Part::Unless => "held",
+                Part::When => "did not hold",
                 _ => "did not match",
             };
+            let expected = one_line(&failure.expected);
             if matches!(failure.part, Part::When | Part::Unless) {
-                out.push_str(&format!(
-                    "    {part} `{}` {verb}: {actual}\n",
-                    failure.expected
-                ));
+                out.push_str(&format!("    {part} `{expected}` {verb}: {actual}\n"));
             } else {
-                out.push_str(&format!("    `{}` {verb}: {actual}\n", failure.expected));
+                out.push_str(&format!("    `{expected}` {verb}: {actual}\n"));
             }
+        }
+    }
+    out
+}
+
+/// Policy text as written, which may span lines or be aligned with spaces, on
+/// one line: runs of whitespace outside quoted strings become one space.
+fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let (mut quoted, mut escaped, mut space) = (false, false, false);
+    for c in text.trim().chars() {
+        if !quoted && c.is_whitespace() {
+            space = true;
+            continue;
+        }
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        out.push(c);
+        if quoted && escaped {
+            escaped = false;
+        } else if quoted && c == '\\' {
+            escaped = true;
+        } else if c == '"' {
+            quoted = !quoted;
         }
     }
     out

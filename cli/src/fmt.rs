@@ -23,17 +23,26 @@ pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
     // any file is written.
     let mut parsed = Vec::new();
     let mut errors = Vec::new();
+    let mut failed = 0;
     for source in &sources {
         match policy_lang::parse(&source.name, &source.text) {
             Ok(file) => parsed.push((source, policy_lang::format(&file))),
-            Err(e) => errors.push(e),
+            Err(e) => {
+                failed += 1;
+                errors.push(e);
+            }
         }
     }
     if let Some(error) = policy_lang::ParseError::merge(errors) {
-        return Err(CliError::Compile {
-            count: error.diagnostics().len(),
-            rendered: render::human_all(&error, &sources, style.color_stderr),
-        });
+        eprint!(
+            "{}",
+            render::human_all(&error, &sources, style.color_stderr)
+        );
+        return Err(CliError::Usage(format!(
+            "{} error(s) in {} file(s); no file was changed",
+            error.diagnostics().len(),
+            failed
+        )));
     }
     let mut changed = 0;
     for (source, formatted) in parsed {
@@ -56,7 +65,9 @@ pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
 }
 
 /// Writes beside the file, then renames over it, so a crash never leaves half a file.
+/// A symbolic link is followed: its target is rewritten and the link stays.
 fn write_atomically(path: &std::path::Path, text: &str) -> Result<(), CliError> {
+    let path = &std::fs::canonicalize(path).map_err(|e| CliError::io(path, &e))?;
     let mut temporary = path.as_os_str().to_owned();
     temporary.push(".fmt-tmp");
     let temporary = PathBuf::from(temporary);

@@ -37,7 +37,10 @@ pub fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
         }
     }
     files.sort();
-    files.dedup();
+    // One file reached twice (`dir` and `dir/a.policy`, or through `./`) is
+    // read once; otherwise its policies would clash with themselves.
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
     if files.is_empty() {
         return Err(CliError::NoPolicies {
             paths: paths.to_vec(),
@@ -83,10 +86,14 @@ pub fn read(path: &Path) -> Result<SourceFile, CliError> {
         });
     }
     let bytes = std::fs::read(path).map_err(|e| CliError::io(path, &e))?;
-    let text = String::from_utf8(bytes).map_err(|e| CliError::NotUtf8 {
+    let mut text = String::from_utf8(bytes).map_err(|e| CliError::NotUtf8 {
         path: path.to_path_buf(),
         offset: e.utf8_error().valid_up_to(),
     })?;
+    // Some editors start UTF-8 files with a byte order mark; it is not text.
+    if text.starts_with('\u{FEFF}') {
+        text.drain(..'\u{FEFF}'.len_utf8());
+    }
     Ok(SourceFile {
         path: path.to_path_buf(),
         name: path.display().to_string(),

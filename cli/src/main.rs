@@ -49,6 +49,7 @@ pub enum Status {
 }
 
 fn main() -> ExitCode {
+    error::exit_quietly_on_broken_pipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {

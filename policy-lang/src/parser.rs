@@ -43,6 +43,7 @@ pub fn parse(file: &str, source: &str) -> Result<PolicyFile, ParseError> {
             source,
         },
         diagnostics: Vec::new(),
+        depth: 0,
     };
     match Grammar::parse(Rule::file, source) {
         Ok(mut pairs) => {
@@ -326,6 +327,21 @@ fn syntax_diagnostic(
         pest::error::ErrorVariant::ParsingError { positives, .. } => {
             positives.iter().filter_map(|r| rule_name(*r)).collect()
         }
+        // pest stops when the native stack runs low ("stack limit reached"):
+        // only nesting (parentheses, `not (`, `{` in patterns) recurses that deep.
+        pest::error::ErrorVariant::CustomError { message } if message.contains("limit") => {
+            let end = (pos + 1).min(source.len()).max(pos);
+            return map
+                .diagnostic(
+                    DiagnosticKind::Syntax,
+                    Span::new(pos, end),
+                    "text nests too deeply to parse",
+                )
+                .hint(format!(
+                    "parentheses and `not` may nest at most {MAX_CONDITION_DEPTH} levels deep, and `{{` alternatives cannot nest"
+                ))
+                .build();
+        }
         pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
     };
     let mut unique: Vec<&str> = Vec::new();
@@ -414,11 +430,19 @@ fn syntax_diagnostic(
         word
     };
     let span = Span::new(pos, pos + found.len().max(1).min(rest.len()));
-    let mut d = map.diagnostic(
-        DiagnosticKind::Syntax,
-        span,
-        format!("unexpected `{found}`"),
-    );
+    // An invisible character (a control character, a no-break or zero-width
+    // space, a byte order mark) is named by its code point.
+    let message = match found.chars().next() {
+        Some(c)
+            if c.is_control()
+                || (!c.is_ascii() && c.is_whitespace())
+                || matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{FEFF}') =>
+        {
+            format!("unexpected invisible character U+{:04X}", u32::from(c))
+        }
+        _ => format!("unexpected `{found}`"),
+    };
+    let mut d = map.diagnostic(DiagnosticKind::Syntax, span, message);
     if !expected_text.is_empty() {
         d = d.expected(expected_text);
     }
@@ -453,6 +477,26 @@ struct Lower<'m, 's> {
     map: &'m SourceMap<'s>,
     comments: CommentPool<'s>,
     diagnostics: Vec<Diagnostic>,
+    /// Parentheses and `not`s around the condition being lowered.
+    depth: usize,
+}
+
+/// How deeply parentheses and `not` may nest in a condition. Every pass over
+/// a condition (lowering, formatting, compiling, evaluating) recurses once per
+/// level, so a limit keeps hostile input from overflowing the stack; real
+/// conditions nest a few levels.
+pub(crate) const MAX_CONDITION_DEPTH: usize = 64;
+
+fn too_deep(map: &SourceMap, span: Span) -> Diagnostic {
+    map.diagnostic(
+        DiagnosticKind::Syntax,
+        span,
+        "condition nests too deeply",
+    )
+    .hint(format!(
+        "parentheses and `not` may nest at most {MAX_CONDITION_DEPTH} levels deep; simplify the condition"
+    ))
+    .build()
 }
 
 fn span_of(pair: &Pair<Rule>, base: usize) -> Span {
@@ -978,14 +1022,27 @@ impl Lower<'_, '_> {
             }
             Rule::unary => {
                 let mut nots = Vec::new();
-                let mut inner = None;
+                let mut primary = None;
                 for p in pair.into_inner() {
                     if p.as_rule() == Rule::not_prefix {
                         nots.push(span_of(&p, base).start);
                     } else {
-                        inner = Some(self.expr(p, base));
+                        primary = Some(p);
                     }
                 }
+                if self.depth + nots.len() > MAX_CONDITION_DEPTH {
+                    // Point at the first `not` past the limit.
+                    let at = nots
+                        .get(MAX_CONDITION_DEPTH.saturating_sub(self.depth))
+                        .copied()
+                        .unwrap_or(span.start);
+                    self.diagnostics
+                        .push(too_deep(self.map, Span::new(at, (at + 3).min(span.end))));
+                    return leaf(ExprKind::Truthy(missing_key(span)), span);
+                }
+                self.depth += nots.len();
+                let inner = primary.map(|p| self.expr(p, base));
+                self.depth -= nots.len();
                 let mut expr =
                     inner.unwrap_or_else(|| leaf(ExprKind::Truthy(missing_key(span)), span));
                 for start in nots.into_iter().rev() {
@@ -995,11 +1052,18 @@ impl Lower<'_, '_> {
                 expr
             }
             Rule::group => {
+                if self.depth >= MAX_CONDITION_DEPTH {
+                    let paren = Span::new(span.start, (span.start + 1).min(span.end));
+                    self.diagnostics.push(too_deep(self.map, paren));
+                    return leaf(ExprKind::Truthy(missing_key(span)), span);
+                }
+                self.depth += 1;
                 let inner = pair
                     .into_inner()
                     .find(|p| p.as_rule() == Rule::expr)
                     .map(|p| self.expr(p, base))
                     .unwrap_or_else(|| leaf(ExprKind::Truthy(missing_key(span)), span));
+                self.depth -= 1;
                 leaf(ExprKind::Group(Box::new(inner)), span)
             }
             Rule::has_test => {
@@ -1697,4 +1761,85 @@ fn alternative_count(glob: &str) -> usize {
         rest = &rest[open + close + 1..];
     }
     count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_condition(condition: &str) -> String {
+        format!(
+            "policy \"p\" {{ allow \"s\" {{ principal * action * resource * when {{ {condition} }} }} }}"
+        )
+    }
+
+    fn only_diagnostic(source: &str) -> Diagnostic {
+        let error = parse("deep.policy", source).err();
+        let diagnostics = error.map(ParseError::into_diagnostics).unwrap_or_default();
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        diagnostics
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| unreachable!())
+    }
+
+    #[test]
+    fn nesting_up_to_the_limit_parses() {
+        let depth = MAX_CONDITION_DEPTH;
+        let parens = format!("{}mfa{}", "(".repeat(depth), ")".repeat(depth));
+        assert!(parse("deep.policy", &with_condition(&parens)).is_ok());
+        let nots = format!("{}mfa", "not ".repeat(depth));
+        assert!(parse("deep.policy", &with_condition(&nots)).is_ok());
+        let mixed = format!("{}mfa{}", "not (".repeat(depth / 2), ")".repeat(depth / 2));
+        assert!(parse("deep.policy", &with_condition(&mixed)).is_ok());
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_one_clear_error() {
+        let prefix = with_condition("").find("{  }").map_or(0, |i| i + 2);
+        for depth in [MAX_CONDITION_DEPTH + 1, 1_000, 100_000] {
+            let parens = format!("{}mfa{}", "(".repeat(depth), ")".repeat(depth));
+            let d = only_diagnostic(&with_condition(&parens));
+            assert_eq!(d.kind(), DiagnosticKind::Syntax);
+            // Lowering stops at the limit; pest stops first when the stack
+            // runs low, which depends on the thread's stack size.
+            assert!(
+                [
+                    "condition nests too deeply",
+                    "text nests too deeply to parse"
+                ]
+                .contains(&d.message()),
+                "depth {depth}: {d:?}"
+            );
+            assert!(d.hint().is_some_and(|h| h.contains("64")));
+            assert!(d.span().start >= prefix, "{:?}", d.span());
+
+            let nots = format!("{}mfa", "not ".repeat(depth));
+            let d = only_diagnostic(&with_condition(&nots));
+            assert_eq!(d.message(), "condition nests too deeply", "depth {depth}");
+            assert_eq!(d.span().start, prefix + 4 * MAX_CONDITION_DEPTH);
+        }
+        // `{` in a pattern nests in the grammar too.
+        let braces = format!(
+            "policy \"p\" {{ allow \"s\" {{ principal * action * resource a{} }} }}",
+            "{".repeat(100_000)
+        );
+        let d = only_diagnostic(&braces);
+        assert_eq!(d.message(), "text nests too deeply to parse");
+    }
+
+    #[test]
+    fn invisible_characters_are_named_by_code_point() {
+        for (text, code) in [
+            ("policy \"p\" {\u{C}}", "U+000C"),
+            ("policy \"p\" {\u{A0}}", "U+00A0"),
+            ("\u{FEFF}policy \"p\" {}", "U+FEFF"),
+        ] {
+            let d = only_diagnostic(text);
+            assert_eq!(
+                d.message(),
+                format!("unexpected invisible character {code}")
+            );
+        }
+    }
 }
