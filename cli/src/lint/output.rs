@@ -79,6 +79,7 @@ fn human(cx: &Context, finding: &Finding, cache: &ariadne::Source<&str>, color: 
         .with_config(
             Config::default()
                 .with_color(color)
+                .with_char_set(ariadne::CharSet::Ascii)
                 .with_index_type(IndexType::Byte),
         )
         .with_code(finding.rule)
