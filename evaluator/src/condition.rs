@@ -14,7 +14,7 @@ use std::net::IpAddr;
 
 /// A three-valued truth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Truth {
+pub(crate) enum Truth {
     /// Holds.
     True,
     /// Does not hold.

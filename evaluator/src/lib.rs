@@ -61,7 +61,6 @@ pub mod json;
 pub mod reference;
 mod request;
 
-pub use condition::Truth;
 pub use decision::{Decision, Explanation, Outcome, Reason, StatementRef};
 pub use engine::{Engine, Source};
 pub use policy_lang;
