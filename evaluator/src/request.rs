@@ -359,7 +359,7 @@ fn required<'j>(
         _ => Err(RequestError {
             kind: RequestErrorKind::MissingField,
             field: join(parent, key),
-            message: "is required".to_string(),
+            message: "required field is missing".to_string(),
         }),
     }
 }
