@@ -451,7 +451,8 @@ fn a_bad_request_field_is_named() {
     let run = policy_test(dir.path(), &[]);
     assert_eq!(run.code, 2);
     assert!(
-        run.stderr.contains("request.principal: required field is missing"),
+        run.stderr
+            .contains("request.principal: required field is missing"),
         "{}",
         run.stderr
     );

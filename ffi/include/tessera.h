@@ -1,0 +1,318 @@
+/*
+ * tessera.h: the C API of Tessera, an authorization engine for secrets
+ * managers. Link with -ltessera (shared), or with libtessera.a plus
+ * -lpthread -ldl -lm (static); `pkg-config --libs tessera` knows both.
+ *
+ * Compile a policy set once into an engine, then decide many requests
+ * against it, from as many threads as you like:
+ *
+ *     tessera_source_t src = { "app.policy", text, strlen(text) };
+ *     tessera_engine_t *engine = NULL;
+ *     tessera_error_t *err = NULL;
+ *     if (tessera_engine_compile(&src, 1, &engine, &err) != TESSERA_OK) {
+ *         fprintf(stderr, "%s\n", tessera_error_message(err));
+ *         tessera_error_free(err);
+ *         return 1;
+ *     }
+ *     char *answer = NULL;
+ *     size_t answer_len = 0;
+ *     tessera_engine_evaluate_json(engine, json, strlen(json), 0,
+ *                                  &answer, &answer_len, &err);
+ *     ...
+ *     tessera_string_free(answer);
+ *     tessera_error_free(err);
+ *     tessera_engine_free(engine);
+ *
+ * Conventions, for every function below:
+ *
+ * - Text is UTF-8. Text passed with an explicit length needs no NUL; every
+ *   other `const char *` argument is NUL-terminated. Invalid UTF-8, a NULL
+ *   where a pointer is required, and text longer than TESSERA_MAX_INPUT_LEN
+ *   (64 MiB) give TESSERA_ERROR_INVALID_ARGUMENT, never a crash. (A pointer
+ *   that is neither NULL nor valid cannot be detected, in C or here.)
+ * - Functions that can fail return a tessera_error_code_t and take a last
+ *   argument `tessera_error_t **err`. It may be NULL (no details wanted).
+ *   Otherwise *err is set to NULL on success and to a new error object on
+ *   failure, which the caller owns and frees with tessera_error_free().
+ * - Output pointers are reset (to NULL, 0, or a deny) before any check, so a
+ *   failed call never leaves stale values behind.
+ * - No function unwinds or aborts on an internal bug: every entry point is
+ *   fenced, and a bug comes back as TESSERA_ERROR_INTERNAL.
+ * - Every `tessera_*_free` function ignores NULL.
+ */
+#ifndef TESSERA_H
+#define TESSERA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The ABI version this header describes. Raised on every incompatible change
+ * to a struct, an enum or a function signature. Check at start-up that
+ * tessera_abi_version() == TESSERA_ABI_VERSION. */
+#define TESSERA_ABI_VERSION 1
+
+/* The library version this header ships with. */
+#define TESSERA_VERSION "0.1.0"
+
+/* The longest text accepted in one argument, in bytes (64 MiB). */
+#define TESSERA_MAX_INPUT_LEN ((size_t)64 * 1024 * 1024)
+
+/* ---------------------------------------------------------------------------
+ * Types
+ * ------------------------------------------------------------------------- */
+
+/* What a call returned. */
+typedef enum tessera_error_code {
+    TESSERA_OK = 0,
+    /* A NULL pointer, invalid UTF-8, an over-long input, a bad count. */
+    TESSERA_ERROR_INVALID_ARGUMENT = 1,
+    /* The policies do not compile; the error holds every diagnostic. */
+    TESSERA_ERROR_COMPILE = 2,
+    /* The request is malformed; tessera_error_field() names the field. */
+    TESSERA_ERROR_REQUEST = 3,
+    /* A bug in Tessera, caught before it reached the caller. */
+    TESSERA_ERROR_INTERNAL = 4
+} tessera_error_code_t;
+
+/* Allow or deny. Zero is deny. */
+typedef enum tessera_outcome {
+    TESSERA_DENY = 0,
+    TESSERA_ALLOW = 1
+} tessera_outcome_t;
+
+/* Why the engine decided as it did. Zero is the default deny. */
+typedef enum tessera_reason {
+    /* No statement applied: denied by default. */
+    TESSERA_REASON_NO_STATEMENT_APPLIED = 0,
+    /* At least one deny statement applied. */
+    TESSERA_REASON_EXPLICIT_DENY = 1,
+    /* At least one allow statement applied, and no deny did. */
+    TESSERA_REASON_ALLOWED = 2
+} tessera_reason_t;
+
+/* A compiled policy set: immutable once compiled. Opaque. */
+typedef struct tessera_engine tessera_engine_t;
+
+/* An error: code, message, request field, compile diagnostics. Immutable.
+ * Opaque. */
+typedef struct tessera_error tessera_error_t;
+
+/* One policy source. The library copies what it needs during the call. */
+typedef struct tessera_source {
+    /* Name used in diagnostics, usually a file path. NUL-terminated,
+     * at most 4096 bytes. Required. */
+    const char *name;
+    /* The policy text: text_len bytes of UTF-8, no NUL needed. Required
+     * (non-NULL even when text_len is 0). */
+    const char *text;
+    size_t text_len;
+} tessera_source_t;
+
+/* A request for the fast path, tessera_engine_decide(). Every string is
+ * NUL-terminated UTF-8 and only read during the call. Start from
+ * TESSERA_REQUEST_INIT so that every optional field reads "unknown".
+ * Principal and resource tags and custom context attributes are only
+ * available through tessera_engine_evaluate_json(). */
+typedef struct tessera_request {
+    /* Principal id, such as "service:payments-api". Required, non-empty. */
+    const char *principal;
+    /* group_count group names, such as "group:payments-oncall"; may be
+     * NULL when group_count is 0. */
+    const char *const *groups;
+    size_t group_count;
+    /* Action, such as "secrets:GetSecretValue". Required, non-empty. */
+    const char *action;
+    /* Secret path, such as "prod/payment/stripe-key". Required, non-empty,
+     * without "." or ".." segments. */
+    const char *resource;
+    /* Caller's IPv4 or IPv6 address as text, or NULL when unknown. */
+    const char *source_ip;
+    /* -1 unknown, 0 authenticated without MFA, 1 with MFA. */
+    int mfa;
+    /* Seconds since the MFA, or -1 when unknown. */
+    int64_t mfa_age_seconds;
+    /* Version stage asked for, such as "AWSCURRENT", or NULL when unknown. */
+    const char *version_stage;
+    /* Request time in Unix seconds (UTC), read only when has_time != 0;
+     * otherwise the decision is made at the current time. */
+    int64_t time;
+    int has_time;
+} tessera_request_t;
+
+/* An initializer with every optional field unknown:
+ *     tessera_request_t req = TESSERA_REQUEST_INIT;                        */
+#define TESSERA_REQUEST_INIT \
+    { NULL, NULL, 0, NULL, NULL, NULL, -1, -1, NULL, 0, 0 }
+
+/* A decision from the fast path. */
+typedef struct tessera_decision {
+    tessera_outcome_t outcome;
+    tessera_reason_t reason;
+    /* How many statements determined the decision: every applicable deny
+     * when a deny applied, else every applicable allow; 0 when nothing
+     * applied. */
+    size_t determining_count;
+    /* The first determining statement (in policy-set order): its policy's
+     * name and its own name, NUL-terminated. BORROWED from the engine:
+     * valid while the engine lives, never freed by the caller. NULL when
+     * determining_count is 0. */
+    const char *policy;
+    const char *statement;
+} tessera_decision_t;
+
+/* ---------------------------------------------------------------------------
+ * Versions
+ * ------------------------------------------------------------------------- */
+
+/* The ABI version of the loaded library; compare with TESSERA_ABI_VERSION.
+ * Thread-safe. */
+uint32_t tessera_abi_version(void);
+
+/* The version of the loaded library, such as "0.1.0". A static string:
+ * never freed. Thread-safe. */
+const char *tessera_version(void);
+
+/* ---------------------------------------------------------------------------
+ * Engines
+ * ------------------------------------------------------------------------- */
+
+/* Parses, checks and compiles `count` policy sources into one engine.
+ *
+ * Takes: `sources`, an array of `count` sources (may be NULL when count is
+ * 0; an empty set compiles to an engine that denies everything); `out`,
+ * where the engine goes (required); `err` (optional, see conventions).
+ * Every problem in every source is reported at once: on
+ * TESSERA_ERROR_COMPILE the error holds one diagnostic per problem.
+ *
+ * Returns TESSERA_OK, TESSERA_ERROR_INVALID_ARGUMENT (NULL pointer, invalid
+ * UTF-8, a text over 64 MiB, a name over 4096 bytes, count over 2^20),
+ * TESSERA_ERROR_COMPILE or TESSERA_ERROR_INTERNAL.
+ *
+ * Owns afterwards: on success the caller owns *out and frees it with
+ * tessera_engine_free(); on failure *out is NULL. The sources are not
+ * retained: free them whenever you like after the call.
+ *
+ * Thread safety: may be called from any thread, concurrently. */
+tessera_error_code_t tessera_engine_compile(const tessera_source_t *sources,
+                                            size_t count,
+                                            tessera_engine_t **out,
+                                            tessera_error_t **err);
+
+/* Frees an engine and the names it lent out (tessera_decision_t.policy and
+ * .statement). NULL is ignored.
+ *
+ * Thread safety: the caller must make sure no other thread is using the
+ * engine, and that it is freed once. */
+void tessera_engine_free(tessera_engine_t *engine);
+
+/* Decides a request given as JSON (evaluator/schema/request.schema.json) and
+ * answers JSON (evaluator/schema/decision.schema.json): exactly the bytes the
+ * Rust function tessera::json::evaluate() returns, such as
+ *     {"decision":"allow","reason":"allowed","determining":[{"policy":"p","statement":"s"}]}
+ * with an "explanation" array when `explain` is non-zero.
+ *
+ * Takes: `engine` (required); `request`, `len` bytes of UTF-8 JSON, no NUL
+ * needed (required, even when len is 0); `explain`, 0 or not; `out_json`
+ * (required) and `out_len` (optional) for the answer; `err` (optional).
+ *
+ * Returns TESSERA_OK with the decision in *out_json; or
+ * TESSERA_ERROR_REQUEST when the request is malformed: then *out_json holds
+ * the JSON error answer, {"error":{"kind":"request","code":...,"field":...,
+ * "message":...}}, and *err (when asked for) names the field; or
+ * TESSERA_ERROR_INVALID_ARGUMENT / TESSERA_ERROR_INTERNAL with *out_json
+ * NULL.
+ *
+ * Owns afterwards: the caller owns *out_json whenever it is non-NULL (on
+ * TESSERA_OK and on TESSERA_ERROR_REQUEST) and frees it with
+ * tessera_string_free(). *out_len is its length in bytes, without the
+ * terminating NUL. The request is not retained.
+ *
+ * Thread safety: any number of threads may decide on one engine at once. */
+tessera_error_code_t tessera_engine_evaluate_json(const tessera_engine_t *engine,
+                                                  const char *request,
+                                                  size_t len,
+                                                  int explain,
+                                                  char **out_json,
+                                                  size_t *out_len,
+                                                  tessera_error_t **err);
+
+/* Frees a string returned by tessera_engine_evaluate_json(). NULL is
+ * ignored. Do not pass it to free(). Thread-safe for distinct strings. */
+void tessera_string_free(char *text);
+
+/* The fast path: decides a request given as a C struct, with no JSON and no
+ * allocation beyond building the request, and fills *out.
+ *
+ * Takes: `engine` (required); `request` (required; see tessera_request_t);
+ * `out` (required); `err` (optional).
+ *
+ * Returns TESSERA_OK; TESSERA_ERROR_REQUEST for a malformed request (an
+ * empty principal, action or resource, a "." or ".." path segment, an
+ * unparsable source_ip, mfa not -1/0/1, mfa_age_seconds below -1, a time
+ * out of range), with tessera_error_field() naming the field as the JSON
+ * path would ("context.source_ip"); TESSERA_ERROR_INVALID_ARGUMENT for a
+ * NULL required pointer, a NULL group name or invalid UTF-8;
+ * TESSERA_ERROR_INTERNAL. On any failure *out reads deny, no statement.
+ *
+ * Owns afterwards: nothing new. out->policy and out->statement are borrowed
+ * from the engine: valid while the engine lives, never freed.
+ *
+ * Thread safety: any number of threads may decide on one engine at once. */
+tessera_error_code_t tessera_engine_decide(const tessera_engine_t *engine,
+                                           const tessera_request_t *request,
+                                           tessera_decision_t *out,
+                                           tessera_error_t **err);
+
+/* ---------------------------------------------------------------------------
+ * Errors
+ *
+ * Every accessor takes an error (NULL is allowed and answers the stated
+ * default), returns strings BORROWED from the error (valid until
+ * tessera_error_free(), never freed by the caller), and is thread-safe: an
+ * error is immutable, so any number of threads may read one at once.
+ * ------------------------------------------------------------------------- */
+
+/* The error's code; TESSERA_OK for NULL. */
+tessera_error_code_t tessera_error_code(const tessera_error_t *err);
+
+/* A one-line message, such as
+ * "app.policy:3:5: error[syntax]: expected `{`" or
+ * "context.source_ip: is not an IPv4 or IPv6 address". NULL for NULL. */
+const char *tessera_error_message(const tessera_error_t *err);
+
+/* For TESSERA_ERROR_REQUEST, the field at fault, dotted
+ * ("context.source_ip"; "" for the request as a whole); NULL otherwise. */
+const char *tessera_error_field(const tessera_error_t *err);
+
+/* The error as a JSON object, {"error":{"kind":...,"message":...}}; for a
+ * compile error the same as tessera::json::compile_error() (with every
+ * diagnostic), for a request error as tessera::json::request_error().
+ * NULL for NULL. */
+const char *tessera_error_json(const tessera_error_t *err);
+
+/* How many compile diagnostics the error holds (0 unless
+ * TESSERA_ERROR_COMPILE, and 0 for NULL). */
+size_t tessera_error_diagnostic_count(const tessera_error_t *err);
+
+/* Diagnostic `index` (from 0): the source name it is in; its line and
+ * column (from 1; the column counts characters); its message; its code
+ * ("syntax", "unknown-key", ...). Out of range or NULL: NULL or 0. */
+const char *tessera_error_diagnostic_file(const tessera_error_t *err, size_t index);
+size_t tessera_error_diagnostic_line(const tessera_error_t *err, size_t index);
+size_t tessera_error_diagnostic_column(const tessera_error_t *err, size_t index);
+const char *tessera_error_diagnostic_message(const tessera_error_t *err, size_t index);
+const char *tessera_error_diagnostic_code(const tessera_error_t *err, size_t index);
+
+/* Frees an error and every string borrowed from it. NULL is ignored. The
+ * caller must make sure no other thread is still reading it. */
+void tessera_error_free(tessera_error_t *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TESSERA_H */

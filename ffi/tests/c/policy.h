@@ -1,0 +1,22 @@
+/* The policy set api.c and threads.c decide against. */
+static const char POLICY[] =
+    "policy \"payments\" {\n"
+    "  allow \"read-current\" {\n"
+    "    principal service:payments-*, group:payments-oncall\n"
+    "    action    secrets:GetSecretValue\n"
+    "    resource  prod/payment/**\n"
+    "    when { version_stage == \"AWSCURRENT\" }\n"
+    "  }\n"
+    "  allow \"rotate-with-fresh-mfa\" {\n"
+    "    principal user:*\n"
+    "    action    secrets:PutSecretValue\n"
+    "    resource  prod/payment/**\n"
+    "    when { mfa and mfa_age <= 15m }\n"
+    "  }\n"
+    "  deny \"office-network-only\" {\n"
+    "    principal *\n"
+    "    action    *\n"
+    "    resource  prod/**\n"
+    "    unless { source_ip in 10.0.0.0/8 }\n"
+    "  }\n"
+    "}\n";

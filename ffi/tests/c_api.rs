@@ -1,0 +1,138 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! The C API's contract from C: `tests/c/api.c` (versions, errors and their
+//! accessors, the fast path, hostile input) and `tests/c/threads.c` (four
+//! threads deciding on one engine), each linked statically and dynamically,
+//! and under valgrind when it is installed.
+
+mod common;
+
+use common::Link;
+use std::path::Path;
+use tessera_core::{Engine, Source, json};
+
+#[test]
+fn api_contract_holds_statically_linked() {
+    let output = common::run(&common::build("api", Link::Static), &[], false);
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), "ok\n");
+}
+
+#[test]
+fn api_contract_holds_dynamically_linked() {
+    let output = common::run(&common::build("api", Link::Shared), &[], false);
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), "ok\n");
+}
+
+/// The policy `tests/c/policy.h` holds, read back out of the C string.
+fn c_policy() -> String {
+    let header = std::fs::read_to_string(common::ffi_dir().join("tests/c/policy.h")).unwrap();
+    let mut policy = String::new();
+    for line in header.lines() {
+        let line = line.trim();
+        if let Some(body) = line.strip_prefix('"') {
+            let body = body.trim_end_matches(';');
+            let body = body.strip_suffix('"').unwrap();
+            policy.push_str(&body.replace("\\n", "\n").replace("\\\"", "\""));
+        }
+    }
+    policy
+}
+
+/// The main thread's answers, printed by `threads.c`, are the native ones.
+fn check_threads(link: Link, valgrind: bool) {
+    let output = common::run(&common::build("threads", link), &[], valgrind);
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let engine = Engine::compile(&[Source::new("payments.policy", &c_policy())]).unwrap();
+    let source = std::fs::read_to_string(common::ffi_dir().join("tests/c/threads.c")).unwrap();
+    let requests: Vec<String> = source
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("\"{"))
+        .map(|l| {
+            let l = l.trim_end_matches(',');
+            l[1..l.len() - 1].replace("\\\"", "\"")
+        })
+        .collect();
+    assert_eq!(requests.len(), 6);
+    let answers: Vec<&str> = stdout.lines().collect();
+    assert_eq!(answers.len(), requests.len());
+    for (request, answer) in requests.iter().zip(&answers) {
+        assert_eq!(
+            *answer,
+            json::evaluate(&engine, request, false),
+            "{request}"
+        );
+    }
+    assert!(answers[0].starts_with(r#"{"decision":"allow""#));
+    assert!(answers[5].starts_with(r#"{"error":{"kind":"request""#));
+}
+
+#[test]
+fn four_threads_share_one_engine_statically_linked() {
+    check_threads(Link::Static, false);
+}
+
+#[test]
+fn four_threads_share_one_engine_dynamically_linked() {
+    check_threads(Link::Shared, false);
+}
+
+#[test]
+fn c_programs_are_clean_under_valgrind() {
+    if common::valgrind_available() {
+        common::run(&common::build("api", Link::Shared), &[], true);
+        check_threads(Link::Shared, true);
+    }
+}
+
+/// Every function the library exports is declared in the header, and the
+/// header's version macros match the crate.
+#[test]
+fn header_declares_every_export() {
+    let header = std::fs::read_to_string(common::ffi_dir().join("include/tessera.h")).unwrap();
+    let source = std::fs::read_to_string(common::ffi_dir().join("src/lib.rs")).unwrap();
+    let exports: Vec<&str> = source
+        .split("extern \"C\" fn ")
+        .skip(1)
+        .map(|rest| rest.split('(').next().unwrap())
+        .collect();
+    assert!(exports.len() >= 18, "{exports:?}");
+    for name in exports {
+        assert!(
+            header.contains(&format!(" {name}(")) || header.contains(&format!("*{name}(")),
+            "{name} is exported but not declared in tessera.h"
+        );
+    }
+    assert!(header.contains(&format!(
+        "#define TESSERA_VERSION \"{}\"",
+        env!("CARGO_PKG_VERSION")
+    )));
+    // The library is built as C artifacts only (its name clashes with the
+    // evaluator's rlib), so its constants are read from the source.
+    let source =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs")).unwrap();
+    let abi = source
+        .lines()
+        .find_map(|l| l.strip_prefix("pub const ABI_VERSION: u32 = "))
+        .and_then(|rest| rest.strip_suffix(';'))
+        .unwrap();
+    assert!(header.contains(&format!("#define TESSERA_ABI_VERSION {abi}")));
+    assert!(source.contains("pub const MAX_INPUT_LEN: usize = 64 * 1024 * 1024;"));
+    assert!(header.contains("TESSERA_MAX_INPUT_LEN ((size_t)64 * 1024 * 1024)"));
+}
+
+/// The README's C example builds against both libraries and decides as it says.
+#[test]
+fn readme_example_runs() {
+    let readme = std::fs::read_to_string(common::ffi_dir().join("../README.md")).unwrap();
+    let example = std::fs::read_to_string(common::ffi_dir().join("tests/c/hello.c")).unwrap();
+    assert!(
+        readme.contains(&example),
+        "README.md must show tests/c/hello.c verbatim"
+    );
+    for link in [Link::Static, Link::Shared] {
+        let exe = common::build("hello", link);
+        let output = common::run(&exe, &[], common::valgrind_available());
+        assert!(output.status.success(), "{output:?}");
+        assert_eq!(String::from_utf8_lossy(&output.stdout), "allow by read\n");
+    }
+}
