@@ -136,3 +136,42 @@ fn readme_example_runs() {
         assert_eq!(String::from_utf8_lossy(&output.stdout), "allow by read\n");
     }
 }
+
+/// The Python ctypes example loads the shared library and decides as expected.
+#[test]
+fn python_ctypes_example_runs() {
+    let python = ["python3", "python"].into_iter().find(|p| {
+        std::process::Command::new(p)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    let Some(python) = python else {
+        println!("note: no python3 on PATH; the ctypes example was not run");
+        return;
+    };
+    let library = common::lib_dir().join("libtessera.so");
+    let output = std::process::Command::new(python)
+        .arg(common::ffi_dir().join("examples/tessera_ctypes.py"))
+        .arg(&library)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        r#"{"decision":"allow","reason":"allowed","determining":[{"policy":"app","statement":"read"}]}"#
+    );
+    assert!(lines[1].starts_with(r#"{"decision":"deny","reason":"no_statement_applied""#));
+    assert!(lines[2].contains(r#""field":"action""#));
+    assert!(
+        lines[3].starts_with("compile error: ") && lines[3].contains("alow"),
+        "{}",
+        lines[3]
+    );
+}
