@@ -479,13 +479,14 @@ pub unsafe extern "C" fn tessera_string_free(text: *mut c_char) {
     });
 }
 
-/// Builds a `Request` from the C struct, checking it as `Request::from_json`
-/// checks JSON.
+/// Fills `request` from the C struct, checking it as `Request::from_json`
+/// checks JSON. The strings already in `request` are overwritten in place, so
+/// a request reused across calls allocates nothing once its buffers have grown.
 ///
 /// # Safety
 ///
 /// Every pointer in `r` is NULL or valid as the header describes.
-unsafe fn build_request(r: &TesseraRequest) -> Result<Request, TesseraError> {
+unsafe fn fill_request(r: &TesseraRequest, request: &mut Request) -> Result<(), TesseraError> {
     // SAFETY: NULL or NUL-terminated per the caller.
     let principal = unsafe { c_str(r.principal, "request->principal") }?;
     // SAFETY: as above.
@@ -510,7 +511,13 @@ unsafe fn build_request(r: &TesseraRequest) -> Result<Request, TesseraError> {
             "a secret path may not hold `.` or `..` segments",
         ));
     }
-    let mut request = Request::new(principal, action, resource);
+    set_text(&mut request.principal.id, principal);
+    set_text(&mut request.action, action);
+    set_text(&mut request.resource.path, resource);
+    request.principal.tags.clear();
+    request.resource.tags.clear();
+    request.context.attributes.clear();
+    request.principal.groups.truncate(r.group_count);
     if r.group_count > MAX_GROUPS {
         return Err(TesseraError::invalid(&format!(
             "request->group_count is {}; the limit is {MAX_GROUPS}",
@@ -524,14 +531,17 @@ unsafe fn build_request(r: &TesseraRequest) -> Result<Request, TesseraError> {
         // SAFETY: non-NULL, `group_count` readable pointers per the caller,
         // and at most MAX_GROUPS of them.
         let groups = unsafe { std::slice::from_raw_parts(r.groups, r.group_count) };
-        request.principal.groups.reserve_exact(groups.len());
         for (i, &group) in groups.iter().enumerate() {
             // SAFETY: NULL or NUL-terminated per the caller.
-            let group = unsafe { c_str(group, &format!("request->groups[{i}]")) }?;
-            request.principal.groups.push(group.to_string());
+            let group = unsafe { c_str(group, "request->groups[]") }?;
+            match request.principal.groups.get_mut(i) {
+                Some(slot) => set_text(slot, group),
+                None => request.principal.groups.push(group.to_string()),
+            }
         }
     }
     let context = &mut request.context;
+    context.source_ip = None;
     if !r.source_ip.is_null() {
         // SAFETY: non-NULL and NUL-terminated per the caller.
         let text = unsafe { c_str(r.source_ip, "request->source_ip") }?;
@@ -566,11 +576,17 @@ unsafe fn build_request(r: &TesseraRequest) -> Result<Request, TesseraError> {
             ));
         }
     };
-    if !r.version_stage.is_null() {
+    if r.version_stage.is_null() {
+        context.version_stage = None;
+    } else {
         // SAFETY: non-NULL and NUL-terminated per the caller.
         let stage = unsafe { c_str(r.version_stage, "request->version_stage") }?;
-        context.version_stage = Some(stage.to_string());
+        match &mut context.version_stage {
+            Some(slot) => set_text(slot, stage),
+            None => context.version_stage = Some(stage.to_string()),
+        }
     }
+    context.time = None;
     if r.has_time != 0 {
         context.time = Some(chrono::DateTime::from_timestamp(r.time, 0).ok_or_else(|| {
             TesseraError::request_field(
@@ -580,7 +596,20 @@ unsafe fn build_request(r: &TesseraRequest) -> Result<Request, TesseraError> {
             )
         })?);
     }
-    Ok(request)
+    Ok(())
+}
+
+/// Replaces `slot`'s text, reusing its buffer.
+fn set_text(slot: &mut String, text: &str) {
+    slot.clear();
+    slot.push_str(text);
+}
+
+thread_local! {
+    /// The request the fast path fills on this thread, kept between calls so
+    /// that its buffers are reused.
+    static FAST_PATH_REQUEST: std::cell::RefCell<Request> =
+        std::cell::RefCell::new(Request::new("-", "-", "-"));
 }
 
 /// Decides a request given as a C struct.
@@ -609,9 +638,36 @@ pub unsafe extern "C" fn tessera_engine_decide(
         // SAFETY: NULL or a readable struct per the caller; `as_ref` checks NULL.
         let request =
             unsafe { request.as_ref() }.ok_or_else(|| TesseraError::invalid("request is NULL"))?;
-        // SAFETY: the struct's pointers are valid per the caller.
-        let request = unsafe { build_request(request) }?;
-        let decision = engine.inner.decide(&request);
+        FAST_PATH_REQUEST.with(|cell| {
+            let mut fresh;
+            let mut borrowed = cell.try_borrow_mut();
+            let scratch = match borrowed.as_deref_mut() {
+                Ok(scratch) => scratch,
+                // Only if a call re-entered on this thread: use a new request.
+                Err(_) => {
+                    fresh = Request::new("-", "-", "-");
+                    &mut fresh
+                }
+            };
+            // SAFETY: the struct's pointers are valid per the caller.
+            unsafe { fill_request(request, scratch) }?;
+            // SAFETY: `out` was checked non-NULL above and is writable per the caller.
+            unsafe { decide_into(engine, scratch, out) };
+            Ok(())
+        })
+    };
+    // SAFETY: `err` is NULL or writable per the caller.
+    unsafe { fenced(err, body) }
+}
+
+/// Decides `request` and writes the C decision to `out`.
+///
+/// # Safety
+///
+/// `out` is non-NULL and writable.
+unsafe fn decide_into(engine: &TesseraEngine, request: &Request, out: *mut TesseraDecision) {
+    {
+        let decision = engine.inner.decide(request);
         let (policy, statement) = decision
             .determining
             .first()
@@ -633,12 +689,9 @@ pub unsafe extern "C" fn tessera_engine_decide(
             policy,
             statement,
         };
-        // SAFETY: non-NULL (checked above) and writable per the caller.
+        // SAFETY: non-NULL and writable per this function's contract.
         unsafe { put(out, decided) };
-        Ok(())
-    };
-    // SAFETY: `err` is NULL or writable per the caller.
-    unsafe { fenced(err, body) }
+    }
 }
 
 // ---------------------------------------------------------------------------
