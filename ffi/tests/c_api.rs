@@ -7,7 +7,7 @@
 mod common;
 
 use common::Link;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use tessera_core::{Engine, Source, json};
 
 #[test]
@@ -174,4 +174,65 @@ fn python_ctypes_example_runs() {
         "{}",
         lines[3]
     );
+}
+
+/// `tessera.pc.in`, filled in as its header says, gives pkg-config the flags
+/// that build and link the README example against the shared library.
+#[test]
+fn pkg_config_file_builds_the_example() {
+    if std::process::Command::new("pkg-config")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        println!("note: no pkg-config on PATH; the .pc file was not checked");
+        return;
+    }
+    let lib = common::lib_dir();
+    let template = std::fs::read_to_string(common::ffi_dir().join("tessera.pc.in")).unwrap();
+    let filled = template
+        .replace("@PREFIX@", "/unused")
+        .replace("@LIBDIR@", &lib.display().to_string())
+        .replace(
+            "@INCLUDEDIR@",
+            &common::ffi_dir().join("include").display().to_string(),
+        )
+        .replace("@VERSION@", env!("CARGO_PKG_VERSION"));
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("tessera-pkgconfig");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("tessera.pc"), filled).unwrap();
+    let flags = std::process::Command::new("pkg-config")
+        .args(["--cflags", "--libs", "tessera"])
+        .env("PKG_CONFIG_PATH", &dir)
+        .output()
+        .unwrap();
+    assert!(
+        flags.status.success(),
+        "{}",
+        String::from_utf8_lossy(&flags.stderr)
+    );
+    let version = std::process::Command::new("pkg-config")
+        .args(["--modversion", "tessera"])
+        .env("PKG_CONFIG_PATH", &dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout).trim(),
+        env!("CARGO_PKG_VERSION")
+    );
+    let exe = dir.join("hello");
+    let mut cc = std::process::Command::new("cc");
+    cc.arg(common::ffi_dir().join("tests/c/hello.c"))
+        .arg("-o")
+        .arg(&exe);
+    cc.args(String::from_utf8_lossy(&flags.stdout).split_whitespace());
+    cc.arg(format!("-Wl,-rpath,{}", lib.display()));
+    let built = cc.output().unwrap();
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let run = std::process::Command::new(&exe).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&run.stdout), "allow by read\n");
 }
