@@ -6,6 +6,7 @@
 
 use crate::engine::Engine;
 use crate::request::{Request, RequestError};
+use chrono::{DateTime, Utc};
 use policy_lang::{Diagnostic, ParseError};
 use serde_json::{Value, json};
 
@@ -23,18 +24,56 @@ use serde_json::{Value, json};
 /// assert!(bad.contains(r#""field":"action""#));
 /// ```
 pub fn evaluate(engine: &Engine, request_json: &str, explain: bool) -> String {
+    evaluate_with(engine, request_json, explain, Utc::now)
+}
+
+/// [`evaluate`] with the current time given: a request without
+/// `context.time` is decided at `now`. For hosts without a clock (the Wasm
+/// module); the answer is the same bytes as [`evaluate`]'s at that instant.
+pub fn evaluate_at(
+    engine: &Engine,
+    request_json: &str,
+    explain: bool,
+    now: DateTime<Utc>,
+) -> String {
+    evaluate_with(engine, request_json, explain, || now)
+}
+
+/// The clock is read only when the request carries no time.
+fn evaluate_with(
+    engine: &Engine,
+    request_json: &str,
+    explain: bool,
+    now: impl FnOnce() -> DateTime<Utc>,
+) -> String {
     match Request::from_json(request_json) {
-        Ok(request) if !explain => serde_json::to_string(&engine.decide(&request))
-            .unwrap_or_else(|e| internal_error(&e.to_string())),
-        Ok(request) => decide_value(engine, &request, explain).to_string(),
+        Ok(request) => {
+            let now = request.context.time.unwrap_or_else(now);
+            if explain {
+                decide_value_at(engine, &request, explain, now).to_string()
+            } else {
+                serde_json::to_string(&engine.decide_at(&request, now))
+                    .unwrap_or_else(|e| internal_error(&e.to_string()))
+            }
+        }
         Err(error) => request_error(&error).to_string(),
     }
 }
 
 /// The decision for a parsed request as a JSON value.
 pub fn decide_value(engine: &Engine, request: &Request, explain: bool) -> Value {
+    decide_value_at(
+        engine,
+        request,
+        explain,
+        request.context.time.unwrap_or_else(Utc::now),
+    )
+}
+
+/// [`decide_value`] at a given time (used when the request carries none).
+fn decide_value_at(engine: &Engine, request: &Request, explain: bool, now: DateTime<Utc>) -> Value {
     if explain {
-        let explanation = engine.explain(request);
+        let explanation = engine.explain_at(request, now);
         let mut value = explanation.decision.to_json();
         if let Value::Object(map) = &mut value {
             let statements = serde_json::to_value(&explanation.statements).unwrap_or(Value::Null);
@@ -42,7 +81,7 @@ pub fn decide_value(engine: &Engine, request: &Request, explain: bool) -> Value 
         }
         value
     } else {
-        engine.decide(request).to_json()
+        engine.decide_at(request, now).to_json()
     }
 }
 

@@ -1,0 +1,406 @@
+//! A wasmtime host for Tessera's core-Wasm module (`tessera-wasm`, ABI in
+//! `wasm/ABI.md`): it runs every call with a fuel budget and a linear-memory
+//! cap, turns traps, exhausted fuel and bad answers into [`HostError`]s, and
+//! after any failure throws the instance away and starts a fresh one,
+//! re-loading the last policies that loaded successfully.
+//!
+//! ```no_run
+//! # fn main() -> Result<(), tessera_wasm_host::HostError> {
+//! let module = std::fs::read("target/wasm32-unknown-unknown/release/tessera_wasm.wasm")
+//!     .map_err(|e| tessera_wasm_host::HostError::Module(e.to_string()))?;
+//! let mut host = tessera_wasm_host::Host::new(&module, tessera_wasm_host::Limits::default())?;
+//! host.load(&[("p.policy", r#"policy "p" { allow "read" { principal * action secrets:GetSecretValue resource app/** } }"#)])?;
+//! let answer = host.evaluate(r#"{"principal": "user:a", "action": "secrets:GetSecretValue", "resource": "app/db"}"#)?;
+//! assert!(answer.contains(r#""decision":"allow""#));
+//! # Ok(())
+//! # }
+//! ```
+
+use serde_json::json;
+use std::time::{SystemTime, UNIX_EPOCH};
+use wasmtime::{
+    Config, Engine, Instance, Memory, Module, Store, StoreLimits, StoreLimitsBuilder, Trap,
+    TypedFunc,
+};
+
+/// The ABI version this host speaks.
+pub const ABI_VERSION: u32 = 1;
+
+/// What one instance may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Fuel for one call into the module (roughly one unit per Wasm
+    /// instruction); a call that runs out traps.
+    pub fuel: u64,
+    /// The most linear memory the instance may grow to, in bytes.
+    pub memory_bytes: usize,
+}
+
+impl Default for Limits {
+    /// 10 billion units of fuel per call and 1 GiB of memory.
+    fn default() -> Limits {
+        Limits {
+            fuel: 10_000_000_000,
+            memory_bytes: 1 << 30,
+        }
+    }
+}
+
+/// Why a call failed. Every variant but [`HostError::Module`] leaves the
+/// host usable: the next call runs in a fresh instance.
+#[derive(Debug, thiserror::Error)]
+pub enum HostError {
+    /// The module does not compile, does not instantiate, lacks an export or
+    /// speaks another ABI version.
+    #[error("the Wasm module is unusable: {0}")]
+    Module(String),
+    /// The call used up its fuel.
+    #[error("the Wasm module ran out of fuel")]
+    OutOfFuel,
+    /// The module read or wrote outside its linear memory.
+    #[error("the Wasm module accessed memory out of bounds")]
+    OutOfBounds,
+    /// Any other trap: a panic (which aborts), exhausted memory, a stack
+    /// overflow...
+    #[error("the Wasm module trapped: {0}")]
+    Trap(String),
+    /// The module could not allocate the input buffer (memory cap reached).
+    #[error("the Wasm module could not allocate {0} bytes for the input")]
+    Alloc(usize),
+    /// The answer pointer and length were outside linear memory, or the
+    /// answer was not UTF-8.
+    #[error("the Wasm module gave a malformed answer: {0}")]
+    BadAnswer(String),
+}
+
+/// A compiled module, shareable between hosts (cloning is cheap).
+#[derive(Clone)]
+pub struct Compiled {
+    engine: Engine,
+    module: Module,
+}
+
+impl std::fmt::Debug for Compiled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Compiled").finish_non_exhaustive()
+    }
+}
+
+impl Compiled {
+    /// Compiles `module_bytes` (a `.wasm` file) with fuel metering on.
+    pub fn new(module_bytes: &[u8]) -> Result<Compiled, HostError> {
+        let mut config = Config::new();
+        config.consume_fuel(true);
+        let engine = Engine::new(&config).map_err(|e| HostError::Module(format!("{e:#}")))?;
+        let module =
+            Module::new(&engine, module_bytes).map_err(|e| HostError::Module(format!("{e:#}")))?;
+        Ok(Compiled { engine, module })
+    }
+}
+
+/// Per-store data: the memory limiter.
+struct State {
+    limits: StoreLimits,
+}
+
+/// One live instance and its exports.
+struct Guest {
+    store: Store<State>,
+    memory: Memory,
+    alloc: TypedFunc<u32, u32>,
+    free: TypedFunc<(u32, u32), ()>,
+    load: TypedFunc<(u32, u32), u64>,
+    evaluate: TypedFunc<(u32, u32, i64), u64>,
+}
+
+/// A Tessera module with its limits, an instance when one is live, and the
+/// last load document that succeeded (replayed into fresh instances).
+pub struct Host {
+    engine: Engine,
+    module: Module,
+    limits: Limits,
+    guest: Option<Guest>,
+    loaded: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for Host {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Host")
+            .field("limits", &self.limits)
+            .field("live", &self.guest.is_some())
+            .field("loaded", &self.loaded.is_some())
+            .finish()
+    }
+}
+
+/// Maps a wasmtime error from a call to a [`HostError`].
+fn call_error(error: &wasmtime::Error) -> HostError {
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::OutOfFuel) => HostError::OutOfFuel,
+        Some(Trap::MemoryOutOfBounds) => HostError::OutOfBounds,
+        Some(trap) => HostError::Trap(trap.to_string()),
+        None => HostError::Trap(format!("{error:#}")),
+    }
+}
+
+impl Host {
+    /// Compiles `module_bytes` (a `.wasm` file) and checks that one instance
+    /// starts and speaks [`ABI_VERSION`].
+    pub fn new(module_bytes: &[u8], limits: Limits) -> Result<Host, HostError> {
+        Host::from_compiled(&Compiled::new(module_bytes)?, limits)
+    }
+
+    /// A host over an already compiled module (compiling is the slow part;
+    /// one [`Compiled`] serves any number of hosts).
+    pub fn from_compiled(compiled: &Compiled, limits: Limits) -> Result<Host, HostError> {
+        let mut host = Host {
+            engine: compiled.engine.clone(),
+            module: compiled.module.clone(),
+            limits,
+            guest: None,
+            loaded: None,
+        };
+        host.guest()?;
+        Ok(host)
+    }
+
+    /// The limits every instance runs under.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Sets the fuel for each later call (the memory cap, fixed per
+    /// instance, is left as it is).
+    pub fn set_fuel(&mut self, fuel: u64) {
+        self.limits.fuel = fuel;
+    }
+
+    /// A new instance, checked for the exports and the ABI version.
+    fn instantiate(&self) -> Result<Guest, HostError> {
+        let state = State {
+            limits: StoreLimitsBuilder::new()
+                .memory_size(self.limits.memory_bytes)
+                .instances(1)
+                .build(),
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|state| &mut state.limits);
+        store
+            .set_fuel(self.limits.fuel)
+            .map_err(|e| HostError::Module(format!("{e:#}")))?;
+        let instance = Instance::new(&mut store, &self.module, &[]).map_err(|e| {
+            match e.downcast_ref::<Trap>() {
+                Some(_) => call_error(&e),
+                None => HostError::Module(format!("{e:#}")),
+            }
+        })?;
+        let missing = |e: wasmtime::Error| HostError::Module(format!("{e:#}"));
+        let memory = instance
+            .get_memory(&mut store, "memory")
+            .ok_or_else(|| HostError::Module("no exported memory".to_string()))?;
+        let version: TypedFunc<(), u32> = instance
+            .get_typed_func(&mut store, "tessera_abi_version")
+            .map_err(missing)?;
+        let guest = Guest {
+            alloc: instance
+                .get_typed_func(&mut store, "tessera_alloc")
+                .map_err(missing)?,
+            free: instance
+                .get_typed_func(&mut store, "tessera_free")
+                .map_err(missing)?,
+            load: instance
+                .get_typed_func(&mut store, "tessera_load")
+                .map_err(missing)?,
+            evaluate: instance
+                .get_typed_func(&mut store, "tessera_evaluate")
+                .map_err(missing)?,
+            memory,
+            store,
+        };
+        let mut guest = guest;
+        let found = version
+            .call(&mut guest.store, ())
+            .map_err(|e| call_error(&e))?;
+        if found != ABI_VERSION {
+            return Err(HostError::Module(format!(
+                "the module speaks ABI version {found}; this host speaks {ABI_VERSION}"
+            )));
+        }
+        Ok(guest)
+    }
+
+    /// The live instance, starting a fresh one (and re-loading the last
+    /// policies that loaded) when there is none.
+    fn guest(&mut self) -> Result<&mut Guest, HostError> {
+        if self.guest.is_none() {
+            let mut guest = self.instantiate()?;
+            if let Some(document) = &self.loaded {
+                let answer = Host::call(&mut guest, self.limits, document, |g, p, l| {
+                    g.load.call(&mut g.store, (p, l))
+                })?;
+                if !answer.starts_with(r#"{"ok":true"#) {
+                    return Err(HostError::Trap(format!(
+                        "re-loading the policies into a fresh instance failed: {answer}"
+                    )));
+                }
+            }
+            self.guest = Some(guest);
+        }
+        self.guest
+            .as_mut()
+            .ok_or_else(|| HostError::Module("no instance".to_string()))
+    }
+
+    /// Copies `input` into a fresh module buffer, runs `export` on it with a
+    /// full tank of fuel, frees the buffer and reads the answer.
+    fn call(
+        guest: &mut Guest,
+        limits: Limits,
+        input: &[u8],
+        export: impl FnOnce(&mut Guest, u32, u32) -> wasmtime::Result<u64>,
+    ) -> Result<String, HostError> {
+        let len = u32::try_from(input.len()).map_err(|_| HostError::Alloc(input.len()))?;
+        guest
+            .store
+            .set_fuel(limits.fuel)
+            .map_err(|e| HostError::Trap(format!("{e:#}")))?;
+        let ptr = guest
+            .alloc
+            .call(&mut guest.store, len)
+            .map_err(|e| call_error(&e))?;
+        if ptr == 0 {
+            return Err(HostError::Alloc(input.len()));
+        }
+        guest
+            .memory
+            .write(&mut guest.store, ptr as usize, input)
+            .map_err(|_| {
+                HostError::BadAnswer("tessera_alloc gave a buffer out of bounds".into())
+            })?;
+        let packed = export(guest, ptr, len).map_err(|e| call_error(&e))?;
+        let answer = Host::answer(guest, packed)?;
+        guest
+            .free
+            .call(&mut guest.store, (ptr, len))
+            .map_err(|e| call_error(&e))?;
+        Ok(answer)
+    }
+
+    /// The answer `(ptr << 32) | len` points at, as text.
+    fn answer(guest: &mut Guest, packed: u64) -> Result<String, HostError> {
+        let ptr = (packed >> 32) as usize;
+        let len = (packed & 0xFFFF_FFFF) as usize;
+        let bytes = ptr
+            .checked_add(len)
+            .and_then(|end| guest.memory.data(&guest.store).get(ptr..end))
+            .ok_or_else(|| HostError::BadAnswer(format!("{len} bytes at {ptr}")))?;
+        String::from_utf8(bytes.to_vec()).map_err(|e| HostError::BadAnswer(e.to_string()))
+    }
+
+    /// Runs `f` on the live instance; on any error drops the instance, so
+    /// that the next call starts a fresh one.
+    fn with_guest<T>(
+        &mut self,
+        f: impl FnOnce(&mut Guest, Limits) -> Result<T, HostError>,
+    ) -> Result<T, HostError> {
+        let limits = self.limits;
+        let result = self.guest().and_then(|guest| f(guest, limits));
+        if result.is_err() {
+            self.guest = None;
+        }
+        result
+    }
+
+    /// Compiles `sources` (name, text) in the module; returns its answer,
+    /// `{"ok":true,"statements":N}` or a compile error (the old policies stay
+    /// loaded then).
+    pub fn load(&mut self, sources: &[(&str, &str)]) -> Result<String, HostError> {
+        let sources: Vec<_> = sources
+            .iter()
+            .map(|(name, text)| json!({"name": name, "text": text}))
+            .collect();
+        self.load_document(json!({ "sources": sources }).to_string().as_bytes())
+    }
+
+    /// Loads a raw load document (see `ABI.md`); returns the answer.
+    pub fn load_document(&mut self, document: &[u8]) -> Result<String, HostError> {
+        let answer = self.with_guest(|guest, limits| {
+            Host::call(guest, limits, document, |g, p, l| {
+                g.load.call(&mut g.store, (p, l))
+            })
+        })?;
+        if answer.starts_with(r#"{"ok":true"#) {
+            self.loaded = Some(document.to_vec());
+        }
+        Ok(answer)
+    }
+
+    /// Decides a JSON request at the current time; returns the answer, the
+    /// same bytes as `tessera::json::evaluate`.
+    pub fn evaluate(&mut self, request: &str) -> Result<String, HostError> {
+        let now_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        self.evaluate_bytes(request.as_bytes(), now_ms)
+    }
+
+    /// Decides raw request bytes with `now_ms` (Unix milliseconds) as the
+    /// clock for a request without `context.time`.
+    pub fn evaluate_bytes(&mut self, request: &[u8], now_ms: i64) -> Result<String, HostError> {
+        self.with_guest(|guest, limits| {
+            Host::call(guest, limits, request, |g, p, l| {
+                g.evaluate.call(&mut g.store, (p, l, now_ms))
+            })
+        })
+    }
+
+    /// Calls `tessera_load` (`evaluate` false) or `tessera_evaluate` with a
+    /// pointer and length of the caller's choosing, unchecked: for testing
+    /// the module against hostile hosts.
+    pub fn call_raw(&mut self, evaluate: bool, ptr: u32, len: u32) -> Result<String, HostError> {
+        self.with_guest(|guest, limits| {
+            guest
+                .store
+                .set_fuel(limits.fuel)
+                .map_err(|e| HostError::Trap(format!("{e:#}")))?;
+            let packed = if evaluate {
+                guest.evaluate.call(&mut guest.store, (ptr, len, 0))
+            } else {
+                guest.load.call(&mut guest.store, (ptr, len))
+            }
+            .map_err(|e| call_error(&e))?;
+            Host::answer(guest, packed)
+        })
+    }
+
+    /// Calls `tessera_alloc` directly; the pointer (0 on failure).
+    pub fn alloc_raw(&mut self, len: u32) -> Result<u32, HostError> {
+        self.with_guest(|guest, _| {
+            guest
+                .alloc
+                .call(&mut guest.store, len)
+                .map_err(|e| call_error(&e))
+        })
+    }
+
+    /// Calls `tessera_free` directly.
+    pub fn free_raw(&mut self, ptr: u32, len: u32) -> Result<(), HostError> {
+        self.with_guest(|guest, _| {
+            guest
+                .free
+                .call(&mut guest.store, (ptr, len))
+                .map_err(|e| call_error(&e))
+        })
+    }
+
+    /// The live instance's linear memory size in bytes (starting one if
+    /// needed).
+    pub fn memory_size(&mut self) -> Result<usize, HostError> {
+        self.with_guest(|guest, _| Ok(guest.memory.data_size(&guest.store)))
+    }
+
+    /// Drops the live instance; the next call starts a fresh one.
+    pub fn reset(&mut self) {
+        self.guest = None;
+    }
+}

@@ -1,0 +1,132 @@
+//! Every corpus request, decided in the Wasm module, gives the same bytes as
+//! the native JSON layer (`tessera::json::evaluate`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use serde::Deserialize;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use tessera::{Engine, Source};
+use tessera_wasm_host::Limits;
+
+/// The clock for requests without `context.time`: 2026-11-25T10:00:00Z.
+const NOW_MS: i64 = 1_795_600_800_000;
+
+#[derive(Debug, Deserialize)]
+struct TestFile {
+    #[serde(default, rename = "test")]
+    tests: Vec<TestCase>,
+}
+
+#[derive(Debug, Deserialize)]
+struct TestCase {
+    name: String,
+    request: toml::Value,
+}
+
+/// TOML to JSON as `tests/tests/corpus.rs` does: datetimes become RFC 3339
+/// strings.
+fn to_json(value: &toml::Value) -> Value {
+    match value {
+        toml::Value::String(s) => Value::from(s.as_str()),
+        toml::Value::Integer(i) => Value::from(*i),
+        toml::Value::Float(f) => Value::from(*f),
+        toml::Value::Boolean(b) => Value::from(*b),
+        toml::Value::Datetime(d) => Value::from(d.to_string()),
+        toml::Value::Array(items) => Value::Array(items.iter().map(to_json).collect()),
+        toml::Value::Table(table) => {
+            Value::Object(table.iter().map(|(k, v)| (k.clone(), to_json(v))).collect())
+        }
+    }
+}
+
+fn files_with_extension(dir: &Path, extension: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == extension))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_corpus_request_matches_the_native_json_layer() {
+    let Some(mut host) = common::host(Limits::default()) else {
+        return;
+    };
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&corpus)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir() && p.file_name().is_some_and(|n| n != "invalid"))
+        .collect();
+    dirs.sort();
+    let now = chrono_now();
+    let mut checked = 0;
+    for dir in &dirs {
+        let set = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let texts: Vec<(String, String)> = files_with_extension(dir, "policy")
+            .iter()
+            .map(|f| {
+                let name = format!("{set}/{}", f.file_name().unwrap().to_string_lossy());
+                (name, std::fs::read_to_string(f).unwrap())
+            })
+            .collect();
+        let sources: Vec<Source> = texts.iter().map(|(n, t)| Source::new(n, t)).collect();
+        let engine = Engine::compile(&sources).unwrap_or_else(|e| panic!("{set}: {e}"));
+        let pairs: Vec<(&str, &str)> = texts
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .collect();
+        let loaded = host.load(&pairs).unwrap();
+        assert_eq!(
+            loaded,
+            format!(r#"{{"ok":true,"statements":{}}}"#, engine.statement_count()),
+            "{set}"
+        );
+        let tests = std::fs::read_to_string(dir.join(format!("{set}.tests.toml"))).unwrap();
+        let file: TestFile = toml::from_str(&tests).unwrap();
+        assert!(!file.tests.is_empty(), "{set} has no tests");
+        for case in &file.tests {
+            let request = to_json(&case.request);
+            let text = request.to_string();
+            let native = if request.pointer("/context/time").is_some() {
+                tessera::json::evaluate(&engine, &text, false)
+            } else {
+                tessera::json::evaluate_at(&engine, &text, false, now)
+            };
+            let wasm = host.evaluate_bytes(text.as_bytes(), NOW_MS).unwrap();
+            assert_eq!(wasm, native, "{set} / {}", case.name);
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "only {checked} corpus requests");
+    println!("{checked} corpus requests give the same answer in Wasm");
+}
+
+/// A request without a time is decided at the clock the host passes.
+#[test]
+fn a_request_without_time_uses_the_hosts_clock() {
+    let Some(mut host) = common::host(Limits::default()) else {
+        return;
+    };
+    host.load(&[("p.policy", common::POLICY)]).unwrap();
+    let engine = Engine::compile_str("p.policy", common::POLICY).unwrap();
+    let request =
+        r#"{"principal": "user:a", "action": "secrets:GetSecretValue", "resource": "app/db"}"#;
+    assert_eq!(
+        host.evaluate_bytes(request.as_bytes(), NOW_MS).unwrap(),
+        tessera::json::evaluate_at(&engine, request, false, chrono_now())
+    );
+    assert!(
+        host.evaluate(request)
+            .unwrap()
+            .contains(r#""decision":"allow""#)
+    );
+}
+
+fn chrono_now() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(NOW_MS).unwrap()
+}
