@@ -27,28 +27,14 @@ fn files_with(dir: &Path, suffix: &str) -> Vec<PathBuf> {
     files
 }
 
-/// TOML to JSON as the corpus tests do: datetimes become RFC 3339 strings.
-fn to_json(value: &toml::Value) -> Value {
-    match value {
-        toml::Value::String(s) => Value::from(s.as_str()),
-        toml::Value::Integer(i) => Value::from(*i),
-        toml::Value::Float(f) => Value::from(*f),
-        toml::Value::Boolean(b) => Value::from(*b),
-        toml::Value::Datetime(d) => Value::from(d.to_string()),
-        toml::Value::Array(items) => Value::Array(items.iter().map(to_json).collect()),
-        toml::Value::Table(table) => {
-            Value::Object(table.iter().map(|(k, v)| (k.clone(), to_json(v))).collect())
-        }
-    }
-}
-
-/// Every request of a set's `*.tests.toml`, as compact JSON.
+/// Every request of a set's `*.tests.toml`, as compact JSON, read with the
+/// same loader `policy test` uses.
 fn requests(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
     for file in files_with(dir, ".tests.toml") {
-        let table: toml::Table = toml::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
-        for test in table["test"].as_array().unwrap() {
-            out.push(serde_json::to_string(&to_json(&test["request"])).unwrap());
+        let suite = policy_cli::suite::load(&file).unwrap_or_else(|e| panic!("{}", e.render()));
+        for case in suite.tests {
+            out.push(serde_json::to_string(&case.request_json).unwrap());
         }
     }
     out

@@ -4,42 +4,12 @@
 
 mod common;
 
-use serde::Deserialize;
-use serde_json::Value;
 use std::path::{Path, PathBuf};
 use tessera::{Engine, Source};
 use tessera_wasm_host::Limits;
 
 /// The clock for requests without `context.time`: 2026-11-25T10:00:00Z.
 const NOW_MS: i64 = 1_795_600_800_000;
-
-#[derive(Debug, Deserialize)]
-struct TestFile {
-    #[serde(default, rename = "test")]
-    tests: Vec<TestCase>,
-}
-
-#[derive(Debug, Deserialize)]
-struct TestCase {
-    name: String,
-    request: toml::Value,
-}
-
-/// TOML to JSON as `tests/tests/corpus.rs` does: datetimes become RFC 3339
-/// strings.
-fn to_json(value: &toml::Value) -> Value {
-    match value {
-        toml::Value::String(s) => Value::from(s.as_str()),
-        toml::Value::Integer(i) => Value::from(*i),
-        toml::Value::Float(f) => Value::from(*f),
-        toml::Value::Boolean(b) => Value::from(*b),
-        toml::Value::Datetime(d) => Value::from(d.to_string()),
-        toml::Value::Array(items) => Value::Array(items.iter().map(to_json).collect()),
-        toml::Value::Table(table) => {
-            Value::Object(table.iter().map(|(k, v)| (k.clone(), to_json(v))).collect())
-        }
-    }
-}
 
 fn files_with_extension(dir: &Path, extension: &str) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -86,11 +56,12 @@ fn every_corpus_request_matches_the_native_json_layer() {
             format!(r#"{{"ok":true,"statements":{}}}"#, engine.statement_count()),
             "{set}"
         );
-        let tests = std::fs::read_to_string(dir.join(format!("{set}.tests.toml"))).unwrap();
-        let file: TestFile = toml::from_str(&tests).unwrap();
+        // Read with the same loader `policy test` uses.
+        let file = policy_cli::suite::load(&dir.join(format!("{set}.tests.toml")))
+            .unwrap_or_else(|e| panic!("{}", e.render()));
         assert!(!file.tests.is_empty(), "{set} has no tests");
         for case in &file.tests {
-            let request = to_json(&case.request);
+            let request = &case.request_json;
             let text = request.to_string();
             let native = if request.pointer("/context/time").is_some() {
                 tessera::json::evaluate(&engine, &text, false)
