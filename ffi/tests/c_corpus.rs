@@ -8,7 +8,6 @@
 mod common;
 
 use common::Link;
-use serde_json::Value;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use tessera_core::{Engine, Source, json};
