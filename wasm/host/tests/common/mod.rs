@@ -1,4 +1,4 @@
-//! Building the Wasm module (`tessera-wasm`, release, wasm32-unknown-unknown)
+//! Building the Wasm module (`tessera-wasm`, through `wasm/build.sh`)
 //! into this test run's target directory.
 #![allow(dead_code)]
 
@@ -22,10 +22,10 @@ fn wasm32_installed() -> bool {
 /// The module's bytes, or `None` (with a printed note) when the wasm32
 /// target is not installed.
 ///
-/// The first call runs `cargo build -p tessera-wasm --target
-/// wasm32-unknown-unknown --release` with this test's target directory
-/// (`target/`, three levels above `target/debug/deps/TEST-HASH`); a no-op
-/// when the module is up to date.
+/// The first call runs `wasm/build.sh --core-only` into
+/// `target/wasm-host-test` with this test's target directory (`target/`,
+/// three levels above `target/debug/deps/TEST-HASH`): the module as it
+/// ships, built with the `wasm-release` profile and shrunk by wasm-opt.
 pub fn module() -> Option<Vec<u8>> {
     static BUILT: OnceLock<Option<PathBuf>> = OnceLock::new();
     let path = BUILT.get_or_init(|| {
@@ -34,40 +34,35 @@ pub fn module() -> Option<Vec<u8>> {
         }
         let exe = std::env::current_exe().expect("the test executable's path");
         let target = exe
-            .parent()
-            .and_then(Path::parent)
-            .and_then(Path::parent)
+            .ancestors()
+            .nth(3)
             .expect("the test executable lives in target/PROFILE/deps")
             .to_path_buf();
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let output = Command::new(cargo)
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "tessera-wasm",
-                "--lib",
-                "--target",
-                "wasm32-unknown-unknown",
-                "--release",
-                "--target-dir",
-            ])
-            .arg(&target)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
+        let out = target.join("wasm-host-test");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../build.sh");
+        let output = Command::new("bash")
+            .arg(script)
+            .arg("--core-only")
+            .arg(&out)
+            .env("CARGO_TARGET_DIR", &target)
             .output()
-            .expect("run cargo build");
+            .expect("run wasm/build.sh");
         assert!(
             output.status.success(),
-            "cargo build -p tessera-wasm failed:\n{}",
+            "wasm/build.sh --core-only failed:\n{}",
             String::from_utf8_lossy(&output.stderr)
         );
-        let path = target.join("wasm32-unknown-unknown/release/tessera_wasm.wasm");
+        let path = out.join("tessera_core.wasm");
         assert!(path.is_file(), "{} should exist", path.display());
         Some(path)
     });
     match path {
         Some(path) => Some(std::fs::read(path).expect("read the module")),
         None => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "the wasm32-unknown-unknown target is not installed: CI must install it"
+            );
             println!(
                 "note: the wasm32-unknown-unknown target is not installed \
                  (rustup target add wasm32-unknown-unknown); skipping"

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Builds Tessera's two Wasm faces, optimized for size, into one directory:
+#
+#   OUT/tessera_core.wasm   the plain core-Wasm ABI (wasm/ABI.md), no imports
+#   OUT/js/node/            the JavaScript package for Node (CommonJS)
+#   OUT/js/web/             the JavaScript package for browsers (ES module)
+#
+# Each JS package holds tessera.js, tessera.d.ts (TypeScript types),
+# tessera_bg.wasm and a package.json.
+#
+# usage: wasm/build.sh [OUT]        (OUT defaults to target/wasm)
+#        wasm/build.sh --core-only [OUT]
+#
+# Needs the wasm32-unknown-unknown target (rustup target add
+# wasm32-unknown-unknown) and, for the JS packages, wasm-bindgen-cli at the
+# version Cargo.lock pins (cargo install wasm-bindgen-cli --version V).
+# wasm-opt (Debian: binaryen) shrinks the modules when it is installed;
+# without it they are copied as rustc wrote them, with a warning.
+# CARGO_TARGET_DIR is honoured.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+core_only=false
+if [ "${1:-}" = "--core-only" ]; then
+  core_only=true
+  shift
+fi
+out=${1:-$root/target/wasm}
+target_dir=${CARGO_TARGET_DIR:-$root/target}
+built=$target_dir/wasm32-unknown-unknown/wasm-release
+mkdir -p "$out"
+
+# The features rustc enables for wasm32-unknown-unknown; wasm-opt must accept
+# them in its input and may keep using them, nothing more.
+wasm_features=(--enable-bulk-memory --enable-sign-ext --enable-mutable-globals
+  --enable-nontrapping-float-to-int --enable-multivalue --enable-reference-types)
+
+# optimize IN OUT: wasm-opt -Oz when available, else a plain copy.
+optimize() {
+  if command -v wasm-opt >/dev/null 2>&1; then
+    wasm-opt -Oz --strip-debug "${wasm_features[@]}" "$1" -o "$2"
+  else
+    echo "warning: wasm-opt not found (Debian: apt-get install binaryen); $2 is not size-optimized" >&2
+    cp "$1" "$2"
+  fi
+}
+
+packages=(-p tessera-wasm)
+if ! $core_only; then
+  packages+=(-p tessera-js)
+fi
+cargo build --quiet --manifest-path "$root/Cargo.toml" --target-dir "$target_dir" \
+  "${packages[@]}" --lib --target wasm32-unknown-unknown --profile wasm-release
+
+optimize "$built/tessera_wasm.wasm" "$out/tessera_core.wasm.$$"
+mv "$out/tessera_core.wasm.$$" "$out/tessera_core.wasm"
+$core_only && exit 0
+
+want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' "$root/Cargo.lock")
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have" != "$want" ]; then
+  echo "error: the JS packages need wasm-bindgen-cli $want (found: ${have:-none});" >&2
+  echo "       cargo install wasm-bindgen-cli --version $want" >&2
+  exit 3
+fi
+
+# wasm-opt runs before wasm-bindgen: Debian's binaryen (108) rewrites the
+# externref table wasm-bindgen emits into one Node refuses to initialize.
+# --strip-debug keeps the target_features section wasm-bindgen reads.
+optimize "$built/tessera_js.wasm" "$out/tessera_js.opt.wasm.$$"
+trap 'rm -f "$out/tessera_js.opt.wasm.$$"' EXIT
+
+version=$(awk -F'"' '/^version = / { print $2; exit }' "$root/Cargo.toml")
+for flavour in node web; do
+  case $flavour in
+    node) bindgen_target=nodejs ;;
+    web) bindgen_target=web ;;
+  esac
+  dir=$out/js/$flavour
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  wasm-bindgen --target "$bindgen_target" --out-name tessera --out-dir "$dir" \
+    "$out/tessera_js.opt.wasm.$$"
+  module_type=commonjs
+  [ "$flavour" = web ] && module_type=module
+  cat >"$dir/package.json" <<EOF
+{
+  "name": "@tessera/policy-$flavour",
+  "version": "$version",
+  "description": "Tessera's secret access policy engine, compiled to WebAssembly ($flavour)",
+  "license": "Apache-2.0",
+  "type": "$module_type",
+  "main": "tessera.js",
+  "types": "tessera.d.ts",
+  "files": ["tessera.js", "tessera.d.ts", "tessera_bg.wasm", "tessera_bg.wasm.d.ts"],
+  "sideEffects": false
+}
+EOF
+  cp "$root/wasm/js/README.md" "$dir/README.md"
+done
