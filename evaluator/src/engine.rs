@@ -57,6 +57,8 @@ pub struct Engine {
     /// Statements found by neither index: checked on every request.
     always: Vec<u32>,
     files: Vec<PolicyFile>,
+    /// `sha256:HEX` over the sources' names and texts.
+    revision: String,
 }
 
 #[derive(Debug)]
@@ -71,6 +73,25 @@ struct CompiledStatement {
     blocks: Vec<(BlockKind, Cond)>,
     /// Text of each matcher line, for explanations.
     lines: [Box<str>; 3],
+}
+
+/// See [`Engine::revision`].
+fn revision_of(sources: &[Source]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for source in sources {
+        for part in [source.name, source.text] {
+            hasher.update((part.len() as u64).to_le_bytes());
+            hasher.update(part.as_bytes());
+        }
+    }
+    let digest = hasher.finalize();
+    let mut text = String::with_capacity(7 + 64);
+    text.push_str("sha256:");
+    for byte in digest {
+        text.push_str(&format!("{byte:02x}"));
+    }
+    text
 }
 
 thread_local! {
@@ -133,7 +154,27 @@ impl Engine {
             by_action,
             always,
             files,
+            revision: revision_of(sources),
         }
+    }
+
+    /// The policy set's revision: `sha256:` and the hex SHA-256 of its
+    /// sources, each name and text prefixed by its length in bytes, in the
+    /// order given. The same sources always give the same revision; any
+    /// change to a name or a character gives another. Audit records carry
+    /// it, so a decision can be traced to the exact policy text.
+    ///
+    /// ```
+    /// use tessera::Engine;
+    /// let a = Engine::compile_str("a.policy", "policy \"p\" {}").unwrap();
+    /// let b = Engine::compile_str("a.policy", "policy \"p\" {}").unwrap();
+    /// let c = Engine::compile_str("a.policy", "policy \"q\" {}").unwrap();
+    /// assert_eq!(a.revision(), b.revision());
+    /// assert_ne!(a.revision(), c.revision());
+    /// assert!(a.revision().starts_with("sha256:") && a.revision().len() == 7 + 64);
+    /// ```
+    pub fn revision(&self) -> &str {
+        &self.revision
     }
 
     /// The parsed policy files the engine was compiled from.

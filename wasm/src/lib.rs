@@ -10,10 +10,13 @@
 //!   success);
 //! - `tessera_evaluate(ptr, len, now_ms) -> u64`: a request in, the bytes of
 //!   [`tessera::json::evaluate`] out (`now_ms` is the clock, Unix
-//!   milliseconds, read only when the request carries no `context.time`).
+//!   milliseconds, read only when the request carries no `context.time`);
+//! - `tessera_explain(ptr, len, now_ms) -> u64`: the same, but the answer is
+//!   the explained one (`tessera::json::evaluate` with `explain` true).
 //!
-//! Both return `(answer_ptr << 32) | answer_len`: UTF-8 JSON owned by the
-//! module, valid until the next `tessera_load` or `tessera_evaluate`.
+//! All three return `(answer_ptr << 32) | answer_len`: UTF-8 JSON owned by
+//! the module, valid until the next `tessera_load`, `tessera_evaluate` or
+//! `tessera_explain`.
 //!
 //! The input pointer and length must lie inside one live `tessera_alloc`
 //! buffer; anything else (a stray pointer, a length past the end, a freed
@@ -101,8 +104,14 @@ pub fn compile_document(input: &[u8]) -> (String, Option<Engine>) {
 }
 
 /// Decides a request with `engine`: exactly [`tessera::json::evaluate`]'s
-/// bytes, with `now_ms` (Unix milliseconds) as the clock.
-pub fn evaluate_request(engine: Option<&Engine>, input: &[u8], now_ms: i64) -> String {
+/// bytes (explained when `explain` is true), with `now_ms` (Unix
+/// milliseconds) as the clock.
+pub fn evaluate_request(
+    engine: Option<&Engine>,
+    input: &[u8],
+    now_ms: i64,
+    explain: bool,
+) -> String {
     if input.len() > MAX_REQUEST_LEN {
         let message = format!(
             "the request is {} bytes long; the limit is {MAX_REQUEST_LEN} bytes (16 MiB)",
@@ -121,7 +130,7 @@ pub fn evaluate_request(engine: Option<&Engine>, input: &[u8], now_ms: i64) -> S
     let Some(now) = chrono::DateTime::from_timestamp_millis(now_ms) else {
         return invalid("bad_time", "now_ms is out of the representable range");
     };
-    tessera::json::evaluate_at(engine, text, false, now)
+    tessera::json::evaluate_at(engine, text, explain, now)
 }
 
 /// One buffer handed out by [`Module::alloc`].
@@ -140,7 +149,8 @@ pub struct Module {
     engine: Option<Engine>,
     /// Live buffers by address.
     allocations: BTreeMap<usize, Allocation>,
-    /// The last answer, owned here until the next load or evaluate.
+    /// The last answer, owned here until the next load, evaluate or
+    /// explain.
     answer: Vec<u8>,
 }
 
@@ -209,14 +219,15 @@ impl Module {
         &self.answer
     }
 
-    /// Decides the request at `address`. Returns the answer.
-    pub fn evaluate(&mut self, address: usize, len: usize, now_ms: i64) -> &[u8] {
+    /// Decides the request at `address` (`tessera_evaluate`, or
+    /// `tessera_explain` when `explain` is true). Returns the answer.
+    pub fn evaluate(&mut self, address: usize, len: usize, now_ms: i64, explain: bool) -> &[u8] {
         let answer = match self.input(address, len) {
             None => Module::bad_pointer(address, len),
             Some(input) => {
                 guarded(|| {
                     (
-                        evaluate_request(self.engine.as_ref(), input, now_ms),
+                        evaluate_request(self.engine.as_ref(), input, now_ms, explain),
                         None::<Engine>,
                     )
                 })
@@ -298,7 +309,20 @@ mod exports {
     /// clock; returns the packed answer.
     #[unsafe(no_mangle)]
     pub extern "C" fn tessera_evaluate(ptr: u32, len: u32, now_ms: i64) -> u64 {
-        with_module(|m| pack(m.evaluate(ptr as usize, len as usize, now_ms))).unwrap_or(0)
+        decide(ptr, len, now_ms, false)
+    }
+
+    /// `tessera_evaluate` with the explained answer (the decision plus an
+    /// `"explanation"` of every statement); returns the packed answer.
+    #[unsafe(no_mangle)]
+    pub extern "C" fn tessera_explain(ptr: u32, len: u32, now_ms: i64) -> u64 {
+        decide(ptr, len, now_ms, true)
+    }
+
+    /// The body of `tessera_evaluate` and `tessera_explain`.
+    fn decide(ptr: u32, len: u32, now_ms: i64, explain: bool) -> u64 {
+        with_module(|m| pack(m.evaluate(ptr as usize, len as usize, now_ms, explain)))
+            .unwrap_or(0)
     }
 }
 
