@@ -35,6 +35,15 @@ pub fn parse(file: &str, source: &str) -> Result<PolicyFile, ParseError> {
     if !scan.diagnostics.is_empty() {
         return Err(ParseError::new(scan.diagnostics));
     }
+    if let Some(at) = scan.too_deep {
+        // The text before the bracket parses no deeper than the limit: a
+        // syntax error there comes first; otherwise the nesting is the error.
+        let first = match Grammar::parse(Rule::file, &source[..at]) {
+            Err(error) if error_offset(&error) < at => syntax_diagnostic(&map, source, &error, 0),
+            _ => too_deep_to_parse(&map, source, at),
+        };
+        return Err(ParseError::new(vec![first]));
+    }
     let mut lower = Lower {
         map: &map,
         comments: CommentPool {
@@ -123,20 +132,44 @@ pub fn parse_set(sources: &[(&str, &str)]) -> Result<Vec<PolicyFile>, ParseError
 }
 
 // ---------------------------------------------------------------------------
-// Comments and unterminated strings: one scan over the raw text.
+// Comments, unterminated strings and bracket depth: one scan over the raw
+// text, before pest sees it.
+
+/// How deeply `(`, `[` and `{` may nest in the raw text, outside strings
+/// and comments: the condition limit plus room for the policy, statement and
+/// `when` blocks. pest recurses once per level; natively it also stops when
+/// the stack runs low, but it cannot probe the stack in Wasm, so this check
+/// is what keeps hostile input from overflowing it there.
+const MAX_TEXT_DEPTH: usize = MAX_CONDITION_DEPTH + 16;
 
 struct Scan {
     comments: Vec<Comment>,
     diagnostics: Vec<Diagnostic>,
+    /// The offset of the first bracket past [`MAX_TEXT_DEPTH`], if any.
+    too_deep: Option<usize>,
 }
 
 fn scan_comments(map: &SourceMap, source: &str) -> Scan {
     let mut comments = Vec::new();
     let mut diagnostics = Vec::new();
     let bytes = source.as_bytes();
+    let mut depth = 0usize;
+    let mut too_deep = None;
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_TEXT_DEPTH {
+                    too_deep = Some(i);
+                    break;
+                }
+                i += 1;
+            }
+            b')' | b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
             b'#' => {
                 let end = source[i..].find('\n').map_or(source.len(), |n| i + n);
                 comments.push(Comment {
@@ -178,7 +211,25 @@ fn scan_comments(map: &SourceMap, source: &str) -> Scan {
     Scan {
         comments,
         diagnostics,
+        too_deep,
     }
+}
+
+/// "text nests too deeply to parse", at the byte offset `at`.
+fn too_deep_to_parse(map: &SourceMap, source: &str, at: usize) -> Diagnostic {
+    let end = source
+        .get(at..)
+        .and_then(|rest| rest.chars().next())
+        .map_or(at, |c| at + c.len_utf8());
+    map.diagnostic(
+        DiagnosticKind::Syntax,
+        Span::new(at, end),
+        "text nests too deeply to parse",
+    )
+    .hint(format!(
+        "parentheses and `not` may nest at most {MAX_CONDITION_DEPTH} levels deep, and `{{` alternatives cannot nest"
+    ))
+    .build()
 }
 
 /// Hands out comments in source order to the items they belong to.
@@ -312,17 +363,21 @@ const KEYWORDS: &[&str] = &[
     "at",
 ];
 
+/// Where a pest error points, as a byte offset.
+fn error_offset(error: &pest::error::Error<Rule>) -> usize {
+    match error.location {
+        pest::error::InputLocation::Pos(p) => p,
+        pest::error::InputLocation::Span((s, _)) => s,
+    }
+}
+
 fn syntax_diagnostic(
     map: &SourceMap,
     source: &str,
     error: &pest::error::Error<Rule>,
     base: usize,
 ) -> Diagnostic {
-    let pos = base
-        + match error.location {
-            pest::error::InputLocation::Pos(p) => p,
-            pest::error::InputLocation::Span((s, _)) => s,
-        };
+    let pos = base + error_offset(error);
     let expected: Vec<&str> = match &error.variant {
         pest::error::ErrorVariant::ParsingError { positives, .. } => {
             positives.iter().filter_map(|r| rule_name(*r)).collect()
@@ -330,17 +385,7 @@ fn syntax_diagnostic(
         // pest stops when the native stack runs low ("stack limit reached"):
         // only nesting (parentheses, `not (`, `{` in patterns) recurses that deep.
         pest::error::ErrorVariant::CustomError { message } if message.contains("limit") => {
-            let end = (pos + 1).min(source.len()).max(pos);
-            return map
-                .diagnostic(
-                    DiagnosticKind::Syntax,
-                    Span::new(pos, end),
-                    "text nests too deeply to parse",
-                )
-                .hint(format!(
-                    "parentheses and `not` may nest at most {MAX_CONDITION_DEPTH} levels deep, and `{{` alternatives cannot nest"
-                ))
-                .build();
+            return too_deep_to_parse(map, source, pos.min(source.len()));
         }
         pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
     };

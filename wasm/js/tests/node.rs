@@ -282,6 +282,17 @@ fn the_readme_node_examples_run_and_print_what_they_say() {
     );
 }
 
+#[test]
+fn hostile_input_throws_tessera_errors_and_the_module_keeps_working() {
+    let Some(packages) = packages() else {
+        return;
+    };
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile.mjs");
+    let stdout = node(&[&script, &packages]);
+    print!("{stdout}");
+    assert!(stdout.contains("hostile: "), "{stdout}");
+}
+
 /// Runs `tsc --noEmit --strict` on `code` (its imports pointed at the Node
 /// package); the exit status and output.
 fn type_check(packages: &Path, name: &str, code: &str) -> (bool, String) {

@@ -1,0 +1,133 @@
+// Hostile and careless input to the Node package: every call either answers
+// or throws a TesseraError; the module keeps working afterwards.
+//
+// usage: node hostile.mjs PACKAGES_DIR
+// Prints "hostile: N cases" and exits 1 on the first surprise.
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import assert from "node:assert/strict";
+
+const [packages] = process.argv.slice(2);
+const require = createRequire(import.meta.url);
+const { Engine, version } = require(join(packages, "js/node/tessera.js"));
+
+const POLICY = 'policy "p" { allow "read" { principal * action secrets:GetSecretValue resource app/** } }';
+const REQUEST = { principal: "user:a", action: "secrets:GetSecretValue", resource: "app/db" };
+let cases = 0;
+
+// `call` must throw a TesseraError of `kind` (and `code` when given).
+function throwsTessera(what, call, kind, code) {
+  let thrown;
+  try {
+    call();
+  } catch (error) {
+    thrown = error;
+  }
+  assert.ok(thrown, `${what}: did not throw`);
+  assert.equal(thrown.name, "TesseraError", `${what}: threw ${thrown}`);
+  assert.equal(thrown.kind, kind, `${what}: kind ${thrown.kind}: ${thrown.message}`);
+  if (code !== undefined) assert.equal(thrown.code, code, `${what}: code ${thrown.code}`);
+  assert.ok(thrown.message.length > 0, `${what}: empty message`);
+  cases += 1;
+}
+
+// The module still compiles and decides.
+function stillWorks(what) {
+  const engine = new Engine(POLICY);
+  assert.equal(engine.evaluate(REQUEST).decision, "allow", `after ${what}`);
+  engine.free();
+}
+
+// Sources of the wrong shape.
+for (const [what, sources] of [
+  ["undefined", undefined],
+  ["null", null],
+  ["a number", 42],
+  ["a symbol", Symbol("x")],
+  ["a function", () => 1],
+  ["an object without text", { name: "a.policy" }],
+  ["an unknown key", { name: "a.policy", text: POLICY, extra: 1 }],
+  ["an array of numbers", [1, 2]],
+  ["a BigInt", 10n],
+]) {
+  throwsTessera(`sources: ${what}`, () => new Engine(sources), "invalid_argument", "bad_sources");
+}
+const cyclic = { name: "a.policy" };
+cyclic.text = cyclic;
+throwsTessera("sources: cyclic", () => new Engine(cyclic), "invalid_argument", "bad_sources");
+
+// Policies that must not parse, or must stop at the nesting limit.
+throwsTessera("an empty policy file with garbage", () => new Engine("}{"), "compile");
+throwsTessera("100,000 nested parentheses",
+  () => new Engine(`policy "p" { allow "x" { principal * action * resource a/** when { ${"(".repeat(100000)}mfa${")".repeat(100000)} } } }`),
+  "compile");
+// Just under the raw-text limit: pest recurses ~80 levels inside Wasm's
+// stack, then the condition limit (64) reports it.
+const nested = (depth) =>
+  `policy "p" { allow "x" { principal * action * resource a/** when { ${"(".repeat(depth)}mfa${")".repeat(depth)} } } }`;
+assert.equal(new Engine(nested(64)).statementCount, 1);
+throwsTessera("77 nested parentheses", () => new Engine(nested(77)), "compile");
+throwsTessera("10 MB of braces", () => new Engine("{".repeat(10 * 1024 * 1024)), "compile");
+throwsTessera("a NUL byte", () => new Engine('policy "p" {\0}'), "compile");
+stillWorks("bad policies");
+
+const engine = new Engine(POLICY);
+// Requests of the wrong shape.
+for (const [what, request, code] of [
+  ["undefined", undefined, "not_json"],
+  ["a symbol", Symbol("x"), "not_json"],
+  ["a BigInt inside", { ...REQUEST, context: { n: 1n } }, "not_json"],
+  ["null", null, undefined],
+  ["a number", 7, undefined],
+  ["an array", [REQUEST], undefined],
+  ["garbage text", "\u0000\uffff{{{", undefined],
+  ["an empty string", "", undefined],
+  ["JSON nested 10,000 deep", `{"principal": ${"[".repeat(10000)}${"]".repeat(10000)}}`, undefined],
+  ["a lone surrogate in a string", { ...REQUEST, principal: "user:\ud800" }, undefined],
+]) {
+  let answer;
+  try {
+    answer = engine.evaluate(request);
+  } catch (error) {
+    assert.equal(error.name, "TesseraError", `request: ${what}: threw ${error}`);
+    assert.equal(error.kind, "request", `request: ${what}: kind ${error.kind}`);
+    if (code !== undefined) assert.equal(error.code, code, `request: ${what}`);
+    cases += 1;
+    continue;
+  }
+  // A lone surrogate becomes U+FFFD on the way in: a valid request.
+  assert.equal(what, "a lone surrogate in a string", `request: ${what}: answered ${JSON.stringify(answer)}`);
+  assert.equal(answer.decision, "allow");
+  cases += 1;
+}
+const cyclicRequest = { ...REQUEST };
+cyclicRequest.context = { self: cyclicRequest };
+throwsTessera("request: cyclic", () => engine.evaluate(cyclicRequest), "request", "not_json");
+
+// A 16 MB request string: an answer or a request error, never a trap.
+const huge = JSON.stringify({ ...REQUEST, context: { blob: "x".repeat(16 * 1024 * 1024) } });
+assert.equal(engine.evaluate(huge).decision, "allow");
+cases += 1;
+
+// Options of the wrong shape.
+for (const [what, options] of [
+  ["a string", "now"],
+  ["NaN", { now: NaN }],
+  ["Infinity", { now: Infinity }],
+  ["an invalid Date", { now: new Date("nope") }],
+  ["a non-RFC 3339 string", { now: "tomorrow" }],
+  ["an object", { now: {} }],
+  ["out of range", { now: 1e300 }],
+]) {
+  throwsTessera(`options: ${what}`, () => engine.evaluate(REQUEST, options), "invalid_argument");
+}
+assert.equal(engine.evaluate(REQUEST, null).decision, "allow");
+assert.equal(engine.evaluate(REQUEST, {}).decision, "allow");
+
+// A freed engine: wasm-bindgen's own error, not a crash.
+engine.free();
+assert.throws(() => engine.evaluate(REQUEST), /null pointer|destroyed|moved/i);
+cases += 1;
+stillWorks("hostile requests");
+assert.match(version(), /^\d+\.\d+\.\d+/);
+console.log(`hostile: ${cases} cases`);
