@@ -19,6 +19,8 @@ pub struct Args {
     /// Also print, for a person, why each near-miss statement did not apply.
     #[arg(long)]
     explain: bool,
+    #[command(flatten)]
+    audit: crate::audit::AuditArgs,
 }
 
 pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
@@ -40,8 +42,13 @@ pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
             request_name(&args.request)
         ))
     })?;
-    let decision = engine.decide(&request);
+    let auditor = args.audit.auditor()?;
+    let decision = match &auditor {
+        Some(auditor) => auditor.decide(&engine, &request),
+        None => engine.decide(&request),
+    };
     println!("{}", serde_json::to_string(&decision).unwrap_or_default());
+    crate::audit::finish(auditor.as_ref(), &args.audit)?;
     if args.explain {
         print!(
             "{}",
@@ -108,6 +115,7 @@ pub fn explain_text(explanation: &Explanation, color: bool) -> String {
         tessera::Reason::ExplicitDeny => "a deny statement applied",
         tessera::Reason::Allowed => "an allow statement applied and no deny did",
         tessera::Reason::NoStatementApplied => "no statement applied (default deny)",
+        tessera::Reason::AuditFailed => "the audit record could not be written",
     };
     let mut out = format!("\n{verdict}: {reason}\n");
     if explanation.statements.is_empty() {

@@ -50,7 +50,8 @@ pub fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
 }
 
 /// Calls `visit` for every file under `dir`, in sorted order, skipping hidden
-/// directories and `target`.
+/// files and directories (such as an editor's `.#app.policy` lock link) and
+/// `target`.
 pub fn walk(dir: &Path, visit: &mut dyn FnMut(&Path)) -> Result<(), CliError> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| CliError::io(dir, &e))?
@@ -58,12 +59,12 @@ pub fn walk(dir: &Path, visit: &mut dyn FnMut(&Path)) -> Result<(), CliError> {
         .collect();
     entries.sort();
     for entry in entries {
-        let hidden = entry
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.') || n == "target");
+        let name = entry.file_name().and_then(|n| n.to_str());
+        if name.is_some_and(|n| n.starts_with('.')) {
+            continue;
+        }
         if entry.is_dir() {
-            if !hidden {
+            if name != Some("target") {
                 walk(&entry, visit)?;
             }
         } else {

@@ -1,7 +1,8 @@
-//! `policy`: check, format, evaluate, test and lint Tessera policies.
+//! `policy`: check, format, evaluate, test, lint and serve Tessera policies.
 //!
 //! Exit codes: 0 success, 1 failed tests or findings, 2 usage or input errors.
 
+mod audit;
 mod check;
 mod error;
 mod eval;
@@ -9,12 +10,13 @@ mod fmt;
 mod lint;
 mod load;
 mod render;
+mod serve;
 mod test;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-/// Check, format, evaluate, test and lint Tessera policies.
+/// Check, format, evaluate, test, lint and serve Tessera policies.
 #[derive(Debug, Parser)]
 #[command(name = "policy", version, about, propagate_version = true)]
 struct Cli {
@@ -37,6 +39,11 @@ enum Command {
     Test(test::Args),
     /// Report least-privilege findings with rule ids, locations and fixes.
     Lint(lint::Args),
+    /// Answer JSON requests from standard input, one per line; reload changed
+    /// policies with --watch.
+    Serve(serve::Args),
+    /// Work with audit logs written by --audit: verify their hash chain.
+    Audit(audit::Args),
 }
 
 /// What a subcommand found: success, or findings / failed tests (exit 1).
@@ -65,6 +72,8 @@ fn main() -> ExitCode {
         Command::Eval(args) => eval::run(args, style),
         Command::Test(args) => test::run(args, style),
         Command::Lint(args) => lint::run(args, style),
+        Command::Serve(args) => serve::run(args, style),
+        Command::Audit(args) => audit::run(args, style),
     };
     match result {
         Ok(Status::Success) => ExitCode::SUCCESS,

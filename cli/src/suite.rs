@@ -803,12 +803,13 @@ pub fn outcome_name(outcome: Outcome) -> &'static str {
     }
 }
 
-/// `"allowed"`, `"explicit_deny"` or `"no_statement_applied"`.
+/// `"allowed"`, `"explicit_deny"`, `"no_statement_applied"` or `"audit_failed"`.
 pub fn reason_name(reason: Reason) -> &'static str {
     match reason {
         Reason::Allowed => "allowed",
         Reason::ExplicitDeny => "explicit_deny",
         Reason::NoStatementApplied => "no_statement_applied",
+        Reason::AuditFailed => "audit_failed",
     }
 }
 
@@ -818,6 +819,7 @@ pub fn parse_reason(text: &str) -> Option<Reason> {
         "allowed" => Some(Reason::Allowed),
         "explicit_deny" => Some(Reason::ExplicitDeny),
         "no_statement_applied" => Some(Reason::NoStatementApplied),
+        "audit_failed" => Some(Reason::AuditFailed),
         _ => None,
     }
 }
@@ -825,7 +827,7 @@ pub fn parse_reason(text: &str) -> Option<Reason> {
 fn outcome_of(reason: Reason) -> Outcome {
     match reason {
         Reason::Allowed => Outcome::Allow,
-        Reason::ExplicitDeny | Reason::NoStatementApplied => Outcome::Deny,
+        Reason::ExplicitDeny | Reason::NoStatementApplied | Reason::AuditFailed => Outcome::Deny,
     }
 }
 

@@ -49,6 +49,8 @@ pub struct Args {
     /// no tests is `0 passed, 0 failed` and success.
     #[arg(long)]
     fail_on_empty: bool,
+    #[command(flatten)]
+    audit: crate::audit::AuditArgs,
 }
 
 /// How `test` reports.
@@ -114,7 +116,9 @@ pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
         args.paths.clone()
     };
     let sets = load_sets(&paths, style)?;
-    let runs = run_sets(&sets, filter.as_ref());
+    let auditor = args.audit.auditor()?;
+    let runs = run_sets(&sets, filter.as_ref(), auditor.as_ref());
+    crate::audit::finish(auditor.as_ref(), &args.audit)?;
     let coverage = (args.coverage || args.min_coverage.is_some())
         .then(|| coverage_report(&sets, &runs, untested_dirs(&paths, &sets)));
     let (passed, failed) = count(&runs);
@@ -237,8 +241,13 @@ fn compile_set(
     }
 }
 
-/// Runs the tests `filter` selects, file by file.
-fn run_sets<'s>(sets: &'s [PolicySet], filter: Option<&regex::Regex>) -> Vec<FileRun<'s>> {
+/// Runs the tests `filter` selects, file by file; records each decision
+/// with `auditor` when there is one.
+fn run_sets<'s>(
+    sets: &'s [PolicySet],
+    filter: Option<&regex::Regex>,
+    auditor: Option<&tessera::audit::Auditor>,
+) -> Vec<FileRun<'s>> {
     let mut runs = Vec::new();
     for set in sets {
         for file in &set.files {
@@ -246,7 +255,23 @@ fn run_sets<'s>(sets: &'s [PolicySet], filter: Option<&regex::Regex>) -> Vec<Fil
                 .tests
                 .iter()
                 .filter(|case| filter.is_none_or(|f| f.is_match(&case.name)))
-                .map(|case| (case, suite::run_case(&set.engine, case)))
+                .map(|case| {
+                    let decided_at = case.request.context.time.unwrap_or_else(chrono::Utc::now);
+                    let result = suite::run_case(&set.engine, case);
+                    if let Some(auditor) = auditor {
+                        // A failure is counted by the auditor and reported
+                        // once, after the run (audit::finish).
+                        let nanos = u64::try_from(result.duration.as_nanos()).unwrap_or(u64::MAX);
+                        let _ = auditor.record(
+                            &case.request,
+                            &result.decision,
+                            set.engine.revision(),
+                            nanos,
+                            decided_at,
+                        );
+                    }
+                    (case, result)
+                })
                 .collect();
             runs.push(FileRun {
                 path: &file.path,

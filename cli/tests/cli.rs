@@ -463,6 +463,21 @@ fn check_accepts_a_valid_directory() {
 }
 
 #[test]
+fn hidden_files_in_a_directory_are_not_policies() {
+    let dir = policy_set();
+    // An editor's backup and an Emacs lock link (dangling) beside the files.
+    write(dir.path(), ".payments.policy", "policy {{ broken");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("user@host.1234:1", dir.path().join(".#payments.policy")).unwrap();
+    let run = policy_in(dir.path(), &["check", "."]);
+    assert_code(&run, 0);
+    assert_eq!(run.stdout, "ok: 2 file(s), 3 statement(s)\n");
+    // Named on the command line, a hidden file is read like any other.
+    let run = policy_in(dir.path(), &["check", ".payments.policy"]);
+    assert_code(&run, 1);
+}
+
+#[test]
 fn check_accepts_the_corpus_sets() {
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus/ecommerce");
     let run = policy(&["check", path_str(&corpus)]);

@@ -23,6 +23,10 @@ pub enum Reason {
     Allowed,
     /// No statement applied: denied by default.
     NoStatementApplied,
+    /// Denied because the decision's audit record could not be written: an
+    /// [`crate::audit::Auditor`] in [`crate::audit::Mode::Blocking`] refuses
+    /// to decide what it cannot record. The engine itself never answers this.
+    AuditFailed,
 }
 
 /// A statement, named by its policy and its own name.

@@ -60,6 +60,45 @@ fn evaluate_with(
     }
 }
 
+/// [`evaluate`], with the decision recorded by `auditor` (in blocking mode
+/// a record that cannot be written makes the answer a deny with reason
+/// `audit_failed`). A request that does not parse is answered with its
+/// error and not recorded: no decision was made.
+///
+/// ```
+/// use tessera::audit::{AuditConfig, Auditor, CallbackSink};
+/// let engine = tessera::Engine::compile_str("p.policy",
+///     r#"policy "p" { allow "read" { principal * action secrets:GetSecretValue resource app/** } }"#).unwrap();
+/// let (sender, records) = std::sync::mpsc::channel::<String>();
+/// let sink = CallbackSink::new(move |line: &str| sender.send(line.to_owned()).map_err(|e| e.to_string()));
+/// let auditor = Auditor::new(sink, &AuditConfig::new()).unwrap();
+/// let answer = tessera::json::evaluate_audited(&engine, &auditor,
+///     r#"{"principal": "user:a", "action": "secrets:GetSecretValue", "resource": "app/db"}"#, false);
+/// assert!(answer.starts_with(r#"{"decision":"allow""#));
+/// assert!(records.recv().unwrap().contains(r#""resource":"app/db""#));
+/// ```
+pub fn evaluate_audited(
+    engine: &Engine,
+    auditor: &crate::audit::Auditor,
+    request_json: &str,
+    explain: bool,
+) -> String {
+    let request = match Request::from_json(request_json) {
+        Ok(request) => request,
+        Err(error) => return request_error(&error).to_string(),
+    };
+    let now = Utc::now();
+    let decision = auditor.decide_at(engine, &request, now);
+    if explain && decision.reason != crate::Reason::AuditFailed {
+        // The explanation decides again, at the same instant: the same
+        // decision (explain and decide agree; the differential tests check).
+        let decided_at = request.context.time.unwrap_or(now);
+        decide_value_at(engine, &request, true, decided_at).to_string()
+    } else {
+        serde_json::to_string(&decision).unwrap_or_else(|e| internal_error(&e.to_string()))
+    }
+}
+
 /// The decision for a parsed request as a JSON value.
 pub fn decide_value(engine: &Engine, request: &Request, explain: bool) -> Value {
     decide_value_at(

@@ -48,23 +48,30 @@
 //!
 //! # Modules
 //!
+//! - [`audit`]: an audit record of every decision, one JSON line each: masked,
+//!   hash-chained, written to a file, stdout or a host callback, and verified.
 //! - [`json`]: the JSON call/answer layer every host binding wraps.
 //! - [`reference`]: a plain interpreter over the AST, used to check the engine.
+//! - [`reload`]: [`LiveEngine`], an engine replaced atomically by a newly
+//!   compiled policy set while other threads decide with it.
 
 #![deny(missing_docs)]
 
+pub mod audit;
 mod condition;
 pub mod decision;
 mod engine;
 mod glob;
 pub mod json;
 pub mod reference;
+pub mod reload;
 mod request;
 
 pub use decision::{Decision, Explanation, Outcome, Reason, StatementRef};
 pub use engine::{Engine, Source};
 pub use policy_lang;
 pub use policy_lang::{Diagnostic, DiagnosticKind, ParseError};
+pub use reload::LiveEngine;
 pub use request::{
     Attribute, Context, Principal, Request, RequestError, RequestErrorKind, Resource,
 };

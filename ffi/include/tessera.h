@@ -91,7 +91,10 @@ typedef enum tessera_reason {
     /* At least one deny statement applied. */
     TESSERA_REASON_EXPLICIT_DENY = 1,
     /* At least one allow statement applied, and no deny did. */
-    TESSERA_REASON_ALLOWED = 2
+    TESSERA_REASON_ALLOWED = 2,
+    /* Denied because the decision's audit record could not be written
+       (an auditor in blocking mode). The engine alone never answers it. */
+    TESSERA_REASON_AUDIT_FAILED = 3
 } tessera_reason_t;
 
 /* A compiled policy set: immutable once compiled. Opaque. */

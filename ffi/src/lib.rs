@@ -105,6 +105,8 @@ pub enum Reason {
     ExplicitDeny = 1,
     /// An allow statement applied and no deny did.
     Allowed = 2,
+    /// Denied because the audit record could not be written.
+    AuditFailed = 3,
 }
 
 /// A decision (`tessera_decision_t`).
@@ -684,6 +686,7 @@ unsafe fn decide_into(engine: &TesseraEngine, request: &Request, out: *mut Tesse
                 CoreReason::Allowed => Reason::Allowed,
                 CoreReason::ExplicitDeny => Reason::ExplicitDeny,
                 CoreReason::NoStatementApplied => Reason::NoStatementApplied,
+                CoreReason::AuditFailed => Reason::AuditFailed,
             },
             determining_count: decision.determining.len(),
             policy,

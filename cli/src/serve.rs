@@ -1,0 +1,476 @@
+//! `policy serve`: a long-running decision loop for sidecars and for trying
+//! reloads. Requests come in on standard input, one JSON object a line; each
+//! gets one JSON answer line on standard output. With `--watch`, a thread
+//! polls the policy files and swaps a changed set in through a
+//! [`LiveEngine`], while the loop goes on answering with whichever set serves.
+//!
+//! The protocol, flags and reload rules are in `docs/serve.md`.
+
+use crate::Status;
+use crate::error::CliError;
+use crate::load::{self, SourceFile};
+use crate::render::{self, Style};
+use serde_json::json;
+use std::io::{self, BufRead, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+use tessera::audit::Auditor;
+use tessera::{Engine, LiveEngine};
+
+/// A request line longer than this (in bytes, without its line break) is
+/// answered with a `too_large` error and skipped; the limit the Wasm module
+/// puts on one request.
+pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Arguments of `policy serve`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Protocol: one JSON request per line on standard input; one JSON \
+answer per line on standard output, flushed at once, in the shape `policy eval` and the \
+C and Wasm libraries use: a decision, or {\"error\": {\"kind\": ...}} for a line that is \
+not a valid request (the loop goes on). Empty lines are skipped. End of input ends the \
+loop with exit status 0.
+
+Standard error gets `serving REVISION (N statements)` at start and, with --watch, one \
+line per reload attempt: `reloaded: REVISION (N statements)`, or the diagnostics and \
+`reload failed: keeping REVISION` (the old set keeps serving). A change is reloaded once \
+the files have stayed the same for one interval. Exit status 2 when the policies cannot \
+be loaded at start. More in docs/serve.md."
+)]
+pub struct Args {
+    /// Policy files or directories (searched recursively for *.policy).
+    #[arg(long, short = 'p', required = true, num_args = 1..)]
+    policies: Vec<PathBuf>,
+    /// Poll the policy paths and reload the set when a file is added,
+    /// removed or changed; a set that does not compile is reported and the
+    /// old one keeps serving.
+    #[arg(long)]
+    watch: bool,
+    /// How often --watch reads the policy files, in milliseconds.
+    #[arg(
+        long,
+        value_name = "MS",
+        default_value_t = 500,
+        requires = "watch",
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    interval: u64,
+    /// Add to every decision an `explanation`: each statement that applied
+    /// or nearly did, and what failed.
+    #[arg(long)]
+    explain: bool,
+    #[command(flatten)]
+    audit: crate::audit::AuditArgs,
+}
+
+pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
+    let sources = read_sources(&args.policies)?;
+    let engine = Engine::compile(&named(&sources)).map_err(|error| CliError::Compile {
+        count: error.diagnostics().len(),
+        rendered: render::human_all(&error, &sources, style.color_stderr),
+    })?;
+    say(&format!(
+        "serving {} ({})\n",
+        engine.revision(),
+        statements(engine.statement_count())
+    ));
+    let auditor = args.audit.auditor()?;
+    let live = Arc::new(LiveEngine::new(engine));
+    let watcher = args.watch.then(|| {
+        Watcher::start(
+            live.clone(),
+            args.policies.clone(),
+            Duration::from_millis(args.interval),
+            Snapshot::Sources(sources),
+            style,
+        )
+    });
+    let served = serve(
+        &live,
+        auditor.as_ref(),
+        io::stdin().lock(),
+        io::stdout().lock(),
+        args.explain,
+    );
+    drop(watcher);
+    crate::audit::finish(auditor.as_ref(), &args.audit)?;
+    match served {
+        Ok(()) => Ok(Status::Success),
+        // The reader went away, as with `policy serve ... | head -1`: end
+        // as `eval` does on a closed pipe (see `error::exit_quietly_on_broken_pipe`).
+        Err(ServeError::Write(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+            std::process::exit(141)
+        }
+        Err(ServeError::Write(e)) => Err(CliError::Usage(format!(
+            "cannot write to standard output: {e}"
+        ))),
+        Err(ServeError::Read(e)) => Err(CliError::Usage(format!(
+            "cannot read requests from standard input: {e}"
+        ))),
+    }
+}
+
+/// Why the loop stopped before the end of its input.
+#[derive(Debug)]
+enum ServeError {
+    Read(io::Error),
+    Write(io::Error),
+}
+
+/// Answers every request line of `input` with one line on `output`, flushed
+/// at once, until the end of `input`.
+fn serve(
+    live: &LiveEngine,
+    auditor: Option<&Auditor>,
+    mut input: impl BufRead,
+    mut output: impl Write,
+    explain: bool,
+) -> Result<(), ServeError> {
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let answer = match read_line(&mut input, &mut line, MAX_LINE_BYTES) {
+            Err(e) => return Err(ServeError::Read(e)),
+            Ok(Line::End) => return Ok(()),
+            Ok(Line::TooLong(length)) => invalid(
+                "too_large",
+                &format!("the request line is {length} bytes; the limit is {MAX_LINE_BYTES} bytes"),
+            ),
+            Ok(Line::Complete) => match std::str::from_utf8(&line) {
+                Ok(text) if text.trim().is_empty() => continue,
+                Ok(text) => answer(&live.current(), auditor, text, explain),
+                Err(e) => invalid(
+                    "not_utf8",
+                    &format!(
+                        "the request line is not valid UTF-8 (first bad byte at offset {})",
+                        e.valid_up_to()
+                    ),
+                ),
+            },
+        };
+        writeln!(output, "{answer}")
+            .and_then(|()| output.flush())
+            .map_err(ServeError::Write)?;
+    }
+}
+
+/// The answer to one request line, decided entirely by `engine` (whose
+/// [`Engine::revision`] names the policy set that decided): a decision or a
+/// request error, exactly as `tessera::json::evaluate` gives it.
+///
+/// The one place a request meets an engine; with `--audit`, each decision
+/// is recorded with the revision that made it.
+fn answer(engine: &Engine, auditor: Option<&Auditor>, request: &str, explain: bool) -> String {
+    match auditor {
+        Some(auditor) => tessera::json::evaluate_audited(engine, auditor, request, explain),
+        None => tessera::json::evaluate(engine, request, explain),
+    }
+}
+
+/// An answer for a line that never reached the JSON layer, in the shape of
+/// the Wasm module's own errors (wasm/ABI.md).
+fn invalid(code: &str, message: &str) -> String {
+    json!({"error": {"kind": "invalid_argument", "code": code, "message": message}}).to_string()
+}
+
+/// What [`read_line`] read.
+#[derive(Debug, PartialEq, Eq)]
+enum Line {
+    /// The input ended before another line began.
+    End,
+    /// A line, now in the buffer without its `\n`.
+    Complete,
+    /// A line of this many bytes, over the limit: only its start was kept,
+    /// the rest was read and dropped.
+    TooLong(u64),
+}
+
+/// Reads one line into `line` (without its `\n`), keeping at most `limit`
+/// bytes of it in memory however long it is.
+fn read_line(input: &mut impl BufRead, line: &mut Vec<u8>, limit: usize) -> io::Result<Line> {
+    let mut length: u64 = 0;
+    let mut started = false;
+    loop {
+        let chunk = match input.fill_buf() {
+            Ok(chunk) => chunk,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() && !started {
+            return Ok(Line::End);
+        }
+        let newline = chunk.iter().position(|&b| b == b'\n');
+        let content = newline.unwrap_or(chunk.len());
+        let room = limit.saturating_sub(line.len());
+        line.extend_from_slice(&chunk[..content.min(room)]);
+        length += content as u64;
+        started = true;
+        let ended = newline.is_some() || chunk.is_empty();
+        input.consume(newline.map_or(content, |at| at + 1));
+        if ended {
+            return Ok(if length > limit as u64 {
+                Line::TooLong(length)
+            } else {
+                Line::Complete
+            });
+        }
+    }
+}
+
+/// Every policy file under `paths`, read.
+fn read_sources(paths: &[PathBuf]) -> Result<Vec<SourceFile>, CliError> {
+    load::read_all(&load::policy_files(paths)?)
+}
+
+fn named(sources: &[SourceFile]) -> Vec<tessera::Source<'_>> {
+    sources
+        .iter()
+        .map(|s| tessera::Source::new(&s.name, &s.text))
+        .collect()
+}
+
+fn statements(count: usize) -> String {
+    if count == 1 {
+        "1 statement".to_string()
+    } else {
+        format!("{count} statements")
+    }
+}
+
+/// Writes `text` to standard error in one piece. A closed standard error
+/// must not stop the decisions, so failures are ignored.
+fn say(text: &str) {
+    let _ = io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// The policy files as last read: their names and texts, or why they could
+/// not be read.
+#[derive(Debug)]
+enum Snapshot {
+    Sources(Vec<SourceFile>),
+    Unreadable(CliError),
+}
+
+impl Snapshot {
+    fn read(paths: &[PathBuf]) -> Snapshot {
+        match read_sources(paths) {
+            Ok(sources) => Snapshot::Sources(sources),
+            Err(error) => Snapshot::Unreadable(error),
+        }
+    }
+}
+
+impl PartialEq for Snapshot {
+    /// Same files with the same texts, or the same error.
+    fn eq(&self, other: &Snapshot) -> bool {
+        match (self, other) {
+            (Snapshot::Sources(a), Snapshot::Sources(b)) => {
+                a.len() == b.len()
+                    && a.iter()
+                        .zip(b)
+                        .all(|(a, b)| a.name == b.name && a.text == b.text)
+            }
+            (Snapshot::Unreadable(a), Snapshot::Unreadable(b)) => a.to_string() == b.to_string(),
+            _ => false,
+        }
+    }
+}
+
+/// The `--watch` thread; dropping it stops the thread and waits for it.
+struct Watcher {
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Watcher {
+    /// Polls `paths` every `interval`, starting from `applied`, the files the
+    /// serving set was compiled from.
+    fn start(
+        live: Arc<LiveEngine>,
+        paths: Vec<PathBuf>,
+        interval: Duration,
+        applied: Snapshot,
+        style: Style,
+    ) -> Watcher {
+        let (stop, stopped) = mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            watch(&live, &paths, interval, applied, &stopped, style);
+        });
+        Watcher {
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        // Closing the channel wakes the thread at once.
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Reads the policy files every `interval` until `stop` closes. A change is
+/// reloaded once the files have read the same twice in a row, one interval
+/// apart, so that a save in progress, or a change spread over several files,
+/// is not compiled half done.
+fn watch(
+    live: &LiveEngine,
+    paths: &[PathBuf],
+    interval: Duration,
+    mut applied: Snapshot,
+    stop: &mpsc::Receiver<()>,
+    style: Style,
+) {
+    let mut pending: Option<Snapshot> = None;
+    while let Err(RecvTimeoutError::Timeout) = stop.recv_timeout(interval) {
+        let now = Snapshot::read(paths);
+        if now == applied {
+            pending = None;
+        } else if pending.as_ref() == Some(&now) {
+            say(&reload(live, &now, style));
+            applied = now;
+            pending = None;
+        } else {
+            pending = Some(now);
+        }
+    }
+}
+
+/// Reloads `snapshot` into `live`; returns what to print on standard error.
+fn reload(live: &LiveEngine, snapshot: &Snapshot, style: Style) -> String {
+    let error = render::paint_error(style, "error");
+    match snapshot {
+        Snapshot::Sources(sources) => match live.reload(&named(sources)) {
+            Ok(reloaded) => format!(
+                "reloaded: {} ({}{})\n",
+                reloaded.revision,
+                statements(reloaded.statements),
+                if reloaded.changed() {
+                    ""
+                } else {
+                    ", unchanged"
+                }
+            ),
+            Err(failed) => format!(
+                "{}{error}: {} error(s) in the policy set\nreload failed: keeping {}\n",
+                render::human_all(failed.parse_error(), sources, style.color_stderr),
+                failed.diagnostics().len(),
+                failed.serving()
+            ),
+        },
+        Snapshot::Unreadable(cause) => format!(
+            "{error}: {cause}\nreload failed: keeping {}\n",
+            live.current().revision()
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    const ALLOW: &str = r#"policy "p" { allow "read" { principal * action secrets:GetSecretValue resource app/** } }"#;
+
+    fn lines(input: &[u8], limit: usize) -> Vec<(Line, Vec<u8>)> {
+        let mut reader = io::BufReader::with_capacity(4, input);
+        let mut out = Vec::new();
+        loop {
+            let mut line = Vec::new();
+            let read = read_line(&mut reader, &mut line, limit).unwrap();
+            if read == Line::End {
+                return out;
+            }
+            out.push((read, line));
+        }
+    }
+
+    #[test]
+    fn lines_are_split_and_capped() {
+        assert_eq!(lines(b"", 8), vec![]);
+        assert_eq!(
+            lines(b"ab\n\ncd", 8),
+            vec![
+                (Line::Complete, b"ab".to_vec()),
+                (Line::Complete, vec![]),
+                (Line::Complete, b"cd".to_vec()),
+            ]
+        );
+        assert_eq!(
+            lines(b"0123456789abc\nok\n12345678\n", 8),
+            vec![
+                (Line::TooLong(13), b"01234567".to_vec()),
+                (Line::Complete, b"ok".to_vec()),
+                (Line::Complete, b"12345678".to_vec()),
+            ]
+        );
+        assert_eq!(
+            lines(b"123456789", 8),
+            vec![(Line::TooLong(9), b"12345678".to_vec())]
+        );
+    }
+
+    fn served(input: &[u8]) -> Vec<String> {
+        let live = LiveEngine::new(Engine::compile_str("p.policy", ALLOW).unwrap());
+        let mut output = Vec::new();
+        serve(&live, None, input, &mut output, false).unwrap();
+        String::from_utf8(output)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn every_line_gets_one_answer_and_blank_lines_none() {
+        let request =
+            r#"{"principal": "user:a", "action": "secrets:GetSecretValue", "resource": "app/db"}"#;
+        let mut bytes = Vec::new();
+        for line in [
+            request.as_bytes(),
+            b"",
+            b"  \r",
+            b"{oops",
+            b"\xff",
+            request.as_bytes(),
+        ] {
+            bytes.extend_from_slice(line);
+            bytes.push(b'\n');
+        }
+        let answers = served(&bytes);
+        assert_eq!(answers.len(), 4, "{answers:?}");
+        assert!(
+            answers[0].starts_with(r#"{"decision":"allow""#),
+            "{}",
+            answers[0]
+        );
+        assert!(answers[1].contains(r#""kind":"request""#), "{}", answers[1]);
+        assert!(
+            answers[2].contains(r#""code":"not_utf8""#),
+            "{}",
+            answers[2]
+        );
+        assert_eq!(answers[3], answers[0]);
+    }
+
+    #[test]
+    fn an_overlong_line_is_refused_and_the_loop_goes_on() {
+        let mut input = vec![b' '; MAX_LINE_BYTES + 1];
+        input.extend_from_slice(b"\n{}\n");
+        let answers = served(&input);
+        assert_eq!(answers.len(), 2, "{answers:?}");
+        assert!(
+            answers[0].contains(r#""code":"too_large""#),
+            "{}",
+            answers[0]
+        );
+        assert!(answers[1].contains(r#""kind":"request""#), "{}", answers[1]);
+    }
+}

@@ -1,0 +1,452 @@
+//! `policy serve` run for real: one answer line per request line (malformed
+//! lines included), reloads with `--watch` (a rewritten file changes the
+//! decision; a broken one is reported with file and line while the old set
+//! keeps serving), exit 0 at end of input and 2 on bad policy paths.
+//!
+//! The server is driven line by line through pipes. Nothing here depends on
+//! timing beyond generous deadlines: each step waits for the output line it
+//! expects, so a slow machine only makes the tests slower.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+/// How long any one expected output line may take to come.
+const DEADLINE: Duration = Duration::from_secs(20);
+
+/// The poll interval the watching tests use.
+const INTERVAL: &str = "50";
+
+const ALLOW: &str = r#"policy "app" {
+  allow "read" {
+    principal service:*
+    action    secrets:GetSecretValue
+    resource  app/**
+  }
+}
+"#;
+
+const DENY: &str = r#"policy "app" {
+  deny "read" {
+    principal service:*
+    action    secrets:GetSecretValue
+    resource  app/**
+  }
+}
+"#;
+
+/// `mfa == maybe` on line 6, column 19: a type error.
+const BROKEN: &str = r#"policy "app" {
+  allow "read" {
+    principal service:*
+    action    secrets:GetSecretValue
+    resource  app/**
+    when { mfa == maybe }
+  }
+}
+"#;
+
+const REQUEST: &str = r#"{"principal": "service:api", "action": "secrets:GetSecretValue", "resource": "app/db", "context": {"time": "2026-11-25T10:00:00Z"}}"#;
+
+/// A running `policy serve`, read line by line.
+struct Server {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: Receiver<String>,
+    stderr: Receiver<String>,
+    /// Every standard error line read so far.
+    log: Vec<String>,
+}
+
+fn lines(pipe: impl std::io::Read + Send + 'static) -> Receiver<String> {
+    let (send, receive) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines() {
+            let Ok(line) = line else { return };
+            if send.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    receive
+}
+
+impl Server {
+    fn start(args: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_policy"))
+            .arg("serve")
+            .args(args)
+            .env_remove("NO_COLOR")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take();
+        let stdout = lines(child.stdout.take().unwrap());
+        let stderr = lines(child.stderr.take().unwrap());
+        Server {
+            child,
+            stdin,
+            stdout,
+            stderr,
+            log: Vec::new(),
+        }
+    }
+
+    fn send(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().unwrap();
+        stdin.write_all(line.as_bytes()).unwrap();
+        stdin.write_all(b"\n").unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// The next answer line, as JSON.
+    fn answer(&mut self) -> Value {
+        match self.stdout.recv_timeout(DEADLINE) {
+            Ok(line) => serde_json::from_str(&line)
+                .unwrap_or_else(|e| panic!("answer {line:?} is not JSON: {e}")),
+            Err(e) => panic!(
+                "no answer within {DEADLINE:?} ({e:?}); stderr:\n{}",
+                self.log()
+            ),
+        }
+    }
+
+    /// The decision for `line`: "allow" or "deny".
+    fn decide(&mut self, line: &str) -> String {
+        self.send(line);
+        let answer = self.answer();
+        answer["decision"]
+            .as_str()
+            .unwrap_or_else(|| panic!("not a decision: {answer}"))
+            .to_string()
+    }
+
+    /// Reads standard error until a line contains `needle`; returns that line.
+    fn wait_for(&mut self, needle: &str) -> String {
+        let started = Instant::now();
+        loop {
+            let left = DEADLINE.saturating_sub(started.elapsed());
+            match self.stderr.recv_timeout(left) {
+                Ok(line) => {
+                    assert!(!line.contains("panicked"), "panic:\n{}\n{line}", self.log());
+                    self.log.push(line.clone());
+                    if line.contains(needle) {
+                        return line;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    panic!(
+                        "no {needle:?} on stderr within {DEADLINE:?}:\n{}",
+                        self.log()
+                    )
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    panic!("stderr closed before {needle:?}:\n{}", self.log())
+                }
+            }
+        }
+    }
+
+    /// The revision in the `serving ...` line.
+    fn serving(&mut self) -> String {
+        let line = self.wait_for("serving ");
+        revision_in(&line)
+    }
+
+    fn log(&self) -> String {
+        self.log.join("\n")
+    }
+
+    /// Closes standard input and waits for the exit; returns the exit code
+    /// and the rest of standard error.
+    fn finish(mut self) -> (i32, String) {
+        drop(self.stdin.take());
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                started.elapsed() < DEADLINE,
+                "still running {DEADLINE:?} after end of input:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        while let Ok(line) = self.stderr.recv_timeout(DEADLINE) {
+            self.log.push(line);
+        }
+        let log = self.log();
+        assert!(!log.contains("panicked"), "{log}");
+        (status.code().expect("killed by a signal"), log)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The `sha256:...` word of a status line.
+fn revision_in(line: &str) -> String {
+    line.split_whitespace()
+        .find(|w| w.starts_with("sha256:"))
+        .unwrap_or_else(|| panic!("no revision in {line:?}"))
+        .to_string()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Replaces `name` the way many editors save: write a temporary file, then
+/// rename it over the old one.
+fn write_by_rename(dir: &Path, name: &str, text: &str) {
+    let temporary = write(dir, &format!(".{name}.swp"), text);
+    std::fs::rename(temporary, dir.join(name)).unwrap();
+}
+
+fn path_str(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+#[test]
+fn answers_one_line_per_request_and_exits_0_at_end_of_input() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.policy", ALLOW);
+    let mut server = Server::start(&["--policies", path_str(dir.path())]);
+    let revision = server.serving();
+    let serving = server.log().clone();
+    assert!(serving.contains("(1 statement)"), "{serving}");
+
+    server.send(REQUEST);
+    assert_eq!(
+        server.answer().to_string(),
+        r#"{"decision":"allow","reason":"allowed","determining":[{"policy":"app","statement":"read"}]}"#
+    );
+    // Blank lines are skipped; a malformed line gets an error answer and the
+    // loop goes on.
+    server.send("");
+    server.send("   ");
+    server.send(r#"{"principal": "service:api", "action": "#);
+    let malformed = server.answer();
+    assert_eq!(malformed["error"]["kind"], "request", "{malformed}");
+    assert_eq!(malformed["error"]["code"], "syntax", "{malformed}");
+    server.send(r#"{"principal": "service:api", "resource": "app/db"}"#);
+    let missing = server.answer();
+    assert_eq!(missing["error"]["field"], "action", "{missing}");
+    assert_eq!(
+        server.decide(&REQUEST.replace("app/db", "other/db")),
+        "deny"
+    );
+    assert_eq!(server.decide(REQUEST), "allow");
+
+    let (code, log) = server.finish();
+    assert_eq!(code, 0, "{log}");
+    assert!(!log.contains("reload"), "no --watch, no reloads:\n{log}");
+    assert_eq!(revision.len(), "sha256:".len() + 64);
+}
+
+#[test]
+fn explain_adds_the_explanation_to_each_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "app.policy", ALLOW);
+    let mut server = Server::start(&["--policies", path_str(&file), "--explain"]);
+    server.send(REQUEST);
+    let answer = server.answer();
+    assert_eq!(answer["decision"], "allow");
+    assert!(answer["explanation"].is_array(), "{answer}");
+    assert_eq!(server.finish().0, 0);
+}
+
+#[test]
+fn many_requests_at_once_get_answers_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.policy", ALLOW);
+    let mut server = Server::start(&["--policies", path_str(dir.path())]);
+    let mut batch = String::new();
+    for i in 0..200 {
+        let resource = if i % 3 == 0 { "app/db" } else { "other/db" };
+        batch.push_str(&REQUEST.replace("app/db", resource));
+        batch.push('\n');
+    }
+    server.send(batch.trim_end());
+    for i in 0..200 {
+        let want = if i % 3 == 0 { "allow" } else { "deny" };
+        assert_eq!(server.answer()["decision"], want, "answer {i}");
+    }
+    assert_eq!(server.finish().0, 0);
+}
+
+#[test]
+fn watch_reloads_a_rewritten_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.policy", ALLOW);
+    let mut server = Server::start(&[
+        "--policies",
+        path_str(dir.path()),
+        "--watch",
+        "--interval",
+        INTERVAL,
+    ]);
+    let first = server.serving();
+    assert_eq!(server.decide(REQUEST), "allow");
+
+    // Rewritten in place.
+    write(dir.path(), "app.policy", DENY);
+    let reloaded = server.wait_for("reloaded:");
+    let second = revision_in(&reloaded);
+    assert_ne!(second, first);
+    assert!(reloaded.ends_with("(1 statement)"), "{reloaded}");
+    assert_eq!(server.decide(REQUEST), "deny");
+
+    // Saved through a temporary file and a rename.
+    write_by_rename(dir.path(), "app.policy", ALLOW);
+    let reloaded = server.wait_for("reloaded:");
+    assert_eq!(
+        revision_in(&reloaded),
+        first,
+        "the same text is the same revision"
+    );
+    assert_eq!(server.decide(REQUEST), "allow");
+
+    // A file added beside it joins the set.
+    write(
+        dir.path(),
+        "more.policy",
+        &DENY.replace("\"app\"", "\"more\""),
+    );
+    let reloaded = server.wait_for("reloaded:");
+    assert!(reloaded.ends_with("(2 statements)"), "{reloaded}");
+    assert_eq!(server.decide(REQUEST), "deny");
+
+    let (code, log) = server.finish();
+    assert_eq!(code, 0, "{log}");
+    assert!(!log.contains("reload failed"), "{log}");
+}
+
+#[test]
+fn a_broken_policy_is_reported_and_the_old_set_keeps_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "app.policy", ALLOW);
+    let mut server = Server::start(&[
+        "--policies",
+        path_str(dir.path()),
+        "--watch",
+        "--interval",
+        INTERVAL,
+    ]);
+    let serving = server.serving();
+    assert_eq!(server.decide(REQUEST), "allow");
+
+    write(dir.path(), "app.policy", BROKEN);
+    let failed = server.wait_for("reload failed");
+    assert_eq!(failed, format!("reload failed: keeping {serving}"));
+    let log = server.log();
+    let at = format!("{}:6:19", file.display());
+    assert!(log.contains(&at), "no {at} in:\n{log}");
+    assert!(log.contains("expected a boolean, found `maybe`"), "{log}");
+    assert!(log.contains("error: 1 error(s) in the policy set"), "{log}");
+    assert_eq!(server.decide(REQUEST), "allow");
+
+    // Every policy file gone: reported, and the old set still serves.
+    std::fs::remove_file(&file).unwrap();
+    let failed = server.wait_for("reload failed");
+    assert_eq!(failed, format!("reload failed: keeping {serving}"));
+    assert!(server.log().contains("no policy files"), "{}", server.log());
+    assert_eq!(server.decide(REQUEST), "allow");
+
+    // Fixed: reloaded.
+    write(dir.path(), "app.policy", DENY);
+    server.wait_for("reloaded:");
+    assert_eq!(server.decide(REQUEST), "deny");
+
+    let (code, log) = server.finish();
+    assert_eq!(code, 0, "{log}");
+    assert_eq!(
+        log.matches("reload failed").count(),
+        2,
+        "one line per attempt:\n{log}"
+    );
+}
+
+#[test]
+fn watch_ends_at_end_of_input() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.policy", ALLOW);
+    // A long interval: the end of input must not wait for the next poll.
+    let server = Server::start(&[
+        "--policies",
+        path_str(dir.path()),
+        "--watch",
+        "--interval",
+        "3600000",
+    ]);
+    let started = Instant::now();
+    let (code, log) = server.finish();
+    assert_eq!(code, 0, "{log}");
+    assert!(log.contains("serving sha256:"), "{log}");
+    assert!(started.elapsed() < DEADLINE);
+}
+
+/// Runs `policy serve ARGS` with empty standard input to the end.
+fn run_to_end(args: &[&str]) -> (i32, String) {
+    let server = Server::start(args);
+    server.finish()
+}
+
+#[test]
+fn a_missing_policy_path_exits_2_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nowhere");
+    let (code, log) = run_to_end(&["--policies", path_str(&missing)]);
+    assert_eq!(code, 2, "{log}");
+    assert_eq!(
+        log,
+        format!("error: {}: no such file or directory", missing.display())
+    );
+
+    let (code, log) = run_to_end(&["--policies", path_str(dir.path()), "--watch"]);
+    assert_eq!(code, 2, "{log}");
+    assert!(log.contains("no policy files (*.policy) found in"), "{log}");
+}
+
+#[test]
+fn policies_that_do_not_compile_at_start_exit_2_with_diagnostics() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "app.policy", BROKEN);
+    let (code, log) = run_to_end(&["--policies", path_str(dir.path())]);
+    assert_eq!(code, 2, "{log}");
+    assert!(log.contains(&format!("{}:6:19", file.display())), "{log}");
+    assert!(
+        log.ends_with("error: 1 error(s) in the policy set"),
+        "{log}"
+    );
+    assert!(!log.contains("serving"), "{log}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.policy", ALLOW);
+    let path = path_str(dir.path());
+    for args in [
+        vec!["--policies", path, "--interval", "100"],
+        vec!["--policies", path, "--watch", "--interval", "0"],
+        vec![],
+    ] {
+        let (code, log) = run_to_end(&args);
+        assert_eq!(code, 2, "{args:?}: {log}");
+        assert!(log.contains("error:"), "{args:?}: {log}");
+    }
+}
