@@ -321,8 +321,7 @@ mod exports {
 
     /// The body of `tessera_evaluate` and `tessera_explain`.
     fn decide(ptr: u32, len: u32, now_ms: i64, explain: bool) -> u64 {
-        with_module(|m| pack(m.evaluate(ptr as usize, len as usize, now_ms, explain)))
-            .unwrap_or(0)
+        with_module(|m| pack(m.evaluate(ptr as usize, len as usize, now_ms, explain))).unwrap_or(0)
     }
 }
 
@@ -345,8 +344,8 @@ mod tests {
         String::from_utf8(bytes.to_vec()).unwrap()
     }
 
-    #[test]
-    fn load_then_evaluate_matches_the_json_layer() {
+    /// A module with [`POLICY`] loaded, and the same policy compiled natively.
+    fn loaded() -> (Module, Engine) {
         let mut module = Module::new();
         let document = json!({"sources": [{"name": "p.policy", "text": POLICY}]}).to_string();
         let at = put(&mut module, document.as_bytes());
@@ -354,21 +353,79 @@ mod tests {
             text(module.load(at, document.len())),
             r#"{"ok":true,"statements":1}"#
         );
+        (module, Engine::compile_str("p.policy", POLICY).unwrap())
+    }
+
+    #[test]
+    fn load_then_evaluate_matches_the_json_layer() {
+        let (mut module, engine) = loaded();
         let at = put(&mut module, REQUEST.as_bytes());
-        let engine = Engine::compile_str("p.policy", POLICY).unwrap();
         assert_eq!(
-            text(module.evaluate(at, REQUEST.len(), 0)),
+            text(module.evaluate(at, REQUEST.len(), 0, false)),
             tessera::json::evaluate(&engine, REQUEST, false)
         );
+    }
+
+    #[test]
+    fn explain_matches_the_json_layer() {
+        let (mut module, engine) = loaded();
+        let at = put(&mut module, REQUEST.as_bytes());
+        let explained = text(module.evaluate(at, REQUEST.len(), 0, true));
+        assert_eq!(explained, tessera::json::evaluate(&engine, REQUEST, true));
+        assert!(explained.contains(r#""explanation":"#), "{explained}");
+        assert!(
+            explained.starts_with(r#"{"decision":"allow""#),
+            "{explained}"
+        );
+        // The same buffer, plain: no explanation.
+        let plain = text(module.evaluate(at, REQUEST.len(), 0, false));
+        assert!(!plain.contains("explanation"), "{plain}");
+        // Without context.time, at the clock given.
+        let request =
+            r#"{"principal": "user:a", "action": "secrets:GetSecretValue", "resource": "app/db"}"#;
+        let now_ms = 1_795_600_800_000;
+        let now = chrono::DateTime::from_timestamp_millis(now_ms).unwrap();
+        let at = put(&mut module, request.as_bytes());
+        assert_eq!(
+            text(module.evaluate(at, request.len(), now_ms, true)),
+            tessera::json::evaluate_at(&engine, request, true, now)
+        );
+        // A request error is the same error explained or not.
+        let bad = r#"{"principal": "user:a"}"#;
+        let at = put(&mut module, bad.as_bytes());
+        assert_eq!(
+            text(module.evaluate(at, bad.len(), 0, true)),
+            tessera::json::evaluate(&engine, bad, true)
+        );
+    }
+
+    #[test]
+    fn explain_has_the_same_error_answers() {
+        let mut module = Module::new();
+        let at = put(&mut module, REQUEST.as_bytes());
+        assert!(
+            text(module.evaluate(at, REQUEST.len(), 0, true)).contains(r#""kind":"no_engine""#)
+        );
+        assert!(text(module.evaluate(at + 1, REQUEST.len(), 0, true)).contains("bad_pointer"));
+        assert!(text(module.evaluate(12, 3, 0, true)).contains("bad_pointer"));
+        let (mut module, _) = loaded();
+        let garbage = put(&mut module, &[0xff, 0xfe, 0x00]);
+        assert!(text(module.evaluate(garbage, 3, 0, true)).contains("not_utf8"));
+        let at = put(&mut module, REQUEST.as_bytes());
+        assert!(text(module.evaluate(at, REQUEST.len(), i64::MAX, true)).contains("bad_time"));
+        let big = vec![b' '; MAX_REQUEST_LEN + 1];
+        assert!(evaluate_request(None, &big, 0, true).contains("too_large"));
     }
 
     #[test]
     fn no_engine_bad_pointers_and_garbage_are_error_answers() {
         let mut module = Module::new();
         let at = put(&mut module, REQUEST.as_bytes());
-        assert!(text(module.evaluate(at, REQUEST.len(), 0)).contains(r#""kind":"no_engine""#));
-        assert!(text(module.evaluate(at + 1, REQUEST.len(), 0)).contains("bad_pointer"));
-        assert!(text(module.evaluate(12, 3, 0)).contains("bad_pointer"));
+        assert!(
+            text(module.evaluate(at, REQUEST.len(), 0, false)).contains(r#""kind":"no_engine""#)
+        );
+        assert!(text(module.evaluate(at + 1, REQUEST.len(), 0, false)).contains("bad_pointer"));
+        assert!(text(module.evaluate(12, 3, 0, false)).contains("bad_pointer"));
         assert!(text(module.load(at, usize::MAX)).contains("bad_pointer"));
         let garbage = put(&mut module, &[0xff, 0xfe, 0x00]);
         assert!(text(module.load(garbage, 3)).contains("bad_document"));
@@ -379,21 +436,20 @@ mod tests {
 
     #[test]
     fn a_failed_load_keeps_the_old_engine() {
-        let mut module = Module::new();
-        let good = json!({"sources": [{"name": "p.policy", "text": POLICY}]}).to_string();
-        let at = put(&mut module, good.as_bytes());
-        module.load(at, good.len());
+        let (mut module, _) = loaded();
         let bad = json!({"sources": [{"name": "q.policy", "text": "policy {"}]}).to_string();
         let at = put(&mut module, bad.as_bytes());
         assert!(text(module.load(at, bad.len())).contains(r#""kind":"compile""#));
         let at = put(&mut module, REQUEST.as_bytes());
-        assert!(text(module.evaluate(at, REQUEST.len(), 0)).contains(r#""decision":"allow""#));
+        assert!(
+            text(module.evaluate(at, REQUEST.len(), 0, false)).contains(r#""decision":"allow""#)
+        );
     }
 
     #[test]
     fn over_long_inputs_are_refused() {
         let big = vec![b' '; MAX_REQUEST_LEN + 1];
-        assert!(evaluate_request(None, &big, 0).contains("too_large"));
+        assert!(evaluate_request(None, &big, 0, false).contains("too_large"));
         let big = vec![b' '; MAX_LOAD_LEN + 1];
         assert!(compile_document(&big).0.contains("too_large"));
     }

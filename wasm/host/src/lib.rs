@@ -2,7 +2,8 @@
 //! `wasm/ABI.md`): it runs every call with a fuel budget and a linear-memory
 //! cap, turns traps, exhausted fuel and bad answers into [`HostError`]s, and
 //! after any failure throws the instance away and starts a fresh one,
-//! re-loading the last policies that loaded successfully.
+//! re-loading the last policies that loaded successfully. Each instance keeps
+//! one input buffer (up to [`KEPT_INPUT_BYTES`]) for the requests it decides.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), tessera_wasm_host::HostError> {
@@ -30,7 +31,8 @@ pub const ABI_VERSION: u32 = 1;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Fuel for one call into the module (roughly one unit per Wasm
-    /// instruction); a call that runs out traps.
+    /// instruction); a call that runs out traps. Ignored by a module
+    /// compiled without fuel metering ([`Compiled::with_fuel_metering`]).
     pub fuel: u64,
     /// The most linear memory the instance may grow to, in bytes.
     pub memory_bytes: usize,
@@ -73,11 +75,24 @@ pub enum HostError {
     BadAnswer(String),
 }
 
+/// The largest input buffer a host keeps in its instance between calls and
+/// reuses (64 KiB): requests fit, so deciding one costs no
+/// `tessera_alloc`/`tessera_free` round trip; larger inputs (most load
+/// documents) get a buffer of their own, freed after the call.
+pub const KEPT_INPUT_BYTES: u32 = 64 * 1024;
+
+/// The smallest kept input buffer (1 KiB): a kept buffer's capacity is the
+/// input's length rounded up to a power of two between this and
+/// [`KEPT_INPUT_BYTES`].
+const KEPT_INPUT_MIN: u32 = 1024;
+
 /// A compiled module, shareable between hosts (cloning is cheap).
 #[derive(Clone)]
 pub struct Compiled {
     engine: Engine,
     module: Module,
+    /// True (the default) when the code counts fuel.
+    fuel_metering: bool,
 }
 
 impl std::fmt::Debug for Compiled {
@@ -87,14 +102,40 @@ impl std::fmt::Debug for Compiled {
 }
 
 impl Compiled {
-    /// Compiles `module_bytes` (a `.wasm` file) with fuel metering on.
+    /// Compiles `module_bytes` (a `.wasm` file) with fuel metering on: every
+    /// call runs on [`Limits::fuel`].
     pub fn new(module_bytes: &[u8]) -> Result<Compiled, HostError> {
+        Compiled::with_fuel_metering(module_bytes, true)
+    }
+
+    /// Compiles `module_bytes`, with fuel metering when `fuel_metering` is
+    /// true (as [`Compiled::new`]).
+    ///
+    /// Without it the module's code does not count fuel: calls are faster
+    /// (metering costs about a quarter of a decision's time in wasmtime) but
+    /// **nothing bounds how long a call runs**, and [`Limits::fuel`] is
+    /// ignored. Only for a host that trusts the cost of its inputs or bounds
+    /// time another way (a worker it can kill), and for measuring what
+    /// metering costs. The memory cap and every other check stay.
+    pub fn with_fuel_metering(
+        module_bytes: &[u8],
+        fuel_metering: bool,
+    ) -> Result<Compiled, HostError> {
         let mut config = Config::new();
-        config.consume_fuel(true);
+        config.consume_fuel(fuel_metering);
         let engine = Engine::new(&config).map_err(|e| HostError::Module(format!("{e:#}")))?;
         let module =
             Module::new(&engine, module_bytes).map_err(|e| HostError::Module(format!("{e:#}")))?;
-        Ok(Compiled { engine, module })
+        Ok(Compiled {
+            engine,
+            module,
+            fuel_metering,
+        })
+    }
+
+    /// True when calls are metered with fuel (the default).
+    pub fn fuel_metering(&self) -> bool {
+        self.fuel_metering
     }
 }
 
@@ -111,6 +152,76 @@ struct Guest {
     free: TypedFunc<(u32, u32), ()>,
     load: TypedFunc<(u32, u32), u64>,
     evaluate: TypedFunc<(u32, u32, i64), u64>,
+    explain: TypedFunc<(u32, u32, i64), u64>,
+    /// True when the store counts fuel.
+    fuel_metering: bool,
+    /// The kept input buffer, `(ptr, capacity)`: allocated on the first
+    /// input of at most [`KEPT_INPUT_BYTES`], reused by later calls (the ABI
+    /// allows passing a sub-range of a live buffer) and never freed: it goes
+    /// with the instance.
+    input: Option<(u32, u32)>,
+}
+
+impl Guest {
+    /// Fills the tank for one call (nothing without fuel metering).
+    fn refuel(&mut self, limits: Limits) -> Result<(), HostError> {
+        if self.fuel_metering {
+            self.store
+                .set_fuel(limits.fuel)
+                .map_err(|e| HostError::Trap(format!("{e:#}")))?;
+        }
+        Ok(())
+    }
+
+    /// `tessera_alloc(size)` for an input of `len` bytes; a null pointer
+    /// is [`HostError::Alloc`].
+    fn alloc(&mut self, size: u32, len: u32) -> Result<u32, HostError> {
+        let ptr = self
+            .alloc
+            .call(&mut self.store, size)
+            .map_err(|e| call_error(&e))?;
+        if ptr == 0 {
+            return Err(HostError::Alloc(len as usize));
+        }
+        Ok(ptr)
+    }
+
+    /// A buffer of at least `len` bytes for an input: its address, and
+    /// whether it is the kept buffer (which the caller must not free).
+    fn input_buffer(&mut self, len: u32) -> Result<(u32, bool), HostError> {
+        if let Some((ptr, capacity)) = self.input
+            && len <= capacity
+        {
+            return Ok((ptr, true));
+        }
+        if len > KEPT_INPUT_BYTES {
+            return Ok((self.alloc(len, len)?, false));
+        }
+        // A larger kept buffer replaces the old one.
+        if let Some((ptr, capacity)) = self.input.take() {
+            self.free
+                .call(&mut self.store, (ptr, capacity))
+                .map_err(|e| call_error(&e))?;
+        }
+        let capacity = len
+            .next_power_of_two()
+            .clamp(KEPT_INPUT_MIN, KEPT_INPUT_BYTES);
+        let ptr = self.alloc(capacity, len)?;
+        self.input = Some((ptr, capacity));
+        Ok((ptr, true))
+    }
+}
+
+/// An export that takes an input `(ptr, len)` and returns a packed answer,
+/// for [`Host::call_raw`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Export {
+    /// `tessera_load(ptr, len)`.
+    Load,
+    /// `tessera_evaluate(ptr, len, 0)`.
+    Evaluate,
+    /// `tessera_explain(ptr, len, 0)`.
+    Explain,
 }
 
 /// A Tessera module with its limits, an instance when one is live, and the
@@ -118,6 +229,7 @@ struct Guest {
 pub struct Host {
     engine: Engine,
     module: Module,
+    fuel_metering: bool,
     limits: Limits,
     guest: Option<Guest>,
     loaded: Option<Vec<u8>>,
@@ -131,6 +243,13 @@ impl std::fmt::Debug for Host {
             .field("loaded", &self.loaded.is_some())
             .finish()
     }
+}
+
+/// The current time in Unix milliseconds (0 before 1970).
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// Maps a wasmtime error from a call to a [`HostError`].
@@ -156,6 +275,7 @@ impl Host {
         let mut host = Host {
             engine: compiled.engine.clone(),
             module: compiled.module.clone(),
+            fuel_metering: compiled.fuel_metering,
             limits,
             guest: None,
             loaded: None,
@@ -170,7 +290,8 @@ impl Host {
     }
 
     /// Sets the fuel for each later call (the memory cap, fixed per
-    /// instance, is left as it is).
+    /// instance, is left as it is). Without fuel metering
+    /// ([`Compiled::with_fuel_metering`]) fuel is not counted.
     pub fn set_fuel(&mut self, fuel: u64) {
         self.limits.fuel = fuel;
     }
@@ -185,9 +306,11 @@ impl Host {
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limits);
-        store
-            .set_fuel(self.limits.fuel)
-            .map_err(|e| HostError::Module(format!("{e:#}")))?;
+        if self.fuel_metering {
+            store
+                .set_fuel(self.limits.fuel)
+                .map_err(|e| HostError::Module(format!("{e:#}")))?;
+        }
         let instance = Instance::new(&mut store, &self.module, &[]).map_err(|e| {
             match e.downcast_ref::<Trap>() {
                 Some(_) => call_error(&e),
@@ -214,6 +337,11 @@ impl Host {
             evaluate: instance
                 .get_typed_func(&mut store, "tessera_evaluate")
                 .map_err(missing)?,
+            explain: instance
+                .get_typed_func(&mut store, "tessera_explain")
+                .map_err(missing)?,
+            fuel_metering: self.fuel_metering,
+            input: None,
             memory,
             store,
         };
@@ -251,8 +379,9 @@ impl Host {
             .ok_or_else(|| HostError::Module("no instance".to_string()))
     }
 
-    /// Copies `input` into a fresh module buffer, runs `export` on it with a
-    /// full tank of fuel, frees the buffer and reads the answer.
+    /// Copies `input` into a module buffer (the kept one when it fits), runs
+    /// `export` on it with a full tank of fuel, frees the buffer unless it is
+    /// kept and reads the answer.
     fn call(
         guest: &mut Guest,
         limits: Limits,
@@ -260,17 +389,8 @@ impl Host {
         export: impl FnOnce(&mut Guest, u32, u32) -> wasmtime::Result<u64>,
     ) -> Result<String, HostError> {
         let len = u32::try_from(input.len()).map_err(|_| HostError::Alloc(input.len()))?;
-        guest
-            .store
-            .set_fuel(limits.fuel)
-            .map_err(|e| HostError::Trap(format!("{e:#}")))?;
-        let ptr = guest
-            .alloc
-            .call(&mut guest.store, len)
-            .map_err(|e| call_error(&e))?;
-        if ptr == 0 {
-            return Err(HostError::Alloc(input.len()));
-        }
+        guest.refuel(limits)?;
+        let (ptr, kept) = guest.input_buffer(len)?;
         guest
             .memory
             .write(&mut guest.store, ptr as usize, input)
@@ -279,10 +399,12 @@ impl Host {
             })?;
         let packed = export(guest, ptr, len).map_err(|e| call_error(&e))?;
         let answer = Host::answer(guest, packed)?;
-        guest
-            .free
-            .call(&mut guest.store, (ptr, len))
-            .map_err(|e| call_error(&e))?;
+        if !kept {
+            guest
+                .free
+                .call(&mut guest.store, (ptr, len))
+                .map_err(|e| call_error(&e))?;
+        }
         Ok(answer)
     }
 
@@ -338,35 +460,48 @@ impl Host {
     /// Decides a JSON request at the current time; returns the answer, the
     /// same bytes as `tessera::json::evaluate`.
     pub fn evaluate(&mut self, request: &str) -> Result<String, HostError> {
-        let now_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-        self.evaluate_bytes(request.as_bytes(), now_ms)
+        self.evaluate_bytes(request.as_bytes(), now_ms())
     }
 
     /// Decides raw request bytes with `now_ms` (Unix milliseconds) as the
     /// clock for a request without `context.time`.
     pub fn evaluate_bytes(&mut self, request: &[u8], now_ms: i64) -> Result<String, HostError> {
+        self.decide(request, now_ms, false)
+    }
+
+    /// Decides a JSON request at the current time and explains it; returns
+    /// the answer, the same bytes as `tessera::json::evaluate` with
+    /// `explain` true (the decision plus an `"explanation"`).
+    pub fn explain(&mut self, request: &str) -> Result<String, HostError> {
+        self.explain_bytes(request.as_bytes(), now_ms())
+    }
+
+    /// [`Host::explain`] on raw request bytes with `now_ms` (Unix
+    /// milliseconds) as the clock for a request without `context.time`.
+    pub fn explain_bytes(&mut self, request: &[u8], now_ms: i64) -> Result<String, HostError> {
+        self.decide(request, now_ms, true)
+    }
+
+    /// The body of [`Host::evaluate_bytes`] and [`Host::explain_bytes`].
+    fn decide(&mut self, request: &[u8], now_ms: i64, explain: bool) -> Result<String, HostError> {
         self.with_guest(|guest, limits| {
             Host::call(guest, limits, request, |g, p, l| {
-                g.evaluate.call(&mut g.store, (p, l, now_ms))
+                let export = if explain { &g.explain } else { &g.evaluate };
+                export.call(&mut g.store, (p, l, now_ms))
             })
         })
     }
 
-    /// Calls `tessera_load` (`evaluate` false) or `tessera_evaluate` with a
-    /// pointer and length of the caller's choosing, unchecked: for testing
-    /// the module against hostile hosts.
-    pub fn call_raw(&mut self, evaluate: bool, ptr: u32, len: u32) -> Result<String, HostError> {
+    /// Calls `export` with a pointer and length of the caller's choosing,
+    /// unchecked (and `now_ms` 0): for testing the module against hostile
+    /// hosts.
+    pub fn call_raw(&mut self, export: Export, ptr: u32, len: u32) -> Result<String, HostError> {
         self.with_guest(|guest, limits| {
-            guest
-                .store
-                .set_fuel(limits.fuel)
-                .map_err(|e| HostError::Trap(format!("{e:#}")))?;
-            let packed = if evaluate {
-                guest.evaluate.call(&mut guest.store, (ptr, len, 0))
-            } else {
-                guest.load.call(&mut guest.store, (ptr, len))
+            guest.refuel(limits)?;
+            let packed = match export {
+                Export::Load => guest.load.call(&mut guest.store, (ptr, len)),
+                Export::Evaluate => guest.evaluate.call(&mut guest.store, (ptr, len, 0)),
+                Export::Explain => guest.explain.call(&mut guest.store, (ptr, len, 0)),
             }
             .map_err(|e| call_error(&e))?;
             Host::answer(guest, packed)
@@ -375,7 +510,8 @@ impl Host {
 
     /// Calls `tessera_alloc` directly; the pointer (0 on failure).
     pub fn alloc_raw(&mut self, len: u32) -> Result<u32, HostError> {
-        self.with_guest(|guest, _| {
+        self.with_guest(|guest, limits| {
+            guest.refuel(limits)?;
             guest
                 .alloc
                 .call(&mut guest.store, len)
@@ -385,7 +521,8 @@ impl Host {
 
     /// Calls `tessera_free` directly.
     pub fn free_raw(&mut self, ptr: u32, len: u32) -> Result<(), HostError> {
-        self.with_guest(|guest, _| {
+        self.with_guest(|guest, limits| {
+            guest.refuel(limits)?;
             guest
                 .free
                 .call(&mut guest.store, (ptr, len))

@@ -1,5 +1,6 @@
-//! Every corpus request, decided in the Wasm module, gives the same bytes as
-//! the native JSON layer (`tessera::json::evaluate`).
+//! Every corpus request, decided and explained in the Wasm module, gives the
+//! same bytes as the native JSON layer (`tessera::json::evaluate_at`, with
+//! `explain` false and true).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -35,6 +36,7 @@ fn every_corpus_request_matches_the_native_json_layer() {
     dirs.sort();
     let now = chrono_now();
     let mut checked = 0;
+    let mut explained = 0;
     for dir in &dirs {
         let set = dir.file_name().unwrap().to_string_lossy().into_owned();
         let texts: Vec<(String, String)> = files_with_extension(dir, "policy")
@@ -70,11 +72,26 @@ fn every_corpus_request_matches_the_native_json_layer() {
             };
             let wasm = host.evaluate_bytes(text.as_bytes(), NOW_MS).unwrap();
             assert_eq!(wasm, native, "{set} / {}", case.name);
+            let native = tessera::json::evaluate_at(&engine, &text, true, now);
+            let wasm = host.explain_bytes(text.as_bytes(), NOW_MS).unwrap();
+            assert_eq!(wasm, native, "{set} / {} (explained)", case.name);
+            if !native.starts_with(r#"{"error""#) {
+                assert!(
+                    native.contains(r#""explanation":"#),
+                    "{set} / {}",
+                    case.name
+                );
+                explained += 1;
+            }
             checked += 1;
         }
     }
     assert!(checked > 50, "only {checked} corpus requests");
-    println!("{checked} corpus requests give the same answer in Wasm");
+    assert!(explained > 50, "only {explained} corpus requests explained");
+    println!(
+        "{checked} corpus requests give the same answer in Wasm, \
+         explained or not ({explained} explanations)"
+    );
 }
 
 /// A request without a time is decided at the clock the host passes.
@@ -91,11 +108,21 @@ fn a_request_without_time_uses_the_hosts_clock() {
         host.evaluate_bytes(request.as_bytes(), NOW_MS).unwrap(),
         tessera::json::evaluate_at(&engine, request, false, chrono_now())
     );
+    assert_eq!(
+        host.explain_bytes(request.as_bytes(), NOW_MS).unwrap(),
+        tessera::json::evaluate_at(&engine, request, true, chrono_now())
+    );
     assert!(
         host.evaluate(request)
             .unwrap()
             .contains(r#""decision":"allow""#)
     );
+    let explained = host.explain(request).unwrap();
+    assert!(
+        explained.starts_with(r#"{"decision":"allow""#),
+        "{explained}"
+    );
+    assert!(explained.contains(r#""explanation":"#), "{explained}");
 }
 
 fn chrono_now() -> chrono::DateTime<chrono::Utc> {

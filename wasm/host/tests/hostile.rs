@@ -7,7 +7,7 @@ mod common;
 
 use common::{POLICY, REQUEST};
 use tessera::Engine;
-use tessera_wasm_host::{Host, HostError, Limits};
+use tessera_wasm_host::{Compiled, Export, Host, HostError, Limits};
 
 /// The native answer to [`REQUEST`] under [`POLICY`].
 fn expected() -> String {
@@ -23,9 +23,16 @@ fn loaded(limits: Limits) -> Option<Host> {
     Some(host)
 }
 
-/// The host still decides correctly.
+/// The native explained answer to [`REQUEST`] under [`POLICY`].
+fn expected_explained() -> String {
+    let engine = Engine::compile_str("p.policy", POLICY).unwrap();
+    tessera::json::evaluate(&engine, REQUEST, true)
+}
+
+/// The host still decides and explains correctly.
 fn still_works(host: &mut Host) {
     assert_eq!(host.evaluate(REQUEST).unwrap(), expected());
+    assert_eq!(host.explain(REQUEST).unwrap(), expected_explained());
 }
 
 #[test]
@@ -34,6 +41,8 @@ fn evaluating_before_loading_is_an_error_answer() {
         return;
     };
     let answer = host.evaluate(REQUEST).unwrap();
+    assert!(answer.contains(r#""kind":"no_engine""#), "{answer}");
+    let answer = host.explain(REQUEST).unwrap();
     assert!(answer.contains(r#""kind":"no_engine""#), "{answer}");
 }
 
@@ -45,6 +54,8 @@ fn an_over_long_request_is_an_error_answer() {
     let huge = vec![b' '; 16 * 1024 * 1024 + 1];
     let answer = host.evaluate_bytes(&huge, 0).unwrap();
     assert!(answer.contains(r#""code":"too_large""#), "{answer}");
+    let answer = host.explain_bytes(&huge, 0).unwrap();
+    assert!(answer.contains(r#""code":"too_large""#), "{answer}");
     still_works(&mut host);
 }
 
@@ -55,11 +66,18 @@ fn garbage_is_an_error_answer() {
     };
     let answer = host.evaluate_bytes(&[0xff, 0x00, 0xfe, 0x80], 0).unwrap();
     assert!(answer.contains(r#""code":"not_utf8""#), "{answer}");
+    let answer = host.explain_bytes(&[0xff, 0x00, 0xfe, 0x80], 0).unwrap();
+    assert!(answer.contains(r#""code":"not_utf8""#), "{answer}");
     let engine = Engine::compile_str("p.policy", POLICY).unwrap();
     for text in ["", "}{", "null", "[1,2]", "{\"principal\": 5}"] {
         assert_eq!(
             host.evaluate_bytes(text.as_bytes(), 0).unwrap(),
             tessera::json::evaluate(&engine, text, false),
+            "{text:?}"
+        );
+        assert_eq!(
+            host.explain_bytes(text.as_bytes(), 0).unwrap(),
+            tessera::json::evaluate(&engine, text, true),
             "{text:?}"
         );
     }
@@ -81,7 +99,7 @@ fn stray_pointers_and_lengths_are_error_answers() {
     let memory = u32::try_from(host.memory_size().unwrap()).unwrap();
     let ptr = host.alloc_raw(16).unwrap();
     assert_ne!(ptr, 0);
-    for evaluate in [false, true] {
+    for export in [Export::Load, Export::Evaluate, Export::Explain] {
         for (p, l) in [
             (0, 0),
             (0, 16),
@@ -94,10 +112,10 @@ fn stray_pointers_and_lengths_are_error_answers() {
             (ptr + 1, 16),
             (ptr, u32::MAX),
         ] {
-            let answer = host.call_raw(evaluate, p, l).unwrap();
+            let answer = host.call_raw(export, p, l).unwrap();
             assert!(
                 answer.contains(r#""code":"bad_pointer""#),
-                "{p} {l}: {answer}"
+                "{export:?} {p} {l}: {answer}"
             );
         }
     }
@@ -106,9 +124,85 @@ fn stray_pointers_and_lengths_are_error_answers() {
     host.free_raw(ptr, 15).unwrap();
     host.free_raw(ptr, 16).unwrap();
     host.free_raw(ptr, 16).unwrap();
-    let answer = host.call_raw(true, ptr, 16).unwrap();
-    assert!(answer.contains(r#""code":"bad_pointer""#), "{answer}");
+    for export in [Export::Evaluate, Export::Explain] {
+        let answer = host.call_raw(export, ptr, 16).unwrap();
+        assert!(answer.contains(r#""code":"bad_pointer""#), "{answer}");
+    }
     // An allocation past the memory cap fails cleanly.
+    assert_eq!(host.alloc_raw(u32::MAX).unwrap(), 0);
+    still_works(&mut host);
+}
+
+/// Requests of every size around the kept input buffer's: each fits the
+/// kept buffer, replaces it with a larger one, or (over 64 KiB) gets a
+/// buffer of its own; every answer is the native one and memory does not
+/// grow from round to round.
+#[test]
+fn inputs_of_every_size_get_the_native_answer() {
+    let Some(mut host) = loaded(Limits::default()) else {
+        return;
+    };
+    let engine = Engine::compile_str("p.policy", POLICY).unwrap();
+    let kept = tessera_wasm_host::KEPT_INPUT_BYTES as usize;
+    let sizes = [
+        0,
+        1,
+        REQUEST.len(),
+        1023,
+        1024,
+        1025,
+        4096,
+        kept - 1,
+        kept,
+        kept + 1,
+        200_000,
+        REQUEST.len() + 1,
+    ];
+    let texts: Vec<String> = sizes
+        .iter()
+        .map(|&size| {
+            if size < REQUEST.len() {
+                " ".repeat(size)
+            } else {
+                format!("{REQUEST}{}", " ".repeat(size - REQUEST.len()))
+            }
+        })
+        .collect();
+    let mut memory = Vec::new();
+    for _ in 0..20 {
+        for text in &texts {
+            assert_eq!(
+                host.evaluate_bytes(text.as_bytes(), 0).unwrap(),
+                tessera::json::evaluate(&engine, text, false),
+                "{} bytes",
+                text.len()
+            );
+            assert_eq!(
+                host.explain_bytes(text.as_bytes(), 0).unwrap(),
+                tessera::json::evaluate(&engine, text, true),
+                "{} bytes",
+                text.len()
+            );
+        }
+        memory.push(host.memory_size().unwrap());
+    }
+    assert_eq!(memory.first(), memory.last(), "{memory:?}");
+    still_works(&mut host);
+}
+
+#[test]
+fn without_fuel_metering_fuel_is_not_counted() {
+    let Some(module) = common::module() else {
+        return;
+    };
+    let compiled = Compiled::with_fuel_metering(&module, false).unwrap();
+    assert!(!compiled.fuel_metering());
+    let mut host = Host::from_compiled(&compiled, Limits::default()).unwrap();
+    host.set_fuel(1_000);
+    let answer = host.load(&[("p.policy", POLICY)]).unwrap();
+    assert_eq!(answer, r#"{"ok":true,"statements":1}"#);
+    still_works(&mut host);
+    // The memory cap still holds.
     assert_eq!(host.alloc_raw(u32::MAX).unwrap(), 0);
     still_works(&mut host);
 }
@@ -153,6 +247,7 @@ fn running_out_of_fuel_fails_and_a_fresh_instance_works() {
     };
     host.set_fuel(1_000);
     assert!(matches!(host.evaluate(REQUEST), Err(HostError::OutOfFuel)));
+    assert!(matches!(host.explain(REQUEST), Err(HostError::OutOfFuel)));
     host.set_fuel(Limits::default().fuel);
     still_works(&mut host);
     // Fuel enough to start and reload, but not to compile a large file.
@@ -173,4 +268,39 @@ fn a_module_that_is_not_tessera_is_refused() {
     assert!(matches!(error, HostError::Module(_)), "{error:?}");
     let error = Host::new(b"garbage", Limits::default()).unwrap_err();
     assert!(matches!(error, HostError::Module(_)), "{error:?}");
+}
+
+/// `bytes` with every occurrence of `from` replaced by `to` (same length).
+fn patched(bytes: &[u8], from: &[u8], to: &[u8]) -> (Vec<u8>, usize) {
+    assert_eq!(from.len(), to.len());
+    let mut bytes = bytes.to_vec();
+    let mut found = 0;
+    let mut i = 0;
+    while i + from.len() <= bytes.len() {
+        if &bytes[i..i + from.len()] == from {
+            bytes[i..i + from.len()].copy_from_slice(to);
+            found += 1;
+            i += from.len();
+        } else {
+            i += 1;
+        }
+    }
+    (bytes, found)
+}
+
+#[test]
+fn a_module_missing_tessera_explain_is_refused() {
+    let Some(module) = common::module() else {
+        return;
+    };
+    // Renaming the export (same length, so the module stays well formed)
+    // hides it from the host. (Each Host::new compiles the module: one
+    // export is checked here, not all of them.)
+    let (bytes, found) = patched(&module, b"tessera_explain", b"tessera_explai!");
+    assert!(found >= 1, "tessera_explain is not in the module");
+    let error = Host::new(&bytes, Limits::default()).unwrap_err();
+    assert!(
+        matches!(&error, HostError::Module(m) if m.contains("tessera_explain")),
+        "{error:?}"
+    );
 }
