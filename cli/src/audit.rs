@@ -60,6 +60,7 @@ impl AuditArgs {
         } else {
             Durability::Buffered
         };
+        refuse_foreign_file(path)?;
         let sink = FileSink::open(path, durability).map_err(|e| audit_error(path, &e))?;
         Auditor::new(sink, &config)
             .map(Some)
@@ -81,6 +82,43 @@ pub fn finish(auditor: Option<&Auditor>, args: &AuditArgs) -> Result<(), CliErro
         ))),
         None => Ok(()),
     }
+}
+
+/// Refuses an existing file that does not start like an audit log.
+///
+/// `FileSink::open` continues the chain of a file that ends in a record and
+/// refuses one whose last complete line is not a record, but it reads a
+/// file without any line break as one torn record and appends to it: a
+/// mistyped `--audit request.json` (a one-line JSON file without a final
+/// newline) would get records appended. Every audit log starts with a
+/// record, or with the start of one when its first write was torn.
+fn refuse_foreign_file(path: &Path) -> Result<(), CliError> {
+    use std::io::Read;
+    const START: &[u8] = b"{\"seq\":";
+    // Missing: a new log. Not a regular file (a device such as /dev/full,
+    // a pipe, a directory): left to `FileSink::open`, unread.
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return Ok(());
+    }
+    let Ok(file) = std::fs::File::open(path) else {
+        return Ok(());
+    };
+    let mut head = Vec::with_capacity(START.len());
+    if file
+        .take(START.len() as u64)
+        .read_to_end(&mut head)
+        .is_err()
+    {
+        return Ok(());
+    }
+    if START.starts_with(&head) {
+        return Ok(());
+    }
+    Err(CliError::Usage(format!(
+        "{} is not an audit log (it does not start with an audit record), so no record is \
+         appended to it; check it with `policy audit verify`, or choose another file",
+        path.display()
+    )))
 }
 
 fn audit_error(path: &Path, error: &tessera::audit::AuditError) -> CliError {
