@@ -118,7 +118,6 @@ pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
     let sets = load_sets(&paths, style)?;
     let auditor = args.audit.auditor()?;
     let runs = run_sets(&sets, filter.as_ref(), auditor.as_ref());
-    crate::audit::finish(auditor.as_ref(), &args.audit)?;
     let coverage = (args.coverage || args.min_coverage.is_some())
         .then(|| coverage_report(&sets, &runs, untested_dirs(&paths, &sets)));
     let (passed, failed) = count(&runs);
@@ -149,6 +148,9 @@ pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
     } else {
         eprint!("{out}");
     }
+    // After the report: a run whose records could not all be written still
+    // shows its results, then fails (exit 2) naming the audit log.
+    crate::audit::finish(auditor.as_ref(), &args.audit)?;
     Ok(status)
 }
 

@@ -941,12 +941,18 @@ fn a_log_that_cannot_be_written_turns_decisions_into_audit_failed_denies() {
         .assert_stderr_has("3 audit record(s) could not be written to /dev/full");
     assert_eq!(serve.stdout, format!("{denied}\n{denied}\n{denied}\n"));
 
-    // `policy test` records decisions it made itself: they stand, but the
-    // run fails and names the log.
+    // `policy test` records decisions it made itself: they stand and are
+    // reported, but the run fails and names the log.
     write(dir.path(), "app.tests.toml", SECRET_TESTS);
-    policy(&["test", path_str(dir.path()), "--audit", "/dev/full"])
+    let run = policy(&["test", path_str(dir.path()), "--audit", "/dev/full"]);
+    let run = run
         .assert_code(2)
         .assert_stderr_has("1 audit record(s) could not be written to /dev/full");
+    assert!(
+        run.stdout.ends_with("1 passed, 0 failed\n"),
+        "{}",
+        run.stdout
+    );
 }
 
 // ---------------------------------------------------------------------------

@@ -72,6 +72,18 @@ pub(crate) enum Attr {
 }
 
 impl Attr {
+    /// True for a custom context key or a tag whose name looks like it holds
+    /// a secret (as audit records judge it): explanations show its value as
+    /// `[masked]`, so that they can be logged.
+    pub(crate) fn names_a_secret(&self) -> bool {
+        match self {
+            Attr::PrincipalTag(name) | Attr::ResourceTag(name) | Attr::Context(name) => {
+                crate::audit::looks_secret(name)
+            }
+            _ => false,
+        }
+    }
+
     pub(crate) fn new(key: &KeyPath, offset: i32) -> Attr {
         match key {
             KeyPath::SourceIp => Attr::SourceIp,
@@ -383,7 +395,13 @@ impl Cond {
             Cond::Not(inner) => inner.leaves(request, now, out),
             Cond::Has(_) => {}
             Cond::Test { attr, text, .. } => {
-                let value = attr.read(request, now).map(|v| v.to_string());
+                let value = attr.read(request, now).map(|v| {
+                    if attr.names_a_secret() {
+                        crate::audit::MASKED.to_string()
+                    } else {
+                        v.to_string()
+                    }
+                });
                 out.push((text.to_string(), self.eval(request, now), value));
             }
         }

@@ -80,10 +80,8 @@ fn revision_of(sources: &[Source]) -> String {
     use sha2::{Digest, Sha256};
     let mut hasher = Sha256::new();
     for source in sources {
-        for part in [source.name, source.text] {
-            hasher.update((part.len() as u64).to_le_bytes());
-            hasher.update(part.as_bytes());
-        }
+        hasher.update((source.text.len() as u64).to_le_bytes());
+        hasher.update(source.text.as_bytes());
     }
     let digest = hasher.finalize();
     let mut text = String::with_capacity(7 + 64);
@@ -159,15 +157,16 @@ impl Engine {
     }
 
     /// The policy set's revision: `sha256:` and the hex SHA-256 of its
-    /// sources, each name and text prefixed by its length in bytes, in the
-    /// order given. The same sources always give the same revision; any
-    /// change to a name or a character gives another. Audit records carry
+    /// sources' texts, each prefixed by its length in bytes, in the order
+    /// given. The same texts always give the same revision, whatever the
+    /// files are called or however their paths are spelled (names change no
+    /// decision); any changed character gives another. Audit records carry
     /// it, so a decision can be traced to the exact policy text.
     ///
     /// ```
     /// use tessera::Engine;
     /// let a = Engine::compile_str("a.policy", "policy \"p\" {}").unwrap();
-    /// let b = Engine::compile_str("a.policy", "policy \"p\" {}").unwrap();
+    /// let b = Engine::compile_str("./dir/../a.policy", "policy \"p\" {}").unwrap();
     /// let c = Engine::compile_str("a.policy", "policy \"q\" {}").unwrap();
     /// assert_eq!(a.revision(), b.revision());
     /// assert_ne!(a.revision(), c.revision());

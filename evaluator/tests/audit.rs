@@ -581,6 +581,17 @@ fn reopening_after_a_torn_write_starts_a_new_line() {
 }
 
 #[test]
+fn a_one_line_file_without_a_final_newline_is_not_a_torn_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("request.json");
+    let text = r#"{"principal": "user:ann", "action": "a", "resource": "b"}"#;
+    std::fs::write(&path, text).unwrap();
+    let error = FileSink::open(&path, Durability::Buffered).unwrap_err();
+    assert_eq!(error.kind(), AuditErrorKind::NotAnAuditLog);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+}
+
+#[test]
 fn a_file_that_is_not_an_audit_log_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("notes.txt");
@@ -1360,4 +1371,39 @@ proptest! {
         lines[at] = String::from_utf8(bytes).unwrap();
         prop_assert!(!check(&lines, None).is_clean());
     }
+}
+
+#[test]
+fn explanations_mask_values_of_secret_named_keys_they_read() {
+    let engine = Engine::compile_str(
+        "p.policy",
+        r#"policy "p" {
+  allow "ticketed" {
+    principal *
+    action    secrets:GetSecretValue
+    resource  app/**
+    when { context.session_token == "expected" and context.ticket == "T-1" }
+  }
+}"#,
+    )
+    .unwrap();
+    let request = Request::new("user:ann", "secrets:GetSecretValue", "app/db")
+        .with_attribute("session_token", Attribute::String("hunter2-SECRET".into()))
+        .with_attribute("ticket", Attribute::String("T-2".into()));
+    let explanation = engine.explain_at(&request, now());
+    let failures = &explanation.statements[0].failures;
+    let actual: Vec<Option<&str>> = failures.iter().map(|f| f.actual.as_deref()).collect();
+    assert_eq!(actual, [Some("[masked]"), Some("\"T-2\"")]);
+    let json = tessera::json::evaluate_at(
+        &engine,
+        &serde_json::to_string(&serde_json::json!({
+            "principal": "user:ann", "action": "secrets:GetSecretValue", "resource": "app/db",
+            "context": {"session_token": "hunter2-SECRET", "ticket": "T-2"}
+        }))
+        .unwrap(),
+        true,
+        now(),
+    );
+    assert!(!json.contains("hunter2-SECRET"), "{json}");
+    assert!(json.contains("[masked]"), "{json}");
 }

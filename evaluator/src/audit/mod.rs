@@ -83,6 +83,7 @@ pub use auditor::Auditor;
 pub use chain::ChainHead;
 pub use config::{AuditConfig, Mode};
 pub use error::{AuditError, AuditErrorKind};
+pub(crate) use mask::looks_secret;
 pub use mask::{MASKED, SECRET_NAME_PARTS};
 pub use sink::{AuditSink, CallbackSink, Durability, FileSink, StdoutSink};
 pub use verify::{Finding, FindingKind, VerifyReport, verify, verify_file};

@@ -68,8 +68,11 @@ fn scan(window: &[u8], at_file_start: bool) -> Scan {
         if let Some(head) = head_after(line) {
             return Scan::Found(head);
         }
+        // An unterminated last line is a record cut short by a crash only
+        // if it starts like one: a file that merely lacks a final newline
+        // (a request.json given as --audit by mistake) is not a log.
         let is_torn_tail = !ends_with_newline && i + 1 == lines.len();
-        if is_torn_tail {
+        if is_torn_tail && torn(line) {
             continue;
         }
         if torn(line) && skipped < MAX_TORN {
