@@ -1407,3 +1407,50 @@ fn explanations_mask_values_of_secret_named_keys_they_read() {
     assert!(!json.contains("hunter2-SECRET"), "{json}");
     assert!(json.contains("[masked]"), "{json}");
 }
+
+#[test]
+fn a_log_is_continued_only_under_the_key_it_was_written_with() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keyed.log");
+    let engine = engine();
+    let request = Request::new("user:ann", "secrets:GetSecretValue", "app/db");
+    let keyed = |key: &[u8]| {
+        let mut config = AuditConfig::new();
+        config.key(key);
+        config
+    };
+    {
+        let sink = FileSink::open(&path, Durability::Buffered).unwrap();
+        let auditor = Auditor::new(sink, &keyed(b"first key")).unwrap();
+        auditor.decide_at(&engine, &request, now());
+    }
+    let before = std::fs::read(&path).unwrap();
+    let sink = FileSink::open(&path, Durability::Buffered).unwrap();
+    let error = Auditor::new(sink, &keyed(b"k3y-SECRET-xyz")).err().unwrap();
+    assert_eq!(error.kind(), AuditErrorKind::ChainMismatch);
+    assert!(!error.to_string().contains("k3y-SECRET"), "{error}");
+    assert_eq!(std::fs::read(&path).unwrap(), before, "nothing appended");
+    {
+        let sink = FileSink::open(&path, Durability::Buffered).unwrap();
+        let auditor = Auditor::new(sink, &keyed(b"first key")).unwrap();
+        auditor.decide_at(&engine, &request, now());
+    }
+    let report = verify_file(&path, Some(b"first key")).unwrap();
+    assert!(report.is_clean(), "{:?}", report.findings);
+    assert_eq!(report.records, 2);
+
+    // An unkeyed log whose last record was edited is not continued either.
+    let plain = dir.path().join("plain.log");
+    {
+        let sink = FileSink::open(&plain, Durability::Buffered).unwrap();
+        let auditor = Auditor::new(sink, &AuditConfig::new()).unwrap();
+        auditor.decide_at(&engine, &request, now());
+    }
+    let edited = std::fs::read_to_string(&plain)
+        .unwrap()
+        .replace("user:ann", "user:bob");
+    std::fs::write(&plain, edited).unwrap();
+    let sink = FileSink::open(&plain, Durability::Buffered).unwrap();
+    let error = Auditor::new(sink, &AuditConfig::new()).err().unwrap();
+    assert_eq!(error.kind(), AuditErrorKind::ChainMismatch);
+}

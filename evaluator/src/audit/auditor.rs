@@ -115,7 +115,8 @@ impl Auditor {
     /// The chain continues from the sink's last record when it has one
     /// ([`AuditSink::resume`]). Fails when the configuration contradicts
     /// itself, when that chain was written with a key and none is
-    /// configured (or the other way round), when the background thread
+    /// configured (or the other way round), when its last record does not
+    /// match its mac under the configured key (another key, or an edit), when the background thread
     /// cannot start, and when the platform has no random source for ids.
     pub fn new(
         sink: impl AuditSink + 'static,
@@ -139,7 +140,21 @@ impl Auditor {
                     ),
                 ));
             }
-            Some(head) => head,
+            Some(head) => {
+                if let Some(signed) = sink.last_signed() {
+                    let mut mac = Vec::with_capacity(80);
+                    sealer.mac(signed, &mut mac);
+                    if mac != head.prev.as_bytes() {
+                        return Err(AuditError::new(
+                            AuditErrorKind::ChainMismatch,
+                            "the audit log's last record does not match its mac under the \
+                             configured key (another key, or an edited record): appending \
+                             would break the chain; check the log with verify",
+                        ));
+                    }
+                }
+                head
+            }
             None => ChainHead::genesis(sealer.is_keyed()),
         };
         let shared = Arc::new(Shared {

@@ -32,6 +32,14 @@ pub trait AuditSink: Send {
     fn resume(&self) -> Option<ChainHead> {
         None
     }
+
+    /// The signed part of the last record (its text before `,"mac":`),
+    /// when [`AuditSink::resume`] continues a chain: the auditor checks it
+    /// against the head's mac with its own key before appending, so that a
+    /// log is never continued under the wrong key. `None`: not checked.
+    fn last_signed(&self) -> Option<&[u8]> {
+        None
+    }
 }
 
 /// How a [`FileSink`] hands records to the disk.
@@ -116,6 +124,8 @@ pub struct FileSink {
     durability: Durability,
     pending: LineBuffer,
     head: Option<ChainHead>,
+    /// The last record's signed part, when `head` continues a chain.
+    last_signed: Vec<u8>,
 }
 
 impl FileSink {
@@ -138,10 +148,14 @@ impl FileSink {
         let metadata = file
             .metadata()
             .map_err(|e| AuditError::io(&format!("cannot read audit file `{shown}`"), &e))?;
-        let (head, ends_mid_line) = if metadata.is_file() && metadata.len() > 0 {
+        let (resumed, ends_mid_line) = if metadata.is_file() && metadata.len() > 0 {
             tail::read_head(&mut file, metadata.len(), path)?
         } else {
             (None, false)
+        };
+        let (head, last_signed) = match resumed {
+            Some((head, signed)) => (Some(head), signed),
+            None => (None, Vec::new()),
         };
         Ok(FileSink {
             file,
@@ -156,6 +170,7 @@ impl FileSink {
                 ends_mid_line,
             },
             head,
+            last_signed,
         })
     }
 
@@ -203,6 +218,10 @@ impl AuditSink for FileSink {
 
     fn resume(&self) -> Option<ChainHead> {
         self.head.clone()
+    }
+
+    fn last_signed(&self) -> Option<&[u8]> {
+        self.head.as_ref().map(|_| self.last_signed.as_slice())
     }
 }
 

@@ -37,6 +37,15 @@ fn head_after(line: &[u8]) -> Option<ChainHead> {
     })
 }
 
+/// What a record's mac covers: its text before `,"mac":"`.
+pub(crate) fn signed_part(line: &[u8]) -> &[u8] {
+    const MAC_KEY: &[u8] = b",\"mac\":\"";
+    line.windows(MAC_KEY.len())
+        .rposition(|w| w == MAC_KEY)
+        .and_then(|at| line.get(..at))
+        .unwrap_or(line)
+}
+
 /// True for what a torn write of a record leaves: a line that starts as a
 /// record does, or the start of that.
 fn torn(line: &[u8]) -> bool {
@@ -45,7 +54,8 @@ fn torn(line: &[u8]) -> bool {
 }
 
 enum Scan {
-    Found(ChainHead),
+    /// The head it continues, and the last record's signed part.
+    Found(ChainHead, Vec<u8>),
     /// Only torn fragments, back to the file's start.
     Fresh,
     NeedMore,
@@ -66,7 +76,7 @@ fn scan(window: &[u8], at_file_start: bool) -> Scan {
     let mut skipped = 0;
     for (i, line) in lines.iter().enumerate().skip(first_whole).rev() {
         if let Some(head) = head_after(line) {
-            return Scan::Found(head);
+            return Scan::Found(head, signed_part(line).to_vec());
         }
         // An unterminated last line is a record cut short by a crash only
         // if it starts like one: a file that merely lacks a final newline
@@ -88,13 +98,13 @@ fn scan(window: &[u8], at_file_start: bool) -> Scan {
     }
 }
 
-/// The head to continue from (none: a new chain) and whether the file ends
-/// mid-line.
+/// The head to continue from with the last record's signed part (none: a
+/// new chain), and whether the file ends mid-line.
 pub(crate) fn read_head(
     file: &mut File,
     len: u64,
     path: &Path,
-) -> Result<(Option<ChainHead>, bool), AuditError> {
+) -> Result<(Option<(ChainHead, Vec<u8>)>, bool), AuditError> {
     let shown = path.display();
     let read_error =
         |e: std::io::Error| AuditError::io(&format!("cannot read audit file `{shown}`"), &e);
@@ -106,7 +116,7 @@ pub(crate) fn read_head(
         file.read_exact(&mut window).map_err(read_error)?;
         let ends_mid_line = window.last() != Some(&b'\n');
         match scan(&window, start == 0) {
-            Scan::Found(head) => return Ok((Some(head), ends_mid_line)),
+            Scan::Found(head, signed) => return Ok((Some((head, signed)), ends_mid_line)),
             Scan::Fresh => return Ok((None, ends_mid_line)),
             Scan::NotALog => {
                 return Err(AuditError::new(
@@ -143,7 +153,7 @@ mod tests {
 
     fn head(window: &str) -> Option<u64> {
         match scan(window.as_bytes(), true) {
-            Scan::Found(head) => Some(head.next_seq),
+            Scan::Found(head, _) => Some(head.next_seq),
             Scan::Fresh => None,
             Scan::NeedMore | Scan::NotALog => Some(u64::MAX),
         }
