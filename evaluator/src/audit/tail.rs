@@ -98,13 +98,16 @@ fn scan(window: &[u8], at_file_start: bool) -> Scan {
     }
 }
 
+/// A chain found in a file: its head, and its last record's signed part.
+pub(crate) type Resumed = (ChainHead, Vec<u8>);
+
 /// The head to continue from with the last record's signed part (none: a
 /// new chain), and whether the file ends mid-line.
 pub(crate) fn read_head(
     file: &mut File,
     len: u64,
     path: &Path,
-) -> Result<(Option<(ChainHead, Vec<u8>)>, bool), AuditError> {
+) -> Result<(Option<Resumed>, bool), AuditError> {
     let shown = path.display();
     let read_error =
         |e: std::io::Error| AuditError::io(&format!("cannot read audit file `{shown}`"), &e);
