@@ -23,6 +23,9 @@
  *     tessera_error_free(err);
  *     tessera_engine_free(engine);
  *
+ * To keep an audit record of every decision, open an auditor (a file, or a
+ * function of yours) and decide through it: see "Audit" below.
+ *
  * Conventions, for every function below:
  *
  * - Text is UTF-8. Text passed with an explicit length needs no NUL; every
@@ -75,7 +78,13 @@ typedef enum tessera_error_code {
     /* The request is malformed; tessera_error_field() names the field. */
     TESSERA_ERROR_REQUEST = 3,
     /* A bug in Tessera, caught before it reached the caller. */
-    TESSERA_ERROR_INTERNAL = 4
+    TESSERA_ERROR_INTERNAL = 4,
+    /* An auditor could not be made or could not write: its file cannot be
+     * opened or is not an audit log, its chain was written under another
+     * key scheme, a flush failed. tessera_error_json() carries the audit
+     * error's kind as "code" ("io", "not_an_audit_log", "chain_mismatch",
+     * "sink", ...). */
+    TESSERA_ERROR_AUDIT = 5
 } tessera_error_code_t;
 
 /* Allow or deny. Zero is deny. */
@@ -243,7 +252,8 @@ tessera_error_code_t tessera_engine_evaluate_json(const tessera_engine_t *engine
                                                   size_t *out_len,
                                                   tessera_error_t **err);
 
-/* Frees a string returned by tessera_engine_evaluate_json(). NULL is
+/* Frees a string returned by tessera_engine_evaluate_json(),
+ * tessera_engine_evaluate_json_audited() or tessera_auditor_head(). NULL is
  * ignored. Do not pass it to free(). Thread-safe for distinct strings. */
 void tessera_string_free(char *text);
 
@@ -269,6 +279,283 @@ tessera_error_code_t tessera_engine_decide(const tessera_engine_t *engine,
                                            const tessera_request_t *request,
                                            tessera_decision_t *out,
                                            tessera_error_t **err);
+
+/* ---------------------------------------------------------------------------
+ * Audit
+ *
+ * An auditor records every decision made through it: one JSON line per
+ * decision (evaluator/AUDIT.md documents it field by field; its JSON Schema
+ * is evaluator/schema/audit-record.schema.json), masked, and hash-chained
+ * so that `policy audit verify` (or tessera::audit::verify) finds any
+ * record edited, deleted, inserted or moved. Records go to an append-only
+ * file or to a function of the host's:
+ *
+ *     tessera_audit_options_t opts = TESSERA_AUDIT_OPTIONS_INIT;
+ *     static const char *const masked[] = { "context.ticket" };
+ *     opts.mask_fields = masked;
+ *     opts.mask_field_count = 1;
+ *     tessera_auditor_t *auditor = NULL;
+ *     if (tessera_auditor_open_file("audit.jsonl", &opts, &auditor, &err) != TESSERA_OK) ...
+ *     tessera_engine_decide_audited(engine, auditor, &req, &decision, &err);
+ *     ...
+ *     tessera_auditor_free(auditor);
+ *
+ * An auditor is independent of engines: one auditor may record the
+ * decisions of several engines (each record names its engine's policy
+ * revision), and an engine may be used with and without auditors.
+ *
+ * Masking. Whatever the options say, custom context keys and tags whose
+ * names look secret (containing "token", "secret", "password", "session",
+ * "api_key", ... ; AUDIT.md has the list) are written as "[masked]". The
+ * principal id, the action and the resource path are never masked. Error
+ * messages never quote record contents or the key.
+ * ------------------------------------------------------------------------- */
+
+/* A recorder of decisions: a sink (file or callback), a chain, options.
+ * Thread-safe: any number of threads may decide through one auditor at
+ * once; records never interleave and their seq numbers follow the order of
+ * the lines. Opaque. */
+typedef struct tessera_auditor tessera_auditor_t;
+
+/* What happens to a decision whose record cannot be written. */
+typedef enum tessera_audit_mode {
+    /* No record, no decision (the default): the decision becomes deny with
+     * TESSERA_REASON_AUDIT_FAILED and no determining statement. Every
+     * record reaches its sink (a file: the operating system) before the
+     * decision is returned. */
+    TESSERA_AUDIT_BLOCKING = 0,
+    /* The decision stands; the failure is counted
+     * (tessera_auditor_failures()) and the record is lost, which leaves a
+     * gap in the seq numbers that verify reports. */
+    TESSERA_AUDIT_BEST_EFFORT = 1
+} tessera_audit_mode_t;
+
+/* How an auditor records. Start from TESSERA_AUDIT_OPTIONS_INIT; passing
+ * NULL options means the same. Everything is copied during the call that
+ * takes the options: free or reuse them afterwards as you like. */
+typedef struct tessera_audit_options {
+    /* TESSERA_AUDIT_BLOCKING (default) or TESSERA_AUDIT_BEST_EFFORT. */
+    tessera_audit_mode_t mode;
+    /* File auditors only: non-zero writes and fdatasync()s every record
+     * before its decision returns (it survives a machine crash; slow).
+     * 0 (default) buffers records in 64 KiB, written when full, on
+     * tessera_auditor_flush() and tessera_auditor_free(); in blocking mode
+     * each record is still handed to the operating system before its
+     * decision returns. Must be 0 for callback auditors. */
+    int fsync;
+    /* Best-effort only: non-zero moves sealing and writing to a background
+     * thread, with a queue of this many records (deciding threads wait when
+     * it is full; records are never dropped). 0 (default): the deciding
+     * thread writes. */
+    size_t background;
+    /* The HMAC-SHA256 key that chains the records, key_len bytes (any
+     * bytes, no NUL needed), or NULL with key_len 0 (default) for plain
+     * SHA-256. Without the key no one can rewrite the log and recompute
+     * its macs. A file written with a key must be reopened with one (and
+     * without one, without). An empty key (non-NULL, key_len 0) is an
+     * error. */
+    const void *key;
+    size_t key_len;
+    /* mask_field_count selectors of fields written as "[masked]", and
+     * drop_field_count selectors of fields left out (drop wins when both
+     * name a field). Each is NUL-terminated: "context.NAME",
+     * "principal.tags.NAME", "resource.tags.NAME" (NAME may be "*"),
+     * "groups", "source_ip", "mfa", "mfa_age_seconds", "version_stage".
+     * The arrays may be NULL when their count is 0; at most 65536 each. */
+    const char *const *mask_fields;
+    size_t mask_field_count;
+    const char *const *drop_fields;
+    size_t drop_field_count;
+} tessera_audit_options_t;
+
+/* The defaults: blocking, buffered, written by the deciding thread, no
+ * key, default masking only:
+ *     tessera_audit_options_t opts = TESSERA_AUDIT_OPTIONS_INIT;           */
+#define TESSERA_AUDIT_OPTIONS_INIT \
+    { TESSERA_AUDIT_BLOCKING, 0, 0, NULL, 0, NULL, 0, NULL, 0 }
+
+/* A host's record function, for tessera_auditor_new_callback().
+ *
+ * Called once per record with the user_data given at creation and the
+ * record: `len` bytes of UTF-8 JSON, one line without the newline, followed
+ * by a NUL (so record[len] == '\0', and the text holds no other NUL).
+ * BORROWED: valid only during the call; copy what you keep.
+ *
+ * Returns 0 when it took the record; anything else is a failed write: in
+ * blocking mode the decision becomes deny with TESSERA_REASON_AUDIT_FAILED,
+ * in best-effort mode the failure is counted. Either way the record's seq
+ * is used (it is not retried).
+ *
+ * Called from whichever thread decides through the auditor (with a
+ * background writer: from the auditor's own writer thread), never twice at
+ * once for one auditor, in seq order. It must return normally (no longjmp,
+ * no C++ exception out of it), and must not call into the same auditor:
+ * it runs under the auditor's lock, so that would deadlock. It may decide
+ * through other auditors and engines. */
+typedef int (*tessera_audit_callback_t)(void *user_data, const char *record, size_t len);
+
+/* Makes an auditor that appends records to the file at `path`, created if
+ * missing. When the file already holds records, the chain continues from
+ * its last record.
+ *
+ * Takes: `path`, NUL-terminated UTF-8 (required, non-empty); `options`
+ * (optional, see tessera_audit_options_t); `out` (required); `err`
+ * (optional). One auditor per file: two would interleave two chains.
+ *
+ * Returns TESSERA_OK; TESSERA_ERROR_INVALID_ARGUMENT for a NULL or empty
+ * path, bad options (a mode that is neither value, background in blocking
+ * mode, a NULL key with a length or an empty one, a NULL array or selector,
+ * a selector that names no field: the message suggests the nearest one);
+ * TESSERA_ERROR_AUDIT when the file cannot be opened (the message names
+ * the path and the system's reason), when its last complete line is not an
+ * audit record (code "not_an_audit_log": it is not an audit log, or its end
+ * is damaged; the auditor will not start a second chain inside it), or
+ * when its chain was written with a key and none is given, or the other
+ * way round (code "chain_mismatch"); TESSERA_ERROR_INTERNAL. Options are
+ * checked before the file is touched: bad options create no file.
+ *
+ * Owns afterwards: on success the caller owns *out and frees it with
+ * tessera_auditor_free(); on failure *out is NULL. Nothing in `path` or
+ * `options` is retained.
+ *
+ * Thread safety: may be called from any thread, concurrently (for
+ * different files). */
+tessera_error_code_t tessera_auditor_open_file(const char *path,
+                                               const tessera_audit_options_t *options,
+                                               tessera_auditor_t **out,
+                                               tessera_error_t **err);
+
+/* Makes an auditor that hands every record to `callback` (see
+ * tessera_audit_callback_t), with `user_data` as its first argument. The
+ * chain starts at seq 0.
+ *
+ * Takes: `callback` (required); `user_data` (anything, NULL included:
+ * passed through, never read or freed by the library); `options`
+ * (optional; fsync must be 0); `out` (required); `err` (optional).
+ *
+ * Returns TESSERA_OK; TESSERA_ERROR_INVALID_ARGUMENT for a NULL callback,
+ * a non-zero fsync, or bad options as for tessera_auditor_open_file();
+ * TESSERA_ERROR_INTERNAL.
+ *
+ * Owns afterwards: on success the caller owns *out and frees it with
+ * tessera_auditor_free(); on failure *out is NULL and the callback was
+ * never called. The caller keeps owning user_data, which must stay valid
+ * until tessera_auditor_free() returns: after that, the callback is never
+ * called again.
+ *
+ * Thread safety: may be called from any thread, concurrently. */
+tessera_error_code_t tessera_auditor_new_callback(tessera_audit_callback_t callback,
+                                                  void *user_data,
+                                                  const tessera_audit_options_t *options,
+                                                  tessera_auditor_t **out,
+                                                  tessera_error_t **err);
+
+/* tessera_engine_evaluate_json(), with the decision recorded by `auditor`:
+ * exactly the bytes the Rust function tessera::json::evaluate_audited()
+ * returns. That is the same answer as tessera_engine_evaluate_json(),
+ * except that in blocking mode a decision whose record cannot be written
+ * is answered
+ *     {"decision":"deny","reason":"audit_failed","determining":[]}
+ * (with no "explanation", even when `explain` is non-zero) and the call
+ * still returns TESSERA_OK: it is a decision, not an error.
+ *
+ * Takes: `engine` and `auditor` (required); the rest as
+ * tessera_engine_evaluate_json(). A malformed request is answered as there
+ * (TESSERA_ERROR_REQUEST with the JSON error answer) and not recorded: no
+ * decision was made.
+ *
+ * Owns afterwards: as tessera_engine_evaluate_json(): the caller frees a
+ * non-NULL *out_json with tessera_string_free().
+ *
+ * Thread safety: any number of threads may decide through one engine and
+ * one auditor at once. */
+tessera_error_code_t tessera_engine_evaluate_json_audited(const tessera_engine_t *engine,
+                                                          tessera_auditor_t *auditor,
+                                                          const char *request,
+                                                          size_t len,
+                                                          int explain,
+                                                          char **out_json,
+                                                          size_t *out_len,
+                                                          tessera_error_t **err);
+
+/* tessera_engine_decide(), with the decision recorded by `auditor`. In
+ * blocking mode a decision whose record cannot be written comes back as
+ * TESSERA_OK with out->outcome TESSERA_DENY, out->reason
+ * TESSERA_REASON_AUDIT_FAILED and no determining statement.
+ *
+ * Takes: `engine` and `auditor` (required); the rest as
+ * tessera_engine_decide(). A malformed request gives the same errors as
+ * there and is not recorded.
+ *
+ * Owns afterwards: nothing new; out->policy and out->statement are
+ * borrowed from the engine, as for tessera_engine_decide().
+ *
+ * Thread safety: any number of threads may decide through one engine and
+ * one auditor at once. */
+tessera_error_code_t tessera_engine_decide_audited(const tessera_engine_t *engine,
+                                                   tessera_auditor_t *auditor,
+                                                   const tessera_request_t *request,
+                                                   tessera_decision_t *out,
+                                                   tessera_error_t **err);
+
+/* Writes out every record taken so far: a buffered file's records reach the
+ * operating system (not necessarily the disk: see options.fsync); with a
+ * background writer, waits until the queue before the call is written.
+ *
+ * Returns TESSERA_OK; TESSERA_ERROR_INVALID_ARGUMENT for a NULL auditor;
+ * TESSERA_ERROR_AUDIT when writing failed (the failure is also counted);
+ * TESSERA_ERROR_INTERNAL.
+ *
+ * Thread safety: may be called from any thread, while others decide. */
+tessera_error_code_t tessera_auditor_flush(tessera_auditor_t *auditor, tessera_error_t **err);
+
+/* How many records (and flushes) failed since the auditor was made: in
+ * best-effort mode the records lost, in blocking mode the decisions denied
+ * for it. 0 for NULL. Thread-safe. */
+uint64_t tessera_auditor_failures(const tessera_auditor_t *auditor);
+
+/* The latest failure, as a new TESSERA_ERROR_AUDIT error such as "the
+ * audit callback refused the record: the callback returned 1" or "cannot
+ * write audit file `audit.jsonl`: No space left on device"; NULL when
+ * nothing failed, and for NULL.
+ *
+ * Owns afterwards: the caller owns a non-NULL result and frees it with
+ * tessera_error_free(). Thread-safe. */
+tessera_error_t *tessera_auditor_last_failure(const tessera_auditor_t *auditor);
+
+/* Where the auditor's chain stands: *out_next_seq is the seq of the next
+ * record (the number of records in the chain so far, failed ones
+ * included), and *out_prev (when asked for) the mac of the last record,
+ * such as "sha256:9c1d..." (64 hex digits; for an empty chain the genesis
+ * value, 64 zeros). Kept outside the log (a database, another host), the
+ * head shows whether records were later cut from the log's end, which the
+ * log alone cannot show. With a background writer, records still queued
+ * are not counted: call tessera_auditor_flush() first.
+ *
+ * Takes: `auditor` (required); `out_next_seq` (required); `out_prev`
+ * (optional); `err` (optional).
+ *
+ * Returns TESSERA_OK, TESSERA_ERROR_INVALID_ARGUMENT or
+ * TESSERA_ERROR_INTERNAL.
+ *
+ * Owns afterwards: the caller owns a non-NULL *out_prev and frees it with
+ * tessera_string_free().
+ *
+ * Thread safety: may be called from any thread, while others decide. */
+tessera_error_code_t tessera_auditor_head(const tessera_auditor_t *auditor,
+                                          uint64_t *out_next_seq,
+                                          char **out_prev,
+                                          tessera_error_t **err);
+
+/* Frees an auditor: writes out the records it buffered (with a background
+ * writer: waits for the queue to drain and the thread to end), then closes
+ * its file. A failure at this point is lost: call tessera_auditor_flush()
+ * first to see it. After it returns, the callback is never called again.
+ * NULL is ignored.
+ *
+ * Thread safety: the caller must make sure no other thread is using the
+ * auditor, and that it is freed once. */
+void tessera_auditor_free(tessera_auditor_t *auditor);
 
 /* ---------------------------------------------------------------------------
  * Errors

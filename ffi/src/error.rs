@@ -3,6 +3,7 @@
 
 use serde_json::json;
 use std::ffi::CString;
+use tessera_core::audit::AuditError;
 use tessera_core::{ParseError, RequestError};
 
 /// The result of every fallible entry point (`tessera_error_code_t` in C).
@@ -19,6 +20,10 @@ pub enum ErrorCode {
     Request = 3,
     /// A bug in Tessera (a caught panic) or an impossible state.
     Internal = 4,
+    /// An auditor could not be made or could not write: its file cannot be
+    /// opened or is not an audit log, its chain was written under another
+    /// key scheme, a flush failed.
+    Audit = 5,
 }
 
 impl ErrorCode {
@@ -30,6 +35,7 @@ impl ErrorCode {
             ErrorCode::Compile => "compile",
             ErrorCode::Request => "request",
             ErrorCode::Internal => "internal",
+            ErrorCode::Audit => "audit",
         }
     }
 }
@@ -79,6 +85,37 @@ impl TesseraError {
     /// A bug or a caught panic.
     pub(crate) fn internal(message: &str) -> TesseraError {
         TesseraError::plain(ErrorCode::Internal, message)
+    }
+
+    /// An error of the audit module: `TESSERA_ERROR_AUDIT`, or
+    /// `TESSERA_ERROR_INVALID_ARGUMENT` for a configuration the caller must
+    /// fix (a selector that names no field). `what` names the argument at
+    /// fault, if any. The JSON form carries the audit error's kind as
+    /// `code` (`io`, `not_an_audit_log`, `unknown_selector`, ...).
+    ///
+    /// Audit error messages never quote record contents, and keys never
+    /// reach them, so no secret reaches this error.
+    pub(crate) fn audit(error: &AuditError, what: Option<&str>) -> TesseraError {
+        use tessera_core::audit::AuditErrorKind;
+        let code = match error.kind() {
+            AuditErrorKind::UnknownSelector | AuditErrorKind::InvalidConfig => {
+                ErrorCode::InvalidArgument
+            }
+            _ => ErrorCode::Audit,
+        };
+        let message = match what {
+            Some(what) => format!("{what}: {}", error.message()),
+            None => error.message().to_string(),
+        };
+        let kind = serde_json::to_value(error.kind()).unwrap_or(serde_json::Value::Null);
+        let json = json!({"error": {"kind": code.kind(), "code": kind, "message": message}});
+        TesseraError {
+            code,
+            message: c_string(&message),
+            field: None,
+            diagnostics: Vec::new(),
+            json: c_string(&json.to_string()),
+        }
     }
 
     /// Compile errors, with every diagnostic; JSON as `tessera::json::compile_error`.

@@ -10,10 +10,15 @@
 //! - every pointer is checked for NULL, every text for UTF-8 and for a length
 //!   of at most [`MAX_INPUT_LEN`] bytes;
 //! - the JSON entry point answers exactly what `tessera::json::evaluate`
-//!   answers, byte for byte.
+//!   answers, byte for byte, and its audited twin what
+//!   `tessera::json::evaluate_audited` answers;
+//! - auditors (`tessera_auditor_t`, `src/audit.rs`) record every decision
+//!   made through them to an audit file or to a callback of the host's.
 
+mod audit;
 mod error;
 
+pub use audit::{AuditCallback, TesseraAuditOptions, TesseraAuditor};
 pub use error::{ErrorCode, TesseraError};
 
 use error::c_string;
@@ -427,6 +432,63 @@ pub unsafe extern "C" fn tessera_engine_evaluate_json(
     out_len: *mut usize,
     err: *mut *mut TesseraError,
 ) -> ErrorCode {
+    // SAFETY: the caller's guarantees are `evaluate_json_via`'s.
+    unsafe {
+        evaluate_json_via(
+            engine,
+            Via::Engine,
+            request,
+            len,
+            explain,
+            out_json,
+            out_len,
+            err,
+        )
+    }
+}
+
+/// Who decides: the engine alone, or the engine through an auditor that
+/// records each decision.
+#[derive(Debug, Clone, Copy)]
+enum Via {
+    Engine,
+    Auditor(*const audit::TesseraAuditor),
+}
+
+impl Via {
+    /// The auditor, checked, when there is one.
+    ///
+    /// # Safety
+    ///
+    /// An auditor pointer is NULL or a live handle.
+    unsafe fn auditor<'a>(self) -> Result<Option<&'a audit::TesseraAuditor>, TesseraError> {
+        match self {
+            Via::Engine => Ok(None),
+            // SAFETY: NULL or a live handle per the caller.
+            Via::Auditor(auditor) => unsafe { audit::auditor_ref(auditor) }.map(Some),
+        }
+    }
+}
+
+/// The JSON entry points: `tessera::json::evaluate`, or
+/// `tessera::json::evaluate_audited` through an auditor.
+///
+/// # Safety
+///
+/// `engine` is NULL or a live handle; `via` holds NULL or a live auditor;
+/// `request` is NULL or valid for reading `len` bytes; `out_json`, `out_len`
+/// and `err` are NULL or writable.
+#[allow(clippy::too_many_arguments)]
+unsafe fn evaluate_json_via(
+    engine: *const TesseraEngine,
+    via: Via,
+    request: *const c_char,
+    len: usize,
+    explain: c_int,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+    err: *mut *mut TesseraError,
+) -> ErrorCode {
     let body = || {
         if out_json.is_null() {
             return Err(TesseraError::invalid("out_json is NULL"));
@@ -438,9 +500,19 @@ pub unsafe extern "C" fn tessera_engine_evaluate_json(
         }
         // SAFETY: NULL or a live handle per the caller.
         let engine = unsafe { engine_ref(engine) }?;
+        // SAFETY: NULL or a live auditor per the caller.
+        let auditor = unsafe { via.auditor() }?;
         // SAFETY: NULL or `len` readable bytes per the caller.
         let text = utf8(unsafe { bytes(request, len, "request") }?, "request")?;
-        let answer = tessera_core::json::evaluate(&engine.inner, text, explain != 0);
+        let answer = match auditor {
+            None => tessera_core::json::evaluate(&engine.inner, text, explain != 0),
+            Some(auditor) => tessera_core::json::evaluate_audited(
+                &engine.inner,
+                auditor.auditor(),
+                text,
+                explain != 0,
+            ),
+        };
         // Decisions start with `{"decision":`; only errors with `{"error":`.
         // Parse again, on this path only, to hand C the structured error.
         let error = if answer.starts_with(r#"{"error":"#) {
@@ -469,7 +541,9 @@ pub unsafe extern "C" fn tessera_engine_evaluate_json(
 ///
 /// # Safety
 ///
-/// `text` is NULL or a string from `tessera_engine_evaluate_json` not yet freed.
+/// `text` is NULL or a string from `tessera_engine_evaluate_json`,
+/// `tessera_engine_evaluate_json_audited` or `tessera_auditor_head` not yet
+/// freed.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn tessera_string_free(text: *mut c_char) {
     if text.is_null() {
@@ -628,6 +702,24 @@ pub unsafe extern "C" fn tessera_engine_decide(
     out: *mut TesseraDecision,
     err: *mut *mut TesseraError,
 ) -> ErrorCode {
+    // SAFETY: the caller's guarantees are `decide_via`'s.
+    unsafe { decide_via(engine, Via::Engine, request, out, err) }
+}
+
+/// The fast path: `Engine::decide`, or `Auditor::decide` through an auditor.
+///
+/// # Safety
+///
+/// `engine` is NULL or a live handle; `via` holds NULL or a live auditor;
+/// `request` is NULL or a readable `TesseraRequest` whose pointers are valid
+/// as the header describes; `out` and `err` are NULL or writable.
+unsafe fn decide_via(
+    engine: *const TesseraEngine,
+    via: Via,
+    request: *const TesseraRequest,
+    out: *mut TesseraDecision,
+    err: *mut *mut TesseraError,
+) -> ErrorCode {
     let body = || {
         if out.is_null() {
             return Err(TesseraError::invalid("out is NULL"));
@@ -637,6 +729,8 @@ pub unsafe extern "C" fn tessera_engine_decide(
         unsafe { put(out, TesseraDecision::default()) };
         // SAFETY: NULL or a live handle per the caller.
         let engine = unsafe { engine_ref(engine) }?;
+        // SAFETY: NULL or a live auditor per the caller.
+        let auditor = unsafe { via.auditor() }?;
         // SAFETY: NULL or a readable struct per the caller; `as_ref` checks NULL.
         let request =
             unsafe { request.as_ref() }.ok_or_else(|| TesseraError::invalid("request is NULL"))?;
@@ -645,7 +739,8 @@ pub unsafe extern "C" fn tessera_engine_decide(
             let mut borrowed = cell.try_borrow_mut();
             let scratch = match borrowed.as_deref_mut() {
                 Ok(scratch) => scratch,
-                // Only if a call re-entered on this thread: use a new request.
+                // Only if a call re-entered on this thread (an audit
+                // callback that decides): use a new request.
                 Err(_) => {
                     fresh = Request::new("-", "-", "-");
                     &mut fresh
@@ -653,8 +748,12 @@ pub unsafe extern "C" fn tessera_engine_decide(
             };
             // SAFETY: the struct's pointers are valid per the caller.
             unsafe { fill_request(request, scratch) }?;
+            let decision = match auditor {
+                None => engine.inner.decide(scratch),
+                Some(auditor) => auditor.auditor().decide(&engine.inner, scratch),
+            };
             // SAFETY: `out` was checked non-NULL above and is writable per the caller.
-            unsafe { decide_into(engine, scratch, out) };
+            unsafe { write_decision(engine, &decision, out) };
             Ok(())
         })
     };
@@ -662,39 +761,40 @@ pub unsafe extern "C" fn tessera_engine_decide(
     unsafe { fenced(err, body) }
 }
 
-/// Decides `request` and writes the C decision to `out`.
+/// Writes `decision` to `out` as the C decision, with the engine's names.
 ///
 /// # Safety
 ///
 /// `out` is non-NULL and writable.
-unsafe fn decide_into(engine: &TesseraEngine, request: &Request, out: *mut TesseraDecision) {
-    {
-        let decision = engine.inner.decide(request);
-        let (policy, statement) = decision
-            .determining
-            .first()
-            .map_or((ptr::null(), ptr::null()), |s| {
-                engine.c_names(s.policy, s.statement)
-            });
-        let decided = TesseraDecision {
-            outcome: if decision.is_allowed() {
-                Outcome::Allow
-            } else {
-                Outcome::Deny
-            },
-            reason: match decision.reason {
-                CoreReason::Allowed => Reason::Allowed,
-                CoreReason::ExplicitDeny => Reason::ExplicitDeny,
-                CoreReason::NoStatementApplied => Reason::NoStatementApplied,
-                CoreReason::AuditFailed => Reason::AuditFailed,
-            },
-            determining_count: decision.determining.len(),
-            policy,
-            statement,
-        };
-        // SAFETY: non-NULL and writable per this function's contract.
-        unsafe { put(out, decided) };
-    }
+unsafe fn write_decision(
+    engine: &TesseraEngine,
+    decision: &tessera_core::Decision<'_>,
+    out: *mut TesseraDecision,
+) {
+    let (policy, statement) = decision
+        .determining
+        .first()
+        .map_or((ptr::null(), ptr::null()), |s| {
+            engine.c_names(s.policy, s.statement)
+        });
+    let decided = TesseraDecision {
+        outcome: if decision.is_allowed() {
+            Outcome::Allow
+        } else {
+            Outcome::Deny
+        },
+        reason: match decision.reason {
+            CoreReason::Allowed => Reason::Allowed,
+            CoreReason::ExplicitDeny => Reason::ExplicitDeny,
+            CoreReason::NoStatementApplied => Reason::NoStatementApplied,
+            CoreReason::AuditFailed => Reason::AuditFailed,
+        },
+        determining_count: decision.determining.len(),
+        policy,
+        statement,
+    };
+    // SAFETY: non-NULL and writable per this function's contract.
+    unsafe { put(out, decided) };
 }
 
 // ---------------------------------------------------------------------------

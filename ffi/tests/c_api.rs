@@ -7,6 +7,7 @@
 mod common;
 
 use common::Link;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use tessera_core::{Engine, Source, json};
 
@@ -84,23 +85,90 @@ fn c_programs_are_clean_under_valgrind() {
     }
 }
 
-/// Every function the library exports is declared in the header, and the
-/// header's version macros match the crate.
+/// The functions the header declares: every `tessera_NAME(` outside
+/// comments.
+fn header_functions(header: &str) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for line in header.lines() {
+        let code = line.trim_start();
+        if code.starts_with("/*") || code.starts_with('*') || code.starts_with('#') {
+            continue;
+        }
+        for (at, _) in code.match_indices("tessera_") {
+            let name: String = code[at..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
+                .collect();
+            let before = code[..at].chars().last();
+            if code[at + name.len()..].starts_with('(')
+                && !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
+                names.insert(name);
+            }
+        }
+    }
+    names
+}
+
+/// Every function the library exports is declared in the header and the
+/// other way round (from the sources, and from the shared library's symbol
+/// table when `nm` is installed), and the header's version macros match the
+/// crate.
 #[test]
 fn header_declares_every_export() {
     let header = std::fs::read_to_string(common::ffi_dir().join("include/tessera.h")).unwrap();
-    let source = std::fs::read_to_string(common::ffi_dir().join("src/lib.rs")).unwrap();
-    let exports: Vec<&str> = source
-        .split("extern \"C\" fn ")
-        .skip(1)
-        .map(|rest| rest.split('(').next().unwrap())
-        .collect();
-    assert!(exports.len() >= 18, "{exports:?}");
-    for name in exports {
-        assert!(
-            header.contains(&format!(" {name}(")) || header.contains(&format!("*{name}(")),
-            "{name} is exported but not declared in tessera.h"
-        );
+    let declared = header_functions(&header);
+    let mut exports = BTreeSet::new();
+    for entry in std::fs::read_dir(common::ffi_dir().join("src")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "rs") {
+            let source = std::fs::read_to_string(&path).unwrap();
+            exports.extend(
+                source
+                    .split("extern \"C\" fn ")
+                    .skip(1)
+                    .map(|rest| rest.split('(').next().unwrap().to_string())
+                    .filter(|name| name.starts_with("tessera_")),
+            );
+        }
+    }
+    assert!(exports.len() >= 27, "{exports:?}");
+    for name in [
+        "tessera_auditor_open_file",
+        "tessera_auditor_new_callback",
+        "tessera_engine_evaluate_json_audited",
+        "tessera_engine_decide_audited",
+        "tessera_auditor_flush",
+        "tessera_auditor_failures",
+        "tessera_auditor_last_failure",
+        "tessera_auditor_head",
+        "tessera_auditor_free",
+    ] {
+        assert!(exports.contains(name), "{name} is not exported");
+    }
+    assert_eq!(
+        exports, declared,
+        "the sources' exports (left) and the header's declarations (right) differ"
+    );
+    let nm = std::process::Command::new("nm")
+        .args(["-D", "--defined-only"])
+        .arg(common::lib_dir().join("libtessera.so"))
+        .output();
+    match nm {
+        Ok(nm) if nm.status.success() => {
+            let symbols: BTreeSet<String> = String::from_utf8_lossy(&nm.stdout)
+                .lines()
+                .filter_map(|l| match l.split_whitespace().collect::<Vec<_>>()[..] {
+                    [_, "T", name] if name.starts_with("tessera_") => Some(name.to_string()),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(
+                symbols, declared,
+                "libtessera.so's symbols (left) and the header's declarations (right) differ"
+            );
+        }
+        _ => println!("note: no nm on PATH; the shared library's symbols were not read"),
     }
     assert!(header.contains(&format!(
         "#define TESSERA_VERSION \"{}\"",
