@@ -14,9 +14,20 @@
 //! - `tessera_explain(ptr, len, now_ms) -> u64`: the same, but the answer is
 //!   the explained one (`tessera::json::evaluate` with `explain` true).
 //!
-//! All three return `(answer_ptr << 32) | answer_len`: UTF-8 JSON owned by
-//! the module, valid until the next `tessera_load`, `tessera_evaluate` or
-//! `tessera_explain`.
+//! - `tessera_audit_open(ptr, len) -> u64`: an audit configuration in
+//!   ([`AuditDocument`]: mode, HMAC key, mask and drop selectors, the host's
+//!   32-byte id seed); from then on every decision of `tessera_evaluate` and
+//!   `tessera_explain` is recorded ([`tessera::audit`]) into a buffer of
+//!   JSON lines inside the module (at most [`MAX_AUDIT_BUFFER`] bytes);
+//! - `tessera_audit_take() -> u64`: the pending records, handed over and
+//!   removed from the buffer;
+//! - `tessera_audit_status() -> u64` and `tessera_audit_close() -> u64`: the
+//!   auditor's state, and the end of recording.
+//!
+//! All but `tessera_audit_take` return `(answer_ptr << 32) | answer_len`:
+//! UTF-8 JSON owned by the module, valid until the next call of one of them.
+//! `tessera_audit_take` returns its records the same way, in a buffer of
+//! their own valid until the next `tessera_audit_take`.
 //!
 //! The input pointer and length must lie inside one live `tessera_alloc`
 //! buffer; anything else (a stray pointer, a length past the end, a freed
@@ -31,10 +42,12 @@
 //! are thin wrappers around one global `Module`.
 
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use tessera::{Engine, Source};
+use std::sync::{Arc, Mutex, PoisonError};
+use tessera::audit::{AuditConfig, Auditor, CallbackSink, Mode};
+use tessera::{Engine, Reason, Request, Source};
 
 /// The ABI version `tessera_abi_version` returns; bumped on any incompatible
 /// change to the exports, the memory conventions or the answer shapes.
@@ -45,6 +58,13 @@ pub const MAX_LOAD_LEN: usize = 64 * 1024 * 1024;
 
 /// The largest request, in bytes (16 MiB).
 pub const MAX_REQUEST_LEN: usize = 16 * 1024 * 1024;
+
+/// The most bytes of records the module holds for the host to take (16
+/// MiB), and the default of an audit configuration's `buffer_bytes`.
+pub const MAX_AUDIT_BUFFER: usize = 16 * 1024 * 1024;
+
+/// The largest audit configuration, in bytes (1 MiB).
+pub const MAX_AUDIT_CONFIG_LEN: usize = 1024 * 1024;
 
 /// The load document: `{"sources": [{"name": "...", "text": "..."}]}`.
 #[derive(Debug, Deserialize)]
@@ -133,6 +153,283 @@ pub fn evaluate_request(
     tessera::json::evaluate_at(engine, text, explain, now)
 }
 
+/// An audit configuration, as `tessera_audit_open` reads it:
+///
+/// ```json
+/// {"mode": "blocking", "key_hex": "...", "mask": ["context.ticket"], "drop": ["source_ip"],
+///  "seed_hex": "64 hex digits", "buffer_bytes": 16777216}
+/// ```
+///
+/// Only `seed_hex` is required: 32 bytes from the host's random source, the
+/// seed of the record ids ([`AuditConfig::id_seed`]; the module has no
+/// random source of its own). `mode` is `"blocking"` (the default) or
+/// `"best_effort"`; `key_hex` the HMAC key of the chain (any length but 0,
+/// hex); `mask` and `drop` the selectors of
+/// [`AuditConfig::mask_field`] / [`AuditConfig::drop_field`];
+/// `buffer_bytes` the most bytes of records pending at once (1 to
+/// [`MAX_AUDIT_BUFFER`], the default). Unknown keys are refused. Error
+/// messages never quote the key or the seed.
+#[derive(Debug)]
+pub struct AuditDocument {
+    /// The auditor's configuration.
+    pub config: AuditConfig,
+    /// The capacity of the record buffer, in bytes.
+    pub buffer_bytes: usize,
+}
+
+/// `{"error": {"kind": "invalid_argument", "code": "bad_audit_config", ...}}`.
+fn bad_audit_config(message: &str) -> String {
+    invalid("bad_audit_config", message)
+}
+
+/// Decodes an even-length hex string; `None` on anything else.
+fn from_hex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    let digit = |c: u8| (c as char).to_digit(16);
+    text.as_bytes()
+        .chunks(2)
+        .map(|pair| match pair {
+            [high, low] => Some(u8::try_from(digit(*high)? * 16 + digit(*low)?).ok()?),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Reads an audit configuration (see [`AuditDocument`]); the error answer
+/// when it is malformed.
+pub fn audit_document(input: &[u8]) -> Result<AuditDocument, String> {
+    if input.len() > MAX_AUDIT_CONFIG_LEN {
+        return Err(invalid(
+            "too_large",
+            &format!(
+                "the audit configuration is {} bytes long; the limit is {MAX_AUDIT_CONFIG_LEN} bytes (1 MiB)",
+                input.len()
+            ),
+        ));
+    }
+    // Parsed as a plain value first, so that no error message of serde's
+    // quotes a value (the key or the seed).
+    let Ok(Value::Object(document)) = serde_json::from_slice::<Value>(input) else {
+        return Err(bad_audit_config(
+            "the audit configuration is not a JSON object such as \
+             {\"mode\": \"blocking\", \"seed_hex\": \"<64 hex digits>\"}",
+        ));
+    };
+    const KEYS: [&str; 6] = [
+        "mode",
+        "key_hex",
+        "mask",
+        "drop",
+        "seed_hex",
+        "buffer_bytes",
+    ];
+    if let Some(unknown) = document.keys().find(|k| !KEYS.contains(&k.as_str())) {
+        return Err(bad_audit_config(&format!(
+            "unknown key {unknown:?} in the audit configuration; the keys are mode, key_hex, \
+             mask, drop, seed_hex and buffer_bytes"
+        )));
+    }
+    let mut config = AuditConfig::new();
+    match document.get("mode") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(mode)) if mode == "blocking" => {
+            config.mode(Mode::Blocking);
+        }
+        Some(Value::String(mode)) if mode == "best_effort" => {
+            config.mode(Mode::BestEffort);
+        }
+        Some(_) => {
+            return Err(bad_audit_config(
+                "mode must be \"blocking\" or \"best_effort\"",
+            ));
+        }
+    }
+    match document.get("seed_hex") {
+        Some(Value::String(hex)) => match from_hex(hex).map(<[u8; 32]>::try_from) {
+            Some(Ok(seed)) => {
+                config.id_seed(seed);
+            }
+            _ => {
+                return Err(bad_audit_config(
+                    "seed_hex must be 64 hex digits: 32 bytes from the host's random source",
+                ));
+            }
+        },
+        _ => {
+            return Err(bad_audit_config(
+                "seed_hex is required: 64 hex digits, 32 bytes from the host's random source \
+                 (the module has none of its own; record ids are derived from it)",
+            ));
+        }
+    }
+    match document.get("key_hex") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(hex)) => match from_hex(hex) {
+            Some(key) if !key.is_empty() => {
+                config.key(&key);
+            }
+            _ => {
+                return Err(bad_audit_config(
+                    "key_hex must be a non-empty string of hex digits (an even number of them)",
+                ));
+            }
+        },
+        Some(_) => {
+            return Err(bad_audit_config(
+                "key_hex must be a non-empty string of hex digits (an even number of them)",
+            ));
+        }
+    }
+    for (name, drop) in [("mask", false), ("drop", true)] {
+        let selectors = match document.get(name) {
+            None | Some(Value::Null) => continue,
+            Some(Value::Array(selectors)) => selectors,
+            Some(_) => {
+                return Err(bad_audit_config(&format!(
+                    "{name} must be an array of selectors such as \"context.ticket\""
+                )));
+            }
+        };
+        for selector in selectors {
+            let Some(selector) = selector.as_str() else {
+                return Err(bad_audit_config(&format!(
+                    "{name} must be an array of selectors such as \"context.ticket\""
+                )));
+            };
+            let added = if drop {
+                config.drop_field(selector)
+            } else {
+                config.mask_field(selector)
+            };
+            if let Err(error) = added {
+                return Err(bad_audit_config(error.message()));
+            }
+        }
+    }
+    let buffer_bytes = match document.get("buffer_bytes") {
+        None | Some(Value::Null) => MAX_AUDIT_BUFFER,
+        Some(value) => match value.as_u64().and_then(|n| usize::try_from(n).ok()) {
+            Some(n) if (1..=MAX_AUDIT_BUFFER).contains(&n) => n,
+            _ => {
+                return Err(bad_audit_config(&format!(
+                    "buffer_bytes must be a whole number from 1 to {MAX_AUDIT_BUFFER}"
+                )));
+            }
+        },
+    };
+    Ok(AuditDocument {
+        config,
+        buffer_bytes,
+    })
+}
+
+/// The records waiting for `tessera_audit_take`: JSON lines, each ending in
+/// `\n`, at most `capacity` bytes.
+#[derive(Debug, Default)]
+struct Pending {
+    lines: Vec<u8>,
+    capacity: usize,
+}
+
+impl Pending {
+    /// Appends one record; refuses it when the buffer would go over its
+    /// capacity or memory is exhausted.
+    fn push(&mut self, line: &str) -> Result<(), String> {
+        let needed = line.len() + 1;
+        if self.lines.len() + needed > self.capacity {
+            return Err(format!(
+                "the module's audit buffer is full ({} bytes): the host must take the records \
+                 (tessera_audit_take)",
+                self.capacity
+            ));
+        }
+        self.lines
+            .try_reserve(needed)
+            .map_err(|_| "the module's memory is exhausted".to_string())?;
+        self.lines.extend_from_slice(line.as_bytes());
+        self.lines.push(b'\n');
+        Ok(())
+    }
+}
+
+/// The open auditor and the buffer its sink writes to.
+#[derive(Debug)]
+struct Audit {
+    auditor: Auditor,
+    pending: Arc<Mutex<Pending>>,
+}
+
+/// Locks the record buffer (a poisoned lock is still the buffer).
+fn lock(pending: &Mutex<Pending>) -> std::sync::MutexGuard<'_, Pending> {
+    pending.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Opens an auditor from the configuration `input`; the answer, and the
+/// auditor when it opened.
+fn open_audit(input: &[u8]) -> (String, Option<Audit>) {
+    let document = match audit_document(input) {
+        Ok(document) => document,
+        Err(answer) => return (answer, None),
+    };
+    let pending = Arc::new(Mutex::new(Pending {
+        lines: Vec::new(),
+        capacity: document.buffer_bytes,
+    }));
+    let shared = Arc::clone(&pending);
+    let sink = CallbackSink::new(move |line: &str| lock(&shared).push(line));
+    match Auditor::new(sink, &document.config) {
+        Ok(auditor) => (
+            json!({"ok": true}).to_string(),
+            Some(Audit { auditor, pending }),
+        ),
+        Err(error) => (
+            json!({"error": {"kind": "audit", "code": "open_failed", "message": error.message()}})
+                .to_string(),
+            None,
+        ),
+    }
+}
+
+/// Decides a request with `engine` and records the decision with
+/// `auditor`: the same bytes as [`evaluate_request`] (and so as
+/// [`tessera::json::evaluate_at`]), except that in blocking mode a record
+/// that cannot be written makes the answer
+/// `{"decision":"deny","reason":"audit_failed","determining":[]}`. A
+/// request that is refused before it is decided (too large, not UTF-8,
+/// malformed, no engine) is not recorded, as in
+/// [`tessera::json::evaluate_audited`]. The record's `time` is `now_ms`.
+pub fn evaluate_audited_request(
+    engine: Option<&Engine>,
+    auditor: &Auditor,
+    input: &[u8],
+    now_ms: i64,
+    explain: bool,
+) -> String {
+    let (Some(engine), Ok(text), true, Some(now)) = (
+        engine,
+        std::str::from_utf8(input),
+        input.len() <= MAX_REQUEST_LEN,
+        chrono::DateTime::from_timestamp_millis(now_ms),
+    ) else {
+        // The same error answer as unaudited.
+        return evaluate_request(engine, input, now_ms, explain);
+    };
+    let request = match Request::from_json(text) {
+        Ok(request) => request,
+        Err(error) => return tessera::json::request_error(&error).to_string(),
+    };
+    let decision = auditor.decide_at(engine, &request, now);
+    if explain && decision.reason != Reason::AuditFailed {
+        // The explanation decides again at the same instant: the same
+        // decision, and exactly the native explained answer.
+        tessera::json::evaluate_at(engine, text, true, now)
+    } else {
+        serde_json::to_string(&decision).unwrap_or_else(|e| internal(&e.to_string()))
+    }
+}
+
 /// One buffer handed out by [`Module::alloc`].
 #[derive(Debug)]
 struct Allocation {
@@ -149,9 +446,14 @@ pub struct Module {
     engine: Option<Engine>,
     /// Live buffers by address.
     allocations: BTreeMap<usize, Allocation>,
-    /// The last answer, owned here until the next load, evaluate or
-    /// explain.
+    /// The last answer, owned here until the next call that answers.
     answer: Vec<u8>,
+    /// The open auditor, if any.
+    audit: Option<Audit>,
+    /// The records of the open (or last closed) auditor not yet taken.
+    pending: Option<Arc<Mutex<Pending>>>,
+    /// The records the last [`Module::audit_take`] handed over.
+    taken: Vec<u8>,
 }
 
 impl Module {
@@ -225,17 +527,127 @@ impl Module {
         let answer = match self.input(address, len) {
             None => Module::bad_pointer(address, len),
             Some(input) => {
+                let engine = self.engine.as_ref();
+                let audit = self.audit.as_ref();
                 guarded(|| {
-                    (
-                        evaluate_request(self.engine.as_ref(), input, now_ms, explain),
-                        None::<Engine>,
-                    )
+                    let answer = match audit {
+                        Some(audit) => {
+                            evaluate_audited_request(engine, &audit.auditor, input, now_ms, explain)
+                        }
+                        None => evaluate_request(engine, input, now_ms, explain),
+                    };
+                    (answer, None::<Engine>)
                 })
                 .0
             }
         };
         self.answer = answer.into_bytes();
         &self.answer
+    }
+
+    /// Opens an auditor from the configuration at `address`
+    /// (`tessera_audit_open`): `{"ok":true}`, or an error answer. Refused
+    /// while an auditor is open or records of a closed one wait to be
+    /// taken.
+    pub fn audit_open(&mut self, address: usize, len: usize) -> &[u8] {
+        let answer = match self.input(address, len) {
+            None => Module::bad_pointer(address, len),
+            Some(_) if self.audit.is_some() => invalid(
+                "audit_busy",
+                "an auditor is already open: close it (tessera_audit_close) first",
+            ),
+            Some(_)
+                if self
+                    .pending
+                    .as_ref()
+                    .is_some_and(|p| !lock(p).lines.is_empty()) =>
+            {
+                invalid(
+                    "audit_busy",
+                    "records of the closed auditor wait: take them (tessera_audit_take) first",
+                )
+            }
+            Some(input) => {
+                let mut opened = None;
+                let answer = guarded(|| {
+                    let (answer, audit) = open_audit(input);
+                    opened = audit;
+                    (answer, None)
+                })
+                .0;
+                if let Some(audit) = opened {
+                    self.pending = Some(Arc::clone(&audit.pending));
+                    self.audit = Some(audit);
+                }
+                answer
+            }
+        };
+        self.answer = answer.into_bytes();
+        &self.answer
+    }
+
+    /// Hands over the pending records (`tessera_audit_take`): JSON lines,
+    /// each ending in `\n`, oldest first; empty when there are none. The
+    /// buffer is emptied; the bytes stay valid until the next take.
+    pub fn audit_take(&mut self) -> &[u8] {
+        self.taken = match &self.pending {
+            Some(pending) => std::mem::take(&mut lock(pending).lines),
+            None => Vec::new(),
+        };
+        if self.audit.is_none() {
+            // Closed, and now drained.
+            self.pending = None;
+        }
+        &self.taken
+    }
+
+    /// The auditor's state (`tessera_audit_status`):
+    /// `{"open":true,"mode":...,"pending_bytes":N,"failures":N,"head":{"next_seq":N,"prev":...}}`,
+    /// or `{"open":false,"pending_bytes":N}`.
+    pub fn audit_status(&mut self) -> &[u8] {
+        let pending_bytes = self.pending.as_ref().map_or(0, |p| lock(p).lines.len());
+        let answer = match &self.audit {
+            Some(audit) => Module::audit_state(audit, pending_bytes, "open"),
+            None => json!({"open": false, "pending_bytes": pending_bytes}).to_string(),
+        };
+        self.answer = answer.into_bytes();
+        &self.answer
+    }
+
+    /// Closes the auditor (`tessera_audit_close`): later decisions are not
+    /// recorded. The answer is the final state, as
+    /// `{"ok":true,"mode":...,"pending_bytes":N,"failures":N,"head":{...}}`
+    /// (the records still pending stay for `tessera_audit_take`), or a
+    /// `no_auditor` error when none is open.
+    pub fn audit_close(&mut self) -> &[u8] {
+        let answer = match self.audit.take() {
+            Some(audit) => {
+                let pending_bytes = lock(&audit.pending).lines.len();
+                Module::audit_state(&audit, pending_bytes, "ok")
+            }
+            None => invalid("no_auditor", "no auditor is open"),
+        };
+        self.answer = answer.into_bytes();
+        &self.answer
+    }
+
+    /// The state of `audit`, with `first` (`"open"` or `"ok"`) true.
+    fn audit_state(audit: &Audit, pending_bytes: usize, first: &str) -> String {
+        let head = audit.auditor.head();
+        let mode = match audit.auditor.mode() {
+            Mode::Blocking => "blocking",
+            Mode::BestEffort => "best_effort",
+        };
+        let mut state = serde_json::Map::new();
+        state.insert(first.to_string(), Value::Bool(true));
+        state.insert("mode".to_string(), json!(mode));
+        state.insert("pending_bytes".to_string(), json!(pending_bytes));
+        state.insert("failures".to_string(), json!(audit.auditor.failures()));
+        state.insert(
+            "head".to_string(),
+            json!({"next_seq": head.next_seq, "prev": head.prev}),
+        );
+        Value::Object(state).to_string()
     }
 
     /// The host's view of the buffer at `address`, for writing its input
@@ -322,6 +734,33 @@ mod exports {
     /// The body of `tessera_evaluate` and `tessera_explain`.
     fn decide(ptr: u32, len: u32, now_ms: i64, explain: bool) -> u64 {
         with_module(|m| pack(m.evaluate(ptr as usize, len as usize, now_ms, explain))).unwrap_or(0)
+    }
+
+    /// Opens an auditor from the configuration at `ptr` (wasm/ABI.md):
+    /// later decisions are recorded into the module's buffer. Returns the
+    /// packed answer.
+    #[unsafe(no_mangle)]
+    pub extern "C" fn tessera_audit_open(ptr: u32, len: u32) -> u64 {
+        with_module(|m| pack(m.audit_open(ptr as usize, len as usize))).unwrap_or(0)
+    }
+
+    /// Hands over the pending records (JSON lines) and empties the buffer;
+    /// `(ptr << 32) | len`, `len` 0 when there are none.
+    #[unsafe(no_mangle)]
+    pub extern "C" fn tessera_audit_take() -> u64 {
+        with_module(|m| pack(m.audit_take())).unwrap_or(0)
+    }
+
+    /// The auditor's state; returns the packed answer.
+    #[unsafe(no_mangle)]
+    pub extern "C" fn tessera_audit_status() -> u64 {
+        with_module(|m| pack(m.audit_status())).unwrap_or(0)
+    }
+
+    /// Closes the auditor; returns the packed answer (its final state).
+    #[unsafe(no_mangle)]
+    pub extern "C" fn tessera_audit_close() -> u64 {
+        with_module(|m| pack(m.audit_close())).unwrap_or(0)
     }
 }
 
@@ -452,5 +891,149 @@ mod tests {
         assert!(evaluate_request(None, &big, 0, false).contains("too_large"));
         let big = vec![b' '; MAX_LOAD_LEN + 1];
         assert!(compile_document(&big).0.contains("too_large"));
+    }
+    const SEED: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+    fn audit_open(module: &mut Module, config: &str) -> String {
+        let at = put(module, config.as_bytes());
+        text(module.audit_open(at, config.len()))
+    }
+
+    #[test]
+    fn audited_answers_match_and_records_verify() {
+        let (mut module, engine) = loaded();
+        let config = format!(
+            r#"{{"mode": "blocking", "key_hex": "6b6579", "mask": ["context.ticket"], "seed_hex": "{SEED}"}}"#
+        );
+        assert_eq!(audit_open(&mut module, &config), r#"{"ok":true}"#);
+        let request = r#"{"principal": "user:a", "action": "secrets:GetSecretValue", "resource": "app/db", "context": {"ticket": "T-1", "api_token": "ghp_secret"}}"#;
+        let now_ms = 1_795_600_800_000;
+        let now = chrono::DateTime::from_timestamp_millis(now_ms).unwrap();
+        let at = put(&mut module, request.as_bytes());
+        for explain in [false, true] {
+            assert_eq!(
+                text(module.evaluate(at, request.len(), now_ms, explain)),
+                tessera::json::evaluate_at(&engine, request, explain, now)
+            );
+        }
+        // A malformed request is answered as natively, and not recorded.
+        let bad = put(&mut module, b"{}");
+        assert!(text(module.evaluate(bad, 2, now_ms, false)).contains(r#""kind":"request""#));
+        let status = text(module.audit_status());
+        assert!(
+            status.starts_with(r#"{"open":true,"mode":"blocking""#),
+            "{status}"
+        );
+        let records = text(module.audit_take());
+        assert_eq!(records.lines().count(), 2, "{records}");
+        assert!(
+            !records.contains("ghp_secret") && !records.contains("T-1"),
+            "{records}"
+        );
+        assert!(records.contains(r#""eval_ns":"#));
+        let report = tessera::audit::verify(records.as_bytes(), Some(b"key")).unwrap();
+        assert!(report.is_clean(), "{report:?}");
+        assert_eq!(text(module.audit_take()), "");
+        // Closing stops recording; the state says where the chain stands.
+        let closed = text(module.audit_close());
+        assert!(closed.contains(r#""next_seq":2"#), "{closed}");
+        assert!(
+            !closed.contains("6b6579") && !closed.contains(SEED),
+            "{closed}"
+        );
+        module.evaluate(at, request.len(), now_ms, false);
+        assert_eq!(text(module.audit_take()), "");
+        assert!(text(module.audit_close()).contains("no_auditor"));
+    }
+
+    #[test]
+    fn a_full_buffer_fails_blocking_decisions_and_counts_best_effort_ones() {
+        for (mode, expected) in [
+            (
+                "blocking",
+                r#"{"decision":"deny","reason":"audit_failed","determining":[]}"#,
+            ),
+            (
+                "best_effort",
+                r#"{"decision":"allow","reason":"allowed","determining":[{"policy":"p","statement":"read"}]}"#,
+            ),
+        ] {
+            let (mut module, _) = loaded();
+            let config =
+                format!(r#"{{"mode": "{mode}", "seed_hex": "{SEED}", "buffer_bytes": 1000}}"#);
+            assert_eq!(audit_open(&mut module, &config), r#"{"ok":true}"#);
+            let at = put(&mut module, REQUEST.as_bytes());
+            let first = text(module.evaluate(at, REQUEST.len(), 0, false));
+            assert!(first.starts_with(r#"{"decision":"allow""#), "{first}");
+            for explain in [false, true] {
+                let answer = text(module.evaluate(at, REQUEST.len(), 0, explain));
+                assert!(
+                    answer.starts_with(&expected[..expected.len() - 1]),
+                    "{mode}: {answer}"
+                );
+                assert_eq!(
+                    answer.contains("explanation"),
+                    explain && mode == "best_effort"
+                );
+            }
+            let status = text(module.audit_status());
+            assert!(status.contains(r#""failures":2"#), "{status}");
+            // Taking empties the buffer: decisions are recorded again.
+            assert_eq!(text(module.audit_take()).lines().count(), 1);
+            let again = text(module.evaluate(at, REQUEST.len(), 0, false));
+            assert!(again.starts_with(r#"{"decision":"allow""#), "{again}");
+        }
+    }
+
+    #[test]
+    fn bad_audit_configurations_are_error_answers_that_never_quote_secrets() {
+        let (mut module, _) = loaded();
+        let secret_key = "deadbeefcafe";
+        for config in [
+            "not json".to_string(),
+            "[]".to_string(),
+            r#"{"mode": "blocking"}"#.to_string(),
+            format!(r#"{{"seed_hex": "{secret_key}"}}"#),
+            format!(r#"{{"seed_hex": "{SEED}", "key_hex": "{secret_key}x"}}"#),
+            format!(r#"{{"seed_hex": "{SEED}", "key_hex": 12345}}"#),
+            format!(r#"{{"seed_hex": "{SEED}", "mode": "sometimes"}}"#),
+            format!(r#"{{"seed_hex": "{SEED}", "mask": ["contxt.ticket"]}}"#),
+            format!(r#"{{"seed_hex": "{SEED}", "drop": "source_ip"}}"#),
+            format!(r#"{{"seed_hex": "{SEED}", "buffer_bytes": 0}}"#),
+            format!(r#"{{"seed_hex": "{SEED}", "extra": 1}}"#),
+        ] {
+            let answer = audit_open(&mut module, &config);
+            assert!(
+                answer.starts_with(
+                    r#"{"error":{"kind":"invalid_argument","code":"bad_audit_config""#
+                ),
+                "{config}: {answer}"
+            );
+            assert!(
+                !answer.contains(secret_key) && !answer.contains(SEED),
+                "{answer}"
+            );
+        }
+        assert!(
+            audit_open(
+                &mut module,
+                r#"{"seed_hex": "00", "mask": ["contxt.ticket"]}"#
+            )
+            .contains("seed_hex")
+        );
+        assert!(text(module.audit_open(12, 3)).contains("bad_pointer"));
+        // Nothing opened: decisions are not recorded.
+        let at = put(&mut module, REQUEST.as_bytes());
+        module.evaluate(at, REQUEST.len(), 0, false);
+        assert_eq!(text(module.audit_take()), "");
+        // A second open while one is open is refused.
+        let good = format!(r#"{{"seed_hex": "{SEED}"}}"#);
+        assert_eq!(audit_open(&mut module, &good), r#"{"ok":true}"#);
+        assert!(audit_open(&mut module, &good).contains("audit_busy"));
+        module.evaluate(at, REQUEST.len(), 0, false);
+        assert!(text(module.audit_close()).starts_with(r#"{"ok":true"#));
+        assert!(audit_open(&mut module, &good).contains("audit_busy"));
+        assert_eq!(text(module.audit_take()).lines().count(), 1);
+        assert_eq!(audit_open(&mut module, &good), r#"{"ok":true}"#);
     }
 }

@@ -5,7 +5,7 @@ use super::chain::{Chain, ChainHead, Sealer};
 use super::config::{AuditConfig, Mode};
 use super::error::{AuditError, AuditErrorKind};
 use super::mask::MaskPlan;
-use super::random;
+use super::random::Ids;
 use super::record::{Fields, write_middle};
 use super::sink::AuditSink;
 use crate::decision::{Decision, Outcome, Reason};
@@ -105,6 +105,8 @@ impl Shared {
 pub struct Auditor {
     plan: MaskPlan,
     mode: Mode,
+    /// Where record ids come from ([`AuditConfig::id_seed`]).
+    ids: Ids,
     shared: Arc<Shared>,
     background: Option<Background>,
 }
@@ -117,13 +119,14 @@ impl Auditor {
     /// itself, when that chain was written with a key and none is
     /// configured (or the other way round), when its last record does not
     /// match its mac under the configured key (another key, or an edit), when the background thread
-    /// cannot start, and when the platform has no random source for ids.
+    /// cannot start, and when the platform has no random source for ids
+    /// and no [`AuditConfig::id_seed`] is configured.
     pub fn new(
         sink: impl AuditSink + 'static,
         config: &AuditConfig,
     ) -> Result<Auditor, AuditError> {
         config.check()?;
-        random::id()?;
+        let ids = Ids::new(config.id_seed)?;
         let sealer = Sealer::new(config.key.as_deref());
         let head = match sink.resume() {
             Some(head) if head.is_keyed() != sealer.is_keyed() => {
@@ -172,6 +175,7 @@ impl Auditor {
         Ok(Auditor {
             plan: config.plan.clone(),
             mode: config.mode,
+            ids,
             shared,
             background,
         })
@@ -196,9 +200,9 @@ impl Auditor {
         now: DateTime<Utc>,
     ) -> Decision<'e> {
         let decided_at = request.context.time.unwrap_or(now);
-        let start = Instant::now();
+        let start = stopwatch();
         let decision = engine.decide_at(request, decided_at);
-        let eval_ns = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        let eval_ns = elapsed_ns(start);
         let recorded = self.write(
             now,
             request,
@@ -244,7 +248,7 @@ impl Auditor {
         eval_ns: u64,
         decided_at: DateTime<Utc>,
     ) -> Result<(), AuditError> {
-        let fields = match random::id() {
+        let fields = match self.ids.next() {
             Ok(id) => Fields {
                 time,
                 id,
@@ -320,6 +324,23 @@ impl Auditor {
     pub fn mode(&self) -> Mode {
         self.mode
     }
+}
+
+/// The start of a decision, for `eval_ns`. wasm32-unknown-unknown has no
+/// clock (`Instant::now` panics there): `None`, and records say `eval_ns` 0.
+fn stopwatch() -> Option<Instant> {
+    if cfg!(all(target_arch = "wasm32", target_os = "unknown")) {
+        None
+    } else {
+        Some(Instant::now())
+    }
+}
+
+/// Nanoseconds since `start` (0 without a clock).
+fn elapsed_ns(start: Option<Instant>) -> u64 {
+    start.map_or(0, |start| {
+        u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    })
 }
 
 impl Drop for Auditor {

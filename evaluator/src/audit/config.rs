@@ -45,6 +45,9 @@ pub struct AuditConfig {
     pub(crate) key: Option<Vec<u8>>,
     pub(crate) mode: Mode,
     pub(crate) background: Option<usize>,
+    /// Where record ids come from: `None` for the operating system's random
+    /// source, or the seed of [`AuditConfig::id_seed`].
+    pub(crate) id_seed: Option<[u8; 32]>,
 }
 
 impl AuditConfig {
@@ -108,6 +111,34 @@ impl AuditConfig {
         self
     }
 
+    /// Record ids come from `seed` instead of the operating system's random
+    /// source: the id of an auditor's `n`th record (`n` counts from 0, per
+    /// auditor, whether or not the record was written) is the first 128 bits
+    /// of SHA-256(`seed` || `n` as 8 big-endian bytes).
+    ///
+    /// For platforms with no random source of their own, where
+    /// [`crate::audit::Auditor::new`] otherwise fails with
+    /// [`AuditErrorKind::Random`]: `wasm32-unknown-unknown`, where the Wasm
+    /// module's host and the JS package pass 32 bytes from their own random
+    /// source. Ids stay unique within an auditor, and unpredictable to
+    /// anyone without the seed, only when the seed is 32 bytes of good
+    /// randomness that is kept secret and **never given to a second
+    /// auditor**: two auditors with one seed repeat each other's ids. The
+    /// seed is not the HMAC [`AuditConfig::key`] and is never shown
+    /// (`Debug` redacts it). Default: no seed, ids from the operating
+    /// system (getrandom), which is the right choice wherever it exists.
+    ///
+    /// ```
+    /// use tessera::audit::AuditConfig;
+    /// let mut config = AuditConfig::new();
+    /// config.id_seed([7; 32]); // in real use: 32 random bytes from the host
+    /// assert!(format!("{config:?}").contains("id_seed: Some(\"[redacted]\")"));
+    /// ```
+    pub fn id_seed(&mut self, seed: [u8; 32]) -> &mut AuditConfig {
+        self.id_seed = Some(seed);
+        self
+    }
+
     pub(crate) fn check(&self) -> Result<(), AuditError> {
         if self.mode == Mode::Blocking && self.background.is_some() {
             return Err(AuditError::new(
@@ -140,6 +171,7 @@ impl fmt::Debug for AuditConfig {
             .field("key", &self.key.as_ref().map(|_| "[redacted]"))
             .field("mode", &self.mode)
             .field("background", &self.background)
+            .field("id_seed", &self.id_seed.as_ref().map(|_| "[redacted]"))
             .finish()
     }
 }

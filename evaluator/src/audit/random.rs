@@ -1,8 +1,66 @@
-//! Random record ids: 128 bits from the operating system's random source,
-//! drawn in blocks per thread so that an id costs a copy, not a system call.
+//! Record ids: 128 bits from the operating system's random source, drawn in
+//! blocks per thread so that an id costs a copy, not a system call; or, where
+//! there is no random source, derived from a host's seed
+//! ([`super::AuditConfig::id_seed`]).
 
 use super::error::{AuditError, AuditErrorKind};
+use sha2::{Digest, Sha256};
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Where an auditor's record ids come from.
+#[derive(Debug)]
+pub(crate) enum Ids {
+    /// The operating system's random source ([`id`]).
+    Random,
+    /// SHA-256(seed || counter), the counter per auditor.
+    Seeded {
+        /// The host's 32 secret bytes.
+        seed: [u8; 32],
+        /// The next record's counter.
+        counter: AtomicU64,
+    },
+}
+
+impl Ids {
+    /// The source an auditor configured with `seed` uses; checks that a
+    /// random source exists when there is no seed.
+    pub(crate) fn new(seed: Option<[u8; 32]>) -> Result<Ids, AuditError> {
+        match seed {
+            Some(seed) => Ok(Ids::Seeded {
+                seed,
+                counter: AtomicU64::new(0),
+            }),
+            None => {
+                id()?;
+                Ok(Ids::Random)
+            }
+        }
+    }
+
+    /// The next record's id.
+    pub(crate) fn next(&self) -> Result<[u8; 16], AuditError> {
+        match self {
+            Ids::Random => id(),
+            Ids::Seeded { seed, counter } => {
+                Ok(seeded_id(seed, counter.fetch_add(1, Ordering::Relaxed)))
+            }
+        }
+    }
+}
+
+/// The first 128 bits of SHA-256(`seed` || `counter` as 8 big-endian bytes).
+pub(crate) fn seeded_id(seed: &[u8; 32], counter: u64) -> [u8; 16] {
+    let mut hasher = Sha256::new();
+    hasher.update(seed);
+    hasher.update(counter.to_be_bytes());
+    let digest = hasher.finalize();
+    let mut id = [0; 16];
+    if let Some(first) = digest.get(..16) {
+        id.copy_from_slice(first);
+    }
+    id
+}
 
 /// Bytes drawn from the OS at a time: 256 ids.
 const BLOCK: usize = 4096;
@@ -70,5 +128,13 @@ mod tests {
         for _ in 0..2000 {
             assert!(seen.insert(super::id().unwrap()));
         }
+    }
+
+    #[test]
+    fn seeded_ids_count_from_zero() {
+        let ids = super::Ids::new(Some([1; 32])).unwrap();
+        assert_eq!(ids.next().unwrap(), super::seeded_id(&[1; 32], 0));
+        assert_eq!(ids.next().unwrap(), super::seeded_id(&[1; 32], 1));
+        assert_ne!(super::seeded_id(&[1; 32], 0), super::seeded_id(&[2; 32], 0));
     }
 }

@@ -5,6 +5,13 @@
 //! re-loading the last policies that loaded successfully. Each instance keeps
 //! one input buffer (up to [`KEPT_INPUT_BYTES`]) for the requests it decides.
 //!
+//! [`Host::audit_open`] records every decision (`tessera::audit` records,
+//! JSON lines) inside the instance; [`Host::audit_take`] hands them over.
+//! When an instance is replaced its untaken records are lost: the host
+//! opens the auditor again in the fresh instance (a new chain, from `seq`
+//! 0, with a fresh id seed) and the next [`Host::audit_take`] reports the
+//! loss as [`HostError::AuditLost`].
+//!
 //! ```no_run
 //! # fn main() -> Result<(), tessera_wasm_host::HostError> {
 //! let module = std::fs::read("target/wasm32-unknown-unknown/release/tessera_wasm.wasm")
@@ -73,6 +80,19 @@ pub enum HostError {
     /// answer was not UTF-8.
     #[error("the Wasm module gave a malformed answer: {0}")]
     BadAnswer(String),
+    /// An auditor was open when the instance was replaced (after a failure,
+    /// or [`Host::reset`]): the records not yet taken from the old instance
+    /// are lost, and recording goes on in a new chain from `seq` 0. Reported
+    /// once, by the next [`Host::audit_take`], which takes nothing; the one
+    /// after it takes the new chain's records.
+    #[error(
+        "the audit records not yet taken from a replaced Wasm instance are lost; recording \
+         continues in a new chain (seq 0)"
+    )]
+    AuditLost,
+    /// The host's random source failed while seeding an auditor's ids.
+    #[error("the host's random source failed: {0}")]
+    Random(String),
 }
 
 /// The largest input buffer a host keeps in its instance between calls and
@@ -153,6 +173,8 @@ struct Guest {
     load: TypedFunc<(u32, u32), u64>,
     evaluate: TypedFunc<(u32, u32, i64), u64>,
     explain: TypedFunc<(u32, u32, i64), u64>,
+    /// The audit exports, when the module has them.
+    audit: Option<AuditExports>,
     /// True when the store counts fuel.
     fuel_metering: bool,
     /// The kept input buffer, `(ptr, capacity)`: allocated on the first
@@ -212,6 +234,58 @@ impl Guest {
     }
 }
 
+/// `tessera_audit_open`, `_take`, `_status` and `_close`.
+struct AuditExports {
+    open: TypedFunc<(u32, u32), u64>,
+    take: TypedFunc<(), u64>,
+    status: TypedFunc<(), u64>,
+    close: TypedFunc<(), u64>,
+}
+
+impl AuditExports {
+    /// The audit exports of `instance`, or `None` when it lacks one.
+    fn of(instance: &Instance, store: &mut Store<State>) -> Option<AuditExports> {
+        Some(AuditExports {
+            open: instance
+                .get_typed_func(&mut *store, "tessera_audit_open")
+                .ok()?,
+            take: instance
+                .get_typed_func(&mut *store, "tessera_audit_take")
+                .ok()?,
+            status: instance
+                .get_typed_func(&mut *store, "tessera_audit_status")
+                .ok()?,
+            close: instance
+                .get_typed_func(&mut *store, "tessera_audit_close")
+                .ok()?,
+        })
+    }
+}
+
+/// The audit exports of `guest`, or [`HostError::Module`].
+fn audit_exports(guest: &Guest) -> Result<&AuditExports, HostError> {
+    guest.audit.as_ref().ok_or_else(|| {
+        HostError::Module("the module has no audit exports (tessera_audit_open...)".to_string())
+    })
+}
+
+/// `config` (an audit configuration, JSON) with `seed_hex` set to 32 fresh
+/// bytes from the host's random source, unless `keep_seed` and it has one.
+/// A document that is not a JSON object is passed on as it is, for the
+/// module to refuse.
+fn seeded(config: &[u8], keep_seed: bool) -> Result<Vec<u8>, HostError> {
+    let Ok(serde_json::Value::Object(mut document)) = serde_json::from_slice(config) else {
+        return Ok(config.to_vec());
+    };
+    if !(keep_seed && document.contains_key("seed_hex")) {
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed).map_err(|e| HostError::Random(e.to_string()))?;
+        let hex: String = seed.iter().map(|b| format!("{b:02x}")).collect();
+        document.insert("seed_hex".to_string(), serde_json::Value::String(hex));
+    }
+    Ok(serde_json::Value::Object(document).to_string().into_bytes())
+}
+
 /// An export that takes an input `(ptr, len)` and returns a packed answer,
 /// for [`Host::call_raw`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -233,6 +307,12 @@ pub struct Host {
     limits: Limits,
     guest: Option<Guest>,
     loaded: Option<Vec<u8>>,
+    /// The configuration of the open auditor (re-opened, with a fresh seed,
+    /// in each fresh instance).
+    audit: Option<Vec<u8>>,
+    /// True when an instance holding an auditor's records was dropped and
+    /// no [`Host::audit_take`] has reported it yet.
+    audit_lost: bool,
 }
 
 impl std::fmt::Debug for Host {
@@ -241,6 +321,7 @@ impl std::fmt::Debug for Host {
             .field("limits", &self.limits)
             .field("live", &self.guest.is_some())
             .field("loaded", &self.loaded.is_some())
+            .field("auditing", &self.audit.is_some())
             .finish()
     }
 }
@@ -279,6 +360,8 @@ impl Host {
             limits,
             guest: None,
             loaded: None,
+            audit: None,
+            audit_lost: false,
         };
         host.guest()?;
         Ok(host)
@@ -340,6 +423,7 @@ impl Host {
             explain: instance
                 .get_typed_func(&mut store, "tessera_explain")
                 .map_err(missing)?,
+            audit: AuditExports::of(&instance, &mut store),
             fuel_metering: self.fuel_metering,
             input: None,
             memory,
@@ -369,6 +453,18 @@ impl Host {
                 if !answer.starts_with(r#"{"ok":true"#) {
                     return Err(HostError::Trap(format!(
                         "re-loading the policies into a fresh instance failed: {answer}"
+                    )));
+                }
+            }
+            if let Some(config) = &self.audit {
+                let config = seeded(config, false)?;
+                let open = audit_exports(&guest)?.open.clone();
+                let answer = Host::call(&mut guest, self.limits, &config, |g, p, l| {
+                    open.call(&mut g.store, (p, l))
+                })?;
+                if answer != r#"{"ok":true}"# {
+                    return Err(HostError::Trap(format!(
+                        "re-opening the auditor in a fresh instance failed: {answer}"
                     )));
                 }
             }
@@ -428,9 +524,16 @@ impl Host {
         let limits = self.limits;
         let result = self.guest().and_then(|guest| f(guest, limits));
         if result.is_err() {
-            self.guest = None;
+            self.drop_guest();
         }
         result
+    }
+
+    /// Drops the live instance (noting that its audit records are lost).
+    fn drop_guest(&mut self) {
+        if self.guest.take().is_some() && self.audit.is_some() {
+            self.audit_lost = true;
+        }
     }
 
     /// Compiles `sources` (name, text) in the module; returns its answer,
@@ -536,8 +639,93 @@ impl Host {
         self.with_guest(|guest, _| Ok(guest.memory.data_size(&guest.store)))
     }
 
-    /// Drops the live instance; the next call starts a fresh one.
+    /// Drops the live instance; the next call starts a fresh one. An open
+    /// auditor's records not yet taken are lost ([`HostError::AuditLost`]).
     pub fn reset(&mut self) {
-        self.guest = None;
+        self.drop_guest();
+    }
+
+    /// Opens an auditor (`tessera_audit_open`, see `wasm/ABI.md`): from now
+    /// on every decision of [`Host::evaluate`] and [`Host::explain`] is
+    /// recorded inside the instance until [`Host::audit_take`] takes it.
+    ///
+    /// `config` is the module's audit configuration, e.g.
+    /// `{"mode": "blocking", "key_hex": "...", "mask": ["context.ticket"]}`;
+    /// the host adds `seed_hex` (32 bytes from its random source) unless
+    /// `config` has one, and always draws a fresh seed when it opens the
+    /// auditor again in a replacement instance. Returns the module's answer:
+    /// `{"ok":true}`, or an error answer (a bad configuration; an auditor
+    /// already open: `audit_busy`), which leaves the host as it was.
+    pub fn audit_open(&mut self, config: &str) -> Result<String, HostError> {
+        let seeded = seeded(config.as_bytes(), true)?;
+        let answer = self.with_guest(|guest, limits| {
+            let open = audit_exports(guest)?.open.clone();
+            Host::call(guest, limits, &seeded, |g, p, l| {
+                open.call(&mut g.store, (p, l))
+            })
+        })?;
+        if answer == r#"{"ok":true}"# {
+            self.audit = Some(config.as_bytes().to_vec());
+            self.audit_lost = false;
+        }
+        Ok(answer)
+    }
+
+    /// Takes the records written since the last take: JSON lines, each
+    /// ending in `\n` (empty when there are none), to be appended to the
+    /// host's log. Records of the same auditor, concatenated across takes,
+    /// form one chain that `tessera::audit::verify` checks.
+    ///
+    /// [`HostError::AuditLost`] when an instance was replaced since the last
+    /// take while an auditor was open (reported once; nothing is taken
+    /// then): the records from the new instance start a new chain at `seq`
+    /// 0, so the host starts a new log with them.
+    pub fn audit_take(&mut self) -> Result<String, HostError> {
+        if std::mem::take(&mut self.audit_lost) {
+            return Err(HostError::AuditLost);
+        }
+        self.with_guest(|guest, limits| {
+            let take = audit_exports(guest)?.take.clone();
+            guest.refuel(limits)?;
+            let packed = take
+                .call(&mut guest.store, ())
+                .map_err(|e| call_error(&e))?;
+            if packed & 0xFFFF_FFFF == 0 {
+                return Ok(String::new());
+            }
+            Host::answer(guest, packed)
+        })
+    }
+
+    /// The auditor's state (`tessera_audit_status`):
+    /// `{"open":true,"mode":...,"pending_bytes":N,"failures":N,"head":{"next_seq":N,"prev":...}}`
+    /// or `{"open":false,"pending_bytes":N}`.
+    pub fn audit_status(&mut self) -> Result<String, HostError> {
+        self.audit_call(|exports| &exports.status)
+    }
+
+    /// Closes the auditor (`tessera_audit_close`): later decisions are not
+    /// recorded; records still pending stay for [`Host::audit_take`]. The
+    /// answer is the auditor's final state (`{"ok":true,...,"head":{...}}`)
+    /// or a `no_auditor` error answer.
+    pub fn audit_close(&mut self) -> Result<String, HostError> {
+        let answer = self.audit_call(|exports| &exports.close)?;
+        self.audit = None;
+        Ok(answer)
+    }
+
+    /// Calls an audit export without arguments; its answer.
+    fn audit_call(
+        &mut self,
+        export: impl FnOnce(&AuditExports) -> &TypedFunc<(), u64>,
+    ) -> Result<String, HostError> {
+        self.with_guest(|guest, limits| {
+            let func = export(audit_exports(guest)?).clone();
+            guest.refuel(limits)?;
+            let packed = func
+                .call(&mut guest.store, ())
+                .map_err(|e| call_error(&e))?;
+            Host::answer(guest, packed)
+        })
     }
 }

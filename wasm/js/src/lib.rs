@@ -13,6 +13,15 @@
 //! // { decision: "allow", reason: "allowed", determining: [{ policy, statement }] }
 //! ```
 //!
+//! An [`Auditor`] records decisions ([`tessera::audit`] records, one JSON
+//! line each, masked and hash-chained) by calling a JS function with each:
+//!
+//! ```js
+//! const { Auditor } = require("./target/wasm/js/node/tessera.js");
+//! const auditor = new Auditor((record) => log.push(record), { mode: "blocking" });
+//! const decision = auditor.evaluate(engine, request); // decided and recorded
+//! ```
+//!
 //! Every call is a thin wrapper over [`tessera::json`]: a decision is that
 //! layer's JSON answer as a plain object, and its error answers become
 //! thrown `Error`s named `TesseraError` carrying the same fields (`kind`,
@@ -22,9 +31,12 @@
 //! test.
 
 use chrono::{DateTime, Utc};
-use js_sys::{Date, JSON, Object, Reflect};
+use js_sys::{Date, Function, JSON, Object, Reflect, Uint8Array};
 use serde::Deserialize;
-use tessera::Source;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use tessera::audit::{AuditConfig, CallbackSink, Mode};
+use tessera::{Reason, Request, Source};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -79,8 +91,9 @@ export interface ExplainedStatement extends StatementRef {
 export interface Decision {
   decision: "allow" | "deny";
   /** explicit_deny: a deny applied; allowed: an allow applied and no deny did;
-   *  no_statement_applied: denied by default. */
-  reason: "explicit_deny" | "allowed" | "no_statement_applied";
+   *  no_statement_applied: denied by default; audit_failed: an `Auditor` in
+   *  blocking mode could not record the decision, so it is denied. */
+  reason: "explicit_deny" | "allowed" | "no_statement_applied" | "audit_failed";
   /** The statements that decided: every applicable deny, or every applicable allow. */
   determining: StatementRef[];
   /** Only from `Engine.explain`. */
@@ -103,11 +116,13 @@ export interface Diagnostic {
 /**
  * What every Tessera call throws: an `Error` whose `name` is "TesseraError".
  * `kind` is "compile" (with `diagnostics`), "request" (with `field`),
- * "invalid_argument" (a bad `sources` or `now` argument) or "internal".
+ * "invalid_argument" (a bad `sources`, `now` or auditor argument), "audit"
+ * (no random source for an `Auditor`, or an audited decision made from
+ * inside an audit callback) or "internal".
  */
 export interface TesseraError extends Error {
   name: "TesseraError";
-  kind: "compile" | "request" | "invalid_argument" | "internal";
+  kind: "compile" | "request" | "invalid_argument" | "audit" | "internal";
   code?: string;
   field?: string;
   diagnostics?: Diagnostic[];
@@ -118,6 +133,33 @@ export interface EvaluateOptions {
   /** The clock for requests without `context.time`: a Date, Unix milliseconds
    *  or an RFC 3339 string. Defaults to the current time. */
   now?: Date | number | string;
+}
+
+/**
+ * Receives each audit record: one line of JSON (no newline at the end).
+ * Returning `false`, or throwing, means the record could not be written: in
+ * blocking mode the decision becomes a deny with reason "audit_failed".
+ */
+export type AuditCallback = (record: string) => void | boolean;
+
+/** Options of `new Auditor`. */
+export interface AuditorOptions {
+  /** "blocking" (the default): no record, no decision. "best_effort": the
+   *  decision stands and the failure is counted in `failures`. */
+  mode?: "blocking" | "best_effort";
+  /** The HMAC-SHA256 key that chains the records; without one, plain SHA-256. */
+  key?: Uint8Array;
+  /** Fields whose values records show as "[masked]", e.g. "context.ticket". */
+  mask?: string[];
+  /** Fields records leave out, e.g. "source_ip". */
+  drop?: string[];
+}
+
+/** Where an auditor's chain stands: the next record's `seq`, and the last
+ *  record's `mac` (the genesis value before the first record). */
+export interface ChainHead {
+  next_seq: number;
+  prev: string;
 }
 "#;
 
@@ -135,6 +177,15 @@ extern "C" {
     /// `Decision` in TypeScript.
     #[wasm_bindgen(typescript_type = "Decision")]
     pub type DecisionObject;
+    /// `AuditCallback` in TypeScript.
+    #[wasm_bindgen(typescript_type = "AuditCallback")]
+    pub type AuditCallbackArg;
+    /// `AuditorOptions` in TypeScript (an optional argument).
+    #[wasm_bindgen(typescript_type = "AuditorOptions")]
+    pub type AuditorOptionsArg;
+    /// `ChainHead` in TypeScript.
+    #[wasm_bindgen(typescript_type = "ChainHead")]
+    pub type ChainHeadObject;
 }
 
 /// The name a bare policy string gets in diagnostics.
@@ -223,23 +274,294 @@ impl Engine {
         explain: bool,
     ) -> Result<DecisionObject, JsValue> {
         let now = now_option(options)?;
-        let text = match request.as_string() {
-            Some(text) => text,
-            None => json_text(request).ok_or_else(|| {
-                error_value(
-                    "request",
-                    "not_json",
-                    "the request is not JSON-serializable (JSON.stringify failed or gave nothing)",
-                )
-            })?,
-        };
-        let answer = tessera::json::evaluate_at(&self.inner, &text, explain, now);
-        if answer.starts_with(r#"{"error""#) {
-            return Err(thrown(&answer));
+        let text = request_text(request)?;
+        decision_object(&tessera::json::evaluate_at(
+            &self.inner,
+            &text,
+            explain,
+            now,
+        ))
+    }
+}
+
+/// The request argument as JSON text.
+fn request_text(request: &JsValue) -> Result<String, JsValue> {
+    match request.as_string() {
+        Some(text) => Ok(text),
+        None => json_text(request).ok_or_else(|| {
+            error_value(
+                "request",
+                "not_json",
+                "the request is not JSON-serializable (JSON.stringify failed or gave nothing)",
+            )
+        }),
+    }
+}
+
+/// A JSON answer as a `Decision`, or its error thrown.
+fn decision_object(answer: &str) -> Result<DecisionObject, JsValue> {
+    if answer.starts_with(r#"{"error""#) {
+        return Err(thrown(answer));
+    }
+    JSON::parse(answer)
+        .map(JsCast::unchecked_into)
+        .map_err(|_| error_value("internal", "bad_answer", "the decision is not JSON"))
+}
+
+thread_local! {
+    /// The audit callbacks by auditor: a `js_sys::Function` is not `Send`,
+    /// so the sink (which must be) holds only its auditor's number.
+    static CALLBACKS: RefCell<BTreeMap<u32, Function>> = const { RefCell::new(BTreeMap::new()) };
+    /// The next auditor's number.
+    static NEXT_AUDITOR: Cell<u32> = const { Cell::new(0) };
+    /// True while an audit callback runs (no audited decision may start).
+    static IN_CALLBACK: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Calls auditor `number`'s callback with `record`: `Err` when it throws,
+/// returns `false` or is gone.
+fn call_back(number: u32, record: &str) -> Result<(), String> {
+    let callback = CALLBACKS
+        .with(|callbacks| callbacks.try_borrow().ok()?.get(&number).cloned())
+        .ok_or_else(|| "the auditor's callback is gone".to_string())?;
+    IN_CALLBACK.with(|flag| flag.set(true));
+    let result = callback.call1(&JsValue::NULL, &JsValue::from_str(record));
+    IN_CALLBACK.with(|flag| flag.set(false));
+    match result {
+        // The exception is not quoted: it might quote the record.
+        Err(_) => Err("the audit callback threw".to_string()),
+        Ok(value) if value.as_bool() == Some(false) => {
+            Err("the audit callback returned false".to_string())
         }
-        JSON::parse(&answer)
-            .map(JsCast::unchecked_into)
-            .map_err(|_| error_value("internal", "bad_answer", "the decision is not JSON"))
+        Ok(_) => Ok(()),
+    }
+}
+
+/// 32 bytes from `globalThis.crypto.getRandomValues`: the seed of an
+/// auditor's record ids (wasm32 has no random source of its own).
+fn random_seed() -> Result<[u8; 32], JsValue> {
+    let missing = || {
+        error_value(
+            "audit",
+            "no_random_source",
+            "an Auditor needs globalThis.crypto.getRandomValues for its record ids (Node 19 and \
+             later, browsers; on Node 18: globalThis.crypto = require(\"node:crypto\").webcrypto)",
+        )
+    };
+    let crypto = Reflect::get(&js_sys::global(), &JsValue::from_str("crypto"))
+        .ok()
+        .filter(JsValue::is_object)
+        .ok_or_else(missing)?;
+    let fill = Reflect::get(&crypto, &JsValue::from_str("getRandomValues"))
+        .ok()
+        .and_then(|f| f.dyn_into::<Function>().ok())
+        .ok_or_else(missing)?;
+    let bytes = Uint8Array::new_with_length(32);
+    fill.call1(&crypto, &bytes).map_err(|_| missing())?;
+    let mut seed = [0u8; 32];
+    bytes.copy_to(&mut seed);
+    Ok(seed)
+}
+
+/// The options of `new Auditor` as an audit configuration.
+fn auditor_config(options: Option<&JsValue>) -> Result<AuditConfig, JsValue> {
+    let bad = |message: &str| error_value("invalid_argument", "bad_audit_options", message);
+    let mut config = AuditConfig::new();
+    let Some(options) = options.filter(|o| !o.is_undefined() && !o.is_null()) else {
+        return Ok(config);
+    };
+    if !options.is_object() {
+        return Err(bad(
+            "options must be an object such as {mode: \"blocking\", mask: [\"context.ticket\"]}",
+        ));
+    }
+    let field = |name: &str| Reflect::get(options, &JsValue::from_str(name)).ok();
+    let given = |value: &Option<JsValue>| {
+        value
+            .as_ref()
+            .filter(|v| !v.is_undefined() && !v.is_null())
+            .cloned()
+    };
+    if let Some(mode) = given(&field("mode")) {
+        match mode.as_string().as_deref() {
+            Some("blocking") => config.mode(Mode::Blocking),
+            Some("best_effort") => config.mode(Mode::BestEffort),
+            _ => return Err(bad("options.mode must be \"blocking\" or \"best_effort\"")),
+        };
+    }
+    if let Some(key) = given(&field("key")) {
+        let key = key
+            .dyn_into::<Uint8Array>()
+            .map_err(|_| bad("options.key must be a Uint8Array"))?
+            .to_vec();
+        if key.is_empty() {
+            return Err(bad("options.key must not be empty"));
+        }
+        config.key(&key);
+    }
+    for (name, drop) in [("mask", false), ("drop", true)] {
+        let Some(list) = given(&field(name)) else {
+            continue;
+        };
+        let shape =
+            format!("options.{name} must be an array of selectors such as \"context.ticket\"");
+        if !js_sys::Array::is_array(&list) {
+            return Err(bad(&shape));
+        }
+        for selector in js_sys::Array::from(&list).iter() {
+            let selector = selector.as_string().ok_or_else(|| bad(&shape))?;
+            let added = if drop {
+                config.drop_field(&selector)
+            } else {
+                config.mask_field(&selector)
+            };
+            added.map_err(|e| bad(e.message()))?;
+        }
+    }
+    Ok(config)
+}
+
+/// Records decisions: each one an audit record (a JSON line, masked and
+/// hash-chained; `evaluator/AUDIT.md`) handed to a JS callback.
+#[wasm_bindgen]
+pub struct Auditor {
+    inner: tessera::audit::Auditor,
+    /// The key of its callback in `CALLBACKS`.
+    number: u32,
+}
+
+#[wasm_bindgen]
+impl Auditor {
+    /// An auditor that calls `callback` with each record. `options`: `mode`
+    /// ("blocking", the default, or "best_effort"), `key` (a Uint8Array:
+    /// HMAC-chains the records), `mask` and `drop` (field selectors).
+    /// Record ids are seeded from `globalThis.crypto.getRandomValues`.
+    /// Throws a `TesseraError` of kind "invalid_argument" for bad options,
+    /// "audit" when there is no `crypto.getRandomValues`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        callback: AuditCallbackArg,
+        options: Option<AuditorOptionsArg>,
+    ) -> Result<Auditor, JsValue> {
+        let callback = callback.dyn_into::<Function>().map_err(|_| {
+            error_value(
+                "invalid_argument",
+                "bad_callback",
+                "the callback must be a function (record: string) => void | boolean",
+            )
+        })?;
+        let mut config = auditor_config(options.as_deref())?;
+        config.id_seed(random_seed()?);
+        let number = NEXT_AUDITOR.with(|next| {
+            let number = next.get();
+            next.set(number.wrapping_add(1));
+            number
+        });
+        let sink = CallbackSink::new(move |record: &str| call_back(number, record));
+        let inner = tessera::audit::Auditor::new(sink, &config)
+            .map_err(|e| error_value("audit", "open_failed", e.message()))?;
+        CALLBACKS.with(|callbacks| {
+            if let Ok(mut callbacks) = callbacks.try_borrow_mut() {
+                callbacks.insert(number, callback);
+            }
+        });
+        Ok(Auditor { inner, number })
+    }
+
+    /// Decides `request` with `engine` (as `engine.evaluate`) and records
+    /// the decision. The same `Decision` as `engine.evaluate`, except that in
+    /// blocking mode a record the callback refuses makes it a deny with
+    /// reason "audit_failed". A malformed request throws and is not
+    /// recorded. The record's `time` is the evaluation clock (`options.now`).
+    pub fn evaluate(
+        &self,
+        engine: &Engine,
+        request: RequestArg,
+        options: Option<OptionsArg>,
+    ) -> Result<DecisionObject, JsValue> {
+        self.answer(engine, &request, options.as_deref(), false)
+    }
+
+    /// As `evaluate`, with the `explanation` of `engine.explain`.
+    pub fn explain(
+        &self,
+        engine: &Engine,
+        request: RequestArg,
+        options: Option<OptionsArg>,
+    ) -> Result<DecisionObject, JsValue> {
+        self.answer(engine, &request, options.as_deref(), true)
+    }
+
+    /// How many records could not be written (or flushes failed).
+    #[wasm_bindgen(getter)]
+    pub fn failures(&self) -> f64 {
+        // Counts stay far below 2^53.
+        #[allow(clippy::cast_precision_loss)]
+        let failures = self.inner.failures() as f64;
+        failures
+    }
+
+    /// "blocking" or "best_effort".
+    #[wasm_bindgen(getter)]
+    pub fn mode(&self) -> String {
+        match self.inner.mode() {
+            Mode::Blocking => "blocking",
+            Mode::BestEffort => "best_effort",
+        }
+        .to_owned()
+    }
+
+    /// Where the chain stands: `{next_seq, prev}`. Kept apart from the
+    /// log, it shows later whether records were cut from its end.
+    #[wasm_bindgen(getter)]
+    pub fn head(&self) -> ChainHeadObject {
+        let head = self.inner.head();
+        let text = serde_json::json!({"next_seq": head.next_seq, "prev": head.prev}).to_string();
+        JSON::parse(&text)
+            .unwrap_or(JsValue::UNDEFINED)
+            .unchecked_into()
+    }
+
+    /// The shared body of `evaluate` and `explain`.
+    fn answer(
+        &self,
+        engine: &Engine,
+        request: &JsValue,
+        options: Option<&JsValue>,
+        explain: bool,
+    ) -> Result<DecisionObject, JsValue> {
+        if IN_CALLBACK.with(Cell::get) {
+            return Err(error_value(
+                "audit",
+                "reentrant",
+                "an audit callback cannot make an audited decision",
+            ));
+        }
+        let now = now_option(options)?;
+        let text = request_text(request)?;
+        let request = Request::from_json(&text)
+            .map_err(|e| thrown(&tessera::json::request_error(&e).to_string()))?;
+        let decision = self.inner.decide_at(&engine.inner, &request, now);
+        if explain && decision.reason != Reason::AuditFailed {
+            // Decided again at the same instant: the same decision, and
+            // exactly the native explained answer.
+            decision_object(&tessera::json::evaluate_at(&engine.inner, &text, true, now))
+        } else {
+            let answer = serde_json::to_string(&decision)
+                .map_err(|_| error_value("internal", "bad_answer", "the decision is not JSON"))?;
+            decision_object(&answer)
+        }
+    }
+}
+
+impl Drop for Auditor {
+    /// Forgets the callback.
+    fn drop(&mut self) {
+        CALLBACKS.with(|callbacks| {
+            if let Ok(mut callbacks) = callbacks.try_borrow_mut() {
+                callbacks.remove(&self.number);
+            }
+        });
     }
 }
 

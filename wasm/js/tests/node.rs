@@ -257,7 +257,7 @@ fn the_readme_node_examples_run_and_print_what_they_say() {
         .into_iter()
         .filter(|b| b.contains("require(\"./target/wasm/js/node/tessera.js\")"))
         .collect();
-    assert_eq!(blocks.len(), 2, "the README's two Node examples");
+    assert_eq!(blocks.len(), 3, "the README's three Node examples");
     let dir = target_dir().join("wasm-js-test");
     let mut outputs = Vec::new();
     for (i, block) in blocks.iter().enumerate() {
@@ -280,6 +280,89 @@ fn the_readme_node_examples_run_and_print_what_they_say() {
         "{}",
         outputs[1]
     );
+    assert!(
+        outputs[2].contains("allow 1")
+            && outputs[2].contains("0 allow { session_token: '[masked]', ticket: '[masked]' }")
+            && outputs[2].contains("reason: 'audit_failed'"),
+        "{}",
+        outputs[2]
+    );
+}
+
+/// The HMAC key `audit.mjs` chains its records with.
+const AUDIT_KEY: &str = "kept apart from the log";
+
+/// A value `audit.mjs` puts in secret-named context keys.
+const AUDIT_SECRET: &str = "ghp_NEVER_IN_A_RECORD_0123456789";
+
+#[test]
+fn every_corpus_request_audited_in_node_decides_as_natively_and_the_records_verify() {
+    let Some(packages) = packages() else {
+        return;
+    };
+    let dir = target_dir().join("wasm-js-test");
+    let cases_file = dir.join("audit-cases.json");
+    std::fs::write(&cases_file, cases().to_string()).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/audit.mjs");
+    let output = Command::new("node")
+        .arg(&script)
+        .arg(&packages)
+        .arg(&cases_file)
+        .arg(&dir)
+        .arg(AUDIT_KEY)
+        .arg(AUDIT_SECRET)
+        .output()
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "node audit.mjs failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    print!("{stdout}");
+    for flavour in ["node", "web"] {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("audit {flavour}:")))
+            .unwrap_or_else(|| panic!("no summary for the {flavour} package"));
+        let count: u64 = line
+            .split_whitespace()
+            .nth(2)
+            .and_then(|n| n.parse().ok())
+            .unwrap();
+        assert!(count > 300, "{line}");
+        let path = dir.join(format!("audit-{flavour}.jsonl"));
+        let report = tessera::audit::verify_file(&path, Some(AUDIT_KEY.as_bytes())).unwrap();
+        assert!(report.is_clean(), "{flavour}: {report:?}");
+        assert_eq!(report.records, count, "{flavour}");
+        let log = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            !log.contains(AUDIT_SECRET),
+            "{flavour}: a secret reached a record"
+        );
+        let mut masked = 0;
+        for line in log.lines() {
+            let record: Value = serde_json::from_str(line).unwrap();
+            assert!(record.get("principal_tags").is_none(), "{record}");
+            assert_eq!(record["eval_ns"], 0, "no clock in Wasm");
+            if let Some(context) = record.get("context").and_then(Value::as_object) {
+                for (name, value) in context {
+                    let lower = name.to_ascii_lowercase();
+                    let secret_named = tessera::audit::SECRET_NAME_PARTS
+                        .iter()
+                        .any(|part| lower.contains(part));
+                    if secret_named || name == "ticket" {
+                        assert_eq!(value, tessera::audit::MASKED, "{record}");
+                        masked += 1;
+                    }
+                }
+            }
+        }
+        assert!(
+            masked as u64 >= count / 2,
+            "{flavour}: only {masked} masked values"
+        );
+    }
 }
 
 #[test]
