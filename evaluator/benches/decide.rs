@@ -8,7 +8,9 @@
 //! ```
 //!
 //! Benchmark ids: `decide/{allowed,denied,no_match}/{n}`, `compile/{n}`,
-//! `json_evaluate/allowed/1000`.
+//! `json_evaluate/allowed/1000`, `json_evaluate/ecommerce` and
+//! `json_parse_request/{ecommerce,ecommerce_via_value}` (the corpus's
+//! `ecommerce/request.json`; `cargo bench -p tessera --bench decide -- json`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -198,5 +200,60 @@ fn benches(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(decide, benches);
+/// The JSON layer on the ecommerce corpus request: the whole
+/// `json::evaluate` call, and parsing the request alone.
+fn json_benches(c: &mut Criterion) {
+    const POLICIES: [(&str, &str); 2] = [
+        (
+            "network.policy",
+            include_str!("../../corpus/ecommerce/network.policy"),
+        ),
+        (
+            "payments.policy",
+            include_str!("../../corpus/ecommerce/payments.policy"),
+        ),
+    ];
+    const REQUEST: &str = include_str!("../../corpus/ecommerce/request.json");
+    let sources: Vec<Source> = POLICIES
+        .iter()
+        .map(|(name, text)| Source::new(name, text))
+        .collect();
+    let engine = match Engine::compile(&sources) {
+        Ok(engine) => engine,
+        Err(error) => fail(&format!("the ecommerce corpus does not compile: {error}")),
+    };
+    let answer = tessera::json::evaluate(&engine, REQUEST, false);
+    if !answer.starts_with(r#"{"decision":"allow""#) {
+        fail(&format!("json::evaluate answered {answer} for ecommerce"));
+    }
+    if let Err(error) = Request::from_json(REQUEST) {
+        fail(&format!("the ecommerce request does not parse: {error}"));
+    }
+    if Request::from_json_fast_path(REQUEST).is_none() {
+        fail("the ecommerce request does not take from_json's fast path");
+    }
+
+    let mut group = c.benchmark_group("json_evaluate");
+    group.throughput(Throughput::Elements(1));
+    group.measurement_time(Duration::from_secs(3));
+    group.bench_function("ecommerce", |b| {
+        b.iter(|| tessera::json::evaluate(&engine, black_box(REQUEST), false))
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("json_parse_request");
+    group.throughput(Throughput::Elements(1));
+    group.measurement_time(Duration::from_secs(3));
+    group.bench_function("ecommerce", |b| {
+        b.iter(|| Request::from_json(black_box(REQUEST)))
+    });
+    // The previous algorithm, every request through a `serde_json::Value`:
+    // what `from_json` still does for a request it rejects.
+    group.bench_function("ecommerce_via_value", |b| {
+        b.iter(|| Request::from_json_via_value(black_box(REQUEST)))
+    });
+    group.finish();
+}
+
+criterion_group!(decide, benches, json_benches);
 criterion_main!(decide);

@@ -166,6 +166,9 @@ impl Request {
     ///
     /// A bare string is accepted for `principal` (its id) and `resource` (its
     /// path). Context keys other than the known ones become custom attributes.
+    /// Text that is not JSON is a [`RequestErrorKind::Syntax`] error; any
+    /// other problem is reported as [`Request::from_value`] reports it, and
+    /// of repeated keys the last one counts.
     ///
     /// ```
     /// let err = tessera::Request::from_json(
@@ -174,6 +177,28 @@ impl Request {
     /// assert_eq!(err.field(), "context.source_ip");
     /// ```
     pub fn from_json(text: &str) -> Result<Request, RequestError> {
+        // A valid request is read straight from the text (`fast::parse`);
+        // anything else is read again through a `Value`, whose walk says
+        // what is wrong. The errors are those of that walk by construction.
+        match fast::parse(text) {
+            Some(request) => Ok(request),
+            None => Request::from_json_via_value(text),
+        }
+    }
+
+    /// The fast path of [`Request::from_json`] alone: the request when the
+    /// text is one it reads directly, `None` when `from_json` falls back to
+    /// [`Request::from_json_via_value`]. For the tests.
+    #[doc(hidden)]
+    pub fn from_json_fast_path(text: &str) -> Option<Request> {
+        fast::parse(text)
+    }
+
+    /// [`Request::from_json`] the slow way: the text parsed into a
+    /// [`serde_json::Value`], then checked by [`Request::from_value`]. It
+    /// gives every error `from_json` gives; the tests compare the two.
+    #[doc(hidden)]
+    pub fn from_json_via_value(text: &str) -> Result<Request, RequestError> {
         let value: Json = serde_json::from_str(text).map_err(|e| RequestError {
             kind: RequestErrorKind::Syntax,
             field: String::new(),
@@ -226,6 +251,488 @@ impl Request {
             resource,
             context,
         })
+    }
+}
+
+/// The fast path of [`Request::from_json`]: the request read straight from
+/// the text by serde visitors, with no `Value` in between, borrowing the
+/// text's strings until they are stored.
+///
+/// It builds the request the `Value` path builds, or gives up (`None`) and
+/// lets the `Value` path describe the problem: on any syntax error, wrong
+/// type, unknown field or bad value. Giving up is always safe; accepting is
+/// only done where the `Value` path accepts too, with the same result.
+///
+/// Repeated keys: a `Value` keeps the last of equal keys (at the first's
+/// place, which only matters for which error comes first). Here every field
+/// is assigned as it is read, so the last one wins too: a `null` known
+/// context key resets its field to `None`, a `null` custom attribute removes
+/// an earlier one, and a repeated `null` `groups`, `tags` or `context` resets
+/// it to empty. An earlier invalid value gives up, and the `Value` path,
+/// which never sees it, decides.
+///
+/// Because it never skips a value unread, a text it accepts is JSON of depth
+/// 3 at most: the `Value` path reads it too, within the recursion limit.
+mod fast {
+    use super::{Attribute, Context, Principal, Request, Resource, checked_path, non_empty};
+    use chrono::{DateTime, Utc};
+    use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+    use std::borrow::Cow;
+    use std::collections::BTreeMap;
+    use std::fmt;
+    use std::net::IpAddr;
+
+    /// The request in `text`, or `None` when the `Value` path must say why not.
+    pub(super) fn parse(text: &str) -> Option<Request> {
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        let request = deserializer.deserialize_map(RequestVisitor).ok()?;
+        // Only whitespace may follow, as in `serde_json::from_str`.
+        deserializer.end().ok()?;
+        Some(request)
+    }
+
+    /// Giving up: the error itself is never shown, the `Value` path makes the real one.
+    fn give_up<E: de::Error>() -> E {
+        E::custom("not a plainly valid request")
+    }
+
+    /// The index of a key among the known `names`; an unknown key gives up.
+    struct Key(&'static [&'static str]);
+
+    impl<'de> DeserializeSeed<'de> for Key {
+        type Value = usize;
+        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
+            deserializer.deserialize_str(self)
+        }
+    }
+
+    impl Visitor<'_> for Key {
+        type Value = usize;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "one of {}", self.0.join(", "))
+        }
+        fn visit_str<E: de::Error>(self, key: &str) -> Result<usize, E> {
+            self.0.iter().position(|k| *k == key).ok_or_else(give_up)
+        }
+    }
+
+    /// A string, borrowed from the text unless it holds escapes; `null`
+    /// and every other type give up.
+    struct Text;
+
+    impl<'de> DeserializeSeed<'de> for Text {
+        type Value = Cow<'de, str>;
+        fn deserialize<D: Deserializer<'de>>(
+            self,
+            deserializer: D,
+        ) -> Result<Self::Value, D::Error> {
+            deserializer.deserialize_str(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Text {
+        type Value = Cow<'de, str>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Self::Value, E> {
+            Ok(Cow::Borrowed(text))
+        }
+        fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+            Ok(Cow::Owned(text.to_owned()))
+        }
+    }
+
+    /// A non-empty string, as `non_empty` checks it.
+    fn non_empty_text<'de, A: MapAccess<'de>>(map: &mut A) -> Result<String, A::Error> {
+        let text = map.next_value_seed(Text)?;
+        non_empty(&text, "").map_err(|_| give_up())
+    }
+
+    struct RequestVisitor;
+
+    impl<'de> Visitor<'de> for RequestVisitor {
+        type Value = Request;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a request object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Request, A::Error> {
+            const KEYS: &[&str] = &["principal", "action", "resource", "context"];
+            let (mut principal, mut action, mut resource) = (None, None, None);
+            // Absent or `null`: no context.
+            let mut context = Context::default();
+            while let Some(key) = map.next_key_seed(Key(KEYS))? {
+                match key {
+                    0 => principal = Some(map.next_value_seed(PrincipalSeed)?),
+                    1 => action = Some(non_empty_text(&mut map)?),
+                    2 => resource = Some(map.next_value_seed(ResourceSeed)?),
+                    _ => context = map.next_value_seed(ContextSeed)?,
+                }
+            }
+            Ok(Request {
+                principal: principal.ok_or_else(give_up)?,
+                action: action.ok_or_else(give_up)?,
+                resource: resource.ok_or_else(give_up)?,
+                context,
+            })
+        }
+    }
+
+    /// `"principal"`: its id as a string, or an object.
+    struct PrincipalSeed;
+
+    impl<'de> DeserializeSeed<'de> for PrincipalSeed {
+        type Value = Principal;
+        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Principal, D::Error> {
+            deserializer.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for PrincipalSeed {
+        type Value = Principal;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a principal id or object")
+        }
+        fn visit_str<E: de::Error>(self, id: &str) -> Result<Principal, E> {
+            Ok(Principal {
+                id: non_empty(id, "principal").map_err(|_| give_up())?,
+                ..Principal::default()
+            })
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Principal, A::Error> {
+            const KEYS: &[&str] = &["id", "groups", "tags"];
+            let (mut id, mut groups, mut tags) = (None, Vec::new(), BTreeMap::new());
+            while let Some(key) = map.next_key_seed(Key(KEYS))? {
+                match key {
+                    0 => id = Some(non_empty_text(&mut map)?),
+                    1 => groups = map.next_value_seed(Groups)?,
+                    _ => tags = map.next_value_seed(Tags)?,
+                }
+            }
+            Ok(Principal {
+                id: id.ok_or_else(give_up)?,
+                groups,
+                tags,
+            })
+        }
+    }
+
+    /// `"resource"`: its path as a string, or an object.
+    struct ResourceSeed;
+
+    impl<'de> DeserializeSeed<'de> for ResourceSeed {
+        type Value = Resource;
+        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Resource, D::Error> {
+            deserializer.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for ResourceSeed {
+        type Value = Resource;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a resource path or object")
+        }
+        fn visit_str<E: de::Error>(self, path: &str) -> Result<Resource, E> {
+            Ok(Resource {
+                path: checked_path(path, "resource").map_err(|_| give_up())?,
+                ..Resource::default()
+            })
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Resource, A::Error> {
+            const KEYS: &[&str] = &["path", "tags"];
+            let (mut path, mut tags) = (None, BTreeMap::new());
+            while let Some(key) = map.next_key_seed(Key(KEYS))? {
+                if key == 0 {
+                    let text = map.next_value_seed(Text)?;
+                    path = Some(checked_path(&text, "").map_err(|_| give_up())?);
+                } else {
+                    tags = map.next_value_seed(Tags)?;
+                }
+            }
+            Ok(Resource {
+                path: path.ok_or_else(give_up)?,
+                tags,
+            })
+        }
+    }
+
+    /// `"groups"`: an array of strings, or `null` for none.
+    struct Groups;
+
+    impl<'de> DeserializeSeed<'de> for Groups {
+        type Value = Vec<String>;
+        fn deserialize<D: Deserializer<'de>>(
+            self,
+            deserializer: D,
+        ) -> Result<Vec<String>, D::Error> {
+            deserializer.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Groups {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an array of strings")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Vec<String>, E> {
+            Ok(Vec::new())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<String>, A::Error> {
+            let mut groups = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+            while let Some(group) = seq.next_element_seed(Text)? {
+                groups.push(group.into_owned());
+            }
+            Ok(groups)
+        }
+    }
+
+    /// `"tags"`: an object of strings, or `null` for none. Of repeated
+    /// names the last counts, as in a `Value`.
+    struct Tags;
+
+    impl<'de> DeserializeSeed<'de> for Tags {
+        type Value = BTreeMap<String, String>;
+        fn deserialize<D: Deserializer<'de>>(
+            self,
+            deserializer: D,
+        ) -> Result<Self::Value, D::Error> {
+            deserializer.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Tags {
+        type Value = BTreeMap<String, String>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object of string values")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(BTreeMap::new())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut tags = BTreeMap::new();
+            while let Some(name) = map.next_key_seed(Text)? {
+                let value = map.next_value_seed(Text)?;
+                tags.insert(name.into_owned(), value.into_owned());
+            }
+            Ok(tags)
+        }
+    }
+
+    /// `"context"`: an object, or `null` for none.
+    struct ContextSeed;
+
+    impl<'de> DeserializeSeed<'de> for ContextSeed {
+        type Value = Context;
+        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Context, D::Error> {
+            deserializer.deserialize_any(self)
+        }
+    }
+
+    /// A context key: a known one, or a custom attribute's name.
+    enum ContextKey {
+        SourceIp,
+        Mfa,
+        MfaAgeSeconds,
+        VersionStage,
+        Time,
+        Custom(String),
+    }
+
+    struct ContextKeySeed;
+
+    impl<'de> DeserializeSeed<'de> for ContextKeySeed {
+        type Value = ContextKey;
+        fn deserialize<D: Deserializer<'de>>(
+            self,
+            deserializer: D,
+        ) -> Result<ContextKey, D::Error> {
+            deserializer.deserialize_str(self)
+        }
+    }
+
+    impl Visitor<'_> for ContextKeySeed {
+        type Value = ContextKey;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a context key")
+        }
+        fn visit_str<E: de::Error>(self, key: &str) -> Result<ContextKey, E> {
+            Ok(match key {
+                "source_ip" => ContextKey::SourceIp,
+                "mfa" => ContextKey::Mfa,
+                "mfa_age_seconds" => ContextKey::MfaAgeSeconds,
+                "version_stage" => ContextKey::VersionStage,
+                "time" => ContextKey::Time,
+                other => ContextKey::Custom(other.to_owned()),
+            })
+        }
+    }
+
+    impl<'de> Visitor<'de> for ContextSeed {
+        type Value = Context;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a context object")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Context, E> {
+            Ok(Context::default())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Context, A::Error> {
+            let mut context = Context::default();
+            while let Some(key) = map.next_key_seed(ContextKeySeed)? {
+                // A `null` value reads as `None`: the key is absent.
+                match key {
+                    ContextKey::SourceIp => context.source_ip = map.next_value_seed(SourceIp)?,
+                    ContextKey::Mfa => context.mfa = map.next_value_seed(Mfa)?,
+                    ContextKey::MfaAgeSeconds => {
+                        context.mfa_age_seconds = map.next_value_seed(MfaAgeSeconds)?;
+                    }
+                    ContextKey::VersionStage => {
+                        context.version_stage = map.next_value_seed(VersionStage)?;
+                    }
+                    ContextKey::Time => context.time = map.next_value_seed(Time)?,
+                    ContextKey::Custom(name) => match map.next_value_seed(CustomAttribute)? {
+                        Some(attribute) => {
+                            context.attributes.insert(name, attribute);
+                        }
+                        None => {
+                            context.attributes.remove(&name);
+                        }
+                    },
+                }
+            }
+            Ok(context)
+        }
+    }
+
+    /// Declares a seed that reads an optional context value with `deserialize_any`.
+    macro_rules! context_value {
+        ($name:ident, $value:ty) => {
+            struct $name;
+
+            impl<'de> DeserializeSeed<'de> for $name {
+                type Value = Option<$value>;
+                fn deserialize<D: Deserializer<'de>>(
+                    self,
+                    deserializer: D,
+                ) -> Result<Self::Value, D::Error> {
+                    deserializer.deserialize_any(self)
+                }
+            }
+        };
+    }
+
+    context_value!(SourceIp, IpAddr);
+    context_value!(Mfa, bool);
+    context_value!(MfaAgeSeconds, i64);
+    context_value!(VersionStage, String);
+    context_value!(Time, DateTime<Utc>);
+    context_value!(CustomAttribute, Attribute);
+
+    impl<'de> Visitor<'de> for SourceIp {
+        type Value = Option<IpAddr>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an IP address")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+            text.parse().map(Some).map_err(|_| give_up())
+        }
+    }
+
+    impl<'de> Visitor<'de> for Mfa {
+        type Value = Option<bool>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a boolean")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_bool<E: de::Error>(self, mfa: bool) -> Result<Self::Value, E> {
+            Ok(Some(mfa))
+        }
+    }
+
+    impl<'de> Visitor<'de> for MfaAgeSeconds {
+        type Value = Option<i64>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a whole number of seconds")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        // `Value::as_i64` then `>= 0`: an unsigned number up to `i64::MAX`,
+        // a signed one from 0; never a float, even a whole one.
+        fn visit_u64<E: de::Error>(self, seconds: u64) -> Result<Self::Value, E> {
+            i64::try_from(seconds).map(Some).map_err(|_| give_up())
+        }
+        fn visit_i64<E: de::Error>(self, seconds: i64) -> Result<Self::Value, E> {
+            if seconds >= 0 {
+                Ok(Some(seconds))
+            } else {
+                Err(give_up())
+            }
+        }
+    }
+
+    impl<'de> Visitor<'de> for VersionStage {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_str<E: de::Error>(self, stage: &str) -> Result<Self::Value, E> {
+            Ok(Some(stage.to_owned()))
+        }
+    }
+
+    impl<'de> Visitor<'de> for Time {
+        type Value = Option<DateTime<Utc>>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an RFC 3339 timestamp")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+            DateTime::parse_from_rfc3339(text)
+                .map(|time| Some(time.with_timezone(&Utc)))
+                .map_err(|_| give_up())
+        }
+    }
+
+    impl<'de> Visitor<'de> for CustomAttribute {
+        type Value = Option<Attribute>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string, number or boolean")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+            Ok(Some(Attribute::String(text.to_owned())))
+        }
+        fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
+            Ok(Some(Attribute::Bool(value)))
+        }
+        // As `Number::as_f64` converts them.
+        fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
+            Ok(Some(Attribute::Number(value as f64)))
+        }
+        fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
+            Ok(Some(Attribute::Number(value as f64)))
+        }
+        // serde_json reads no infinite or NaN number; a `Value` would hold
+        // one as `null`. Giving up leaves it to the `Value` path.
+        fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
+            if value.is_finite() {
+                Ok(Some(Attribute::Number(value)))
+            } else {
+                Err(give_up())
+            }
+        }
     }
 }
 
