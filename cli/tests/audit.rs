@@ -10,13 +10,15 @@
 //! slower.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod server;
+
 use policy_cli::suite;
 use serde_json::Value;
+use server::Server;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// No run may take longer, nor any expected output line take longer to come.
@@ -958,114 +960,6 @@ fn a_log_that_cannot_be_written_turns_decisions_into_audit_failed_denies() {
 // ---------------------------------------------------------------------------
 // 7. Reloads.
 
-/// A running `policy serve`, read line by line.
-struct Server {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    stdout: Receiver<String>,
-    stderr: Receiver<String>,
-    log: Vec<String>,
-}
-
-fn lines(pipe: impl Read + Send + 'static) -> Receiver<String> {
-    let (send, receive) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(pipe).lines() {
-            let Ok(line) = line else { return };
-            if send.send(line).is_err() {
-                return;
-            }
-        }
-    });
-    receive
-}
-
-impl Server {
-    fn start(args: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_policy"))
-            .arg("serve")
-            .args(args)
-            .env_remove("NO_COLOR")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stdin = child.stdin.take();
-        let stdout = lines(child.stdout.take().unwrap());
-        let stderr = lines(child.stderr.take().unwrap());
-        Server {
-            child,
-            stdin,
-            stdout,
-            stderr,
-            log: Vec::new(),
-        }
-    }
-
-    /// Sends `line` and returns the answer.
-    fn decide(&mut self, line: &str) -> Value {
-        let stdin = self.stdin.as_mut().unwrap();
-        writeln!(stdin, "{line}").unwrap();
-        stdin.flush().unwrap();
-        match self.stdout.recv_timeout(DEADLINE) {
-            Ok(answer) => serde_json::from_str(&answer).unwrap(),
-            Err(e) => panic!(
-                "no answer within {DEADLINE:?} ({e:?}):\n{}",
-                self.log.join("\n")
-            ),
-        }
-    }
-
-    /// Reads standard error until a line contains `needle`; returns it.
-    fn wait_for(&mut self, needle: &str) -> String {
-        let started = Instant::now();
-        loop {
-            let left = DEADLINE.saturating_sub(started.elapsed());
-            match self.stderr.recv_timeout(left) {
-                Ok(line) => {
-                    self.log.push(line.clone());
-                    if line.contains(needle) {
-                        return line;
-                    }
-                }
-                Err(RecvTimeoutError::Timeout) => {
-                    panic!(
-                        "no {needle:?} within {DEADLINE:?}:\n{}",
-                        self.log.join("\n")
-                    )
-                }
-                Err(RecvTimeoutError::Disconnected) => {
-                    panic!("stderr closed before {needle:?}:\n{}", self.log.join("\n"))
-                }
-            }
-        }
-    }
-
-    /// Closes standard input and waits for the exit code.
-    fn finish(mut self) -> i32 {
-        drop(self.stdin.take());
-        let started = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status.code().expect("killed by a signal");
-            }
-            assert!(
-                started.elapsed() < DEADLINE,
-                "still running after end of input"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn serve_watch_records_each_decision_with_the_revision_that_made_it() {
     let dir = policy_dir();
@@ -1081,15 +975,15 @@ fn serve_watch_records_each_decision_with_the_revision_that_made_it() {
         path_str(&log),
     ]);
     let first = revision_in(&server.wait_for("serving "));
-    let answer = server.decide(REQUEST);
+    let answer = server.ask(REQUEST);
     assert_eq!(answer["decision"], "allow", "{answer}");
 
     write(dir.path(), "app.policy", DENY_ALL);
     let second = revision_in(&server.wait_for("reloaded:"));
     assert_ne!(first, second);
-    let answer = server.decide(REQUEST);
+    let answer = server.ask(REQUEST);
     assert_eq!(answer["decision"], "deny", "{answer}");
-    assert_eq!(server.finish(), 0);
+    assert_eq!(server.finish().0, 0);
 
     let schema = schema();
     let records: Vec<Value> = log_lines(&log)
