@@ -8,9 +8,8 @@
 mod common;
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
 use tessera::audit::{MASKED, SECRET_NAME_PARTS, verify};
-use tessera::{Engine, Source};
+
 use tessera_wasm_host::{HostError, Limits};
 
 /// The clock for requests without `context.time`: 2026-11-25T10:00:00Z.
@@ -22,16 +21,6 @@ const KEY: &[u8] = b"kept-apart";
 
 /// A secret value the extra requests carry under secret-looking names.
 const SECRET: &str = "ghp_NEVER_IN_A_RECORD_0123456789";
-
-fn files_with_extension(dir: &Path, extension: &str) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == extension))
-        .collect();
-    files.sort();
-    files
-}
 
 /// Every record's custom context values under secret-looking names are
 /// masked.
@@ -60,35 +49,16 @@ fn every_corpus_request_audited_answers_as_natively_and_the_records_verify() {
         ))
         .unwrap();
     assert_eq!(opened, r#"{"ok":true}"#);
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&corpus)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir() && p.file_name().is_some_and(|n| n != "invalid"))
-        .collect();
-    dirs.sort();
     let now = chrono::DateTime::from_timestamp_millis(NOW_MS).unwrap();
     let mut log = String::new();
     let mut decisions = 0;
     let mut takes = 0;
-    for dir in &dirs {
-        let set = dir.file_name().unwrap().to_string_lossy().into_owned();
-        let texts: Vec<(String, String)> = files_with_extension(dir, "policy")
-            .iter()
-            .map(|f| {
-                let name = format!("{set}/{}", f.file_name().unwrap().to_string_lossy());
-                (name, std::fs::read_to_string(f).unwrap())
-            })
-            .collect();
-        let sources: Vec<Source> = texts.iter().map(|(n, t)| Source::new(n, t)).collect();
-        let engine = Engine::compile(&sources).unwrap_or_else(|e| panic!("{set}: {e}"));
-        let pairs: Vec<(&str, &str)> = texts
-            .iter()
-            .map(|(n, t)| (n.as_str(), t.as_str()))
-            .collect();
+    for corpus_set in common::corpus_sets() {
+        let set = &corpus_set.name;
+        let engine = corpus_set.engine();
+        let pairs = corpus_set.pairs();
         assert!(host.load(&pairs).unwrap().starts_with(r#"{"ok":true"#));
-        let file = policy_cli::suite::load(&dir.join(format!("{set}.tests.toml")))
-            .unwrap_or_else(|e| panic!("{}", e.render()));
+        let file = &corpus_set.tests;
         let mut requests: Vec<(String, Value)> = file
             .tests
             .iter()

@@ -5,62 +5,31 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use tessera::{Engine, Source};
+use tessera::Engine;
 use tessera_wasm_host::Limits;
 
 /// The clock for requests without `context.time`: 2026-11-25T10:00:00Z.
 const NOW_MS: i64 = 1_795_600_800_000;
-
-fn files_with_extension(dir: &Path, extension: &str) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == extension))
-        .collect();
-    files.sort();
-    files
-}
 
 #[test]
 fn every_corpus_request_matches_the_native_json_layer() {
     let Some(mut host) = common::host(Limits::default()) else {
         return;
     };
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&corpus)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir() && p.file_name().is_some_and(|n| n != "invalid"))
-        .collect();
-    dirs.sort();
     let now = chrono_now();
     let mut checked = 0;
     let mut explained = 0;
-    for dir in &dirs {
-        let set = dir.file_name().unwrap().to_string_lossy().into_owned();
-        let texts: Vec<(String, String)> = files_with_extension(dir, "policy")
-            .iter()
-            .map(|f| {
-                let name = format!("{set}/{}", f.file_name().unwrap().to_string_lossy());
-                (name, std::fs::read_to_string(f).unwrap())
-            })
-            .collect();
-        let sources: Vec<Source> = texts.iter().map(|(n, t)| Source::new(n, t)).collect();
-        let engine = Engine::compile(&sources).unwrap_or_else(|e| panic!("{set}: {e}"));
-        let pairs: Vec<(&str, &str)> = texts
-            .iter()
-            .map(|(n, t)| (n.as_str(), t.as_str()))
-            .collect();
+    for corpus_set in common::corpus_sets() {
+        let set = &corpus_set.name;
+        let engine = corpus_set.engine();
+        let pairs = corpus_set.pairs();
         let loaded = host.load(&pairs).unwrap();
         assert_eq!(
             loaded,
             format!(r#"{{"ok":true,"statements":{}}}"#, engine.statement_count()),
             "{set}"
         );
-        // Read with the same loader `policy test` uses.
-        let file = policy_cli::suite::load(&dir.join(format!("{set}.tests.toml")))
-            .unwrap_or_else(|e| panic!("{}", e.render()));
+        let file = &corpus_set.tests;
         assert!(!file.tests.is_empty(), "{set} has no tests");
         for case in &file.tests {
             let request = &case.request_json;

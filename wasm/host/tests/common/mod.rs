@@ -86,3 +86,73 @@ pub fn host(limits: Limits) -> Option<Host> {
 pub const POLICY: &str =
     r#"policy "p" { allow "read" { principal * action secrets:GetSecretValue resource app/** } }"#;
 pub const REQUEST: &str = r#"{"principal": "user:a", "action": "secrets:GetSecretValue", "resource": "app/db", "context": {"time": "2026-11-25T10:00:00Z"}}"#;
+
+/// One corpus set (`corpus/NAME`, `corpus/invalid` excepted): its policy
+/// files as `(NAME/FILE, text)` in path order, and its test file.
+pub struct CorpusSet {
+    /// The set's directory name.
+    pub name: String,
+    /// `(name, text)` of every `.policy` file, named `SET/FILE`.
+    pub texts: Vec<(String, String)>,
+    /// `SET.tests.toml`, read by the loader `policy test` uses.
+    pub tests: policy_cli::suite::TestFile,
+}
+
+impl CorpusSet {
+    /// The sources, for `tessera::Engine::compile`.
+    pub fn sources(&self) -> Vec<tessera::Source<'_>> {
+        self.texts
+            .iter()
+            .map(|(n, t)| tessera::Source::new(n, t))
+            .collect()
+    }
+
+    /// `(name, text)` pairs, for `Host::load`.
+    pub fn pairs(&self) -> Vec<(&str, &str)> {
+        self.texts
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .collect()
+    }
+
+    /// The set compiled natively.
+    pub fn engine(&self) -> tessera::Engine {
+        tessera::Engine::compile(&self.sources()).unwrap_or_else(|e| panic!("{}: {e}", self.name))
+    }
+}
+
+/// Every corpus set, in name order.
+pub fn corpus_sets() -> Vec<CorpusSet> {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&corpus)
+        .expect("read corpus/")
+        .map(|e| e.expect("a corpus entry").path())
+        .filter(|p| p.is_dir() && p.file_name().is_some_and(|n| n != "invalid"))
+        .collect();
+    dirs.sort();
+    dirs.iter()
+        .map(|dir| {
+            let name = dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+                .expect("read a corpus set")
+                .map(|e| e.expect("a corpus file").path())
+                .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "policy"))
+                .collect();
+            files.sort();
+            let texts = files
+                .iter()
+                .map(|f| {
+                    let file = f.file_name().map(|n| n.to_string_lossy().into_owned());
+                    let text = std::fs::read_to_string(f).expect("read a policy");
+                    (format!("{name}/{}", file.unwrap_or_default()), text)
+                })
+                .collect();
+            let tests = policy_cli::suite::load(&dir.join(format!("{name}.tests.toml")))
+                .unwrap_or_else(|e| panic!("{}", e.render()));
+            CorpusSet { name, texts, tests }
+        })
+        .collect()
+}
