@@ -191,8 +191,9 @@ fn verify(args: &VerifyArgs, style: Style) -> Result<Status, CliError> {
     let key = args.key_file.as_deref().map(read_key).transpose()?;
     let mut reports = Vec::new();
     for file in &args.files {
+        // The error names the file already.
         let report = tessera::audit::verify_file(file, key.as_deref())
-            .map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?;
+            .map_err(|e| CliError::Usage(e.to_string()))?;
         reports.push((file, report));
     }
     let clean = reports.iter().all(|(_, r)| r.is_clean());

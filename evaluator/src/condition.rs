@@ -315,6 +315,7 @@ impl Cond {
             source
                 .get(expr.span.start..expr.span.end)
                 .unwrap_or("")
+                .trim_end()
                 .into()
         };
         match &expr.kind {
