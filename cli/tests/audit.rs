@@ -10,19 +10,15 @@
 //! slower.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod runner;
 mod server;
 
 use policy_cli::suite;
+use runner::{Invocation, Run, invoke};
 use serde_json::Value;
 use server::Server;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
-/// No run may take longer, nor any expected output line take longer to come.
-const DEADLINE: Duration = Duration::from_secs(120);
 
 /// An allow for services on `app/**` that reads only `context.team`, and a
 /// deny for interns on `app/prod/**`: no condition reads a secret-named key.
@@ -61,93 +57,13 @@ const GENESIS: &str = "sha256:00000000000000000000000000000000000000000000000000
 // ---------------------------------------------------------------------------
 // Running the binary.
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn both(&self) -> String {
-        format!(
-            "exit {}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-
-    fn assert_code(&self, code: i32) -> &Run {
-        assert_eq!(self.code, code, "{}", self.both());
-        self
-    }
-
-    fn assert_stderr_has(&self, needle: &str) -> &Run {
-        assert!(
-            self.stderr.contains(needle),
-            "stderr lacks {needle:?}:\n{}",
-            self.both()
-        );
-        self
-    }
-}
-
-/// Runs `policy ARGS` with `stdin` (or none), reading both outputs while it
-/// runs; fails the test on a timeout, a death by signal or a panic.
+/// Runs `policy ARGS` with `stdin` (or none).
 fn policy_with_stdin(args: &[&str], stdin: Option<&str>) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_policy"))
-        .args(args)
-        .env_remove("NO_COLOR")
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let feeder = stdin.map(|text| {
-        let mut pipe = child.stdin.take().unwrap();
-        let bytes = text.as_bytes().to_vec();
-        std::thread::spawn(move || drop(pipe.write_all(&bytes)))
-    });
-    let mut stdout_pipe = child.stdout.take().unwrap();
-    let mut stderr_pipe = child.stderr.take().unwrap();
-    let stdout = std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        stdout_pipe.read_to_end(&mut bytes).unwrap();
-        bytes
-    });
-    let stderr = std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        stderr_pipe.read_to_end(&mut bytes).unwrap();
-        bytes
-    });
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > DEADLINE {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("policy {args:?} ran longer than {DEADLINE:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    if let Some(feeder) = feeder {
-        feeder.join().unwrap();
-    }
-    let run = Run {
-        code: status.code().expect("killed by a signal"),
-        stdout: String::from_utf8_lossy(&stdout.join().unwrap()).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr.join().unwrap()).into_owned(),
-    };
-    assert!(
-        !run.stdout.contains("panicked") && !run.stderr.contains("panicked"),
-        "policy {args:?} panicked:\n{}",
-        run.both()
-    );
-    run
+    invoke(Invocation {
+        args: args.to_vec(),
+        stdin: stdin.map(|text| text.as_bytes().to_vec()),
+        ..Invocation::default()
+    })
 }
 
 fn policy(args: &[&str]) -> Run {

@@ -9,40 +9,15 @@
 //! abort), within a time limit, and that nothing panicked.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod runner;
+
+use runner::{Invocation, Run, invoke};
 use serde_json::Value;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 /// No run may take longer; the 10 MB inputs take a few seconds in a debug build.
-const TIME_LIMIT: Duration = Duration::from_secs(180);
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn both(&self) -> String {
-        format!(
-            "exit {}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
-/// How to run the binary: arguments, working directory, standard input and
-/// extra environment.
-#[derive(Default)]
-struct Invocation<'a> {
-    args: Vec<&'a str>,
-    dir: Option<&'a Path>,
-    stdin: Option<Vec<u8>>,
-    env: Vec<(&'a str, &'a str)>,
-}
-
 fn policy(args: &[&str]) -> Run {
     invoke(Invocation {
         args: args.to_vec(),
@@ -69,82 +44,6 @@ fn policy_with_stdin(dir: &Path, args: &[&str], stdin: &[u8]) -> Run {
 
 /// Runs `policy`, reading both outputs while it runs, and fails the test on
 /// a timeout, a death by signal or a panic message.
-fn invoke(invocation: Invocation<'_>) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_policy"));
-    command
-        .args(&invocation.args)
-        .env_remove("NO_COLOR")
-        .stdin(if invocation.stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    if let Some(dir) = invocation.dir {
-        command.current_dir(dir);
-    }
-    for (key, value) in &invocation.env {
-        command.env(key, value);
-    }
-    let mut child = command.spawn().unwrap();
-    let feeder = invocation.stdin.map(|bytes| {
-        let mut pipe = child.stdin.take().unwrap();
-        // The command may stop reading early; a broken pipe is fine.
-        std::thread::spawn(move || drop(pipe.write_all(&bytes)))
-    });
-    let mut stdout_pipe = child.stdout.take().unwrap();
-    let mut stderr_pipe = child.stderr.take().unwrap();
-    let stdout = std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        stdout_pipe.read_to_end(&mut bytes).unwrap();
-        bytes
-    });
-    let stderr = std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        stderr_pipe.read_to_end(&mut bytes).unwrap();
-        bytes
-    });
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > TIME_LIMIT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "policy {:?} ran longer than {TIME_LIMIT:?}",
-                invocation.args
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    if let Some(feeder) = feeder {
-        feeder.join().unwrap();
-    }
-    let run = Run {
-        code: status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&stdout.join().unwrap()).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr.join().unwrap()).into_owned(),
-    };
-    assert!(
-        status.code().is_some(),
-        "policy {:?} was killed by a signal ({status:?}):\n{}",
-        invocation.args,
-        run.both()
-    );
-    for output in [&run.stdout, &run.stderr] {
-        assert!(
-            !output.contains("panicked") && !output.contains("overflowed its stack"),
-            "policy {:?} crashed:\n{}",
-            invocation.args,
-            run.both()
-        );
-    }
-    run
-}
-
 fn write(dir: &Path, name: &str, text: impl AsRef<[u8]>) -> PathBuf {
     let path = dir.join(name);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
