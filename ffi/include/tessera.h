@@ -427,7 +427,8 @@ tessera_error_code_t tessera_auditor_open_file(const char *path,
 
 /* Makes an auditor that hands every record to `callback` (see
  * tessera_audit_callback_t), with `user_data` as its first argument. The
- * chain starts at seq 0.
+ * chain starts at seq 0; to continue a chain the host already keeps (its
+ * records from an earlier run), use tessera_auditor_new_callback_continuing().
  *
  * Takes: `callback` (required); `user_data` (anything, NULL included:
  * passed through, never read or freed by the library); `options`
@@ -449,6 +450,71 @@ tessera_error_code_t tessera_auditor_new_callback(tessera_audit_callback_t callb
                                                   const tessera_audit_options_t *options,
                                                   tessera_auditor_t **out,
                                                   tessera_error_t **err);
+
+/* tessera_auditor_new_callback(), continuing the host's own chain instead
+ * of starting one: the first record takes seq `next_seq` and its prev is
+ * `prev`, the head tessera_auditor_head() gave for the host's previous
+ * auditor. A host that keeps the records itself (a file of its own, a
+ * database) stores the head when it stops and continues from it when it
+ * starts again, so that its records, end to end, are one chain that
+ * `policy audit verify` checks clean. (Without it each start begins again
+ * at seq 0, which verify reports as records out of order.)
+ *
+ *     uint64_t next_seq = 0;
+ *     char *prev = NULL;
+ *     tessera_auditor_flush(auditor, &err);     // with a background writer
+ *     tessera_auditor_head(auditor, &next_seq, &prev, &err);
+ *     save_head(next_seq, prev);                // next to the records
+ *     tessera_string_free(prev);
+ *     tessera_auditor_free(auditor);
+ *     ... the process starts again ...
+ *     char stored[80];                          // the mac, no newline
+ *     uint64_t stored_seq = load_head(stored, sizeof stored);
+ *     if (tessera_auditor_new_callback_continuing(write_record, host, &opts,
+ *             stored_seq, stored, &auditor, &err) != TESSERA_OK) ...
+ *
+ * A host that stopped without storing the head (a crash) finds it in the
+ * last record it kept: its "seq" plus one, and its "mac". (The callback
+ * cannot ask for the head: it must not call into its own auditor.)
+ *
+ * Takes: `callback`, `user_data`, `options` (with the key the chain was
+ * written with, or none when it had none), `out` and `err` as
+ * tessera_auditor_new_callback(); `next_seq`, the seq of the next record;
+ * `prev` (required), the mac of the chain's last record, NUL-terminated:
+ * "sha256:" or "hmac-sha256:" and 64 lowercase hex digits. next_seq 0 with
+ * the genesis prev (64 zeros) is a new chain, as
+ * tessera_auditor_new_callback() makes. `prev` is copied during the call.
+ *
+ * Returns TESSERA_OK; TESSERA_ERROR_INVALID_ARGUMENT for everything
+ * tessera_auditor_new_callback() refuses, a NULL `prev`, a `prev` that is
+ * not a mac (a stray newline, uppercase hex, a cut; the message gives its
+ * length, never its text), next_seq 0 with a prev that is not the genesis
+ * value or a non-zero next_seq with the genesis prev (verify would report
+ * either as a broken link), and a next_seq of 2^63 or more (no chain gets
+ * there: a negative number passed as uint64_t?); TESSERA_ERROR_AUDIT with
+ * code "chain_mismatch" when `prev` is keyed ("hmac-sha256:") and the
+ * options have no key, or the other way round, as
+ * tessera_auditor_open_file() refuses such a file; TESSERA_ERROR_INTERNAL.
+ *
+ * What it cannot check: the library does not see the host's records, so it
+ * takes a well-formed head that is not the end of the host's log, and a key
+ * other than the one the chain was written with, and the chain goes on from
+ * there. verify on the host's log then reports it where the new records
+ * start: an older head as records out of order and a broken link, another
+ * chain's mac as a broken link, a seq too high as missing records, another
+ * key as mac mismatches from there on.
+ *
+ * Owns afterwards: as tessera_auditor_new_callback().
+ *
+ * Thread safety: may be called from any thread, concurrently. One auditor
+ * per chain: two continuing from one head would fork it. */
+tessera_error_code_t tessera_auditor_new_callback_continuing(tessera_audit_callback_t callback,
+                                                             void *user_data,
+                                                             const tessera_audit_options_t *options,
+                                                             uint64_t next_seq,
+                                                             const char *prev,
+                                                             tessera_auditor_t **out,
+                                                             tessera_error_t **err);
 
 /* tessera_engine_evaluate_json(), with the decision recorded by `auditor`:
  * exactly the bytes the Rust function tessera::json::evaluate_audited()
@@ -529,8 +595,10 @@ tessera_error_t *tessera_auditor_last_failure(const tessera_auditor_t *auditor);
  * such as "sha256:9c1d..." (64 hex digits; for an empty chain the genesis
  * value, 64 zeros). Kept outside the log (a database, another host), the
  * head shows whether records were later cut from the log's end, which the
- * log alone cannot show. With a background writer, records still queued
- * are not counted: call tessera_auditor_flush() first.
+ * log alone cannot show; for a callback auditor, it is also what
+ * tessera_auditor_new_callback_continuing() continues the chain from. With
+ * a background writer, records still queued are not counted: call
+ * tessera_auditor_flush() first.
  *
  * Takes: `auditor` (required); `out_next_seq` (required); `out_prev`
  * (optional); `err` (optional).

@@ -12,10 +12,18 @@ use crate::{
 };
 use std::ffi::{CString, c_char, c_int, c_void};
 use std::ptr;
-use tessera_core::audit::{AuditConfig, Auditor, CallbackSink, Durability, FileSink, Mode};
+use tessera_core::audit::{
+    AuditConfig, Auditor, CallbackSink, ChainHead, Durability, FileSink, Mode,
+};
 
 /// The most selectors one array of `tessera_audit_options_t` may hold.
 const MAX_SELECTORS: usize = 1 << 16;
+
+/// The largest `next_seq` a chain continues from (2^63 - 1): no chain
+/// reaches it (at a billion records a second, in 292 years), so a larger one
+/// is a mistake, such as a negative number passed as `uint64_t`; and the
+/// chain's `seq` never comes near overflowing.
+const MAX_NEXT_SEQ: u64 = u64::MAX >> 1;
 
 /// The record buffer a callback auditor keeps between calls; a larger one
 /// (left by a huge record) is given back after the call.
@@ -89,8 +97,9 @@ impl TesseraAuditor {
 ///
 /// # Safety
 ///
-/// `auditor` is NULL or a live handle from `tessera_auditor_open_file` or
-/// `tessera_auditor_new_callback`.
+/// `auditor` is NULL or a live handle from `tessera_auditor_open_file`,
+/// `tessera_auditor_new_callback` or
+/// `tessera_auditor_new_callback_continuing`.
 pub(crate) unsafe fn auditor_ref<'a>(
     auditor: *const TesseraAuditor,
 ) -> Result<&'a TesseraAuditor, TesseraError> {
@@ -316,7 +325,99 @@ impl HostCallback {
     }
 }
 
-/// Makes an auditor that hands each record to `callback`.
+/// The chain head a host passed in (`next_seq`, `prev`), checked: a `prev`
+/// of the form of a mac, and a `seq` that agrees with it. Whether the key
+/// scheme matches the options is `Auditor::new`'s check (`chain_mismatch`,
+/// as for files); whether the head is the log's true end, only `verify` on
+/// the host's log can tell.
+///
+/// # Safety
+///
+/// `prev` is NULL or NUL-terminated, valid for this call.
+unsafe fn host_head(next_seq: u64, prev: *const c_char) -> Result<ChainHead, TesseraError> {
+    // SAFETY: NULL or NUL-terminated per the caller.
+    let prev = unsafe { c_str(prev, "prev") }?;
+    let head = ChainHead {
+        next_seq,
+        prev: prev.to_string(),
+    };
+    // The text is not quoted back: only its length, which shows a newline
+    // left by the host's reading.
+    if !head.is_well_formed() {
+        return Err(TesseraError::invalid(&format!(
+            "prev is not a mac ({} bytes): it must be `sha256:` or `hmac-sha256:` and 64 \
+             lowercase hex digits, as tessera_auditor_head() gives it",
+            prev.len()
+        )));
+    }
+    let genesis = ChainHead::genesis(head.is_keyed()).prev;
+    if next_seq == 0 && head.prev != genesis {
+        return Err(TesseraError::invalid(
+            "next_seq is 0 but prev is not the genesis value: a chain's first record links \
+             to 64 zeros; pass the next_seq tessera_auditor_head() gave with its prev",
+        ));
+    }
+    if next_seq != 0 && head.prev == genesis {
+        return Err(TesseraError::invalid(&format!(
+            "next_seq is {next_seq} but prev is the genesis value, which only seq 0 links \
+             to; pass the prev tessera_auditor_head() gave with its next_seq"
+        )));
+    }
+    if next_seq > MAX_NEXT_SEQ {
+        return Err(TesseraError::invalid(&format!(
+            "next_seq is {next_seq}; a chain's seqs stay below 2^63 (a negative number \
+             passed as uint64_t?)"
+        )));
+    }
+    Ok(head)
+}
+
+/// Makes an auditor that hands each record to `callback`, starting a new
+/// chain (`head` NULL) or continuing the host's from `(next_seq, prev)`.
+///
+/// # Safety
+///
+/// As [`tessera_auditor_new_callback_continuing`]; `head`'s `prev` is NULL
+/// or NUL-terminated.
+unsafe fn new_callback_auditor(
+    callback: AuditCallback,
+    user_data: *mut c_void,
+    options: *const TesseraAuditOptions,
+    head: Option<(u64, *const c_char)>,
+    out: *mut *mut TesseraAuditor,
+    err: *mut *mut TesseraError,
+) -> ErrorCode {
+    let make = || {
+        let callback = callback.ok_or_else(|| TesseraError::invalid("callback is NULL"))?;
+        // SAFETY: NULL or valid per the caller.
+        let settings = unsafe { settings(options) }?;
+        if settings.fsync {
+            return Err(TesseraError::invalid(
+                "options->fsync is for file auditors; a callback auditor's records are as \
+                 durable as the callback makes them",
+            ));
+        }
+        let head = match head {
+            // SAFETY: NULL or NUL-terminated per the caller.
+            Some((next_seq, prev)) => Some(unsafe { host_head(next_seq, prev) }?),
+            None => None,
+        };
+        let mut host = HostCallback {
+            callback,
+            user_data,
+            record: Vec::with_capacity(1024),
+        };
+        let mut sink = CallbackSink::new(move |line: &str| host.call(line));
+        if let Some(head) = head {
+            sink = sink.continuing(head);
+        }
+        Auditor::new(sink, &settings.config).map_err(|e| TesseraError::audit(&e, None))
+    };
+    // SAFETY: `out` and `err` are NULL or writable per the caller.
+    unsafe { new_auditor(out, err, make) }
+}
+
+/// Makes an auditor that hands each record to `callback`, in a new chain.
 ///
 /// # Safety
 ///
@@ -331,26 +432,38 @@ pub unsafe extern "C" fn tessera_auditor_new_callback(
     out: *mut *mut TesseraAuditor,
     err: *mut *mut TesseraError,
 ) -> ErrorCode {
-    let make = || {
-        let callback = callback.ok_or_else(|| TesseraError::invalid("callback is NULL"))?;
-        // SAFETY: NULL or valid per the caller.
-        let settings = unsafe { settings(options) }?;
-        if settings.fsync {
-            return Err(TesseraError::invalid(
-                "options->fsync is for file auditors; a callback auditor's records are as \
-                 durable as the callback makes them",
-            ));
-        }
-        let mut host = HostCallback {
+    // SAFETY: the caller's guarantees are `new_callback_auditor`'s.
+    unsafe { new_callback_auditor(callback, user_data, options, None, out, err) }
+}
+
+/// Makes an auditor that hands each record to `callback`, continuing the
+/// host's chain from the head `tessera_auditor_head` gave: the first record
+/// takes `seq` `next_seq` and links to `prev`.
+///
+/// # Safety
+///
+/// As [`tessera_auditor_new_callback`]; `prev` is NULL or NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tessera_auditor_new_callback_continuing(
+    callback: AuditCallback,
+    user_data: *mut c_void,
+    options: *const TesseraAuditOptions,
+    next_seq: u64,
+    prev: *const c_char,
+    out: *mut *mut TesseraAuditor,
+    err: *mut *mut TesseraError,
+) -> ErrorCode {
+    // SAFETY: the caller's guarantees are `new_callback_auditor`'s.
+    unsafe {
+        new_callback_auditor(
             callback,
             user_data,
-            record: Vec::with_capacity(1024),
-        };
-        let sink = CallbackSink::new(move |line: &str| host.call(line));
-        Auditor::new(sink, &settings.config).map_err(|e| TesseraError::audit(&e, None))
-    };
-    // SAFETY: `out` and `err` are NULL or writable per the caller.
-    unsafe { new_auditor(out, err, make) }
+            options,
+            Some((next_seq, prev)),
+            out,
+            err,
+        )
+    }
 }
 
 /// [`crate::tessera_engine_evaluate_json`] with the decision recorded by

@@ -132,10 +132,11 @@ fn header_declares_every_export() {
             );
         }
     }
-    assert!(exports.len() >= 27, "{exports:?}");
+    assert!(exports.len() >= 28, "{exports:?}");
     for name in [
         "tessera_auditor_open_file",
         "tessera_auditor_new_callback",
+        "tessera_auditor_new_callback_continuing",
         "tessera_engine_evaluate_json_audited",
         "tessera_engine_decide_audited",
         "tessera_auditor_flush",

@@ -1,11 +1,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! Auditors through C: `tests/c/audit.c` (file and callback auditors,
-//! failing callbacks in both modes, masking, bad arguments) and
+//! failing callbacks in both modes, masking, bad arguments),
 //! `tests/c/audit_threads.c` (four threads deciding through one auditor to
-//! one file), each linked statically and dynamically, and under valgrind
-//! when it is installed. The programs check every audited answer against
-//! the unaudited one; this side reads the files they leave and checks them
-//! with `tessera::audit::verify_file`.
+//! one file) and `tests/c/audit_continue.c` (a host's own log continued
+//! from auditor to auditor and from run to run with
+//! `tessera_auditor_new_callback_continuing`), each linked statically and
+//! dynamically, and under valgrind when it is installed. The programs check
+//! every audited answer against the unaudited one; this side reads the
+//! files they leave and checks them with `tessera::audit::verify_file`.
 
 mod common;
 
@@ -183,6 +185,121 @@ fn check_audit(link: Link, valgrind: bool) {
             "not-a-log.txt"
         ]
     );
+}
+
+/// The HMAC keys `audit_continue.c` chains with.
+const CONTINUE_KEY: &[u8] = b"c-continue-key-hunter2";
+const OTHER_KEY: &[u8] = b"c-continue-key-other";
+
+/// `(line, kind)` of each finding verify makes in `path`.
+fn findings(path: &Path, key: Option<&[u8]>) -> Vec<(u64, &'static str)> {
+    verify_file(path, key)
+        .unwrap()
+        .findings
+        .iter()
+        .map(|f| (f.line, f.kind.code()))
+        .collect()
+}
+
+/// Runs `audit_continue` twice on one directory: the host's log, written
+/// by six callback auditors over two runs, each continuing from the head
+/// the one before left, is one chain, seq 0 to 19, that verifies clean.
+/// Heads the library takes but that are not the log's end are flagged by
+/// verify at the seam; the heads it refuses, the program checks itself.
+fn check_continue(link: Link, valgrind: bool) {
+    let dir = fresh_dir(&format!("tessera-ffi-audit-continue-{link:?}-{valgrind}"));
+    let exe = common::build("audit_continue", link);
+    let mut host_heads = Vec::new();
+    for run in 1..=2 {
+        let output = common::run(&exe, &[&dir], valgrind);
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        assert!(stdout.ends_with("ok\n"), "run {run}: {stdout}");
+        let heads = heads(&stdout);
+        let (next, prev) = heads["host"];
+        host_heads.push((next, prev.to_string()));
+        // The keyed log is written afresh by each run.
+        let keyed = records(&dir.join("keyed.jsonl"), Some(CONTINUE_KEY));
+        assert_eq!(keyed.len(), 5);
+        assert_eq!(heads["keyed"], (5, keyed[4]["mac"].as_str().unwrap()));
+        assert_eq!(keyed[3]["prev"], keyed[2]["mac"]);
+    }
+
+    // The host's log: both runs' records, one chain.
+    let host = records(&dir.join("host.jsonl"), None);
+    assert_eq!(host.len(), 20);
+    for (seq, record) in host.iter().enumerate() {
+        assert_eq!(record["resource"], format!("prod/payment/seq/{seq}"));
+        assert_eq!(record["decision"], "allow");
+    }
+    assert_eq!(host[0]["prev"], format!("sha256:{}", "0".repeat(64)));
+    // Where the second run took over from the head the first one stored.
+    assert_eq!(
+        host_heads[0],
+        (10, host[9]["mac"].as_str().unwrap().to_string())
+    );
+    assert_eq!(host[10]["prev"], host[9]["mac"]);
+    assert_eq!(
+        host_heads[1],
+        (20, host[19]["mac"].as_str().unwrap().to_string())
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("host.head")).unwrap(),
+        format!("20 {}\n", host_heads[1].1)
+    );
+
+    // Continuing from seq 0 and the genesis value: a new chain.
+    assert_eq!(records(&dir.join("genesis.jsonl"), None).len(), 2);
+
+    // Heads that are not the log's end: flagged at the seam (line 4).
+    let flagged = |name: &str, key: Option<&[u8]>| findings(&dir.join(name), key);
+    assert_eq!(
+        flagged("stale.jsonl", None),
+        [(4, "out_of_order"), (5, "broken_link")],
+        "an older head: its seq repeats, and the record after links to the \
+         record it replaced"
+    );
+    assert_eq!(flagged("foreign.jsonl", None), [(4, "broken_link")]);
+    let gap = verify_file(dir.join("gap.jsonl"), None).unwrap();
+    assert!(matches!(
+        gap.findings.as_slice(),
+        [finding] if finding.line == 4
+            && finding.kind == FindingKind::MissingRecords { count: 2, after_seq: 2 }
+    ));
+    assert_eq!(
+        flagged("other-key.jsonl", Some(CONTINUE_KEY)),
+        [(4, "mac_mismatch"), (5, "mac_mismatch")]
+    );
+    assert_eq!(
+        flagged("other-key.jsonl", Some(OTHER_KEY)),
+        [
+            (1, "mac_mismatch"),
+            (2, "mac_mismatch"),
+            (3, "mac_mismatch")
+        ]
+    );
+    // Without continuing, each auditor starts again at seq 0: the problem
+    // tessera_auditor_new_callback_continuing solves.
+    assert_eq!(
+        flagged("restart.jsonl", None),
+        [(4, "out_of_order"), (5, "out_of_order")]
+    );
+}
+
+#[test]
+fn callback_chains_continue_across_runs_statically_linked() {
+    check_continue(Link::Static, false);
+}
+
+#[test]
+fn callback_chains_continue_across_runs_dynamically_linked() {
+    check_continue(Link::Shared, false);
+}
+
+#[test]
+fn continuing_program_is_clean_under_valgrind() {
+    if common::valgrind_available() {
+        check_continue(Link::Shared, true);
+    }
 }
 
 #[test]

@@ -144,6 +144,7 @@ impl Auditor {
                 ));
             }
             Some(head) => {
+                check_head(&head)?;
                 if let Some(signed) = sink.last_signed() {
                     let mut mac = Vec::with_capacity(80);
                     sealer.mac(signed, &mut mac);
@@ -324,6 +325,30 @@ impl Auditor {
     pub fn mode(&self) -> Mode {
         self.mode
     }
+}
+
+/// Refuses a head no chain can continue from: a `prev` that is not a mac
+/// (a stored head read back with its newline, say), a seq so large it
+/// could overflow, or a seq that disagrees with `prev` about whether the
+/// chain has begun. `verify` would flag each of these as a broken chain.
+fn check_head(head: &ChainHead) -> Result<(), AuditError> {
+    let problem = if !head.is_well_formed() {
+        format!(
+            "the chain head's prev is not a mac ({} bytes; expected \"sha256:\" or \"hmac-sha256:\" and 64 lowercase hex digits)",
+            head.prev.len()
+        )
+    } else if head.next_seq >= 1 << 63 {
+        format!(
+            "the chain head's next seq {} is out of range",
+            head.next_seq
+        )
+    } else if (head.next_seq == 0) != (head.prev == ChainHead::genesis(head.is_keyed()).prev) {
+        "the chain head's next seq and prev disagree: seq 0 goes with the genesis prev, and only seq 0"
+            .to_string()
+    } else {
+        return Ok(());
+    };
+    Err(AuditError::new(AuditErrorKind::InvalidConfig, problem))
 }
 
 /// The start of a decision, for `eval_ns`. wasm32-unknown-unknown has no

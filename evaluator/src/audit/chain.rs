@@ -46,6 +46,27 @@ impl ChainHead {
     pub fn is_keyed(&self) -> bool {
         self.prev.starts_with(KEYED_PREFIX)
     }
+
+    /// True when `prev` has the form of a mac, as records carry it and
+    /// [`crate::audit::Auditor::head`] gives it: `sha256:` or
+    /// `hmac-sha256:` and 64 lowercase hex digits.
+    ///
+    /// Check a head read back from storage before
+    /// [`crate::audit::CallbackSink::continuing`] takes it: the next record
+    /// carries `prev` as it is. (Whether the head is the chain's true end,
+    /// only the log can tell: [`crate::audit::verify`] reports a wrong one
+    /// as a broken link or a `seq` gap at the seam.)
+    ///
+    /// ```
+    /// use tessera::audit::ChainHead;
+    /// let stored = ChainHead { next_seq: 41, prev: format!("sha256:{}", "0a".repeat(32)) };
+    /// assert!(stored.is_well_formed());
+    /// let read_with_its_newline = ChainHead { prev: format!("{}\n", stored.prev), ..stored };
+    /// assert!(!read_with_its_newline.is_well_formed());
+    /// ```
+    pub fn is_well_formed(&self) -> bool {
+        is_mac(&self.prev)
+    }
 }
 
 /// The genesis `prev`: the scheme's prefix and 64 zeros.
@@ -179,7 +200,7 @@ impl Chain {
             self.head.prev.clear();
             self.head.prev.push_str(mac);
         }
-        self.head.next_seq += 1;
+        self.head.next_seq = self.head.next_seq.saturating_add(1);
     }
 }
 

@@ -5,22 +5,11 @@
 #define _POSIX_C_SOURCE 200809L
 #include "tessera.h"
 #include "policy.h"
+#include "check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int failures = 0;
-#define CHECK(cond)                                                     \
-    do {                                                                \
-        if (!(cond)) {                                                  \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,      \
-                    __LINE__, #cond);                                   \
-            failures++;                                                 \
-        }                                                               \
-    } while (0)
-
-static int streq(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
 
 static tessera_engine_t *compile_policy(void) {
     tessera_source_t src = { "payments.policy", POLICY, sizeof POLICY - 1 };
