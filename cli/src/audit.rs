@@ -35,6 +35,11 @@ pub struct AuditArgs {
 }
 
 impl AuditArgs {
+    /// The audit log, FILE of `--audit FILE`.
+    pub fn path(&self) -> Option<&Path> {
+        self.audit.as_deref()
+    }
+
     /// The auditor these options describe, or `None` without `--audit`.
     pub fn auditor(&self) -> Result<Option<Auditor>, CliError> {
         let Some(path) = &self.audit else {
@@ -239,15 +244,12 @@ fn print_text(file: &Path, report: &VerifyReport, style: Style) {
         (Some(first), Some(last), Some(mac)) => format!(", seq {first} to {last}, last mac {mac}"),
         _ => String::new(),
     };
+    // `N finding(s)`, as `policy lint` counts its findings.
     let verdict = if report.is_clean() {
         render::paint(style.color_stdout, "1;32", "ok")
     } else {
         let count = report.findings.len();
-        render::paint(
-            style.color_stdout,
-            "1;31",
-            &format!("{count} problem{}", if count == 1 { "" } else { "s" }),
-        )
+        render::paint(style.color_stdout, "1;31", &format!("{count} finding(s)"))
     };
     println!(
         "{}: {verdict}: {} record(s) in {} line(s){chain}",

@@ -12,18 +12,22 @@ use crate::load::{self, SourceFile};
 use crate::render::{self, Style};
 use serde_json::json;
 use std::io::{self, BufRead, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
-use std::time::Duration;
-use tessera::audit::Auditor;
+use std::time::{Duration, Instant};
+use tessera::audit::{AuditError, Auditor};
 use tessera::{Engine, LiveEngine};
 
 /// A request line longer than this (in bytes, without its line break) is
 /// answered with a `too_large` error and skipped; the limit the Wasm module
 /// puts on one request.
 pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
+
+/// After the first audit failure, which is reported at once, further
+/// failures are reported on standard error at most once per this interval.
+pub const AUDIT_ALARM_INTERVAL: Duration = Duration::from_secs(10);
 
 /// Arguments of `policy serve`.
 #[derive(Debug, clap::Args)]
@@ -37,8 +41,10 @@ loop with exit status 0.
 Standard error gets `serving REVISION (N statements)` at start and, with --watch, one \
 line per reload attempt: `reloaded: REVISION (N statements)`, or the diagnostics and \
 `reload failed: keeping REVISION` (the old set keeps serving). A change is reloaded once \
-the files have stayed the same for one interval. Exit status 2 when the policies cannot \
-be loaded at start. More in docs/serve.md."
+the files have stayed the same for one interval. With --audit, records that cannot be \
+written are reported there while serving: the first at once, then at most one line every \
+10 seconds. Exit status 2 when the policies cannot be loaded at start. More in \
+docs/serve.md."
 )]
 pub struct Args {
     /// Policy files or directories (searched recursively for *.policy).
@@ -78,6 +84,16 @@ pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
         statements(engine.statement_count())
     ));
     let auditor = args.audit.auditor()?;
+    let mut audit = match (&auditor, args.audit.path()) {
+        (Some(auditor), Some(path)) => Some(Audit::start(
+            auditor,
+            path,
+            AUDIT_ALARM_INTERVAL,
+            style,
+            say,
+        )),
+        _ => None,
+    };
     let live = Arc::new(LiveEngine::new(engine));
     let watcher = args.watch.then(|| {
         Watcher::start(
@@ -90,12 +106,14 @@ pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
     });
     let served = serve(
         &live,
-        auditor.as_ref(),
+        audit.as_mut(),
         io::stdin().lock(),
         io::stdout().lock(),
         args.explain,
     );
     drop(watcher);
+    // The alarm's last line comes before the total.
+    drop(audit);
     crate::audit::finish(auditor.as_ref(), &args.audit)?;
     match served {
         Ok(()) => Ok(Status::Success),
@@ -124,11 +142,12 @@ enum ServeError {
 /// at once, until the end of `input`.
 fn serve(
     live: &LiveEngine,
-    auditor: Option<&Auditor>,
+    mut audit: Option<&mut Audit<'_>>,
     mut input: impl BufRead,
     mut output: impl Write,
     explain: bool,
 ) -> Result<(), ServeError> {
+    let auditor = audit.as_ref().map(|a| a.auditor);
     let mut line = Vec::new();
     loop {
         line.clear();
@@ -141,7 +160,13 @@ fn serve(
             ),
             Ok(Line::Complete) => match std::str::from_utf8(&line) {
                 Ok(text) if text.trim().is_empty() => continue,
-                Ok(text) => answer(&live.current(), auditor, text, explain),
+                Ok(text) => {
+                    let answer = answer(&live.current(), auditor, text, explain);
+                    if let Some(audit) = audit.as_deref_mut() {
+                        audit.check();
+                    }
+                    answer
+                }
                 Err(e) => invalid(
                     "not_utf8",
                     &format!(
@@ -167,6 +192,130 @@ fn answer(engine: &Engine, auditor: Option<&Auditor>, request: &str, explain: bo
     match auditor {
         Some(auditor) => tessera::json::evaluate_audited(engine, auditor, request, explain),
         None => tessera::json::evaluate(engine, request, explain),
+    }
+}
+
+/// A failure count and the latest failure, for the alarm thread.
+type Failures = (u64, Option<AuditError>);
+
+/// The auditor of `--audit`, and a thread that tells the operator on
+/// standard error that records cannot be written, while serving: the first
+/// failure at once, then at most one line per interval counting the
+/// failures since the line before. (Each decision whose record failed is
+/// already a deny with reason `audit_failed`; the lines are for people.)
+/// Dropping it stops the thread; failures not yet reported are left to
+/// the total printed at the end.
+struct Audit<'a> {
+    auditor: &'a Auditor,
+    /// Failures already passed on to the thread.
+    seen: u64,
+    alarm: Option<mpsc::Sender<Failures>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl<'a> Audit<'a> {
+    /// Starts the thread, which reports failures of records written to
+    /// `path` through `report` (one line, with its line break, per call).
+    fn start(
+        auditor: &'a Auditor,
+        path: &Path,
+        interval: Duration,
+        style: Style,
+        mut report: impl FnMut(&str) + Send + 'static,
+    ) -> Audit<'a> {
+        let (alarm, failures) = mpsc::channel();
+        let path = path.to_path_buf();
+        let thread = std::thread::spawn(move || {
+            raise_alarms(&failures, interval, &mut |count, reported, error| {
+                report(&alarm_line(&path, count, reported, error, style));
+            });
+        });
+        Audit {
+            auditor,
+            seen: 0,
+            alarm: Some(alarm),
+            thread: Some(thread),
+        }
+    }
+
+    /// Passes failures since the last call on to the thread. Called after
+    /// each decision: one atomic read when nothing failed.
+    fn check(&mut self) {
+        let failures = self.auditor.failures();
+        if failures > self.seen {
+            self.seen = failures;
+            if let Some(alarm) = &self.alarm {
+                let _ = alarm.send((failures, self.auditor.last_failure()));
+            }
+        }
+    }
+}
+
+impl Drop for Audit<'_> {
+    fn drop(&mut self) {
+        drop(self.alarm.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Calls `raise(count, reported, error)` for the failure counts coming
+/// from `failures`: at once for the first, then at most once per
+/// `interval` with the latest count (`reported` is the count of the call
+/// before), until the channel closes.
+fn raise_alarms(
+    failures: &mpsc::Receiver<Failures>,
+    interval: Duration,
+    raise: &mut dyn FnMut(u64, u64, Option<&AuditError>),
+) {
+    let mut reported = 0;
+    let mut quiet_until: Option<Instant> = None;
+    let mut pending: Option<Failures> = None;
+    loop {
+        let received = match (&pending, quiet_until) {
+            (Some(_), Some(until)) => {
+                failures.recv_timeout(until.saturating_duration_since(Instant::now()))
+            }
+            _ => failures.recv().map_err(|_| RecvTimeoutError::Disconnected),
+        };
+        match received {
+            Ok(latest) => pending = Some(latest),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
+        let due = quiet_until.is_none_or(|until| Instant::now() >= until);
+        if due && let Some((count, error)) = pending.take() {
+            raise(count, reported, error.as_ref());
+            reported = count;
+            quiet_until = Instant::now().checked_add(interval);
+        }
+    }
+}
+
+/// The line for `count` failures, `reported` of them reported before.
+/// Audit errors never quote a record, so no request value is printed.
+fn alarm_line(
+    path: &Path,
+    count: u64,
+    reported: u64,
+    error: Option<&AuditError>,
+    style: Style,
+) -> String {
+    let label = render::paint_error(style, "error");
+    let cause = error.map_or_else(String::new, |e| format!(": {e}"));
+    if reported == 0 {
+        format!(
+            "{label}: {count} audit record(s) could not be written to {}{cause}; \
+             decisions whose record cannot be written are denied (reason audit_failed)\n",
+            path.display()
+        )
+    } else {
+        format!(
+            "{label}: {} more audit record(s) could not be written to {} ({count} in all){cause}\n",
+            count - reported,
+            path.display()
+        )
     }
 }
 
@@ -458,6 +607,90 @@ mod tests {
             answers[2]
         );
         assert_eq!(answers[3], answers[0]);
+    }
+
+    /// Runs [`raise_alarms`] on a thread; returns the channel to it, what
+    /// it raised (count, reported before, when) and the thread.
+    #[allow(clippy::type_complexity)]
+    fn alarms(
+        interval: Duration,
+    ) -> (
+        mpsc::Sender<Failures>,
+        Arc<std::sync::Mutex<Vec<(u64, u64, Instant)>>>,
+        JoinHandle<()>,
+    ) {
+        let (send, receive) = mpsc::channel();
+        let raised = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = raised.clone();
+        let thread = std::thread::spawn(move || {
+            raise_alarms(&receive, interval, &mut |count, reported, _| {
+                kept.lock().unwrap().push((count, reported, Instant::now()));
+            });
+        });
+        (send, raised, thread)
+    }
+
+    /// Waits until `raised` holds a call for `count` failures.
+    fn wait_for(raised: &std::sync::Mutex<Vec<(u64, u64, Instant)>>, count: u64) {
+        let started = Instant::now();
+        while !raised.lock().unwrap().iter().any(|r| r.0 == count) {
+            assert!(started.elapsed() < Duration::from_secs(20), "no alarm");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    #[test]
+    fn the_first_audit_failure_is_raised_at_once_and_the_rest_summed_per_interval() {
+        let interval = Duration::from_millis(300);
+        let (send, raised, thread) = alarms(interval);
+        send.send((1, None)).unwrap();
+        wait_for(&raised, 1);
+        for count in 2..=40 {
+            send.send((count, None)).unwrap();
+        }
+        wait_for(&raised, 40);
+        drop(send);
+        thread.join().unwrap();
+        let raised = raised.lock().unwrap();
+        assert_eq!((raised[0].0, raised[0].1), (1, 0));
+        assert_eq!(raised.last().map(|r| r.0), Some(40), "{raised:?}");
+        for pair in raised.windows(2) {
+            assert_eq!(pair[1].1, pair[0].0, "each line counts from the last");
+            assert!(pair[1].2 - pair[0].2 >= interval, "{raised:?}");
+        }
+    }
+
+    #[test]
+    fn no_audit_alarm_before_its_interval_is_up() {
+        let (send, raised, thread) = alarms(Duration::from_secs(3600));
+        send.send((1, None)).unwrap();
+        wait_for(&raised, 1);
+        send.send((2, None)).unwrap();
+        send.send((3, None)).unwrap();
+        // Closing the channel ends the thread at once; the total is
+        // printed by the command, not by the alarm.
+        drop(send);
+        thread.join().unwrap();
+        assert_eq!(raised.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn audit_alarm_lines_name_the_log_and_the_counts() {
+        let style = Style {
+            color_stderr: false,
+            color_stdout: false,
+        };
+        let path = Path::new("/var/log/audit.jsonl");
+        let first = alarm_line(path, 1, 0, None, style);
+        assert_eq!(
+            first,
+            "error: 1 audit record(s) could not be written to /var/log/audit.jsonl; \
+             decisions whose record cannot be written are denied (reason audit_failed)\n"
+        );
+        assert_eq!(
+            alarm_line(path, 12, 1, None, style),
+            "error: 11 more audit record(s) could not be written to /var/log/audit.jsonl (12 in all)\n"
+        );
     }
 
     #[test]

@@ -137,6 +137,10 @@ impl SuiteError {
         let mut out = self.to_string();
         if let (Some((line, column)), Some(text)) = (self.location, &self.source_line) {
             let gutter = " ".repeat(line.to_string().len());
+            if &**text == HIDDEN_LINE {
+                out.push_str(&format!("\n{gutter} |\n{line} | {text}"));
+                return out;
+            }
             let pad: String = text
                 .chars()
                 .take(column.saturating_sub(1))
@@ -394,7 +398,7 @@ impl Doc<'_> {
         let mut error = SuiteError::new(kind, self.path, message);
         error.location = Some((line, column));
         error.test = test.map(str::to_string);
-        error.source_line = self.text.lines().nth(line - 1).map(Box::from);
+        error.source_line = source_line(self.text, line);
         error
     }
 
@@ -640,12 +644,17 @@ impl Doc<'_> {
             } else {
                 format!("request.{}", e.field())
             };
-            self.error(
+            let mut error = self.error(
                 SuiteErrorKind::Request,
                 field_span(value, e.field()),
                 Some(name),
                 format!("invalid request: {field}: {}", e.message()),
-            )
+            );
+            // The value may continue on lines that do not name its key.
+            if e.field().split('.').any(tessera::audit::looks_secret) {
+                error.source_line = Some(Box::from(HIDDEN_LINE));
+            }
+            error
         })?;
         Ok((request, json))
     }
@@ -703,7 +712,7 @@ impl Doc<'_> {
                 );
                 error.location = Some((test.line, 1));
                 error.test = Some(test.name.clone());
-                error.source_line = self.text.lines().nth(test.line - 1).map(Box::from);
+                error.source_line = source_line(self.text, test.line);
                 return Err(error);
             }
         }
@@ -768,6 +777,91 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
     (line, column)
+}
+
+/// What an error shows in place of a source line that sets a key named
+/// like a secret.
+const HIDDEN_LINE: &str = "[line not shown: it sets a key named like a secret]";
+
+/// Line `line` (from 1) of `text`, to show under an error; [`HIDDEN_LINE`]
+/// when it sets a key named like a secret, whose value must not be printed.
+fn source_line(text: &str, line: usize) -> Option<Box<str>> {
+    let shown = text.lines().nth(line.checked_sub(1)?)?;
+    Some(Box::from(if sets_secret(shown) {
+        HIDDEN_LINE
+    } else {
+        shown
+    }))
+}
+
+/// True when a line of TOML sets a key that looks like a secret
+/// ([`tessera::audit::looks_secret`]): `session_token = ...`,
+/// `tags = { "X-Api-Key" = ... }`, `context.password = ...`. A key is the
+/// text before an `=` outside strings, back to the line's start, a `{`, a
+/// `[` or a `,`.
+fn sets_secret(line: &str) -> bool {
+    let mut key_start = 0;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for (at, c) in line.char_indices() {
+        match quote {
+            Some('"') if escaped => escaped = false,
+            Some('"') if c == '\\' => escaped = true,
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None => match c {
+                '"' | '\'' => quote = Some(c),
+                '#' => break,
+                '{' | '[' | ',' => key_start = at + 1,
+                '=' => {
+                    if line
+                        .get(key_start..at)
+                        .is_some_and(tessera::audit::looks_secret)
+                    {
+                        return true;
+                    }
+                    key_start = at + 1;
+                }
+                _ => {}
+            },
+        }
+    }
+    false
+}
+
+/// The request as `policy test` prints it: `request_json` with the values of
+/// custom context keys and tags named like secrets
+/// ([`tessera::audit::looks_secret`]) replaced by
+/// [`tessera::audit::MASKED`], as audit records and explanations show them.
+///
+/// ```
+/// let request = serde_json::json!({
+///     "principal": {"id": "user:ann", "tags": {"team": "db", "api_key": "k-123"}},
+///     "action": "secrets:GetSecretValue",
+///     "resource": "app/db",
+///     "context": {"session_token": "ghp_123", "ticket": "OPS-7"},
+/// });
+/// let shown = policy_cli::suite::masked_request(&request);
+/// assert_eq!(shown["context"]["session_token"], "[masked]");
+/// assert_eq!(shown["context"]["ticket"], "OPS-7");
+/// assert_eq!(shown["principal"]["tags"]["api_key"], "[masked]");
+/// assert_eq!(shown["principal"]["tags"]["team"], "db");
+/// ```
+pub fn masked_request(request_json: &Json) -> Json {
+    let mut shown = request_json.clone();
+    let mask = |map: Option<&mut Json>| {
+        if let Some(Json::Object(map)) = map {
+            for (key, value) in map.iter_mut() {
+                if tessera::audit::looks_secret(key) {
+                    *value = Json::from(tessera::audit::MASKED);
+                }
+            }
+        }
+    };
+    mask(shown.get_mut("context"));
+    mask(shown.pointer_mut("/principal/tags"));
+    mask(shown.pointer_mut("/resource/tags"));
+    shown
 }
 
 /// ` (did you mean `expect`?)` when `word` is a small typo of a known key.
@@ -1178,6 +1272,51 @@ mod tests {
             &actual
         ));
         assert!(decided_by_matches(&[], &[]));
+    }
+
+    #[test]
+    fn lines_that_set_secret_looking_keys_are_recognised() {
+        for line in [
+            "session_token = \"x\"",
+            "principal = { id = \"u\", tags = { \"X-Api-Key\" = \"k\", n = 5 } }",
+            "context.password = 1",
+            "context = { a = \"b=c\", db_secret = [\"x\"] }",
+        ] {
+            assert!(sets_secret(line), "{line}");
+        }
+        for line in [
+            "action = \"secrets:GetSecretValue\"",
+            "name = \"the session_token = x test\"",
+            "ticket = 'OPS-7' # session_token = x",
+            "[test.request.context]",
+            "resource = \"prod/token\"",
+        ] {
+            assert!(!sets_secret(line), "{line}");
+        }
+        assert_eq!(
+            source_line("a = 1\ncookie = \"c\"\n", 2).as_deref(),
+            Some(HIDDEN_LINE)
+        );
+        assert_eq!(source_line("a = 1\n", 1).as_deref(), Some("a = 1"));
+        assert_eq!(source_line("a = 1\n", 0), None);
+    }
+
+    #[test]
+    fn masked_requests_keep_what_is_not_secret() {
+        let request = serde_json::json!({
+            "principal": "user:a",
+            "action": "secrets:GetSecretValue",
+            "resource": {"path": "app/db", "tags": {"Auth-Token": "t", "env": "prod"}},
+            "context": {"source_ip": "10.0.0.1", "password": 5, "private_note": true},
+        });
+        let shown = masked_request(&request);
+        assert_eq!(shown["principal"], "user:a");
+        assert_eq!(shown["resource"]["tags"]["Auth-Token"], "[masked]");
+        assert_eq!(shown["resource"]["tags"]["env"], "prod");
+        assert_eq!(shown["context"]["source_ip"], "10.0.0.1");
+        assert_eq!(shown["context"]["password"], "[masked]");
+        assert_eq!(shown["context"]["private_note"], "[masked]");
+        assert_eq!(masked_request(&serde_json::json!("x")), "x");
     }
 
     #[test]

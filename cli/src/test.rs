@@ -430,9 +430,10 @@ fn failure_details(case: &TestCase, result: &CaseResult<'_>, color: bool) -> Str
             actual.join(", ")
         ));
     }
+    // Values named like secrets are masked, as in audit records.
     out.push_str(&format!(
         "  request:    {}\n",
-        serde_json::to_string(&case.request_json).unwrap_or_default()
+        serde_json::to_string(&suite::masked_request(&case.request_json)).unwrap_or_default()
     ));
     if let Some(explanation) = &result.explanation {
         out.push_str(&explain_text(explanation, color));
@@ -485,7 +486,7 @@ fn json_case(case: &TestCase, result: &CaseResult<'_>) -> serde_json::Value {
         "time_seconds": result.duration.as_secs_f64(),
         "expected": expected,
         "actual": result.decision.to_json(),
-        "request": case.request_json,
+        "request": suite::masked_request(&case.request_json),
     });
     if let (Some(object), false) = (value.as_object_mut(), result.passed()) {
         let mismatches: Vec<String> = result.mismatches.iter().map(|m| m.to_string()).collect();

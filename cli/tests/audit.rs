@@ -432,7 +432,7 @@ fn tampered(dir: &Path, name: &str, text: &str) -> Vec<(u64, String)> {
     let mut lines = run.stdout.lines().collect::<Vec<_>>();
     let summary = lines.pop().unwrap();
     assert!(
-        summary.starts_with(&format!("{}: ", path.display())) && summary.contains(" problem"),
+        summary.starts_with(&format!("{}: {} finding(s): ", path.display(), lines.len())),
         "{}",
         run.both()
     );
@@ -539,6 +539,15 @@ fn verify_names_each_kind_of_tampering_by_line() {
     assert_eq!(
         tampered(dir.path(), "cut.jsonl", &full[..cut_at]),
         [finding(5, "truncated_tail")]
+    );
+
+    // A record replaced by a line of 3 MiB, far longer than any record:
+    // reported, and the chain checked on past it.
+    let long = "x".repeat(3 * 1024 * 1024);
+    let replaced = joined(&[l[0], l[1], &long, l[3], l[4]]);
+    assert_eq!(
+        tampered(dir.path(), "long.jsonl", &replaced),
+        [finding(3, "line_too_long")]
     );
 
     // The original is untouched and still clean.
@@ -1063,7 +1072,7 @@ fn verify_reports_a_file_that_is_not_an_audit_log_line_by_line() {
     }
     assert_eq!(
         lines[4],
-        format!("{}: 4 problems: 0 record(s) in 4 line(s)", file.display())
+        format!("{}: 4 finding(s): 0 record(s) in 4 line(s)", file.display())
     );
 
     let json = verify(&["--format", "json", path_str(&file)]);

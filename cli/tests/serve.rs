@@ -295,3 +295,50 @@ fn usage_errors_exit_2() {
         assert!(log.contains("error:"), "{args:?}: {log}");
     }
 }
+
+#[test]
+fn audit_failures_are_reported_on_stderr_while_serving_without_flooding() {
+    let full = Path::new("/dev/full");
+    if !full.exists() {
+        eprintln!("skipped: no /dev/full on this system");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.policy", ALLOW);
+    let request = REQUEST.replace(
+        r#""time""#,
+        r#""session_token": "ghp_alarm_check_123", "time""#,
+    );
+    let started = Instant::now();
+    let mut server = Server::start(&["--policies", path_str(dir.path()), "--audit", "/dev/full"]);
+    server.serving();
+    let answer = server.ask(&request);
+    assert_eq!(answer["reason"], "audit_failed", "{answer}");
+
+    // Reported while standard input is still open, with the cause.
+    let alarm = server.wait_for("could not be written");
+    assert!(
+        alarm.starts_with("error: 1 audit record(s) could not be written to /dev/full: "),
+        "{alarm}"
+    );
+    assert!(alarm.contains("No space left on device"), "{alarm}");
+    assert!(alarm.contains("audit_failed"), "{alarm}");
+
+    // Many more failures: not a line each.
+    for _ in 0..50 {
+        assert_eq!(server.ask(&request)["reason"], "audit_failed");
+    }
+    let (code, log) = server.finish();
+    let elapsed = started.elapsed();
+    assert_eq!(code, 2, "{log}");
+    assert!(!log.contains("ghp_alarm_check_123"), "{log}");
+    let last = log.lines().last().unwrap_or("");
+    assert!(
+        last.starts_with("error: 51 audit record(s) could not be written to /dev/full: "),
+        "{log}"
+    );
+    // The first line, at most one per 10 seconds after it, and the total.
+    let lines = log.matches("could not be written").count();
+    let most = 2 + usize::try_from(elapsed.as_secs() / 10).unwrap();
+    assert!((2..=most).contains(&lines), "{lines} lines:\n{log}");
+}

@@ -741,3 +741,187 @@ fn the_library_runs_the_same_tests() {
     }
     assert_eq!((coverage.exercised(), coverage.total()), (3, 4));
 }
+
+/// Reads `context.session_token` and the principal tag `api_key`: both
+/// named like secrets, so explanations show their values as `[masked]`.
+const VAULT_POLICY: &str = r#"policy "vault" {
+  allow "read-with-session" {
+    principal service:*
+    action    secrets:GetSecretValue
+    resource  app/**
+    when { context.session_token == "the-right-session" and principal.tags.api_key == "the-right-key" }
+  }
+}
+"#;
+
+/// Secret values in keys named like secrets: none may be printed.
+const LEAKS: [&str; 5] = [
+    "ghp_leak_check_123",
+    "AKIA_leak_check_456",
+    "xat_leak_check_789",
+    "pw_leak_check_000",
+    "cookie_leak_check_111",
+];
+
+/// A failing test and a passing one, whose requests carry every value of
+/// `LEAKS` in context keys and tags named like secrets, beside values
+/// (`OPS-7`, `payments`, `prod`) that are not secret and stay readable.
+const LEAKY_TESTS: &str = r#"[[test]]
+name = "api reads with the wrong session"
+expect = "allow"
+reason = "allowed"
+decided_by = ["vault/read-with-session"]
+
+[test.request]
+principal = { id = "service:api", tags = { team = "payments", api_key = "AKIA_leak_check_456" } }
+action = "secrets:GetSecretValue"
+resource = { path = "app/db", tags = { env = "prod", "X-Auth-Token" = "xat_leak_check_789" } }
+
+[test.request.context]
+session_token = "ghp_leak_check_123"
+Cookie = "cookie_leak_check_111"
+ticket = "OPS-7"
+
+[[test]]
+name = "strangers are denied"
+expect = "deny"
+request = { principal = "user:x", action = "secrets:GetSecretValue", resource = "other/db", context = { db_password = "pw_leak_check_000" } }
+"#;
+
+fn assert_no_leak(what: &str, run: &Run) {
+    for leak in LEAKS {
+        assert!(
+            !run.stdout.contains(leak) && !run.stderr.contains(leak),
+            "{leak} printed by `policy test {what}`:\n{}\n{}",
+            run.stdout,
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn failing_tests_mask_secret_looking_request_values_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "vault.policy", VAULT_POLICY);
+    write(dir.path(), "vault.tests.toml", LEAKY_TESTS);
+
+    for args in [&[][..], &["-v"][..]] {
+        let run = policy_test(dir.path(), args);
+        assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+        assert_no_leak(&args.join(" "), &run);
+        let out = &run.stdout;
+        // The failure is still reported usefully: which test, what was
+        // expected and decided, the request's other values, and why.
+        assert!(
+            out.contains("FAIL ./vault.tests.toml:1: api reads with the wrong session"),
+            "{out}"
+        );
+        assert!(
+            out.contains("decision:   expected allow, actual deny"),
+            "{out}"
+        );
+        assert!(
+            out.contains("decided_by: expected [vault/read-with-session], actual []"),
+            "{out}"
+        );
+        let request = out
+            .lines()
+            .find_map(|l| l.strip_prefix("  request:    "))
+            .unwrap_or_else(|| panic!("no request line in:\n{out}"));
+        let request: serde_json::Value = serde_json::from_str(request).unwrap();
+        assert_eq!(request["context"]["session_token"], "[masked]", "{request}");
+        assert_eq!(request["context"]["Cookie"], "[masked]", "{request}");
+        assert_eq!(request["context"]["ticket"], "OPS-7", "{request}");
+        assert_eq!(request["principal"]["id"], "service:api", "{request}");
+        assert_eq!(request["principal"]["tags"]["api_key"], "[masked]");
+        assert_eq!(request["principal"]["tags"]["team"], "payments");
+        assert_eq!(request["resource"]["tags"]["X-Auth-Token"], "[masked]");
+        assert_eq!(request["resource"]["tags"]["env"], "prod");
+        assert_eq!(request["resource"]["path"], "app/db");
+        assert!(
+            out.contains("`context.session_token == \"the-right-session\"`"),
+            "the explanation names the condition: {out}"
+        );
+        assert!(out.contains("request has [masked]"), "{out}");
+        if args.is_empty() {
+            assert!(!out.contains("PASS"), "{out}");
+        } else {
+            assert!(
+                out.contains("PASS ./vault.tests.toml:17: strangers are denied"),
+                "{out}"
+            );
+        }
+        assert_eq!(run.last_line(), "1 passed, 1 failed");
+    }
+
+    let run = policy_test(dir.path(), &["--format", "json"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert_no_leak("--format json", &run);
+    assert_eq!(run.last_stderr_line(), "1 passed, 1 failed");
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let tests = &report["files"][0]["tests"];
+    let failed = &tests[0];
+    assert_eq!(failed["name"], "api reads with the wrong session");
+    assert_eq!(failed["passed"], false);
+    assert_eq!(failed["expected"]["decision"], "allow");
+    assert_eq!(failed["actual"]["decision"], "deny");
+    assert_eq!(
+        failed["mismatches"][0],
+        "decision: expected allow, actual deny"
+    );
+    let request = &failed["request"];
+    assert_eq!(request["context"]["session_token"], "[masked]", "{request}");
+    assert_eq!(request["context"]["ticket"], "OPS-7", "{request}");
+    assert_eq!(request["principal"]["tags"]["api_key"], "[masked]");
+    assert_eq!(request["resource"]["tags"]["X-Auth-Token"], "[masked]");
+    assert!(failed["explanation"]["statements"].is_array(), "{failed}");
+    // Passing tests' requests are in the report too, masked the same way.
+    let passed = &tests[1];
+    assert_eq!(passed["passed"], true);
+    assert_eq!(passed["request"]["context"]["db_password"], "[masked]");
+
+    let run = policy_test(dir.path(), &["--format", "junit"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert_no_leak("--format junit", &run);
+    assert!(run.stdout.contains("[masked]"), "{}", run.stdout);
+    assert!(run.stdout.contains("OPS-7"), "{}", run.stdout);
+}
+
+#[test]
+fn a_test_file_error_does_not_echo_secret_looking_request_values() {
+    let head = "[[test]]\nname = \"t\"\nexpect = \"deny\"\n";
+    let cases = [
+        // A request value of the wrong type, under a secret-looking key.
+        (
+            format!(
+                "{head}[test.request]\nprincipal = \"user:a\"\naction = \"a\"\nresource = \"r\"\n[test.request.context]\nsession_token = [\"ghp_leak_check_123\"]\n"
+            ),
+            "bad.tests.toml:9:17",
+            "request.context.session_token",
+        ),
+        // An error about another key, on a line that holds a secret.
+        (
+            format!(
+                "{head}[test.request]\nprincipal = {{ id = \"user:a\", tags = {{ api_key = \"AKIA_leak_check_456\", n = 5 }} }}\naction = \"a\"\nresource = \"r\"\n"
+            ),
+            "bad.tests.toml:5:",
+            "request.principal.tags.n",
+        ),
+        // A TOML syntax error on a line that holds a secret.
+        (
+            format!(
+                "{head}[test.request]\nprincipal = \"user:a\"\ncookie = \"cookie_leak_check_111\" oops\n"
+            ),
+            "bad.tests.toml:6:",
+            "invalid TOML",
+        ),
+    ];
+    for (text, place, message) in cases {
+        let dir = suite(&[("bad.tests.toml", &text)]);
+        let run = policy_test(dir.path(), &[]);
+        assert_eq!(run.code, 2, "{text}: {}{}", run.stdout, run.stderr);
+        assert_no_leak(&text, &run);
+        assert!(run.stderr.contains(place), "{text}: {}", run.stderr);
+        assert!(run.stderr.contains(message), "{text}: {}", run.stderr);
+    }
+}

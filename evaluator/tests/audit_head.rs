@@ -1,5 +1,6 @@
 //! Continuing a host's chain: `Auditor::new` refuses heads no chain can
 //! continue from, and accepts the ones `Auditor::head` hands out.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use tessera::audit::{AuditConfig, AuditErrorKind, Auditor, CallbackSink, ChainHead};
 

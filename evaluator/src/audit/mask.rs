@@ -129,8 +129,19 @@ impl MaskPlan {
 }
 
 /// True when `name`, lowercased and with `-` read as `_`, contains one of
-/// [`SECRET_NAME_PARTS`].
-pub(crate) fn looks_secret(name: &str) -> bool {
+/// [`SECRET_NAME_PARTS`]: the values of custom context keys and tags so
+/// named are shown as [`MASKED`] in audit records and explanations, and
+/// should be wherever else a request is shown.
+///
+/// ```
+/// use tessera::audit::looks_secret;
+///
+/// assert!(looks_secret("session_token"));
+/// assert!(looks_secret("X-Api-Key"));
+/// assert!(looks_secret("DB_PASSWORD"));
+/// assert!(!looks_secret("ticket"));
+/// ```
+pub fn looks_secret(name: &str) -> bool {
     let same = |a: &u8, b: &u8| a.eq_ignore_ascii_case(b) || (*a == b'-' && *b == b'_');
     let name = name.as_bytes();
     SECRET_NAME_PARTS.iter().any(|part| {

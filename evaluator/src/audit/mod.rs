@@ -64,8 +64,8 @@
 //! [`AuditConfig::mask_field`] and [`AuditConfig::drop_field`] name request
 //! fields that records mask (`"[masked]"`) or leave out. Whatever the
 //! configuration, custom context keys and tags whose names contain one of
-//! [`SECRET_NAME_PARTS`] are masked. The principal id, the action and the
-//! resource path are never masked.
+//! [`SECRET_NAME_PARTS`] ([`looks_secret`]) are masked. The principal id,
+//! the action and the resource path are never masked.
 
 mod auditor;
 mod background;
@@ -83,10 +83,9 @@ pub use auditor::Auditor;
 pub use chain::ChainHead;
 pub use config::{AuditConfig, Mode};
 pub use error::{AuditError, AuditErrorKind};
-pub(crate) use mask::looks_secret;
-pub use mask::{MASKED, SECRET_NAME_PARTS};
+pub use mask::{MASKED, SECRET_NAME_PARTS, looks_secret};
 pub use sink::{AuditSink, CallbackSink, Durability, FileSink, StdoutSink};
-pub use verify::{Finding, FindingKind, VerifyReport, verify, verify_file};
+pub use verify::{Finding, FindingKind, MAX_LINE_BYTES, VerifyReport, verify, verify_file};
 
 #[cfg(test)]
 mod tests {

@@ -1,8 +1,9 @@
 //! Checking an audit log: every record's mac, every link, every `seq`.
 //!
 //! [`verify`] reads a log line by line and reports each problem with its
-//! line and what it means. It keeps little memory: the last record, and the
-//! records it found out of place.
+//! line and what it means. It keeps little memory: the line it reads (at
+//! most [`MAX_LINE_BYTES`] of it), the last record, and the records it
+//! found out of place.
 
 use super::chain::{KEYED_PREFIX, Sealer, genesis, is_mac};
 use super::error::AuditError;
@@ -10,8 +11,13 @@ use super::tail::RecordHead;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::io::BufRead;
+use std::io::{self, BufRead};
 use std::path::Path;
+
+/// The longest line [`verify`] reads as a record, in bytes without its
+/// newline: 1 MiB. A record is about 1 KB; a longer line is reported as
+/// [`FindingKind::LineTooLong`] and read past without being held whole.
+pub const MAX_LINE_BYTES: usize = 1024 * 1024;
 
 /// One problem in a log, at a line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -78,12 +84,19 @@ pub enum FindingKind {
     /// The last line has no newline: the file was cut short, or its last
     /// write was torn (a crash mid-write).
     TruncatedTail,
+    /// The line is longer than [`MAX_LINE_BYTES`], far longer than any
+    /// record: it was not read as one (nor held in memory), and the chain
+    /// continues past it as past any line that is not a record.
+    LineTooLong {
+        /// The line's length in bytes, without its newline.
+        length: u64,
+    },
 }
 
 impl FindingKind {
     /// The kind's name, as in JSON: `not_a_record`, `mac_mismatch`,
     /// `not_keyed`, `key_required`, `broken_link`, `missing_records`,
-    /// `out_of_order`, `missing_start` or `truncated_tail`.
+    /// `out_of_order`, `missing_start`, `truncated_tail` or `line_too_long`.
     pub fn code(&self) -> &'static str {
         match self {
             FindingKind::NotARecord { .. } => "not_a_record",
@@ -95,6 +108,7 @@ impl FindingKind {
             FindingKind::OutOfOrder { .. } => "out_of_order",
             FindingKind::MissingStart { .. } => "missing_start",
             FindingKind::TruncatedTail => "truncated_tail",
+            FindingKind::LineTooLong { .. } => "line_too_long",
         }
     }
 }
@@ -138,6 +152,10 @@ impl fmt::Display for FindingKind {
             ),
             FindingKind::TruncatedTail => f.write_str(
                 "the last line has no newline: the file was cut short or its last write was torn",
+            ),
+            FindingKind::LineTooLong { length } => write!(
+                f,
+                "the line is {length} bytes, too long to be an audit record (the limit is {MAX_LINE_BYTES} bytes): it was not read"
             ),
         }
     }
@@ -189,7 +207,8 @@ impl VerifyReport {
 /// (compare [`VerifyReport::last_seq`] with a head kept elsewhere), and,
 /// without a key, a forger who rewrites the log from some record on and
 /// recomputes every mac. Reading errors are errors; everything else is a
-/// finding.
+/// finding. A line longer than [`MAX_LINE_BYTES`] is a finding
+/// ([`FindingKind::LineTooLong`]) and is never held in memory whole.
 ///
 /// ```
 /// use tessera::audit::{AuditConfig, Auditor, CallbackSink, verify, FindingKind};
@@ -226,22 +245,66 @@ pub fn verify(mut reader: impl BufRead, key: Option<&[u8]>) -> Result<VerifyRepo
     let mut number = 0u64;
     loop {
         buffer.clear();
-        let read = reader
-            .read_until(b'\n', &mut buffer)
+        let read = read_line(&mut reader, &mut buffer, MAX_LINE_BYTES)
             .map_err(|e| AuditError::io("cannot read the audit log", &e))?;
-        if read == 0 {
+        let Some(Line { length, complete }) = read else {
             break;
-        }
-        number += 1;
-        let complete = buffer.last() == Some(&b'\n');
-        let line = if complete {
-            buffer.get(..buffer.len() - 1).unwrap_or_default()
-        } else {
-            buffer.as_slice()
         };
-        walk.line(number, line, complete);
+        number += 1;
+        if length > MAX_LINE_BYTES as u64 {
+            walk.too_long(number, length, complete);
+        } else {
+            walk.line(number, &buffer, complete);
+        }
     }
     Ok(walk.finish(number))
+}
+
+/// A line [`read_line`] read.
+#[derive(Debug, PartialEq, Eq)]
+struct Line {
+    /// Its length in bytes, without its newline.
+    length: u64,
+    /// False when the input ended before a newline.
+    complete: bool,
+}
+
+/// Reads one line into `buffer`, without its newline, keeping at most
+/// `limit` bytes of it however long it is (the rest is read and dropped);
+/// `None` at the end of the input.
+fn read_line(
+    reader: &mut impl BufRead,
+    buffer: &mut Vec<u8>,
+    limit: usize,
+) -> io::Result<Option<Line>> {
+    let mut length: u64 = 0;
+    let mut started = false;
+    loop {
+        let chunk = match reader.fill_buf() {
+            Ok(chunk) => chunk,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            return Ok(started.then_some(Line {
+                length,
+                complete: false,
+            }));
+        }
+        started = true;
+        let newline = chunk.iter().position(|&b| b == b'\n');
+        let content = newline.unwrap_or(chunk.len());
+        let kept = content.min(limit.saturating_sub(buffer.len()));
+        buffer.extend_from_slice(chunk.get(..kept).unwrap_or_default());
+        length += content as u64;
+        reader.consume(newline.map_or(content, |at| at + 1));
+        if newline.is_some() {
+            return Ok(Some(Line {
+                length,
+                complete: true,
+            }));
+        }
+    }
 }
 
 /// [`verify`] for a file.
@@ -350,6 +413,18 @@ impl Walk {
                 self.unreadable += 1;
                 self.find(number, FindingKind::NotARecord { why });
             }
+        }
+    }
+
+    /// A line longer than any record: not read, and, like any line that is
+    /// not a record, one record's place in the chain (unless it is the
+    /// torn last line).
+    fn too_long(&mut self, number: u64, length: u64, complete: bool) {
+        self.find(number, FindingKind::LineTooLong { length });
+        if complete {
+            self.unreadable += 1;
+        } else {
+            self.find(number, FindingKind::TruncatedTail);
         }
     }
 
@@ -595,5 +670,50 @@ impl Walk {
         findings.sort_by_key(|f| f.line);
         self.report.findings = findings;
         self.report
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn lines(input: &[u8], limit: usize) -> Vec<(Line, Vec<u8>)> {
+        let mut reader = io::BufReader::with_capacity(4, input);
+        let mut out = Vec::new();
+        loop {
+            let mut buffer = Vec::new();
+            match read_line(&mut reader, &mut buffer, limit).unwrap() {
+                Some(line) => out.push((line, buffer)),
+                None => return out,
+            }
+        }
+    }
+
+    fn line(length: u64, complete: bool, kept: &[u8]) -> (Line, Vec<u8>) {
+        (Line { length, complete }, kept.to_vec())
+    }
+
+    #[test]
+    fn lines_are_read_whole_up_to_the_limit_and_counted_past_it() {
+        assert_eq!(lines(b"", 8), vec![]);
+        assert_eq!(
+            lines(b"ab\n\ncd", 8),
+            vec![
+                line(2, true, b"ab"),
+                line(0, true, b""),
+                line(2, false, b"cd")
+            ]
+        );
+        assert_eq!(
+            lines(b"0123456789abc\nok\n12345678\n123456789", 8),
+            vec![
+                line(13, true, b"01234567"),
+                line(2, true, b"ok"),
+                line(8, true, b"12345678"),
+                line(9, false, b"12345678"),
+            ]
+        );
     }
 }
