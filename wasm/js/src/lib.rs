@@ -32,7 +32,7 @@
 
 use chrono::{DateTime, Utc};
 use js_sys::{Date, Function, JSON, Object, Reflect, Uint8Array};
-use serde::Deserialize;
+use serde_json::Value;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use tessera::audit::{AuditConfig, CallbackSink, Mode};
@@ -191,26 +191,6 @@ extern "C" {
 /// The name a bare policy string gets in diagnostics.
 pub const INLINE_SOURCE_NAME: &str = "inline.policy";
 
-/// The `sources` argument, after `JSON.stringify`.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum SourcesDocument {
-    /// One policy text.
-    Text(String),
-    /// Several named files.
-    Many(Vec<SourceDocument>),
-    /// One named file.
-    One(SourceDocument),
-}
-
-/// One `{name, text}` source.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SourceDocument {
-    name: String,
-    text: String,
-}
-
 /// A compiled policy set. Construct it once; `evaluate` it many times.
 #[wasm_bindgen]
 pub struct Engine {
@@ -224,12 +204,7 @@ impl Engine {
     /// Throws a `TesseraError` of kind "compile" listing every diagnostic.
     #[wasm_bindgen(constructor)]
     pub fn new(sources: SourcesArg) -> Result<Engine, JsValue> {
-        let document = sources_document(&sources)?;
-        let owned: Vec<(String, String)> = match document {
-            SourcesDocument::Text(text) => vec![(INLINE_SOURCE_NAME.to_owned(), text)],
-            SourcesDocument::One(s) => vec![(s.name, s.text)],
-            SourcesDocument::Many(many) => many.into_iter().map(|s| (s.name, s.text)).collect(),
-        };
+        let owned = sources_document(&sources)?;
         let sources: Vec<Source> = owned
             .iter()
             .map(|(name, text)| Source::new(name, text))
@@ -516,10 +491,21 @@ impl Auditor {
     #[wasm_bindgen(getter)]
     pub fn head(&self) -> ChainHeadObject {
         let head = self.inner.head();
-        let text = serde_json::json!({"next_seq": head.next_seq, "prev": head.prev}).to_string();
-        JSON::parse(&text)
-            .unwrap_or(JsValue::UNDEFINED)
-            .unchecked_into()
+        let object = Object::new();
+        // As JSON.parse reads the number: the nearest double.
+        #[allow(clippy::cast_precision_loss)]
+        let next_seq = head.next_seq as f64;
+        let _ = Reflect::set(
+            &object,
+            &JsValue::from_str("next_seq"),
+            &JsValue::from_f64(next_seq),
+        );
+        let _ = Reflect::set(
+            &object,
+            &JsValue::from_str("prev"),
+            &JsValue::from_str(&head.prev),
+        );
+        object.unchecked_into()
     }
 
     /// The shared body of `evaluate` and `explain`.
@@ -547,9 +533,7 @@ impl Auditor {
             // exactly the native explained answer.
             decision_object(&tessera::json::evaluate_at(&engine.inner, &text, true, now))
         } else {
-            let answer = serde_json::to_string(&decision)
-                .map_err(|_| error_value("internal", "bad_answer", "the decision is not JSON"))?;
-            decision_object(&answer)
+            decision_object(&decision.to_json().to_string())
         }
     }
 }
@@ -571,16 +555,50 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
 
-/// Reads the `sources` argument through `JSON.stringify`.
-fn sources_document(sources: &JsValue) -> Result<SourcesDocument, JsValue> {
+/// Reads the `sources` argument, through `JSON.stringify` unless it is a
+/// string, as `(name, text)` pairs.
+fn sources_document(sources: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
     const SHAPE: &str =
         "sources must be a policy string, a {name, text} object or an array of them";
     if let Some(text) = sources.as_string() {
-        return Ok(SourcesDocument::Text(text));
+        return Ok(vec![(INLINE_SOURCE_NAME.to_owned(), text)]);
     }
-    let text =
-        json_text(sources).ok_or_else(|| error_value("invalid_argument", "bad_sources", SHAPE))?;
-    serde_json::from_str(&text).map_err(|_| error_value("invalid_argument", "bad_sources", SHAPE))
+    json_text(sources)
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .and_then(sources_from_json)
+        .ok_or_else(|| error_value("invalid_argument", "bad_sources", SHAPE))
+}
+
+/// The sources a JSON document names, tried in this order: a policy text
+/// (named [`INLINE_SOURCE_NAME`]), an array of sources, one source.
+///
+/// (Read by hand rather than through an untagged serde enum, whose buffering
+/// machinery cost the module 2 KB; the shapes accepted are the ones
+/// that enum accepted, down to a source written as a `[name, text]` pair.)
+fn sources_from_json(document: Value) -> Option<Vec<(String, String)>> {
+    match document {
+        Value::String(text) => Some(vec![(INLINE_SOURCE_NAME.to_owned(), text)]),
+        Value::Array(items) => items
+            .iter()
+            .map(source_from_json)
+            .collect::<Option<Vec<_>>>()
+            .or_else(|| Some(vec![source_from_json(&Value::Array(items))?])),
+        document => Some(vec![source_from_json(&document)?]),
+    }
+}
+
+/// One source: `{"name": ..., "text": ...}` with no other key, or the pair
+/// `[name, text]` (the sequence form serde reads a struct from).
+fn source_from_json(source: &Value) -> Option<(String, String)> {
+    let (name, text) = match source {
+        Value::Object(fields) if fields.len() == 2 => (fields.get("name")?, fields.get("text")?),
+        Value::Array(pair) => match pair.as_slice() {
+            [name, text] => (name, text),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    Some((name.as_str()?.to_owned(), text.as_str()?.to_owned()))
 }
 
 /// The evaluation clock: `options.now`, or the current time.
@@ -633,10 +651,16 @@ fn json_text(value: &JsValue) -> Option<String> {
     JSON::stringify(value).ok().and_then(|s| s.as_string())
 }
 
-/// A `TesseraError` with the given fields.
+/// A `TesseraError` with the given fields: what [`thrown`] makes of
+/// `{"error": {"kind": kind, "code": code, "message": message}}`, built
+/// without the JSON text.
 fn error_value(kind: &str, code: &str, message: &str) -> JsValue {
-    let fields = serde_json::json!({"error": {"kind": kind, "code": code, "message": message}});
-    thrown(&fields.to_string())
+    let error = js_sys::Error::new(message);
+    error.set_name("TesseraError");
+    for (field, value) in [("kind", kind), ("code", code), ("message", message)] {
+        let _ = Reflect::set(&error, &JsValue::from_str(field), &JsValue::from_str(value));
+    }
+    error.into()
 }
 
 /// Turns a JSON error answer (`{"error": {...}}`) into a thrown `Error`
