@@ -287,7 +287,7 @@ pub fn github(diagnostic: &Diagnostic) -> String {
 /// Renders the diagnostics of a compile error for people: the first
 /// [`MAX_DRAWN`], then a line counting the others.
 pub fn human_all(
-    error: &policy_lang::ParseError,
+    error: &(impl AsRef<[policy_lang::Diagnostic]> + ?Sized),
     sources: &[crate::load::SourceFile],
     color: bool,
 ) -> String {
@@ -295,7 +295,7 @@ pub fn human_all(
     // Each source is indexed once, however many diagnostics it has.
     let mut indexed: Vec<Option<Option<ariadne::Source<&str>>>> =
         sources.iter().map(|_| None).collect();
-    let diagnostics = error.diagnostics();
+    let diagnostics = error.as_ref();
     for d in diagnostics.iter().take(MAX_DRAWN) {
         let found = sources.iter().position(|s| s.name == d.file());
         match found {

@@ -509,7 +509,7 @@ fn reload(live: &LiveEngine, snapshot: &Snapshot, style: Style) -> String {
             ),
             Err(failed) => format!(
                 "{}{error}: {} error(s) in the policy set\nreload failed: keeping {}\n",
-                render::human_all(failed.parse_error(), sources, style.color_stderr),
+                render::human_all(failed.compile_error(), sources, style.color_stderr),
                 failed.diagnostics().len(),
                 failed.serving()
             ),

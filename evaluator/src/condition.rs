@@ -310,7 +310,10 @@ pub(crate) enum Cond {
 
 impl Cond {
     /// Compiles one expression; `source` is the text its spans point into.
-    pub(crate) fn compile(expr: &Expr, source: &str) -> Cond {
+    /// Compiles a checked condition exactly, or says which part of it cannot
+    /// be (a `like` pattern the glob engine refuses, say): never a test that
+    /// quietly holds for nothing.
+    pub(crate) fn compile(expr: &Expr, source: &str) -> Result<Cond, Problem> {
         let text = || -> Box<str> {
             source
                 .get(expr.span.start..expr.span.end)
@@ -318,15 +321,21 @@ impl Cond {
                 .trim_end()
                 .into()
         };
-        match &expr.kind {
-            ExprKind::And(items) => {
-                Cond::All(items.iter().map(|e| Cond::compile(e, source)).collect())
-            }
-            ExprKind::Or(items) => {
-                Cond::Any(items.iter().map(|e| Cond::compile(e, source)).collect())
-            }
-            ExprKind::Not(inner) => Cond::Not(Box::new(Cond::compile(inner, source))),
-            ExprKind::Group(inner) => Cond::compile(inner, source),
+        Ok(match &expr.kind {
+            ExprKind::And(items) => Cond::All(
+                items
+                    .iter()
+                    .map(|e| Cond::compile(e, source))
+                    .collect::<Result<_, _>>()?,
+            ),
+            ExprKind::Or(items) => Cond::Any(
+                items
+                    .iter()
+                    .map(|e| Cond::compile(e, source))
+                    .collect::<Result<_, _>>()?,
+            ),
+            ExprKind::Not(inner) => Cond::Not(Box::new(Cond::compile(inner, source)?)),
+            ExprKind::Group(inner) => Cond::compile(inner, source)?,
             ExprKind::Has(key) => Cond::Has(Attr::new(&key.path, 0)),
             ExprKind::Truthy(key) => Cond::Test {
                 attr: Attr::new(&key.path, 0),
@@ -336,7 +345,10 @@ impl Cond {
             ExprKind::Compare(c) => {
                 let offset = c.offset.as_ref().map_or(0, |o| o.seconds_east);
                 let attr = Attr::new(&c.key.path, offset);
-                let (test, negate) = compile_test(c.op, &c.operand);
+                let (test, negate) = compile_test(c.op, &c.operand).map_err(|message| Problem {
+                    span: expr.span,
+                    message,
+                })?;
                 let test = Cond::Test {
                     attr,
                     test,
@@ -348,7 +360,7 @@ impl Cond {
                     test
                 }
             }
-        }
+        })
     }
 
     pub(crate) fn eval(&self, request: &Request, now: DateTime<Utc>) -> Truth {
@@ -409,13 +421,10 @@ impl Cond {
     }
 }
 
-/// The test for `op operand`, and whether to negate it (`!=`, `not in`).
-fn compile_test(op: CompareOp, operand: &Operand) -> (Test, bool) {
+/// The test for `op operand`, and whether to negate it (`!=`, `not in`);
+/// an error message for an operand that cannot be compiled exactly.
+fn compile_test(op: CompareOp, operand: &Operand) -> Result<(Test, bool), String> {
     use Ordering::{Equal, Greater, Less};
-    let single = match operand {
-        Operand::Value(v) => Some(&v.kind),
-        _ => None,
-    };
     let test = match (op, operand) {
         (CompareOp::In | CompareOp::NotIn, Operand::Range(a, b)) => {
             Test::Range(Lit::new(&a.kind), Lit::new(&b.kind))
@@ -423,7 +432,12 @@ fn compile_test(op: CompareOp, operand: &Operand) -> (Test, bool) {
         (CompareOp::In | CompareOp::NotIn, Operand::List(items))
             if is_network_list(items.iter().map(|v| &v.kind)) =>
         {
-            Test::InNetworks(items.iter().filter_map(|v| network(&v.kind)).collect())
+            let networks = items
+                .iter()
+                .map(|v| network(&v.kind))
+                .collect::<Option<Vec<_>>>()
+                .ok_or("a list of networks may hold only IP addresses and CIDR ranges")?;
+            Test::InNetworks(networks)
         }
         (CompareOp::In | CompareOp::NotIn, Operand::Value(v)) if network(&v.kind).is_some() => {
             Test::InNetworks(network(&v.kind).into_iter().collect())
@@ -431,25 +445,28 @@ fn compile_test(op: CompareOp, operand: &Operand) -> (Test, bool) {
         (CompareOp::In | CompareOp::NotIn, Operand::List(items)) => {
             Test::OneOf(items.iter().map(|v| Lit::new(&v.kind)).collect())
         }
-        (CompareOp::Like | CompareOp::ILike, _) => {
-            let pattern = match single {
-                Some(ValueKind::String(s)) => s.as_str(),
-                _ => "",
+        (CompareOp::Like | CompareOp::ILike, Operand::Value(v)) => {
+            let ValueKind::String(pattern) = &v.kind else {
+                return Err("`like` takes a string pattern".into());
             };
+            // The parser reads a pattern that is not a valid glob as literal
+            // text; a glob the engine then refuses is an error, not a test
+            // that never holds.
             let glob = GlobBuilder::new(pattern)
                 .case_insensitive(op == CompareOp::ILike)
                 .build()
-                .or_else(|_| GlobBuilder::new(&globset::escape(pattern)).build());
-            match glob {
-                Ok(glob) => Test::Like(glob.compile_matcher()),
-                // The parser checked the glob; an empty list never matches.
-                Err(_) => Test::OneOf(Vec::new()),
-            }
+                .or_else(|_| {
+                    GlobBuilder::new(&globset::escape(pattern))
+                        .case_insensitive(op == CompareOp::ILike)
+                        .build()
+                })
+                .map_err(|e| format!("the pattern cannot be compiled: {}", e.kind()))?;
+            Test::Like(glob.compile_matcher())
         }
-        (CompareOp::Contains, _) => Test::Contains(match single {
-            Some(ValueKind::String(s)) => s.as_str().into(),
-            _ => "".into(),
-        }),
+        (CompareOp::Contains, Operand::Value(v)) => match &v.kind {
+            ValueKind::String(s) => Test::Contains(s.as_str().into()),
+            _ => return Err("`contains` takes a string".into()),
+        },
         (_, Operand::Value(v)) => {
             let orderings: &'static [Ordering] = match op {
                 CompareOp::Lt => &[Less],
@@ -460,10 +477,18 @@ fn compile_test(op: CompareOp, operand: &Operand) -> (Test, bool) {
             };
             Test::Compare(orderings, Lit::new(&v.kind))
         }
-        // The parser admits no other combination; an empty list never holds.
-        _ => Test::OneOf(Vec::new()),
+        _ => return Err(format!("`{}` cannot take this operand", op.symbol())),
     };
-    (test, matches!(op, CompareOp::Ne | CompareOp::NotIn))
+    Ok((test, matches!(op, CompareOp::Ne | CompareOp::NotIn)))
+}
+
+/// A part of a checked statement that cannot be compiled exactly.
+#[derive(Debug, Clone)]
+pub(crate) struct Problem {
+    /// Where it stands in its source.
+    pub(crate) span: policy_lang::Span,
+    /// What is wrong.
+    pub(crate) message: String,
 }
 
 fn is_network_list<'v>(mut items: impl Iterator<Item = &'v ValueKind>) -> bool {

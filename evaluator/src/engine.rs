@@ -1,13 +1,14 @@
 //! The compiled engine: a flat statement table, indexes that hold statement
 //! ids, and one function that decides.
 
-use crate::condition::{Attr, Cond, Truth};
+use crate::compile::{CompileError, GlobBank};
+use crate::condition::{Attr, Cond, Problem, Truth};
 use crate::decision::*;
 use crate::glob::VariablePattern;
 use crate::request::Request;
 use chrono::{DateTime, Utc};
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
-use policy_lang::{BlockKind, Effect, Matcher, ParseError, Pattern, PolicyFile, Statement};
+use globset::{Glob, GlobBuilder};
+use policy_lang::{BlockKind, Effect, Limits, Matcher, Pattern, PolicyFile, Span, Statement};
 use smallvec::SmallVec;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -97,63 +98,108 @@ thread_local! {
 }
 
 impl Engine {
-    /// Parses, checks and compiles policy sources into an engine.
+    /// Parses, checks and compiles policy sources into an engine, under the
+    /// default [`Limits`].
     ///
-    /// Every problem in every source is returned at once.
-    pub fn compile(sources: &[Source]) -> Result<Engine, ParseError> {
+    /// Every problem in every source is returned at once. Compiling is exact
+    /// or refused: see [`CompileError`].
+    pub fn compile(sources: &[Source]) -> Result<Engine, CompileError> {
+        Engine::compile_with(sources, &Limits::default())
+    }
+
+    /// [`Engine::compile`] under the given limits.
+    ///
+    /// ```
+    /// use tessera::{Engine, PolicyLimits, Source};
+    /// let text = r#"policy "p" { deny "d" { principal * action * resource team-*-a*b*c } }"#;
+    /// let strict = PolicyLimits { max_pattern_wildcards: 2, ..Default::default() };
+    /// let error = Engine::compile_with(&[Source::new("p.policy", text)], &strict).unwrap_err();
+    /// assert!(error.diagnostics()[0].message().contains("max_pattern_wildcards"));
+    /// assert!(Engine::compile_str("p.policy", text).is_ok());
+    /// ```
+    pub fn compile_with(sources: &[Source], limits: &Limits) -> Result<Engine, CompileError> {
         let pairs: Vec<(&str, &str)> = sources.iter().map(|s| (s.name, s.text)).collect();
-        let files = policy_lang::parse_set(&pairs)?;
-        Ok(Engine::from_files(files, sources))
+        let files = policy_lang::parse_set_with(&pairs, limits)?;
+        Engine::from_files(files, sources)
     }
 
     /// Compiles one source; a shorthand for [`Engine::compile`].
-    pub fn compile_str(name: &str, text: &str) -> Result<Engine, ParseError> {
+    pub fn compile_str(name: &str, text: &str) -> Result<Engine, CompileError> {
         Engine::compile(&[Source::new(name, text)])
     }
 
-    fn from_files(files: Vec<PolicyFile>, sources: &[Source]) -> Engine {
+    fn from_files(files: Vec<PolicyFile>, sources: &[Source]) -> Result<Engine, CompileError> {
         let mut statements = Vec::new();
         let mut globs = Vec::new();
         let mut by_action: HashMap<Box<str>, Vec<u32>> = HashMap::new();
         let mut always = Vec::new();
+        let mut errors = Vec::new();
         for (file, source) in files.iter().zip(sources) {
+            let mut problems = Vec::new();
             for policy in &file.policies {
                 for statement in &policy.statements {
                     let Ok(id) = u32::try_from(statements.len()) else {
-                        continue;
+                        problems.push(Problem {
+                            span: statement.name_span,
+                            message: format!("a policy set holds at most {} statements", u32::MAX),
+                        });
+                        break;
                     };
-                    let compiled = CompiledStatement::new(&policy.name, statement, source.text);
-                    let static_globs = indexable_resource_globs(&statement.resource);
-                    if let Some(static_globs) = static_globs {
-                        globs.extend(static_globs.into_iter().map(|glob| (glob, id)));
-                    } else if let Some(actions) = exact_actions(&statement.action) {
-                        for action in actions {
-                            by_action.entry(action.into()).or_default().push(id);
+                    let compiled = match CompiledStatement::new(&policy.name, statement, source.text) {
+                        Ok(compiled) => compiled,
+                        Err(problem) => {
+                            problems.push(problem);
+                            continue;
                         }
-                    } else {
-                        always.push(id);
+                    };
+                    match indexable_resource_globs(&statement.resource) {
+                        Ok(Some(static_globs)) => globs.extend(
+                            static_globs
+                                .into_iter()
+                                .map(|(glob, span)| (glob, id, span, errors.len())),
+                        ),
+                        Err(problem) => problems.push(problem),
+                        Ok(None) => match exact_actions(&statement.action) {
+                            Some(actions) => actions
+                                .into_iter()
+                                .for_each(|action| by_action.entry(action.into()).or_default().push(id)),
+                            None => always.push(id),
+                        },
                     }
                     statements.push(compiled);
                 }
             }
+            errors.push(problems);
         }
         for ids in by_action.values_mut() {
             ids.dedup();
         }
-        // Statements whose glob bucket cannot be built are checked on every
-        // request rather than silently never.
-        let (resource_index, unindexed) = ResourceIndex::build(globs);
-        always.extend(unindexed);
-        always.sort_unstable();
-        always.dedup();
-        Engine {
+        let resource_index = match ResourceIndex::build(&globs) {
+            Ok(index) => index,
+            Err((file, problem)) => {
+                if let Some(problems) = errors.get_mut(file) {
+                    problems.push(problem);
+                }
+                ResourceIndex::default()
+            }
+        };
+        let error = errors
+            .into_iter()
+            .zip(sources)
+            .filter(|(problems, _)| !problems.is_empty())
+            .map(|(problems, source)| CompileError::from_problems(source.name, source.text, problems))
+            .reduce(CompileError::merge);
+        if let Some(error) = error {
+            return Err(error);
+        }
+        Ok(Engine {
             statements,
             resource_index,
             by_action,
             always,
             files,
             revision: revision_of(sources),
-        }
+        })
     }
 
     /// The policy set's revision: `sha256:` and the hex SHA-256 of its
@@ -202,26 +248,24 @@ impl Engine {
         let mut denies: SmallVec<[u32; 4]> = SmallVec::new();
         let mut allows: SmallVec<[u32; 4]> = SmallVec::new();
         let mut consider = |id: u32, resource_known: bool| {
-            let Some(statement) = self.statements.get(id as usize) else {
-                return;
-            };
-            let truth = statement.applies(request, now, resource_known);
-            match (statement.effect, truth) {
+            // Every id comes from the engine's own tables; were one ever not
+            // to name a statement, the decision would deny rather than skip.
+            let truth = self.statements.get(id as usize).map_or(Truth::Unknown, |s| {
+                s.applies(request, now, resource_known)
+            });
+            let effect = self.statements.get(id as usize).map_or(Effect::Deny, |s| s.effect);
+            match (effect, truth) {
                 (Effect::Deny, Truth::True | Truth::Unknown) => denies.push(id),
                 (Effect::Allow, Truth::True) => allows.push(id),
                 _ => {}
             }
         };
         let mut candidates: SmallVec<[u32; 32]> = SmallVec::new();
-        MATCHED_GLOBS.with(|cell| {
-            let Ok(mut matched) = cell.try_borrow_mut() else {
-                return;
-            };
-            self.resource_index.matches_into(
-                request.resource.path.as_str(),
-                &mut matched,
-                &mut candidates,
-            );
+        let path = request.resource.path.as_str();
+        MATCHED_GLOBS.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut scratch) => self.resource_index.matches_into(path, &mut scratch, &mut candidates),
+            // Only reentrance could hold the buffer; a fresh one is as exact.
+            Err(_) => self.resource_index.matches_into(path, &mut Vec::new(), &mut candidates),
         });
         candidates.sort_unstable();
         candidates.dedup();
@@ -294,102 +338,127 @@ impl Engine {
     }
 }
 
-/// The static globs of a resource line, or `None` when the line cannot be
-/// indexed by resource (negated, match-all, or holding variables).
-fn indexable_resource_globs(matcher: &Matcher) -> Option<Vec<globset::Glob>> {
+/// The static globs of a resource line with their spans, or `None` when the
+/// line cannot be indexed by resource (negated, match-all, or holding
+/// variables).
+fn indexable_resource_globs(matcher: &Matcher) -> Result<Option<Vec<(Glob, Span)>>, Problem> {
     if matcher.negated
         || matcher
             .patterns
             .iter()
             .any(|p| p.is_match_all() || p.has_variables())
     {
-        return None;
+        return Ok(None);
     }
     matcher
         .patterns
         .iter()
-        .map(|p| {
-            GlobBuilder::new(&p.source_text())
-                .literal_separator(true)
-                .build()
-                .ok()
-        })
-        .collect()
+        .map(|p| Ok((resource_glob(p)?, p.span)))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
 }
 
-/// Static resource globs, indexed so that a decision costs a few hash lookups
-/// per path segment whatever the size of the policy set:
+/// A static resource pattern as a glob (`*` stays inside a segment).
+fn resource_glob(pattern: &Pattern) -> Result<Glob, Problem> {
+    GlobBuilder::new(&pattern.source_text())
+        .literal_separator(true)
+        .build()
+        .map_err(|e| refused(pattern, &e.kind().to_string()))
+}
+
+/// The problem for a pattern the glob engine refuses.
+fn refused(pattern: &Pattern, why: &str) -> Problem {
+    Problem {
+        span: pattern.span,
+        message: format!("the pattern cannot be compiled: {why}"),
+    }
+}
+
+/// Static resource globs, indexed so that a decision costs time linear in
+/// the path's length whatever the size of the policy set:
 ///
 /// - a literal glob (`prod/team-17/app-3/db`) by the path it names;
 /// - `DIR/**`, with `DIR` literal, by `DIR/`: it matches every path under it;
 /// - any other glob by its literal directory, the text up to the last `/`
 ///   before its first metacharacter (`prod/team-17/` for `prod/team-17/*/db`,
-///   `""` for `**/db`), in a small `GlobSet` per directory.
+///   `""` for `**/db`), in a small glob bank per directory.
 ///
 /// A path can only match globs whose literal directory is one of its own
-/// directory prefixes, so a decision looks up one bucket per path segment.
-/// (One `GlobSet` over every glob costs time linear in its regex-backed globs
-/// on each match, and fails to build past some tens of thousands of them.)
-#[derive(Debug)]
+/// directory prefixes. The directories form a tree keyed by segment, so a
+/// decision walks the path's segments once, hashing each once, and stops at
+/// the first directory no glob names (hashing every prefix of a path of
+/// 80,000 segments cost seconds).
+#[derive(Debug, Default)]
 struct ResourceIndex {
     /// Statements with a literal glob, by that path.
     exact: HashMap<Box<str>, Vec<u32>>,
-    /// The other globs, by literal directory.
-    dirs: HashMap<Box<str>, DirBucket>,
+    /// The directory tree; node 0 is the root, the directory `""`.
+    dirs: Vec<DirNode>,
 }
 
 #[derive(Debug, Default)]
-struct DirBucket {
+struct DirNode {
+    /// Child directories by segment (`team-17` for `prod/team-17/`).
+    children: HashMap<Box<str>, usize>,
     /// Statements with the glob `{dir}**`: every path under the directory.
     subtree: Vec<u32>,
     /// The other globs starting with the directory.
-    globs: Option<GlobSet>,
+    globs: GlobBank,
     /// For each glob in `globs`, the statement it belongs to.
     owners: Vec<u32>,
 }
 
 impl ResourceIndex {
-    /// The index of `(glob, statement)` pairs, and the statements whose glob
-    /// set could not be built (they must be checked some other way).
-    fn build(entries: Vec<(globset::Glob, u32)>) -> (ResourceIndex, Vec<u32>) {
+    /// The index of `(glob, statement, span, source)` entries, or the first
+    /// glob that cannot be built, as a problem in its source.
+    fn build(entries: &[(Glob, u32, Span, usize)]) -> Result<ResourceIndex, (usize, Problem)> {
         let mut exact: HashMap<Box<str>, Vec<u32>> = HashMap::new();
-        let mut dirs: HashMap<Box<str>, DirBucket> = HashMap::new();
-        let mut builders: HashMap<Box<str>, GlobSetBuilder> = HashMap::new();
-        for (glob, id) in entries {
+        // Each node with its globs and where each came from.
+        let mut tree: Vec<(DirNode, Vec<(Glob, Span, usize)>)> = vec![Default::default()];
+        for (glob, id, span, source) in entries {
             let text = glob.glob();
             if !has_glob_syntax(text) {
-                exact.entry(text.into()).or_default().push(id);
+                exact.entry(text.into()).or_default().push(*id);
                 continue;
             }
             let dir = literal_dir(text);
-            let bucket = dirs.entry(dir.into()).or_default();
+            let mut node = 0;
+            for segment in dir.split_terminator('/') {
+                let next = tree.len();
+                let parent = &mut tree.get_mut(node).ok_or_else(|| internal(*source, *span))?.0;
+                node = *parent.children.entry(segment.into()).or_insert(next);
+                if node == next {
+                    tree.push(Default::default());
+                }
+            }
+            let (bucket, globs) = tree.get_mut(node).ok_or_else(|| internal(*source, *span))?;
             if text.get(dir.len()..) == Some("**") {
-                bucket.subtree.push(id);
+                bucket.subtree.push(*id);
             } else {
-                bucket.owners.push(id);
-                builders
-                    .entry(dir.into())
-                    .or_insert_with(GlobSetBuilder::new)
-                    .add(glob);
+                bucket.owners.push(*id);
+                globs.push((glob.clone(), *span, *source));
             }
         }
-        let mut failed = Vec::new();
-        for (dir, builder) in builders {
-            let Some(bucket) = dirs.get_mut(&dir) else {
-                continue;
-            };
-            match builder.build() {
-                Ok(globs) => bucket.globs = Some(globs),
-                Err(_) => failed.append(&mut bucket.owners),
-            }
+        let mut dirs = Vec::with_capacity(tree.len());
+        for (mut bucket, globs) in tree {
+            let only: Vec<Glob> = globs.iter().map(|(g, _, _)| g.clone()).collect();
+            bucket.globs = GlobBank::build(&only).map_err(|(i, why)| match globs.get(i) {
+                Some((glob, span, source)) => (
+                    *source,
+                    Problem {
+                        span: *span,
+                        message: format!("the pattern `{}` cannot be compiled: {why}", glob.glob()),
+                    },
+                ),
+                None => internal(0, Span::default()),
+            })?;
+            bucket.subtree.dedup();
+            dirs.push(bucket);
         }
-        for ids in exact
-            .values_mut()
-            .chain(dirs.values_mut().map(|b| &mut b.subtree))
-        {
+        for ids in exact.values_mut() {
             ids.dedup();
         }
-        (ResourceIndex { exact, dirs }, failed)
+        Ok(ResourceIndex { exact, dirs })
     }
 
     /// Appends to `out` every statement with a glob matching `path` (possibly
@@ -398,27 +467,39 @@ impl ResourceIndex {
         if let Some(ids) = self.exact.get(path) {
             out.extend_from_slice(ids);
         }
-        if self.dirs.is_empty() {
-            return;
-        }
         let mut candidate = None;
-        let dirs = std::iter::once(0).chain(path.match_indices('/').map(|(i, _)| i + 1));
-        for end in dirs {
-            let Some(bucket) = path.get(..end).and_then(|dir| self.dirs.get(dir)) else {
-                continue;
-            };
+        let mut node = self.dirs.first();
+        let mut segments = path.split('/');
+        while let Some(bucket) = node {
             out.extend_from_slice(&bucket.subtree);
-            if let Some(globs) = &bucket.globs {
+            if !bucket.globs.is_empty() {
                 let candidate = candidate.get_or_insert_with(|| globset::Candidate::new(path));
-                globs.matches_candidate_into(candidate, scratch);
-                out.extend(
-                    scratch
-                        .iter()
-                        .filter_map(|&glob| bucket.owners.get(glob).copied()),
-                );
+                bucket.globs.matches_into(candidate, scratch, |glob| {
+                    out.extend(bucket.owners.get(glob).copied());
+                });
             }
+            // The last piece of the path is its name, not a directory.
+            node = match (segments.next(), segments.clone().next()) {
+                (Some(segment), Some(_)) => bucket
+                    .children
+                    .get(segment)
+                    .and_then(|&child| self.dirs.get(child)),
+                _ => None,
+            };
         }
     }
+}
+
+/// A broken invariant of the index, reported as a compile error rather
+/// than a pattern left out.
+fn internal(source: usize, span: Span) -> (usize, Problem) {
+    (
+        source,
+        Problem {
+            span,
+            message: "internal error while indexing this pattern; please report it".into(),
+        },
+    )
 }
 
 /// The literal directory of a glob: up to and including the last `/` before
@@ -457,35 +538,32 @@ fn has_glob_syntax(text: &str) -> bool {
 }
 
 impl CompiledStatement {
-    fn new(policy: &str, statement: &Statement, source: &str) -> CompiledStatement {
-        let blocks = statement
-            .conditions
-            .iter()
-            .map(|block| {
-                let all = block
-                    .exprs
-                    .iter()
-                    .map(|e| Cond::compile(e, source))
-                    .collect();
-                (block.kind, Cond::All(all))
-            })
-            .collect();
+    fn new(policy: &str, statement: &Statement, source: &str) -> Result<CompiledStatement, Problem> {
+        let mut blocks = Vec::with_capacity(statement.conditions.len());
+        for block in &statement.conditions {
+            let all = block
+                .exprs
+                .iter()
+                .map(|e| Cond::compile(e, source))
+                .collect::<Result<_, _>>()?;
+            blocks.push((block.kind, Cond::All(all)));
+        }
         let line =
             |m: &Matcher| -> Box<str> { source.get(m.span.start..m.span.end).unwrap_or("").into() };
-        CompiledStatement {
+        Ok(CompiledStatement {
             effect: statement.effect,
             policy: policy.into(),
             name: statement.name.as_str().into(),
-            principal: NameMatcher::new(&statement.principal),
-            action: NameMatcher::new(&statement.action),
-            resource: ResourceMatcher::new(&statement.resource),
+            principal: NameMatcher::new(&statement.principal)?,
+            action: NameMatcher::new(&statement.action)?,
+            resource: ResourceMatcher::new(&statement.resource)?,
             blocks,
             lines: [
                 line(&statement.principal),
                 line(&statement.action),
                 line(&statement.resource),
             ],
-        }
+        })
     }
 
     /// Whether the statement applies, in three-valued logic.
@@ -606,14 +684,14 @@ struct NameMatcher {
 }
 
 impl NameMatcher {
-    fn new(matcher: &Matcher) -> NameMatcher {
+    fn new(matcher: &Matcher) -> Result<NameMatcher, Problem> {
         let (groups, ids): (Vec<&Pattern>, Vec<&Pattern>) =
             matcher.patterns.iter().partition(|p| p.is_group);
-        NameMatcher {
+        Ok(NameMatcher {
             negated: matcher.negated,
-            ids: NameSet::new(&ids),
-            groups: NameSet::new(&groups),
-        }
+            ids: NameSet::new(&ids)?,
+            groups: NameSet::new(&groups)?,
+        })
     }
 
     fn matches(&self, id: &str, groups: &[String]) -> bool {
@@ -629,14 +707,14 @@ struct NameSet {
     everything: bool,
     exact: Vec<Box<str>>,
     prefixes: Vec<Box<str>>,
-    globs: Option<GlobSet>,
+    globs: GlobBank,
 }
 
 impl NameSet {
-    fn new(patterns: &[&Pattern]) -> NameSet {
+    fn new(patterns: &[&Pattern]) -> Result<NameSet, Problem> {
         let mut set = NameSet::default();
-        let mut globs = GlobSetBuilder::new();
-        let mut any_glob = false;
+        let mut globs = Vec::new();
+        let mut owners = Vec::new();
         for pattern in patterns {
             let text = pattern.source_text();
             if text == "*" || text == "**" {
@@ -645,29 +723,33 @@ impl NameSet {
                 set.exact.push(text.into());
             } else if let Some(prefix) = text.strip_suffix('*').filter(|p| !has_glob_syntax(p)) {
                 set.prefixes.push(prefix.into());
-            } else if let Ok(glob) = GlobBuilder::new(&text).build() {
-                globs.add(glob);
-                any_glob = true;
+            } else {
+                let glob = GlobBuilder::new(&text)
+                    .build()
+                    .map_err(|e| refused(pattern, &e.kind().to_string()))?;
+                globs.push(glob);
+                owners.push(*pattern);
             }
         }
-        if any_glob {
-            set.globs = globs.build().ok();
-        }
-        set
+        set.globs = GlobBank::build(&globs).map_err(|(i, why)| match owners.get(i) {
+            Some(pattern) => refused(pattern, &why),
+            None => Problem {
+                span: Span::default(),
+                message: format!("a pattern cannot be compiled: {why}"),
+            },
+        })?;
+        Ok(set)
     }
 
     fn is_empty(&self) -> bool {
-        !self.everything
-            && self.exact.is_empty()
-            && self.prefixes.is_empty()
-            && self.globs.is_none()
+        !self.everything && self.exact.is_empty() && self.prefixes.is_empty() && self.globs.is_empty()
     }
 
     fn matches(&self, name: &str) -> bool {
         self.everything
             || self.exact.iter().any(|e| **e == *name)
             || self.prefixes.iter().any(|p| name.starts_with(&**p))
-            || self.globs.as_ref().is_some_and(|g| g.is_match(name))
+            || self.globs.is_match(name)
     }
 }
 
@@ -681,17 +763,17 @@ struct ResourceMatcher {
     /// `DIR/**` with a literal `DIR`: every path starting with `DIR/`.
     subtrees: Vec<Box<str>>,
     /// Every other static pattern.
-    globs: Option<GlobSet>,
+    globs: GlobBank,
     variables: Vec<(VariablePattern, Vec<Attr>)>,
 }
 
 impl ResourceMatcher {
-    fn new(matcher: &Matcher) -> ResourceMatcher {
+    fn new(matcher: &Matcher) -> Result<ResourceMatcher, Problem> {
         let mut everything = false;
         let mut exact = Vec::new();
         let mut subtrees = Vec::new();
-        let mut statics = GlobSetBuilder::new();
-        let mut any_static = false;
+        let mut statics = Vec::new();
+        let mut owners = Vec::new();
         let mut variables = Vec::new();
         for pattern in &matcher.patterns {
             let text = pattern.source_text();
@@ -712,24 +794,26 @@ impl ResourceMatcher {
                     .map(|k| Attr::new(&k.path, 0))
                     .collect();
                 variables.push((compiled, attrs));
-            } else if let Ok(glob) = GlobBuilder::new(&text).literal_separator(true).build() {
-                // The parser built this same glob, so it cannot fail here.
-                statics.add(glob);
-                any_static = true;
+            } else {
+                statics.push(resource_glob(pattern)?);
+                owners.push(pattern);
             }
         }
-        ResourceMatcher {
+        let globs = GlobBank::build(&statics).map_err(|(i, why)| match owners.get(i) {
+            Some(pattern) => refused(pattern, &why),
+            None => Problem {
+                span: matcher.span,
+                message: format!("a pattern cannot be compiled: {why}"),
+            },
+        })?;
+        Ok(ResourceMatcher {
             negated: matcher.negated,
             everything,
             exact,
             subtrees,
-            globs: if any_static {
-                statics.build().ok()
-            } else {
-                None
-            },
+            globs,
             variables,
-        }
+        })
     }
 
     fn matches(&self, request: &Request, now: DateTime<Utc>) -> Truth {
@@ -738,7 +822,7 @@ impl ResourceMatcher {
             self.everything
                 || self.exact.iter().any(|e| **e == *path)
                 || self.subtrees.iter().any(|d| path.starts_with(&**d))
-                || self.globs.as_ref().is_some_and(|g| g.is_match(path)),
+                || self.globs.is_match(path),
         );
         for (pattern, attrs) in &self.variables {
             if truth == Truth::True {

@@ -7,7 +7,7 @@
 use crate::engine::Engine;
 use crate::request::{Request, RequestError};
 use chrono::{DateTime, Utc};
-use policy_lang::{Diagnostic, ParseError};
+use policy_lang::Diagnostic;
 use serde_json::{Value, json};
 
 /// Decides a JSON request; returns the decision (with `"explanation"` when
@@ -140,10 +140,10 @@ pub fn request_error(error: &RequestError) -> Value {
 
 /// Compile errors as `{"error": {"kind": "compile", "message": ..., "diagnostics": [...]}}`;
 /// each diagnostic has `code`, `message`, `file`, `line`, `column`, `expected` and `hint`.
-pub fn compile_error(error: &ParseError) -> Value {
-    let diagnostics: Vec<Value> = error.diagnostics().iter().map(diagnostic).collect();
+pub fn compile_error(error: &(impl AsRef<[Diagnostic]> + ?Sized)) -> Value {
+    let diagnostics: Vec<Value> = error.as_ref().iter().map(diagnostic).collect();
     let message = error
-        .diagnostics()
+        .as_ref()
         .first()
         .map_or_else(String::new, |d| d.to_string());
     json!({"error": {"kind": "compile", "message": message, "diagnostics": diagnostics}})

@@ -58,6 +58,7 @@
 #![deny(missing_docs)]
 
 pub mod audit;
+mod compile;
 mod condition;
 pub mod decision;
 mod engine;
@@ -67,13 +68,14 @@ pub mod reference;
 pub mod reload;
 mod request;
 
+pub use compile::CompileError;
 pub use decision::{Decision, Explanation, Outcome, Reason, StatementRef};
 pub use engine::{Engine, Source};
 pub use policy_lang;
-pub use policy_lang::{Diagnostic, DiagnosticKind, ParseError};
+pub use policy_lang::{Diagnostic, DiagnosticKind, Limits as PolicyLimits, ParseError};
 pub use reload::LiveEngine;
 pub use request::{
-    Attribute, Context, Principal, Request, RequestError, RequestErrorKind, Resource,
+    Attribute, Context, Principal, Request, RequestError, RequestErrorKind, RequestLimits, Resource,
 };
 
 /// The README's Rust example, run as a doctest.

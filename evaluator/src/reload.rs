@@ -38,7 +38,8 @@
 
 use crate::engine::{Engine, Source};
 use arc_swap::ArcSwap;
-use policy_lang::{Diagnostic, ParseError};
+use crate::CompileError;
+use policy_lang::Diagnostic;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -251,7 +252,7 @@ impl Reloaded {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReloadError {
-    error: ParseError,
+    error: CompileError,
     serving: String,
 }
 
@@ -264,12 +265,12 @@ impl ReloadError {
 
     /// The compile error, to render or to turn into JSON with
     /// [`crate::json::compile_error`].
-    pub fn parse_error(&self) -> &ParseError {
+    pub fn compile_error(&self) -> &CompileError {
         &self.error
     }
 
     /// Takes the compile error out.
-    pub fn into_parse_error(self) -> ParseError {
+    pub fn into_compile_error(self) -> CompileError {
         self.error
     }
 

@@ -210,7 +210,7 @@ fn a_failed_reload_keeps_the_old_revision_serving_and_says_where() {
     assert_eq!(first.file(), "broken.policy");
     assert_eq!(first.location().line, 6);
     assert_eq!(first.location().column, 19);
-    assert_eq!(error.parse_error().diagnostics(), error.diagnostics());
+    assert_eq!(error.compile_error().diagnostics(), error.diagnostics());
     assert_eq!(error.serving(), serving.revision());
     assert!(error.to_string().contains(serving.revision()), "{error}");
 

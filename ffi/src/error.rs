@@ -4,7 +4,7 @@
 use serde_json::json;
 use std::ffi::CString;
 use tessera_core::audit::AuditError;
-use tessera_core::{ParseError, RequestError};
+use tessera_core::{CompileError, RequestError};
 
 /// The result of every fallible entry point (`tessera_error_code_t` in C).
 #[repr(C)]
@@ -119,7 +119,7 @@ impl TesseraError {
     }
 
     /// Compile errors, with every diagnostic; JSON as `tessera::json::compile_error`.
-    pub(crate) fn compile(error: &ParseError) -> TesseraError {
+    pub(crate) fn compile(error: &CompileError) -> TesseraError {
         let json = tessera_core::json::compile_error(error);
         let message = error.diagnostics().first().map_or_else(
             || "the policies do not compile".to_string(),

@@ -38,6 +38,9 @@ pub enum DiagnosticKind {
     MissingMatcher,
     /// A statement with two `principal`, `action` or `resource` lines.
     DuplicateMatcher,
+    /// Something past one of the [`Limits`](crate::Limits): a source, a
+    /// pattern or a line too big, or too many statements.
+    LimitExceeded,
 }
 
 impl DiagnosticKind {
@@ -57,6 +60,7 @@ impl DiagnosticKind {
             DiagnosticKind::DuplicatePolicy => "duplicate-policy",
             DiagnosticKind::MissingMatcher => "missing-matcher",
             DiagnosticKind::DuplicateMatcher => "duplicate-matcher",
+            DiagnosticKind::LimitExceeded => "limit-exceeded",
         }
     }
 }
@@ -103,6 +107,30 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// A diagnostic about `span` of `source` (named `file`), for stages after
+    /// parsing (compiling a checked file) that find a problem of their own.
+    ///
+    /// ```
+    /// use policy_lang::{Diagnostic, DiagnosticKind, Span};
+    /// let d = Diagnostic::new(DiagnosticKind::LimitExceeded, "a.policy", "x\nyz", Span::new(3, 4), "too big", Some("shrink it"));
+    /// assert_eq!((d.location().line, d.location().column), (2, 2));
+    /// assert_eq!(d.hint(), Some("shrink it"));
+    /// ```
+    pub fn new(
+        kind: DiagnosticKind,
+        file: &str,
+        source: &str,
+        span: Span,
+        message: impl Into<String>,
+        hint: Option<&str>,
+    ) -> Diagnostic {
+        let builder = SourceMap::new(file, source).diagnostic(kind, span, message);
+        match hint {
+            Some(hint) => builder.hint(hint).build(),
+            None => builder.build(),
+        }
+    }
+
     /// The kind of problem.
     pub fn kind(&self) -> DiagnosticKind {
         self.kind
@@ -266,6 +294,12 @@ impl fmt::Display for ParseError {
 }
 
 impl std::error::Error for ParseError {}
+
+impl AsRef<[Diagnostic]> for ParseError {
+    fn as_ref(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+}
 
 /// Maps byte offsets of one source to lines and columns, and builds diagnostics.
 pub(crate) struct SourceMap<'a> {

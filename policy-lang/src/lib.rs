@@ -38,6 +38,7 @@
 mod ast;
 mod diagnostic;
 mod format;
+mod limits;
 mod literal;
 mod parser;
 
@@ -45,7 +46,8 @@ pub use ast::*;
 pub use diagnostic::{Diagnostic, DiagnosticKind, LineColumn, ParseError, Related};
 pub use format::format;
 pub use literal::weekday_name;
-pub use parser::{parse, parse_set};
+pub use limits::Limits;
+pub use parser::{parse, parse_set, parse_set_with, parse_with};
 
 impl PolicyFile {
     /// True when both trees say the same thing: equal apart from source spans.

@@ -3,6 +3,7 @@
 
 use crate::ast::*;
 use crate::diagnostic::{Diagnostic, DiagnosticKind, ParseError, SourceMap, closest};
+use crate::limits::{Limits, wildcard_count};
 use crate::literal;
 use pest::Parser as _;
 use pest::iterators::Pair;
@@ -30,7 +31,27 @@ struct Grammar;
 /// assert_eq!(file.policies[0].statements[0].name, "read");
 /// ```
 pub fn parse(file: &str, source: &str) -> Result<PolicyFile, ParseError> {
+    parse_with(file, source, &Limits::default())
+}
+
+/// [`parse`] under the given [`Limits`] instead of the defaults.
+pub fn parse_with(file: &str, source: &str, limits: &Limits) -> Result<PolicyFile, ParseError> {
     let map = SourceMap::new(file, source);
+    if source.len() > limits.max_source_bytes {
+        let d = map
+            .diagnostic(
+                DiagnosticKind::LimitExceeded,
+                Span::new(0, 0),
+                format!(
+                    "the source is {} bytes long; the limit is {} bytes (max_source_bytes)",
+                    source.len(),
+                    limits.max_source_bytes
+                ),
+            )
+            .hint("split the policy set into smaller files, or raise the limit")
+            .build();
+        return Err(ParseError::new(vec![d]));
+    }
     let scan = scan_comments(&map, source);
     if !scan.diagnostics.is_empty() {
         return Err(ParseError::new(scan.diagnostics));
@@ -53,6 +74,7 @@ pub fn parse(file: &str, source: &str) -> Result<PolicyFile, ParseError> {
         },
         diagnostics: Vec::new(),
         depth: 0,
+        limits,
     };
     match Grammar::parse(Rule::file, source) {
         Ok(mut pairs) => {
@@ -82,10 +104,18 @@ pub fn parse(file: &str, source: &str) -> Result<PolicyFile, ParseError> {
 /// assert_eq!(err.diagnostics()[0].file(), "b.policy");
 /// ```
 pub fn parse_set(sources: &[(&str, &str)]) -> Result<Vec<PolicyFile>, ParseError> {
+    parse_set_with(sources, &Limits::default())
+}
+
+/// [`parse_set`] under the given [`Limits`] instead of the defaults.
+pub fn parse_set_with(
+    sources: &[(&str, &str)],
+    limits: &Limits,
+) -> Result<Vec<PolicyFile>, ParseError> {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     for (name, text) in sources {
-        match parse(name, text) {
+        match parse_with(name, text, limits) {
             Ok(file) => files.push((*name, *text, file)),
             Err(e) => errors.push(e),
         }
@@ -125,10 +155,42 @@ pub fn parse_set(sources: &[(&str, &str)]) -> Result<Vec<PolicyFile>, ParseError
     if !duplicates.is_empty() {
         errors.push(ParseError::new(duplicates));
     }
+    if let Some(error) = too_many_statements(&files, limits.max_statements) {
+        errors.push(error);
+    }
     match ParseError::merge(errors) {
         Some(error) => Err(error),
         None => Ok(files.into_iter().map(|(_, _, f)| f).collect()),
     }
+}
+
+/// The error for the first statement past [`Limits::max_statements`], if any.
+fn too_many_statements(files: &[(&str, &str, PolicyFile)], max: usize) -> Option<ParseError> {
+    let mut seen = 0usize;
+    for (name, text, file) in files {
+        for policy in &file.policies {
+            if let Some(statement) = policy.statements.get(max.saturating_sub(seen)) {
+                let total: usize = files
+                    .iter()
+                    .flat_map(|(_, _, f)| &f.policies)
+                    .map(|p| p.statements.len())
+                    .sum();
+                let d = SourceMap::new(name, text)
+                    .diagnostic(
+                        DiagnosticKind::LimitExceeded,
+                        statement.name_span,
+                        format!(
+                            "the policy set holds {total} statements; the limit is {max} (max_statements)"
+                        ),
+                    )
+                    .hint("this is the first statement past the limit; split the set, or raise the limit")
+                    .build();
+                return Some(ParseError::new(vec![d]));
+            }
+            seen += policy.statements.len();
+        }
+    }
+    None
 }
 
 // ---------------------------------------------------------------------------
@@ -524,6 +586,7 @@ struct Lower<'m, 's> {
     diagnostics: Vec<Diagnostic>,
     /// Parentheses and `not`s around the condition being lowered.
     depth: usize,
+    limits: &'m Limits,
 }
 
 /// How deeply parentheses and `not` may nest in a condition. Every pass over
@@ -550,6 +613,34 @@ fn span_of(pair: &Pair<Rule>, base: usize) -> Span {
 }
 
 impl Lower<'_, '_> {
+    /// Checks a pattern's size and wildcards against the limits; on failure
+    /// reports it (without quoting it: it may be huge) and returns false.
+    fn pattern_within_limits(&mut self, text: &str, span: Span) -> bool {
+        let limits = self.limits;
+        let wildcards = wildcard_count(text);
+        let message = if text.len() > limits.max_pattern_bytes {
+            format!(
+                "the pattern is {} bytes long; the limit is {} bytes (max_pattern_bytes)",
+                text.len(),
+                limits.max_pattern_bytes
+            )
+        } else if wildcards > limits.max_pattern_wildcards {
+            format!(
+                "the pattern holds {wildcards} wildcards; the limit is {} (max_pattern_wildcards)",
+                limits.max_pattern_wildcards
+            )
+        } else {
+            return true;
+        };
+        self.error_with_hint(
+            DiagnosticKind::LimitExceeded,
+            span,
+            message,
+            "a pattern's size bounds the cost of matching it on every request; shorten it, split it into several patterns, or raise the limit",
+        );
+        false
+    }
+
     fn error(&mut self, kind: DiagnosticKind, span: Span, message: impl Into<String>) {
         let d = self.map.diagnostic(kind, span, message).build();
         self.diagnostics.push(d);
@@ -788,6 +879,7 @@ impl Lower<'_, '_> {
         let mut negated = false;
         let mut kind = MatcherKind::Resource;
         let mut patterns = Vec::new();
+        let mut count = 0usize;
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::negation => negated = true,
@@ -799,6 +891,26 @@ impl Lower<'_, '_> {
                     }
                 }
                 Rule::pattern => {
+                    count += 1;
+                    if count == self.limits.max_patterns_per_line + 1 {
+                        let d = self
+                            .map
+                            .diagnostic(
+                                DiagnosticKind::LimitExceeded,
+                                span_of(&p, base),
+                                format!(
+                                    "the {} line holds more than {} patterns (max_patterns_per_line)",
+                                    kind.keyword(),
+                                    self.limits.max_patterns_per_line
+                                ),
+                            )
+                            .hint("this is the first pattern past the limit; split the statement, use a group or a wider pattern, or raise the limit")
+                            .build();
+                        self.diagnostics.push(d);
+                    }
+                    if count > self.limits.max_patterns_per_line {
+                        continue;
+                    }
                     if let Some(pattern) = self.pattern(p, base, kind) {
                         patterns.push(pattern);
                     }
@@ -830,6 +942,9 @@ impl Lower<'_, '_> {
                 span,
                 "a pattern cannot be empty",
             );
+            return None;
+        }
+        if !self.pattern_within_limits(&text, span) {
             return None;
         }
         let mut parts = Vec::new();
@@ -927,11 +1042,14 @@ impl Lower<'_, '_> {
             PatternPart::Glob(g) => n.saturating_mul(alternative_count(g)),
             PatternPart::Variable(_) => n,
         });
-        if alternatives > MAX_ALTERNATIVES {
+        if alternatives > self.limits.max_alternatives {
             self.error_with_hint(
-                DiagnosticKind::InvalidGlob,
+                DiagnosticKind::LimitExceeded,
                 span,
-                format!("pattern `{text}` expands to {alternatives} alternatives; at most {MAX_ALTERNATIVES} are allowed"),
+                format!(
+                    "pattern `{text}` expands to {alternatives} alternatives; at most {} are allowed (max_alternatives)",
+                    self.limits.max_alternatives
+                ),
                 "split it into several patterns or use `*`",
             );
             return None;
@@ -1338,6 +1456,15 @@ impl Lower<'_, '_> {
                 .hint(problem)
                 .build();
             self.diagnostics.push(d);
+            return None;
+        }
+        if matches!(op, CompareOp::Like | CompareOp::ILike)
+            && let Some(Value {
+                kind: ValueKind::String(p),
+                span,
+            }) = values.first()
+            && !self.pattern_within_limits(p, *span)
+        {
             return None;
         }
         if matches!(op, CompareOp::Like | CompareOp::ILike)
@@ -1789,9 +1916,6 @@ fn with_article(noun: &str) -> String {
     };
     format!("{article} {noun}")
 }
-
-/// The most alternatives one pattern may expand to (`{a,b}/{c,d}` is 4).
-const MAX_ALTERNATIVES: usize = 256;
 
 /// How many patterns the `{a,b}` groups of `glob` expand to.
 fn alternative_count(glob: &str) -> usize {

@@ -1,0 +1,171 @@
+//! What compiling needs beyond the parser: the error type, and glob sets
+//! that stay exact at any size.
+
+use crate::condition::Problem;
+use globset::{Candidate, Glob, GlobSet, GlobSetBuilder};
+use policy_lang::{Diagnostic, DiagnosticKind, ParseError};
+use std::fmt;
+
+/// Why a policy set did not compile: every problem found, each a located
+/// [`Diagnostic`].
+///
+/// Compiling is exact or refused: a pattern, line or condition the engine
+/// cannot match exactly as the language defines it is an error here, never a
+/// matcher that quietly matches nothing. Most problems are found by the
+/// parser (syntax, types, [`Limits`](crate::PolicyLimits)); the rest are
+/// patterns the glob engine refuses to build, reported the same way.
+///
+/// ```
+/// use tessera::{Engine, DiagnosticKind};
+/// let error = Engine::compile_str("p.policy", "policy \"p\" { allow \"a\" { principal * } }").unwrap_err();
+/// assert_eq!(error.diagnostics()[0].kind(), DiagnosticKind::MissingMatcher);
+/// assert_eq!(error.diagnostics()[0].location().line, 1);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompileError {
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl CompileError {
+    /// Every problem found, in source order within each file.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    /// The problems, owned.
+    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
+        self.diagnostics
+    }
+
+    /// Both errors' diagnostics, in order.
+    pub(crate) fn merge(mut self, other: CompileError) -> CompileError {
+        self.diagnostics.extend(other.diagnostics);
+        self
+    }
+
+    /// The error for problems found while compiling a checked source.
+    pub(crate) fn from_problems(file: &str, source: &str, problems: Vec<Problem>) -> CompileError {
+        let diagnostics = problems
+            .into_iter()
+            .map(|p| {
+                Diagnostic::new(
+                    DiagnosticKind::LimitExceeded,
+                    file,
+                    source,
+                    p.span,
+                    p.message,
+                    Some("the engine cannot match this exactly; simplify the pattern or split the line"),
+                )
+            })
+            .collect();
+        CompileError { diagnostics }
+    }
+}
+
+impl From<ParseError> for CompileError {
+    fn from(error: ParseError) -> CompileError {
+        CompileError {
+            diagnostics: error.into_diagnostics(),
+        }
+    }
+}
+
+impl fmt::Display for CompileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.diagnostics.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for CompileError {}
+
+impl AsRef<[Diagnostic]> for CompileError {
+    fn as_ref(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+}
+
+/// Globs per `GlobSet` to start with. globset turns the globs that need a
+/// regex into one regex per set, and the regex engine refuses one past its
+/// size limit (from about 13,000 globs like `svc-p1-*-x`); a few smaller sets
+/// cost a few more searches per match and are always built.
+const GLOBS_PER_SET: usize = 1024;
+
+/// Globs matched together, in as few `GlobSet`s as the regex engine allows.
+/// Glob `i` is the `i`th given to [`GlobBank::build`].
+#[derive(Debug, Default)]
+pub(crate) struct GlobBank {
+    /// Each set, with the index of its first glob.
+    sets: Vec<(GlobSet, usize)>,
+}
+
+impl GlobBank {
+    /// Builds the bank, or names a glob (by index) that cannot be built even
+    /// on its own, with the engine's reason.
+    pub(crate) fn build(globs: &[Glob]) -> Result<GlobBank, (usize, String)> {
+        let mut sets = Vec::new();
+        for (n, chunk) in globs.chunks(GLOBS_PER_SET).enumerate() {
+            build_sets(chunk, n * GLOBS_PER_SET, &mut sets)?;
+        }
+        Ok(GlobBank { sets })
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.sets.is_empty()
+    }
+
+    pub(crate) fn is_match(&self, subject: &str) -> bool {
+        match self.sets.as_slice() {
+            [] => false,
+            [(set, _)] => set.is_match(subject),
+            sets => {
+                let candidate = Candidate::new(subject);
+                sets.iter().any(|(set, _)| set.is_match_candidate(&candidate))
+            }
+        }
+    }
+
+    /// Calls `found` with the index of every glob matching `candidate`;
+    /// `scratch` is reused between sets.
+    pub(crate) fn matches_into(
+        &self,
+        candidate: &Candidate,
+        scratch: &mut Vec<usize>,
+        mut found: impl FnMut(usize),
+    ) {
+        for (set, first) in &self.sets {
+            set.matches_candidate_into(candidate, scratch);
+            scratch.iter().for_each(|&i| found(first + i));
+        }
+    }
+}
+
+/// Builds `globs` (the first being glob `first`) as one set, or, if the
+/// engine refuses, as two halves, recursively.
+fn build_sets(
+    globs: &[Glob],
+    first: usize,
+    sets: &mut Vec<(GlobSet, usize)>,
+) -> Result<(), (usize, String)> {
+    let mut builder = GlobSetBuilder::new();
+    globs.iter().for_each(|g| {
+        builder.add(g.clone());
+    });
+    match builder.build() {
+        Ok(set) => {
+            sets.push((set, first));
+            Ok(())
+        }
+        Err(error) if globs.len() <= 1 => Err((first, error.kind().to_string())),
+        Err(_) => {
+            let (left, right) = globs.split_at(globs.len() / 2);
+            build_sets(left, first, sets)?;
+            build_sets(right, first + left.len(), sets)
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! Compiling is exact or refused: lines with thousands of regex-backed
+//! globs, huge patterns and long request paths, each decided as the
+//! reference interpreter decides or refused with a located diagnostic.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use chrono::{TimeZone, Utc};
+use tessera::{DiagnosticKind, Engine, Outcome, PolicyLimits, Request, Source, reference};
+
+fn at() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap()
+}
+
+/// A set with an allow for everything and one deny whose `line` lists
+/// `patterns`, and requests each decided by the engine and the reference.
+fn deny_line(line: &str, patterns: &[String]) -> String {
+    let list = patterns.join(", ");
+    let (principal, action, resource) = match line {
+        "principal" => (list.as_str(), "*", "**"),
+        "action" => ("*", list.as_str(), "**"),
+        _ => ("*", "*", list.as_str()),
+    };
+    format!(
+        "policy \"p\" {{\n  allow \"all\" {{ principal * action * resource ** }}\n  deny \"blocked\" {{\n    principal {principal}\n    action {action}\n    resource {resource}\n  }}\n}}\n"
+    )
+}
+
+fn request_for(line: &str, subject: &str) -> Request {
+    match line {
+        "principal" => Request::new(subject, "secrets:GetSecretValue", "prod/x"),
+        "action" => Request::new("user:a", subject, "prod/x"),
+        _ => Request::new("user:a", "secrets:GetSecretValue", subject),
+    }
+}
+
+fn assert_same_as_reference(text: &str, requests: &[(Request, Outcome)]) {
+    let engine = Engine::compile_str("p.policy", text).expect("compiles");
+    let files = vec![policy_lang::parse("p.policy", text).unwrap()];
+    for (request, expected) in requests {
+        let engine_outcome = engine.decide_at(request, at()).outcome;
+        let reference_outcome = reference::decide(&files, request, at()).outcome;
+        assert_eq!(engine_outcome, reference_outcome, "engine and reference differ on {request:?}");
+        assert_eq!(engine_outcome, *expected, "wrong decision for {request:?}");
+    }
+}
+
+#[test]
+fn a_deny_line_of_twenty_thousand_regex_globs_still_denies_on_every_line_kind() {
+    for line in ["principal", "action", "resource"] {
+        let patterns: Vec<String> = (0..20_000)
+            .map(|i| match line {
+                "resource" => format!("svc/*/*-{i}-*"),
+                _ => format!("svc-*-*-*-{i}-*"),
+            })
+            .collect();
+        let (hit, miss) = match line {
+            "resource" => ("svc/x/y-17777-q", "svc/x/y-20001-q"),
+            _ => ("svc-x-y-z-17777-q", "svc-x-y-z-20001-q"),
+        };
+        assert_same_as_reference(
+            &deny_line(line, &patterns),
+            &[
+                (request_for(line, hit), Outcome::Deny),
+                (request_for(line, miss), Outcome::Allow),
+            ],
+        );
+    }
+}
+
+#[test]
+fn alternations_classes_and_marks_on_long_lines_still_deny() {
+    let shapes: [fn(usize) -> String; 2] = [
+        |i| format!("svc-{{a,b,c}}-{i}-[a-z][0-9]*"),
+        |i| format!("svc-?{i}*x*"),
+    ];
+    for shape in shapes {
+        let patterns: Vec<String> = (0..20_000).map(shape).collect();
+        let text = deny_line("principal", &patterns);
+        let hits = [
+            "svc-b-12345-q7",
+            "svc-a-19999-z0tail",
+            "svc-q12345zzx",
+            "svc-q19999-x",
+        ];
+        let requests: Vec<(Request, Outcome)> = hits
+            .iter()
+            .map(|subject| {
+                let request = request_for("principal", subject);
+                let files = vec![policy_lang::parse("p.policy", &text).unwrap()];
+                let expected = reference::decide(&files, &request, at()).outcome;
+                (request, expected)
+            })
+            .collect();
+        assert!(requests.iter().any(|(_, o)| *o == Outcome::Deny), "the shape is exercised");
+        assert_same_as_reference(&text, &requests);
+    }
+}
+
+#[test]
+fn a_like_pattern_past_the_wildcard_limit_is_refused_with_its_location() {
+    let pattern = format!("{}b", "*a".repeat(73_000));
+    let text = format!(
+        "policy \"p\" {{\n  deny \"d\" {{\n    principal * action * resource **\n    when {{ context.ticket like \"{pattern}\" }}\n  }}\n}}\n"
+    );
+    let error = Engine::compile_str("p.policy", &text).unwrap_err();
+    let first = &error.diagnostics()[0];
+    assert_eq!(first.kind(), DiagnosticKind::LimitExceeded);
+    assert_eq!(first.location().line, 4);
+    assert!(first.message().contains("max_pattern_bytes"), "{}", first.message());
+    assert!(first.message().len() < 200, "the pattern is not quoted back");
+    // Within the byte limit, the wildcard limit applies.
+    let text = text.replace(&pattern, &"*a".repeat(100));
+    let error = Engine::compile_str("p.policy", &text).unwrap_err();
+    assert!(error.diagnostics()[0].message().contains("max_pattern_wildcards"));
+}
+
+#[test]
+fn limits_are_configurable_and_name_themselves() {
+    let text = "policy \"p\" {\n  deny \"d\" { principal a, b, c action * resource ** }\n  allow \"e\" { principal * action * resource ** }\n}\n";
+    let limits = PolicyLimits {
+        max_patterns_per_line: 2,
+        ..Default::default()
+    };
+    let error = Engine::compile_with(&[Source::new("p.policy", text)], &limits).unwrap_err();
+    let first = &error.diagnostics()[0];
+    assert_eq!(first.kind(), DiagnosticKind::LimitExceeded);
+    assert_eq!((first.location().line, first.location().column), (2, 30));
+    assert!(first.message().contains("max_patterns_per_line"));
+    let limits = PolicyLimits {
+        max_statements: 1,
+        ..Default::default()
+    };
+    let error = Engine::compile_with(&[Source::new("p.policy", text)], &limits).unwrap_err();
+    assert!(error.diagnostics()[0].message().contains("max_statements"));
+    assert_eq!(error.diagnostics()[0].location().line, 3);
+    let limits = PolicyLimits {
+        max_source_bytes: 10,
+        ..Default::default()
+    };
+    let error = Engine::compile_with(&[Source::new("p.policy", text)], &limits).unwrap_err();
+    assert!(error.diagnostics()[0].message().contains("max_source_bytes"));
+    assert!(Engine::compile_str("p.policy", text).is_ok());
+}
+
+#[test]
+fn a_path_of_eighty_thousand_segments_is_decided_exactly() {
+    let text = "policy \"p\" {\n  allow \"a\" { principal * action * resource prod/** }\n  deny \"d\" { principal * action * resource prod/x/*/secret, prod/*/x/x/**/key }\n}\n";
+    let deep = format!("prod/{}leaf", "x/".repeat(80_000));
+    let key = format!("prod/{}key", "x/".repeat(80_000));
+    assert_same_as_reference(
+        text,
+        &[
+            (Request::new("u", "a", &deep), Outcome::Allow),
+            (Request::new("u", "a", &key), Outcome::Deny),
+            (Request::new("u", "a", "prod/x/y/secret"), Outcome::Deny),
+        ],
+    );
+}
