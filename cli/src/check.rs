@@ -1,4 +1,6 @@
-//! `policy check`: parse and validate; report every error.
+//! `policy check`: parse, validate and compile; report every error. A set
+//! that passes `check` compiles everywhere with the same limits: the engine
+//! refuses exactly what `check` reports.
 
 use crate::error::CliError;
 use crate::render::{self, Style};
@@ -14,6 +16,8 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    #[command(flatten)]
+    limits: crate::limits::LimitArgs,
 }
 
 /// How `check` reports.
@@ -28,28 +32,19 @@ pub enum Format {
 }
 
 pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
+    let limits = args.limits.limits()?;
     let files = load::policy_files(&args.paths)?;
     let sources = load::read_all(&files)?;
-    let pairs: Vec<(&str, &str)> = sources
+    let named: Vec<tessera::Source> = sources
         .iter()
-        .map(|s| (s.name.as_str(), s.text.as_str()))
+        .map(|s| tessera::Source::new(&s.name, &s.text))
         .collect();
-    let result = policy_lang::parse_set(&pairs);
-    let diagnostics = result
-        .as_ref()
-        .err()
-        .map(|e| e.diagnostics())
-        .unwrap_or_default();
-    let statements: usize = result
-        .as_ref()
-        .map(|files| {
-            files
-                .iter()
-                .flat_map(|f| &f.policies)
-                .map(|p| p.statements.len())
-                .sum()
-        })
-        .unwrap_or(0);
+    let result = tessera::Engine::compile_with(&named, &limits);
+    let diagnostics = match &result {
+        Ok(_) => &[][..],
+        Err(error) => error.diagnostics(),
+    };
+    let statements = result.as_ref().map_or(0, |engine| engine.statement_count());
     match args.format {
         Format::Text => {
             if let Err(error) = &result {

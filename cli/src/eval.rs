@@ -21,10 +21,12 @@ pub struct Args {
     explain: bool,
     #[command(flatten)]
     audit: crate::audit::AuditArgs,
+    #[command(flatten)]
+    limits: crate::limits::LimitArgs,
 }
 
 pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
-    let engine = compile(&args.policies, style)?;
+    let engine = compile(&args.policies, &args.limits.limits()?, style)?;
     let text = if args.request == "-" {
         read_stdin()?
     } else {
@@ -90,14 +92,18 @@ fn request_name(path: &str) -> String {
 }
 
 /// Compiles the policy files under `paths`, rendering errors for people.
-pub fn compile(paths: &[PathBuf], style: Style) -> Result<tessera::Engine, CliError> {
+pub fn compile(
+    paths: &[PathBuf],
+    limits: &tessera::Limits,
+    style: Style,
+) -> Result<tessera::Engine, CliError> {
     let files = load::policy_files(paths)?;
     let sources = load::read_all(&files)?;
     let named: Vec<tessera::Source> = sources
         .iter()
         .map(|s| tessera::Source::new(&s.name, &s.text))
         .collect();
-    tessera::Engine::compile(&named).map_err(|error| CliError::Compile {
+    tessera::Engine::compile_with(&named, limits).map_err(|error| CliError::Compile {
         count: error.diagnostics().len(),
         rendered: render::human_all(&error, &sources, style.color_stderr),
     })

@@ -7,6 +7,7 @@ mod check;
 mod error;
 mod eval;
 mod fmt;
+mod limits;
 mod lint;
 mod load;
 mod render;

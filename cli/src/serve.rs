@@ -70,14 +70,18 @@ pub struct Args {
     explain: bool,
     #[command(flatten)]
     audit: crate::audit::AuditArgs,
+    #[command(flatten)]
+    limits: crate::limits::LimitArgs,
 }
 
 pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
     let sources = read_sources(&args.policies)?;
-    let engine = Engine::compile(&named(&sources)).map_err(|error| CliError::Compile {
-        count: error.diagnostics().len(),
-        rendered: render::human_all(&error, &sources, style.color_stderr),
-    })?;
+    let limits = args.limits.limits()?;
+    let engine =
+        Engine::compile_with(&named(&sources), &limits).map_err(|error| CliError::Compile {
+            count: error.diagnostics().len(),
+            rendered: render::human_all(&error, &sources, style.color_stderr),
+        })?;
     say(&format!(
         "serving {} ({})\n",
         engine.revision(),

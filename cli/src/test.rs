@@ -51,6 +51,8 @@ pub struct Args {
     fail_on_empty: bool,
     #[command(flatten)]
     audit: crate::audit::AuditArgs,
+    #[command(flatten)]
+    limits: crate::limits::LimitArgs,
 }
 
 /// How `test` reports.
@@ -115,7 +117,7 @@ pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
     } else {
         args.paths.clone()
     };
-    let sets = load_sets(&paths, style)?;
+    let sets = load_sets(&paths, &args.limits.limits()?, style)?;
     let auditor = args.audit.auditor()?;
     let runs = run_sets(&sets, filter.as_ref(), auditor.as_ref());
     let coverage = (args.coverage || args.min_coverage.is_some())
@@ -177,7 +179,11 @@ fn verdicts(args: &Args, coverage: Option<&CoverageReport>, ran: usize) -> Optio
 
 /// Finds and loads every test file, and compiles the policy set of each
 /// directory that holds one. Reports every problem, then fails on the last.
-fn load_sets(paths: &[PathBuf], style: Style) -> Result<Vec<PolicySet>, CliError> {
+fn load_sets(
+    paths: &[PathBuf],
+    limits: &tessera::Limits,
+    style: Style,
+) -> Result<Vec<PolicySet>, CliError> {
     let found = suite::find_test_files(paths).map_err(suite_error)?;
     let mut by_dir: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
     for path in found {
@@ -189,7 +195,7 @@ fn load_sets(paths: &[PathBuf], style: Style) -> Result<Vec<PolicySet>, CliError
     let mut sets = Vec::new();
     let mut errors = Vec::new();
     for (dir, test_paths) in by_dir {
-        let compiled = compile_set(&test_paths, style);
+        let compiled = compile_set(&test_paths, limits, style);
         let mut files = Vec::new();
         for path in &test_paths {
             match suite::load(path) {
@@ -225,6 +231,7 @@ fn suite_error(error: suite::SuiteError) -> CliError {
 /// Reads and compiles the policies beside the test files of one directory.
 fn compile_set(
     test_paths: &[PathBuf],
+    limits: &tessera::Limits,
     style: Style,
 ) -> Result<(Vec<SourceFile>, tessera::Engine), CliError> {
     let first = test_paths.first().map_or(Path::new("."), |p| p.as_path());
@@ -234,7 +241,7 @@ fn compile_set(
         .iter()
         .map(|s| tessera::Source::new(&s.name, &s.text))
         .collect();
-    match tessera::Engine::compile(&named) {
+    match tessera::Engine::compile_with(&named, limits) {
         Ok(engine) => Ok((sources, engine)),
         Err(error) => Err(CliError::Compile {
             count: error.diagnostics().len(),

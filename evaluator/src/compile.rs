@@ -125,7 +125,8 @@ impl GlobBank {
             [(set, _)] => set.is_match(subject),
             sets => {
                 let candidate = Candidate::new(subject);
-                sets.iter().any(|(set, _)| set.is_match_candidate(&candidate))
+                sets.iter()
+                    .any(|(set, _)| set.is_match_candidate(&candidate))
             }
         }
     }

@@ -5,10 +5,11 @@ use crate::compile::{CompileError, GlobBank};
 use crate::condition::{Attr, Cond, Problem, Truth};
 use crate::decision::*;
 use crate::glob::VariablePattern;
+use crate::limits::Limits;
 use crate::request::Request;
 use chrono::{DateTime, Utc};
 use globset::{Glob, GlobBuilder};
-use policy_lang::{BlockKind, Effect, Limits, Matcher, Pattern, PolicyFile, Span, Statement};
+use policy_lang::{BlockKind, Effect, Matcher, Pattern, PolicyFile, Span, Statement};
 use smallvec::SmallVec;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -60,6 +61,9 @@ pub struct Engine {
     files: Vec<PolicyFile>,
     /// `sha256:HEX` over the sources' names and texts.
     revision: String,
+    /// The limits it was compiled under; requests are read under its
+    /// request limits.
+    limits: Limits,
 }
 
 #[derive(Debug)]
@@ -107,20 +111,22 @@ impl Engine {
         Engine::compile_with(sources, &Limits::default())
     }
 
-    /// [`Engine::compile`] under the given limits.
+    /// [`Engine::compile`] under the given limits. The engine keeps them:
+    /// the JSON layer reads requests for it under `limits.request`.
     ///
     /// ```
-    /// use tessera::{Engine, PolicyLimits, Source};
+    /// use tessera::{Engine, Limits, Source};
     /// let text = r#"policy "p" { deny "d" { principal * action * resource team-*-a*b*c } }"#;
-    /// let strict = PolicyLimits { max_pattern_wildcards: 2, ..Default::default() };
+    /// let mut strict = Limits::default();
+    /// strict.policy.max_pattern_wildcards = 2;
     /// let error = Engine::compile_with(&[Source::new("p.policy", text)], &strict).unwrap_err();
     /// assert!(error.diagnostics()[0].message().contains("max_pattern_wildcards"));
     /// assert!(Engine::compile_str("p.policy", text).is_ok());
     /// ```
     pub fn compile_with(sources: &[Source], limits: &Limits) -> Result<Engine, CompileError> {
         let pairs: Vec<(&str, &str)> = sources.iter().map(|s| (s.name, s.text)).collect();
-        let files = policy_lang::parse_set_with(&pairs, limits)?;
-        Engine::from_files(files, sources)
+        let files = policy_lang::parse_set_with(&pairs, &limits.policy)?;
+        Engine::from_files(files, sources, limits)
     }
 
     /// Compiles one source; a shorthand for [`Engine::compile`].
@@ -128,7 +134,11 @@ impl Engine {
         Engine::compile(&[Source::new(name, text)])
     }
 
-    fn from_files(files: Vec<PolicyFile>, sources: &[Source]) -> Result<Engine, CompileError> {
+    fn from_files(
+        files: Vec<PolicyFile>,
+        sources: &[Source],
+        limits: &Limits,
+    ) -> Result<Engine, CompileError> {
         let mut statements = Vec::new();
         let mut globs = Vec::new();
         let mut by_action: HashMap<Box<str>, Vec<u32>> = HashMap::new();
@@ -145,13 +155,14 @@ impl Engine {
                         });
                         break;
                     };
-                    let compiled = match CompiledStatement::new(&policy.name, statement, source.text) {
-                        Ok(compiled) => compiled,
-                        Err(problem) => {
-                            problems.push(problem);
-                            continue;
-                        }
-                    };
+                    let compiled =
+                        match CompiledStatement::new(&policy.name, statement, source.text) {
+                            Ok(compiled) => compiled,
+                            Err(problem) => {
+                                problems.push(problem);
+                                continue;
+                            }
+                        };
                     match indexable_resource_globs(&statement.resource) {
                         Ok(Some(static_globs)) => globs.extend(
                             static_globs
@@ -160,9 +171,9 @@ impl Engine {
                         ),
                         Err(problem) => problems.push(problem),
                         Ok(None) => match exact_actions(&statement.action) {
-                            Some(actions) => actions
-                                .into_iter()
-                                .for_each(|action| by_action.entry(action.into()).or_default().push(id)),
+                            Some(actions) => actions.into_iter().for_each(|action| {
+                                by_action.entry(action.into()).or_default().push(id)
+                            }),
                             None => always.push(id),
                         },
                     }
@@ -187,7 +198,9 @@ impl Engine {
             .into_iter()
             .zip(sources)
             .filter(|(problems, _)| !problems.is_empty())
-            .map(|(problems, source)| CompileError::from_problems(source.name, source.text, problems))
+            .map(|(problems, source)| {
+                CompileError::from_problems(source.name, source.text, problems)
+            })
             .reduce(CompileError::merge);
         if let Some(error) = error {
             return Err(error);
@@ -199,6 +212,7 @@ impl Engine {
             always,
             files,
             revision: revision_of(sources),
+            limits: limits.clone(),
         })
     }
 
@@ -220,6 +234,11 @@ impl Engine {
     /// ```
     pub fn revision(&self) -> &str {
         &self.revision
+    }
+
+    /// The limits the engine was compiled under.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     /// The parsed policy files the engine was compiled from.
@@ -250,10 +269,14 @@ impl Engine {
         let mut consider = |id: u32, resource_known: bool| {
             // Every id comes from the engine's own tables; were one ever not
             // to name a statement, the decision would deny rather than skip.
-            let truth = self.statements.get(id as usize).map_or(Truth::Unknown, |s| {
-                s.applies(request, now, resource_known)
-            });
-            let effect = self.statements.get(id as usize).map_or(Effect::Deny, |s| s.effect);
+            let truth = self
+                .statements
+                .get(id as usize)
+                .map_or(Truth::Unknown, |s| s.applies(request, now, resource_known));
+            let effect = self
+                .statements
+                .get(id as usize)
+                .map_or(Effect::Deny, |s| s.effect);
             match (effect, truth) {
                 (Effect::Deny, Truth::True | Truth::Unknown) => denies.push(id),
                 (Effect::Allow, Truth::True) => allows.push(id),
@@ -263,9 +286,14 @@ impl Engine {
         let mut candidates: SmallVec<[u32; 32]> = SmallVec::new();
         let path = request.resource.path.as_str();
         MATCHED_GLOBS.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut scratch) => self.resource_index.matches_into(path, &mut scratch, &mut candidates),
+            Ok(mut scratch) => {
+                self.resource_index
+                    .matches_into(path, &mut scratch, &mut candidates)
+            }
             // Only reentrance could hold the buffer; a fresh one is as exact.
-            Err(_) => self.resource_index.matches_into(path, &mut Vec::new(), &mut candidates),
+            Err(_) => self
+                .resource_index
+                .matches_into(path, &mut Vec::new(), &mut candidates),
         });
         candidates.sort_unstable();
         candidates.dedup();
@@ -425,7 +453,10 @@ impl ResourceIndex {
             let mut node = 0;
             for segment in dir.split_terminator('/') {
                 let next = tree.len();
-                let parent = &mut tree.get_mut(node).ok_or_else(|| internal(*source, *span))?.0;
+                let parent = &mut tree
+                    .get_mut(node)
+                    .ok_or_else(|| internal(*source, *span))?
+                    .0;
                 node = *parent.children.entry(segment.into()).or_insert(next);
                 if node == next {
                     tree.push(Default::default());
@@ -538,7 +569,11 @@ fn has_glob_syntax(text: &str) -> bool {
 }
 
 impl CompiledStatement {
-    fn new(policy: &str, statement: &Statement, source: &str) -> Result<CompiledStatement, Problem> {
+    fn new(
+        policy: &str,
+        statement: &Statement,
+        source: &str,
+    ) -> Result<CompiledStatement, Problem> {
         let mut blocks = Vec::with_capacity(statement.conditions.len());
         for block in &statement.conditions {
             let all = block
@@ -742,7 +777,10 @@ impl NameSet {
     }
 
     fn is_empty(&self) -> bool {
-        !self.everything && self.exact.is_empty() && self.prefixes.is_empty() && self.globs.is_empty()
+        !self.everything
+            && self.exact.is_empty()
+            && self.prefixes.is_empty()
+            && self.globs.is_empty()
     }
 
     fn matches(&self, name: &str) -> bool {

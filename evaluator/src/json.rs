@@ -46,7 +46,7 @@ fn evaluate_with(
     explain: bool,
     now: impl FnOnce() -> DateTime<Utc>,
 ) -> String {
-    match Request::from_json(request_json) {
+    match Request::from_json_with(request_json, &engine.limits().request) {
         Ok(request) => {
             let now = request.context.time.unwrap_or_else(now);
             if explain {
@@ -83,7 +83,7 @@ pub fn evaluate_audited(
     request_json: &str,
     explain: bool,
 ) -> String {
-    let request = match Request::from_json(request_json) {
+    let request = match Request::from_json_with(request_json, &engine.limits().request) {
         Ok(request) => request,
         Err(error) => return request_error(&error).to_string(),
     };

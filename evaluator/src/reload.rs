@@ -36,9 +36,9 @@
 //! assert!(!live.current().decide(&request).is_allowed());
 //! ```
 
+use crate::CompileError;
 use crate::engine::{Engine, Source};
 use arc_swap::ArcSwap;
-use crate::CompileError;
 use policy_lang::Diagnostic;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -112,8 +112,9 @@ impl LiveEngine {
     }
 
     /// Compiles `sources` and, if they compile, makes them the engine that
-    /// serves. Sources whose revision is the one serving change nothing (the
-    /// serving engine is kept; [`Reloaded::changed`] is false).
+    /// serves, under the limits of the engine serving now. Sources whose
+    /// revision is the one serving change nothing (the serving engine is
+    /// kept; [`Reloaded::changed`] is false).
     ///
     /// Compiling takes place while readers go on with the old engine. If
     /// another reload is under way, this one waits for it to finish.
@@ -140,7 +141,9 @@ impl LiveEngine {
     /// ```
     pub fn reload(&self, sources: &[Source]) -> Result<Reloaded, ReloadError> {
         let _one_at_a_time = self.lock();
-        match Engine::compile(sources) {
+        // The new set is compiled under the limits of the one serving.
+        let limits = self.engine.load().limits().clone();
+        match Engine::compile_with(sources, &limits) {
             Ok(engine) => Ok(self.swap_locked(engine)),
             Err(error) => Err(ReloadError {
                 error,

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use chrono::{TimeZone, Utc};
-use tessera::{DiagnosticKind, Engine, Outcome, PolicyLimits, Request, Source, reference};
+use tessera::{DiagnosticKind, Engine, Limits, Outcome, PolicyLimits, Request, Source, reference};
 
 fn at() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap()
@@ -39,7 +39,10 @@ fn assert_same_as_reference(text: &str, requests: &[(Request, Outcome)]) {
     for (request, expected) in requests {
         let engine_outcome = engine.decide_at(request, at()).outcome;
         let reference_outcome = reference::decide(&files, request, at()).outcome;
-        assert_eq!(engine_outcome, reference_outcome, "engine and reference differ on {request:?}");
+        assert_eq!(
+            engine_outcome, reference_outcome,
+            "engine and reference differ on {request:?}"
+        );
         assert_eq!(engine_outcome, *expected, "wrong decision for {request:?}");
     }
 }
@@ -91,7 +94,10 @@ fn alternations_classes_and_marks_on_long_lines_still_deny() {
                 (request, expected)
             })
             .collect();
-        assert!(requests.iter().any(|(_, o)| *o == Outcome::Deny), "the shape is exercised");
+        assert!(
+            requests.iter().any(|(_, o)| *o == Outcome::Deny),
+            "the shape is exercised"
+        );
         assert_same_as_reference(&text, &requests);
     }
 }
@@ -106,12 +112,30 @@ fn a_like_pattern_past_the_wildcard_limit_is_refused_with_its_location() {
     let first = &error.diagnostics()[0];
     assert_eq!(first.kind(), DiagnosticKind::LimitExceeded);
     assert_eq!(first.location().line, 4);
-    assert!(first.message().contains("max_pattern_bytes"), "{}", first.message());
-    assert!(first.message().len() < 200, "the pattern is not quoted back");
+    assert!(
+        first.message().contains("max_pattern_bytes"),
+        "{}",
+        first.message()
+    );
+    assert!(
+        first.message().len() < 200,
+        "the pattern is not quoted back"
+    );
     // Within the byte limit, the wildcard limit applies.
     let text = text.replace(&pattern, &"*a".repeat(100));
     let error = Engine::compile_str("p.policy", &text).unwrap_err();
-    assert!(error.diagnostics()[0].message().contains("max_pattern_wildcards"));
+    assert!(
+        error.diagnostics()[0]
+            .message()
+            .contains("max_pattern_wildcards")
+    );
+}
+
+fn whole(policy: PolicyLimits) -> Limits {
+    Limits {
+        policy,
+        ..Default::default()
+    }
 }
 
 #[test]
@@ -121,7 +145,7 @@ fn limits_are_configurable_and_name_themselves() {
         max_patterns_per_line: 2,
         ..Default::default()
     };
-    let error = Engine::compile_with(&[Source::new("p.policy", text)], &limits).unwrap_err();
+    let error = Engine::compile_with(&[Source::new("p.policy", text)], &whole(limits)).unwrap_err();
     let first = &error.diagnostics()[0];
     assert_eq!(first.kind(), DiagnosticKind::LimitExceeded);
     assert_eq!((first.location().line, first.location().column), (2, 30));
@@ -130,15 +154,19 @@ fn limits_are_configurable_and_name_themselves() {
         max_statements: 1,
         ..Default::default()
     };
-    let error = Engine::compile_with(&[Source::new("p.policy", text)], &limits).unwrap_err();
+    let error = Engine::compile_with(&[Source::new("p.policy", text)], &whole(limits)).unwrap_err();
     assert!(error.diagnostics()[0].message().contains("max_statements"));
     assert_eq!(error.diagnostics()[0].location().line, 3);
     let limits = PolicyLimits {
         max_source_bytes: 10,
         ..Default::default()
     };
-    let error = Engine::compile_with(&[Source::new("p.policy", text)], &limits).unwrap_err();
-    assert!(error.diagnostics()[0].message().contains("max_source_bytes"));
+    let error = Engine::compile_with(&[Source::new("p.policy", text)], &whole(limits)).unwrap_err();
+    assert!(
+        error.diagnostics()[0]
+            .message()
+            .contains("max_source_bytes")
+    );
     assert!(Engine::compile_str("p.policy", text).is_ok());
 }
 
