@@ -98,7 +98,7 @@ const GLOBS_PER_SET: usize = 1024;
 
 /// Globs matched together, in as few `GlobSet`s as the regex engine allows.
 /// Glob `i` is the `i`th given to [`GlobBank::build`].
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct GlobBank {
     /// Each set, with the index of its first glob.
     sets: Vec<(GlobSet, usize)>,

@@ -4,9 +4,10 @@
 //! `not` follow Kleene's rules, so a result is unknown only when the missing
 //! value could change it. The statement then fails closed (see `engine`).
 
+use crate::compile::GlobBank;
 use crate::request::{Attribute, Request};
 use chrono::{DateTime, Datelike, FixedOffset, Timelike, Utc};
-use globset::{GlobBuilder, GlobMatcher};
+use globset::GlobBuilder;
 use ipnet::IpNet;
 use policy_lang::{CompareOp, Expr, ExprKind, KeyPath, Operand, ValueKind};
 use std::cmp::Ordering;
@@ -232,7 +233,7 @@ pub(crate) enum Test {
     /// Inside any of these networks.
     InNetworks(Vec<IpNet>),
     /// Glob match on a string (`like`, `ilike`).
-    Like(GlobMatcher),
+    Like(GlobBank),
     /// Set membership.
     Contains(Box<str>),
 }
@@ -461,7 +462,11 @@ fn compile_test(op: CompareOp, operand: &Operand) -> Result<(Test, bool), String
                         .build()
                 })
                 .map_err(|e| format!("the pattern cannot be compiled: {}", e.kind()))?;
-            Test::Like(glob.compile_matcher())
+            // Not `Glob::compile_matcher`: it panics where the regex engine
+            // refuses the pattern; a bank returns the refusal.
+            let bank = GlobBank::build(&[glob])
+                .map_err(|(_, why)| format!("the pattern cannot be compiled: {why}"))?;
+            Test::Like(bank)
         }
         (CompareOp::Contains, Operand::Value(v)) => match &v.kind {
             ValueKind::String(s) => Test::Contains(s.as_str().into()),

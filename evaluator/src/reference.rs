@@ -273,7 +273,9 @@ fn escape(value: &str) -> String {
 }
 
 /// Whether `subject` matches the glob `glob`. A glob globset rejects (which
-/// the parser never lets through) matches nothing.
+/// the parser never lets through), or whose regex is too big to build (which
+/// the engine refuses to compile), matches nothing here: the two never
+/// disagree on a set the engine compiles.
 fn glob_matches(
     glob: &str,
     subject: &str,
@@ -284,7 +286,9 @@ fn glob_matches(
         .literal_separator(literal_separator)
         .case_insensitive(case_insensitive)
         .build()
-        .is_ok_and(|g| g.compile_matcher().is_match(subject))
+        .ok()
+        .and_then(|g| globset::GlobSetBuilder::new().add(g).build().ok())
+        .is_some_and(|set| set.is_match(subject))
 }
 
 // ---------------------------------------------------------------------------

@@ -121,6 +121,23 @@ fn a_like_pattern_past_the_wildcard_limit_is_refused_with_its_location() {
         first.message().len() < 200,
         "the pattern is not quoted back"
     );
+    // With the limits raised past it, the glob engine's own refusal is a
+    // located compile error too, never a panic.
+    let mut raised = Limits::default();
+    raised.set("max_pattern_bytes", 1 << 20).unwrap();
+    raised.set("max_pattern_wildcards", 1 << 20).unwrap();
+    let error = Engine::compile_with(&[Source::new("p.policy", &text)], &raised).unwrap_err();
+    let first = &error.diagnostics()[0];
+    assert_eq!(first.location().line, 4);
+    assert!(
+        first.message().contains("cannot be compiled"),
+        "{}",
+        first.message()
+    );
+    assert!(
+        first.message().len() < 300,
+        "the pattern is not quoted back"
+    );
     // Within the byte limit, the wildcard limit applies.
     let text = text.replace(&pattern, &"*a".repeat(100));
     let error = Engine::compile_str("p.policy", &text).unwrap_err();
