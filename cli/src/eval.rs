@@ -38,12 +38,15 @@ pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
             request_name(&args.request)
         )));
     }
-    let request = tessera::Request::from_json(&text).map_err(|e| {
-        CliError::Usage(format!(
-            "invalid request {}: {e}",
-            request_name(&args.request)
-        ))
-    })?;
+    // Read under the engine's request limits (`--limit max_groups=...`),
+    // as `tessera::json::evaluate` reads it.
+    let request =
+        tessera::Request::from_json_with(&text, &engine.limits().request).map_err(|e| {
+            CliError::Usage(format!(
+                "invalid request {}: {e}",
+                request_name(&args.request)
+            ))
+        })?;
     let auditor = args.audit.auditor()?;
     let decision = match &auditor {
         Some(auditor) => auditor.decide(&engine, &request),

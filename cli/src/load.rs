@@ -87,14 +87,13 @@ pub fn read(path: &Path) -> Result<SourceFile, CliError> {
         });
     }
     let bytes = std::fs::read(path).map_err(|e| CliError::io(path, &e))?;
-    let mut text = String::from_utf8(bytes).map_err(|e| CliError::NotUtf8 {
+    // A byte-order mark is kept: the policy parser and the request reader
+    // refuse it, as they do for the C library and the Wasm modules, so that
+    // every host reads a file alike.
+    let text = String::from_utf8(bytes).map_err(|e| CliError::NotUtf8 {
         path: path.to_path_buf(),
         offset: e.utf8_error().valid_up_to(),
     })?;
-    // Some editors start UTF-8 files with a byte order mark; it is not text.
-    if text.starts_with('\u{FEFF}') {
-        text.drain(..'\u{FEFF}'.len_utf8());
-    }
     Ok(SourceFile {
         path: path.to_path_buf(),
         name: path.display().to_string(),

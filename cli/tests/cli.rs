@@ -997,10 +997,34 @@ fn invalid_utf8_is_named_with_its_offset() {
 }
 
 #[test]
-fn a_byte_order_mark_is_ignored() {
+fn a_byte_order_mark_is_refused() {
+    // One rule for every host (the C library and the Wasm modules refuse
+    // it too): a byte-order mark is not stripped, in a policy file or in a
+    // request.
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "bom.policy", format!("\u{FEFF}{PAYMENTS}"));
     let run = policy_in(dir.path(), &["check", "bom.policy"]);
+    assert_code(&run, 1);
+    assert_stderr_has(&run, "unexpected invisible character U+FEFF");
+    assert_stderr_has(&run, "bom.policy:1:1");
+    write(dir.path(), "p.policy", PAYMENTS);
+    let text = request("user:a", "secrets:GetSecretValue", "prod/payment/x", "{}");
+    write(dir.path(), "bom.json", format!("\u{FEFF}{text}"));
+    let run = policy_in(dir.path(), &["eval", "-p", "p.policy", "-r", "bom.json"]);
+    assert_code(&run, 2);
+    assert_stderr_has(
+        &run,
+        "invalid request in bom.json: the request starts with a byte-order mark",
+    );
+    let run = policy_with_stdin(
+        dir.path(),
+        &["eval", "-p", "p.policy", "-r", "-"],
+        format!("\u{FEFF}{text}").as_bytes(),
+    );
+    assert_code(&run, 2);
+    assert_stderr_has(&run, "the request starts with a byte-order mark");
+    write(dir.path(), "plain.json", &text);
+    let run = policy_in(dir.path(), &["eval", "-p", "p.policy", "-r", "plain.json"]);
     assert_code(&run, 0);
     // An invisible character elsewhere is named by its code point.
     write(dir.path(), "nbsp.policy", "policy \"p\" {\u{A0}}\n");

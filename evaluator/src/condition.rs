@@ -108,7 +108,9 @@ impl Attr {
     pub(crate) fn read<'r>(&self, request: &'r Request, now: DateTime<Utc>) -> Option<Val<'r>> {
         let context = &request.context;
         Some(match self {
-            Attr::SourceIp => Val::Ip(context.source_ip?),
+            // An IPv4-mapped IPv6 address is the IPv4 address it maps: a
+            // request built in code cannot dodge a network condition with it.
+            Attr::SourceIp => Val::Ip(context.source_ip?.to_canonical()),
             Attr::Mfa => Val::Bool(context.mfa?),
             Attr::MfaAge => Val::Duration(context.mfa_age_seconds?),
             Attr::VersionStage => Val::Str(context.version_stage.as_deref()?),
@@ -209,7 +211,7 @@ impl Lit {
             (Val::Number(a), Lit::Number(b)) => a.partial_cmp(b),
             (Val::Bool(a), Lit::Bool(b)) => Some(a.cmp(b)),
             (Val::Ip(a), Lit::Ip(b)) => Some(a.cmp(b)),
-            (Val::Str(a), Lit::Ip(b)) => a.parse::<IpAddr>().ok().map(|a| a.cmp(b)),
+            (Val::Str(a), Lit::Ip(b)) => a.parse::<IpAddr>().ok().map(|a| a.to_canonical().cmp(b)),
             (Val::Time(a), Lit::Time(b)) => Some(a.cmp(b)),
             (Val::Duration(a), Lit::Duration(b)) => Some(a.cmp(b)),
             (Val::TimeOfDay(a), Lit::TimeOfDay(b)) => Some(a.cmp(b)),
@@ -276,8 +278,8 @@ impl Test {
             }
             Test::InNetworks(nets) => {
                 let ip = match val {
-                    Val::Ip(ip) => Some(*ip),
-                    Val::Str(s) => s.parse().ok(),
+                    Val::Ip(ip) => Some(ip.to_canonical()),
+                    Val::Str(s) => s.parse::<IpAddr>().ok().map(|ip| ip.to_canonical()),
                     _ => None,
                 };
                 known(ip.map(|ip| nets.iter().any(|n| n.contains(&ip))))

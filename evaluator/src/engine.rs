@@ -442,7 +442,8 @@ impl ResourceIndex {
     fn build(entries: &[(Glob, u32, Span, usize)]) -> Result<ResourceIndex, (usize, Problem)> {
         let mut exact: HashMap<Box<str>, Vec<u32>> = HashMap::new();
         // Each node with its globs and where each came from.
-        let mut tree: Vec<(DirNode, Vec<(Glob, Span, usize)>)> = vec![Default::default()];
+        type Pending = Vec<(Glob, Span, usize)>;
+        let mut tree: Vec<(DirNode, Pending)> = vec![Default::default()];
         for (glob, id, span, source) in entries {
             let text = glob.glob();
             if !has_glob_syntax(text) {

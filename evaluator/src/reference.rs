@@ -324,7 +324,7 @@ fn read<'r>(
     let context = &request.context;
     let local_seconds = now.timestamp() + i64::from(offset);
     Some(match key {
-        KeyPath::SourceIp => Val::Ip(context.source_ip?),
+        KeyPath::SourceIp => Val::Ip(context.source_ip?.to_canonical()),
         KeyPath::Mfa => Val::Bool(context.mfa?),
         KeyPath::MfaAge => Val::Duration(context.mfa_age_seconds?),
         KeyPath::VersionStage => Val::Str(context.version_stage.as_deref()?),
@@ -356,7 +356,9 @@ fn order(val: &Val, literal: &ValueKind) -> Option<Ordering> {
         (Val::Number(a), ValueKind::Number(b)) => a.partial_cmp(b),
         (Val::Bool(a), ValueKind::Bool(b)) => Some(a.cmp(b)),
         (Val::Ip(a), ValueKind::Ip(b)) => Some(a.cmp(b)),
-        (Val::Str(a), ValueKind::Ip(b)) => a.parse::<IpAddr>().ok().map(|a| a.cmp(b)),
+        (Val::Str(a), ValueKind::Ip(b)) => {
+            a.parse::<IpAddr>().ok().map(|a| a.to_canonical().cmp(b))
+        }
         (Val::Time(a), ValueKind::Timestamp(b)) => Some(a.cmp(&b.with_timezone(&Utc))),
         (Val::Duration(a), ValueKind::Duration(b)) => Some(a.cmp(b)),
         (Val::TimeOfDay(a), ValueKind::TimeOfDay(b)) => Some(a.cmp(&i64::from(*b))),
@@ -378,8 +380,8 @@ fn inside(val: &Val, literal: &ValueKind) -> Tri {
         _ => return Tri::Unknown,
     };
     let ip = match val {
-        Val::Ip(ip) => Some(*ip),
-        Val::Str(s) => s.parse::<IpAddr>().ok(),
+        Val::Ip(ip) => Some(ip.to_canonical()),
+        Val::Str(s) => s.parse::<IpAddr>().ok().map(|ip| ip.to_canonical()),
         _ => None,
     };
     Tri::known(ip.map(|ip| network.contains(&ip)))

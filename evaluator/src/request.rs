@@ -2,13 +2,27 @@
 //!
 //! One JSON shape serves every interface; `schema/request.schema.json`
 //! documents it. Parsing checks every field and says which one is wrong.
+//!
+//! The rules every host shares, because they are enforced here:
+//!
+//! - the text is JSON without a byte-order mark, and no object in it repeats
+//!   a key (readers disagree on which copy counts);
+//! - numbers fit a 64-bit float (`context.mfa_age_seconds` a signed 64-bit
+//!   integer, 0 or more);
+//! - the resource path is normalized: no empty, `.` or `..` segment, no
+//!   leading or trailing `/`, no ASCII control character. It is matched
+//!   byte for byte: percent-escapes and Unicode look-alikes are not decoded
+//!   or normalized;
+//! - `context.source_ip` has no IPv6 zone id, and an IPv4-mapped IPv6
+//!   address (`::ffff:10.0.0.1`) is read as the IPv4 address;
+//! - sizes and counts stay within [`RequestLimits`].
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
 use std::collections::BTreeMap;
 use std::fmt;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 
 /// A request to decide.
 ///
@@ -85,6 +99,91 @@ pub enum Attribute {
     Bool(bool),
 }
 
+/// Limits on the size of a request, enforced by [`Request::from_json_with`]
+/// (and, at their defaults, by [`Request::from_json`] and so by every host:
+/// the CLI, `policy serve`, the C library and the Wasm modules) and by
+/// [`Request::check_limits`] for requests built in code.
+///
+/// The defaults are far above any realistic request (AWS allows 50 tags of
+/// 256 characters; secret paths are short) and keep a hostile one from
+/// costing much. Read from a configuration, unknown keys are refused and
+/// missing ones take their default:
+///
+/// ```
+/// let limits: tessera::RequestLimits = serde_json::from_str(r#"{"max_groups": 100}"#).unwrap();
+/// assert_eq!(limits.max_groups, 100);
+/// assert_eq!(limits.max_tags, tessera::RequestLimits::default().max_tags);
+/// assert!(serde_json::from_str::<tessera::RequestLimits>(r#"{"max_group": 1}"#).is_err());
+/// ```
+///
+/// There is no depth limit: a valid request nests three levels deep, any
+/// deeper value is refused as of the wrong type, and the JSON reader stops
+/// at 128 levels.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RequestLimits {
+    /// The longest request text, in bytes. Default 16 MiB (16,777,216).
+    pub max_bytes: usize,
+    /// The longest `resource.path`, in bytes. Default 64 KiB (65,536).
+    pub max_path_bytes: usize,
+    /// The most segments (`/`-separated parts) in `resource.path`. Default 1,024.
+    pub max_path_segments: usize,
+    /// The most entries in `principal.groups`. Default 65,536 (the C
+    /// library's `TESSERA_MAX_GROUPS`).
+    pub max_groups: usize,
+    /// The most tags of the principal, and separately of the resource.
+    /// Default 1,024.
+    pub max_tags: usize,
+    /// The most custom context attributes (context keys other than
+    /// `source_ip`, `mfa`, `mfa_age_seconds`, `version_stage` and `time`).
+    /// Default 1,024.
+    pub max_attributes: usize,
+    /// The longest string, in bytes: the principal id, the action, each
+    /// group, each tag name and value, `context.version_stage`, each custom
+    /// attribute name and string value (not the path: `max_path_bytes`).
+    /// Default 64 KiB (65,536).
+    pub max_value_bytes: usize,
+}
+
+impl RequestLimits {
+    /// The default limits, as a constant (for hosts that need them at
+    /// compile time).
+    pub const DEFAULT: RequestLimits = RequestLimits {
+        max_bytes: 16 * 1024 * 1024,
+        max_path_bytes: 64 * 1024,
+        max_path_segments: 1024,
+        max_groups: 65_536,
+        max_tags: 1024,
+        max_attributes: 1024,
+        max_value_bytes: 64 * 1024,
+    };
+
+    /// Checks a number of groups against `max_groups`, with the error
+    /// [`Request::check_limits`] gives: for hosts that learn the count
+    /// before they read the groups (the C library).
+    ///
+    /// ```
+    /// let error = tessera::RequestLimits::default().check_group_count(70_000).unwrap_err();
+    /// assert_eq!(error.to_string(),
+    ///     "principal.groups: holds 70000 groups; the limit is 65536 (max_groups)");
+    /// ```
+    pub fn check_group_count(&self, count: usize) -> Result<(), RequestError> {
+        too_many(
+            "principal.groups",
+            count,
+            self.max_groups,
+            "groups",
+            "max_groups",
+        )
+    }
+}
+
+impl Default for RequestLimits {
+    fn default() -> RequestLimits {
+        RequestLimits::DEFAULT
+    }
+}
+
 impl Request {
     /// A request with a principal id, an action and a resource path, and no context.
     ///
@@ -131,9 +230,17 @@ impl Request {
         self
     }
 
-    /// Sets the caller's address.
+    /// Sets the caller's address; an IPv4-mapped IPv6 address
+    /// (`::ffff:10.0.0.1`) is stored as the IPv4 address, as the JSON
+    /// request reads it.
+    ///
+    /// ```
+    /// let request = tessera::Request::new("u", "a", "r")
+    ///     .with_source_ip("::ffff:10.0.0.1".parse().unwrap());
+    /// assert_eq!(request.context.source_ip, Some("10.0.0.1".parse().unwrap()));
+    /// ```
     pub fn with_source_ip(mut self, ip: IpAddr) -> Request {
-        self.context.source_ip = Some(ip);
+        self.context.source_ip = Some(ip.to_canonical());
         self
     }
 
@@ -162,27 +269,59 @@ impl Request {
         self
     }
 
-    /// Parses and checks the JSON request shape.
+    /// Parses and checks the JSON request shape, within the default
+    /// [`RequestLimits`]; [`Request::from_json_with`] takes others.
     ///
     /// A bare string is accepted for `principal` (its id) and `resource` (its
     /// path). Context keys other than the known ones become custom attributes.
-    /// Text that is not JSON is a [`RequestErrorKind::Syntax`] error; any
-    /// other problem is reported as [`Request::from_value`] reports it, and
-    /// of repeated keys the last one counts.
+    /// Refused, each with an error naming the field:
+    ///
+    /// - text that is not JSON, or starts with a byte-order mark
+    ///   ([`RequestErrorKind::Syntax`]);
+    /// - a key repeated in any object ([`RequestErrorKind::DuplicateKey`]):
+    ///   JSON readers disagree on which copy counts, so a front end could
+    ///   read another request than Tessera decides;
+    /// - a number too large for a 64-bit float, and every problem
+    ///   [`Request::from_value`] reports;
+    /// - a request over a limit ([`RequestErrorKind::LimitExceeded`]).
     ///
     /// ```
     /// let err = tessera::Request::from_json(
     ///     r#"{"principal": "user:a", "action": "secrets:Get", "resource": "x",
     ///         "context": {"source_ip": "10.1.2"}}"#).unwrap_err();
     /// assert_eq!(err.field(), "context.source_ip");
+    ///
+    /// let err = tessera::Request::from_json(
+    ///     r#"{"principal": "user:a", "action": "a", "action": "b", "resource": "x"}"#).unwrap_err();
+    /// assert_eq!(err.kind(), tessera::RequestErrorKind::DuplicateKey);
+    /// assert_eq!(err.field(), "action");
     /// ```
     pub fn from_json(text: &str) -> Result<Request, RequestError> {
+        Request::from_json_with(text, &RequestLimits::DEFAULT)
+    }
+
+    /// [`Request::from_json`] within the given limits.
+    ///
+    /// ```
+    /// let limits = tessera::RequestLimits { max_groups: 1, ..Default::default() };
+    /// let text = r#"{"principal": {"id": "u", "groups": ["a", "b"]}, "action": "a", "resource": "r"}"#;
+    /// assert!(tessera::Request::from_json(text).is_ok());
+    /// let err = tessera::Request::from_json_with(text, &limits).unwrap_err();
+    /// assert_eq!(err.kind(), tessera::RequestErrorKind::LimitExceeded);
+    /// assert_eq!(err.to_string(), "principal.groups: holds 2 groups; the limit is 1 (max_groups)");
+    /// ```
+    pub fn from_json_with(text: &str, limits: &RequestLimits) -> Result<Request, RequestError> {
+        check_text(text, limits)?;
         // A valid request is read straight from the text (`fast::parse`);
         // anything else is read again through a `Value`, whose walk says
-        // what is wrong. The errors are those of that walk by construction.
+        // what is wrong. The errors are those of that walk by construction:
+        // the limits are checked on the request both paths build alike.
         match fast::parse(text) {
-            Some(request) => Ok(request),
-            None => Request::from_json_via_value(text),
+            Some(request) => {
+                request.check_limits(limits)?;
+                Ok(request)
+            }
+            None => via_value(text, limits),
         }
     }
 
@@ -191,67 +330,309 @@ impl Request {
     /// [`Request::from_json_via_value`]. For the tests.
     #[doc(hidden)]
     pub fn from_json_fast_path(text: &str) -> Option<Request> {
-        fast::parse(text)
+        let limits = RequestLimits::DEFAULT;
+        check_text(text, &limits).ok()?;
+        fast::parse(text).filter(|request| request.check_limits(&limits).is_ok())
     }
 
     /// [`Request::from_json`] the slow way: the text parsed into a
-    /// [`serde_json::Value`], then checked by [`Request::from_value`]. It
-    /// gives every error `from_json` gives; the tests compare the two.
+    /// [`serde_json::Value`] (refusing repeated keys), then checked by
+    /// [`Request::from_value`]. It gives every error `from_json` gives; the
+    /// tests compare the two.
     #[doc(hidden)]
     pub fn from_json_via_value(text: &str) -> Result<Request, RequestError> {
-        let value: Json = serde_json::from_str(text).map_err(|e| RequestError {
-            kind: RequestErrorKind::Syntax,
-            field: String::new(),
-            message: format!(
-                "invalid JSON at line {} column {}: {}",
-                e.line(),
-                e.column(),
-                syntax_summary(&e)
-            ),
-        })?;
-        Request::from_value(&value)
+        let limits = RequestLimits::DEFAULT;
+        check_text(text, &limits)?;
+        via_value(text, &limits)
     }
 
-    /// Checks an already parsed JSON value; see [`Request::from_json`].
+    /// Checks an already parsed JSON value, within the default
+    /// [`RequestLimits`]; see [`Request::from_json`]. A [`serde_json::Value`]
+    /// cannot hold a repeated key (it keeps the last): parse request text
+    /// with [`Request::from_json`], which refuses them.
     pub fn from_value(value: &Json) -> Result<Request, RequestError> {
-        let object = as_object(value, "")?;
-        reject_unknown(object, "", &["principal", "action", "resource", "context"])?;
-        let principal = match required(object, "principal", "")? {
-            Json::String(id) => Principal {
-                id: non_empty(id, "principal")?,
-                ..Principal::default()
-            },
-            other => principal_object(as_object(other, "principal")?)?,
-        };
-        let action = non_empty(as_str(required(object, "action", "")?, "action")?, "action")?;
-        let resource = match required(object, "resource", "")? {
-            Json::String(path) => Resource {
-                path: checked_path(path, "resource")?,
-                ..Resource::default()
-            },
-            other => {
-                let o = as_object(other, "resource")?;
-                reject_unknown(o, "resource", &["path", "tags"])?;
-                Resource {
-                    path: checked_path(
-                        as_str(required(o, "path", "resource")?, "resource.path")?,
-                        "resource.path",
-                    )?,
-                    tags: tags(o.get("tags"), "resource.tags")?,
-                }
-            }
-        };
-        let context = match object.get("context") {
-            None | Some(Json::Null) => Context::default(),
-            Some(other) => context(as_object(other, "context")?)?,
-        };
-        Ok(Request {
-            principal,
-            action,
-            resource,
-            context,
-        })
+        Request::from_value_with(value, &RequestLimits::DEFAULT)
     }
+
+    /// [`Request::from_value`] within the given limits (`max_bytes` aside:
+    /// there is no text).
+    pub fn from_value_with(value: &Json, limits: &RequestLimits) -> Result<Request, RequestError> {
+        let request = walk(value)?;
+        request.check_limits(limits)?;
+        Ok(request)
+    }
+
+    /// Checks the sizes and counts of a request against `limits` (all but
+    /// `max_bytes`, which concerns the text): what [`Request::from_json_with`]
+    /// checks once the request is read, for requests built in code or from
+    /// the C struct. The first field over a limit is named, with the limit.
+    ///
+    /// ```
+    /// let request = tessera::Request::new("u", "a", &"x/".repeat(2000).trim_end_matches('/'));
+    /// let err = request.check_limits(&tessera::RequestLimits::default()).unwrap_err();
+    /// assert_eq!(err.to_string(),
+    ///     "resource.path: has 2000 segments; the limit is 1024 (max_path_segments)");
+    /// ```
+    pub fn check_limits(&self, limits: &RequestLimits) -> Result<(), RequestError> {
+        let principal = &self.principal;
+        value_bytes(&principal.id, limits, || "principal.id".to_string())?;
+        limits.check_group_count(principal.groups.len())?;
+        for (i, group) in principal.groups.iter().enumerate() {
+            value_bytes(group, limits, || format!("principal.groups[{i}]"))?;
+        }
+        tag_limits(&principal.tags, "principal.tags", limits)?;
+        value_bytes(&self.action, limits, || "action".to_string())?;
+        let path = &self.resource.path;
+        if path.len() > limits.max_path_bytes {
+            return Err(RequestError::new(
+                RequestErrorKind::LimitExceeded,
+                "resource.path",
+                format!(
+                    "is {} bytes long; the limit is {} bytes (max_path_bytes)",
+                    path.len(),
+                    limits.max_path_bytes
+                ),
+            ));
+        }
+        let segments = path.bytes().filter(|b| *b == b'/').count() + 1;
+        if segments > limits.max_path_segments {
+            return Err(RequestError::new(
+                RequestErrorKind::LimitExceeded,
+                "resource.path",
+                format!(
+                    "has {segments} segments; the limit is {} (max_path_segments)",
+                    limits.max_path_segments
+                ),
+            ));
+        }
+        tag_limits(&self.resource.tags, "resource.tags", limits)?;
+        let context = &self.context;
+        if let Some(stage) = &context.version_stage {
+            value_bytes(stage, limits, || "context.version_stage".to_string())?;
+        }
+        too_many(
+            "context",
+            context.attributes.len(),
+            limits.max_attributes,
+            "custom attributes",
+            "max_attributes",
+        )?;
+        for (name, value) in &context.attributes {
+            name_bytes(name, limits, "context", "a custom attribute name")?;
+            if let Attribute::String(text) = value {
+                value_bytes(text, limits, || format!("context.{name}"))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Resource {
+    /// Checks a secret path as every host does: not empty, no ASCII control
+    /// character, and normalized (no empty, `.` or `..` segment, no leading
+    /// or trailing `/`). Tessera resolves nothing: a path that is not
+    /// normalized is refused rather than read as another one, since the
+    /// secrets manager might resolve it differently (`prod/../dev/x` is not
+    /// allowed by a policy on `dev/**`, nor denied by one on `prod/**`). The
+    /// path is matched byte for byte; percent-escapes and Unicode are not
+    /// decoded or normalized. `field` names the path in the error.
+    ///
+    /// ```
+    /// use tessera::Resource;
+    /// assert!(Resource::check_path("prod/db/main", "resource.path").is_ok());
+    /// let err = Resource::check_path("prod/../dev/x", "resource.path").unwrap_err();
+    /// assert!(err.to_string().starts_with("resource.path: not normalized: segment 2 is `..`"));
+    /// assert!(Resource::check_path("prod//x", "resource.path").is_err());
+    /// assert!(Resource::check_path("/prod/x", "resource.path").is_err());
+    /// assert!(Resource::check_path("prod/x/", "resource.path").is_err());
+    /// assert!(Resource::check_path("prod/x\0", "resource.path").is_err());
+    /// ```
+    pub fn check_path(path: &str, field: &str) -> Result<(), RequestError> {
+        if path.is_empty() {
+            return Err(invalid(field, "may not be empty".to_string()));
+        }
+        if let Some((at, c)) = path.char_indices().find(|(_, c)| c.is_ascii_control()) {
+            return Err(invalid(
+                field,
+                format!(
+                    "holds the control character U+{:04X} at byte {at}; a secret path is printable text",
+                    u32::from(c)
+                ),
+            ));
+        }
+        let problem = if path.starts_with('/') {
+            Some("it starts with `/`".to_string())
+        } else if path.ends_with('/') {
+            Some("it ends with `/`".to_string())
+        } else {
+            path.split('/')
+                .enumerate()
+                .find_map(|(i, segment)| match segment {
+                    "" => Some(format!("segment {} is empty (`//`)", i + 1)),
+                    "." | ".." => Some(format!("segment {} is `{segment}`", i + 1)),
+                    _ => None,
+                })
+        };
+        match problem {
+            Some(problem) => Err(invalid(
+                field,
+                format!(
+                    "not normalized: {problem}; send the path exactly as the secrets manager stores it (Tessera resolves no `.`, `..` or empty segments)"
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+/// What every request text must be before it is read: within `max_bytes`,
+/// and without a byte-order mark.
+fn check_text(text: &str, limits: &RequestLimits) -> Result<(), RequestError> {
+    if text.len() > limits.max_bytes {
+        return Err(RequestError::new(
+            RequestErrorKind::LimitExceeded,
+            "",
+            format!(
+                "the request is {} bytes long; the limit is {} bytes (max_bytes)",
+                text.len(),
+                limits.max_bytes
+            ),
+        ));
+    }
+    if text.starts_with('\u{FEFF}') {
+        return Err(RequestError::new(
+            RequestErrorKind::Syntax,
+            "",
+            "the request starts with a byte-order mark (U+FEFF); send the JSON text without one"
+                .to_string(),
+        ));
+    }
+    Ok(())
+}
+
+/// The `Value` path: the text read refusing repeated keys, then walked.
+fn via_value(text: &str, limits: &RequestLimits) -> Result<Request, RequestError> {
+    let value = strict::parse(text)?;
+    Request::from_value_with(&value, limits)
+}
+
+/// The request a JSON value describes, every field checked.
+fn walk(value: &Json) -> Result<Request, RequestError> {
+    let object = as_object(value, "")?;
+    reject_unknown(object, "", &["principal", "action", "resource", "context"])?;
+    let principal = match required(object, "principal", "")? {
+        Json::String(id) => Principal {
+            id: non_empty(id, "principal")?,
+            ..Principal::default()
+        },
+        other => principal_object(as_object(other, "principal")?)?,
+    };
+    let action = non_empty(as_str(required(object, "action", "")?, "action")?, "action")?;
+    let resource = match required(object, "resource", "")? {
+        Json::String(path) => Resource {
+            path: checked_path(path, "resource")?,
+            ..Resource::default()
+        },
+        other => {
+            let o = as_object(other, "resource")?;
+            reject_unknown(o, "resource", &["path", "tags"])?;
+            Resource {
+                path: checked_path(
+                    as_str(required(o, "path", "resource")?, "resource.path")?,
+                    "resource.path",
+                )?,
+                tags: tags(o.get("tags"), "resource.tags")?,
+            }
+        }
+    };
+    let context = match object.get("context") {
+        None | Some(Json::Null) => Context::default(),
+        Some(other) => context(as_object(other, "context")?)?,
+    };
+    Ok(Request {
+        principal,
+        action,
+        resource,
+        context,
+    })
+}
+
+/// `count` items against `limit`, named `what` (`"groups"`) and `name`
+/// (`"max_groups"`).
+fn too_many(
+    field: &str,
+    count: usize,
+    limit: usize,
+    what: &str,
+    name: &str,
+) -> Result<(), RequestError> {
+    if count > limit {
+        Err(RequestError::new(
+            RequestErrorKind::LimitExceeded,
+            field,
+            format!("holds {count} {what}; the limit is {limit} ({name})"),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// A string value against `max_value_bytes`; the field is only named on error.
+fn value_bytes(
+    text: &str,
+    limits: &RequestLimits,
+    field: impl FnOnce() -> String,
+) -> Result<(), RequestError> {
+    if text.len() > limits.max_value_bytes {
+        Err(RequestError::new(
+            RequestErrorKind::LimitExceeded,
+            &field(),
+            format!(
+                "is {} bytes long; the limit is {} bytes (max_value_bytes)",
+                text.len(),
+                limits.max_value_bytes
+            ),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// A key (tag or attribute name) against `max_value_bytes`: too long a key
+/// is not repeated in the field, the parent is named.
+fn name_bytes(
+    name: &str,
+    limits: &RequestLimits,
+    parent: &str,
+    what: &str,
+) -> Result<(), RequestError> {
+    if name.len() > limits.max_value_bytes {
+        Err(RequestError::new(
+            RequestErrorKind::LimitExceeded,
+            parent,
+            format!(
+                "{what} is {} bytes long; the limit is {} bytes (max_value_bytes)",
+                name.len(),
+                limits.max_value_bytes
+            ),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// The tags of `field` against `max_tags` and `max_value_bytes`.
+fn tag_limits(
+    tags: &BTreeMap<String, String>,
+    field: &str,
+    limits: &RequestLimits,
+) -> Result<(), RequestError> {
+    too_many(field, tags.len(), limits.max_tags, "tags", "max_tags")?;
+    for (name, value) in tags {
+        name_bytes(name, limits, field, "a tag name")?;
+        value_bytes(value, limits, || format!("{field}.{name}"))?;
+    }
+    Ok(())
 }
 
 /// The fast path of [`Request::from_json`]: the request read straight from
@@ -263,13 +644,8 @@ impl Request {
 /// type, unknown field or bad value. Giving up is always safe; accepting is
 /// only done where the `Value` path accepts too, with the same result.
 ///
-/// Repeated keys: a `Value` keeps the last of equal keys (at the first's
-/// place, which only matters for which error comes first). Here every field
-/// is assigned as it is read, so the last one wins too: a `null` known
-/// context key resets its field to `None`, a `null` custom attribute removes
-/// an earlier one, and a repeated `null` `groups`, `tags` or `context` resets
-/// it to empty. An earlier invalid value gives up, and the `Value` path,
-/// which never sees it, decides.
+/// Repeated keys: any key seen twice in one object (a `null` one included)
+/// gives up, and the `Value` path refuses the text.
 ///
 /// Because it never skips a value unread, a text it accepts is JSON of depth
 /// 3 at most: the `Value` path reads it too, within the recursion limit.
@@ -343,6 +719,17 @@ mod fast {
         }
     }
 
+    /// Marks key `index` as seen; a second sight gives up.
+    fn once<E: de::Error>(seen: &mut [bool], index: usize) -> Result<(), E> {
+        match seen.get_mut(index) {
+            Some(slot) if !*slot => {
+                *slot = true;
+                Ok(())
+            }
+            _ => Err(give_up()),
+        }
+    }
+
     /// A non-empty string, as `non_empty` checks it.
     fn non_empty_text<'de, A: MapAccess<'de>>(map: &mut A) -> Result<String, A::Error> {
         let text = map.next_value_seed(Text)?;
@@ -361,7 +748,9 @@ mod fast {
             let (mut principal, mut action, mut resource) = (None, None, None);
             // Absent or `null`: no context.
             let mut context = Context::default();
+            let mut seen = [false; KEYS.len()];
             while let Some(key) = map.next_key_seed(Key(KEYS))? {
+                once(&mut seen, key)?;
                 match key {
                     0 => principal = Some(map.next_value_seed(PrincipalSeed)?),
                     1 => action = Some(non_empty_text(&mut map)?),
@@ -402,7 +791,9 @@ mod fast {
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Principal, A::Error> {
             const KEYS: &[&str] = &["id", "groups", "tags"];
             let (mut id, mut groups, mut tags) = (None, Vec::new(), BTreeMap::new());
+            let mut seen = [false; KEYS.len()];
             while let Some(key) = map.next_key_seed(Key(KEYS))? {
+                once(&mut seen, key)?;
                 match key {
                     0 => id = Some(non_empty_text(&mut map)?),
                     1 => groups = map.next_value_seed(Groups)?,
@@ -441,7 +832,9 @@ mod fast {
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Resource, A::Error> {
             const KEYS: &[&str] = &["path", "tags"];
             let (mut path, mut tags) = (None, BTreeMap::new());
+            let mut seen = [false; KEYS.len()];
             while let Some(key) = map.next_key_seed(Key(KEYS))? {
+                once(&mut seen, key)?;
                 if key == 0 {
                     let text = map.next_value_seed(Text)?;
                     path = Some(checked_path(&text, "").map_err(|_| give_up())?);
@@ -486,8 +879,8 @@ mod fast {
         }
     }
 
-    /// `"tags"`: an object of strings, or `null` for none. Of repeated
-    /// names the last counts, as in a `Value`.
+    /// `"tags"`: an object of strings, or `null` for none. A repeated name
+    /// gives up.
     struct Tags;
 
     impl<'de> DeserializeSeed<'de> for Tags {
@@ -512,7 +905,9 @@ mod fast {
             let mut tags = BTreeMap::new();
             while let Some(name) = map.next_key_seed(Text)? {
                 let value = map.next_value_seed(Text)?;
-                tags.insert(name.into_owned(), value.into_owned());
+                if tags.insert(name.into_owned(), value.into_owned()).is_some() {
+                    return Err(give_up());
+                }
             }
             Ok(tags)
         }
@@ -577,7 +972,27 @@ mod fast {
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Context, A::Error> {
             let mut context = Context::default();
+            // The known keys seen, and the custom ones seen with `null`
+            // (the others are in `context.attributes`).
+            let mut seen = [false; 5];
+            let mut null_attributes: Vec<String> = Vec::new();
             while let Some(key) = map.next_key_seed(ContextKeySeed)? {
+                let known = match &key {
+                    ContextKey::SourceIp => Some(0),
+                    ContextKey::Mfa => Some(1),
+                    ContextKey::MfaAgeSeconds => Some(2),
+                    ContextKey::VersionStage => Some(3),
+                    ContextKey::Time => Some(4),
+                    ContextKey::Custom(name) => {
+                        if context.attributes.contains_key(name) || null_attributes.contains(name) {
+                            return Err(give_up());
+                        }
+                        None
+                    }
+                };
+                if let Some(index) = known {
+                    once(&mut seen, index)?;
+                }
                 // A `null` value reads as `None`: the key is absent.
                 match key {
                     ContextKey::SourceIp => context.source_ip = map.next_value_seed(SourceIp)?,
@@ -593,9 +1008,7 @@ mod fast {
                         Some(attribute) => {
                             context.attributes.insert(name, attribute);
                         }
-                        None => {
-                            context.attributes.remove(&name);
-                        }
+                        None => null_attributes.push(name),
                     },
                 }
             }
@@ -635,8 +1048,11 @@ mod fast {
         fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
             Ok(None)
         }
+        // An IPv4-mapped IPv6 address is read as the IPv4 address.
         fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
-            text.parse().map(Some).map_err(|_| give_up())
+            text.parse::<IpAddr>()
+                .map(|ip| Some(ip.to_canonical()))
+                .map_err(|_| give_up())
         }
     }
 
@@ -736,6 +1152,176 @@ mod fast {
     }
 }
 
+/// The `Value` path's reader: JSON text into a [`serde_json::Value`], as
+/// `serde_json::from_str` reads it (the same syntax errors, at the same
+/// places), except that a key repeated in any object is an error (a `Value`
+/// would keep the last copy silently), and a number too large for a float
+/// is an error naming the field it is in.
+mod strict {
+    use super::{Json, RequestError, RequestErrorKind, clip, syntax_summary};
+    use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+    use serde_json::{Map, Number};
+    use std::cell::RefCell;
+    use std::fmt;
+
+    /// The value of `text`, or the error that the request has.
+    ///
+    /// Errors, first found first: a syntax error (the reading stops there;
+    /// a number out of range is one), then the first repeated key.
+    pub(super) fn parse(text: &str) -> Result<Json, RequestError> {
+        let tracker = Tracker::default();
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        let read = Strict(&tracker)
+            .deserialize(&mut deserializer)
+            .and_then(|value| deserializer.end().map(|()| value));
+        let value = read.map_err(|e| {
+            if e.to_string().starts_with("number out of range") {
+                // The reading stopped in the number: the path is its field.
+                RequestError::new(
+                    RequestErrorKind::InvalidValue,
+                    &tracker.field(),
+                    "number out of range: it does not fit a 64-bit float".to_string(),
+                )
+            } else {
+                RequestError::new(
+                    RequestErrorKind::Syntax,
+                    "",
+                    format!(
+                        "invalid JSON at line {} column {}: {}",
+                        e.line(),
+                        e.column(),
+                        syntax_summary(&e)
+                    ),
+                )
+            }
+        })?;
+        match tracker.duplicate.into_inner() {
+            Some((field, key)) => Err(RequestError::new(
+                RequestErrorKind::DuplicateKey,
+                &field,
+                format!(
+                    "duplicate key `{}`: a key may appear once in an object (JSON readers disagree on which copy counts)",
+                    clip(&key)
+                ),
+            )),
+            None => Ok(value),
+        }
+    }
+
+    /// One step of the path to the value being read.
+    enum Step {
+        Key(String),
+        Index(usize),
+    }
+
+    /// Where the reading is, and the first repeated key found.
+    #[derive(Default)]
+    struct Tracker {
+        path: RefCell<Vec<Step>>,
+        /// The repeated key's field (dotted) and the key itself.
+        duplicate: RefCell<Option<(String, String)>>,
+    }
+
+    impl Tracker {
+        /// The path as a field name: `context.x`, `principal.groups[2]`.
+        fn field(&self) -> String {
+            let mut field = String::new();
+            for step in self.path.borrow().iter() {
+                match step {
+                    Step::Key(key) => {
+                        if !field.is_empty() {
+                            field.push('.');
+                        }
+                        field.push_str(key);
+                    }
+                    Step::Index(i) => field.push_str(&format!("[{i}]")),
+                }
+            }
+            field
+        }
+
+        fn enter(&self, step: Step) {
+            self.path.borrow_mut().push(step);
+        }
+
+        /// Leaves the innermost step. On an error the path is left as it is,
+        /// pointing at the value where the reading stopped.
+        fn leave(&self) {
+            self.path.borrow_mut().pop();
+        }
+    }
+
+    /// Any JSON value, read as `serde_json::Value` reads it.
+    #[derive(Clone, Copy)]
+    struct Strict<'t>(&'t Tracker);
+
+    impl<'de> DeserializeSeed<'de> for Strict<'_> {
+        type Value = Json;
+        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Json, D::Error> {
+            deserializer.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Strict<'_> {
+        type Value = Json;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Json, E> {
+            Ok(Json::Null)
+        }
+        fn visit_bool<E: de::Error>(self, value: bool) -> Result<Json, E> {
+            Ok(Json::Bool(value))
+        }
+        fn visit_i64<E: de::Error>(self, value: i64) -> Result<Json, E> {
+            Ok(Json::Number(value.into()))
+        }
+        fn visit_u64<E: de::Error>(self, value: u64) -> Result<Json, E> {
+            Ok(Json::Number(value.into()))
+        }
+        // serde_json reads only finite numbers; a `Value` would hold any
+        // other as `null`.
+        fn visit_f64<E: de::Error>(self, value: f64) -> Result<Json, E> {
+            Ok(Number::from_f64(value).map_or(Json::Null, Json::Number))
+        }
+        fn visit_str<E: de::Error>(self, value: &str) -> Result<Json, E> {
+            Ok(Json::String(value.to_owned()))
+        }
+        fn visit_string<E: de::Error>(self, value: String) -> Result<Json, E> {
+            Ok(Json::String(value))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+            let mut items = Vec::new();
+            loop {
+                self.0.enter(Step::Index(items.len()));
+                let item = seq.next_element_seed(self)?;
+                self.0.leave();
+                match item {
+                    Some(item) => items.push(item),
+                    None => return Ok(Json::Array(items)),
+                }
+            }
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+            let mut object = Map::new();
+            while let Some(key) = map.next_key::<String>()? {
+                self.0.enter(Step::Key(key.clone()));
+                let value = map.next_value_seed(self)?;
+                if object.contains_key(&key) {
+                    let mut duplicate = self.0.duplicate.borrow_mut();
+                    if duplicate.is_none() {
+                        *duplicate = Some((self.0.field(), key));
+                    }
+                } else {
+                    object.insert(key, value);
+                }
+                self.0.leave();
+            }
+            Ok(Json::Object(object))
+        }
+    }
+}
+
 fn principal_object(o: &Map<String, Json>) -> Result<Principal, RequestError> {
     reject_unknown(o, "principal", &["id", "groups", "tags"])?;
     let id = non_empty(
@@ -768,11 +1354,8 @@ fn context(o: &Map<String, Json>) -> Result<Context, RequestError> {
         match key.as_str() {
             "source_ip" => {
                 let text = as_str(value, &field)?;
-                context.source_ip = Some(text.parse().map_err(|_| RequestError {
-                    kind: RequestErrorKind::InvalidValue,
-                    field: field.clone(),
-                    message: format!("`{}` is not an IPv4 or IPv6 address", clip(text)),
-                })?);
+                context.source_ip =
+                    Some(source_ip(text).map_err(|message| invalid(&field, message))?);
             }
             "mfa" => {
                 context.mfa = Some(
@@ -782,10 +1365,20 @@ fn context(o: &Map<String, Json>) -> Result<Context, RequestError> {
                 );
             }
             "mfa_age_seconds" => {
-                let seconds = value
-                    .as_i64()
-                    .filter(|s| *s >= 0)
-                    .ok_or_else(|| wrong_type(&field, "a whole number of seconds, 0 or more"))?;
+                let seconds = match value.as_i64() {
+                    Some(seconds) if seconds >= 0 => seconds,
+                    // A whole number past `i64::MAX` (read as a `u64`, or
+                    // as a float from 2^63 up).
+                    None if value.is_u64()
+                        || value.as_f64().is_some_and(|f| f >= i64::MAX as f64) =>
+                    {
+                        return Err(invalid(
+                            &field,
+                            format!("number out of range: at most {} seconds", i64::MAX),
+                        ));
+                    }
+                    _ => return Err(wrong_type(&field, "a whole number of seconds, 0 or more")),
+                };
                 context.mfa_age_seconds = Some(seconds);
             }
             "version_stage" => context.version_stage = Some(as_str(value, &field)?.to_string()),
@@ -829,31 +1422,53 @@ fn tags(value: Option<&Json>, field: &str) -> Result<BTreeMap<String, String>, R
     }
 }
 
+/// A path checked by [`Resource::check_path`].
 fn checked_path(path: &str, field: &str) -> Result<String, RequestError> {
-    let path = non_empty(path, field)?;
-    if path
-        .split('/')
-        .any(|segment| segment == ".." || segment == ".")
-    {
-        return Err(RequestError {
-            kind: RequestErrorKind::InvalidValue,
-            field: field.to_string(),
-            message: "a secret path may not hold `.` or `..` segments".to_string(),
-        });
+    Resource::check_path(path, field)?;
+    Ok(path.to_string())
+}
+
+/// `context.source_ip`: an IPv4 or IPv6 address, an IPv4-mapped IPv6 one
+/// read as IPv4; the message says what is wrong otherwise.
+fn source_ip(text: &str) -> Result<IpAddr, String> {
+    if let Ok(ip) = text.parse::<IpAddr>() {
+        return Ok(ip.to_canonical());
     }
-    Ok(path)
+    if let Some((address, zone)) = text.split_once('%')
+        && address.parse::<Ipv6Addr>().is_ok()
+    {
+        return Err(format!(
+            "`{}` carries an IPv6 zone id (`%{}`), which names an interface of one host; send the address without it",
+            clip(address),
+            clip(zone)
+        ));
+    }
+    let octets: Vec<&str> = text.split('.').collect();
+    if octets.len() == 4
+        && octets
+            .iter()
+            .all(|o| !o.is_empty() && o.bytes().all(|b| b.is_ascii_digit()))
+        && octets.iter().any(|o| o.len() > 1 && o.starts_with('0'))
+    {
+        return Err(format!(
+            "`{}` has an octet with a leading zero, which some tools read as octal; write the octets without leading zeros",
+            clip(text)
+        ));
+    }
+    Err(format!("`{}` is not an IPv4 or IPv6 address", clip(text)))
 }
 
 fn non_empty(text: &str, field: &str) -> Result<String, RequestError> {
     if text.is_empty() {
-        Err(RequestError {
-            kind: RequestErrorKind::InvalidValue,
-            field: field.to_string(),
-            message: "may not be empty".to_string(),
-        })
+        Err(invalid(field, "may not be empty".to_string()))
     } else {
         Ok(text.to_string())
     }
+}
+
+/// An [`RequestErrorKind::InvalidValue`] error.
+fn invalid(field: &str, message: String) -> RequestError {
+    RequestError::new(RequestErrorKind::InvalidValue, field, message)
 }
 
 fn required<'j>(
@@ -950,6 +1565,10 @@ pub enum RequestErrorKind {
     InvalidValue,
     /// A field the request shape does not have.
     UnknownField,
+    /// A key appears twice in one JSON object.
+    DuplicateKey,
+    /// The request is over one of its [`RequestLimits`].
+    LimitExceeded,
 }
 
 /// A malformed request: which field, and why. Never a silent deny.
@@ -967,6 +1586,14 @@ pub struct RequestError {
 }
 
 impl RequestError {
+    fn new(kind: RequestErrorKind, field: &str, message: String) -> RequestError {
+        RequestError {
+            kind,
+            field: field.to_string(),
+            message,
+        }
+    }
+
     /// The kind of problem.
     pub fn kind(&self) -> RequestErrorKind {
         self.kind

@@ -64,6 +64,37 @@ extern "C" {
 /* The longest text accepted in one argument, in bytes (64 MiB). */
 #define TESSERA_MAX_INPUT_LEN ((size_t)64 * 1024 * 1024)
 
+/* The most sources one tessera_engine_compile() takes (2^20), and the
+ * longest source name, in bytes. */
+#define TESSERA_MAX_SOURCES ((size_t)1048576)
+#define TESSERA_MAX_NAME_LEN ((size_t)4096)
+
+/* Request limits: the defaults of the Rust tessera::RequestLimits, enforced
+ * alike on a request given as a struct (tessera_engine_decide()) and as
+ * JSON (tessera_engine_evaluate_json()), and by every other Tessera host
+ * (an engine compiled with other limits applies those instead). A request
+ * over one is refused with TESSERA_ERROR_REQUEST, JSON code
+ * "limit_exceeded", and tessera_error_field() naming the field; it is never
+ * decided.
+ *
+ * The most groups: tessera_request_t.group_count, or the JSON
+ * "principal.groups" array. */
+#define TESSERA_MAX_GROUPS ((size_t)65536)
+/* The longest request JSON text, in bytes (16 MiB). */
+#define TESSERA_MAX_REQUEST_JSON_LEN ((size_t)16777216)
+/* The longest resource path, in bytes (64 KiB), and the most segments
+ * ("/"-separated parts) in it. */
+#define TESSERA_MAX_PATH_LEN ((size_t)65536)
+#define TESSERA_MAX_PATH_SEGMENTS ((size_t)1024)
+/* The longest other string, in bytes (64 KiB): the principal id, the
+ * action, each group, the version stage, and in JSON each tag name and
+ * value and each custom context attribute name and string value. */
+#define TESSERA_MAX_VALUE_LEN ((size_t)65536)
+/* JSON only: the most tags of the principal, and of the resource; the most
+ * custom context attributes. */
+#define TESSERA_MAX_TAGS ((size_t)1024)
+#define TESSERA_MAX_ATTRIBUTES ((size_t)1024)
+
 /* ---------------------------------------------------------------------------
  * Types
  * ------------------------------------------------------------------------- */
@@ -133,15 +164,21 @@ typedef struct tessera_request {
     /* Principal id, such as "service:payments-api". Required, non-empty. */
     const char *principal;
     /* group_count group names, such as "group:payments-oncall"; may be
-     * NULL when group_count is 0. */
+     * NULL when group_count is 0. At most TESSERA_MAX_GROUPS. */
     const char *const *groups;
     size_t group_count;
     /* Action, such as "secrets:GetSecretValue". Required, non-empty. */
     const char *action;
     /* Secret path, such as "prod/payment/stripe-key". Required, non-empty,
-     * without "." or ".." segments. */
+     * normalized: no empty, "." or ".." segment, no leading or trailing
+     * "/", no ASCII control character (such a path is refused, never
+     * resolved). Matched byte for byte: percent-escapes and Unicode are
+     * not decoded or normalized. At most TESSERA_MAX_PATH_LEN bytes and
+     * TESSERA_MAX_PATH_SEGMENTS segments. */
     const char *resource;
-    /* Caller's IPv4 or IPv6 address as text, or NULL when unknown. */
+    /* Caller's IPv4 or IPv6 address as text, or NULL when unknown. An
+     * IPv4-mapped IPv6 address ("::ffff:10.0.0.1") is read as the IPv4
+     * address; an IPv6 zone id ("fe80::1%eth0") is refused. */
     const char *source_ip;
     /* -1 unknown, 0 authenticated without MFA, 1 with MFA. */
     int mfa;
@@ -231,6 +268,12 @@ void tessera_engine_free(tessera_engine_t *engine);
  * needed (required, even when len is 0); `explain`, 0 or not; `out_json`
  * (required) and `out_len` (optional) for the answer; `err` (optional).
  *
+ * The request is refused when it is not JSON, starts with a byte-order
+ * mark, repeats a key in any object, holds a number too large for a
+ * 64-bit float, has a resource path that is not normalized (see
+ * tessera_request_t.resource) or is over a limit ("Request limits" above,
+ * TESSERA_MAX_REQUEST_JSON_LEN for the text).
+ *
  * Returns TESSERA_OK with the decision in *out_json; or
  * TESSERA_ERROR_REQUEST when the request is malformed: then *out_json holds
  * the JSON error answer, {"error":{"kind":"request","code":...,"field":...,
@@ -264,11 +307,13 @@ void tessera_string_free(char *text);
  * `out` (required); `err` (optional).
  *
  * Returns TESSERA_OK; TESSERA_ERROR_REQUEST for a malformed request (an
- * empty principal, action or resource, a "." or ".." path segment, an
- * unparsable source_ip, mfa not -1/0/1, mfa_age_seconds below -1, a time
- * out of range), with tessera_error_field() naming the field as the JSON
- * path would ("context.source_ip"); TESSERA_ERROR_INVALID_ARGUMENT for a
- * NULL required pointer, a NULL group name or invalid UTF-8;
+ * empty principal, action or resource, a resource path that is not
+ * normalized, an unparsable source_ip, mfa not -1/0/1, mfa_age_seconds
+ * below -1, a time out of range, group_count over TESSERA_MAX_GROUPS or a
+ * string over its limit: see "Request limits" above), with
+ * tessera_error_field() naming the field as the JSON path would
+ * ("context.source_ip", "principal.groups"); TESSERA_ERROR_INVALID_ARGUMENT
+ * for a NULL required pointer, a NULL group name or invalid UTF-8;
  * TESSERA_ERROR_INTERNAL. On any failure *out reads deny, no statement.
  *
  * Owns afterwards: nothing new. out->policy and out->statement are borrowed

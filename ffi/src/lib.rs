@@ -26,7 +26,7 @@ use std::collections::HashMap;
 use std::ffi::{CStr, CString, c_char, c_int};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
-use tessera_core::{Reason as CoreReason, Request, Source};
+use tessera_core::{Reason as CoreReason, Request, RequestLimits, Resource, Source};
 
 /// The ABI version; `TESSERA_ABI_VERSION` in the header. Raised on every
 /// incompatible change to a struct, an enum or a signature.
@@ -40,9 +40,6 @@ const MAX_NAME_LEN: usize = 4096;
 
 /// The most sources one compile accepts.
 const MAX_SOURCES: usize = 1 << 20;
-
-/// The most groups one request accepts.
-const MAX_GROUPS: usize = 1 << 16;
 
 static VERSION: &CStr =
     match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
@@ -516,10 +513,12 @@ unsafe fn evaluate_json_via(
         // Decisions start with `{"decision":`; only errors with `{"error":`.
         // Parse again, on this path only, to hand C the structured error.
         let error = if answer.starts_with(r#"{"error":"#) {
-            Some(match Request::from_json(text) {
-                Err(e) => TesseraError::request(&e),
-                Ok(_) => TesseraError::internal(&answer),
-            })
+            Some(
+                match Request::from_json_with(text, &engine.inner.limits().request) {
+                    Err(e) => TesseraError::request(&e),
+                    Ok(_) => TesseraError::internal(&answer),
+                },
+            )
         } else {
             None
         };
@@ -555,14 +554,21 @@ pub unsafe extern "C" fn tessera_string_free(text: *mut c_char) {
     });
 }
 
-/// Fills `request` from the C struct, checking it as `Request::from_json`
-/// checks JSON. The strings already in `request` are overwritten in place, so
-/// a request reused across calls allocates nothing once its buffers have grown.
+/// Fills `request` from the C struct, checking it as `Request::from_json_with`
+/// checks JSON under `limits` (the engine's): the same path rules
+/// (`Resource::check_path`), the same address reading (an IPv4-mapped IPv6
+/// address is the IPv4 address), the same limits (`Request::check_limits`). The strings already in `request`
+/// are overwritten in place, so a request reused across calls allocates
+/// nothing once its buffers have grown.
 ///
 /// # Safety
 ///
 /// Every pointer in `r` is NULL or valid as the header describes.
-unsafe fn fill_request(r: &TesseraRequest, request: &mut Request) -> Result<(), TesseraError> {
+unsafe fn fill_request(
+    r: &TesseraRequest,
+    request: &mut Request,
+    limits: &RequestLimits,
+) -> Result<(), TesseraError> {
     // SAFETY: NULL or NUL-terminated per the caller.
     let principal = unsafe { c_str(r.principal, "request->principal") }?;
     // SAFETY: as above.
@@ -580,13 +586,7 @@ unsafe fn fill_request(r: &TesseraRequest, request: &mut Request) -> Result<(), 
     if resource.is_empty() {
         return Err(empty("resource"));
     }
-    if resource.split('/').any(|s| s == "." || s == "..") {
-        return Err(TesseraError::request_field(
-            "invalid_value",
-            "resource",
-            "a secret path may not hold `.` or `..` segments",
-        ));
-    }
+    Resource::check_path(resource, "resource").map_err(|e| TesseraError::request(&e))?;
     set_text(&mut request.principal.id, principal);
     set_text(&mut request.action, action);
     set_text(&mut request.resource.path, resource);
@@ -594,18 +594,16 @@ unsafe fn fill_request(r: &TesseraRequest, request: &mut Request) -> Result<(), 
     request.resource.tags.clear();
     request.context.attributes.clear();
     request.principal.groups.truncate(r.group_count);
-    if r.group_count > MAX_GROUPS {
-        return Err(TesseraError::invalid(&format!(
-            "request->group_count is {}; the limit is {MAX_GROUPS}",
-            r.group_count
-        )));
-    }
+    // Before the array is read: the count may be anything.
+    limits
+        .check_group_count(r.group_count)
+        .map_err(|e| TesseraError::request(&e))?;
     if r.group_count > 0 {
         if r.groups.is_null() {
             return Err(TesseraError::invalid("request->groups is NULL"));
         }
         // SAFETY: non-NULL, `group_count` readable pointers per the caller,
-        // and at most MAX_GROUPS of them.
+        // and at most `limits.max_groups` of them (checked above).
         let groups = unsafe { std::slice::from_raw_parts(r.groups, r.group_count) };
         for (i, &group) in groups.iter().enumerate() {
             // SAFETY: NULL or NUL-terminated per the caller.
@@ -621,13 +619,14 @@ unsafe fn fill_request(r: &TesseraRequest, request: &mut Request) -> Result<(), 
     if !r.source_ip.is_null() {
         // SAFETY: non-NULL and NUL-terminated per the caller.
         let text = unsafe { c_str(r.source_ip, "request->source_ip") }?;
-        context.source_ip = Some(text.parse().map_err(|_| {
+        let ip: std::net::IpAddr = text.parse().map_err(|_| {
             TesseraError::request_field(
                 "invalid_value",
                 "context.source_ip",
                 "is not an IPv4 or IPv6 address",
             )
-        })?);
+        })?;
+        context.source_ip = Some(ip.to_canonical());
     }
     context.mfa = match r.mfa {
         -1 => None,
@@ -672,7 +671,9 @@ unsafe fn fill_request(r: &TesseraRequest, request: &mut Request) -> Result<(), 
             )
         })?);
     }
-    Ok(())
+    request
+        .check_limits(limits)
+        .map_err(|e| TesseraError::request(&e))
 }
 
 /// Replaces `slot`'s text, reusing its buffer.
@@ -747,7 +748,7 @@ unsafe fn decide_via(
                 }
             };
             // SAFETY: the struct's pointers are valid per the caller.
-            unsafe { fill_request(request, scratch) }?;
+            unsafe { fill_request(request, scratch, &engine.inner.limits().request) }?;
             let decision = match auditor {
                 None => engine.inner.decide(scratch),
                 Some(auditor) => auditor.auditor().decide(&engine.inner, scratch),
@@ -999,6 +1000,158 @@ mod tests {
         assert_eq!(tessera_abi_version(), ABI_VERSION);
     }
 
+    /// The default request limits, which the header states
+    /// (`TESSERA_MAX_GROUPS` and the others under "Request limits").
+    const LIMITS: RequestLimits = RequestLimits::DEFAULT;
+
+    /// A request struct for `fill_request`, its strings kept alive by the caller.
+    fn c_request(principal: &CStr, resource: &CStr) -> TesseraRequest {
+        TesseraRequest {
+            principal: principal.as_ptr(),
+            groups: ptr::null(),
+            group_count: 0,
+            action: c"secrets:GetSecretValue".as_ptr(),
+            resource: resource.as_ptr(),
+            source_ip: ptr::null(),
+            mfa: -1,
+            mfa_age_seconds: -1,
+            version_stage: ptr::null(),
+            time: 0,
+            has_time: 0,
+        }
+    }
+
+    /// `fill_request`'s error as (field, JSON), or `None` on success.
+    fn fill(r: &TesseraRequest) -> Option<(String, String)> {
+        let mut request = Request::new("-", "-", "-");
+        // SAFETY: every pointer in `r` is NULL or a live C string of the caller's.
+        let result = unsafe { fill_request(r, &mut request, &LIMITS) };
+        result.err().map(|e| {
+            let field = e
+                .field
+                .as_ref()
+                .map_or(String::new(), |f| f.to_string_lossy().into_owned());
+            (field, e.json.to_string_lossy().into_owned())
+        })
+    }
+
+    /// The JSON path's error answer for `text`.
+    fn json_error(text: &str) -> String {
+        match Request::from_json(text) {
+            Ok(request) => format!("accepted: {request:?}"),
+            Err(e) => tessera_core::json::request_error(&e).to_string(),
+        }
+    }
+
+    #[test]
+    fn the_struct_path_refuses_what_the_json_path_refuses_alike() {
+        // Too many groups: the count is refused before the array is read,
+        // with the JSON path's error.
+        let r = TesseraRequest {
+            groups: ptr::NonNull::dangling().as_ptr(),
+            group_count: LIMITS.max_groups + 1,
+            ..c_request(c"user:a", c"prod/x")
+        };
+        let groups = vec![r#""g""#; LIMITS.max_groups + 1].join(",");
+        let (field, json) = fill(&r).unwrap_or_default();
+        assert_eq!(field, "principal.groups");
+        assert_eq!(
+            json,
+            json_error(&format!(
+                r#"{{"principal": {{"id": "u", "groups": [{groups}]}}, "action": "a", "resource": "r"}}"#
+            ))
+        );
+        let r = TesseraRequest {
+            group_count: usize::MAX,
+            ..r
+        };
+        assert_eq!(fill(&r).unwrap_or_default().0, "principal.groups");
+        // Paths: the same rules and messages.
+        for path in [
+            "prod/../dev",
+            "prod//x",
+            "/prod",
+            "prod/",
+            "prod/a\\nb",
+            "prod/\\u001b",
+        ] {
+            let text = format!(r#"{{"principal": "u", "action": "a", "resource": "{path}"}}"#);
+            let c_path = CString::new(
+                serde_json::from_str::<String>(&format!("\"{path}\"")).unwrap_or_default(),
+            )
+            .unwrap_or_default();
+            let (field, json) = fill(&c_request(c"u", &c_path)).unwrap_or_default();
+            assert_eq!(field, "resource", "{path}");
+            assert_eq!(json, json_error(&text), "{path}");
+        }
+        let long = CString::new("p".repeat(LIMITS.max_path_bytes + 1)).unwrap_or_default();
+        assert_eq!(
+            fill(&c_request(c"u", &long)).unwrap_or_default().0,
+            "resource.path"
+        );
+        let long = CString::new("u".repeat(LIMITS.max_value_bytes + 1)).unwrap_or_default();
+        assert_eq!(
+            fill(&c_request(&long, c"p")).unwrap_or_default().0,
+            "principal.id"
+        );
+        assert_eq!(fill(&c_request(c"u", c"prod/x")), None);
+    }
+
+    #[test]
+    fn an_ipv4_mapped_source_ip_is_read_as_ipv4() {
+        let mut request = Request::new("-", "-", "-");
+        for (text, read) in [("::ffff:10.0.0.1", "10.0.0.1"), ("fd00::1", "fd00::1")] {
+            let text = CString::new(text).unwrap_or_default();
+            let r = TesseraRequest {
+                source_ip: text.as_ptr(),
+                ..c_request(c"u", c"prod/x")
+            };
+            // SAFETY: every pointer in `r` is NULL or a live C string.
+            let result = unsafe { fill_request(&r, &mut request, &LIMITS) };
+            assert!(result.is_ok());
+            assert_eq!(request.context.source_ip, read.parse().ok());
+        }
+        let zone = c"fe80::1%eth0";
+        let r = TesseraRequest {
+            source_ip: zone.as_ptr(),
+            ..c_request(c"u", c"prod/x")
+        };
+        assert_eq!(fill(&r).unwrap_or_default().0, "context.source_ip");
+    }
+
+    #[test]
+    fn the_header_states_the_request_limits() {
+        let header = include_str!("../include/tessera.h");
+        for line in [
+            format!("#define TESSERA_MAX_GROUPS ((size_t){})", LIMITS.max_groups),
+            format!(
+                "#define TESSERA_MAX_REQUEST_JSON_LEN ((size_t){})",
+                LIMITS.max_bytes
+            ),
+            format!(
+                "#define TESSERA_MAX_PATH_LEN ((size_t){})",
+                LIMITS.max_path_bytes
+            ),
+            format!(
+                "#define TESSERA_MAX_PATH_SEGMENTS ((size_t){})",
+                LIMITS.max_path_segments
+            ),
+            format!(
+                "#define TESSERA_MAX_VALUE_LEN ((size_t){})",
+                LIMITS.max_value_bytes
+            ),
+            format!("#define TESSERA_MAX_TAGS ((size_t){})", LIMITS.max_tags),
+            format!(
+                "#define TESSERA_MAX_ATTRIBUTES ((size_t){})",
+                LIMITS.max_attributes
+            ),
+            format!("#define TESSERA_MAX_SOURCES ((size_t){MAX_SOURCES})"),
+            format!("#define TESSERA_MAX_NAME_LEN ((size_t){MAX_NAME_LEN})"),
+        ] {
+            assert!(header.contains(&line), "the header lacks {line}");
+        }
+    }
+
     #[test]
     fn a_panic_becomes_an_internal_error() {
         let mut err: *mut TesseraError = ptr::null_mut();
@@ -1013,3 +1166,6 @@ mod tests {
         unsafe { tessera_error_free(err) };
     }
 }
+
+#[cfg(test)]
+mod miri_tests;

@@ -45,8 +45,8 @@ mod parser;
 pub use ast::*;
 pub use diagnostic::{Diagnostic, DiagnosticKind, LineColumn, ParseError, Related};
 pub use format::format;
-pub use literal::weekday_name;
 pub use limits::Limits;
+pub use literal::weekday_name;
 pub use parser::{parse, parse_set, parse_set_with, parse_with};
 
 impl PolicyFile {

@@ -3,7 +3,7 @@
 
 use crate::ast::{ValueKind, ValueType};
 use chrono::{DateTime, SecondsFormat};
-use ipnet::IpNet;
+use ipnet::{IpNet, Ipv4Net};
 use std::net::IpAddr;
 
 /// Why a literal could not be read as the wanted type.
@@ -36,7 +36,9 @@ pub(crate) fn infer_type(text: &str, quoted: bool) -> ValueType {
         ValueType::Bool
     } else if number(text).is_some() {
         ValueType::Number
-    } else if text.parse::<IpAddr>().is_ok() {
+    } else if text.parse::<IpAddr>().is_ok() || dotted_quad(text).is_some() {
+        // Four dotted numbers are an address, even a malformed one: its
+        // error then says what is wrong with it.
         ValueType::Ip
     } else if text.contains('/') && !text.contains("..") {
         ValueType::Cidr
@@ -95,19 +97,63 @@ pub(crate) fn typed(text: &str, quoted: bool, want: ValueType) -> Result<ValueKi
                 "write `true` or `false`".to_string(),
             )),
         },
-        ValueType::Ip => text.parse::<IpAddr>().map(ValueKind::Ip).map_err(|_| {
-            malformed(
-                "IP address",
-                "an IPv4 or IPv6 address such as `10.1.2.3` or `fd00::1`",
-                "to match a range, use `in` with a CIDR such as `10.0.0.0/8`",
-            )
-        }),
+        ValueType::Ip => {
+            const EXPECTED: &str = "an IPv4 or IPv6 address such as `10.1.2.3` or `fd00::1`";
+            if let Some(hint) = ipv4_problem(text, None) {
+                return Err(malformed("IP address", EXPECTED, &hint));
+            }
+            match text.parse::<IpAddr>() {
+                Ok(ip) => match mapped_ip_hint(ip) {
+                    Some(hint) => Err(malformed("IP address", EXPECTED, &hint)),
+                    None => Ok(ValueKind::Ip(ip)),
+                },
+                Err(_) => Err(malformed(
+                    "IP address",
+                    EXPECTED,
+                    "to match a range, use `in` with a CIDR such as `10.0.0.0/8`",
+                )),
+            }
+        }
         ValueType::Cidr => {
+            const EXPECTED_IP: &str =
+                "an IP address such as `10.1.2.3` or a CIDR range such as `10.0.0.0/8`";
+            const EXPECTED_CIDR: &str =
+                "an address and prefix length such as `10.0.0.0/8` or `fd00::/8`";
+            let (address, prefix) = match text.split_once('/') {
+                Some((address, prefix)) => (address, Some(prefix)),
+                None => (text, None),
+            };
+            let (what, expected) = if prefix.is_some() {
+                ("CIDR range", EXPECTED_CIDR)
+            } else {
+                ("IP address", EXPECTED_IP)
+            };
+            if let Some(hint) = ipv4_problem(address, prefix) {
+                return Err(malformed(what, expected, &hint));
+            }
             if let Ok(net) = text.parse::<IpNet>() {
-                Ok(ValueKind::Cidr(net))
+                if let Some(hint) = mapped_net_hint(net) {
+                    Err(malformed(what, expected, &hint))
+                } else if net.trunc() != net {
+                    Err(malformed(
+                        what,
+                        expected,
+                        &format!(
+                            "the address has bits set past the /{} prefix; write the network `{}`, or the address `{}` alone",
+                            net.prefix_len(),
+                            net.trunc(),
+                            net.addr()
+                        ),
+                    ))
+                } else {
+                    Ok(ValueKind::Cidr(net))
+                }
             } else if let Ok(ip) = text.parse::<IpAddr>() {
-                Ok(ValueKind::Ip(ip))
-            } else if !text.contains('/') {
+                match mapped_ip_hint(ip) {
+                    Some(hint) => Err(malformed(what, expected, &hint)),
+                    None => Ok(ValueKind::Ip(ip)),
+                }
+            } else if prefix.is_none() {
                 // Lists may mix addresses and ranges; without a `/` this was
                 // meant as an address.
                 Err(malformed(
@@ -143,7 +189,7 @@ pub(crate) fn typed(text: &str, quoted: bool, want: ValueType) -> Result<ValueKi
             malformed(
                 "time of day",
                 "a 24-hour time such as `09:00` or `17:30:00`",
-                "hours run 00 to 24, minutes and seconds 00 to 59",
+                &time_of_day_hint(text),
             )
         }),
         ValueType::Weekday => weekday(text).map(ValueKind::Weekday).ok_or_else(|| {
@@ -156,6 +202,92 @@ pub(crate) fn typed(text: &str, quoted: bool, want: ValueType) -> Result<ValueKi
         ValueType::String | ValueType::StringSet | ValueType::Any => {
             Ok(ValueKind::String(text.to_string()))
         }
+    }
+}
+
+/// The four parts of `text` when it is four dot-separated runs of digits
+/// (a dotted-quad IPv4 address, well-formed or not).
+fn dotted_quad(text: &str) -> Option<Vec<&str>> {
+    let parts: Vec<&str> = text.split('.').collect();
+    let digits = |p: &&str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    (parts.len() == 4 && parts.iter().all(digits)).then_some(parts)
+}
+
+/// What is wrong with `address` when it is dotted decimal digits, as an
+/// IPv4 address must be (`prefix`, when given, goes into the suggestion):
+/// an octet over 255, or an octet with a leading zero, which is read as
+/// octal by some tools (`010` as 8) and as decimal by others.
+fn ipv4_problem(address: &str, prefix: Option<&str>) -> Option<String> {
+    let parts: Vec<&str> = address.split('.').collect();
+    let digits = |p: &&str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    if parts.len() < 2 || !parts.iter().all(digits) {
+        return None;
+    }
+    if let Some(octet) = parts
+        .iter()
+        .find(|p| p.parse::<u64>().map_or(true, |n| n > 255))
+    {
+        return Some(format!(
+            "octet `{octet}` is out of range: each of the four parts of an IPv4 address runs from 0 to 255"
+        ));
+    }
+    let parts = dotted_quad(address)?;
+    if !parts.iter().any(|p| p.len() > 1 && p.starts_with('0')) {
+        return None;
+    }
+    let mut fixed = parts
+        .iter()
+        .map(|p| p.parse::<u64>().unwrap_or(0).to_string())
+        .collect::<Vec<_>>()
+        .join(".");
+    if let Some(prefix) = prefix {
+        fixed = format!("{fixed}/{prefix}");
+    }
+    Some(format!(
+        "leading zeros are ambiguous (octal in some tools); write `{fixed}`"
+    ))
+}
+
+/// The hint for an IPv4-mapped IPv6 address (`::ffff:10.0.0.1`): requests
+/// carry such an address as the IPv4 address it maps, so the policy must
+/// name that.
+fn mapped_ip_hint(ip: IpAddr) -> Option<String> {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(|v4| {
+            format!(
+                "an IPv4-mapped IPv6 address is matched as the IPv4 address it maps; write `{v4}`"
+            )
+        }),
+        IpAddr::V4(_) => None,
+    }
+}
+
+/// [`mapped_ip_hint`] for a range inside `::ffff:0:0/96`, whose IPv4 form
+/// is suggested.
+fn mapped_net_hint(net: IpNet) -> Option<String> {
+    let IpNet::V6(v6) = net else {
+        return None;
+    };
+    let v4 = v6.addr().to_ipv4_mapped()?;
+    let len = v6.prefix_len().checked_sub(96)?;
+    let v4 = Ipv4Net::new(v4, len).ok()?;
+    Some(format!(
+        "an IPv4-mapped IPv6 range is matched as the IPv4 range it maps; write `{v4}`"
+    ))
+}
+
+/// Why `text` is not a time of day, for a person.
+fn time_of_day_hint(text: &str) -> String {
+    let parts: Vec<&str> = text.split(':').collect();
+    let digits = |p: &&str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    if !(2..=3).contains(&parts.len()) || !parts.iter().all(digits) {
+        "write `HH:MM` or `HH:MM:SS`, 24-hour, as in `09:00` or `17:30:15`".to_string()
+    } else if parts[0].len() == 1 && parts[1..].iter().all(|p| p.len() == 2) {
+        format!("write two-digit hours: `0{text}`")
+    } else if parts.iter().any(|p| p.len() != 2) {
+        "write two digits for the hours, the minutes and the seconds, as in `09:05`".to_string()
+    } else {
+        "hours run 00 to 24, minutes and seconds 00 to 59".to_string()
     }
 }
 
@@ -287,7 +419,8 @@ pub(crate) fn utc_offset(text: &str) -> Option<i32> {
         None if digits.len() <= 2 => (digits.parse::<i32>().ok()?, 0),
         _ => return None,
     };
-    if h > 14 || m > 59 || digits.is_empty() {
+    // Offsets run from -14:00 to +14:00.
+    if h > 14 || m > 59 || (h == 14 && m > 0) || digits.is_empty() {
         return None;
     }
     Some(sign * (h * 3600 + m * 60))

@@ -215,7 +215,37 @@ rejects! {
         err(InvalidLiteral, 6, 25, "invalid IP address `10.1.2`").expected("an IPv4 or IPv6 address such as `10.1.2.3` or `fd00::1`").hint("to match a range, use `in` with a CIDR such as `10.0.0.0/8`"),
     ];
     bad_ip_octet: when("source_ip == 300.1.2.3") => [
-        err(InvalidLiteral, 6, 25, "invalid IP address `300.1.2.3`").expected("an IPv4 or IPv6 address such as `10.1.2.3` or `fd00::1`").hint("to match a range, use `in` with a CIDR such as `10.0.0.0/8`"),
+        err(InvalidLiteral, 6, 25, "invalid IP address `300.1.2.3`").expected("an IPv4 or IPv6 address such as `10.1.2.3` or `fd00::1`").hint("octet `300` is out of range: each of the four parts of an IPv4 address runs from 0 to 255"),
+    ];
+    bad_ip_octet_in_list: when("source_ip in [192.168.1.300]") => [
+        err(InvalidLiteral, 6, 26, "invalid IP address `192.168.1.300`").expected("an IP address such as `10.1.2.3` or a CIDR range such as `10.0.0.0/8`").hint("octet `300` is out of range: each of the four parts of an IPv4 address runs from 0 to 255"),
+    ];
+    bad_cidr_octet: when("source_ip in 10.300.0.0/16") => [
+        err(InvalidLiteral, 6, 25, "invalid CIDR range `10.300.0.0/16`").expected("an address and prefix length such as `10.0.0.0/8` or `fd00::/8`").hint("octet `300` is out of range: each of the four parts of an IPv4 address runs from 0 to 255"),
+    ];
+    ip_leading_zero: when("source_ip == 010.1.2.3") => [
+        err(InvalidLiteral, 6, 25, "invalid IP address `010.1.2.3`").expected("an IPv4 or IPv6 address such as `10.1.2.3` or `fd00::1`").hint("leading zeros are ambiguous (octal in some tools); write `10.1.2.3`"),
+    ];
+    cidr_leading_zero: when("source_ip in 010.0.0.0/8") => [
+        err(InvalidLiteral, 6, 25, "invalid CIDR range `010.0.0.0/8`").expected("an address and prefix length such as `10.0.0.0/8` or `fd00::/8`").hint("leading zeros are ambiguous (octal in some tools); write `10.0.0.0/8`"),
+    ];
+    ip_in_list_leading_zero: when("source_ip in [10.0.0.0/8, 192.168.001.7]") => [
+        err(InvalidLiteral, 6, 38, "invalid IP address `192.168.001.7`").expected("an IP address such as `10.1.2.3` or a CIDR range such as `10.0.0.0/8`").hint("leading zeros are ambiguous (octal in some tools); write `192.168.1.7`"),
+    ];
+    custom_ip_leading_zero: when("context.client_ip == 010.1.2.3") => [
+        err(InvalidLiteral, 6, 33, "invalid IP address `010.1.2.3`").expected("an IPv4 or IPv6 address such as `10.1.2.3` or `fd00::1`").hint("leading zeros are ambiguous (octal in some tools); write `10.1.2.3`"),
+    ];
+    cidr_host_bits: when("source_ip in 10.1.2.3/8") => [
+        err(InvalidLiteral, 6, 25, "invalid CIDR range `10.1.2.3/8`").expected("an address and prefix length such as `10.0.0.0/8` or `fd00::/8`").hint("the address has bits set past the /8 prefix; write the network `10.0.0.0/8`, or the address `10.1.2.3` alone"),
+    ];
+    cidr_host_bits_v6: when("source_ip in fd00::1/8") => [
+        err(InvalidLiteral, 6, 25, "invalid CIDR range `fd00::1/8`").expected("an address and prefix length such as `10.0.0.0/8` or `fd00::/8`").hint("the address has bits set past the /8 prefix; write the network `fd00::/8`, or the address `fd00::1` alone"),
+    ];
+    mapped_ip: when("source_ip == ::ffff:10.0.0.1") => [
+        err(InvalidLiteral, 6, 25, "invalid IP address `::ffff:10.0.0.1`").expected("an IPv4 or IPv6 address such as `10.1.2.3` or `fd00::1`").hint("an IPv4-mapped IPv6 address is matched as the IPv4 address it maps; write `10.0.0.1`"),
+    ];
+    mapped_cidr: when("source_ip in [::ffff:10.0.0.0/104]") => [
+        err(InvalidLiteral, 6, 26, "invalid CIDR range `::ffff:10.0.0.0/104`").expected("an address and prefix length such as `10.0.0.0/8` or `fd00::/8`").hint("an IPv4-mapped IPv6 range is matched as the IPv4 range it maps; write `10.0.0.0/8`"),
     ];
     bad_ip_in_list: when("source_ip in [10.0.0.0/8, 1.2.3]") => [
         err(InvalidLiteral, 6, 38, "invalid IP address `1.2.3`").expected("an IP address such as `10.1.2.3` or a CIDR range such as `10.0.0.0/8`").hint("write all four parts of an IPv4 address, as in `10.1.2.3`, or add a prefix length, as in `10.1.0.0/16`"),
@@ -255,7 +285,10 @@ rejects! {
         err(InvalidLiteral, 6, 26, "invalid time of day `09:60`").expected("a 24-hour time such as `09:00` or `17:30:00`").hint("hours run 00 to 24, minutes and seconds 00 to 59"),
     ];
     bad_time_of_day_shape: when("time_of_day < 9:00") => [
-        err(InvalidLiteral, 6, 26, "invalid time of day `9:00`").expected("a 24-hour time such as `09:00` or `17:30:00`").hint("hours run 00 to 24, minutes and seconds 00 to 59"),
+        err(InvalidLiteral, 6, 26, "invalid time of day `9:00`").expected("a 24-hour time such as `09:00` or `17:30:00`").hint("write two-digit hours: `09:00`"),
+    ];
+    bad_time_of_day_minutes: when("time_of_day < 09:5") => [
+        err(InvalidLiteral, 6, 26, "invalid time of day `09:5`").expected("a 24-hour time such as `09:00` or `17:30:00`").hint("write two digits for the hours, the minutes and the seconds, as in `09:05`"),
     ];
     bad_time_of_day_in_range: when("time_of_day in 09:00 .. 24:30") => [
         err(InvalidLiteral, 6, 36, "invalid time of day `24:30`").expected("a 24-hour time such as `09:00` or `17:30:00`").hint("hours run 00 to 24, minutes and seconds 00 to 59"),
@@ -268,6 +301,12 @@ rejects! {
     ];
     bad_offset_range: when("weekday == Mon at +25:00") => [
         err(InvalidLiteral, 6, 30, "invalid UTC offset `+25:00`").expected("`UTC`, `+HH:MM` or `-HH:MM`").hint("for example `at +02:00` or `at UTC-05:00`"),
+    ];
+    bad_offset_past_fourteen: when("weekday == Mon at +14:30") => [
+        err(InvalidLiteral, 6, 30, "invalid UTC offset `+14:30`").expected("`UTC`, `+HH:MM` or `-HH:MM`").hint("for example `at +02:00` or `at UTC-05:00`"),
+    ];
+    bad_offset_past_minus_fourteen: when("weekday == Mon at UTC-14:01") => [
+        err(InvalidLiteral, 6, 30, "invalid UTC offset `UTC-14:01`").expected("`UTC`, `+HH:MM` or `-HH:MM`").hint("for example `at +02:00` or `at UTC-05:00`"),
     ];
     bad_offset_word: when("time_of_day < 12:00 at CET") => [
         err(InvalidLiteral, 6, 35, "invalid UTC offset `CET`").expected("`UTC`, `+HH:MM` or `-HH:MM`").hint("for example `at +02:00` or `at UTC-05:00`"),

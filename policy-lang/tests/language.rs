@@ -329,7 +329,8 @@ mod conditions {
         ip_in_single_address: "source_ip in 10.1.2.3" => "when[(in source_ip ip:10.1.2.3)]";
         ip_in_mixed_list: "source_ip in [10.0.0.0/8, 192.168.1.7, fd00::/8, ::1]" => "when[(in source_ip [cidr:10.0.0.0/8, ip:192.168.1.7, cidr:fd00::/8, ip:::1])]";
         ip_not_in: "source_ip not in [10.66.0.0/16]" => "when[(not in source_ip [cidr:10.66.0.0/16])]";
-        ip_cidr_host_bits_kept: "source_ip in 10.1.2.3/8" => "when[(in source_ip cidr:10.1.2.3/8)]";
+        ip_cidr_zero: "source_ip in 0.0.0.0/0" => "when[(in source_ip cidr:0.0.0.0/0)]";
+        ip_cidr_v6_any: "source_ip in ::/0" => "when[(in source_ip cidr:::/0)]";
         ip_cidr_full_length: "source_ip in 10.1.2.3/32" => "when[(in source_ip cidr:10.1.2.3/32)]";
         // Timestamps.
         time_lt: "time < 2027-01-01T00:00:00Z" => "when[(< time ts:2027-01-01T00:00:00+00:00)]";

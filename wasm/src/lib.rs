@@ -10,7 +10,8 @@
 //!   success);
 //! - `tessera_evaluate(ptr, len, now_ms) -> u64`: a request in, the bytes of
 //!   [`tessera::json::evaluate`] out (`now_ms` is the clock, Unix
-//!   milliseconds, read only when the request carries no `context.time`);
+//!   milliseconds: it decides a request without `context.time` and stamps
+//!   the audit record, and is checked on every call, `context.time` or not);
 //! - `tessera_explain(ptr, len, now_ms) -> u64`: the same, but the answer is
 //!   the explained one (`tessera::json::evaluate` with `explain` true).
 //!
@@ -47,7 +48,7 @@ use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex, PoisonError};
 use tessera::audit::{AuditConfig, Auditor, CallbackSink, Mode};
-use tessera::{Engine, Reason, Request, Source};
+use tessera::{Engine, Reason, Request, RequestLimits, Source};
 
 /// The ABI version `tessera_abi_version` returns; bumped on any incompatible
 /// change to the exports, the memory conventions or the answer shapes.
@@ -56,8 +57,10 @@ pub const ABI_VERSION: u32 = 1;
 /// The largest load document, in bytes (64 MiB, as the C library's inputs).
 pub const MAX_LOAD_LEN: usize = 64 * 1024 * 1024;
 
-/// The largest request, in bytes (16 MiB).
-pub const MAX_REQUEST_LEN: usize = 16 * 1024 * 1024;
+/// The largest request, in bytes (16 MiB): the default
+/// [`RequestLimits::max_bytes`], which every other host applies too. A
+/// longer one is a `too_large` error before it is read.
+pub const MAX_REQUEST_LEN: usize = RequestLimits::DEFAULT.max_bytes;
 
 /// The most bytes of records the module holds for the host to take (16
 /// MiB), and the default of an audit configuration's `buffer_bytes`.
@@ -126,6 +129,13 @@ pub fn compile_document(input: &[u8]) -> (String, Option<Engine>) {
 /// Decides a request with `engine`: exactly [`tessera::json::evaluate`]'s
 /// bytes (explained when `explain` is true), with `now_ms` (Unix
 /// milliseconds) as the clock.
+///
+/// The arguments are checked before the request is read, in this order:
+/// its size (`too_large`), UTF-8 (`not_utf8`), an engine (`no_engine`), and
+/// `now_ms` (`bad_time`). `now_ms` is checked even when the request carries
+/// `context.time` (which then decides): whether a call succeeds does not
+/// depend on what the request holds, a host's broken clock shows on its
+/// first call, and an audited decision's record is stamped with `now_ms`.
 pub fn evaluate_request(
     engine: Option<&Engine>,
     input: &[u8],
@@ -416,7 +426,8 @@ pub fn evaluate_audited_request(
         // The same error answer as unaudited.
         return evaluate_request(engine, input, now_ms, explain);
     };
-    let request = match Request::from_json(text) {
+    // Under the engine's request limits, as `tessera::json::evaluate` reads it.
+    let request = match Request::from_json_with(text, &engine.limits().request) {
         Ok(request) => request,
         Err(error) => return tessera::json::request_error(&error).to_string(),
     };
@@ -854,6 +865,42 @@ mod tests {
         assert!(text(module.evaluate(at, REQUEST.len(), i64::MAX, true)).contains("bad_time"));
         let big = vec![b' '; MAX_REQUEST_LEN + 1];
         assert!(evaluate_request(None, &big, 0, true).contains("too_large"));
+    }
+
+    #[test]
+    fn now_ms_is_checked_even_when_the_request_carries_its_time() {
+        let (mut module, engine) = loaded();
+        let at = put(&mut module, REQUEST.as_bytes());
+        for explain in [false, true] {
+            let answer = text(module.evaluate(at, REQUEST.len(), i64::MIN, explain));
+            assert!(answer.contains(r#""code":"bad_time""#), "{answer}");
+            // A representable clock: the request's own time decides.
+            assert_eq!(
+                text(module.evaluate(at, REQUEST.len(), 0, explain)),
+                tessera::json::evaluate(&engine, REQUEST, explain)
+            );
+        }
+    }
+
+    #[test]
+    fn hostile_requests_get_the_json_layers_errors() {
+        let (mut module, engine) = loaded();
+        let requests = [
+            format!("\u{feff}{REQUEST}"),
+            REQUEST.replace(r#""action""#, r#""action": "x", "action""#),
+            REQUEST.replace("app/db", "app//db"),
+            REQUEST.replace("app/db", "app/../db"),
+            REQUEST.replace(r#""time""#, &format!(r#""n": {}, "time""#, "9".repeat(400))),
+        ];
+        for request in requests {
+            let at = put(&mut module, request.as_bytes());
+            let answer = text(module.evaluate(at, request.len(), 0, false));
+            assert!(
+                answer.starts_with(r#"{"error":{"kind":"request""#),
+                "{answer}"
+            );
+            assert_eq!(answer, tessera::json::evaluate(&engine, &request, false));
+        }
     }
 
     #[test]

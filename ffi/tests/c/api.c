@@ -276,8 +276,15 @@ static void fast_path(const tessera_engine_t *engine) {
     static const char *const null_group[] = { "group:a", NULL };
     r = base; r.groups = null_group; r.group_count = 2;
     expect_decide_error(engine, &r, TESSERA_ERROR_INVALID_ARGUMENT, NULL, __LINE__);
+    /* Too many groups: a request error, as in JSON, found before the array is read. */
     r = base; r.group_count = (size_t)-1; r.groups = groups;
-    expect_decide_error(engine, &r, TESSERA_ERROR_INVALID_ARGUMENT, NULL, __LINE__);
+    expect_decide_error(engine, &r, TESSERA_ERROR_REQUEST, "principal.groups", __LINE__);
+    r = base; r.group_count = TESSERA_MAX_GROUPS + 1; r.groups = groups;
+    expect_decide_error(engine, &r, TESSERA_ERROR_REQUEST, "principal.groups", __LINE__);
+    r = base; r.resource = "prod//secret";
+    expect_decide_error(engine, &r, TESSERA_ERROR_REQUEST, "resource", __LINE__);
+    r = base; r.resource = "prod/secret/";
+    expect_decide_error(engine, &r, TESSERA_ERROR_REQUEST, "resource", __LINE__);
     r = base; r.action = "";
     expect_decide_error(engine, &r, TESSERA_ERROR_REQUEST, "action", __LINE__);
     r = base; r.principal = "";

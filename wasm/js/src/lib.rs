@@ -525,7 +525,7 @@ impl Auditor {
         }
         let now = now_option(options)?;
         let text = request_text(request)?;
-        let request = Request::from_json(&text)
+        let request = Request::from_json_with(&text, &engine.inner.limits().request)
             .map_err(|e| thrown(&tessera::json::request_error(&e).to_string()))?;
         let decision = self.inner.decide_at(&engine.inner, &request, now);
         if explain && decision.reason != Reason::AuditFailed {
