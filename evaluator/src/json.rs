@@ -161,3 +161,50 @@ pub fn diagnostic(d: &Diagnostic) -> Value {
         "hint": d.hint(),
     })
 }
+
+/// The document a host loads a policy set from, the same for every host:
+/// `{"sources": [{"name": ..., "text": ...}], "limits": {"policy": {...},
+/// "request": {...}}}`, with `limits` optional (each field defaults; see
+/// [`crate::Limits`]). Unknown fields are refused.
+///
+/// ```
+/// let document: tessera::json::LoadDocument = serde_json::from_str(r#"{
+///   "sources": [{"name": "p.policy", "text": "policy \"p\" { allow \"a\" { principal * action * resource app/** } }"}],
+///   "limits": {"request": {"max_groups": 8}}
+/// }"#).unwrap();
+/// let engine = document.compile().unwrap();
+/// assert_eq!(engine.limits().request.max_groups, 8);
+/// assert_eq!(engine.limits().policy, tessera::PolicyLimits::default());
+/// assert!(serde_json::from_str::<tessera::json::LoadDocument>(r#"{"sources": [], "limit": {}}"#).is_err());
+/// ```
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadDocument {
+    /// The policy files, compiled together.
+    pub sources: Vec<SourceDocument>,
+    /// The limits to compile and read requests under.
+    #[serde(default)]
+    pub limits: crate::Limits,
+}
+
+/// One policy file of a [`LoadDocument`].
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceDocument {
+    /// The name diagnostics use.
+    pub name: String,
+    /// The policy text.
+    pub text: String,
+}
+
+impl LoadDocument {
+    /// Compiles the sources under the limits.
+    pub fn compile(&self) -> Result<Engine, crate::CompileError> {
+        let sources: Vec<crate::Source> = self
+            .sources
+            .iter()
+            .map(|s| crate::Source::new(&s.name, &s.text))
+            .collect();
+        Engine::compile_with(&sources, &self.limits)
+    }
+}

@@ -251,6 +251,31 @@ tessera_error_code_t tessera_engine_compile(const tessera_source_t *sources,
                                             tessera_engine_t **out,
                                             tessera_error_t **err);
 
+/* tessera_engine_compile() under other limits than the defaults.
+ *
+ * Takes, besides tessera_engine_compile()'s arguments: `limits_json`, a
+ * JSON object of `limits_len` bytes such as
+ *   {"policy": {"max_pattern_bytes": 2048}, "request": {"max_groups": 100000}}
+ * where every field is optional and defaults as the TESSERA_MAX_* macros
+ * and SECURITY.md say (NULL: all defaults). Policy limits: max_source_bytes,
+ * max_statements, max_patterns_per_line, max_pattern_bytes,
+ * max_pattern_wildcards, max_alternatives; a source past one is a
+ * TESSERA_ERROR_COMPILE diagnostic with code "limit-exceeded". Request
+ * limits: max_bytes, max_path_bytes, max_path_segments, max_groups,
+ * max_tags, max_attributes, max_value_bytes; the engine reads every request
+ * (JSON or struct) under them.
+ *
+ * Returns as tessera_engine_compile(), and TESSERA_ERROR_INVALID_ARGUMENT
+ * when `limits_json` is not such an object (an unknown name included).
+ *
+ * Owns afterwards and thread safety: as tessera_engine_compile(). */
+tessera_error_code_t tessera_engine_compile_with_limits(const tessera_source_t *sources,
+                                                        size_t count,
+                                                        const char *limits_json,
+                                                        size_t limits_len,
+                                                        tessera_engine_t **out,
+                                                        tessera_error_t **err);
+
 /* Frees an engine and the names it lent out (tessera_decision_t.policy and
  * .statement). NULL is ignored.
  *

@@ -334,7 +334,8 @@ pub extern "C" fn tessera_version() -> *const c_char {
 // Engines
 // ---------------------------------------------------------------------------
 
-/// Compiles `count` policy sources into a new engine stored in `*out`.
+/// Compiles `count` policy sources into a new engine stored in `*out`,
+/// under the default limits.
 ///
 /// # Safety
 ///
@@ -348,12 +349,44 @@ pub unsafe extern "C" fn tessera_engine_compile(
     out: *mut *mut TesseraEngine,
     err: *mut *mut TesseraError,
 ) -> ErrorCode {
+    // SAFETY: the caller's promises, passed on.
+    unsafe { tessera_engine_compile_with_limits(sources, count, ptr::null(), 0, out, err) }
+}
+
+/// [`tessera_engine_compile`] under the limits in `limits_json` (a JSON
+/// object `{"policy": {...}, "request": {...}}`, each field optional; NULL
+/// for the defaults). The engine reads requests under its request limits.
+///
+/// # Safety
+///
+/// As [`tessera_engine_compile`]; `limits_json` is NULL or points to
+/// `limits_len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tessera_engine_compile_with_limits(
+    sources: *const TesseraSource,
+    count: usize,
+    limits_json: *const c_char,
+    limits_len: usize,
+    out: *mut *mut TesseraEngine,
+    err: *mut *mut TesseraError,
+) -> ErrorCode {
     let body = || {
         if out.is_null() {
             return Err(TesseraError::invalid("out is NULL"));
         }
         // SAFETY: non-NULL and writable per the caller.
         unsafe { put(out, ptr::null_mut()) };
+        let limits = if limits_json.is_null() {
+            tessera_core::Limits::default()
+        } else {
+            // SAFETY: non-NULL, `limits_len` readable bytes per the caller.
+            let text = unsafe { bytes(limits_json, limits_len, "limits_json") }?;
+            serde_json::from_slice(text).map_err(|e| {
+                TesseraError::invalid(&format!(
+                    "limits_json is not a limits object such as {{\"policy\": {{\"max_pattern_bytes\": 2048}}, \"request\": {{\"max_groups\": 100000}}}}: {e}"
+                ))
+            })?
+        };
         if count > MAX_SOURCES {
             return Err(TesseraError::invalid(&format!(
                 "count is {count}; the limit is {MAX_SOURCES} sources"
@@ -384,7 +417,7 @@ pub unsafe extern "C" fn tessera_engine_compile(
             let text = unsafe { bytes(source.text, source.text_len, &what) }?;
             checked.push(Source::new(name, utf8(text, &what)?));
         }
-        let engine = tessera_core::Engine::compile(&checked)
+        let engine = tessera_core::Engine::compile_with(&checked, &limits)
             .map_err(|error| TesseraError::compile(&error))?;
         let handle = Box::into_raw(Box::new(TesseraEngine::new(engine)));
         // SAFETY: non-NULL (checked above) and writable per the caller.

@@ -42,13 +42,13 @@
 //! (unit-tested here); the `extern "C"` exports, compiled only for `wasm32`,
 //! are thin wrappers around one global `Module`.
 
-use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex, PoisonError};
 use tessera::audit::{AuditConfig, Auditor, CallbackSink, Mode};
-use tessera::{Engine, Reason, Request, RequestLimits, Source};
+use tessera::json::LoadDocument;
+use tessera::{Engine, Reason, Request, RequestLimits};
 
 /// The ABI version `tessera_abi_version` returns; bumped on any incompatible
 /// change to the exports, the memory conventions or the answer shapes.
@@ -68,21 +68,6 @@ pub const MAX_AUDIT_BUFFER: usize = 16 * 1024 * 1024;
 
 /// The largest audit configuration, in bytes (1 MiB).
 pub const MAX_AUDIT_CONFIG_LEN: usize = 1024 * 1024;
-
-/// The load document: `{"sources": [{"name": "...", "text": "..."}]}`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LoadDocument {
-    sources: Vec<SourceDocument>,
-}
-
-/// One policy file of the load document.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SourceDocument {
-    name: String,
-    text: String,
-}
 
 /// `{"error": {"kind": "invalid_argument", "code": code, "message": message}}`.
 fn invalid(code: &str, message: &str) -> String {
@@ -107,17 +92,12 @@ pub fn compile_document(input: &[u8]) -> (String, Option<Engine>) {
         Ok(document) => document,
         Err(e) => {
             let message = format!(
-                "the load document is not {{\"sources\": [{{\"name\": ..., \"text\": ...}}]}}: {e}"
+                "the load document is not {{\"sources\": [{{\"name\": ..., \"text\": ...}}], \"limits\": {{...}}}}: {e}"
             );
             return (invalid("bad_document", &message), None);
         }
     };
-    let sources: Vec<Source> = document
-        .sources
-        .iter()
-        .map(|s| Source::new(&s.name, &s.text))
-        .collect();
-    match Engine::compile(&sources) {
+    match document.compile() {
         Ok(engine) => {
             let answer = json!({"ok": true, "statements": engine.statement_count()}).to_string();
             (answer, Some(engine))
@@ -939,6 +919,35 @@ mod tests {
         let big = vec![b' '; MAX_LOAD_LEN + 1];
         assert!(compile_document(&big).0.contains("too_large"));
     }
+
+    #[test]
+    fn a_load_document_carries_limits_for_compiling_and_for_requests() {
+        let text = r#"policy "p" { allow "a" { principal * action * resource app/** } }"#;
+        let tight = json!({"sources": [{"name": "p.policy", "text": text}],
+            "limits": {"policy": {"max_pattern_bytes": 4}}});
+        let (answer, engine) = compile_document(tight.to_string().as_bytes());
+        assert!(engine.is_none());
+        assert!(
+            answer.contains("limit-exceeded") && answer.contains("max_pattern_bytes"),
+            "{answer}"
+        );
+        let unknown = json!({"sources": [], "limits": {"request": {"max_grups": 1}}});
+        assert!(
+            compile_document(unknown.to_string().as_bytes())
+                .0
+                .contains("bad_document")
+        );
+        let groups = json!({"sources": [{"name": "p.policy", "text": text}],
+            "limits": {"request": {"max_groups": 1}}});
+        let (_, engine) = compile_document(groups.to_string().as_bytes());
+        let request = r#"{"principal": {"id": "u", "groups": ["a", "b"]}, "action": "x", "resource": "app/db"}"#;
+        let answer = evaluate_request(engine.as_ref(), request.as_bytes(), 0, false);
+        assert!(
+            answer.contains("limit_exceeded") && answer.contains("max_groups"),
+            "{answer}"
+        );
+    }
+
     const SEED: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
     fn audit_open(module: &mut Module, config: &str) -> String {

@@ -114,6 +114,43 @@ static void compile_diagnostics(void) {
     tessera_error_free(err);
 }
 
+/* Limits given as JSON: a pattern past max_pattern_bytes is a located
+ * diagnostic, a request past max_groups a request error, an unknown limit
+ * an invalid argument. */
+static void compile_with_limits(void) {
+    static const char text[] = "policy \"p\" {\n  allow \"a\" { principal * action * resource app/** }\n}\n";
+    tessera_source_t src = { "p.policy", text, sizeof text - 1 };
+    tessera_engine_t *engine = NULL;
+    tessera_error_t *err = NULL;
+    static const char tight[] = "{\"policy\": {\"max_pattern_bytes\": 4}}";
+    CHECK(tessera_engine_compile_with_limits(&src, 1, tight, sizeof tight - 1, &engine, &err) == TESSERA_ERROR_COMPILE);
+    CHECK(engine == NULL);
+    CHECK(streq(tessera_error_diagnostic_code(err, 0), "limit-exceeded"));
+    CHECK(tessera_error_diagnostic_line(err, 0) == 2);
+    CHECK(strstr(tessera_error_diagnostic_message(err, 0), "max_pattern_bytes") != NULL);
+    tessera_error_free(err);
+    err = NULL;
+    static const char unknown[] = "{\"policy\": {\"max_pattern_byte\": 4}}";
+    CHECK(tessera_engine_compile_with_limits(&src, 1, unknown, sizeof unknown - 1, &engine, &err) == TESSERA_ERROR_INVALID_ARGUMENT);
+    CHECK(strstr(tessera_error_message(err), "max_pattern_byte") != NULL);
+    tessera_error_free(err);
+    err = NULL;
+    static const char groups[] = "{\"request\": {\"max_groups\": 1}}";
+    CHECK(tessera_engine_compile_with_limits(&src, 1, groups, sizeof groups - 1, &engine, &err) == TESSERA_OK);
+    static const char request[] = "{\"principal\": {\"id\": \"u\", \"groups\": [\"a\", \"b\"]}, \"action\": \"x\", \"resource\": \"app/db\"}";
+    char *answer = NULL;
+    size_t answer_len = 0;
+    CHECK(tessera_engine_evaluate_json(engine, request, sizeof request - 1, 0, &answer, &answer_len, &err) == TESSERA_ERROR_REQUEST);
+    CHECK(streq(tessera_error_field(err), "principal.groups"));
+    tessera_error_free(err);
+    tessera_string_free(answer);
+    tessera_engine_free(engine);
+    /* NULL limits: the defaults. */
+    engine = NULL;
+    CHECK(tessera_engine_compile_with_limits(&src, 1, NULL, 0, &engine, NULL) == TESSERA_OK);
+    tessera_engine_free(engine);
+}
+
 static void null_error_accessors(void) {
     CHECK(tessera_error_code(NULL) == TESSERA_OK);
     CHECK(tessera_error_message(NULL) == NULL);
@@ -316,6 +353,7 @@ int main(void) {
     null_error_accessors();
     hostile_compile();
     compile_diagnostics();
+    compile_with_limits();
     tessera_engine_t *engine = compile_policy();
     hostile_json(engine);
     fast_path(engine);

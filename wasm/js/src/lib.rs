@@ -161,6 +161,27 @@ export interface ChainHead {
   next_seq: number;
   prev: string;
 }
+
+/** The engine's limits (SECURITY.md); every field is optional. */
+export interface Limits {
+  policy?: {
+    max_source_bytes?: number;
+    max_statements?: number;
+    max_patterns_per_line?: number;
+    max_pattern_bytes?: number;
+    max_pattern_wildcards?: number;
+    max_alternatives?: number;
+  };
+  request?: {
+    max_bytes?: number;
+    max_path_bytes?: number;
+    max_path_segments?: number;
+    max_groups?: number;
+    max_tags?: number;
+    max_attributes?: number;
+    max_value_bytes?: number;
+  };
+}
 "#;
 
 #[wasm_bindgen]
@@ -186,6 +207,9 @@ extern "C" {
     /// `ChainHead` in TypeScript.
     #[wasm_bindgen(typescript_type = "ChainHead")]
     pub type ChainHeadObject;
+    /// `Limits` in TypeScript (an optional argument).
+    #[wasm_bindgen(typescript_type = "Limits")]
+    pub type LimitsArg;
 }
 
 /// The name a bare policy string gets in diagnostics.
@@ -200,16 +224,30 @@ pub struct Engine {
 #[wasm_bindgen]
 impl Engine {
     /// Compiles policy sources: an array of `{name, text}`, one such object,
-    /// or a bare policy string (named `inline.policy` in diagnostics).
-    /// Throws a `TesseraError` of kind "compile" listing every diagnostic.
+    /// or a bare policy string (named `inline.policy` in diagnostics);
+    /// with `limits`, under those limits instead of the defaults.
+    /// Throws a `TesseraError` of kind "compile" listing every diagnostic,
+    /// or of kind "invalid_argument" for limits that are not a `Limits`.
     #[wasm_bindgen(constructor)]
-    pub fn new(sources: SourcesArg) -> Result<Engine, JsValue> {
+    pub fn new(sources: SourcesArg, limits: Option<LimitsArg>) -> Result<Engine, JsValue> {
         let owned = sources_document(&sources)?;
         let sources: Vec<Source> = owned
             .iter()
             .map(|(name, text)| Source::new(name, text))
             .collect();
-        match tessera::Engine::compile(&sources) {
+        let limits = match limits.as_deref().filter(|l| !l.is_undefined() && !l.is_null()) {
+            None => tessera::Limits::default(),
+            Some(value) => json_text(value)
+                .and_then(|text| serde_json::from_str::<tessera::Limits>(&text).ok())
+                .ok_or_else(|| {
+                    error_value(
+                        "invalid_argument",
+                        "bad_limits",
+                        "limits must be a Limits object: {policy: {max_pattern_bytes: ...}, request: {max_groups: ...}}, with known names only",
+                    )
+                })?,
+        };
+        match tessera::Engine::compile_with(&sources, &limits) {
             Ok(inner) => Ok(Engine { inner }),
             Err(error) => Err(thrown(&tessera::json::compile_error(&error).to_string())),
         }

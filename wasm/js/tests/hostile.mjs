@@ -56,6 +56,27 @@ const cyclic = { name: "a.policy" };
 cyclic.text = cyclic;
 throwsTessera("sources: cyclic", () => new Engine(cyclic), "invalid_argument", "bad_sources");
 
+// Limits: a pattern past max_pattern_bytes is a compile error naming the
+// limit; a request past max_groups a request error; a misspelt limit is an
+// invalid argument, never ignored.
+throwsTessera("limits: a pattern past max_pattern_bytes", () => new Engine(POLICY, { policy: { max_pattern_bytes: 4 } }), "compile");
+throwsTessera("limits: an unknown name", () => new Engine(POLICY, { policy: { max_pattern_byte: 4 } }), "invalid_argument", "bad_limits");
+throwsTessera("limits: a string", () => new Engine(POLICY, "max_groups=1"), "invalid_argument", "bad_limits");
+{
+  const limited = new Engine(POLICY, { request: { max_groups: 1 } });
+  throwsTessera(
+    "limits: a request past max_groups",
+    () => limited.evaluate({ ...REQUEST, principal: { id: "user:a", groups: ["a", "b"] } }),
+    "request",
+    "limit_exceeded",
+  );
+  assert.equal(limited.evaluate(REQUEST).decision, "allow");
+  limited.free();
+  const defaults = new Engine(POLICY, undefined);
+  assert.equal(defaults.evaluate(REQUEST).decision, "allow");
+  defaults.free();
+}
+
 // Policies that must not parse, or must stop at the nesting limit.
 throwsTessera("an empty policy file with garbage", () => new Engine("}{"), "compile");
 throwsTessera("100,000 nested parentheses",
