@@ -4,9 +4,13 @@
 //! the variable's value is only known per request and must match literally.
 //! This module tokenizes such a pattern once, following globset's syntax with
 //! a literal separator (`*` stays inside a segment), and matches it with the
-//! request's values standing in for the variables. No allocation per match.
+//! request's values standing in for the variables, in one pass over the path:
+//! time linear in the path and the values for a given pattern, whatever the
+//! request holds (see "Matching" below).
 
 use policy_lang::{Key, PatternPart};
+use smallvec::SmallVec;
+use std::collections::VecDeque;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Token {
@@ -84,7 +88,9 @@ impl VariablePattern {
 /// reading them as globset does: a `\`-escaped character and a class (in
 /// which `,`, `{` and `}` are members) never open, split or close a group,
 /// and an empty alternative is dropped, so `{,x}` means `{x}`. Groups do not
-/// nest (the parser rejects that).
+/// nest (the parser rejects that). A `*` next to a brace or a group's comma
+/// becomes a `Star` at once, so that it never forms a `**` with a `*` on the
+/// other side, which globset would not see either: `*{*,b}` is `*` then `*`.
 fn expand_alternates(raw: &[Token]) -> Vec<Vec<Token>> {
     let lit = |i: usize| match raw.get(i) {
         Some(Token::Literal(c)) => Some(*c),
@@ -93,10 +99,19 @@ fn expand_alternates(raw: &[Token]) -> Vec<Vec<Token>> {
     let mut alternatives: Vec<Vec<Token>> = vec![Vec::new()];
     // The choices of the open group, and where it opened.
     let mut group: Option<(Vec<Vec<Token>>, usize)> = None;
+    // The token before `i` opened, split or closed a group.
+    let mut after_delimiter = false;
     let mut i = 0;
     while i < raw.len() {
         // The tokens from `i` to `end` are taken as they are.
         let mut end = i + 1;
+        let delimiter = match lit(i) {
+            Some('{') => group.is_none(),
+            Some(',' | '}') => group.is_some(),
+            _ => false,
+        };
+        let star_at_delimiter = !delimiter && lit(i) == Some('*') && after_delimiter;
+        after_delimiter = delimiter;
         match lit(i) {
             Some('\\') if i + 1 < raw.len() => end = i + 2,
             Some('[') => {
@@ -139,7 +154,17 @@ fn expand_alternates(raw: &[Token]) -> Vec<Vec<Token>> {
             }
             _ => {}
         }
-        let run = raw.get(i..end).unwrap_or_default();
+        let before_delimiter = match lit(end) {
+            Some('{') => group.is_none(),
+            Some(',' | '}') => group.is_some(),
+            _ => false,
+        };
+        let star = [Token::Star];
+        let run = if lit(i) == Some('*') && (star_at_delimiter || before_delimiter) {
+            &star[..]
+        } else {
+            raw.get(i..end).unwrap_or_default()
+        };
         match &mut group {
             Some((choices, _)) => {
                 if let Some(choice) = choices.last_mut() {
@@ -178,10 +203,22 @@ fn interpret(raw: &[Token]) -> Vec<Token> {
             Some('*') if lit(i + 1) == Some('*') => {
                 let at_start = i == 0;
                 let after_separator = out.last() == Some(&Token::Literal('/'));
+                let last = out.last();
+                let after_recursive =
+                    matches!(last, Some(Token::RecursivePrefix | Token::RecursiveMiddle));
                 let next = raw.get(i + 2);
                 let next_is_separator = lit(i + 2) == Some('/');
                 if at_start && (next.is_none() || next_is_separator) {
                     out.push(Token::RecursivePrefix);
+                    i += if next_is_separator { 3 } else { 2 };
+                } else if after_recursive && (next.is_none() || next_is_separator) {
+                    // A `**` segment right after `**/` or `/**/` merges into
+                    // it, as in globset: `**/**/` is `**/`, `/**/**/` is
+                    // `/**/`, and `/**/**` at the end is `/**`.
+                    if next.is_none() && last == Some(&Token::RecursiveMiddle) {
+                        out.pop();
+                        out.push(Token::RecursiveSuffix);
+                    }
                     i += if next_is_separator { 3 } else { 2 };
                 } else if after_separator && next.is_none() {
                     out.pop();
@@ -224,6 +261,10 @@ fn interpret(raw: &[Token]) -> Vec<Token> {
                 i += 1;
             }
         }
+    }
+    // globset matches everything with a pattern that is only `**/`.
+    if out == [Token::RecursivePrefix] {
+        return vec![Token::Everything];
     }
     out
 }
@@ -314,56 +355,514 @@ fn posix_class(
     Some((ranges, j + 2))
 }
 
-fn match_tokens(tokens: &[Token], text: &str, values: &[&str]) -> bool {
+// ---------------------------------------------------------------------------
+// Matching.
+//
+// The tokens of one width at either end of the pattern (literals, `?`,
+// classes and variables before the first `*` or `**`, or after the last)
+// can only match at one place: they are compared there, from the start and
+// from the end of the path. What lies between, from the first `*` or `**`
+// to the last, is run as an automaton over the set of its states (Thompson's
+// construction) instead of by backtracking: the text is read once, one char
+// at a time, and after each char the matcher holds every place in the
+// pattern that the text read so far can have reached. The states are
+//
+// - `at[k]`: the text read so far matches the tokens before `k`; `at[len]`
+//   (after the last token) accepts;
+// - `across[k]`, for `**/` at the start and `/**/` in the middle: inside the
+//   text that `**` spans, where each `/` read may end it.
+//
+// A variable there, reached at position `p`, goes on at `p + len(value)` if
+// its value occurs at `p`: the token keeps the positions it was reached at,
+// in order, while a Knuth-Morris-Pratt search for its value, fed the text's
+// bytes as they are read, says where an occurrence ends.
+//
+// Each char costs O(tokens), each byte one amortized KMP step per variable
+// waiting for its value, and a value is read at most once more (its failure
+// function, or its comparison at one end): O((path + values) × tokens)
+// time, no recursion, and memory O(tokens + values) beyond the input.
+// Nothing is allocated unless a variable stands between two `*` or `**`, or
+// the pattern has more than 127 tokens.
+
+/// True when `path` matches `tokens` with `values[i]` standing for variable
+/// `i` (a missing value matches nothing).
+fn match_tokens(tokens: &[Token], path: &str, values: &[&str]) -> bool {
+    // `tokens[first..last]` is left to match `path[start..end]`.
+    let (mut first, mut last) = (0, tokens.len());
+    let (mut start, mut end) = (0, path.len());
+    while let Some(token) = tokens.get(first) {
+        let text = path.get(start..).unwrap_or_default();
+        match fixed_width(token, text, values, false) {
+            Some(Some(width)) => start += width,
+            Some(None) => return false,
+            None => break,
+        }
+        first += 1;
+    }
+    while last > first
+        && let Some(token) = tokens.get(last - 1)
+    {
+        let text = path.get(start..end).unwrap_or_default();
+        match fixed_width(token, text, values, true) {
+            Some(Some(width)) => end -= width,
+            Some(None) => return false,
+            None => break,
+        }
+        last -= 1;
+    }
+    let (Some(middle), Some(text)) = (tokens.get(first..last), path.get(start..end)) else {
+        return false;
+    };
+    // The most common middles, at once.
+    tick(text.len());
+    match middle {
+        [] => text.is_empty(),
+        [Token::Star] => !text.contains('/'),
+        [Token::Everything] => true,
+        [Token::RecursivePrefix] => text.is_empty() || text.ends_with('/'),
+        [Token::RecursiveSuffix] => text.starts_with('/'),
+        [Token::RecursiveMiddle] => text.starts_with('/') && text.ends_with('/'),
+        _ => Run::new(middle, text, values).matches(),
+    }
+}
+
+/// Matches a token of one width at the start of `text` (or at its end):
+/// the bytes it covers, `Some(None)` when it does not match there; `None`
+/// for a token whose width varies.
+fn fixed_width(token: &Token, text: &str, values: &[&str], at_end: bool) -> Option<Option<usize>> {
+    tick(1);
+    match token {
+        Token::Literal(_) | Token::AnyChar | Token::Class { .. } => {
+            let c = if at_end {
+                text.chars().next_back()
+            } else {
+                text.chars().next()
+            };
+            Some(c.filter(|c| token.reads(*c)).map(char::len_utf8))
+        }
+        Token::Variable(i) => Some(values.get(*i).and_then(|value| {
+            tick(value.len());
+            let found = if at_end {
+                text.ends_with(value)
+            } else {
+                text.starts_with(value)
+            };
+            found.then_some(value.len())
+        })),
+        _ => None,
+    }
+}
+
+impl Token {
+    /// Whether a one-char token (a literal, `?` or a class) reads `c`.
+    fn reads(&self, c: char) -> bool {
+        match self {
+            Token::Literal(l) => *l == c,
+            Token::AnyChar => c != '/',
+            Token::Class { negated, ranges } => {
+                c != '/' && ranges.iter().any(|(lo, hi)| *lo <= c && c <= *hi) != *negated
+            }
+            _ => false,
+        }
+    }
+}
+
+/// One match of the middle of a pattern, from its first `*` or `**` to its
+/// last, in progress.
+struct Run<'a> {
+    tokens: &'a [Token],
+    text: &'a str,
+    /// The states at the position being reached.
+    at: Bits,
+    across: Bits,
+    /// One per variable token, in token order.
+    vars: SmallVec<[Var<'a>; 2]>,
+    /// How many variables wait for their value's end (`starts` not empty).
+    waiting: usize,
+    /// The pattern matches whatever text is left (`**`, or `/**` read).
+    matched: bool,
+}
+
+/// A variable token, and the search for its value while the text is read.
+struct Var<'a> {
+    token: usize,
+    /// `None` when the caller gave no value for it.
+    value: Option<&'a [u8]>,
+    /// The positions the token was reached at, in increasing order, that the
+    /// reading has not yet gone a value's length beyond.
+    starts: VecDeque<usize>,
+    /// The KMP failure function: `border[i]` is the length of the longest
+    /// proper prefix of `value[..=i]` that is also its suffix. Built when the
+    /// token is first reached.
+    border: Vec<usize>,
+    /// How many bytes of the value the text read so far ends with (while
+    /// `starts` is not empty).
+    matched: usize,
+    /// The value ends at the position just reached.
+    ends_here: bool,
+}
+
+impl<'a> Run<'a> {
+    fn new(tokens: &'a [Token], text: &'a str, values: &[&'a str]) -> Run<'a> {
+        let vars = tokens
+            .iter()
+            .enumerate()
+            .filter_map(|(token, t)| match t {
+                Token::Variable(i) => Some(Var {
+                    token,
+                    value: values.get(*i).map(|v| v.as_bytes()),
+                    starts: VecDeque::new(),
+                    border: Vec::new(),
+                    matched: 0,
+                    ends_here: false,
+                }),
+                _ => None,
+            })
+            .collect();
+        Run {
+            tokens,
+            text,
+            at: Bits::new(tokens.len() + 1),
+            across: Bits::new(tokens.len()),
+            vars,
+            waiting: 0,
+            matched: false,
+        }
+    }
+
+    fn matches(mut self) -> bool {
+        let end = self.tokens.len();
+        let bytes = self.text.as_bytes();
+        self.reach(0, 0);
+        let mut at = Bits::new(end + 1);
+        let mut across = Bits::new(end);
+        let mut pos = 0;
+        loop {
+            if self.matched {
+                return true;
+            }
+            if self.at.is_empty() && self.waiting == 0 {
+                if self.across.is_empty() {
+                    return false;
+                }
+                // Only `**` spans: nothing happens before the next `/`.
+                let rest = self.text.get(pos..).unwrap_or_default();
+                let Some(slash) = rest.find('/') else {
+                    return false;
+                };
+                tick(slash);
+                pos += slash;
+            }
+            let Some(c) = self.text.get(pos..).and_then(|rest| rest.chars().next()) else {
+                break;
+            };
+            let next = pos + c.len_utf8();
+            if self.waiting > 0 {
+                let read = bytes.get(pos..next).unwrap_or_default();
+                for var in &mut self.vars {
+                    var.read(read);
+                }
+            }
+            std::mem::swap(&mut at, &mut self.at);
+            std::mem::swap(&mut across, &mut self.across);
+            self.at.clear();
+            self.across.clear();
+            for w in 0..at.words() {
+                let mut word = at.word(w);
+                while word != 0 {
+                    let k = w * 64 + word.trailing_zeros() as usize;
+                    word &= word - 1;
+                    tick(1);
+                    let Some(token) = self.tokens.get(k) else {
+                        continue;
+                    };
+                    match token {
+                        Token::Star if c != '/' => self.reach(k, next),
+                        // `/` then anything: the rest of the text.
+                        Token::RecursiveSuffix => self.matched |= c == '/' && k + 1 == end,
+                        Token::RecursiveMiddle if c == '/' => {
+                            self.across.insert(k);
+                            self.reach(k + 1, next);
+                        }
+                        // `**/` reads in `across`, a variable in its search.
+                        _ if token.reads(c) => self.reach(k + 1, next),
+                        _ => {}
+                    }
+                }
+            }
+            for w in 0..across.words() {
+                let mut word = across.word(w);
+                while word != 0 {
+                    let k = w * 64 + word.trailing_zeros() as usize;
+                    word &= word - 1;
+                    tick(1);
+                    self.across.insert(k);
+                    if c == '/' {
+                        self.reach(k + 1, next);
+                    }
+                }
+            }
+            self.arrive(next);
+            pos = next;
+        }
+        self.matched || self.at.contains(end)
+    }
+
+    /// The reading has reached `pos`: goes on after each variable whose
+    /// value ends here.
+    fn arrive(&mut self, pos: usize) {
+        let mut i = 0;
+        while self.waiting > 0 && i < self.vars.len() {
+            if let Some(var) = self.vars.get_mut(i)
+                && !var.starts.is_empty()
+            {
+                let arrived = var.arrive(pos);
+                if var.starts.is_empty() {
+                    self.waiting -= 1;
+                }
+                if arrived {
+                    let k = var.token;
+                    self.reach(k + 1, pos);
+                }
+            }
+            i += 1;
+        }
+    }
+
+    /// Adds the state before token `k` at position `pos`, and those it leads
+    /// to without reading: past a `*` or `**/` matching nothing.
+    fn reach(&mut self, mut k: usize, pos: usize) {
+        while self.at.insert(k) {
+            tick(1);
+            match self.tokens.get(k) {
+                Some(Token::Star) => {}
+                Some(Token::RecursivePrefix) => {
+                    self.across.insert(k);
+                }
+                Some(Token::Everything) => {
+                    self.matched = true;
+                    return;
+                }
+                Some(Token::Variable(_)) if self.start(k, pos) => {}
+                _ => return,
+            }
+            k += 1;
+        }
+    }
+
+    /// Variable token `k` is reached at `pos`. True when its value is empty
+    /// (then the next token is reached at once).
+    fn start(&mut self, k: usize, pos: usize) -> bool {
+        let Some(var) = self.vars.iter_mut().find(|v| v.token == k) else {
+            return false;
+        };
+        let Some(value) = var.value else {
+            return false;
+        };
+        if value.is_empty() {
+            return true;
+        }
+        if var.border.is_empty() {
+            var.border = borders(value);
+        }
+        if var.starts.is_empty() {
+            // Only occurrences from here on matter.
+            var.matched = 0;
+            self.waiting += 1;
+        }
+        var.starts.push_back(pos);
+        false
+    }
+}
+
+impl Var<'_> {
+    /// Reads the bytes of the next char of the text. A value (valid UTF-8)
+    /// can only end at a char boundary, so only the last byte is checked.
+    fn read(&mut self, bytes: &[u8]) {
+        self.ends_here = false;
+        let Some(value) = self.value.filter(|_| !self.starts.is_empty()) else {
+            return;
+        };
+        for byte in bytes {
+            // After a whole occurrence `value.get(m)` is `None`: the search
+            // goes on from the occurrence's longest border.
+            while self.matched > 0 && value.get(self.matched) != Some(byte) {
+                tick(1);
+                self.matched = self.border.get(self.matched - 1).copied().unwrap_or(0);
+            }
+            if value.get(self.matched) == Some(byte) {
+                self.matched += 1;
+            }
+            tick(1);
+        }
+        self.ends_here = self.matched == value.len();
+    }
+
+    /// The reading has reached `pos`: true when the value, starting where
+    /// the token was reached, ends here.
+    fn arrive(&mut self, pos: usize) -> bool {
+        let len = self.value.map_or(0, <[u8]>::len);
+        let mut arrived = false;
+        while let Some(&start) = self.starts.front() {
+            if start + len > pos {
+                break;
+            }
+            tick(1);
+            self.starts.pop_front();
+            arrived |= start + len == pos && self.ends_here;
+        }
+        arrived
+    }
+}
+
+/// The KMP failure function of `value` (see [`Var::border`]).
+fn borders(value: &[u8]) -> Vec<usize> {
+    let mut border = vec![0; value.len()];
+    let mut k = 0;
+    for (i, byte) in value.iter().enumerate().skip(1) {
+        while k > 0 && value.get(k) != Some(byte) {
+            tick(1);
+            k = border.get(k - 1).copied().unwrap_or(0);
+        }
+        if value.get(k) == Some(byte) {
+            k += 1;
+        }
+        if let Some(slot) = border.get_mut(i) {
+            *slot = k;
+        }
+        tick(1);
+    }
+    border
+}
+
+/// A set of states, by token index: the first 128 inline, others in `more`.
+#[derive(Debug, Clone)]
+struct Bits {
+    low: [u64; 2],
+    more: Vec<u64>,
+}
+
+impl Bits {
+    fn new(len: usize) -> Bits {
+        Bits {
+            low: [0; 2],
+            more: vec![0; len.div_ceil(64).saturating_sub(2)],
+        }
+    }
+
+    /// How many words of 64 states there are.
+    fn words(&self) -> usize {
+        2 + self.more.len()
+    }
+
+    /// The states `64 * w .. 64 * w + 64`, one per bit.
+    fn word(&self, w: usize) -> u64 {
+        match w {
+            0 => self.low[0],
+            1 => self.low[1],
+            _ => self.more.get(w - 2).copied().unwrap_or(0),
+        }
+    }
+
+    /// Adds `i`; false when it was there already.
+    fn insert(&mut self, i: usize) -> bool {
+        let word = match i / 64 {
+            0 => &mut self.low[0],
+            1 => &mut self.low[1],
+            w => match self.more.get_mut(w - 2) {
+                Some(word) => word,
+                None => return false,
+            },
+        };
+        let bit = 1 << (i % 64);
+        let added = *word & bit == 0;
+        *word |= bit;
+        added
+    }
+
+    fn contains(&self, i: usize) -> bool {
+        self.word(i / 64) & (1 << (i % 64)) != 0
+    }
+
+    fn clear(&mut self) {
+        self.low = [0; 2];
+        if !self.more.is_empty() {
+            self.more.fill(0);
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.low == [0; 2] && (self.more.is_empty() || self.more.iter().all(|word| *word == 0))
+    }
+}
+
+/// Counts the matcher's elementary steps, for the tests' linear bound (in
+/// debug builds only, so that a release build of the tests times the
+/// matcher as it ships).
+#[cfg(all(test, debug_assertions))]
+fn tick(n: usize) {
+    tests::STEPS.with(|steps| steps.set(steps.get() + n as u64));
+}
+
+#[cfg(not(all(test, debug_assertions)))]
+#[inline(always)]
+fn tick(_: usize) {}
+
+/// The previous matcher, by backtracking (exponential in the number of `*`):
+/// the tests' oracle.
+#[cfg(test)]
+fn backtrack(tokens: &[Token], text: &str, values: &[&str]) -> bool {
     let Some((token, rest)) = tokens.split_first() else {
         return text.is_empty();
     };
     match token {
         Token::Literal(c) => text
             .strip_prefix(*c)
-            .is_some_and(|t| match_tokens(rest, t, values)),
+            .is_some_and(|t| backtrack(rest, t, values)),
         Token::Variable(i) => values
             .get(*i)
             .and_then(|v| text.strip_prefix(v))
-            .is_some_and(|t| match_tokens(rest, t, values)),
+            .is_some_and(|t| backtrack(rest, t, values)),
         Token::AnyChar => first_char(text)
             .filter(|c| *c != '/')
-            .is_some_and(|c| match_tokens(rest, &text[c.len_utf8()..], values)),
+            .is_some_and(|c| backtrack(rest, &text[c.len_utf8()..], values)),
         Token::Class { negated, ranges } => first_char(text)
             .filter(|c| {
                 let inside = ranges.iter().any(|(lo, hi)| lo <= c && c <= hi);
                 *c != '/' && inside != *negated
             })
-            .is_some_and(|c| match_tokens(rest, &text[c.len_utf8()..], values)),
+            .is_some_and(|c| backtrack(rest, &text[c.len_utf8()..], values)),
         Token::Star => {
             let segment_end = text.find('/').unwrap_or(text.len());
-            char_boundaries(&text[..segment_end]).any(|at| match_tokens(rest, &text[at..], values))
+            char_boundaries(&text[..segment_end]).any(|at| backtrack(rest, &text[at..], values))
         }
         Token::Everything => true,
         Token::RecursivePrefix => {
-            match_tokens(rest, text, values)
+            backtrack(rest, text, values)
                 || text
                     .strip_prefix('/')
-                    .is_some_and(|t| match_tokens(rest, t, values))
+                    .is_some_and(|t| backtrack(rest, t, values))
                 || text
                     .match_indices('/')
-                    .any(|(at, _)| match_tokens(rest, &text[at + 1..], values))
+                    .any(|(at, _)| backtrack(rest, &text[at + 1..], values))
         }
         Token::RecursiveSuffix => text.starts_with('/') && rest.is_empty(),
         Token::RecursiveMiddle => {
             text.starts_with('/')
                 && text
                     .match_indices('/')
-                    .any(|(at, _)| match_tokens(rest, &text[at + 1..], values))
+                    .any(|(at, _)| backtrack(rest, &text[at + 1..], values))
         }
     }
 }
 
+#[cfg(test)]
 fn first_char(text: &str) -> Option<char> {
     text.chars().next()
 }
 
 /// Every char boundary of `text`, including both ends.
+#[cfg(test)]
 fn char_boundaries(text: &str) -> impl Iterator<Item = usize> + '_ {
     text.char_indices()
         .map(|(i, _)| i)
@@ -375,6 +874,12 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use policy_lang::{KeyPath, Span};
+
+    #[cfg(debug_assertions)]
+    thread_local! {
+        /// The matcher's steps on this thread (see `tick`).
+        pub(super) static STEPS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
 
     fn pattern(text: &str) -> VariablePattern {
         let parts: Vec<PatternPart> = text
@@ -424,6 +929,20 @@ mod tests {
             ("prod/[[:alpha:]]*/$V", "db", "prod/a1/db"),
             ("prod/[[:alpha:]]*/$V", "db", "prod/1a/db"),
             ("prod/[[:foo:]1]/$V", "db", "prod/[/db"),
+            ("prod/**/**/$V", "t", "prod/t"),
+            ("prod/**/**/$V", "t", "prod/a/b/t"),
+            ("**/**/$V", "t", "t"),
+            ("**/**/$V", "t", "a/t"),
+            ("$V/**/**", "t", "t/x/y"),
+            ("$V/**/**", "t", "t/"),
+            ("$V/**/**", "t", "t"),
+            ("/**/**/$Va/**", "a", "/aa/"),
+            ("/**/{a/,}$V/*{*,b-}", "b", "/a/b/b/"),
+            ("/**/{a/,}$V/*{*,b-}", "b", "/a/b/bx"),
+            ("$V/{x/*,y}*/z", "t", "t/x/a/b/z"),
+            ("$V/{x/*,y}*/z", "t", "t/x/ab/z"),
+            ("$V{*,a}*", "t", "t/x"),
+            ("$V{*,a}*", "t", "tx"),
         ];
         for (pat, value, path) in cases {
             let escaped: String = value
@@ -456,5 +975,400 @@ mod tests {
         assert!(!p.is_match("prod/../db", &[".."]));
         assert!(!p.is_match("prod//db", &[""]));
         assert!(p.is_match("prod/team/db", &["team"]));
+    }
+
+    /// The glob text of `pat` with each value escaped in place, as the
+    /// reference interpreter writes it.
+    fn substituted(pat: &str, values: &[&str]) -> String {
+        let mut chunks = pat.split("$V");
+        let mut text = chunks.next().unwrap_or_default().to_string();
+        for (chunk, value) in chunks.zip(values.iter().chain(std::iter::repeat(&""))) {
+            for c in value.chars() {
+                if "?*[]{},\\".contains(c) {
+                    text.push('[');
+                    text.push(c);
+                    text.push(']');
+                } else {
+                    text.push(c);
+                }
+            }
+            text.push_str(chunk);
+        }
+        text
+    }
+
+    /// What the previous, backtracking matcher answers.
+    fn oracle(p: &VariablePattern, path: &str, values: &[&str]) -> bool {
+        !values
+            .iter()
+            .any(|v| v.is_empty() || v.contains('/') || *v == "." || *v == "..")
+            && p.alternatives
+                .iter()
+                .any(|tokens| backtrack(tokens, path, values))
+    }
+
+    /// Whether the policy parser accepts `pat` as a resource pattern that
+    /// goes to this module: it holds a variable, none in `{...}` or `[...]`,
+    /// `**` is a whole segment (a variable counting as a segment's text), and
+    /// globset compiles it.
+    fn parser_accepts(pat: &str) -> bool {
+        let probe = pat.replace("$V", "v");
+        let chars: Vec<char> = probe.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            match chars[i] {
+                '\\' => i += 1,
+                '[' => {
+                    i += 1;
+                    if matches!(chars.get(i), Some('!' | '^')) {
+                        i += 1;
+                    }
+                    if chars.get(i) == Some(&']') {
+                        i += 1;
+                    }
+                    while chars.get(i).is_some_and(|c| *c != ']') {
+                        i += 1;
+                    }
+                }
+                '*' => {
+                    let run = chars[i..].iter().take_while(|c| **c == '*').count();
+                    let before = i.checked_sub(1).and_then(|j| chars.get(j));
+                    let whole = before.is_none_or(|c| *c == '/')
+                        && chars.get(i + run).is_none_or(|c| *c == '/');
+                    if run > 2 || (run == 2 && !whole) {
+                        return false;
+                    }
+                    i += run;
+                    continue;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        let balanced =
+            |g: &str, open: char, close: char| g.matches(open).count() == g.matches(close).count();
+        pat.contains("$V")
+            && pat
+                .split("$V")
+                .all(|g| balanced(g, '{', '}') && balanced(g, '[', ']'))
+            && globset::GlobBuilder::new(&probe)
+                .literal_separator(true)
+                .build()
+                .is_ok()
+    }
+
+    /// Pieces of generated patterns (literals with `/`, every star form, `?`,
+    /// classes, alternatives, an escape, the variable `$V`), each with texts
+    /// it matches, from which paths are built.
+    const PIECES: &[(&str, &[&str])] = &[
+        ("a", &["a"]),
+        ("b", &["b"]),
+        ("-", &["-"]),
+        ("/", &["/"]),
+        (".", &["."]),
+        ("é", &["é"]),
+        ("*", &["", "a", "b-é", "*"]),
+        ("*", &["", "a-", "ab"]),
+        ("**", &["", "ab", "a/b"]),
+        ("?", &["a", "é", "-"]),
+        ("**/", &["", "a/", "a/b/"]),
+        ("/**", &["/", "/a", "/a/b"]),
+        ("/**/", &["/", "/a/", "/a/b/"]),
+        ("[ab]", &["a", "b"]),
+        ("[!a]", &["b", "é"]),
+        ("[a-b]", &["a", "b"]),
+        ("[-a]", &["-", "a"]),
+        ("[/a]", &["a"]),
+        ("[!/]", &["a", "-"]),
+        ("{a,b}", &["a", "b"]),
+        ("{a/,}", &["a/", ""]),
+        ("{*,b-}", &["", "ab", "b-"]),
+        ("{?,a/b}", &["a", "a/b"]),
+        ("\\*", &["*"]),
+        ("$V", &["$V"]),
+    ];
+
+    /// Chars of generated values (no `/`, some glob syntax), and of edits to
+    /// generated paths.
+    const VALUE_CHARS: &[&str] = &["a", "b", "-", "*", "é", ".", "{", ",", "[", "?"];
+    const PATH_CHARS: &[&str] = &["a", "b", "-", "/", ".", "é", "*"];
+
+    fn gen_value() -> impl Strategy<Value = String> {
+        proptest::collection::vec(proptest::sample::select(VALUE_CHARS), 1..4)
+            .prop_map(|p| p.concat())
+            .prop_filter("never matches", |v| v != "." && v != "..")
+    }
+
+    /// A pattern with one to three variables, values for them, and a path:
+    /// a text the pattern matches, with one char deleted, inserted or
+    /// replaced in half the cases.
+    fn gen_case() -> impl Strategy<Value = (String, Vec<String>, String)> {
+        use proptest::sample::{Index, select};
+        let piece = (0..PIECES.len(), any::<Index>());
+        let edit = (any::<Index>(), 0..3u8, select(PATH_CHARS));
+        (
+            proptest::collection::vec(piece, 0..8),
+            any::<Index>(),
+            proptest::collection::vec(gen_value(), 3),
+            proptest::option::of(edit),
+        )
+            .prop_filter_map("at most 3 variables", |(mut pieces, at, values, edit)| {
+                let var = PIECES.len() - 1;
+                if !pieces.iter().any(|(i, _)| *i == var) {
+                    pieces.insert(at.index(pieces.len() + 1), (var, at));
+                }
+                if pieces.iter().filter(|(i, _)| *i == var).count() > 3 {
+                    return None;
+                }
+                let mut pattern = String::new();
+                let mut path = String::new();
+                let mut next_value = values.iter();
+                for (i, choice) in pieces {
+                    let (text, matches) = PIECES[i];
+                    pattern.push_str(text);
+                    match matches[choice.index(matches.len())] {
+                        "$V" => path.push_str(next_value.next()?),
+                        text => path.push_str(text),
+                    }
+                }
+                let mut chars: Vec<char> = path.chars().collect();
+                if let Some((at, op, c)) = edit {
+                    let c = c.chars().next()?;
+                    let at = at.index(chars.len() + 1);
+                    match op {
+                        0 if at < chars.len() => {
+                            chars.remove(at);
+                        }
+                        1 if at < chars.len() => chars[at] = c,
+                        _ => chars.insert(at, c),
+                    }
+                }
+                Some((pattern, values, chars.into_iter().collect()))
+            })
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+
+        /// The linear matcher answers as the backtracking one, and as
+        /// globset on the glob with the values escaped in place.
+        #[test]
+        fn agrees_with_backtracking_and_globset((pat, values, path) in gen_case()) {
+            let p = pattern(&pat);
+            let values: Vec<&str> = values.iter().map(String::as_str).collect();
+            let values = &values[..p.variables.len()];
+            let linear = p.is_match(&path, values);
+            prop_assert_eq!(linear, oracle(&p, &path, values), "oracle: {} {:?} {}", pat, values, path);
+            // globset reads `?` and classes by bytes (its regex is not in
+            // Unicode mode), this module by chars: they differ on non-ASCII.
+            if parser_accepts(&pat) && path.is_ascii() && values.iter().all(|v| v.is_ascii()) {
+                let glob = globset::GlobBuilder::new(&substituted(&pat, values))
+                    .literal_separator(true)
+                    .build()
+                    .unwrap()
+                    .compile_matcher();
+                prop_assert_eq!(linear, glob.is_match(&path), "globset: {} {:?} {}", pat, values, path);
+            }
+        }
+
+        /// Values that are empty, hold `/` or are `.`/`..` never match.
+        #[test]
+        fn widening_values_never_match(
+            (pat, _, path) in gen_case(),
+            bad in proptest::sample::select(&["", "/", "a/", "/b", ".", ".."][..]),
+        ) {
+            let p = pattern(&pat);
+            let values = vec![bad; p.variables.len()];
+            prop_assert!(!p.is_match(&path, &values));
+        }
+    }
+
+    /// Runs `p` on `path` and returns the answer and the steps taken.
+    #[cfg(debug_assertions)]
+    fn counted(p: &VariablePattern, path: &str, values: &[&str]) -> (bool, u64) {
+        STEPS.with(|s| s.set(0));
+        let answer = p.is_match(path, values);
+        (answer, STEPS.with(std::cell::Cell::get))
+    }
+
+    const MIB: usize = 1 << 20;
+
+    /// The backtracking matcher took a second on a 522-byte path here.
+    #[test]
+    fn dashes_after_a_variable_on_a_long_segment() {
+        let p = pattern("teams/$V/*-*-*-*");
+        let ok = format!("teams/t/{}a", "a-".repeat(MIB / 2));
+        assert!(p.is_match(&ok, &["t"]));
+        assert!(!p.is_match(&format!("{ok}/"), &["t"]));
+        assert!(!p.is_match(&ok, &["u"]));
+    }
+
+    #[test]
+    fn many_segments_against_recursive_wildcards() {
+        let x = "x/".repeat(100_000);
+        let p = pattern("**/a/**/b/**/c/$V");
+        assert!(p.is_match(&format!("{x}a/{x}b/{x}c/v"), &["v"]));
+        assert!(!p.is_match(&format!("{x}a/{x}c/{x}b/v"), &["v"]));
+        let q = pattern("$V/**/a/**/b/**/c");
+        assert!(!q.is_match(&format!("v/{x}a/{x}b/{x}"), &["v"]));
+    }
+
+    #[test]
+    fn long_values() {
+        let value = "a".repeat(MIB);
+        // At either end of the pattern: compared at its one place.
+        let p = pattern("teams/$V/*");
+        assert!(p.is_match(&format!("teams/{value}/db"), &[&value]));
+        assert!(!p.is_match(&format!("teams/{value}b/db"), &[&value]));
+        assert!(!p.is_match(&format!("teams/{}/db", &value[1..]), &[&value]));
+        let q = pattern("**/$V");
+        assert!(q.is_match(&format!("x/y/{value}"), &[&value]));
+        assert!(!q.is_match(&format!("x/y{value}"), &[&value]));
+        // Between stars: searched for. The value occurs at every position of
+        // a run of `a`, where the backtracking matcher compared it each time.
+        let r = pattern("*$V*");
+        assert!(r.is_match(&format!("bb{value}bb"), &[&value]));
+        assert!(!r.is_match(&format!("{}/{}", &value[1..], &value[1..]), &[&value]));
+        assert!(!r.is_match(&format!("{value}{}/b", &value[..MIB / 2]), &[&value]));
+        let s = pattern("**/$V/**/$V/*");
+        let ab = "ab".repeat(MIB / 32);
+        let ba = format!("b{}", &ab[..ab.len() - 1]);
+        let path = format!("{ab}/{ab}/{ba}/{ab}/{ab}/{ba}/x");
+        assert!(s.is_match(&path, &[&ab, &ba]));
+        assert!(!s.is_match(&path, &[&ab, &format!("{ab}b")]));
+        assert!(!s.is_match(&path, &[&ba, &ab]));
+    }
+
+    /// Nothing recurses along the path: no stack overflow on 16 MiB (test
+    /// threads have 2 MiB of stack).
+    #[test]
+    fn sixteen_mib_path() {
+        let segment = format!("{}/", "x".repeat(4095));
+        let path = format!("prod/t/{}end", segment.repeat(4096));
+        assert!(pattern("prod/$V/**/end").is_match(&path, &["t"]));
+        assert!(!pattern("prod/$V/**/x").is_match(&path, &["t"]));
+        assert!(!pattern("prod/$V/*").is_match(&path, &["t"]));
+    }
+
+    /// The steps taken grow linearly with the input: at most a constant
+    /// times the path and values' length, and about twice as many when the
+    /// input doubles.
+    #[test]
+    #[cfg(debug_assertions)]
+    fn steps_are_linear_in_the_input() {
+        type Input = fn(usize) -> (String, Vec<String>);
+        let cases: &[(&str, Input)] = &[
+            ("teams/$V/*-*-*-*", |n| {
+                (format!("teams/t/{}/", "a-".repeat(n / 2)), vec!["t".into()])
+            }),
+            ("**/a/**/b/**/c/$V", |n| {
+                (format!("{}c/v", "x/".repeat(n / 2)), vec!["v".into()])
+            }),
+            ("*$V*", |n| ("a".repeat(2 * n) + "/b", vec!["a".repeat(n)])),
+            ("**/$V-*/**/$V", |n| {
+                let v = "ab".repeat(n / 4) + "a";
+                (format!("{}/", v.repeat(4)), vec![v.clone(), v])
+            }),
+            (
+                "*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-*-$V",
+                |n| ("-".repeat(n) + "/-x", vec!["x".into()]),
+            ),
+        ];
+        for (pat, input) in cases {
+            let p = pattern(pat);
+            let tokens = p.alternatives.iter().map(Vec::len).max().unwrap_or(0) as u64;
+            let mut last = 0;
+            for n in [1 << 10, 1 << 11, 1 << 12, 1 << 13, 1 << 14, 1 << 15] {
+                let (path, values) = input(n);
+                let values: Vec<&str> = values.iter().map(String::as_str).collect();
+                let size = (path.len() + values.iter().map(|v| v.len()).sum::<usize>()) as u64;
+                let (answer, steps) = counted(&p, &path, &values);
+                assert!(!answer, "{pat} {n}");
+                assert!(
+                    steps <= 4 * (tokens + 1) * size,
+                    "{pat}: {steps} steps for {size} bytes"
+                );
+                if last > 0 {
+                    assert!(
+                        steps <= 2 * last + 2 * last / 10,
+                        "{pat}: {last} then {steps}"
+                    );
+                }
+                last = steps;
+            }
+        }
+    }
+
+    /// Times the backtracking and the linear matcher, on hostile and on
+    /// everyday inputs: `cargo test --release -p tessera --lib
+    /// glob::tests::timing -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn timing() {
+        use std::time::{Duration, Instant};
+        let time = |p: &VariablePattern, path: &str, values: &[&str], old: bool| {
+            let (mut runs, start) = (0u32, Instant::now());
+            let mut answer = false;
+            while runs == 0 || (start.elapsed() < Duration::from_millis(200) && runs < 100_000) {
+                answer = if old {
+                    oracle(p, std::hint::black_box(path), values)
+                } else {
+                    p.is_match(std::hint::black_box(path), values)
+                };
+                runs += 1;
+            }
+            (answer, start.elapsed() / runs)
+        };
+        let report = |pat: &str, path: &str, values: &[&str], old: bool| {
+            let p = pattern(pat);
+            let (answer, new_time) = time(&p, path, values, false);
+            let old_time = old.then(|| time(&p, path, values, true));
+            let old_time = old_time.map_or("-".to_string(), |(a, t)| {
+                assert_eq!(a, answer);
+                format!("{t:?}")
+            });
+            println!(
+                "{pat:>22} {:>9} bytes {answer:>5}: backtracking {old_time:>12}, linear {new_time:?}",
+                path.len()
+            );
+        };
+        for n in [129, 257, 513] {
+            // `teams/t/`, a segment of `n` dashes, then `/`.
+            let path = format!("teams/t/{}/", "-".repeat(n));
+            report("teams/$V/*-*-*-*", &path, &["t"], true);
+        }
+        for n in [MIB, 16 * MIB] {
+            report(
+                "teams/$V/*-*-*-*",
+                &format!("teams/t/{}/", "-".repeat(n)),
+                &["t"],
+                false,
+            );
+        }
+        let x = "x/".repeat(100_000);
+        report(
+            "**/a/**/b/**/c/$V",
+            &format!("{x}a/{x}b/{x}c/v"),
+            &["v"],
+            false,
+        );
+        for n in [1 << 12, 1 << 13, 1 << 14, MIB] {
+            let v = "a".repeat(n);
+            report("*$V*", &format!("{v}{v}/b"), &[&v], n < MIB);
+        }
+        let everyday = [
+            ("prod/$V/*", "payments", "prod/payments/stripe"),
+            ("prod/$V/*", "payments", "prod/billing/stripe"),
+            ("teams/$V/*-*-*-*", "payments", "teams/payments/a-b-c-d"),
+            ("**/$V/main", "payments", "prod/x/payments/main"),
+            ("prod/**/$V", "payments", "prod/eu/west/payments"),
+            ("{dev,prod}/$V/**", "payments", "prod/payments/db/main"),
+            ("prod/**/$V/*", "payments", "prod/eu/payments/db"),
+        ];
+        for (pat, value, path) in everyday {
+            report(pat, path, &[value], true);
+        }
     }
 }
