@@ -73,7 +73,8 @@ struct CompiledStatement {
     name: Box<str>,
     principal: NameMatcher,
     action: NameMatcher,
-    resource: ResourceMatcher,
+    /// `None` when the resource index matches the resource line.
+    resource: Option<ResourceMatcher>,
     /// `(holds when true, condition)`: `when` blocks must be true, `unless` blocks false.
     blocks: Vec<(BlockKind, Cond)>,
     /// Text of each matcher line, for explanations.
@@ -155,15 +156,21 @@ impl Engine {
                         });
                         break;
                     };
-                    let compiled =
-                        match CompiledStatement::new(&policy.name, statement, source.text) {
-                            Ok(compiled) => compiled,
-                            Err(problem) => {
-                                problems.push(problem);
-                                continue;
-                            }
-                        };
-                    match indexable_resource_globs(&statement.resource) {
+                    let indexed = indexable_resource_globs(&statement.resource);
+                    let by_index = matches!(indexed, Ok(Some(_)));
+                    let compiled = match CompiledStatement::new(
+                        &policy.name,
+                        statement,
+                        source.text,
+                        by_index,
+                    ) {
+                        Ok(compiled) => compiled,
+                        Err(problem) => {
+                            problems.push(problem);
+                            continue;
+                        }
+                    };
+                    match indexed {
                         Ok(Some(static_globs)) => globs.extend(
                             static_globs
                                 .into_iter()
@@ -272,7 +279,9 @@ impl Engine {
             let truth = self
                 .statements
                 .get(id as usize)
-                .map_or(Truth::Unknown, |s| s.applies(request, now, resource_known));
+                .map_or(Truth::Unknown, |s| {
+                    s.applies(request, now, resource_known.then_some(Truth::True))
+                });
             let effect = self
                 .statements
                 .get(id as usize)
@@ -343,13 +352,19 @@ impl Engine {
     pub fn explain_at(&self, request: &Request, now: DateTime<Utc>) -> Explanation<'_> {
         let decision = self.decide_at(request, now);
         let now = request.context.time.unwrap_or(now);
+        // Statements matched by resource through the index, as `decide` finds them.
+        let mut indexed: SmallVec<[u32; 32]> = SmallVec::new();
+        let path = request.resource.path.as_str();
+        self.resource_index
+            .matches_into(path, &mut Vec::new(), &mut indexed);
+        indexed.sort_unstable();
         let statements = self
             .statements
             .iter()
-            .enumerate()
-            .filter_map(|(id, statement)| {
-                let reference = self.reference(u32::try_from(id).ok()?)?;
-                statement.report(reference, request, now)
+            .zip(0u32..)
+            .filter_map(|(statement, id)| {
+                let hit = indexed.binary_search(&id).is_ok();
+                statement.report(self.reference(id)?, request, now, hit)
             })
             .collect();
         Explanation {
@@ -570,10 +585,13 @@ fn has_glob_syntax(text: &str) -> bool {
 }
 
 impl CompiledStatement {
+    /// The compiled statement; `by_index` when the resource index matches
+    /// its resource line (then it keeps no matcher of its own for it).
     fn new(
         policy: &str,
         statement: &Statement,
         source: &str,
+        by_index: bool,
     ) -> Result<CompiledStatement, Problem> {
         let mut blocks = Vec::with_capacity(statement.conditions.len());
         for block in &statement.conditions {
@@ -592,7 +610,10 @@ impl CompiledStatement {
             name: statement.name.as_str().into(),
             principal: NameMatcher::new(&statement.principal)?,
             action: NameMatcher::new(&statement.action)?,
-            resource: ResourceMatcher::new(&statement.resource)?,
+            resource: match by_index {
+                true => None,
+                false => Some(ResourceMatcher::new(&statement.resource)?),
+            },
             blocks,
             lines: [
                 line(&statement.principal),
@@ -602,8 +623,9 @@ impl CompiledStatement {
         })
     }
 
-    /// Whether the statement applies, in three-valued logic.
-    fn applies(&self, request: &Request, now: DateTime<Utc>, resource_known: bool) -> Truth {
+    /// Whether the statement applies, in three-valued logic; `resource` is
+    /// the resource line's truth when the caller knows it (from the index).
+    fn applies(&self, request: &Request, now: DateTime<Utc>, resource: Option<Truth>) -> Truth {
         if !self.action.matches(&request.action, &[]) {
             return Truth::False;
         }
@@ -613,11 +635,13 @@ impl CompiledStatement {
         {
             return Truth::False;
         }
-        let mut truth = if resource_known {
-            Truth::True
-        } else {
-            self.resource.matches(request, now)
-        };
+        // A statement matched through the index has no matcher here; asked
+        // without the index's answer it fails closed.
+        let mut truth = resource.unwrap_or_else(|| {
+            self.resource
+                .as_ref()
+                .map_or(Truth::Unknown, |m| m.matches(request, now))
+        });
         for (kind, cond) in &self.blocks {
             if truth == Truth::False {
                 break;
@@ -638,15 +662,19 @@ impl CompiledStatement {
         statement: StatementRef<'e>,
         request: &Request,
         now: DateTime<Utc>,
+        index_hit: bool,
     ) -> Option<StatementReport<'e>> {
         let principal = self
             .principal
             .matches(&request.principal.id, &request.principal.groups);
         let action = self.action.matches(&request.action, &[]);
-        let resource = self.resource.matches(request, now);
+        let resource = match &self.resource {
+            Some(matcher) => matcher.matches(request, now),
+            None => Truth::from_bool(index_hit),
+        };
         let matched =
             usize::from(principal) + usize::from(action) + usize::from(resource == Truth::True);
-        let truth = self.applies(request, now, false);
+        let truth = self.applies(request, now, Some(resource));
         let applied = match self.effect {
             Effect::Allow => truth == Truth::True,
             Effect::Deny => truth != Truth::False,
