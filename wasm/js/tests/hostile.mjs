@@ -125,9 +125,13 @@ const cyclicRequest = { ...REQUEST };
 cyclicRequest.context = { self: cyclicRequest };
 throwsTessera("request: cyclic", () => engine.evaluate(cyclicRequest), "request", "not_json");
 
-// A 16 MB request string: an answer or a request error, never a trap.
+// A request over 16 MiB: a request error naming the limit, never a trap;
+// one just under the limits is decided.
 const huge = JSON.stringify({ ...REQUEST, context: { blob: "x".repeat(16 * 1024 * 1024) } });
-assert.equal(engine.evaluate(huge).decision, "allow");
+throwsTessera("request: over max_bytes", () => engine.evaluate(huge), "request", "limit_exceeded");
+const large = JSON.stringify({ ...REQUEST, context: Object.fromEntries(
+  Array.from({ length: 200 }, (_, i) => [`blob${i}`, "x".repeat(64 * 1024)])) });
+assert.equal(engine.evaluate(large).decision, "allow");
 cases += 1;
 
 // Options of the wrong shape.
