@@ -1,1 +1,3 @@
 //! Tests across crates live in `tests/`.
+
+pub mod fuzz;
