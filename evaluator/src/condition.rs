@@ -52,7 +52,7 @@ impl Truth {
 }
 
 /// Which request value a test reads.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum Attr {
     SourceIp,
     Mfa,
@@ -83,6 +83,20 @@ impl Attr {
             }
             _ => false,
         }
+    }
+
+    /// True when the request's value, if it has one, may be a string.
+    pub(crate) fn reads_strings(&self) -> bool {
+        matches!(
+            self,
+            Attr::VersionStage
+                | Attr::Action
+                | Attr::PrincipalId
+                | Attr::PrincipalTag(_)
+                | Attr::ResourcePath
+                | Attr::ResourceTag(_)
+                | Attr::Context(_)
+        )
     }
 
     pub(crate) fn new(key: &KeyPath, offset: i32) -> Attr {

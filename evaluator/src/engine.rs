@@ -5,10 +5,12 @@ use crate::compile::{CompileError, GlobBank};
 use crate::condition::{Attr, Cond, Problem, Truth};
 use crate::decision::*;
 use crate::glob::VariablePattern;
+use crate::index::{
+    Candidates, Index, IndexBuilder, NameKey, has_glob_syntax, refused, resource_glob,
+};
 use crate::limits::Limits;
 use crate::request::Request;
 use chrono::{DateTime, Utc};
-use globset::{Glob, GlobBuilder};
 use policy_lang::{BlockKind, Effect, Matcher, Pattern, PolicyFile, Span, Statement};
 use smallvec::SmallVec;
 use std::cell::RefCell;
@@ -52,12 +54,10 @@ impl<'a> Source<'a> {
 #[derive(Debug)]
 pub struct Engine {
     statements: Vec<CompiledStatement>,
-    /// Static resource globs of indexed statements.
-    resource_index: ResourceIndex,
-    /// Statements not in the resource index, by exact action.
-    by_action: HashMap<Box<str>, Vec<u32>>,
-    /// Statements found by neither index: checked on every request.
-    always: Vec<u32>,
+    /// Finds the statements a request could concern.
+    index: Index,
+    /// Matchers and texts shared by the statements that read the same.
+    shared: Shared,
     files: Vec<PolicyFile>,
     /// `sha256:HEX` over the sources' names and texts.
     revision: String,
@@ -69,16 +69,103 @@ pub struct Engine {
 #[derive(Debug)]
 struct CompiledStatement {
     effect: Effect,
-    policy: Box<str>,
+    /// The policy's name, in [`Shared::texts`].
+    policy: u32,
     name: Box<str>,
-    principal: NameMatcher,
-    action: NameMatcher,
-    /// `None` when the resource index matches the resource line.
-    resource: Option<ResourceMatcher>,
+    /// In [`Shared::names`].
+    principal: u32,
+    /// In [`Shared::names`].
+    action: u32,
+    /// In [`Shared::resources`]; `None` when the statement is filed in the
+    /// resource index, which then matches its resource line.
+    resource: Option<u32>,
     /// `(holds when true, condition)`: `when` blocks must be true, `unless` blocks false.
-    blocks: Vec<(BlockKind, Cond)>,
-    /// Text of each matcher line, for explanations.
-    lines: [Box<str>; 3],
+    blocks: Box<[(BlockKind, Cond)]>,
+    /// Text of each matcher line, for explanations, in [`Shared::texts`].
+    lines: [u32; 3],
+}
+
+/// What statements share: one matcher per distinct line, one copy of each
+/// policy name and line text. Ten thousand statements reading
+/// `principal *` and `action secrets:GetSecretValue` hold two matchers.
+#[derive(Debug, Default)]
+struct Shared {
+    names: Vec<NameMatcher>,
+    resources: Vec<ResourceMatcher>,
+    texts: Vec<Box<str>>,
+}
+
+impl Shared {
+    fn name(&self, at: u32) -> Option<&NameMatcher> {
+        self.names.get(at as usize)
+    }
+
+    fn text(&self, at: u32) -> &str {
+        self.texts.get(at as usize).map_or("", |t| t)
+    }
+}
+
+/// Builds [`Shared`], handing out one index per distinct key.
+#[derive(Default)]
+struct Interner {
+    shared: Shared,
+    names: HashMap<String, u32>,
+    resources: HashMap<String, u32>,
+    texts: HashMap<Box<str>, u32>,
+}
+
+impl Interner {
+    fn text(&mut self, text: &str) -> Result<u32, Problem> {
+        if let Some(&at) = self.texts.get(text) {
+            return Ok(at);
+        }
+        let at = next_id(self.shared.texts.len())?;
+        self.shared.texts.push(text.into());
+        self.texts.insert(text.into(), at);
+        Ok(at)
+    }
+
+    fn name(&mut self, matcher: &Matcher) -> Result<u32, Problem> {
+        let key = line_key(matcher);
+        if let Some(&at) = self.names.get(&key) {
+            return Ok(at);
+        }
+        let at = next_id(self.shared.names.len())?;
+        self.shared.names.push(NameMatcher::new(matcher)?);
+        self.names.insert(key, at);
+        Ok(at)
+    }
+
+    fn resource(&mut self, matcher: &Matcher) -> Result<u32, Problem> {
+        let key = line_key(matcher);
+        if let Some(&at) = self.resources.get(&key) {
+            return Ok(at);
+        }
+        let at = next_id(self.shared.resources.len())?;
+        self.shared.resources.push(ResourceMatcher::new(matcher)?);
+        self.resources.insert(key, at);
+        Ok(at)
+    }
+}
+
+/// What makes two matcher lines match the same: negation, and each
+/// pattern's kind and text.
+fn line_key(matcher: &Matcher) -> String {
+    let mut key = String::from(if matcher.negated { "!" } else { "=" });
+    for pattern in &matcher.patterns {
+        key.push(if pattern.is_group { 'g' } else { 'p' });
+        key.push_str(&pattern.source_text());
+        key.push('\0');
+    }
+    key
+}
+
+/// The id of the next entry of a table of `len`.
+fn next_id(len: usize) -> Result<u32, Problem> {
+    u32::try_from(len).map_err(|_| Problem {
+        span: Span::default(),
+        message: format!("a policy set holds at most {} statements", u32::MAX),
+    })
 }
 
 /// See [`Engine::revision`].
@@ -99,7 +186,7 @@ fn revision_of(sources: &[Source]) -> String {
 }
 
 thread_local! {
-    static MATCHED_GLOBS: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+    static GLOB_SCRATCH: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
 }
 
 impl Engine {
@@ -140,67 +227,55 @@ impl Engine {
         sources: &[Source],
         limits: &Limits,
     ) -> Result<Engine, CompileError> {
-        let mut statements = Vec::new();
-        let mut globs = Vec::new();
-        let mut by_action: HashMap<Box<str>, Vec<u32>> = HashMap::new();
-        let mut always = Vec::new();
-        let mut errors = Vec::new();
-        for (file, source) in files.iter().zip(sources) {
-            let mut problems = Vec::new();
-            for policy in &file.policies {
-                for statement in &policy.statements {
-                    let Ok(id) = u32::try_from(statements.len()) else {
-                        problems.push(Problem {
-                            span: statement.name_span,
-                            message: format!("a policy set holds at most {} statements", u32::MAX),
-                        });
-                        break;
-                    };
-                    let indexed = indexable_resource_globs(&statement.resource);
-                    let by_index = matches!(indexed, Ok(Some(_)));
-                    let compiled = match CompiledStatement::new(
-                        &policy.name,
-                        statement,
-                        source.text,
-                        by_index,
-                    ) {
-                        Ok(compiled) => compiled,
-                        Err(problem) => {
-                            problems.push(problem);
-                            continue;
-                        }
-                    };
-                    match indexed {
-                        Ok(Some(static_globs)) => globs.extend(
-                            static_globs
-                                .into_iter()
-                                .map(|(glob, span)| (glob, id, span, errors.len())),
-                        ),
-                        Err(problem) => problems.push(problem),
-                        Ok(None) => match exact_actions(&statement.action) {
-                            Some(actions) => actions.into_iter().for_each(|action| {
-                                by_action.entry(action.into()).or_default().push(id)
-                            }),
-                            None => always.push(id),
-                        },
-                    }
-                    statements.push(compiled);
-                }
-            }
-            errors.push(problems);
-        }
-        for ids in by_action.values_mut() {
-            ids.dedup();
-        }
-        let resource_index = match ResourceIndex::build(&globs) {
-            Ok(index) => index,
-            Err((file, problem)) => {
-                if let Some(problems) = errors.get_mut(file) {
-                    problems.push(problem);
-                }
-                ResourceIndex::default()
+        let mut errors: Vec<Vec<Problem>> = sources.iter().map(|_| Vec::new()).collect();
+        let mut problem = |source: usize, problem: Problem| {
+            if let Some(problems) = errors.get_mut(source) {
+                problems.push(problem);
             }
         };
+        // Conditions first: the index files statements by them too.
+        let mut pending = Vec::new();
+        let mut index = IndexBuilder::default();
+        for (n, (file, source)) in files.iter().zip(sources).enumerate() {
+            for policy in &file.policies {
+                for statement in &policy.statements {
+                    let id = match next_id(pending.len()) {
+                        Ok(id) => id,
+                        Err(mut too_many) => {
+                            too_many.span = statement.name_span;
+                            problem(n, too_many);
+                            break;
+                        }
+                    };
+                    match compile_blocks(statement, source.text) {
+                        Ok(blocks) => {
+                            index.add(id, n, statement, &blocks);
+                            pending.push((n, policy.name.as_str(), statement, blocks));
+                        }
+                        Err(failed) => problem(n, failed),
+                    }
+                }
+            }
+        }
+        let (index, filed_by_resource) = match index.build() {
+            Ok(built) => built,
+            Err(failures) => {
+                failures.into_iter().for_each(|(n, p)| problem(n, p));
+                Default::default()
+            }
+        };
+        let mut interner = Interner::default();
+        let mut statements = Vec::with_capacity(pending.len());
+        for (at, (n, policy, statement, blocks)) in pending.into_iter().enumerate() {
+            let text = sources.get(n).map_or("", |s| s.text);
+            // A statement the index did not file by resource (or any, were
+            // the two ever out of step) matches its resource line itself.
+            let by_index = filed_by_resource.get(at).copied().unwrap_or(false);
+            match CompiledStatement::new(&mut interner, policy, statement, blocks, text, by_index) {
+                Ok(compiled) => statements.push(compiled),
+                Err(failed) => problem(n, failed),
+            }
+        }
         let error = errors
             .into_iter()
             .zip(sources)
@@ -214,9 +289,8 @@ impl Engine {
         }
         Ok(Engine {
             statements,
-            resource_index,
-            by_action,
-            always,
+            index,
+            shared: interner.shared,
             files,
             revision: revision_of(sources),
             limits: limits.clone(),
@@ -271,47 +345,35 @@ impl Engine {
     /// it is a deny and as not applying when it is an allow.
     pub fn decide_at(&self, request: &Request, now: DateTime<Utc>) -> Decision<'_> {
         let now = request.context.time.unwrap_or(now);
+        let mut found = Candidates::default();
+        GLOB_SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut scratch) => self
+                .index
+                .candidates(request, now, &mut scratch, &mut found),
+            // Only reentrance could hold the buffer; a fresh one is as exact.
+            Err(_) => self
+                .index
+                .candidates(request, now, &mut Vec::new(), &mut found),
+        });
+        let by_resource = found.by_resource.iter().map(|&id| (id, Some(Truth::True)));
+        let others = found.others.iter().map(|&id| (id, None));
         let mut denies: SmallVec<[u32; 4]> = SmallVec::new();
         let mut allows: SmallVec<[u32; 4]> = SmallVec::new();
-        let mut consider = |id: u32, resource_known: bool| {
+        for (id, resource) in by_resource.chain(others) {
             // Every id comes from the engine's own tables; were one ever not
             // to name a statement, the decision would deny rather than skip.
-            let truth = self
+            let (effect, truth) = self
                 .statements
                 .get(id as usize)
-                .map_or(Truth::Unknown, |s| {
-                    s.applies(request, now, resource_known.then_some(Truth::True))
+                .map_or((Effect::Deny, Truth::Unknown), |s| {
+                    (s.effect, s.applies(&self.shared, request, now, resource))
                 });
-            let effect = self
-                .statements
-                .get(id as usize)
-                .map_or(Effect::Deny, |s| s.effect);
             match (effect, truth) {
                 (Effect::Deny, Truth::True | Truth::Unknown) => denies.push(id),
                 (Effect::Allow, Truth::True) => allows.push(id),
                 _ => {}
             }
-        };
-        let mut candidates: SmallVec<[u32; 32]> = SmallVec::new();
-        let path = request.resource.path.as_str();
-        MATCHED_GLOBS.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut scratch) => {
-                self.resource_index
-                    .matches_into(path, &mut scratch, &mut candidates)
-            }
-            // Only reentrance could hold the buffer; a fresh one is as exact.
-            Err(_) => self
-                .resource_index
-                .matches_into(path, &mut Vec::new(), &mut candidates),
-        });
-        candidates.sort_unstable();
-        candidates.dedup();
-        candidates.iter().for_each(|&id| consider(id, true));
-        if let Some(ids) = self.by_action.get(request.action.as_str()) {
-            ids.iter().for_each(|&id| consider(id, false));
         }
-        self.always.iter().for_each(|&id| consider(id, false));
-
         let (outcome, reason, mut ids) = if !denies.is_empty() {
             (Outcome::Deny, Reason::ExplicitDeny, denies)
         } else if !allows.is_empty() {
@@ -353,18 +415,14 @@ impl Engine {
         let decision = self.decide_at(request, now);
         let now = request.context.time.unwrap_or(now);
         // Statements matched by resource through the index, as `decide` finds them.
-        let mut indexed: SmallVec<[u32; 32]> = SmallVec::new();
-        let path = request.resource.path.as_str();
-        self.resource_index
-            .matches_into(path, &mut Vec::new(), &mut indexed);
-        indexed.sort_unstable();
+        let indexed = self.index.resource_hits(&request.resource.path);
         let statements = self
             .statements
             .iter()
             .zip(0u32..)
             .filter_map(|(statement, id)| {
                 let hit = indexed.binary_search(&id).is_ok();
-                statement.report(self.reference(id)?, request, now, hit)
+                statement.report(&self.shared, self.reference(id)?, request, now, hit)
             })
             .collect();
         Explanation {
@@ -375,273 +433,95 @@ impl Engine {
 
     fn reference(&self, id: u32) -> Option<StatementRef<'_>> {
         self.statements.get(id as usize).map(|s| StatementRef {
-            policy: &s.policy,
+            policy: self.shared.text(s.policy),
             statement: &s.name,
         })
     }
 }
 
-/// The static globs of a resource line with their spans, or `None` when the
-/// line cannot be indexed by resource (negated, match-all, or holding
-/// variables).
-fn indexable_resource_globs(matcher: &Matcher) -> Result<Option<Vec<(Glob, Span)>>, Problem> {
-    if matcher.negated
-        || matcher
-            .patterns
+/// A statement's `when` and `unless` blocks, compiled.
+fn compile_blocks(statement: &Statement, source: &str) -> Result<Vec<(BlockKind, Cond)>, Problem> {
+    let mut blocks = Vec::with_capacity(statement.conditions.len());
+    for block in &statement.conditions {
+        let all = block
+            .exprs
             .iter()
-            .any(|p| p.is_match_all() || p.has_variables())
-    {
-        return Ok(None);
+            .map(|e| Cond::compile(e, source))
+            .collect::<Result<_, _>>()?;
+        blocks.push((block.kind, Cond::All(all)));
     }
-    matcher
-        .patterns
-        .iter()
-        .map(|p| Ok((resource_glob(p)?, p.span)))
-        .collect::<Result<Vec<_>, _>>()
-        .map(Some)
-}
-
-/// A static resource pattern as a glob (`*` stays inside a segment).
-fn resource_glob(pattern: &Pattern) -> Result<Glob, Problem> {
-    GlobBuilder::new(&pattern.source_text())
-        .literal_separator(true)
-        .build()
-        .map_err(|e| refused(pattern, &e.kind().to_string()))
-}
-
-/// The problem for a pattern the glob engine refuses.
-fn refused(pattern: &Pattern, why: &str) -> Problem {
-    Problem {
-        span: pattern.span,
-        message: format!("the pattern cannot be compiled: {why}"),
-    }
-}
-
-/// Static resource globs, indexed so that a decision costs time linear in
-/// the path's length whatever the size of the policy set:
-///
-/// - a literal glob (`prod/team-17/app-3/db`) by the path it names;
-/// - `DIR/**`, with `DIR` literal, by `DIR/`: it matches every path under it;
-/// - any other glob by its literal directory, the text up to the last `/`
-///   before its first metacharacter (`prod/team-17/` for `prod/team-17/*/db`,
-///   `""` for `**/db`), in a small glob bank per directory.
-///
-/// A path can only match globs whose literal directory is one of its own
-/// directory prefixes. The directories form a tree keyed by segment, so a
-/// decision walks the path's segments once, hashing each once, and stops at
-/// the first directory no glob names (hashing every prefix of a path of
-/// 80,000 segments cost seconds).
-#[derive(Debug, Default)]
-struct ResourceIndex {
-    /// Statements with a literal glob, by that path.
-    exact: HashMap<Box<str>, Vec<u32>>,
-    /// The directory tree; node 0 is the root, the directory `""`.
-    dirs: Vec<DirNode>,
-}
-
-#[derive(Debug, Default)]
-struct DirNode {
-    /// Child directories by segment (`team-17` for `prod/team-17/`).
-    children: HashMap<Box<str>, usize>,
-    /// Statements with the glob `{dir}**`: every path under the directory.
-    subtree: Vec<u32>,
-    /// The other globs starting with the directory.
-    globs: GlobBank,
-    /// For each glob in `globs`, the statement it belongs to.
-    owners: Vec<u32>,
-}
-
-impl ResourceIndex {
-    /// The index of `(glob, statement, span, source)` entries, or the first
-    /// glob that cannot be built, as a problem in its source.
-    fn build(entries: &[(Glob, u32, Span, usize)]) -> Result<ResourceIndex, (usize, Problem)> {
-        let mut exact: HashMap<Box<str>, Vec<u32>> = HashMap::new();
-        // Each node with its globs and where each came from.
-        type Pending = Vec<(Glob, Span, usize)>;
-        let mut tree: Vec<(DirNode, Pending)> = vec![Default::default()];
-        for (glob, id, span, source) in entries {
-            let text = glob.glob();
-            if !has_glob_syntax(text) {
-                exact.entry(text.into()).or_default().push(*id);
-                continue;
-            }
-            let dir = literal_dir(text);
-            let mut node = 0;
-            for segment in dir.split_terminator('/') {
-                let next = tree.len();
-                let parent = &mut tree
-                    .get_mut(node)
-                    .ok_or_else(|| internal(*source, *span))?
-                    .0;
-                node = *parent.children.entry(segment.into()).or_insert(next);
-                if node == next {
-                    tree.push(Default::default());
-                }
-            }
-            let (bucket, globs) = tree.get_mut(node).ok_or_else(|| internal(*source, *span))?;
-            if text.get(dir.len()..) == Some("**") {
-                bucket.subtree.push(*id);
-            } else {
-                bucket.owners.push(*id);
-                globs.push((glob.clone(), *span, *source));
-            }
-        }
-        let mut dirs = Vec::with_capacity(tree.len());
-        for (mut bucket, globs) in tree {
-            let only: Vec<Glob> = globs.iter().map(|(g, _, _)| g.clone()).collect();
-            bucket.globs = GlobBank::build(&only).map_err(|(i, why)| match globs.get(i) {
-                Some((glob, span, source)) => (
-                    *source,
-                    Problem {
-                        span: *span,
-                        message: format!("the pattern `{}` cannot be compiled: {why}", glob.glob()),
-                    },
-                ),
-                None => internal(0, Span::default()),
-            })?;
-            bucket.subtree.dedup();
-            dirs.push(bucket);
-        }
-        for ids in exact.values_mut() {
-            ids.dedup();
-        }
-        Ok(ResourceIndex { exact, dirs })
-    }
-
-    /// Appends to `out` every statement with a glob matching `path` (possibly
-    /// repeated); `scratch` is reused between glob sets.
-    fn matches_into(&self, path: &str, scratch: &mut Vec<usize>, out: &mut SmallVec<[u32; 32]>) {
-        if let Some(ids) = self.exact.get(path) {
-            out.extend_from_slice(ids);
-        }
-        let mut candidate = None;
-        let mut node = self.dirs.first();
-        let mut segments = path.split('/');
-        while let Some(bucket) = node {
-            out.extend_from_slice(&bucket.subtree);
-            if !bucket.globs.is_empty() {
-                let candidate = candidate.get_or_insert_with(|| globset::Candidate::new(path));
-                bucket.globs.matches_into(candidate, scratch, |glob| {
-                    out.extend(bucket.owners.get(glob).copied());
-                });
-            }
-            // The last piece of the path is its name, not a directory.
-            node = match (segments.next(), segments.clone().next()) {
-                (Some(segment), Some(_)) => bucket
-                    .children
-                    .get(segment)
-                    .and_then(|&child| self.dirs.get(child)),
-                _ => None,
-            };
-        }
-    }
-}
-
-/// A broken invariant of the index, reported as a compile error rather
-/// than a pattern left out.
-fn internal(source: usize, span: Span) -> (usize, Problem) {
-    (
-        source,
-        Problem {
-            span,
-            message: "internal error while indexing this pattern; please report it".into(),
-        },
-    )
-}
-
-/// The literal directory of a glob: up to and including the last `/` before
-/// its first metacharacter.
-fn literal_dir(glob: &str) -> &str {
-    let literal = glob
-        .find(GLOB_SYNTAX)
-        .and_then(|i| glob.get(..i))
-        .unwrap_or(glob);
-    literal
-        .rfind('/')
-        .and_then(|i| literal.get(..=i))
-        .unwrap_or("")
-}
-
-/// The actions of an action line, when every pattern is an exact name.
-fn exact_actions(matcher: &Matcher) -> Option<Vec<String>> {
-    if matcher.negated {
-        return None;
-    }
-    matcher
-        .patterns
-        .iter()
-        .map(|p| {
-            let text = p.source_text();
-            (!has_glob_syntax(&text)).then_some(text)
-        })
-        .collect()
-}
-
-/// The characters that make a pattern more than a literal name.
-const GLOB_SYNTAX: [char; 7] = ['*', '?', '[', ']', '{', '}', '\\'];
-
-fn has_glob_syntax(text: &str) -> bool {
-    text.contains(GLOB_SYNTAX)
+    Ok(blocks)
 }
 
 impl CompiledStatement {
     /// The compiled statement; `by_index` when the resource index matches
     /// its resource line (then it keeps no matcher of its own for it).
     fn new(
+        interner: &mut Interner,
         policy: &str,
         statement: &Statement,
+        blocks: Vec<(BlockKind, Cond)>,
         source: &str,
         by_index: bool,
     ) -> Result<CompiledStatement, Problem> {
-        let mut blocks = Vec::with_capacity(statement.conditions.len());
-        for block in &statement.conditions {
-            let all = block
-                .exprs
-                .iter()
-                .map(|e| Cond::compile(e, source))
-                .collect::<Result<_, _>>()?;
-            blocks.push((block.kind, Cond::All(all)));
-        }
-        let line =
-            |m: &Matcher| -> Box<str> { source.get(m.span.start..m.span.end).unwrap_or("").into() };
+        let mut line =
+            |m: &Matcher| interner.text(source.get(m.span.start..m.span.end).unwrap_or(""));
+        let lines = [
+            line(&statement.principal)?,
+            line(&statement.action)?,
+            line(&statement.resource)?,
+        ];
         Ok(CompiledStatement {
             effect: statement.effect,
-            policy: policy.into(),
+            policy: interner.text(policy)?,
             name: statement.name.as_str().into(),
-            principal: NameMatcher::new(&statement.principal)?,
-            action: NameMatcher::new(&statement.action)?,
+            principal: interner.name(&statement.principal)?,
+            action: interner.name(&statement.action)?,
             resource: match by_index {
                 true => None,
-                false => Some(ResourceMatcher::new(&statement.resource)?),
+                false => Some(interner.resource(&statement.resource)?),
             },
-            blocks,
-            lines: [
-                line(&statement.principal),
-                line(&statement.action),
-                line(&statement.resource),
-            ],
+            blocks: blocks.into_boxed_slice(),
+            lines,
         })
+    }
+
+    /// Whether the principal and action lines match; unknown were a shared
+    /// matcher ever missing, so that the statement fails closed.
+    fn names_match(&self, shared: &Shared, request: &Request) -> (Truth, Truth) {
+        let principal = shared.name(self.principal).map_or(Truth::Unknown, |m| {
+            Truth::from_bool(m.matches(&request.principal.id, &request.principal.groups))
+        });
+        let action = shared.name(self.action).map_or(Truth::Unknown, |m| {
+            Truth::from_bool(m.matches(&request.action, &[]))
+        });
+        (principal, action)
+    }
+
+    /// The resource line's truth, from the statement's own matcher; a
+    /// statement filed by resource has none, and asked without the index's
+    /// answer it fails closed.
+    fn resource_truth(&self, shared: &Shared, request: &Request, now: DateTime<Utc>) -> Truth {
+        self.resource
+            .and_then(|at| shared.resources.get(at as usize))
+            .map_or(Truth::Unknown, |m| m.matches(request, now))
     }
 
     /// Whether the statement applies, in three-valued logic; `resource` is
     /// the resource line's truth when the caller knows it (from the index).
-    fn applies(&self, request: &Request, now: DateTime<Utc>, resource: Option<Truth>) -> Truth {
-        if !self.action.matches(&request.action, &[]) {
-            return Truth::False;
+    fn applies(
+        &self,
+        shared: &Shared,
+        request: &Request,
+        now: DateTime<Utc>,
+        resource: Option<Truth>,
+    ) -> Truth {
+        let (principal, action) = self.names_match(shared, request);
+        let mut truth = action.and(principal);
+        if truth == Truth::False {
+            return truth;
         }
-        if !self
-            .principal
-            .matches(&request.principal.id, &request.principal.groups)
-        {
-            return Truth::False;
-        }
-        // A statement matched through the index has no matcher here; asked
-        // without the index's answer it fails closed.
-        let mut truth = resource.unwrap_or_else(|| {
-            self.resource
-                .as_ref()
-                .map_or(Truth::Unknown, |m| m.matches(request, now))
-        });
+        truth = truth.and(resource.unwrap_or_else(|| self.resource_truth(shared, request, now)));
         for (kind, cond) in &self.blocks {
             if truth == Truth::False {
                 break;
@@ -659,22 +539,22 @@ impl CompiledStatement {
     /// The statement's report for an explanation, if it applied or nearly did.
     fn report<'e>(
         &'e self,
+        shared: &'e Shared,
         statement: StatementRef<'e>,
         request: &Request,
         now: DateTime<Utc>,
         index_hit: bool,
     ) -> Option<StatementReport<'e>> {
-        let principal = self
-            .principal
-            .matches(&request.principal.id, &request.principal.groups);
-        let action = self.action.matches(&request.action, &[]);
-        let resource = match &self.resource {
-            Some(matcher) => matcher.matches(request, now),
+        let (principal, action) = self.names_match(shared, request);
+        let resource = match self.resource {
+            Some(_) => self.resource_truth(shared, request, now),
             None => Truth::from_bool(index_hit),
         };
-        let matched =
-            usize::from(principal) + usize::from(action) + usize::from(resource == Truth::True);
-        let truth = self.applies(request, now, Some(resource));
+        let matched = [principal, action, resource]
+            .iter()
+            .filter(|t| **t == Truth::True)
+            .count();
+        let truth = self.applies(shared, request, now, Some(resource));
         let applied = match self.effect {
             Effect::Allow => truth == Truth::True,
             Effect::Deny => truth != Truth::False,
@@ -691,20 +571,25 @@ impl CompiledStatement {
                 unknown,
             });
         };
-        if !principal {
+        if principal != Truth::True {
             let mut actual = request.principal.id.clone();
             if !request.principal.groups.is_empty() {
                 actual = format!("{actual} (groups: {})", request.principal.groups.join(", "));
             }
-            line_failure(Part::Principal, &self.lines[0], actual, false);
+            line_failure(Part::Principal, shared.text(self.lines[0]), actual, false);
         }
-        if !action {
-            line_failure(Part::Action, &self.lines[1], request.action.clone(), false);
+        if action != Truth::True {
+            line_failure(
+                Part::Action,
+                shared.text(self.lines[1]),
+                request.action.clone(),
+                false,
+            );
         }
         if resource != Truth::True {
             line_failure(
                 Part::Resource,
-                &self.lines[2],
+                shared.text(self.lines[2]),
                 request.resource.path.clone(),
                 resource == Truth::Unknown,
             );
@@ -780,23 +665,18 @@ impl NameSet {
         let mut globs = Vec::new();
         let mut owners = Vec::new();
         for pattern in patterns {
-            let text = pattern.source_text();
-            if text == "*" || text == "**" {
-                set.everything = true;
-            } else if !has_glob_syntax(&text) {
-                set.exact.push(text.into());
-            } else if let Some(prefix) = text.strip_suffix('*').filter(|p| !has_glob_syntax(p)) {
-                set.prefixes.push(prefix.into());
-            } else {
-                let glob = GlobBuilder::new(&text)
-                    .build()
-                    .map_err(|e| refused(pattern, &e.kind().to_string()))?;
-                globs.push(glob);
-                owners.push(*pattern);
+            match NameKey::of(&pattern.source_text()) {
+                NameKey::Everything => set.everything = true,
+                NameKey::Exact(name) => set.exact.push(name),
+                NameKey::Prefix(prefix) => set.prefixes.push(prefix),
+                NameKey::Glob(text) => {
+                    globs.push(NameKey::glob(&text).map_err(|why| refused(pattern.span, &why))?);
+                    owners.push(*pattern);
+                }
             }
         }
         set.globs = GlobBank::build(&globs).map_err(|(i, why)| match owners.get(i) {
-            Some(pattern) => refused(pattern, &why),
+            Some(pattern) => refused(pattern.span, &why),
             None => Problem {
                 span: Span::default(),
                 message: format!("a pattern cannot be compiled: {why}"),
@@ -862,12 +742,12 @@ impl ResourceMatcher {
                     .collect();
                 variables.push((compiled, attrs));
             } else {
-                statics.push(resource_glob(pattern)?);
+                statics.push(resource_glob(&text).map_err(|why| refused(pattern.span, &why))?);
                 owners.push(pattern);
             }
         }
         let globs = GlobBank::build(&statics).map_err(|(i, why)| match owners.get(i) {
-            Some(pattern) => refused(pattern, &why),
+            Some(pattern) => refused(pattern.span, &why),
             None => Problem {
                 span: matcher.span,
                 message: format!("a pattern cannot be compiled: {why}"),

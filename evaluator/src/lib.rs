@@ -63,6 +63,7 @@ mod condition;
 pub mod decision;
 mod engine;
 mod glob;
+mod index;
 pub mod json;
 mod limits;
 pub mod reference;

@@ -1,0 +1,739 @@
+//! Candidate selection: for a request, the statements that could apply to it,
+//! found without scanning the set.
+//!
+//! Every statement is filed under exactly one dimension, the one that
+//! narrows it best:
+//!
+//! - **resource**: its static resource globs ([`ResourceIndex`]);
+//! - **action**: its action patterns, exact names in a hash map, prefixes
+//!   (`secrets:Get*`) by length, other globs in glob sets;
+//! - **principal**: the same, for principal ids and, separately, groups;
+//! - **condition**: a `when` conjunct `key == "v"` or `key in ["v", ...]`
+//!   ([`AttrIndex`]), by value;
+//! - **always**: none of these narrows it (`principal *`, `action *`,
+//!   `resource **`, negated lines, variables): checked on every request.
+//!
+//! A dimension narrows a statement by the keys it is filed under. Of the
+//! dimensions a statement can be filed under, the one whose keys are shared
+//! by the fewest statements is chosen (exact keys before prefixes, prefixes
+//! before other globs), so that N statements on one path keyed by principal
+//! are filed by principal and N statements of one principal on their own
+//! subtrees by resource.
+//!
+//! An index may return a statement that does not apply (the engine checks
+//! every candidate whole), but never leaves out one that might: a key is only
+//! skipped when the request's value makes the statement false.
+
+use crate::compile::GlobBank;
+use crate::condition::{Attr, Cond, Lit, Problem, Test, Val};
+use crate::request::Request;
+use chrono::{DateTime, Utc};
+use globset::{Candidate, Glob, GlobBuilder};
+use policy_lang::{BlockKind, Effect, Matcher, Pattern, Span, Statement};
+use smallvec::SmallVec;
+use std::collections::HashMap;
+
+/// Candidate statement ids, sorted and without repeats.
+pub(crate) type Ids = SmallVec<[u32; 32]>;
+
+/// The characters that make a pattern more than a literal name.
+pub(crate) const GLOB_SYNTAX: [char; 7] = ['*', '?', '[', ']', '{', '}', '\\'];
+
+pub(crate) fn has_glob_syntax(text: &str) -> bool {
+    text.contains(GLOB_SYNTAX)
+}
+
+/// A name pattern (principal id, group or action) by how it can be looked up.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum NameKey {
+    /// `*` or `**`: every name.
+    Everything,
+    /// No glob syntax: the name itself.
+    Exact(Box<str>),
+    /// `PREFIX*` with a literal prefix: every name starting with it.
+    Prefix(Box<str>),
+    /// Any other glob, by its text.
+    Glob(Box<str>),
+}
+
+impl NameKey {
+    pub(crate) fn of(text: &str) -> NameKey {
+        if text == "*" || text == "**" {
+            NameKey::Everything
+        } else if !has_glob_syntax(text) {
+            NameKey::Exact(text.into())
+        } else if let Some(prefix) = text.strip_suffix('*').filter(|p| !has_glob_syntax(p)) {
+            NameKey::Prefix(prefix.into())
+        } else {
+            NameKey::Glob(text.into())
+        }
+    }
+
+    /// The glob of a name pattern (`*` crosses `/` in names).
+    pub(crate) fn glob(text: &str) -> Result<Glob, String> {
+        GlobBuilder::new(text)
+            .build()
+            .map_err(|e| e.kind().to_string())
+    }
+
+    /// How many requests one key can be expected to admit, relatively.
+    fn breadth(&self) -> u64 {
+        match self {
+            NameKey::Everything => u64::MAX,
+            NameKey::Exact(_) => 1,
+            NameKey::Prefix(_) => 2,
+            NameKey::Glob(_) => 3,
+        }
+    }
+}
+
+/// The ways one statement could be filed, each as its keys.
+struct Options {
+    resource: Option<Vec<(String, Span)>>,
+    action: Option<Vec<(NameKey, Span)>>,
+    /// `(is_group, key)`.
+    principal: Option<Vec<(bool, NameKey, Span)>>,
+    /// Each indexable `when` conjunct: the attribute and its values.
+    conditions: Vec<(Attr, Vec<Box<str>>)>,
+}
+
+/// A key as counted across the set: which dimension, and its text.
+#[derive(Debug, PartialEq, Eq, Hash)]
+enum Counted<'a> {
+    Resource(&'a str),
+    Action(&'a NameKey),
+    Principal(bool, &'a NameKey),
+    Condition(&'a Attr, &'a str),
+}
+
+/// The dimension a statement is filed under, with its keys.
+pub(crate) enum Filing {
+    Resource(Vec<(String, Span)>),
+    Action(Vec<(NameKey, Span)>),
+    Principal(Vec<(bool, NameKey, Span)>),
+    Condition(Attr, Vec<Box<str>>),
+    Always,
+}
+
+/// Collects statements, then files each under its best dimension.
+#[derive(Default)]
+pub(crate) struct IndexBuilder {
+    /// `(statement, effect, source, options)`.
+    pending: Vec<(u32, Effect, usize, Options)>,
+}
+
+impl IndexBuilder {
+    /// Adds a statement (checked, and compiled as `conditions`) from source
+    /// number `source`.
+    pub(crate) fn add(
+        &mut self,
+        id: u32,
+        source: usize,
+        statement: &Statement,
+        conditions: &[(BlockKind, Cond)],
+    ) {
+        let options = Options {
+            resource: resource_keys(&statement.resource),
+            action: name_keys(&statement.action)
+                .map(|keys| keys.into_iter().map(|(_, key, span)| (key, span)).collect()),
+            principal: name_keys(&statement.principal),
+            conditions: equality_conjuncts(conditions),
+        };
+        self.pending.push((id, statement.effect, source, options));
+    }
+
+    /// Chooses each statement's filing and builds the index; says, in the
+    /// order the statements were added, which were filed by resource.
+    /// Problems (globs the engine refuses) come with their source number.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn build(self) -> Result<(Index, Vec<bool>), Vec<(usize, Problem)>> {
+        let mut counts: HashMap<Counted, u64> = HashMap::new();
+        for (_, _, _, options) in &self.pending {
+            for (text, _) in options.resource.iter().flatten() {
+                *counts.entry(Counted::Resource(text)).or_default() += 1;
+            }
+            for (key, _) in options.action.iter().flatten() {
+                *counts.entry(Counted::Action(key)).or_default() += 1;
+            }
+            for (group, key, _) in options.principal.iter().flatten() {
+                *counts.entry(Counted::Principal(*group, key)).or_default() += 1;
+            }
+            for (attr, values) in &options.conditions {
+                for value in values {
+                    *counts.entry(Counted::Condition(attr, value)).or_default() += 1;
+                }
+            }
+        }
+        let count = |key: &Counted| counts.get(key).copied().unwrap_or(1);
+        let mut filings = Vec::with_capacity(self.pending.len());
+        let mut by_resource = Vec::with_capacity(self.pending.len());
+        for (id, effect, source, options) in &self.pending {
+            // The cost of a dimension: the statements sharing each key,
+            // weighted by how broad the key is, summed over the keys.
+            let mut best: (u64, usize) = (u64::MAX, usize::MAX);
+            let mut consider = |cost: u64, choice: usize| {
+                if cost < best.0 {
+                    best = (cost, choice);
+                }
+            };
+            if let Some(keys) = &options.resource {
+                consider(
+                    keys.iter()
+                        .map(|(text, _)| count(&Counted::Resource(text)) * resource_breadth(text))
+                        .fold(0, u64::saturating_add),
+                    0,
+                );
+            }
+            if let Some(keys) = &options.action {
+                consider(
+                    keys.iter()
+                        .map(|(key, _)| count(&Counted::Action(key)) * key.breadth())
+                        .fold(0, u64::saturating_add),
+                    1,
+                );
+            }
+            if let Some(keys) = &options.principal {
+                consider(
+                    keys.iter()
+                        .map(|(g, key, _)| count(&Counted::Principal(*g, key)) * key.breadth())
+                        .fold(0, u64::saturating_add),
+                    2,
+                );
+            }
+            for (n, (attr, values)) in options.conditions.iter().enumerate() {
+                consider(
+                    values
+                        .iter()
+                        .map(|v| count(&Counted::Condition(attr, v)))
+                        .fold(0, u64::saturating_add),
+                    3 + n,
+                );
+            }
+            let filing = match best.1 {
+                0 => options.resource.clone().map(Filing::Resource),
+                1 => options.action.clone().map(Filing::Action),
+                2 => options.principal.clone().map(Filing::Principal),
+                n => n
+                    .checked_sub(3)
+                    .and_then(|n| options.conditions.get(n))
+                    .map(|(attr, values)| Filing::Condition(attr.clone(), values.clone())),
+            };
+            let filing = filing.unwrap_or(Filing::Always);
+            by_resource.push(matches!(filing, Filing::Resource(_)));
+            filings.push((*id, *effect, *source, filing));
+        }
+        drop(counts);
+        Ok((Index::build(filings)?, by_resource))
+    }
+}
+
+/// How broad a static resource glob is, relatively (see [`NameKey::breadth`]).
+fn resource_breadth(text: &str) -> u64 {
+    if !has_glob_syntax(text) {
+        1
+    } else if text
+        .strip_suffix("**")
+        .is_some_and(|dir| dir.ends_with('/') && !has_glob_syntax(dir))
+    {
+        2
+    } else {
+        3
+    }
+}
+
+/// The static glob texts of a resource line, or `None` when the line cannot
+/// be indexed by resource (negated, match-all, or holding variables).
+fn resource_keys(matcher: &Matcher) -> Option<Vec<(String, Span)>> {
+    if matcher.negated
+        || matcher
+            .patterns
+            .iter()
+            .any(|p| p.is_match_all() || p.has_variables())
+    {
+        return None;
+    }
+    Some(
+        matcher
+            .patterns
+            .iter()
+            .map(|p| (p.source_text(), p.span))
+            .collect(),
+    )
+}
+
+/// The keys of a principal or action line, or `None` when it admits every
+/// name (negated, or holding `*`).
+fn name_keys(matcher: &Matcher) -> Option<Vec<(bool, NameKey, Span)>> {
+    if matcher.negated {
+        return None;
+    }
+    let keys: Vec<(bool, NameKey, Span)> = matcher
+        .patterns
+        .iter()
+        .map(|p: &Pattern| (p.is_group, NameKey::of(&p.source_text()), p.span))
+        .collect();
+    let everything = keys.iter().any(|(_, k, _)| *k == NameKey::Everything);
+    (!everything).then_some(keys)
+}
+
+/// The `when` conjuncts that compare a value with string literals: a request
+/// whose value is a string none of them equals makes the statement false.
+fn equality_conjuncts(blocks: &[(BlockKind, Cond)]) -> Vec<(Attr, Vec<Box<str>>)> {
+    fn walk(cond: &Cond, out: &mut Vec<(Attr, Vec<Box<str>>)>) {
+        match cond {
+            Cond::All(items) => items.iter().for_each(|c| walk(c, out)),
+            Cond::Test { attr, test, .. } => {
+                let values: Option<Vec<Box<str>>> = match test {
+                    Test::Compare(orderings, Lit::Str(value))
+                        if *orderings == [std::cmp::Ordering::Equal] =>
+                    {
+                        Some(vec![value.clone()])
+                    }
+                    Test::OneOf(lits) if !lits.is_empty() => lits
+                        .iter()
+                        .map(|lit| match lit {
+                            Lit::Str(value) => Some(value.clone()),
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => None,
+                };
+                if let Some(values) = values.filter(|_| attr.reads_strings()) {
+                    out.push((attr.clone(), values));
+                }
+            }
+            Cond::Any(_) | Cond::Not(_) | Cond::Has(_) => {}
+        }
+    }
+    let mut out = Vec::new();
+    for (kind, cond) in blocks {
+        if *kind == BlockKind::When {
+            walk(cond, &mut out);
+        }
+    }
+    out
+}
+
+/// The built indexes.
+#[derive(Debug, Default)]
+pub(crate) struct Index {
+    resources: ResourceIndex,
+    actions: NameIndex,
+    principals: NameIndex,
+    groups: NameIndex,
+    conditions: Vec<AttrIndex>,
+    /// Statements no index narrows.
+    always: Vec<u32>,
+}
+
+/// What a request collects from the indexes.
+#[derive(Debug, Default)]
+pub(crate) struct Candidates {
+    /// Filed by resource: their resource line matched.
+    pub(crate) by_resource: Ids,
+    /// Filed elsewhere: every line still to be checked.
+    pub(crate) others: Ids,
+}
+
+impl Index {
+    fn build(filings: Vec<(u32, Effect, usize, Filing)>) -> Result<Index, Vec<(usize, Problem)>> {
+        let mut index = Index::default();
+        let mut resources = Vec::new();
+        let mut actions = NameIndexBuilder::default();
+        let mut principals = NameIndexBuilder::default();
+        let mut groups = NameIndexBuilder::default();
+        let mut conditions: HashMap<Attr, AttrIndex> = HashMap::new();
+        for (id, effect, source, filing) in filings {
+            match filing {
+                Filing::Resource(keys) => resources.extend(
+                    keys.into_iter()
+                        .map(|(text, span)| (text, id, span, source)),
+                ),
+                Filing::Action(keys) => keys
+                    .into_iter()
+                    .for_each(|(key, span)| actions.add(key, id, span, source)),
+                Filing::Principal(keys) => keys.into_iter().for_each(|(group, key, span)| {
+                    let builder = if group { &mut groups } else { &mut principals };
+                    builder.add(key, id, span, source)
+                }),
+                Filing::Condition(attr, values) => {
+                    let entry = conditions.entry(attr.clone()).or_insert_with(|| AttrIndex {
+                        attr,
+                        by_value: HashMap::new(),
+                        denies: Vec::new(),
+                    });
+                    for value in values {
+                        entry.by_value.entry(value).or_default().push(id);
+                    }
+                    if effect == Effect::Deny {
+                        entry.denies.push(id);
+                    }
+                }
+                Filing::Always => index.always.push(id),
+            }
+        }
+        let mut problems = Vec::new();
+        match ResourceIndex::build(&resources) {
+            Ok(built) => index.resources = built,
+            Err(problem) => problems.push(problem),
+        }
+        for (builder, slot) in [
+            (actions, &mut index.actions),
+            (principals, &mut index.principals),
+            (groups, &mut index.groups),
+        ] {
+            match builder.build() {
+                Ok(built) => *slot = built,
+                Err(mut more) => problems.append(&mut more),
+            }
+        }
+        index.conditions = conditions.into_values().collect();
+        for attr in &mut index.conditions {
+            attr.by_value.values_mut().for_each(|ids| ids.dedup());
+        }
+        if problems.is_empty() {
+            Ok(index)
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// The statements that could apply to `request`; `scratch` is reused
+    /// by glob sets.
+    pub(crate) fn candidates(
+        &self,
+        request: &Request,
+        now: DateTime<Utc>,
+        scratch: &mut Vec<usize>,
+        out: &mut Candidates,
+    ) {
+        let others = &mut out.others;
+        self.resources
+            .matches_into(&request.resource.path, scratch, &mut out.by_resource);
+        self.actions.matches_into(&request.action, scratch, others);
+        self.principals
+            .matches_into(&request.principal.id, scratch, others);
+        if !self.groups.is_empty() {
+            for group in &request.principal.groups {
+                self.groups.matches_into(group, scratch, others);
+            }
+        }
+        for attr in &self.conditions {
+            attr.matches_into(request, now, others);
+        }
+        others.extend_from_slice(&self.always);
+        for ids in [&mut out.by_resource, &mut out.others] {
+            ids.sort_unstable();
+            ids.dedup();
+        }
+    }
+
+    /// The statements filed by resource whose resource line matches `path`,
+    /// sorted.
+    pub(crate) fn resource_hits(&self, path: &str) -> Ids {
+        let mut hits = Ids::new();
+        self.resources
+            .matches_into(path, &mut Vec::new(), &mut hits);
+        hits.sort_unstable();
+        hits
+    }
+}
+
+/// Statements filed by one `when` conjunct on one attribute.
+#[derive(Debug)]
+struct AttrIndex {
+    attr: Attr,
+    /// By each value the conjunct accepts.
+    by_value: HashMap<Box<str>, Vec<u32>>,
+    /// The deny statements among them: when the request's value is missing
+    /// or not a string the conjunct is unknown, and a deny then applies.
+    /// (An allow then does not: unknown never grants.)
+    denies: Vec<u32>,
+}
+
+impl AttrIndex {
+    fn matches_into(&self, request: &Request, now: DateTime<Utc>, out: &mut Ids) {
+        match self.attr.read(request, now) {
+            Some(Val::Str(value)) => {
+                if let Some(ids) = self.by_value.get(value) {
+                    out.extend_from_slice(ids);
+                }
+            }
+            _ => out.extend_from_slice(&self.denies),
+        }
+    }
+}
+
+/// Statement ids by a name or value.
+type ByName = HashMap<Box<str>, Vec<u32>>;
+
+/// Names (principal ids, groups or actions) by exact text, prefix and glob.
+#[derive(Debug, Default)]
+struct NameIndex {
+    /// Statements admitting every name.
+    everything: Vec<u32>,
+    exact: HashMap<Box<str>, Vec<u32>>,
+    /// Prefixes by length, shortest first: a name has at most one prefix of
+    /// each length, found by one lookup.
+    prefixes: Vec<(usize, ByName)>,
+    globs: GlobBank,
+    /// For each glob in `globs`, the statement it belongs to.
+    owners: Vec<u32>,
+}
+
+#[derive(Default)]
+struct NameIndexBuilder {
+    index: NameIndex,
+    /// `(glob text, span, source)` for each owner.
+    globs: Vec<(Box<str>, Span, usize)>,
+}
+
+impl NameIndexBuilder {
+    fn add(&mut self, key: NameKey, id: u32, span: Span, source: usize) {
+        let index = &mut self.index;
+        match key {
+            NameKey::Exact(name) => index.exact.entry(name).or_default().push(id),
+            NameKey::Prefix(prefix) => {
+                let len = prefix.len();
+                let at = match index.prefixes.binary_search_by_key(&len, |(l, _)| *l) {
+                    Ok(at) => at,
+                    Err(at) => {
+                        index.prefixes.insert(at, (len, HashMap::new()));
+                        at
+                    }
+                };
+                if let Some((_, map)) = index.prefixes.get_mut(at) {
+                    map.entry(prefix).or_default().push(id);
+                }
+            }
+            NameKey::Glob(text) => {
+                index.owners.push(id);
+                self.globs.push((text, span, source));
+            }
+            // Not filed by name (such a line admits every name), but were
+            // one filed, it would be a candidate for every name.
+            NameKey::Everything => index.everything.push(id),
+        }
+    }
+
+    fn build(self) -> Result<NameIndex, Vec<(usize, Problem)>> {
+        let mut index = self.index;
+        let mut globs = Vec::with_capacity(self.globs.len());
+        let mut problems = Vec::new();
+        for (text, span, source) in &self.globs {
+            match NameKey::glob(text) {
+                Ok(glob) => globs.push(glob),
+                Err(why) => problems.push((*source, refused(*span, &why))),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        index.globs = GlobBank::build(&globs).map_err(|(i, why)| {
+            let (span, source) = self
+                .globs
+                .get(i)
+                .map_or((Span::default(), 0), |(_, span, source)| (*span, *source));
+            vec![(source, refused(span, &why))]
+        })?;
+        for ids in index.exact.values_mut() {
+            ids.dedup();
+        }
+        Ok(index)
+    }
+}
+
+impl NameIndex {
+    fn is_empty(&self) -> bool {
+        self.everything.is_empty()
+            && self.exact.is_empty()
+            && self.prefixes.is_empty()
+            && self.globs.is_empty()
+    }
+
+    fn matches_into(&self, name: &str, scratch: &mut Vec<usize>, out: &mut Ids) {
+        if let Some(ids) = self.exact.get(name) {
+            out.extend_from_slice(ids);
+        }
+        out.extend_from_slice(&self.everything);
+        for (len, map) in &self.prefixes {
+            if *len > name.len() {
+                break;
+            }
+            // A name not split at a character boundary at `len` starts with
+            // no prefix of that length.
+            if let Some(ids) = name.get(..*len).and_then(|start| map.get(start)) {
+                out.extend_from_slice(ids);
+            }
+        }
+        if !self.globs.is_empty() {
+            self.globs
+                .matches_into(&Candidate::new(name), scratch, |glob| {
+                    out.extend(self.owners.get(glob).copied())
+                });
+        }
+    }
+}
+
+/// The problem for a pattern the glob engine refuses.
+pub(crate) fn refused(span: Span, why: &str) -> Problem {
+    Problem {
+        span,
+        message: format!("the pattern cannot be compiled: {why}"),
+    }
+}
+
+/// A static resource pattern as a glob (`*` stays inside a segment).
+pub(crate) fn resource_glob(text: &str) -> Result<Glob, String> {
+    GlobBuilder::new(text)
+        .literal_separator(true)
+        .build()
+        .map_err(|e| e.kind().to_string())
+}
+
+/// Static resource globs, indexed so that a decision costs time linear in
+/// the path's length whatever the size of the policy set:
+///
+/// - a literal glob (`prod/team-17/app-3/db`) by the path it names;
+/// - `DIR/**`, with `DIR` literal, by `DIR/`: it matches every path under it;
+/// - any other glob by its literal directory, the text up to the last `/`
+///   before its first metacharacter (`prod/team-17/` for `prod/team-17/*/db`,
+///   `""` for `**/db`), in a small glob bank per directory.
+///
+/// A path can only match globs whose literal directory is one of its own
+/// directory prefixes. The directories form a tree keyed by segment, so a
+/// decision walks the path's segments once, hashing each once, and stops at
+/// the first directory no glob names (hashing every prefix of a path of
+/// 80,000 segments cost seconds).
+#[derive(Debug, Default)]
+struct ResourceIndex {
+    /// Statements with a literal glob, by that path.
+    exact: HashMap<Box<str>, Vec<u32>>,
+    /// The directory tree; node 0 is the root, the directory `""`.
+    dirs: Vec<DirNode>,
+}
+
+#[derive(Debug, Default)]
+struct DirNode {
+    /// Child directories by segment (`team-17` for `prod/team-17/`).
+    children: HashMap<Box<str>, usize>,
+    /// Statements with the glob `{dir}**`: every path under the directory.
+    subtree: Vec<u32>,
+    /// The other globs starting with the directory.
+    globs: GlobBank,
+    /// For each glob in `globs`, the statement it belongs to.
+    owners: Vec<u32>,
+}
+
+impl ResourceIndex {
+    /// The index of `(glob text, statement, span, source)` entries, or the
+    /// first glob that cannot be built, as a problem in its source.
+    fn build(entries: &[(String, u32, Span, usize)]) -> Result<ResourceIndex, (usize, Problem)> {
+        let mut exact: HashMap<Box<str>, Vec<u32>> = HashMap::new();
+        // Each node with its globs and where each came from.
+        type Pending = Vec<(Glob, Span, usize)>;
+        let mut tree: Vec<(DirNode, Pending)> = vec![Default::default()];
+        for (text, id, span, source) in entries {
+            // Every pattern is built, literal ones too: the engine refuses
+            // the same patterns whichever index a statement is filed in.
+            let glob = resource_glob(text).map_err(|why| (*source, refused(*span, &why)))?;
+            if !has_glob_syntax(text) {
+                exact.entry(text.as_str().into()).or_default().push(*id);
+                continue;
+            }
+            let dir = literal_dir(text);
+            let mut node = 0;
+            for segment in dir.split_terminator('/') {
+                let next = tree.len();
+                let parent = &mut tree
+                    .get_mut(node)
+                    .ok_or_else(|| internal(*source, *span))?
+                    .0;
+                node = *parent.children.entry(segment.into()).or_insert(next);
+                if node == next {
+                    tree.push(Default::default());
+                }
+            }
+            let (bucket, globs) = tree.get_mut(node).ok_or_else(|| internal(*source, *span))?;
+            if text.get(dir.len()..) == Some("**") {
+                bucket.subtree.push(*id);
+            } else {
+                bucket.owners.push(*id);
+                globs.push((glob, *span, *source));
+            }
+        }
+        let mut dirs = Vec::with_capacity(tree.len());
+        for (mut bucket, globs) in tree {
+            let only: Vec<Glob> = globs.iter().map(|(g, _, _)| g.clone()).collect();
+            bucket.globs = GlobBank::build(&only).map_err(|(i, why)| match globs.get(i) {
+                Some((glob, span, source)) => (
+                    *source,
+                    Problem {
+                        span: *span,
+                        message: format!("the pattern `{}` cannot be compiled: {why}", glob.glob()),
+                    },
+                ),
+                None => internal(0, Span::default()),
+            })?;
+            bucket.subtree.dedup();
+            dirs.push(bucket);
+        }
+        for ids in exact.values_mut() {
+            ids.dedup();
+        }
+        Ok(ResourceIndex { exact, dirs })
+    }
+
+    /// Appends to `out` every statement with a glob matching `path` (possibly
+    /// repeated); `scratch` is reused between glob sets.
+    fn matches_into(&self, path: &str, scratch: &mut Vec<usize>, out: &mut Ids) {
+        if let Some(ids) = self.exact.get(path) {
+            out.extend_from_slice(ids);
+        }
+        let mut candidate = None;
+        let mut node = self.dirs.first();
+        let mut segments = path.split('/');
+        while let Some(bucket) = node {
+            out.extend_from_slice(&bucket.subtree);
+            if !bucket.globs.is_empty() {
+                let candidate = candidate.get_or_insert_with(|| Candidate::new(path));
+                bucket.globs.matches_into(candidate, scratch, |glob| {
+                    out.extend(bucket.owners.get(glob).copied());
+                });
+            }
+            // The last piece of the path is its name, not a directory.
+            node = match (segments.next(), segments.clone().next()) {
+                (Some(segment), Some(_)) => bucket
+                    .children
+                    .get(segment)
+                    .and_then(|&child| self.dirs.get(child)),
+                _ => None,
+            };
+        }
+    }
+}
+
+/// A broken invariant of the index, reported as a compile error rather
+/// than a pattern left out.
+fn internal(source: usize, span: Span) -> (usize, Problem) {
+    (
+        source,
+        Problem {
+            span,
+            message: "internal error while indexing this pattern; please report it".into(),
+        },
+    )
+}
+
+/// The literal directory of a glob: up to and including the last `/` before
+/// its first metacharacter.
+fn literal_dir(glob: &str) -> &str {
+    let literal = glob
+        .find(GLOB_SYNTAX)
+        .and_then(|i| glob.get(..i))
+        .unwrap_or(glob);
+    literal
+        .rfind('/')
+        .and_then(|i| literal.get(..=i))
+        .unwrap_or("")
+}
