@@ -1074,7 +1074,7 @@ fn mismatches(case: &TestCase, decision: &Decision<'_>) -> Vec<Mismatch> {
 /// One statement of a policy set, and whether any test exercised it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatementCoverage {
-    /// Index of its file in [`Engine::files`] (the order the sources were compiled in).
+    /// Index of its file among the sources, in the order they were compiled in.
     pub file: usize,
     /// Byte offset of the statement in that file.
     pub offset: usize,
@@ -1100,21 +1100,17 @@ impl Coverage {
     /// Every statement of the engine's policy set, none exercised yet.
     pub fn new(engine: &Engine) -> Coverage {
         let mut coverage = Coverage::default();
-        for (file, parsed) in engine.files().iter().enumerate() {
-            for policy in &parsed.policies {
-                for statement in &policy.statements {
-                    let key = (policy.name.clone(), statement.name.clone());
-                    coverage.index.insert(key, coverage.statements.len());
-                    coverage.statements.push(StatementCoverage {
-                        file,
-                        offset: statement.span.start,
-                        policy: policy.name.clone(),
-                        statement: statement.name.clone(),
-                        effect: statement.effect,
-                        exercised: false,
-                    });
-                }
-            }
+        for statement in engine.statements() {
+            let key = (statement.policy.to_string(), statement.statement.to_string());
+            coverage.index.insert(key, coverage.statements.len());
+            coverage.statements.push(StatementCoverage {
+                file: statement.source,
+                offset: statement.offset,
+                policy: statement.policy.to_string(),
+                statement: statement.statement.to_string(),
+                effect: statement.effect,
+                exercised: false,
+            });
         }
         coverage
     }

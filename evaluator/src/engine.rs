@@ -6,7 +6,7 @@ use crate::condition::{Attr, Cond, Problem, Truth};
 use crate::decision::*;
 use crate::glob::VariablePattern;
 use crate::index::{
-    Candidates, Index, IndexBuilder, NameKey, has_glob_syntax, refused, resource_glob,
+    Candidates, Index, IndexBuilder, Line, NameKey, has_glob_syntax, refused, resource_glob,
 };
 use crate::limits::Limits;
 use crate::request::Request;
@@ -30,6 +30,21 @@ impl<'a> Source<'a> {
     pub fn new(name: &'a str, text: &'a str) -> Source<'a> {
         Source { name, text }
     }
+}
+
+/// A statement of a compiled set, as [`Engine::statements`] lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatementInfo<'e> {
+    /// Its policy's name.
+    pub policy: &'e str,
+    /// Its own name.
+    pub statement: &'e str,
+    /// Allow or deny.
+    pub effect: Effect,
+    /// Which source it is in: an index into the sources it was compiled from.
+    pub source: usize,
+    /// The byte offset where it starts in that source.
+    pub offset: usize,
 }
 
 /// A compiled policy set. Immutable, `Send + Sync`: compile once, share it
@@ -58,7 +73,6 @@ pub struct Engine {
     index: Index,
     /// Matchers and texts shared by the statements that read the same.
     shared: Shared,
-    files: Vec<PolicyFile>,
     /// `sha256:HEX` over the sources' names and texts.
     revision: String,
     /// The limits it was compiled under; requests are read under its
@@ -69,15 +83,21 @@ pub struct Engine {
 #[derive(Debug)]
 struct CompiledStatement {
     effect: Effect,
+    /// The source it is in.
+    source: u32,
+    /// Where it starts in its source.
+    offset: usize,
     /// The policy's name, in [`Shared::texts`].
     policy: u32,
     name: Box<str>,
+    /// The line the index files it by, if any: it keeps no matcher of its
+    /// own for that line, which the index matches.
+    filed: Option<Line>,
     /// In [`Shared::names`].
-    principal: u32,
+    principal: Option<u32>,
     /// In [`Shared::names`].
-    action: u32,
-    /// In [`Shared::resources`]; `None` when the statement is filed in the
-    /// resource index, which then matches its resource line.
+    action: Option<u32>,
+    /// In [`Shared::resources`].
     resource: Option<u32>,
     /// `(holds when true, condition)`: `when` blocks must be true, `unless` blocks false.
     blocks: Box<[(BlockKind, Cond)]>,
@@ -214,7 +234,7 @@ impl Engine {
     pub fn compile_with(sources: &[Source], limits: &Limits) -> Result<Engine, CompileError> {
         let pairs: Vec<(&str, &str)> = sources.iter().map(|s| (s.name, s.text)).collect();
         let files = policy_lang::parse_set_with(&pairs, &limits.policy)?;
-        Engine::from_files(files, sources, limits)
+        Engine::from_files(&files, sources, limits)
     }
 
     /// Compiles one source; a shorthand for [`Engine::compile`].
@@ -223,7 +243,7 @@ impl Engine {
     }
 
     fn from_files(
-        files: Vec<PolicyFile>,
+        files: &[PolicyFile],
         sources: &[Source],
         limits: &Limits,
     ) -> Result<Engine, CompileError> {
@@ -257,7 +277,7 @@ impl Engine {
                 }
             }
         }
-        let (index, filed_by_resource) = match index.build() {
+        let (index, filed_by_line) = match index.build() {
             Ok(built) => built,
             Err(failures) => {
                 failures.into_iter().for_each(|(n, p)| problem(n, p));
@@ -268,10 +288,14 @@ impl Engine {
         let mut statements = Vec::with_capacity(pending.len());
         for (at, (n, policy, statement, blocks)) in pending.into_iter().enumerate() {
             let text = sources.get(n).map_or("", |s| s.text);
-            // A statement the index did not file by resource (or any, were
-            // the two ever out of step) matches its resource line itself.
-            let by_index = filed_by_resource.get(at).copied().unwrap_or(false);
-            match CompiledStatement::new(&mut interner, policy, statement, blocks, text, by_index) {
+            // A statement the index did not file by a line (or any, were
+            // the two ever out of step) matches every line itself.
+            let by_index = filed_by_line.get(at).copied().flatten();
+            let compiled = next_id(n).and_then(|source| {
+                CompiledStatement::new(&mut interner, policy, statement, blocks, text, by_index)
+                    .map(|compiled| CompiledStatement { source, ..compiled })
+            });
+            match compiled {
                 Ok(compiled) => statements.push(compiled),
                 Err(failed) => problem(n, failed),
             }
@@ -291,7 +315,6 @@ impl Engine {
             statements,
             index,
             shared: interner.shared,
-            files,
             revision: revision_of(sources),
             limits: limits.clone(),
         })
@@ -322,9 +345,31 @@ impl Engine {
         &self.limits
     }
 
-    /// The parsed policy files the engine was compiled from.
-    pub fn files(&self) -> &[PolicyFile] {
-        &self.files
+    /// Every statement of the set, in policy-set order: the order of the
+    /// sources given to [`Engine::compile`], then of the text.
+    ///
+    /// The engine keeps no syntax tree (it would hold several times the
+    /// memory of the compiled set); tools that need one, such as the
+    /// [`reference`](crate::reference) interpreter, parse the sources with
+    /// [`policy_lang::parse_set`].
+    ///
+    /// ```
+    /// use tessera::{Engine, policy_lang::Effect};
+    /// let engine = Engine::compile_str("p.policy", r#"policy "p" {
+    ///   allow "read" { principal * action secrets:GetSecretValue resource prod/** }
+    /// }"#).unwrap();
+    /// let read = engine.statements().next().unwrap();
+    /// assert_eq!((read.policy, read.statement, read.effect), ("p", "read", Effect::Allow));
+    /// assert_eq!((read.source, read.offset), (0, 15));
+    /// ```
+    pub fn statements(&self) -> impl ExactSizeIterator<Item = StatementInfo<'_>> + '_ {
+        self.statements.iter().map(|s| StatementInfo {
+            policy: self.shared.text(s.policy),
+            statement: &s.name,
+            effect: s.effect,
+            source: s.source as usize,
+            offset: s.offset,
+        })
     }
 
     /// Number of statements in the policy set.
@@ -355,19 +400,18 @@ impl Engine {
                 .index
                 .candidates(request, now, &mut Vec::new(), &mut found),
         });
-        let by_resource = found.by_resource.iter().map(|&id| (id, Some(Truth::True)));
-        let others = found.others.iter().map(|&id| (id, None));
         let mut denies: SmallVec<[u32; 4]> = SmallVec::new();
         let mut allows: SmallVec<[u32; 4]> = SmallVec::new();
-        for (id, resource) in by_resource.chain(others) {
+        for (id, matched) in found.iter() {
             // Every id comes from the engine's own tables; were one ever not
             // to name a statement, the decision would deny rather than skip.
-            let (effect, truth) = self
-                .statements
-                .get(id as usize)
-                .map_or((Effect::Deny, Truth::Unknown), |s| {
-                    (s.effect, s.applies(&self.shared, request, now, resource))
-                });
+            let (effect, truth) =
+                self.statements
+                    .get(id as usize)
+                    .map_or((Effect::Deny, Truth::Unknown), |s| {
+                        let matched = |line| Some(line) == matched;
+                        (s.effect, s.applies(&self.shared, request, now, &matched))
+                    });
             match (effect, truth) {
                 (Effect::Deny, Truth::True | Truth::Unknown) => denies.push(id),
                 (Effect::Allow, Truth::True) => allows.push(id),
@@ -414,15 +458,17 @@ impl Engine {
     pub fn explain_at(&self, request: &Request, now: DateTime<Utc>) -> Explanation<'_> {
         let decision = self.decide_at(request, now);
         let now = request.context.time.unwrap_or(now);
-        // Statements matched by resource through the index, as `decide` finds them.
-        let indexed = self.index.resource_hits(&request.resource.path);
+        // The lines the index matched, as `decide` finds them.
+        let mut found = Candidates::default();
+        self.index
+            .candidates(request, now, &mut Vec::new(), &mut found);
         let statements = self
             .statements
             .iter()
             .zip(0u32..)
             .filter_map(|(statement, id)| {
-                let hit = indexed.binary_search(&id).is_ok();
-                statement.report(&self.shared, self.reference(id)?, request, now, hit)
+                let matched = |line| found.matched(id, line);
+                statement.report(&self.shared, self.reference(id)?, request, now, &matched)
             })
             .collect();
         Explanation {
@@ -454,15 +500,15 @@ fn compile_blocks(statement: &Statement, source: &str) -> Result<Vec<(BlockKind,
 }
 
 impl CompiledStatement {
-    /// The compiled statement; `by_index` when the resource index matches
-    /// its resource line (then it keeps no matcher of its own for it).
+    /// The compiled statement; `filed` is the line the index matches for it
+    /// (it then keeps no matcher of its own for that line).
     fn new(
         interner: &mut Interner,
         policy: &str,
         statement: &Statement,
         blocks: Vec<(BlockKind, Cond)>,
         source: &str,
-        by_index: bool,
+        filed: Option<Line>,
     ) -> Result<CompiledStatement, Problem> {
         let mut line =
             |m: &Matcher| interner.text(source.get(m.span.start..m.span.end).unwrap_or(""));
@@ -473,55 +519,69 @@ impl CompiledStatement {
         ];
         Ok(CompiledStatement {
             effect: statement.effect,
+            source: 0,
+            offset: statement.span.start,
             policy: interner.text(policy)?,
             name: statement.name.as_str().into(),
-            principal: interner.name(&statement.principal)?,
-            action: interner.name(&statement.action)?,
-            resource: match by_index {
-                true => None,
-                false => Some(interner.resource(&statement.resource)?),
+            filed,
+            principal: match filed {
+                Some(Line::Principal) => None,
+                _ => Some(interner.name(&statement.principal)?),
+            },
+            action: match filed {
+                Some(Line::Action) => None,
+                _ => Some(interner.name(&statement.action)?),
+            },
+            resource: match filed {
+                Some(Line::Resource) => None,
+                _ => Some(interner.resource(&statement.resource)?),
             },
             blocks: blocks.into_boxed_slice(),
             lines,
         })
     }
 
-    /// Whether the principal and action lines match; unknown were a shared
-    /// matcher ever missing, so that the statement fails closed.
-    fn names_match(&self, shared: &Shared, request: &Request) -> (Truth, Truth) {
-        let principal = shared.name(self.principal).map_or(Truth::Unknown, |m| {
-            Truth::from_bool(m.matches(&request.principal.id, &request.principal.groups))
-        });
-        let action = shared.name(self.action).map_or(Truth::Unknown, |m| {
-            Truth::from_bool(m.matches(&request.action, &[]))
-        });
-        (principal, action)
-    }
-
-    /// The resource line's truth, from the statement's own matcher; a
-    /// statement filed by resource has none, and asked without the index's
-    /// answer it fails closed.
-    fn resource_truth(&self, shared: &Shared, request: &Request, now: DateTime<Utc>) -> Truth {
-        self.resource
+    /// The truth of the principal, action and resource lines. A line the
+    /// statement is filed by is the index's answer (`matched`); a matcher
+    /// missing otherwise (a broken invariant) is unknown, so that the
+    /// statement fails closed.
+    fn lines_match(
+        &self,
+        shared: &Shared,
+        request: &Request,
+        now: DateTime<Utc>,
+        matched: &dyn Fn(Line) -> bool,
+    ) -> [Truth; 3] {
+        let by_index = |line: Line| match self.filed == Some(line) {
+            true => Truth::from_bool(matched(line)),
+            false => Truth::Unknown,
+        };
+        let principal = self.principal.and_then(|at| shared.name(at)).map_or_else(
+            || by_index(Line::Principal),
+            |m| Truth::from_bool(m.matches(&request.principal.id, &request.principal.groups)),
+        );
+        let action = self.action.and_then(|at| shared.name(at)).map_or_else(
+            || by_index(Line::Action),
+            |m| Truth::from_bool(m.matches(&request.action, &[])),
+        );
+        let resource = self
+            .resource
             .and_then(|at| shared.resources.get(at as usize))
-            .map_or(Truth::Unknown, |m| m.matches(request, now))
+            .map_or_else(|| by_index(Line::Resource), |m| m.matches(request, now));
+        [principal, action, resource]
     }
 
-    /// Whether the statement applies, in three-valued logic; `resource` is
-    /// the resource line's truth when the caller knows it (from the index).
+    /// Whether the statement applies, in three-valued logic; `matched` says
+    /// whether the index matched a line.
     fn applies(
         &self,
         shared: &Shared,
         request: &Request,
         now: DateTime<Utc>,
-        resource: Option<Truth>,
+        matched: &dyn Fn(Line) -> bool,
     ) -> Truth {
-        let (principal, action) = self.names_match(shared, request);
-        let mut truth = action.and(principal);
-        if truth == Truth::False {
-            return truth;
-        }
-        truth = truth.and(resource.unwrap_or_else(|| self.resource_truth(shared, request, now)));
+        let [principal, action, resource] = self.lines_match(shared, request, now, matched);
+        let mut truth = action.and(principal).and(resource);
         for (kind, cond) in &self.blocks {
             if truth == Truth::False {
                 break;
@@ -543,18 +603,14 @@ impl CompiledStatement {
         statement: StatementRef<'e>,
         request: &Request,
         now: DateTime<Utc>,
-        index_hit: bool,
+        index: &dyn Fn(Line) -> bool,
     ) -> Option<StatementReport<'e>> {
-        let (principal, action) = self.names_match(shared, request);
-        let resource = match self.resource {
-            Some(_) => self.resource_truth(shared, request, now),
-            None => Truth::from_bool(index_hit),
-        };
+        let [principal, action, resource] = self.lines_match(shared, request, now, index);
         let matched = [principal, action, resource]
             .iter()
             .filter(|t| **t == Truth::True)
             .count();
-        let truth = self.applies(shared, request, now, Some(resource));
+        let truth = self.applies(shared, request, now, index);
         let applied = match self.effect {
             Effect::Allow => truth == Truth::True,
             Effect::Deny => truth != Truth::False,
@@ -576,14 +632,19 @@ impl CompiledStatement {
             if !request.principal.groups.is_empty() {
                 actual = format!("{actual} (groups: {})", request.principal.groups.join(", "));
             }
-            line_failure(Part::Principal, shared.text(self.lines[0]), actual, false);
+            line_failure(
+                Part::Principal,
+                shared.text(self.lines[0]),
+                actual,
+                principal == Truth::Unknown,
+            );
         }
         if action != Truth::True {
             line_failure(
                 Part::Action,
                 shared.text(self.lines[1]),
                 request.action.clone(),
-                false,
+                action == Truth::Unknown,
             );
         }
         if resource != Truth::True {

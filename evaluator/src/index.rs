@@ -143,10 +143,12 @@ impl IndexBuilder {
     }
 
     /// Chooses each statement's filing and builds the index; says, in the
-    /// order the statements were added, which were filed by resource.
+    /// order the statements were added, which line (if any) the index
+    /// matches for each: the statement then needs no matcher of its own for
+    /// it.
     /// Problems (globs the engine refuses) come with their source number.
     #[allow(clippy::type_complexity)]
-    pub(crate) fn build(self) -> Result<(Index, Vec<bool>), Vec<(usize, Problem)>> {
+    pub(crate) fn build(self) -> Result<(Index, Vec<Option<Line>>), Vec<(usize, Problem)>> {
         let mut counts: HashMap<Counted, u64> = HashMap::new();
         for (_, _, _, options) in &self.pending {
             for (text, _) in options.resource.iter().flatten() {
@@ -219,7 +221,12 @@ impl IndexBuilder {
                     .map(|(attr, values)| Filing::Condition(attr.clone(), values.clone())),
             };
             let filing = filing.unwrap_or(Filing::Always);
-            by_resource.push(matches!(filing, Filing::Resource(_)));
+            by_resource.push(match filing {
+                Filing::Resource(_) => Some(Line::Resource),
+                Filing::Action(_) => Some(Line::Action),
+                Filing::Principal(_) => Some(Line::Principal),
+                Filing::Condition(..) | Filing::Always => None,
+            });
             filings.push((*id, *effect, *source, filing));
         }
         drop(counts);
@@ -326,13 +333,48 @@ pub(crate) struct Index {
     always: Vec<u32>,
 }
 
+/// A matcher line of a statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Line {
+    Principal,
+    Action,
+    Resource,
+}
+
 /// What a request collects from the indexes.
 #[derive(Debug, Default)]
 pub(crate) struct Candidates {
     /// Filed by resource: their resource line matched.
     pub(crate) by_resource: Ids,
-    /// Filed elsewhere: every line still to be checked.
+    /// Filed by action: their action line matched.
+    pub(crate) by_action: Ids,
+    /// Filed by principal: their principal line matched.
+    pub(crate) by_principal: Ids,
+    /// Filed by condition or always checked: every line still to be checked.
     pub(crate) others: Ids,
+}
+
+impl Candidates {
+    /// Each candidate with the line the index matched for it.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (u32, Option<Line>)> + '_ {
+        fn with(ids: &Ids, line: Option<Line>) -> impl Iterator<Item = (u32, Option<Line>)> + '_ {
+            ids.iter().map(move |&id| (id, line))
+        }
+        with(&self.by_resource, Some(Line::Resource))
+            .chain(with(&self.by_action, Some(Line::Action)))
+            .chain(with(&self.by_principal, Some(Line::Principal)))
+            .chain(with(&self.others, None))
+    }
+
+    /// Whether the index matched `line` for statement `id`.
+    pub(crate) fn matched(&self, id: u32, line: Line) -> bool {
+        let ids = match line {
+            Line::Resource => &self.by_resource,
+            Line::Action => &self.by_action,
+            Line::Principal => &self.by_principal,
+        };
+        ids.binary_search(&id).is_ok()
+    }
 }
 
 impl Index {
@@ -407,35 +449,31 @@ impl Index {
         scratch: &mut Vec<usize>,
         out: &mut Candidates,
     ) {
-        let others = &mut out.others;
         self.resources
             .matches_into(&request.resource.path, scratch, &mut out.by_resource);
-        self.actions.matches_into(&request.action, scratch, others);
+        self.actions
+            .matches_into(&request.action, scratch, &mut out.by_action);
+        let principals = &mut out.by_principal;
         self.principals
-            .matches_into(&request.principal.id, scratch, others);
+            .matches_into(&request.principal.id, scratch, principals);
         if !self.groups.is_empty() {
             for group in &request.principal.groups {
-                self.groups.matches_into(group, scratch, others);
+                self.groups.matches_into(group, scratch, principals);
             }
         }
         for attr in &self.conditions {
-            attr.matches_into(request, now, others);
+            attr.matches_into(request, now, &mut out.others);
         }
-        others.extend_from_slice(&self.always);
-        for ids in [&mut out.by_resource, &mut out.others] {
+        out.others.extend_from_slice(&self.always);
+        for ids in [
+            &mut out.by_resource,
+            &mut out.by_action,
+            &mut out.by_principal,
+            &mut out.others,
+        ] {
             ids.sort_unstable();
             ids.dedup();
         }
-    }
-
-    /// The statements filed by resource whose resource line matches `path`,
-    /// sorted.
-    pub(crate) fn resource_hits(&self, path: &str) -> Ids {
-        let mut hits = Ids::new();
-        self.resources
-            .matches_into(path, &mut Vec::new(), &mut hits);
-        hits.sort_unstable();
-        hits
     }
 }
 

@@ -72,7 +72,7 @@ mod request;
 
 pub use compile::CompileError;
 pub use decision::{Decision, Explanation, Outcome, Reason, StatementRef};
-pub use engine::{Engine, Source};
+pub use engine::{Engine, Source, StatementInfo};
 pub use limits::Limits;
 pub use policy_lang;
 pub use policy_lang::{Diagnostic, DiagnosticKind, Limits as PolicyLimits, ParseError};

@@ -58,27 +58,27 @@ pub struct ReferenceDecision {
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
-/// use tessera::{reference, Engine, Outcome, Reason, Request};
+/// use tessera::{policy_lang, reference, Outcome, Reason, Request};
 ///
-/// let engine = Engine::compile_str("p.policy", r#"policy "p" {
+/// let files = policy_lang::parse_set(&[("p.policy", r#"policy "p" {
 ///   allow "read" { principal * action secrets:GetSecretValue resource prod/** }
 ///   deny "office-only" {
 ///     principal * action * resource prod/**
 ///     unless { source_ip in 10.0.0.0/8 }
 ///   }
-/// }"#).unwrap();
+/// }"#)]).unwrap();
 /// let now = Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap();
 /// let request = Request::new("user:ann", "secrets:GetSecretValue", "prod/db")
 ///     .with_source_ip("10.1.2.3".parse().unwrap());
 ///
-/// let decision = reference::decide(engine.files(), &request, now);
+/// let decision = reference::decide(&files, &request, now);
 /// assert_eq!(decision.outcome, Outcome::Allow);
 /// assert_eq!(decision.determining, [("p".to_string(), "read".to_string())]);
 ///
 /// // Without a source IP the deny's `unless` is unknown, and a deny fails closed.
 /// let mut anywhere = request.clone();
 /// anywhere.context.source_ip = None;
-/// let decision = reference::decide(engine.files(), &anywhere, now);
+/// let decision = reference::decide(&files, &anywhere, now);
 /// assert_eq!(decision.reason, Reason::ExplicitDeny);
 /// assert_eq!(decision.determining, [("p".to_string(), "office-only".to_string())]);
 /// ```

@@ -297,9 +297,10 @@ fn a_mapped_address_set_directly_or_in_a_custom_attribute_is_matched_as_ipv4() {
   deny "client" { principal * action * resource ** when { context.client_ip in 192.0.2.0/24 } }
 }"#;
     let engine = Engine::compile_str("p.policy", text).unwrap();
+    let files = tessera::policy_lang::parse_set(&[("p.policy", text)]).unwrap();
     let reference = |request: &Request| {
         let at = chrono::Utc::now();
-        tessera::reference::decide(engine.files(), request, at).outcome
+        tessera::reference::decide(&files, request, at).outcome
     };
     // The field set directly, bypassing the builder's mapping (with a
     // harmless client address: a missing one makes `client` apply).

@@ -159,19 +159,16 @@ struct PolicyNames {
 impl TesseraEngine {
     fn new(inner: tessera_core::Engine) -> TesseraEngine {
         let mut names: HashMap<Box<str>, PolicyNames> = HashMap::new();
-        for policy in inner.files().iter().flat_map(|f| &f.policies) {
-            let entry = names
-                .entry(policy.name.as_str().into())
+        for statement in inner.statements() {
+            names
+                .entry(statement.policy.into())
                 .or_insert_with(|| PolicyNames {
-                    name: c_string(&policy.name),
+                    name: c_string(statement.policy),
                     statements: HashMap::new(),
-                });
-            for statement in &policy.statements {
-                entry
-                    .statements
-                    .entry(statement.name.as_str().into())
-                    .or_insert_with(|| c_string(&statement.name));
-            }
+                })
+                .statements
+                .entry(statement.statement.into())
+                .or_insert_with(|| c_string(statement.statement));
         }
         TesseraEngine { inner, names }
     }

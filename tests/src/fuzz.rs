@@ -26,6 +26,7 @@ use std::fmt::Write as _;
 use std::sync::OnceLock;
 use tessera::reference::{self, ReferenceDecision};
 use tessera::{Decision, Engine, Outcome, Reason, Request, Source};
+use tessera::policy_lang::{PolicyFile, parse_set};
 
 /// Every target, in the order `fuzz/run.sh` runs them.
 pub const TARGETS: &[&str] = &[
@@ -1069,13 +1070,14 @@ fn reference_summary(decision: ReferenceDecision) -> Summary {
 /// and the explanation carries the decision.
 fn assert_agrees(
     engine: &Engine,
+    files: &[PolicyFile],
     request: &Request,
     now: DateTime<Utc>,
     policy: &dyn Fn() -> String,
 ) {
     let decision = engine.decide_at(request, now);
     let got = summary(&decision);
-    let expected = reference_summary(reference::decide(engine.files(), request, now));
+    let expected = reference_summary(reference::decide(files, request, now));
     assert_eq!(
         got,
         expected,
@@ -1143,9 +1145,10 @@ pub fn parse(data: &[u8]) {
     }
 }
 
-/// The engine `request_json` decides with: a bit of every kind of line.
-fn request_json_engine() -> &'static Engine {
-    static ENGINE: OnceLock<Engine> = OnceLock::new();
+/// The engine `request_json` decides with (a bit of every kind of line),
+/// and its policy parsed for the reference interpreter.
+fn request_json_engine() -> &'static (Engine, Vec<PolicyFile>) {
+    static ENGINE: OnceLock<(Engine, Vec<PolicyFile>)> = OnceLock::new();
     ENGINE.get_or_init(|| {
         let text = r#"
 policy "p" {
@@ -1188,7 +1191,8 @@ policy "p" {
     }
   }
 }"#;
-        Engine::compile_str("request.policy", text).unwrap()
+        let engine = Engine::compile_str("request.policy", text).unwrap();
+        (engine, parse_set(&[("request.policy", text)]).unwrap())
     })
 }
 
@@ -1210,7 +1214,7 @@ pub fn request_json(data: &[u8]) {
             "the fast path differs on {text:?}"
         );
     }
-    let engine = request_json_engine();
+    let (engine, files) = request_json_engine();
     let now = parse_time("2026-11-25T10:00:00Z");
     for explain in [false, true] {
         let answer = tessera::json::evaluate_at(engine, &text, explain, now);
@@ -1237,7 +1241,7 @@ pub fn request_json(data: &[u8]) {
         }
     }
     if let Ok(request) = &parsed {
-        assert_agrees(engine, request, now, &|| "request.policy".to_string());
+        assert_agrees(engine, files, request, now, &|| "request.policy".to_string());
     }
 }
 
@@ -1258,13 +1262,14 @@ pub fn compile_decide(data: &[u8]) {
         let Ok(engine) = Engine::compile_str("fuzz.policy", &policy) else {
             return;
         };
+        let files = parse_set(&[("fuzz.policy", &policy)]).expect("a compiled policy parses");
         let request = String::from_utf8_lossy(request);
         let request = match Request::from_json(&request) {
             Ok(request) => request,
             Err(_) => Request::new("user:ann", "secrets:GetSecretValue", "prod/db/main"),
         };
         let now = parse_time("2026-11-25T10:00:00Z");
-        assert_agrees(&engine, &request, now, &|| policy.to_string());
+        assert_agrees(&engine, &files, &request, now, &|| policy.to_string());
         return;
     }
     let mut c = Choices::new(rest);
@@ -1273,6 +1278,8 @@ pub fn compile_decide(data: &[u8]) {
     let Ok(engine) = Engine::compile(&sources) else {
         return;
     };
+    let pairs: Vec<(&str, &str)> = files.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+    let parsed = parse_set(&pairs).expect("a compiled policy set parses");
     let policy = || {
         files
             .iter()
@@ -1285,7 +1292,7 @@ pub fn compile_decide(data: &[u8]) {
             continue;
         };
         let now = gen_now(&mut c);
-        assert_agrees(&engine, &request, now, &policy);
+        assert_agrees(&engine, &parsed, &request, now, &policy);
         if c.is_empty() {
             break;
         }

@@ -2462,6 +2462,13 @@ mod native {
         DateTime::from_timestamp_millis(NOW_MS).unwrap()
     }
 
+    thread_local! {
+        /// The parsed sources of each engine compiled here, by revision,
+        /// for the reference interpreter (the engine keeps no syntax tree).
+        static FILES: std::cell::RefCell<std::collections::HashMap<String, std::rc::Rc<Vec<tessera::policy_lang::PolicyFile>>>> =
+            Default::default();
+    }
+
     pub(super) fn run(case: &Case, inputs: &Inputs, kept: &mut Kept<Engine>) -> String {
         let key = key(case, inputs);
         let engine = match reuse(kept, &key) {
@@ -2501,14 +2508,23 @@ mod native {
             policy: case.policy_limits.unwrap_or_default(),
             request: case.request_limits.clone().unwrap_or_default(),
         };
-        timed("compile", || Engine::compile_with(&sources, &limits)).map_err(|error| {
+        let engine = timed("compile", || Engine::compile_with(&sources, &limits)).map_err(|error| {
             let codes: Vec<&str> = error
                 .diagnostics()
                 .iter()
                 .map(|d| d.kind().code())
                 .collect();
             format!("compile {}", dedup(&codes))
-        })
+        })?;
+        if case.reference {
+            let files = tessera::policy_lang::parse_set_with(&texts, &limits.policy)
+                .expect("sources the engine compiled parse");
+            FILES.with(|cell| {
+                cell.borrow_mut()
+                    .insert(engine.revision().to_string(), std::rc::Rc::new(files))
+            });
+        }
+        Ok(engine)
     }
 
     /// The JSON layer, plain and explained, checked against
@@ -2553,7 +2569,10 @@ mod native {
             return observed;
         }
         let reference = timed("reference", || {
-            reference::decide(engine.files(), request, now())
+            let files = FILES
+                .with(|cell| cell.borrow().get(engine.revision()).cloned())
+                .expect("the engine's sources were parsed when it was compiled");
+            reference::decide(&files, request, now())
         });
         if reference.outcome != decision.outcome || reference.reason != decision.reason {
             return format!(
