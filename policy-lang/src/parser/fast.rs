@@ -623,8 +623,8 @@ impl<'l, 'm, 's> Parser<'l, 'm, 's> {
                 "contains" => (8, CompareOp::Contains),
                 "not" => {
                     // `op_not_in = ${ kw_not ~ WHITESPACE+ ~ kw_in }`; any
-                    // other `not` here starts a new condition: leave that to
-                    // the pest path.
+                    // other `not` starts the next condition (pest's `op`
+                    // fails, and so does the optional tail of `comparison`).
                     let spaces = rest
                         .get(3..)
                         .unwrap_or(&[])
@@ -635,7 +635,7 @@ impl<'l, 'm, 's> Parser<'l, 'm, 's> {
                     let not_in = spaces > 0 && self.at_word("in");
                     self.pos = start;
                     if !not_in {
-                        return Err(Bail);
+                        return Ok(None);
                     }
                     (3 + spaces + 2, CompareOp::NotIn)
                 }
