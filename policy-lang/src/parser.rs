@@ -1080,13 +1080,16 @@ impl Lower<'_, '_> {
             return None;
         }
         // Check the glob syntax with each variable standing for one literal segment.
-        let probe: String = parts
-            .iter()
-            .map(|p| match p {
-                PatternPart::Glob(g) => g.as_str(),
-                PatternPart::Variable(_) => "v",
-            })
-            .collect();
+        let probe: std::borrow::Cow<str> = match parts.as_slice() {
+            [PatternPart::Glob(g)] => std::borrow::Cow::Borrowed(g.as_str()),
+            _ => parts
+                .iter()
+                .map(|p| match p {
+                    PatternPart::Glob(g) => g.as_str(),
+                    PatternPart::Variable(_) => "v",
+                })
+                .collect(),
+        };
         if let Err(e) = check_glob(&probe, true) {
             let d = self
                 .map
@@ -1866,39 +1869,41 @@ fn check_glob(glob: &str, matcher: bool) -> Result<(), globset::ErrorKind> {
             .build()
             .map_err(|e| e.kind().clone())?;
     }
-    let chars: Vec<char> = glob.chars().collect();
+    // Every character this looks at is ASCII, and no byte of a multi-byte
+    // character is, so walking bytes reads the pattern as walking chars did.
+    let chars = glob.as_bytes();
     let mut depth = 0usize;
     let mut i = 0;
     while let Some(&c) = chars.get(i) {
         match c {
-            '\\' => i += 1,
-            '[' => {
+            b'\\' => i += 1,
+            b'[' => {
                 // Skip the class; `]` right after `[` or `[!` is a member.
                 i += 1;
-                if matches!(chars.get(i), Some('!' | '^')) {
+                if matches!(chars.get(i), Some(b'!' | b'^')) {
                     i += 1;
                 }
-                if chars.get(i) == Some(&']') {
+                if chars.get(i) == Some(&b']') {
                     i += 1;
                 }
-                while chars.get(i).is_some_and(|c| *c != ']') {
+                while chars.get(i).is_some_and(|c| *c != b']') {
                     i += 1;
                 }
             }
-            '{' => {
+            b'{' => {
                 depth += 1;
                 if depth > 1 {
                     return Err(globset::ErrorKind::NestedAlternates);
                 }
             }
-            '}' => depth = depth.saturating_sub(1),
-            '*' if matcher => {
-                let run = chars[i..].iter().take_while(|c| **c == '*').count();
+            b'}' => depth = depth.saturating_sub(1),
+            b'*' if matcher => {
+                let run = chars[i..].iter().take_while(|c| **c == b'*').count();
                 let whole_segment = i
                     .checked_sub(1)
                     .and_then(|j| chars.get(j))
-                    .is_none_or(|c| *c == '/')
-                    && chars.get(i + run).is_none_or(|c| *c == '/');
+                    .is_none_or(|c| *c == b'/')
+                    && chars.get(i + run).is_none_or(|c| *c == b'/');
                 if run > 2 || (run == 2 && !whole_segment) {
                     return Err(globset::ErrorKind::InvalidRecursive);
                 }
