@@ -302,27 +302,37 @@ impl AsRef<[Diagnostic]> for ParseError {
 }
 
 /// Maps byte offsets of one source to lines and columns, and builds diagnostics.
+///
+/// The line table is built on the first diagnostic: a source that parses
+/// cleanly never pays for it.
 pub(crate) struct SourceMap<'a> {
     file: &'a str,
     source: &'a str,
-    line_starts: Vec<usize>,
+    line_starts: std::cell::OnceCell<Vec<usize>>,
 }
 
 impl<'a> SourceMap<'a> {
     pub(crate) fn new(file: &'a str, source: &'a str) -> Self {
-        let mut line_starts = vec![0];
-        line_starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
         SourceMap {
             file,
             source,
-            line_starts,
+            line_starts: std::cell::OnceCell::new(),
         }
+    }
+
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            let mut line_starts = vec![0];
+            line_starts.extend(self.source.match_indices('\n').map(|(i, _)| i + 1));
+            line_starts
+        })
     }
 
     pub(crate) fn locate(&self, offset: usize) -> LineColumn {
         let offset = offset.min(self.source.len());
-        let line_index = self.line_starts.partition_point(|&s| s <= offset) - 1;
-        let line_start = self.line_starts[line_index];
+        let line_starts = self.line_starts();
+        let line_index = line_starts.partition_point(|&s| s <= offset) - 1;
+        let line_start = line_starts[line_index];
         let column = self
             .source
             .get(line_start..offset)

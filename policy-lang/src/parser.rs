@@ -9,6 +9,8 @@ use pest::Parser as _;
 use pest::iterators::Pair;
 use std::collections::HashMap;
 
+mod fast;
+
 #[derive(pest_derive::Parser)]
 #[grammar = "grammar.pest"]
 struct Grammar;
@@ -76,6 +78,15 @@ pub fn parse_with(file: &str, source: &str, limits: &Limits) -> Result<PolicyFil
         depth: 0,
         limits,
     };
+    // Most sources are well formed: the hand-written front end reads those
+    // into the same tree several times faster than pest. On anything else
+    // it gives up, and pest parses the source again to report the problems.
+    if let Ok(parsed) = fast::Parser::new(&mut lower, source).file() {
+        return Ok(parsed);
+    }
+    lower.comments.next = 0;
+    lower.diagnostics.clear();
+    lower.depth = 0;
     match Grammar::parse(Rule::file, source) {
         Ok(mut pairs) => {
             let file_pair = pairs.next();
@@ -932,9 +943,23 @@ impl Lower<'_, '_> {
     fn pattern(&mut self, pair: Pair<Rule>, base: usize, kind: MatcherKind) -> Option<Pattern> {
         let span = span_of(&pair, base);
         let inner = pair.into_inner().next()?;
-        let (text, text_start) = match inner.as_rule() {
-            Rule::string => (self.string(inner, base), span.start + 1),
-            _ => (inner.as_str().to_string(), span.start),
+        let quoted = inner.as_rule() == Rule::string;
+        self.pattern_text(inner.as_str(), quoted, span, kind)
+    }
+
+    /// Lowers the pattern `raw` (a quoted string with its quotes when
+    /// `quoted`, else a bare pattern) that stands at `span`.
+    fn pattern_text(
+        &mut self,
+        raw: &str,
+        quoted: bool,
+        span: Span,
+        kind: MatcherKind,
+    ) -> Option<Pattern> {
+        let (text, text_start) = if quoted {
+            (self.string_text(raw, span), span.start + 1)
+        } else {
+            (raw.to_string(), span.start)
         };
         if text.is_empty() {
             self.error(
@@ -1055,13 +1080,16 @@ impl Lower<'_, '_> {
             return None;
         }
         // Check the glob syntax with each variable standing for one literal segment.
-        let probe: String = parts
-            .iter()
-            .map(|p| match p {
-                PatternPart::Glob(g) => g.as_str(),
-                PatternPart::Variable(_) => "v",
-            })
-            .collect();
+        let probe: std::borrow::Cow<str> = match parts.as_slice() {
+            [PatternPart::Glob(g)] => std::borrow::Cow::Borrowed(g.as_str()),
+            _ => parts
+                .iter()
+                .map(|p| match p {
+                    PatternPart::Glob(g) => g.as_str(),
+                    PatternPart::Variable(_) => "v",
+                })
+                .collect(),
+        };
         if let Err(e) = check_glob(&probe, true) {
             let d = self
                 .map
@@ -1354,32 +1382,67 @@ impl Lower<'_, '_> {
         pair: Pair<Rule>,
         base: usize,
     ) -> Option<Operand> {
-        let key_type = key.path.value_type();
         let inner = pair.into_inner().next()?;
         let shape = match inner.as_rule() {
             Rule::list => Shape::List,
             Rule::range => Shape::Range,
             _ => Shape::One,
         };
-        // Which literal type each operator wants, given the key's type.
-        let first_literal = match inner.as_rule() {
-            Rule::literal => Some(inner.clone()),
+        fn lit<'s>(p: &Pair<'s, Rule>, base: usize) -> Lit<'s> {
+            Lit {
+                raw: p.as_str(),
+                span: span_of(p, base),
+            }
+        }
+        let span = span_of(&inner, base);
+        let literals: Vec<Lit> = match shape {
+            Shape::One => vec![lit(&inner, base)],
             _ => inner
-                .clone()
                 .into_inner()
-                .find(|p| p.as_rule() == Rule::literal),
+                .filter(|p| p.as_rule() == Rule::literal)
+                .map(|p| lit(&p, base))
+                .collect(),
         };
+        self.operand_syntax(
+            key,
+            op,
+            op_span,
+            OperandSyntax {
+                shape,
+                span,
+                literals,
+            },
+        )
+    }
+
+    /// Types the operand's literals against the key and operator; reports
+    /// mismatches.
+    fn operand_syntax(
+        &mut self,
+        key: &Key,
+        op: CompareOp,
+        op_span: Span,
+        syntax: OperandSyntax,
+    ) -> Option<Operand> {
+        let key_type = key.path.value_type();
+        let OperandSyntax {
+            shape,
+            span: operand_span,
+            literals,
+        } = syntax;
+        // Which literal type each operator wants, given the key's type.
+        let first_literal = literals.first().copied();
         let custom = key_type == ValueType::Any;
         if custom
             && let Some(lit) = &first_literal
-            && !is_quoted(lit)
-            && let Some(other) = clock_literal_type(lit_text(lit))
+            && !lit.quoted()
+            && let Some(other) = clock_literal_type(lit.text())
         {
             let d = self
                 .map
                 .diagnostic(
                     DiagnosticKind::TypeMismatch,
-                    span_of(lit, base),
+                    lit.span,
                     format!("custom attribute `{}` cannot be compared with {}", key.path, with_article(other.describe())),
                 )
                 .expected("a quoted string, a number, `true` or `false`, an IP address or a CIDR range")
@@ -1390,7 +1453,7 @@ impl Lower<'_, '_> {
         }
         let key_type = if custom {
             first_literal.as_ref().map_or(ValueType::String, |lit| {
-                literal::infer_type(lit_text(lit), is_quoted(lit))
+                literal::infer_type(lit.text(), lit.quoted())
             })
         } else {
             key_type
@@ -1415,14 +1478,6 @@ impl Lower<'_, '_> {
                 return None;
             }
         };
-        let operand_span = span_of(&inner, base);
-        let literals: Vec<Pair<Rule>> = match shape {
-            Shape::One => vec![inner],
-            _ => inner
-                .into_inner()
-                .filter(|p| p.as_rule() == Rule::literal)
-                .collect(),
-        };
         if literals.is_empty() {
             self.error_with_hint(
                 DiagnosticKind::InvalidLiteral,
@@ -1435,7 +1490,7 @@ impl Lower<'_, '_> {
         // Type every literal, so that each bad one is reported.
         let typed: Vec<Option<Value>> = literals
             .into_iter()
-            .map(|lit| self.value(lit, element, base))
+            .map(|lit| self.value(lit, element))
             .collect();
         let values: Vec<Value> = typed.into_iter().collect::<Option<_>>()?;
         if let [start, end] = values.as_slice()
@@ -1497,16 +1552,17 @@ impl Lower<'_, '_> {
         }
     }
 
-    fn value(&mut self, pair: Pair<Rule>, want: ValueType, base: usize) -> Option<Value> {
-        let span = span_of(&pair, base);
-        let inner = pair.into_inner().next()?;
-        let quoted = inner.as_rule() == Rule::string;
+    fn value(&mut self, lit: Lit, want: ValueType) -> Option<Value> {
+        let span = lit.span;
+        let quoted = lit.quoted();
+        let unquoted;
         let text = if quoted {
-            self.string(inner, base)
+            unquoted = self.string_text(lit.raw, span);
+            unquoted.as_str()
         } else {
-            inner.as_str().to_string()
+            lit.raw
         };
-        match literal::typed(&text, quoted, want) {
+        match literal::typed(text, quoted, want) {
             Ok(kind) => Some(Value { kind, span }),
             Err(problem) => {
                 let kind = if problem.wrong_type {
@@ -1568,8 +1624,12 @@ impl Lower<'_, '_> {
 
     /// The text of a string literal, escapes resolved.
     fn string(&mut self, pair: Pair<Rule>, base: usize) -> String {
-        let span = span_of(&pair, base);
-        let raw = pair.as_str();
+        self.string_text(pair.as_str(), span_of(&pair, base))
+    }
+
+    /// The text of the string literal `raw` (quotes included) at `span`,
+    /// escapes resolved; each unknown escape is reported.
+    fn string_text(&mut self, raw: &str, span: Span) -> String {
         let body = raw.get(1..raw.len().saturating_sub(1)).unwrap_or("");
         let mut out = String::with_capacity(body.len());
         let mut chars = body.char_indices();
@@ -1606,17 +1666,35 @@ enum Shape {
     Range,
 }
 
-fn lit_text<'p>(lit: &Pair<'p, Rule>) -> &'p str {
-    let s = lit.as_str();
-    if is_quoted(lit) {
-        s.get(1..s.len().saturating_sub(1)).unwrap_or("")
-    } else {
-        s
+/// A literal as written: a quoted string (quotes included) or a bare word.
+#[derive(Clone, Copy)]
+struct Lit<'s> {
+    raw: &'s str,
+    span: Span,
+}
+
+impl<'s> Lit<'s> {
+    fn quoted(&self) -> bool {
+        self.raw.starts_with('"')
+    }
+
+    /// The text between the quotes (escapes not resolved), or the bare word.
+    fn text(&self) -> &'s str {
+        if self.quoted() {
+            self.raw
+                .get(1..self.raw.len().saturating_sub(1))
+                .unwrap_or("")
+        } else {
+            self.raw
+        }
     }
 }
 
-fn is_quoted(lit: &Pair<Rule>) -> bool {
-    lit.as_str().starts_with('"')
+/// An operand as written: its shape, where it stands and its literals.
+struct OperandSyntax<'s> {
+    shape: Shape,
+    span: Span,
+    literals: Vec<Lit<'s>>,
 }
 
 /// For `key_type op shape`, the type each literal must have, or why not.
@@ -1785,43 +1863,47 @@ fn missing_key(span: Span) -> Key {
 /// matcher patterns, where `*` stays inside one segment) `**` must be a whole
 /// path segment, so that `a**b` is not silently read as `a*b`.
 fn check_glob(glob: &str, matcher: bool) -> Result<(), globset::ErrorKind> {
-    globset::GlobBuilder::new(glob)
-        .literal_separator(matcher)
-        .build()
-        .map_err(|e| e.kind().clone())?;
-    let chars: Vec<char> = glob.chars().collect();
+    if !globset_accepts_plainly(glob) {
+        globset::GlobBuilder::new(glob)
+            .literal_separator(matcher)
+            .build()
+            .map_err(|e| e.kind().clone())?;
+    }
+    // Every character this looks at is ASCII, and no byte of a multi-byte
+    // character is, so walking bytes reads the pattern as walking chars did.
+    let chars = glob.as_bytes();
     let mut depth = 0usize;
     let mut i = 0;
     while let Some(&c) = chars.get(i) {
         match c {
-            '\\' => i += 1,
-            '[' => {
+            b'\\' => i += 1,
+            b'[' => {
                 // Skip the class; `]` right after `[` or `[!` is a member.
                 i += 1;
-                if matches!(chars.get(i), Some('!' | '^')) {
+                if matches!(chars.get(i), Some(b'!' | b'^')) {
                     i += 1;
                 }
-                if chars.get(i) == Some(&']') {
+                if chars.get(i) == Some(&b']') {
                     i += 1;
                 }
-                while chars.get(i).is_some_and(|c| *c != ']') {
+                while chars.get(i).is_some_and(|c| *c != b']') {
                     i += 1;
                 }
             }
-            '{' => {
+            b'{' => {
                 depth += 1;
                 if depth > 1 {
                     return Err(globset::ErrorKind::NestedAlternates);
                 }
             }
-            '}' => depth = depth.saturating_sub(1),
-            '*' if matcher => {
-                let run = chars[i..].iter().take_while(|c| **c == '*').count();
+            b'}' => depth = depth.saturating_sub(1),
+            b'*' if matcher => {
+                let run = chars[i..].iter().take_while(|c| **c == b'*').count();
                 let whole_segment = i
                     .checked_sub(1)
                     .and_then(|j| chars.get(j))
-                    .is_none_or(|c| *c == '/')
-                    && chars.get(i + run).is_none_or(|c| *c == '/');
+                    .is_none_or(|c| *c == b'/')
+                    && chars.get(i + run).is_none_or(|c| *c == b'/');
                 if run > 2 || (run == 2 && !whole_segment) {
                     return Err(globset::ErrorKind::InvalidRecursive);
                 }
@@ -1833,6 +1915,27 @@ fn check_glob(glob: &str, matcher: bool) -> Result<(), globset::ErrorKind> {
         i += 1;
     }
     Ok(())
+}
+
+/// True when `glob` is one globset's parser cannot reject, so building it
+/// (which also writes out its regex, most of the cost of a pattern) can be
+/// skipped: no `[` class, no `\` escape, and `{` groups that all close and
+/// never nest. globset reports errors only for classes, escapes and
+/// unopened, unclosed or nested alternatives; every other character is a
+/// literal, `?` or a `*` run, none of which fails.
+fn globset_accepts_plainly(glob: &str) -> bool {
+    let mut open = false;
+    for b in glob.bytes() {
+        match b {
+            b'[' | b'\\' => return false,
+            b'{' if open => return false,
+            b'{' => open = true,
+            b'}' if !open => return false,
+            b'}' => open = false,
+            _ => {}
+        }
+    }
+    !open
 }
 
 fn glob_error_text(e: &globset::ErrorKind) -> String {
