@@ -325,8 +325,9 @@ pub const RANDOM_REQUESTS: usize = 50;
 pub struct Checked {
     /// Each engine built, with its cost, and its requests of the four kinds.
     pub engines: Vec<(EngineKind, Built, Cost, Vec<Prepared>)>,
-    /// The slowest single decision each engine made during the check.
-    pub slowest: Vec<(EngineKind, Duration)>,
+    /// The median single decision time of each engine over the checked
+    /// requests (wall clock, one call each: a rough figure for the skip rule).
+    pub typical: Vec<(EngineKind, Duration)>,
     /// Allowed / denied among the random requests.
     pub random_allowed: usize,
 }
@@ -353,8 +354,7 @@ pub fn check(shape: Shape, n: usize, kinds: &[EngineKind]) -> Result<Checked, St
     {
         requests.push((format!("random #{i}"), r, None));
     }
-    let mut slowest: Vec<(EngineKind, Duration)> =
-        kinds.iter().map(|&k| (k, Duration::ZERO)).collect();
+    let mut times: Vec<Vec<Duration>> = kinds.iter().map(|_| Vec::new()).collect();
     let mut random_allowed = 0;
     for (label, r, kind) in &requests {
         let expected = model::model_decides(&stmts, r);
@@ -371,7 +371,7 @@ pub fn check(shape: Shape, n: usize, kinds: &[EngineKind]) -> Result<Checked, St
             let start = Instant::now();
             let allowed = built.decide(&p);
             let took = start.elapsed();
-            slowest[i].1 = slowest[i].1.max(took);
+            times[i].push(took);
             let detail = built.detail(&p);
             let tessera_reason_ok = match (engine_kind, kind) {
                 (EngineKind::Tessera, Some(k)) => {
@@ -421,9 +421,17 @@ pub fn check(shape: Shape, n: usize, kinds: &[EngineKind]) -> Result<Checked, St
             (kind, built, cost, prepared)
         })
         .collect();
+    let typical = kinds
+        .iter()
+        .zip(times)
+        .map(|(&k, mut t)| {
+            t.sort();
+            (k, t[t.len() / 2])
+        })
+        .collect();
     Ok(Checked {
         engines,
-        slowest,
+        typical,
         random_allowed,
     })
 }
