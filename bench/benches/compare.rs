@@ -173,6 +173,10 @@ fn main() {
                 checked.random_allowed,
                 engines::RANDOM_REQUESTS
             );
+            for (kind, error) in &checked.unsupported {
+                eprintln!("{} N={n}: {} not run: {error}", shape.name(), kind.name());
+                cells.push((*kind, Cell::Skipped(format!("not run: {error}"))));
+            }
             // Compile time: the median of several builds; memory: the last
             // build (one-time global initialisation falls in the first).
             let stmts = model::statements(shape, n);
