@@ -321,7 +321,15 @@ fn fmt_bytes(b: isize) -> String {
 }
 
 fn fmt_ratio(r: f64) -> String {
-    if r >= 100.0 { format!("{r:.0}x") } else { format!("{r:.1}x") }
+    if r >= 100.0 {
+        format!("{r:.0}x")
+    } else if r >= 1.0 {
+        format!("{r:.1}x")
+    } else if r >= 0.1 {
+        format!("{r:.2}x")
+    } else {
+        format!("{r:.3}x")
+    }
 }
 
 /// The regorus variant with the lowest sum of decision times over the four

@@ -347,11 +347,24 @@ pub struct Checked {
 /// and [`RANDOM_REQUESTS`] random requests alike. An error names the shape,
 /// N, request and each engine's answer.
 pub fn check(shape: Shape, n: usize, kinds: &[EngineKind]) -> Result<Checked, String> {
+    check_tampered(shape, n, kinds, &|_, _| {})
+}
+
+/// [`check`], with `tamper` given a chance to change the statements one
+/// engine is built from: for the test that a disagreement is caught.
+pub fn check_tampered(
+    shape: Shape,
+    n: usize,
+    kinds: &[EngineKind],
+    tamper: &dyn Fn(EngineKind, &mut Vec<Stmt>),
+) -> Result<Checked, String> {
     let stmts = model::statements(shape, n);
     let mut engines = Vec::new();
     let mut unsupported = Vec::new();
     for &kind in kinds {
-        match build(kind, &stmts) {
+        let mut own = stmts.clone();
+        tamper(kind, &mut own);
+        match build(kind, &own) {
             Ok((built, cost)) => engines.push((kind, built, cost)),
             // A Rego variant regorus cannot build (the RVM's program size
             // limit) is reported, not fatal.

@@ -47,3 +47,35 @@ fn action() {
 fn mix() {
     shape(Shape::Mix);
 }
+
+/// The check is strict: one engine built from a set whose middle statement
+/// is turned into a deny makes it fail, naming the shape, N, the request and
+/// every engine's answer.
+#[test]
+fn a_disagreement_is_caught() {
+    use tessera_bench::engines::check_tampered;
+    use tessera_bench::model::{Kind, target};
+    let n = 100;
+    for shape in Shape::ALL {
+        let i = target(shape, n);
+        let result = check_tampered(shape, n, &EngineKind::ALL, &|kind, stmts| {
+            if kind == EngineKind::Cedar {
+                stmts[i].allow = false;
+            }
+        });
+        let error = match result {
+            Ok(_) => panic!("{}: a tampered Cedar set passed the check", shape.name()),
+            Err(e) => e,
+        };
+        for part in [
+            "engines disagree",
+            &format!("shape {} N={n}", shape.name()),
+            Kind::Allowed.name(),
+            "tessera=allow",
+            "cedar=deny",
+            "rego-rules=allow",
+        ] {
+            assert!(error.contains(part), "`{part}` missing from: {error}");
+        }
+    }
+}
