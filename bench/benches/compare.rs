@@ -1,8 +1,8 @@
 //! Tessera side by side with cedar-policy and regorus (BENCHMARKS.md).
 //!
 //! ```text
-//! cargo bench --manifest-path bench/Cargo.toml                  # full run (about 25 to 40 minutes)
-//! BENCH_QUICK=1 cargo bench --manifest-path bench/Cargo.toml    # quick run (about 10 minutes)
+//! cargo bench --manifest-path bench/Cargo.toml                  # full run (about 19 minutes on 2 cores)
+//! BENCH_QUICK=1 cargo bench --manifest-path bench/Cargo.toml    # quick run (about 7 minutes)
 //! ```
 //!
 //! Options, by environment variable: `BENCH_QUICK=1` (shorter criterion
@@ -15,15 +15,16 @@
 //! request kind is timed per engine with criterion, in the same run. The
 //! criterion medians (`<target>/criterion/<shape>-n<N>-<kind>/<engine>/new/estimates.json`)
 //! make one table, printed at the end and written to `bench/results.md`
-//! (`bench/results-quick.md` in quick mode); a second table gives every
-//! regorus variant.
+//! (`bench/results-quick.md` in quick mode, `bench/results-partial.md` when
+//! `BENCH_SHAPES` or `BENCH_MAX_N` narrows the run); a second table gives
+//! every regorus variant.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use criterion::{Criterion, SamplingMode};
-use std::hint::black_box;
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use tessera_bench::engines::{self, Cost};
@@ -34,6 +35,12 @@ const PEER_MAX_N: usize = 10_000;
 /// A peer whose decision would take longer than this at N = 10,000
 /// (extrapolated linearly from N = 1,000) is skipped there.
 const TOO_SLOW: Duration = Duration::from_millis(50);
+
+/// Every shape and size run, with each engine's cell.
+type Results = Vec<(Shape, usize, Vec<(EngineKind, Cell)>)>;
+
+/// One row of the table: a figure and its text from a cell.
+type Measure = Box<dyn Fn(&Cell) -> Option<(f64, String)>>;
 
 /// What one engine got for one shape and size.
 enum Cell {
@@ -106,7 +113,10 @@ fn main() {
     };
     let max_n: usize = std::env::var("BENCH_MAX_N")
         .ok()
-        .map(|v| v.parse().unwrap_or_else(|_| fail("BENCH_MAX_N: not a number")))
+        .map(|v| {
+            v.parse()
+                .unwrap_or_else(|_| fail("BENCH_MAX_N: not a number"))
+        })
         .unwrap_or(usize::MAX);
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let target = std::env::var_os("CARGO_TARGET_DIR")
@@ -128,7 +138,7 @@ fn main() {
     let started = Instant::now();
 
     // results[(shape, n)] = cells in EngineKind::ALL order.
-    let mut results: Vec<(Shape, usize, Vec<(EngineKind, Cell)>)> = Vec::new();
+    let mut results: Results = Vec::new();
     for &shape in &shapes {
         // Per-decision time at N = 1,000 (the slowest kind), for the skip rule.
         let mut at_1000: HashMap<String, f64> = HashMap::new();
@@ -191,8 +201,8 @@ fn main() {
                 let mut times = vec![first.compile];
                 let mut memory = first.memory;
                 for _ in 0..reps {
-                    let (built, Cost { compile, memory: m }) = engines::build_from(*kind, &text)
-                        .unwrap_or_else(|e| fail(&e));
+                    let (built, Cost { compile, memory: m }) =
+                        engines::build_from(*kind, &text).unwrap_or_else(|e| fail(&e));
                     drop(built);
                     times.push(compile);
                     memory = m;
@@ -268,7 +278,11 @@ fn main() {
         warm_up.as_millis(),
         measurement.as_millis(),
         samples,
-        if quick { "2" } else { "6 (4 at N=10,000, 2 at 100,000)" },
+        if quick {
+            "2"
+        } else {
+            "6 (4 at N=10,000, 2 at 100,000)"
+        },
         elapsed.as_secs_f64() / 60.0
     );
     let _ = writeln!(
@@ -280,16 +294,32 @@ fn main() {
         {
             let rev = command_line(
                 "git",
-                &["-C", env!("CARGO_MANIFEST_DIR"), "rev-parse", "--short", "HEAD"],
+                &[
+                    "-C",
+                    env!("CARGO_MANIFEST_DIR"),
+                    "rev-parse",
+                    "--short",
+                    "HEAD",
+                ],
             );
-            if rev.is_empty() { "../evaluator".to_string() } else { format!("commit {rev}") }
+            if rev.is_empty() {
+                "../evaluator".to_string()
+            } else {
+                format!("commit {rev}")
+            }
         }
     );
     out.push_str(&main_table(&results));
     out.push('\n');
     out.push_str(&regorus_table(&results));
     println!("\n{out}");
-    let file = manifest.join(if quick { "results-quick.md" } else { "results.md" });
+    // A narrowed run does not overwrite the committed tables.
+    let partial = shapes.len() < Shape::ALL.len() || max_n < SIZES[SIZES.len() - 1];
+    let file = manifest.join(match (partial, quick) {
+        (true, _) => "results-partial.md",
+        (false, true) => "results-quick.md",
+        (false, false) => "results.md",
+    });
     if let Err(e) = std::fs::write(&file, &out) {
         fail(&format!("writing {}: {e}", file.display()));
     }
@@ -308,7 +338,11 @@ fn fmt_ns(ns: f64) -> String {
 
 fn fmt_ms(d: Duration) -> String {
     let ms = d.as_secs_f64() * 1e3;
-    if ms >= 100.0 { format!("{ms:.0} ms") } else { format!("{ms:.2} ms") }
+    if ms >= 100.0 {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{ms:.2} ms")
+    }
 }
 
 fn fmt_bytes(b: isize) -> String {
@@ -348,7 +382,7 @@ fn best_rego(cells: &[(EngineKind, Cell)]) -> Option<(EngineKind, &Cell)> {
         .map(|(k, c)| (*k, c))
 }
 
-fn main_table(results: &[(Shape, usize, Vec<(EngineKind, Cell)>)]) -> String {
+fn main_table(results: &Results) -> String {
     let mut t = String::from(
         "| shape | N | measure | tessera | cedar | cedar / tessera | regorus (best variant) | regorus / tessera | regorus variant |\n\
          |---|---:|---|---:|---:|---:|---:|---:|---|\n",
@@ -370,16 +404,15 @@ fn main_table(results: &[(Shape, usize, Vec<(EngineKind, Cell)>)]) -> String {
             (Some((k, _)), Some(_)) => format!("{} (others skipped, see below)", k.name()),
             (None, _) => "-".into(),
         };
-        let rows: Vec<(String, Box<dyn Fn(&Cell) -> Option<(f64, String)>>)> = {
-            let mut rows: Vec<(String, Box<dyn Fn(&Cell) -> Option<(f64, String)>>)> = Kind::ALL
+        let rows: Vec<(String, Measure)> = {
+            let mut rows: Vec<(String, Measure)> = Kind::ALL
                 .iter()
                 .enumerate()
                 .map(|(i, k)| {
-                    let f: Box<dyn Fn(&Cell) -> Option<(f64, String)>> =
-                        Box::new(move |c: &Cell| match c {
-                            Cell::Measured { ns, .. } => Some((ns[i], fmt_ns(ns[i]))),
-                            Cell::Skipped(_) => None,
-                        });
+                    let f: Measure = Box::new(move |c: &Cell| match c {
+                        Cell::Measured { ns, .. } => Some((ns[i], fmt_ns(ns[i]))),
+                        Cell::Skipped(_) => None,
+                    });
                     (format!("{} (per decision)", k.name()), f)
                 })
                 .collect();
@@ -402,7 +435,7 @@ fn main_table(results: &[(Shape, usize, Vec<(EngineKind, Cell)>)]) -> String {
             rows
         };
         for (label, f) in &rows {
-            let base = tessera.and_then(|c| f(c));
+            let base = tessera.and_then(f);
             let peer = |c: Option<&Cell>| -> (String, String) {
                 match c {
                     Some(Cell::Skipped(why)) => (why.clone(), "-".into()),
@@ -430,12 +463,14 @@ fn main_table(results: &[(Shape, usize, Vec<(EngineKind, Cell)>)]) -> String {
     t
 }
 
-fn regorus_table(results: &[(Shape, usize, Vec<(EngineKind, Cell)>)]) -> String {
+fn regorus_table(results: &Results) -> String {
     let rego: Vec<EngineKind> = EngineKind::ALL
         .into_iter()
         .filter(|k| k.is_rego())
         .collect();
-    let mut t = String::from("Every regorus variant (per decision for the four kinds; compile; memory):\n\n| shape | N | measure |");
+    let mut t = String::from(
+        "Every regorus variant (per decision for the four kinds; compile; memory):\n\n| shape | N | measure |",
+    );
     for k in &rego {
         let _ = write!(t, " {} |", k.name());
     }
@@ -448,7 +483,14 @@ fn regorus_table(results: &[(Shape, usize, Vec<(EngineKind, Cell)>)]) -> String 
         if *n > PEER_MAX_N {
             continue;
         }
-        let labels = ["allowed", "deny", "no_match", "condition", "compile", "memory"];
+        let labels = [
+            "allowed",
+            "deny",
+            "no_match",
+            "condition",
+            "compile",
+            "memory",
+        ];
         for (row, label) in labels.iter().enumerate() {
             let _ = write!(t, "| {} | {n} | {label} |", shape.name());
             for k in &rego {

@@ -269,8 +269,9 @@ impl Built {
                     ("quarantined".to_string(), X::new_bool(r.quarantined)),
                 ])
                 .expect("context");
-                let request = cedar_policy::Request::new(principal, action, resource, context, None)
-                    .expect("cedar request");
+                let request =
+                    cedar_policy::Request::new(principal, action, resource, context, None)
+                        .expect("cedar request");
                 Prepared::Cedar(request, entities)
             }
             Built::Rego(_) | Built::Rvm(_) => Prepared::Rego(
@@ -293,12 +294,15 @@ impl Built {
             }
             (Built::Rego(engine), Prepared::Rego(input)) => {
                 engine.set_input(input.clone());
-                engine.eval_rule(rego::ENTRY.to_string()).expect("regorus eval")
+                engine
+                    .eval_rule(rego::ENTRY.to_string())
+                    .expect("regorus eval")
                     == regorus::Value::Bool(true)
             }
             (Built::Rvm(vm), Prepared::Rego(input)) => {
                 vm.set_input(input.clone());
-                vm.execute_entry_point_by_name(rego::ENTRY).expect("regorus RVM eval")
+                vm.execute_entry_point_by_name(rego::ENTRY)
+                    .expect("regorus RVM eval")
                     == regorus::Value::Bool(true)
             }
             _ => panic!("a request prepared for another engine"),
@@ -313,8 +317,11 @@ impl Built {
             }
             (Built::Cedar(set, authorizer), Prepared::Cedar(q, entities)) => {
                 let response = authorizer.is_authorized(q, set, entities);
-                let errors: Vec<String> =
-                    response.diagnostics().errors().map(|e| e.to_string()).collect();
+                let errors: Vec<String> = response
+                    .diagnostics()
+                    .errors()
+                    .map(|e| e.to_string())
+                    .collect();
                 if errors.is_empty() {
                     String::new()
                 } else {
@@ -370,7 +377,11 @@ pub fn check_tampered(
             // limit) is reported, not fatal.
             Err(e) if kind.is_rego() => unsupported.push((kind, e)),
             Err(e) => {
-                return Err(format!("{} N={n}: building {}: {e}", shape.name(), kind.name()));
+                return Err(format!(
+                    "{} N={n}: building {}: {e}",
+                    shape.name(),
+                    kind.name()
+                ));
             }
         }
     }
@@ -415,7 +426,7 @@ pub fn check_tampered(
                 }
                 _ => true,
             };
-            let cedar_ok = !(matches!(engine_kind, EngineKind::Cedar) && !detail.is_empty());
+            let cedar_ok = engine_kind != EngineKind::Cedar || detail.is_empty();
             if allowed != expected || !tessera_reason_ok || !cedar_ok {
                 wrong = true;
             }
@@ -423,7 +434,11 @@ pub fn check_tampered(
                 "{}={}{}",
                 engine_kind.name(),
                 if allowed { "allow" } else { "deny" },
-                if detail.is_empty() { String::new() } else { format!(" ({detail})") }
+                if detail.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({detail})")
+                }
             ));
         }
         if wrong {

@@ -465,7 +465,7 @@ pub struct Rng(pub u64);
 
 impl Rng {
     /// The next 64 random bits.
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -474,7 +474,7 @@ impl Rng {
     }
     /// Uniform in `0..n`.
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        (self.next_u64() % n as u64) as usize
     }
     /// True with probability `percent` %.
     pub fn chance(&mut self, percent: usize) -> bool {
@@ -490,7 +490,13 @@ pub fn random_requests(shape: Shape, n: usize, count: usize) -> Vec<Req> {
     (0..count)
         .map(|_| {
             let key = rng.below(n + n / 4 + 1);
-            let mut k = || if rng.chance(60) { key } else { rng.below(n + 1) };
+            let mut k = || {
+                if rng.chance(60) {
+                    key
+                } else {
+                    rng.below(n + 1)
+                }
+            };
             let (a, b, c, d, e) = (k(), k(), k(), k(), k());
             let mut groups = Vec::new();
             if rng.chance(50) {
@@ -541,7 +547,11 @@ pub fn model_decides(stmts: &[Stmt], r: &Req) -> bool {
             let (net, bits) = cidr.split_once('/').expect("cidr");
             let net: Ipv4Addr = net.parse().expect("cidr address");
             let bits: u32 = bits.parse().expect("cidr bits");
-            let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+            let mask = if bits == 0 {
+                0
+            } else {
+                u32::MAX << (32 - bits)
+            };
             u32::from(r.source_ip) & mask == u32::from(net) & mask
         }
         Cond::Quarantined => r.quarantined,
