@@ -1101,7 +1101,10 @@ impl Coverage {
     pub fn new(engine: &Engine) -> Coverage {
         let mut coverage = Coverage::default();
         for statement in engine.statements() {
-            let key = (statement.policy.to_string(), statement.statement.to_string());
+            let key = (
+                statement.policy.to_string(),
+                statement.statement.to_string(),
+            );
             coverage.index.insert(key, coverage.statements.len());
             coverage.statements.push(StatementCoverage {
                 file: statement.source,

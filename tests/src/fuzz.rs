@@ -24,9 +24,9 @@
 use chrono::{DateTime, TimeZone, Utc};
 use std::fmt::Write as _;
 use std::sync::OnceLock;
+use tessera::policy_lang::{PolicyFile, parse_set};
 use tessera::reference::{self, ReferenceDecision};
 use tessera::{Decision, Engine, Outcome, Reason, Request, Source};
-use tessera::policy_lang::{PolicyFile, parse_set};
 
 /// Every target, in the order `fuzz/run.sh` runs them.
 pub const TARGETS: &[&str] = &[
@@ -1241,7 +1241,9 @@ pub fn request_json(data: &[u8]) {
         }
     }
     if let Ok(request) = &parsed {
-        assert_agrees(engine, files, request, now, &|| "request.policy".to_string());
+        assert_agrees(engine, files, request, now, &|| {
+            "request.policy".to_string()
+        });
     }
 }
 
@@ -1278,7 +1280,10 @@ pub fn compile_decide(data: &[u8]) {
     let Ok(engine) = Engine::compile(&sources) else {
         return;
     };
-    let pairs: Vec<(&str, &str)> = files.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+    let pairs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
     let parsed = parse_set(&pairs).expect("a compiled policy set parses");
     let policy = || {
         files

@@ -132,8 +132,10 @@ fn policy_sets() -> Vec<PolicySet> {
             let sources: Vec<Source> = texts.iter().map(|(n, t)| Source::new(n, t)).collect();
             let engine =
                 Engine::compile(&sources).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-            let pairs: Vec<(&str, &str)> =
-                texts.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+            let pairs: Vec<(&str, &str)> = texts
+                .iter()
+                .map(|(n, t)| (n.as_str(), t.as_str()))
+                .collect();
             let files = tessera::policy_lang::parse_set(&pairs).unwrap();
             let cases = load_cases(&dir);
             PolicySet {

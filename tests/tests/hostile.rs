@@ -2508,14 +2508,15 @@ mod native {
             policy: case.policy_limits.unwrap_or_default(),
             request: case.request_limits.clone().unwrap_or_default(),
         };
-        let engine = timed("compile", || Engine::compile_with(&sources, &limits)).map_err(|error| {
-            let codes: Vec<&str> = error
-                .diagnostics()
-                .iter()
-                .map(|d| d.kind().code())
-                .collect();
-            format!("compile {}", dedup(&codes))
-        })?;
+        let engine =
+            timed("compile", || Engine::compile_with(&sources, &limits)).map_err(|error| {
+                let codes: Vec<&str> = error
+                    .diagnostics()
+                    .iter()
+                    .map(|d| d.kind().code())
+                    .collect();
+                format!("compile {}", dedup(&codes))
+            })?;
         if case.reference {
             let files = tessera::policy_lang::parse_set_with(&texts, &limits.policy)
                 .expect("sources the engine compiled parse");
