@@ -14,7 +14,6 @@ use chrono::{DateTime, Utc};
 use policy_lang::{BlockKind, Effect, Matcher, Pattern, PolicyFile, Span, Statement};
 use smallvec::SmallVec;
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 /// One named policy source text.
 #[derive(Debug, Clone, Copy)]
@@ -129,9 +128,9 @@ impl Shared {
 #[derive(Default)]
 struct Interner {
     shared: Shared,
-    names: HashMap<String, u32>,
-    resources: HashMap<String, u32>,
-    texts: HashMap<Box<str>, u32>,
+    names: foldhash::HashMap<String, u32>,
+    resources: foldhash::HashMap<String, u32>,
+    texts: foldhash::HashMap<Box<str>, u32>,
 }
 
 impl Interner {
@@ -174,7 +173,7 @@ fn line_key(matcher: &Matcher) -> String {
     let mut key = String::from(if matcher.negated { "!" } else { "=" });
     for pattern in &matcher.patterns {
         key.push(if pattern.is_group { 'g' } else { 'p' });
-        key.push_str(&pattern.source_text());
+        pattern.write_source_text(&mut key);
         key.push('\0');
     }
     key

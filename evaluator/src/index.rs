@@ -28,10 +28,10 @@ use crate::compile::GlobBank;
 use crate::condition::{Attr, Cond, Lit, Problem, Test, Val};
 use crate::request::Request;
 use chrono::{DateTime, Utc};
+use foldhash::HashMap;
 use globset::{Candidate, Glob, GlobBuilder};
 use policy_lang::{BlockKind, Effect, Matcher, Pattern, Span, Statement};
 use smallvec::SmallVec;
-use std::collections::HashMap;
 
 /// Candidate statement ids, sorted and without repeats.
 pub(crate) type Ids = SmallVec<[u32; 32]>;
@@ -88,8 +88,8 @@ impl NameKey {
 }
 
 /// The ways one statement could be filed, each as its keys.
-struct Options {
-    resource: Option<Vec<(String, Span)>>,
+struct Options<'a> {
+    resource: Option<Vec<(&'a str, Span)>>,
     action: Option<Vec<(NameKey, Span)>>,
     /// `(is_group, key)`.
     principal: Option<Vec<(bool, NameKey, Span)>>,
@@ -107,8 +107,8 @@ enum Counted<'a> {
 }
 
 /// The dimension a statement is filed under, with its keys.
-pub(crate) enum Filing {
-    Resource(Vec<(String, Span)>),
+pub(crate) enum Filing<'a> {
+    Resource(Vec<(&'a str, Span)>),
     Action(Vec<(NameKey, Span)>),
     Principal(Vec<(bool, NameKey, Span)>),
     Condition(Attr, Vec<Box<str>>),
@@ -117,19 +117,19 @@ pub(crate) enum Filing {
 
 /// Collects statements, then files each under its best dimension.
 #[derive(Default)]
-pub(crate) struct IndexBuilder {
+pub(crate) struct IndexBuilder<'a> {
     /// `(statement, effect, source, options)`.
-    pending: Vec<(u32, Effect, usize, Options)>,
+    pending: Vec<(u32, Effect, usize, Options<'a>)>,
 }
 
-impl IndexBuilder {
+impl<'a> IndexBuilder<'a> {
     /// Adds a statement (checked, and compiled as `conditions`) from source
     /// number `source`.
     pub(crate) fn add(
         &mut self,
         id: u32,
         source: usize,
-        statement: &Statement,
+        statement: &'a Statement,
         conditions: &[(BlockKind, Cond)],
     ) {
         let options = Options {
@@ -149,7 +149,7 @@ impl IndexBuilder {
     /// Problems (globs the engine refuses) come with their source number.
     #[allow(clippy::type_complexity)]
     pub(crate) fn build(self) -> Result<(Index, Vec<Option<Line>>), Vec<(usize, Problem)>> {
-        let mut counts: HashMap<Counted, u64> = HashMap::new();
+        let mut counts: HashMap<Counted, u64> = HashMap::default();
         for (_, _, _, options) in &self.pending {
             for (text, _) in options.resource.iter().flatten() {
                 *counts.entry(Counted::Resource(text)).or_default() += 1;
@@ -167,9 +167,8 @@ impl IndexBuilder {
             }
         }
         let count = |key: &Counted| counts.get(key).copied().unwrap_or(1);
-        let mut filings = Vec::with_capacity(self.pending.len());
-        let mut by_resource = Vec::with_capacity(self.pending.len());
-        for (id, effect, source, options) in &self.pending {
+        let mut choices = Vec::with_capacity(self.pending.len());
+        for (_, _, _, options) in &self.pending {
             // The cost of a dimension: the statements sharing each key,
             // weighted by how broad the key is, summed over the keys.
             let mut best: (u64, usize) = (u64::MAX, usize::MAX);
@@ -211,14 +210,20 @@ impl IndexBuilder {
                     3 + n,
                 );
             }
-            let filing = match best.1 {
-                0 => options.resource.clone().map(Filing::Resource),
-                1 => options.action.clone().map(Filing::Action),
-                2 => options.principal.clone().map(Filing::Principal),
+            choices.push(best.1);
+        }
+        drop(counts);
+        let mut filings = Vec::with_capacity(self.pending.len());
+        let mut by_resource = Vec::with_capacity(self.pending.len());
+        for ((id, effect, source, options), choice) in self.pending.into_iter().zip(choices) {
+            let filing = match choice {
+                0 => options.resource.map(Filing::Resource),
+                1 => options.action.map(Filing::Action),
+                2 => options.principal.map(Filing::Principal),
                 n => n
                     .checked_sub(3)
-                    .and_then(|n| options.conditions.get(n))
-                    .map(|(attr, values)| Filing::Condition(attr.clone(), values.clone())),
+                    .and_then(|n| options.conditions.into_iter().nth(n))
+                    .map(|(attr, values)| Filing::Condition(attr, values)),
             };
             let filing = filing.unwrap_or(Filing::Always);
             by_resource.push(match filing {
@@ -227,9 +232,8 @@ impl IndexBuilder {
                 Filing::Principal(_) => Some(Line::Principal),
                 Filing::Condition(..) | Filing::Always => None,
             });
-            filings.push((*id, *effect, *source, filing));
+            filings.push((id, effect, source, filing));
         }
-        drop(counts);
         Ok((Index::build(filings)?, by_resource))
     }
 }
@@ -250,22 +254,16 @@ fn resource_breadth(text: &str) -> u64 {
 
 /// The static glob texts of a resource line, or `None` when the line cannot
 /// be indexed by resource (negated, match-all, or holding variables).
-fn resource_keys(matcher: &Matcher) -> Option<Vec<(String, Span)>> {
-    if matcher.negated
-        || matcher
-            .patterns
-            .iter()
-            .any(|p| p.is_match_all() || p.has_variables())
-    {
+fn resource_keys(matcher: &Matcher) -> Option<Vec<(&str, Span)>> {
+    if matcher.negated || matcher.patterns.iter().any(Pattern::is_match_all) {
         return None;
     }
-    Some(
-        matcher
-            .patterns
-            .iter()
-            .map(|p| (p.source_text(), p.span))
-            .collect(),
-    )
+    // A pattern with a variable has no glob text: the line is not indexed.
+    matcher
+        .patterns
+        .iter()
+        .map(|p| p.glob_text().map(|text| (text, p.span)))
+        .collect()
 }
 
 /// The keys of a principal or action line, or `None` when it admits every
@@ -274,11 +272,12 @@ fn name_keys(matcher: &Matcher) -> Option<Vec<(bool, NameKey, Span)>> {
     if matcher.negated {
         return None;
     }
+    // Names hold no variables; were one there, the line is not indexed.
     let keys: Vec<(bool, NameKey, Span)> = matcher
         .patterns
         .iter()
-        .map(|p: &Pattern| (p.is_group, NameKey::of(&p.source_text()), p.span))
-        .collect();
+        .map(|p: &Pattern| Some((p.is_group, NameKey::of(p.glob_text()?), p.span)))
+        .collect::<Option<_>>()?;
     let everything = keys.iter().any(|(_, k, _)| *k == NameKey::Everything);
     (!everything).then_some(keys)
 }
@@ -378,13 +377,15 @@ impl Candidates {
 }
 
 impl Index {
-    fn build(filings: Vec<(u32, Effect, usize, Filing)>) -> Result<Index, Vec<(usize, Problem)>> {
+    fn build(
+        filings: Vec<(u32, Effect, usize, Filing<'_>)>,
+    ) -> Result<Index, Vec<(usize, Problem)>> {
         let mut index = Index::default();
         let mut resources = Vec::new();
         let mut actions = NameIndexBuilder::default();
         let mut principals = NameIndexBuilder::default();
         let mut groups = NameIndexBuilder::default();
-        let mut conditions: HashMap<Attr, AttrIndex> = HashMap::new();
+        let mut conditions: HashMap<Attr, AttrIndex> = HashMap::default();
         for (id, effect, source, filing) in filings {
             match filing {
                 Filing::Resource(keys) => resources.extend(
@@ -401,7 +402,7 @@ impl Index {
                 Filing::Condition(attr, values) => {
                     let entry = conditions.entry(attr.clone()).or_insert_with(|| AttrIndex {
                         attr,
-                        by_value: HashMap::new(),
+                        by_value: HashMap::default(),
                         denies: Vec::new(),
                     });
                     for value in values {
@@ -536,7 +537,7 @@ impl NameIndexBuilder {
                 let at = match index.prefixes.binary_search_by_key(&len, |(l, _)| *l) {
                     Ok(at) => at,
                     Err(at) => {
-                        index.prefixes.insert(at, (len, HashMap::new()));
+                        index.prefixes.insert(at, (len, HashMap::default()));
                         at
                     }
                 };
@@ -666,38 +667,37 @@ struct DirNode {
 impl ResourceIndex {
     /// The index of `(glob text, statement, span, source)` entries, or the
     /// first glob that cannot be built, as a problem in its source.
-    fn build(entries: &[(String, u32, Span, usize)]) -> Result<ResourceIndex, (usize, Problem)> {
-        let mut exact: HashMap<Box<str>, Vec<u32>> = HashMap::new();
+    fn build(entries: &[(&str, u32, Span, usize)]) -> Result<ResourceIndex, (usize, Problem)> {
+        let mut exact: HashMap<Box<str>, Vec<u32>> = HashMap::default();
         // Each node with its globs and where each came from.
         type Pending = Vec<(Glob, Span, usize)>;
         let mut tree: Vec<(DirNode, Pending)> = vec![Default::default()];
-        for (text, id, span, source) in entries {
-            // Every pattern is built, literal ones too: the engine refuses
-            // the same patterns whichever index a statement is filed in.
-            let glob = resource_glob(text).map_err(|why| (*source, refused(*span, &why)))?;
+        for &(text, id, span, source) in entries {
+            // A literal, or `DIR/**` with `DIR` literal, is no glob the
+            // engine could refuse (nor the parser, which checked every
+            // pattern): it is filed without building one. Any other glob is
+            // built here, and refused here if it cannot be.
             if !has_glob_syntax(text) {
-                exact.entry(text.as_str().into()).or_default().push(*id);
+                exact.entry(text.into()).or_default().push(id);
                 continue;
             }
             let dir = literal_dir(text);
             let mut node = 0;
             for segment in dir.split_terminator('/') {
                 let next = tree.len();
-                let parent = &mut tree
-                    .get_mut(node)
-                    .ok_or_else(|| internal(*source, *span))?
-                    .0;
+                let parent = &mut tree.get_mut(node).ok_or_else(|| internal(source, span))?.0;
                 node = *parent.children.entry(segment.into()).or_insert(next);
                 if node == next {
                     tree.push(Default::default());
                 }
             }
-            let (bucket, globs) = tree.get_mut(node).ok_or_else(|| internal(*source, *span))?;
+            let (bucket, globs) = tree.get_mut(node).ok_or_else(|| internal(source, span))?;
             if text.get(dir.len()..) == Some("**") {
-                bucket.subtree.push(*id);
+                bucket.subtree.push(id);
             } else {
-                bucket.owners.push(*id);
-                globs.push((glob, *span, *source));
+                let glob = resource_glob(text).map_err(|why| (source, refused(span, &why)))?;
+                bucket.owners.push(id);
+                globs.push((glob, span, source));
             }
         }
         let mut dirs = Vec::with_capacity(tree.len());

@@ -194,6 +194,30 @@ impl Pattern {
     /// ```
     pub fn source_text(&self) -> String {
         let mut out = String::new();
+        self.write_source_text(&mut out);
+        out
+    }
+
+    /// The glob text, borrowed, when the pattern holds no variable (as
+    /// every principal and action pattern): [`Pattern::source_text`]
+    /// without the copy.
+    ///
+    /// ```
+    /// let file = policy_lang::parse("p.policy", r#"policy "p" { allow "a" {
+    ///     principal * action secrets:Get* resource prod/${principal.id} } }"#).unwrap();
+    /// let statement = &file.policies[0].statements[0];
+    /// assert_eq!(statement.action.patterns[0].glob_text(), Some("secrets:Get*"));
+    /// assert_eq!(statement.resource.patterns[0].glob_text(), None);
+    /// ```
+    pub fn glob_text(&self) -> Option<&str> {
+        match self.parts.as_slice() {
+            [PatternPart::Glob(text)] => Some(text),
+            _ => None,
+        }
+    }
+
+    /// Appends [`Pattern::source_text`] to `out`.
+    pub fn write_source_text(&self, out: &mut String) {
         for part in &self.parts {
             match part {
                 PatternPart::Glob(text) => out.push_str(text),
@@ -204,7 +228,6 @@ impl Pattern {
                 }
             }
         }
-        out
     }
 
     /// True when the pattern is the single glob `*` or `**` (matches everything).

@@ -956,10 +956,10 @@ impl Lower<'_, '_> {
         span: Span,
         kind: MatcherKind,
     ) -> Option<Pattern> {
-        let (text, text_start) = if quoted {
-            (self.string_text(raw, span), span.start + 1)
+        let (text, text_start): (std::borrow::Cow<str>, usize) = if quoted {
+            (self.string_text(raw, span).into(), span.start + 1)
         } else {
-            (raw.to_string(), span.start)
+            (raw.into(), span.start)
         };
         if text.is_empty() {
             self.error(
@@ -972,11 +972,12 @@ impl Lower<'_, '_> {
         if !self.pattern_within_limits(&text, span) {
             return None;
         }
-        let mut parts = Vec::new();
-        let mut rest = text.as_str();
+        // Most patterns are one glob: room for exactly that.
+        let mut parts = Vec::with_capacity(1);
+        let mut rest = &*text;
         let mut offset = text_start;
         let mut ok = true;
-        while let Some(start) = rest.find("${") {
+        while let Some(start) = find_variable(rest) {
             if start > 0 {
                 parts.push(PatternPart::Glob(rest[..start].to_string()));
             }
@@ -1631,6 +1632,9 @@ impl Lower<'_, '_> {
     /// escapes resolved; each unknown escape is reported.
     fn string_text(&mut self, raw: &str, span: Span) -> String {
         let body = raw.get(1..raw.len().saturating_sub(1)).unwrap_or("");
+        if !body.contains('\\') {
+            return body.to_string();
+        }
         let mut out = String::with_capacity(body.len());
         let mut chars = body.char_indices();
         while let Some((i, c)) = chars.next() {
@@ -1923,6 +1927,20 @@ fn check_glob(glob: &str, matcher: bool) -> Result<(), globset::ErrorKind> {
 /// never nest. globset reports errors only for classes, escapes and
 /// unopened, unclosed or nested alternatives; every other character is a
 /// literal, `?` or a `*` run, none of which fails.
+/// Where the first `${` in `text` starts.
+fn find_variable(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(at) = bytes.get(from..)?.iter().position(|&b| b == b'$') {
+        let at = from + at;
+        if bytes.get(at + 1) == Some(&b'{') {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
 fn globset_accepts_plainly(glob: &str) -> bool {
     let mut open = false;
     for b in glob.bytes() {

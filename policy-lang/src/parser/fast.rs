@@ -191,15 +191,16 @@ impl<'l, 'm, 's> Parser<'l, 'm, 's> {
         self.expect(b'{')?;
         self.skip();
         let mut statements: Vec<Statement> = Vec::new();
-        let mut names: HashSet<String> = HashSet::new();
         while self.at_word("allow") || self.at_word("deny") {
-            let statement = self.statement()?;
-            if !names.insert(statement.name.clone()) {
-                return Err(Bail);
-            }
-            statements.push(statement);
+            statements.push(self.statement()?);
             self.skip();
         }
+        // A repeated name is a diagnostic: pest's path reports it.
+        let mut names: HashSet<&str> = HashSet::with_capacity(statements.len());
+        if !statements.iter().all(|s| names.insert(&s.name)) {
+            return Err(Bail);
+        }
+        drop(names);
         let close = self.expect(b'}')?;
         let inner_trailing = self.lower.comments.before(close);
         let span = Span::new(start, self.pos);
@@ -283,7 +284,8 @@ impl<'l, 'm, 's> Parser<'l, 'm, 's> {
         };
         self.pos += kind.keyword().len();
         self.skip();
-        let mut raw_patterns = vec![self.pattern()?];
+        let mut raw_patterns: smallvec::SmallVec<[(&'s str, bool, Span); 2]> =
+            smallvec::smallvec![self.pattern()?];
         // `pattern ~ (comma ~ pattern)*`: with no comma, the rule ends after
         // the whitespace that follows the pattern; otherwise at the last one.
         let mut end;
