@@ -320,6 +320,10 @@ impl<'a> SourceMap<'a> {
         }
     }
 
+    pub(crate) fn file(&self) -> &'a str {
+        self.file
+    }
+
     fn line_starts(&self) -> &[usize] {
         self.line_starts.get_or_init(|| {
             let mut line_starts = vec![0];
@@ -360,6 +364,18 @@ impl<'a> SourceMap<'a> {
             hint: None,
             related: Vec::new(),
         })
+    }
+
+    /// Moves a diagnostic found in an edited copy of this source back onto
+    /// it: `to_source` maps an offset in the copy to one here.
+    pub(crate) fn relocate(&self, d: &mut Diagnostic, to_source: impl Fn(usize) -> usize) {
+        d.file = self.file.to_string();
+        d.span = Span::new(to_source(d.span.start), to_source(d.span.end));
+        d.location = self.locate(d.span.start);
+        for related in &mut d.related {
+            related.span = Span::new(to_source(related.span.start), to_source(related.span.end));
+            related.location = self.locate(related.span.start);
+        }
     }
 
     pub(crate) fn related(&self, span: Span, message: impl Into<String>) -> Related {

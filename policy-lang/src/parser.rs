@@ -436,6 +436,28 @@ const KEYWORDS: &[&str] = &[
     "at",
 ];
 
+/// How many misspelt keywords one statement block is read past.
+const MAX_KEYWORD_FIXES: usize = 8;
+
+/// For an unknown-keyword diagnostic with a close match among the keywords
+/// expected there, the misspelt word's span and that keyword.
+fn keyword_fix(text: &str, d: &Diagnostic) -> Option<(Span, &'static str)> {
+    if d.kind() != DiagnosticKind::UnknownKeyword {
+        return None;
+    }
+    let span = d.span();
+    let word = text.get(span.start..span.end)?;
+    let expected = d.expected()?;
+    let keyword = closest(
+        word,
+        KEYWORDS
+            .iter()
+            .copied()
+            .filter(|k| expected.contains(&format!("`{k}`"))),
+    )?;
+    Some((span, keyword))
+}
+
 /// Where a pest error points, as a byte offset.
 fn error_offset(error: &pest::error::Error<Rule>) -> usize {
     match error.location {
@@ -659,24 +681,68 @@ impl Lower<'_, '_> {
 
     /// After a syntax error: report it, then parse each statement block on its
     /// own so that errors in other statements are found too.
+    ///
+    /// Within a block, a misspelt keyword with a close match (`principl`) is
+    /// read as that keyword and the block parsed again, up to
+    /// [`MAX_KEYWORD_FIXES`] times, so that the rest of the statement is
+    /// still checked. Only diagnostics come of a repaired block (the file
+    /// is refused either way), placed in the source as written.
     fn recover(&mut self, source: &str, first: Diagnostic) {
         let first_offset = first.span().start;
         self.diagnostics.push(first);
         for chunk in statement_chunks(source) {
-            let text = &source[chunk.start..chunk.end];
-            match Grammar::parse(Rule::statement_only, text) {
-                Ok(mut pairs) => {
-                    let statement = pairs
-                        .next()
-                        .and_then(|p| p.into_inner().find(|p| p.as_rule() == Rule::statement));
-                    if let Some(statement) = statement {
-                        self.statement(statement, chunk.start);
+            let mut text = std::borrow::Cow::Borrowed(&source[chunk.start..chunk.end]);
+            // Each repair, in order along the block: where it stands in
+            // `text`, the length of the word it replaced and of the keyword
+            // put there.
+            let mut fixes: Vec<(usize, usize, usize)> = Vec::new();
+            loop {
+                // An offset in `text` as an offset in `source`.
+                let to_source = |at: usize| {
+                    let mut shift = 0isize;
+                    for &(start, old, new) in &fixes {
+                        if at >= start + new {
+                            shift += new as isize - old as isize;
+                        } else if at > start {
+                            return (chunk.start + start).saturating_add_signed(-shift);
+                        } else {
+                            break;
+                        }
                     }
-                }
-                Err(error) => {
-                    let d = syntax_diagnostic(self.map, source, &error, chunk.start);
-                    if !(chunk.start..=chunk.end).contains(&first_offset) {
-                        self.diagnostics.push(d);
+                    (chunk.start + at).saturating_add_signed(-shift)
+                };
+                match Grammar::parse(Rule::statement_only, &text) {
+                    Ok(mut pairs) => {
+                        let statement = pairs
+                            .next()
+                            .and_then(|p| p.into_inner().find(|p| p.as_rule() == Rule::statement));
+                        if let Some(statement) = statement {
+                            // Lowered at offsets in `text`, then moved back.
+                            let lowered = self.diagnostics.len();
+                            self.statement(statement, 0);
+                            let map = self.map;
+                            for d in self.diagnostics.iter_mut().skip(lowered) {
+                                map.relocate(d, to_source);
+                            }
+                        }
+                        break;
+                    }
+                    Err(error) => {
+                        let edited = SourceMap::new(self.map.file(), &text);
+                        let mut d = syntax_diagnostic(&edited, &text, &error, 0);
+                        let fix = keyword_fix(&text, &d);
+                        self.map.relocate(&mut d, to_source);
+                        if d.span().start != first_offset {
+                            self.diagnostics.push(d);
+                        }
+                        let Some((span, keyword)) = fix.filter(|_| fixes.len() < MAX_KEYWORD_FIXES)
+                        else {
+                            break;
+                        };
+                        let mut repaired = text.into_owned();
+                        repaired.replace_range(span.start..span.end, keyword);
+                        fixes.push((span.start, span.end - span.start, keyword.len()));
+                        text = repaired.into();
                     }
                 }
             }

@@ -967,3 +967,57 @@ fn variable_inside_class_is_rejected() {
     );
     assert_eq!((d.location().line, d.location().column), (2, 45));
 }
+
+/// Each diagnostic's kind, line, column and (for a few) the exact span text.
+fn located(source: &str) -> Vec<(DiagnosticKind, usize, usize, String)> {
+    let error = parse("p.policy", source).expect_err("the source has errors");
+    error
+        .diagnostics()
+        .iter()
+        .map(|d| {
+            let span = d.span();
+            let text = source.get(span.start..span.end).unwrap_or("?").to_string();
+            (d.kind(), d.location().line, d.location().column, text)
+        })
+        .collect()
+}
+
+#[test]
+fn misspelt_keywords_do_not_hide_the_rest_of_the_statement() {
+    // Keywords shorter (`acton`), longer (`resourcee`) and as long as the
+    // right one (`principl` is one short): every error after each is found,
+    // at its place in the text as written.
+    let source = "policy \"p\" {\n  allow \"b\" {\n    principl *\n    acton secrets:Get, \"bad[\"\n    resourcee prod/**\n    whn { context.x == 1.2.3 }\n  }\n  deny \"c\" {\n    principal *\n    action *\n    resource \"x[\"\n  }\n}\n";
+    let got = located(source);
+    let want = [
+        (UnknownKeyword, 3, 5, "principl"),
+        (UnknownKeyword, 4, 5, "acton"),
+        (InvalidGlob, 4, 24, "\"bad[\""),
+        (UnknownKeyword, 5, 5, "resourcee"),
+        (UnknownKeyword, 6, 5, "whn"),
+        (TypeMismatch, 6, 24, "1.2.3"),
+        (InvalidGlob, 11, 14, "\"x[\""),
+    ];
+    let want: Vec<_> = want
+        .iter()
+        .map(|(k, l, c, t)| (*k, *l, *c, t.to_string()))
+        .collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn an_unknown_word_with_no_close_keyword_still_stops_its_statement() {
+    // Nothing to repair `frobnicate` to: the statement's later errors stay
+    // unreported (the next statement's are not).
+    let source = "policy \"p\" {\n  allow \"b\" {\n    frobnicate *\n    resource \"a[\"\n  }\n  deny \"c\" {\n    principal *\n    action *\n    resource \"x[\"\n  }\n}\n";
+    let got = located(source);
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(
+        (got[0].0, got[0].1, got[0].3.as_str()),
+        (UnknownKeyword, 3, "frobnicate")
+    );
+    assert_eq!(
+        (got[1].0, got[1].1, got[1].3.as_str()),
+        (InvalidGlob, 9, "\"x[\"")
+    );
+}
