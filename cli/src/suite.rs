@@ -23,16 +23,18 @@
 //! let engine = tessera::Engine::compile_str("payments.policy", r#"policy "payments" {
 //!   allow "read" { principal service:payments-* action secrets:GetSecretValue resource prod/payment/** }
 //! }"#)?;
+//! assert!(suite::check_statements(&file, &engine).is_empty());
 //! let result = suite::run_case(&engine, &file.tests[0]);
 //! assert!(result.passed());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 use serde_json::Value as Json;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tessera::{Decision, Engine, Explanation, Outcome, Reason, Request, StatementRef};
 use toml::Spanned;
@@ -48,7 +50,14 @@ pub const POLICY_EXTENSION: &str = "policy";
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// The keys a `[[test]]` table may hold.
-pub const TEST_KEYS: [&str; 5] = ["name", "expect", "reason", "decided_by", "request"];
+/// The keys a `[[test]]` table may hold.
+pub const TEST_KEYS: [&str; 6] = ["name", "expect", "reason", "decided_by", "use", "request"];
+
+/// The tables a test file may hold at its top level.
+pub const TOP_LEVEL_KEYS: [&str; 3] = ["test", "defaults", "fixtures"];
+
+/// The keys of a request, and so of `[defaults.request]` and of a fixture.
+pub const REQUEST_KEYS: [&str; 4] = ["principal", "action", "resource", "context"];
 
 /// One test file: where it is and its tests, in file order.
 #[derive(Debug, Clone)]
@@ -57,6 +66,9 @@ pub struct TestFile {
     pub path: PathBuf,
     /// The tests, in file order.
     pub tests: Vec<TestCase>,
+    /// The file's text as errors show it (lines that set keys named like
+    /// secrets hidden), for errors found after parsing ([`check_statements`]).
+    shown: Arc<Shown>,
 }
 
 /// One `[[test]]`: a request and what the policies must decide for it.
@@ -66,7 +78,8 @@ pub struct TestCase {
     pub name: String,
     /// The line (from 1) where the test's table starts.
     pub line: usize,
-    /// The request, checked.
+    /// The request, checked: `[defaults.request]`, then the fixtures the
+    /// test uses, then the test's own `request`, merged.
     pub request: Request,
     /// The request as JSON, the shape `policy eval` reads (TOML datetimes
     /// become RFC 3339 strings).
@@ -78,6 +91,8 @@ pub struct TestCase {
     /// The expected set of determining statements, when asserted: each
     /// `policy/statement` or a bare `statement`.
     pub decided_by: Option<Vec<String>>,
+    /// Where each `decided_by` entry stands in the file.
+    decided_by_spans: Vec<Range<usize>>,
 }
 
 /// What is wrong with a test file or its surroundings.
@@ -90,9 +105,10 @@ pub enum SuiteErrorKind {
     /// The file is not valid TOML.
     Syntax,
     /// Valid TOML, but not a valid test: a missing or unknown key, a wrong
-    /// type, a contradictory expectation, a duplicate name.
+    /// type, a contradictory expectation, a duplicate name, an unknown
+    /// fixture or statement.
     Invalid,
-    /// The request of a test is malformed.
+    /// The request of a test (or a request fragment it uses) is malformed.
     Request,
     /// No `*.policy` file beside the test file.
     NoPolicies,
@@ -103,7 +119,9 @@ pub enum SuiteErrorKind {
 /// A test file that cannot be used: which file, where, which test, and why.
 ///
 /// Its `Display` is one line, `path:line:column: test "name": message`;
-/// [`SuiteError::render`] adds the source line with a caret.
+/// [`SuiteError::render`] draws it as a diagnostic with the source line,
+/// and [`SuiteError::diagnostic`] gives it as a [`policy_lang::Diagnostic`]
+/// for renderers of policy diagnostics.
 #[derive(Debug, Clone)]
 pub struct SuiteError {
     /// What kind of problem.
@@ -116,8 +134,17 @@ pub struct SuiteError {
     pub test: Option<String>,
     /// What is wrong.
     pub message: String,
-    /// The source line at `location`, for [`SuiteError::render`].
-    source_line: Option<Box<str>>,
+    /// The hint, and the file as shown with the span in it.
+    extra: Box<Extra>,
+}
+
+/// The parts of a [`SuiteError`] that most errors lack.
+#[derive(Debug, Clone, Default)]
+struct Extra {
+    /// A suggestion for the fix, when one helps.
+    hint: Option<String>,
+    /// The file as shown and the span in it, when the problem has a place.
+    shown: Option<(Arc<Shown>, Range<usize>)>,
 }
 
 impl SuiteError {
@@ -128,27 +155,58 @@ impl SuiteError {
             location: None,
             test: None,
             message: message.into(),
-            source_line: None,
+            extra: Box::default(),
         }
     }
 
-    /// The one-line message, then the source line with a caret under the column.
-    pub fn render(&self) -> String {
-        let mut out = self.to_string();
-        if let (Some((line, column)), Some(text)) = (self.location, &self.source_line) {
-            let gutter = " ".repeat(line.to_string().len());
-            if &**text == HIDDEN_LINE {
-                out.push_str(&format!("\n{gutter} |\n{line} | {text}"));
-                return out;
-            }
-            let pad: String = text
-                .chars()
-                .take(column.saturating_sub(1))
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
-                .collect();
-            out.push_str(&format!("\n{gutter} |\n{line} | {text}\n{gutter} | {pad}^"));
+    fn with_hint(mut self, hint: Option<String>) -> SuiteError {
+        self.extra.hint = hint;
+        self
+    }
+
+    /// A suggestion for the fix, when one helps.
+    pub fn hint(&self) -> Option<&str> {
+        self.extra.hint.as_deref()
+    }
+
+    /// The message as a diagnostic shows it: prefixed by the test's name.
+    fn full_message(&self) -> String {
+        match &self.test {
+            Some(test) => format!("test {test:?}: {}", self.message),
+            None => self.message.clone(),
         }
-        out
+    }
+
+    /// The error as a policy diagnostic, and the text it points into (the
+    /// file, with lines that set keys named like secrets hidden); `None`
+    /// when the error has no place in a file.
+    pub fn diagnostic(&self) -> Option<(policy_lang::Diagnostic, &str)> {
+        let (shown, span) = self.extra.shown.as_ref()?;
+        let kind = match self.kind {
+            SuiteErrorKind::Syntax => policy_lang::DiagnosticKind::Syntax,
+            _ => policy_lang::DiagnosticKind::TestFile,
+        };
+        let diagnostic = policy_lang::Diagnostic::new(
+            kind,
+            &self.path.display().to_string(),
+            &shown.text,
+            policy_lang::Span::new(span.start, span.end),
+            self.full_message(),
+            self.hint(),
+        );
+        Some((diagnostic, shown.text.as_str()))
+    }
+
+    /// Plain rustc-style text: the message, `file:line:column`, the source
+    /// line with carets, and the hint; one line when there is no place.
+    pub fn render(&self) -> String {
+        match self.diagnostic() {
+            Some((diagnostic, text)) => diagnostic.render(text),
+            None => match self.hint() {
+                Some(hint) => format!("{self}\n  = help: {hint}"),
+                None => self.to_string(),
+            },
+        }
     }
 }
 
@@ -166,6 +224,79 @@ impl fmt::Display for SuiteError {
 }
 
 impl std::error::Error for SuiteError {}
+
+/// Every problem found in one test file (at least one), in file order.
+///
+/// ```
+/// use policy_cli::suite;
+/// let errors = suite::parse(std::path::Path::new("t.tests.toml"), r#"
+/// [[test]]
+/// name = "a"
+/// expcet = "allow"
+/// request = { principal = "user:a", action = "secrets:GetSecretValue", resource = "x" }
+///
+/// [[test]]
+/// name = "b"
+/// expect = "maybe"
+/// request = { principal = "user:a", action = "secrets:GetSecretValue", resource = "x" }
+/// "#).unwrap_err();
+/// let places: Vec<_> = errors.iter().map(|e| e.location).collect();
+/// assert_eq!(places, [Some((4, 1)), Some((9, 10))]);
+/// ```
+#[derive(Debug, Clone)]
+pub struct SuiteErrors(Vec<SuiteError>);
+
+impl SuiteErrors {
+    /// The errors, in file order.
+    pub fn iter(&self) -> std::slice::Iter<'_, SuiteError> {
+        self.0.iter()
+    }
+    /// How many errors there are (at least one).
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    /// Always false: there is at least one error.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// The errors, in file order.
+    pub fn into_vec(self) -> Vec<SuiteError> {
+        self.0
+    }
+    /// Every error drawn by [`SuiteError::render`], one after the other.
+    pub fn render(&self) -> String {
+        let rendered: Vec<String> = self.0.iter().map(SuiteError::render).collect();
+        rendered.join("\n")
+    }
+}
+
+impl From<SuiteError> for SuiteErrors {
+    fn from(error: SuiteError) -> SuiteErrors {
+        SuiteErrors(vec![error])
+    }
+}
+
+impl<'a> IntoIterator for &'a SuiteErrors {
+    type Item = &'a SuiteError;
+    type IntoIter = std::slice::Iter<'a, SuiteError>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl fmt::Display for SuiteErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, error) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{error}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for SuiteErrors {}
 
 /// True when `path` is named like a test file (`*.tests.toml`).
 pub fn is_test_file(path: &Path) -> bool {
@@ -283,8 +414,8 @@ pub fn compile_beside(test_file: &Path) -> Result<Engine, SuiteError> {
     })
 }
 
-/// Reads and parses one test file.
-pub fn load(path: &Path) -> Result<TestFile, SuiteError> {
+/// Reads and parses one test file; every problem in it is reported.
+pub fn load(path: &Path) -> Result<TestFile, SuiteErrors> {
     let text = read_text(path)?;
     parse(path, &text)
 }
@@ -324,49 +455,98 @@ fn io_error(path: &Path, error: &std::io::Error) -> SuiteError {
 
 /// Parses the text of a test file; `path` names it in errors.
 ///
-/// Stops at the first problem: TOML syntax, an unknown or missing key, a
-/// wrong type, a malformed request, an expectation that can never hold, or
-/// two tests with the same name.
-pub fn parse(path: &Path, text: &str) -> Result<TestFile, SuiteError> {
-    let doc = Doc { path, text };
-    let root = DeTable::parse(text).map_err(|e| {
-        let span = e.span().unwrap_or(0..0);
-        doc.error(
-            SuiteErrorKind::Syntax,
-            span,
-            None,
-            invalid_toml(e.message()),
-        )
-    })?;
-    let mut tests = Vec::new();
+/// Reports every problem in the file at once, each with its place: unknown
+/// or missing keys, wrong types, bad values, malformed requests (in a test,
+/// in `[defaults.request]` or in a fixture), unknown fixtures, expectations
+/// that can never hold, and tests with the same name. Only a TOML syntax
+/// error, which stops the TOML parser, is reported alone.
+///
+/// Each test's request is `[defaults.request]`, then the fixtures named in
+/// its `use` (in order), then its own `request`, merged key by key: a later
+/// table's `principal`, `action` or `resource` replaces an earlier one, and
+/// `context` tables merge key by key, so the test's own keys win over its
+/// fixtures', and fixtures' over the defaults.
+pub fn parse(path: &Path, text: &str) -> Result<TestFile, SuiteErrors> {
+    parse_inner(path, text, None)
+}
+
+/// [`load`], then [`check_statements`] against the policy set `engine`:
+/// every problem is reported, those with `decided_by` entries too, even
+/// in tests that have other problems.
+pub fn load_against(path: &Path, engine: &Engine) -> Result<TestFile, SuiteErrors> {
+    let text = read_text(path)?;
+    parse_inner(path, &text, Some(engine))
+}
+
+fn parse_inner(path: &Path, text: &str, engine: Option<&Engine>) -> Result<TestFile, SuiteErrors> {
+    let root = match DeTable::parse(text) {
+        Ok(root) => root,
+        Err(e) => {
+            let mut doc = Doc::new(path, text, &BTreeSet::new());
+            let span = e.span().unwrap_or(0..0);
+            doc.report(
+                SuiteErrorKind::Syntax,
+                span,
+                None,
+                invalid_toml(e.message()),
+                None,
+            );
+            return doc.finish(Vec::new());
+        }
+    };
+    let mut hidden = BTreeSet::new();
     for (key, value) in root.get_ref().iter() {
-        if key.get_ref() != "test" {
-            return Err(doc.invalid(
+        secret_lines(text, key, value, &mut hidden);
+    }
+    let mut doc = Doc::new(path, text, &hidden);
+    let (mut tests_value, mut defaults_value, mut fixtures_value) = (None, None, None);
+    for (key, value) in root.get_ref().iter() {
+        match key.get_ref().as_ref() {
+            "test" => tests_value = Some(value),
+            "defaults" => defaults_value = Some(value),
+            "fixtures" => fixtures_value = Some(value),
+            other => doc.invalid(
                 key.span(),
                 None,
-                format!(
-                    "unknown key `{}`; a test file holds only [[test]] tables{}",
-                    key.get_ref(),
-                    did_you_mean(key.get_ref(), &["test"])
+                format!("unknown key `{other}`{}", did_you_mean(other, TOP_LEVEL_KEYS)),
+                Some(
+                    "a test file holds [[test]] tables, and may hold one [defaults.request] table and [fixtures.NAME] tables"
+                        .to_string(),
                 ),
-            ));
-        }
-        let DeValue::Array(items) = value.get_ref() else {
-            return Err(doc.invalid(
-                value.span(),
-                None,
-                "`test` must be an array of tables: write [[test]]",
-            ));
-        };
-        for (index, item) in items.iter().enumerate() {
-            tests.push(doc.case(index, item)?);
+            ),
         }
     }
-    doc.check_unique_names(&tests)?;
-    Ok(TestFile {
-        path: path.to_path_buf(),
-        tests,
-    })
+    let shared = Shared {
+        defaults: defaults_value.and_then(|v| doc.defaults(v)),
+        fixtures: fixtures_value.map(|v| doc.fixtures(v)).unwrap_or_default(),
+    };
+    let mut tests = Vec::new();
+    if let Some(value) = tests_value {
+        match value.get_ref() {
+            DeValue::Array(items) => {
+                for (index, item) in items.iter().enumerate() {
+                    if let Some(case) = doc.case(index, item, &shared) {
+                        tests.push(case);
+                    }
+                }
+            }
+            other => doc.invalid(
+                value.span(),
+                None,
+                format!(
+                    "`test` must be an array of tables, found {}",
+                    other.type_str()
+                ),
+                Some("write each test as a [[test]] table".to_string()),
+            ),
+        }
+    }
+    doc.check_unique_names();
+    if let Some(engine) = engine {
+        let found = unknown_statements(&doc.shown, path, &doc.decided_by, engine);
+        doc.errors.extend(found);
+    }
+    doc.finish(tests)
 }
 
 fn invalid_toml(message: &str) -> String {
@@ -374,10 +554,27 @@ fn invalid_toml(message: &str) -> String {
     format!("invalid TOML: {message}")
 }
 
-/// A test file being parsed: its path and text, for errors with locations.
+/// A test file being parsed: its path and text, for errors with locations,
+/// and every error found so far.
 struct Doc<'a> {
     path: &'a Path,
     text: &'a str,
+    shown: Arc<Shown>,
+    /// Each error with the offset it is about, to sort them into file order.
+    errors: Vec<(usize, SuiteError)>,
+    /// Each test's name and line, for duplicates, whether or not it has errors.
+    names: Vec<(String, usize)>,
+    /// Each `decided_by` entry: its test, the entry, its offset in the file
+    /// and its span in the shown text.
+    decided_by: Vec<DecidedBy>,
+}
+
+/// A `decided_by` entry and where it stands.
+struct DecidedBy {
+    test: String,
+    entry: String,
+    at: usize,
+    span: Range<usize>,
 }
 
 /// The entries of one TOML table, by key.
@@ -386,127 +583,401 @@ type Entries<'t, 'i> = Vec<(
     &'t Spanned<DeValue<'i>>,
 )>;
 
+/// A request fragment that tests share: `[defaults.request]` or a fixture.
+struct Layer<'t, 'i> {
+    /// How errors name it: `defaults.request` or `fixtures.NAME`.
+    name: String,
+    /// Where it is.
+    value: &'t Spanned<DeValue<'i>>,
+    /// Its keys as JSON, without those found wrong (which are reported once,
+    /// where they stand, and not again for each test that uses them).
+    json: Json,
+    /// True when some of its keys were wrong.
+    faulty: bool,
+}
+
+/// The fragments of one file that its tests can use.
+struct Shared<'t, 'i> {
+    defaults: Option<Layer<'t, 'i>>,
+    fixtures: BTreeMap<String, Layer<'t, 'i>>,
+}
+
 impl Doc<'_> {
+    fn new<'a>(path: &'a Path, text: &'a str, hidden: &BTreeSet<usize>) -> Doc<'a> {
+        Doc {
+            path,
+            text,
+            shown: Arc::new(Shown::new(text, hidden)),
+            errors: Vec::new(),
+            names: Vec::new(),
+            decided_by: Vec::new(),
+        }
+    }
+
+    /// An error about `span` of the file, not yet reported.
     fn error(
         &self,
         kind: SuiteErrorKind,
         span: Range<usize>,
         test: Option<&str>,
         message: impl Into<String>,
+        hint: Option<String>,
     ) -> SuiteError {
-        let (line, column) = line_column(self.text, span.start);
-        let mut error = SuiteError::new(kind, self.path, message);
-        error.location = Some((line, column));
+        let mut error = SuiteError::new(kind, self.path, message).with_hint(hint);
+        error.location = Some(line_column(self.text, span.start));
         error.test = test.map(str::to_string);
-        error.source_line = source_line(self.text, line);
+        error.extra.shown = Some((self.shown.clone(), self.shown.map(self.text, span)));
         error
     }
 
-    fn invalid(
-        &self,
+    fn report(
+        &mut self,
+        kind: SuiteErrorKind,
         span: Range<usize>,
         test: Option<&str>,
         message: impl Into<String>,
-    ) -> SuiteError {
-        self.error(SuiteErrorKind::Invalid, span, test, message)
+        hint: Option<String>,
+    ) {
+        let at = span.start;
+        let error = self.error(kind, span, test, message, hint);
+        self.errors.push((at, error));
     }
 
-    fn case(&self, index: usize, item: &Spanned<DeValue<'_>>) -> Result<TestCase, SuiteError> {
+    fn invalid(
+        &mut self,
+        span: Range<usize>,
+        test: Option<&str>,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) {
+        self.report(SuiteErrorKind::Invalid, span, test, message, hint);
+    }
+
+    /// The file's tests when no error was found; otherwise every error, in
+    /// file order, each once.
+    fn finish(mut self, tests: Vec<TestCase>) -> Result<TestFile, SuiteErrors> {
+        if self.errors.is_empty() {
+            return Ok(TestFile {
+                path: self.path.to_path_buf(),
+                tests,
+                shown: self.shown,
+            });
+        }
+        self.errors.sort_by_key(|(at, _)| *at);
+        let mut seen = HashSet::new();
+        let errors = self
+            .errors
+            .into_iter()
+            .map(|(_, e)| e)
+            .filter(|e| seen.insert((e.location, e.test.clone(), e.message.clone())))
+            .collect();
+        Err(SuiteErrors(errors))
+    }
+
+    /// `[defaults]`: one `request` table.
+    fn defaults<'t, 'i>(&mut self, value: &'t Spanned<DeValue<'i>>) -> Option<Layer<'t, 'i>> {
+        let hint = "write [defaults.request] and the request keys every test shares under it";
+        let DeValue::Table(table) = value.get_ref() else {
+            self.invalid(
+                value.span(),
+                None,
+                format!(
+                    "`defaults` must be a table, found {}",
+                    value.get_ref().type_str()
+                ),
+                Some(hint.to_string()),
+            );
+            return None;
+        };
+        let mut layer = None;
+        for (key, item) in table.iter() {
+            let key_text = key.get_ref().as_ref();
+            if key_text == "request" {
+                layer = Some(self.fragment("defaults.request".to_string(), item));
+                continue;
+            }
+            let hint = if REQUEST_KEYS.contains(&key_text) {
+                format!("write `{key_text}` under [defaults.request]")
+            } else {
+                hint.to_string()
+            };
+            self.invalid(
+                key.span(),
+                None,
+                format!(
+                    "unknown key `{key_text}` in [defaults]{}",
+                    did_you_mean(key_text, ["request"])
+                ),
+                Some(hint),
+            );
+        }
+        layer
+    }
+
+    /// `[fixtures]`: named request fragments.
+    fn fixtures<'t, 'i>(
+        &mut self,
+        value: &'t Spanned<DeValue<'i>>,
+    ) -> BTreeMap<String, Layer<'t, 'i>> {
+        let mut fixtures = BTreeMap::new();
+        let DeValue::Table(table) = value.get_ref() else {
+            self.invalid(
+                value.span(),
+                None,
+                format!(
+                    "`fixtures` must be a table, found {}",
+                    value.get_ref().type_str()
+                ),
+                Some("write each fixture as a [fixtures.NAME] table of request keys".to_string()),
+            );
+            return fixtures;
+        };
+        for (key, item) in table.iter() {
+            let name = key.get_ref().to_string();
+            let layer = self.fragment(format!("fixtures.{}", toml_key(&name)), item);
+            fixtures.insert(name, layer);
+        }
+        fixtures
+    }
+
+    /// A request fragment: some of `principal`, `action`, `resource` and
+    /// `context`, each checked as a request checks it.
+    fn fragment<'t, 'i>(&mut self, name: String, value: &'t Spanned<DeValue<'i>>) -> Layer<'t, 'i> {
+        let before = self.errors.len();
+        let mut layer = Layer {
+            name,
+            value,
+            json: Json::Object(serde_json::Map::new()),
+            faulty: true,
+        };
+        let DeValue::Table(table) = value.get_ref() else {
+            self.invalid(
+                value.span(),
+                None,
+                format!(
+                    "`{}` must be a table of request keys, found {}",
+                    layer.name,
+                    value.get_ref().type_str()
+                ),
+                Some(format!("a request holds {}", REQUEST_KEYS.join(", "))),
+            );
+            return layer;
+        };
+        let mut json = serde_json::Map::new();
+        for (key, item) in table.iter() {
+            let key_text = key.get_ref().as_ref();
+            if !REQUEST_KEYS.contains(&key_text) {
+                let hint = if key_text == "request" && layer.name.starts_with("fixtures.") {
+                    "a fixture is itself a request fragment: write its keys directly under [fixtures.NAME]".to_string()
+                } else {
+                    format!("a request holds {}", REQUEST_KEYS.join(", "))
+                };
+                self.invalid(
+                    key.span(),
+                    None,
+                    format!(
+                        "unknown key `{key_text}` in `{}`{}",
+                        layer.name,
+                        did_you_mean(key_text, REQUEST_KEYS)
+                    ),
+                    Some(hint),
+                );
+                continue;
+            }
+            if let Some(item_json) = self.json_of(None, item) {
+                json.insert(key_text.to_string(), item_json);
+            }
+        }
+        let mut json = Json::Object(json);
+        // Checked alone, over stand-ins for the keys it does not set; a
+        // field found wrong is left out, so that it is reported once.
+        let mut probe = placeholder_request();
+        merge_request(&mut probe, &json);
+        if let Err(errors) = request_errors(&probe) {
+            for error in errors {
+                if owner(&[&json], error.field()).is_none() {
+                    continue;
+                }
+                self.request_error(None, &layer.name, value, &error);
+                remove_field(&mut json, error.field());
+            }
+        }
+        layer.json = json;
+        layer.faulty = self.errors.len() > before;
+        layer
+    }
+
+    fn case(
+        &mut self,
+        index: usize,
+        item: &Spanned<DeValue<'_>>,
+        shared: &Shared<'_, '_>,
+    ) -> Option<TestCase> {
         let label = format!("#{}", index + 1);
         let DeValue::Table(table) = item.get_ref() else {
-            return Err(self.invalid(
+            self.invalid(
                 item.span(),
                 Some(&label),
-                "each test must be a table: write [[test]]",
-            ));
+                format!(
+                    "each test must be a table, found {}",
+                    item.get_ref().type_str()
+                ),
+                Some("write each test as a [[test]] table".to_string()),
+            );
+            return None;
         };
         let entries: Entries = table.iter().collect();
-        let name = self.name(item.span(), &label, &entries)?;
-        self.reject_unknown(&name, &entries)?;
+        let name = self.name(item.span(), &label, &entries);
+        let line = line_column(self.text, item.span().start).0;
+        if let Some(name) = &name {
+            self.names.push((name.clone(), line));
+        }
+        let who = name.clone().unwrap_or(label);
+        let suggested = self.reject_unknown(&who, &entries);
+        let mut ok = name.is_some() && suggested.is_empty();
         let expect = match find(&entries, "expect") {
-            Some(value) => self.outcome(&name, value)?,
+            Some(value) => self.outcome(&who, value),
             None => {
-                return Err(self.invalid(
-                    item.span(),
-                    Some(&name),
-                    "missing `expect`; write expect = \"allow\" or expect = \"deny\"",
-                ));
+                // A misspelt `expect` is reported once, as an unknown key.
+                if !suggested.contains(&"expect") {
+                    self.invalid(
+                        item.span(),
+                        Some(&who),
+                        "missing `expect`",
+                        Some("write expect = \"allow\" or expect = \"deny\"".to_string()),
+                    );
+                }
+                None
             }
         };
-        let reason = find(&entries, "reason")
-            .map(|v| self.reason(&name, v))
-            .transpose()?;
-        let decided_by = find(&entries, "decided_by")
-            .map(|v| self.decided_by(&name, v))
-            .transpose()?;
-        self.check_consistent(&name, &entries, expect, reason, decided_by.as_deref())?;
-        let Some(request_value) = find(&entries, "request") else {
-            return Err(self.invalid(
-                item.span(),
-                Some(&name),
-                "missing `request`; add a [test.request] table",
-            ));
+        let reason = match find(&entries, "reason") {
+            Some(value) => {
+                let reason = self.reason(&who, value);
+                ok &= reason.is_some();
+                reason
+            }
+            None => None,
         };
-        let (request, request_json) = self.request(&name, request_value)?;
-        Ok(TestCase {
-            name,
-            line: line_column(self.text, item.span().start).0,
+        let decided_by = match find(&entries, "decided_by") {
+            Some(value) => {
+                let decided_by = self.decided_by(&who, value);
+                ok &= decided_by.is_some();
+                decided_by
+            }
+            None => None,
+        };
+        if let Some((names, spans)) = &decided_by {
+            for (entry, span) in names.iter().zip(spans) {
+                self.decided_by.push(DecidedBy {
+                    test: who.clone(),
+                    entry: entry.clone(),
+                    at: span.start,
+                    span: self.shown.map(self.text, span.clone()),
+                });
+            }
+        }
+        if let Some(expect) = expect {
+            let names = decided_by.as_ref().map(|(names, _)| names.as_slice());
+            ok &= self.check_consistent(&who, &entries, expect, reason, names);
+        }
+        let uses = self.uses(&who, &entries, shared);
+        let request = match uses {
+            Some(uses) => self.test_request(&who, item, &entries, shared, &uses, &suggested),
+            None => None,
+        };
+        let (expect, (request, request_json)) = (expect?, request?);
+        if !ok {
+            return None;
+        }
+        let (decided_by, decided_by_spans) = match decided_by {
+            Some((names, places)) => (
+                Some(names),
+                places
+                    .into_iter()
+                    .map(|span| self.shown.map(self.text, span))
+                    .collect(),
+            ),
+            None => (None, Vec::new()),
+        };
+        Some(TestCase {
+            name: who,
+            line,
             request,
             request_json,
             expect,
             reason,
             decided_by,
+            decided_by_spans,
         })
     }
 
-    fn name(
-        &self,
-        span: Range<usize>,
-        label: &str,
-        entries: &Entries,
-    ) -> Result<String, SuiteError> {
+    fn name(&mut self, span: Range<usize>, label: &str, entries: &Entries) -> Option<String> {
         let Some(value) = find(entries, "name") else {
-            return Err(self.invalid(span, Some(label), "missing `name`"));
+            self.invalid(
+                span,
+                Some(label),
+                "missing `name`",
+                Some("give each test a name = \"what it checks\"".to_string()),
+            );
+            return None;
         };
         match value.get_ref() {
-            DeValue::String(name) if !name.trim().is_empty() => Ok(name.to_string()),
+            DeValue::String(name) if !name.trim().is_empty() => Some(name.to_string()),
             DeValue::String(_) => {
-                Err(self.invalid(value.span(), Some(label), "`name` may not be empty"))
+                self.invalid(value.span(), Some(label), "`name` may not be empty", None);
+                None
             }
-            other => Err(self.invalid(
-                value.span(),
-                Some(label),
-                format!("`name` must be a string, found {}", other.type_str()),
-            )),
+            other => {
+                self.invalid(
+                    value.span(),
+                    Some(label),
+                    format!("`name` must be a string, found {}", other.type_str()),
+                    None,
+                );
+                None
+            }
         }
     }
 
-    fn reject_unknown(&self, name: &str, entries: &Entries) -> Result<(), SuiteError> {
-        match entries
-            .iter()
-            .find(|(k, _)| !TEST_KEYS.contains(&k.get_ref().as_ref()))
-        {
-            Some((key, _)) => Err(self.invalid(
+    /// Reports every unknown key of a test; returns the keys suggested for
+    /// them ("did you mean"), and `"?"` for an unknown key with no suggestion.
+    fn reject_unknown(&mut self, name: &str, entries: &Entries) -> Vec<&'static str> {
+        let mut suggested = Vec::new();
+        for (key, _) in entries {
+            let key_text = key.get_ref().as_ref();
+            if TEST_KEYS.contains(&key_text) {
+                continue;
+            }
+            let close = closest(key_text, TEST_KEYS);
+            suggested.push(close.unwrap_or("?"));
+            let hint = if REQUEST_KEYS.contains(&key_text) {
+                format!(
+                    "request keys go in the test's request: write [test.request] and `{key_text}` under it"
+                )
+            } else {
+                format!("a test holds {}", TEST_KEYS.join(", "))
+            };
+            self.invalid(
                 key.span(),
                 Some(name),
                 format!(
-                    "unknown key `{}`{}; a test holds {}",
-                    key.get_ref(),
-                    did_you_mean(key.get_ref(), &TEST_KEYS),
-                    TEST_KEYS.join(", ")
+                    "unknown key `{key_text}`{}",
+                    close.map_or_else(String::new, |k| format!(" (did you mean `{k}`?)"))
                 ),
-            )),
-            None => Ok(()),
+                Some(hint),
+            );
         }
+        suggested
     }
 
     fn string<'v>(
-        &self,
+        &mut self,
         name: &str,
         key: &str,
         value: &'v Spanned<DeValue<'_>>,
-    ) -> Result<&'v str, SuiteError> {
-        value.get_ref().as_str().ok_or_else(|| {
+    ) -> Option<&'v str> {
+        let text = value.get_ref().as_str();
+        if text.is_none() {
             self.invalid(
                 value.span(),
                 Some(name),
@@ -514,85 +985,105 @@ impl Doc<'_> {
                     "`{key}` must be a string, found {}",
                     value.get_ref().type_str()
                 ),
-            )
-        })
+                None,
+            );
+        }
+        text
     }
 
-    fn outcome(&self, name: &str, value: &Spanned<DeValue<'_>>) -> Result<Outcome, SuiteError> {
+    fn outcome(&mut self, name: &str, value: &Spanned<DeValue<'_>>) -> Option<Outcome> {
         match self.string(name, "expect", value)? {
-            "allow" => Ok(Outcome::Allow),
-            "deny" => Ok(Outcome::Deny),
-            other => Err(self.invalid(
-                value.span(),
-                Some(name),
-                format!("`expect` must be \"allow\" or \"deny\", found {other:?}"),
-            )),
+            "allow" => Some(Outcome::Allow),
+            "deny" => Some(Outcome::Deny),
+            other => {
+                self.invalid(
+                    value.span(),
+                    Some(name),
+                    format!("`expect` must be \"allow\" or \"deny\", found {other:?}"),
+                    None,
+                );
+                None
+            }
         }
     }
 
-    fn reason(&self, name: &str, value: &Spanned<DeValue<'_>>) -> Result<Reason, SuiteError> {
+    fn reason(&mut self, name: &str, value: &Spanned<DeValue<'_>>) -> Option<Reason> {
         let text = self.string(name, "reason", value)?;
-        parse_reason(text).ok_or_else(|| {
+        let reason = parse_reason(text).filter(|r| *r != Reason::AuditFailed);
+        if reason.is_none() {
             self.invalid(
                 value.span(),
                 Some(name),
                 format!(
                     "`reason` must be \"allowed\", \"explicit_deny\" or \"no_statement_applied\", found {text:?}"
                 ),
-            )
-        })
+                closest(text, ["allowed", "explicit_deny", "no_statement_applied"])
+                    .map(|r| format!("did you mean `{r}`?")),
+            );
+        }
+        reason
     }
 
+    /// The entries of `decided_by` and their places; every bad entry is reported.
     fn decided_by(
-        &self,
+        &mut self,
         name: &str,
         value: &Spanned<DeValue<'_>>,
-    ) -> Result<Vec<String>, SuiteError> {
+    ) -> Option<(Vec<String>, Vec<Range<usize>>)> {
         let items: Vec<&Spanned<DeValue<'_>>> = match value.get_ref() {
             DeValue::String(_) => vec![value],
             DeValue::Array(items) => items.iter().collect(),
             other => {
-                return Err(self.invalid(
+                self.invalid(
                     value.span(),
                     Some(name),
                     format!(
                         "`decided_by` must be a string or an array of strings, found {}",
                         other.type_str()
                     ),
-                ));
+                    None,
+                );
+                return None;
             }
         };
         let mut names = Vec::new();
+        let mut spans = Vec::new();
+        let mut ok = true;
         for item in items {
-            let text = self.string(name, "decided_by", item)?;
+            let Some(text) = self.string(name, "decided_by", item) else {
+                ok = false;
+                continue;
+            };
             if text.is_empty() {
-                return Err(self.invalid(
+                self.invalid(
                     item.span(),
                     Some(name),
                     "a `decided_by` entry may not be empty",
-                ));
-            }
-            if !names.iter().any(|n| n == text) {
+                    None,
+                );
+                ok = false;
+            } else if !names.iter().any(|n| n == text) {
                 names.push(text.to_string());
+                spans.push(item.span());
             }
         }
-        Ok(names)
+        ok.then_some((names, spans))
     }
 
-    /// Rejects expectations no decision can meet.
+    /// Reports expectations no decision can meet; false when there was one.
     fn check_consistent(
-        &self,
+        &mut self,
         name: &str,
         entries: &Entries,
         expect: Outcome,
         reason: Option<Reason>,
         decided_by: Option<&[String]>,
-    ) -> Result<(), SuiteError> {
+    ) -> bool {
         let span = |key: &str| find(entries, key).map_or(0..0, |v| v.span());
         if let Some(reason) = reason
             && outcome_of(reason) != expect
         {
-            return Err(self.invalid(
+            self.invalid(
                 span("reason"),
                 Some(name),
                 format!(
@@ -600,10 +1091,12 @@ impl Doc<'_> {
                     reason_name(reason),
                     outcome_name(expect)
                 ),
-            ));
+                None,
+            );
+            return false;
         }
         let Some(decided_by) = decided_by else {
-            return Ok(());
+            return true;
         };
         let problem = if decided_by.is_empty() && expect == Outcome::Allow {
             Some(
@@ -617,107 +1110,439 @@ impl Doc<'_> {
             None
         };
         match problem {
-            Some(message) => Err(self.invalid(span("decided_by"), Some(name), message)),
-            None => Ok(()),
+            Some(message) => {
+                self.invalid(span("decided_by"), Some(name), message, None);
+                false
+            }
+            None => true,
         }
     }
 
-    fn request(
-        &self,
+    /// The fixtures a test names in `use`, in order; `None` after an error.
+    fn uses<'s, 't, 'i>(
+        &mut self,
         name: &str,
-        value: &Spanned<DeValue<'_>>,
-    ) -> Result<(Request, Json), SuiteError> {
-        if !value.get_ref().is_table() {
-            return Err(self.invalid(
+        entries: &Entries,
+        shared: &'s Shared<'t, 'i>,
+    ) -> Option<Vec<&'s Layer<'t, 'i>>> {
+        let Some(value) = find(entries, "use") else {
+            return Some(Vec::new());
+        };
+        let items: Vec<&Spanned<DeValue<'_>>> = match value.get_ref() {
+            DeValue::String(_) => vec![value],
+            DeValue::Array(items) => items.iter().collect(),
+            other => {
+                self.invalid(
+                    value.span(),
+                    Some(name),
+                    format!(
+                        "`use` must be a fixture's name or an array of them, found {}",
+                        other.type_str()
+                    ),
+                    None,
+                );
+                return None;
+            }
+        };
+        let mut layers = Vec::new();
+        let mut ok = true;
+        for item in items {
+            let Some(fixture) = self.string(name, "use", item) else {
+                ok = false;
+                continue;
+            };
+            match shared.fixtures.get(fixture) {
+                Some(layer) => layers.push(layer),
+                None => {
+                    ok = false;
+                    let known: Vec<&str> = shared.fixtures.keys().map(String::as_str).collect();
+                    let hint = if known.is_empty() {
+                        format!(
+                            "this file defines no fixtures; define one as a [fixtures.{}] table of request keys",
+                            toml_key(fixture)
+                        )
+                    } else {
+                        format!("the fixtures of this file are {}", known.join(", "))
+                    };
+                    self.invalid(
+                        item.span(),
+                        Some(name),
+                        format!(
+                            "no fixture named `{fixture}`{}",
+                            did_you_mean(fixture, known.iter().copied())
+                        ),
+                        Some(hint),
+                    );
+                }
+            }
+        }
+        ok.then_some(layers)
+    }
+
+    /// The test's request, merged from the defaults, the fixtures it uses
+    /// and its own `request`, and checked; every problem is reported.
+    fn test_request(
+        &mut self,
+        name: &str,
+        item: &Spanned<DeValue<'_>>,
+        entries: &Entries,
+        shared: &Shared<'_, '_>,
+        uses: &[&Layer<'_, '_>],
+        suggested: &[&str],
+    ) -> Option<(Request, Json)> {
+        let own = find(entries, "request");
+        if let Some(value) = own
+            && !value.get_ref().is_table()
+        {
+            self.invalid(
                 value.span(),
                 Some(name),
                 format!(
                     "`request` must be a table, found {}",
                     value.get_ref().type_str()
                 ),
-            ));
-        }
-        let json = self.to_json(name, value)?;
-        let request = Request::from_value(&json).map_err(|e| {
-            let field = if e.field().is_empty() {
-                "request".to_string()
-            } else {
-                format!("request.{}", e.field())
-            };
-            let mut error = self.error(
-                SuiteErrorKind::Request,
-                field_span(value, e.field()),
-                Some(name),
-                format!("invalid request: {field}: {}", e.message()),
+                None,
             );
-            // The value may continue on lines that do not name its key.
-            if e.field().split('.').any(tessera::audit::looks_secret) {
-                error.source_line = Some(Box::from(HIDDEN_LINE));
+            return None;
+        }
+        let layers: Vec<&Layer> = shared.defaults.iter().chain(uses.iter().copied()).collect();
+        if own.is_none() && layers.is_empty() {
+            if !suggested.contains(&"request") {
+                self.invalid(
+                    item.span(),
+                    Some(name),
+                    "missing `request`",
+                    Some(
+                        "add a [test.request] table, or share one with [defaults.request] or a fixture"
+                            .to_string(),
+                    ),
+                );
             }
-            error
-        })?;
-        Ok((request, json))
+            return None;
+        }
+        let before = self.errors.len();
+        let own_json = match own {
+            Some(value) => Some(self.json_of(Some(name), value)?),
+            None => None,
+        };
+        let mut merged = Json::Object(serde_json::Map::new());
+        let mut jsons: Vec<&Json> = Vec::new();
+        for layer in &layers {
+            merge_request(&mut merged, &layer.json);
+            jsons.push(&layer.json);
+        }
+        if let Some(json) = &own_json {
+            merge_request(&mut merged, json);
+            jsons.push(json);
+        }
+        // A shared fragment found wrong was reported where it stands; what
+        // it lacks now (a field left out) is not reported again here.
+        let quiet = layers.iter().any(|l| l.faulty);
+        match request_errors(&merged) {
+            Ok(request) if self.errors.len() == before => Some((request, merged)),
+            Ok(_) => None,
+            Err(errors) => {
+                for error in errors {
+                    match owner(&jsons, error.field()) {
+                        Some(i) if i < layers.len() => {
+                            let layer = layers[i];
+                            self.request_error(None, &layer.name, layer.value, &error);
+                        }
+                        Some(_) => {
+                            if let Some(value) = own {
+                                self.request_error(Some(name), "request", value, &error);
+                            }
+                        }
+                        None if quiet => {}
+                        None => {
+                            let span = own.map_or_else(|| item.span(), |v| v.span());
+                            let field = join_field("request", error.field());
+                            self.report(
+                                SuiteErrorKind::Request,
+                                span,
+                                Some(name),
+                                format!("invalid request: {field}: {}", error.message()),
+                                None,
+                            );
+                        }
+                    }
+                }
+                None
+            }
+        }
     }
 
-    /// A TOML value as JSON: datetimes become RFC 3339 strings.
-    fn to_json(&self, name: &str, value: &Spanned<DeValue<'_>>) -> Result<Json, SuiteError> {
-        let bad = |what: &str| {
-            self.error(
+    /// Reports a request error about a field of `value` (a test's request,
+    /// `[defaults.request]` or a fixture, named `prefix` in the message).
+    fn request_error(
+        &mut self,
+        test: Option<&str>,
+        prefix: &str,
+        value: &Spanned<DeValue<'_>>,
+        error: &tessera::RequestError,
+    ) {
+        let field = join_field(prefix, error.field());
+        let hint = match error.kind() {
+            tessera::RequestErrorKind::UnknownField => {
+                let word = error.field().rsplit('.').next().unwrap_or("");
+                let known: &[&str] = if error.field().starts_with("principal.") {
+                    &["id", "groups", "tags"]
+                } else if error.field().starts_with("resource.") {
+                    &["path", "tags"]
+                } else {
+                    &REQUEST_KEYS
+                };
+                closest(word, known.iter().copied()).map(|k| format!("did you mean `{k}`?"))
+            }
+            _ => None,
+        };
+        self.report(
+            SuiteErrorKind::Request,
+            field_span(value, error.field()),
+            test,
+            format!("invalid request: {field}: {}", error.message()),
+            hint,
+        );
+    }
+
+    /// A TOML value as JSON: datetimes become RFC 3339 strings. A value
+    /// that has no JSON form is reported and left out.
+    fn json_of(&mut self, name: Option<&str>, value: &Spanned<DeValue<'_>>) -> Option<Json> {
+        let bad = |doc: &mut Self, what: &str| {
+            doc.report(
                 SuiteErrorKind::Request,
                 value.span(),
-                Some(name),
+                name,
                 what.to_string(),
-            )
+                None,
+            );
         };
-        Ok(match value.get_ref() {
+        Some(match value.get_ref() {
             DeValue::String(s) => Json::String(s.to_string()),
             DeValue::Boolean(b) => Json::Bool(*b),
             DeValue::Datetime(d) => Json::String(rfc3339(d)),
-            DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
-                .map(Json::from)
-                .map_err(|_| bad("integer out of range"))?,
-            DeValue::Float(f) => f
+            DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
+                Ok(n) => Json::from(n),
+                Err(_) => {
+                    bad(self, "integer out of range");
+                    return None;
+                }
+            },
+            DeValue::Float(f) => match f
                 .as_str()
                 .parse::<f64>()
                 .ok()
                 .and_then(serde_json::Number::from_f64)
-                .map(Json::Number)
-                .ok_or_else(|| bad("a request number must be finite"))?,
+            {
+                Some(n) => Json::Number(n),
+                None => {
+                    bad(self, "a request number must be finite");
+                    return None;
+                }
+            },
             DeValue::Array(items) => Json::Array(
                 items
                     .iter()
-                    .map(|item| self.to_json(name, item))
-                    .collect::<Result<_, _>>()?,
+                    .filter_map(|item| self.json_of(name, item))
+                    .collect(),
             ),
             DeValue::Table(table) => {
                 let mut object = serde_json::Map::new();
                 for (key, item) in table.iter() {
-                    object.insert(key.get_ref().to_string(), self.to_json(name, item)?);
+                    if let Some(json) = self.json_of(name, item) {
+                        object.insert(key.get_ref().to_string(), json);
+                    }
                 }
                 Json::Object(object)
             }
         })
     }
 
-    fn check_unique_names(&self, tests: &[TestCase]) -> Result<(), SuiteError> {
+    /// Reports every test that repeats an earlier test's name.
+    fn check_unique_names(&mut self) {
         let mut seen: HashMap<&str, usize> = HashMap::new();
-        for test in tests {
-            if let Some(first) = seen.insert(&test.name, test.line) {
-                let mut error = SuiteError::new(
-                    SuiteErrorKind::Invalid,
-                    self.path,
-                    format!(
-                        "a second test has this name (the first is on line {first}); test names must be unique within a file"
-                    ),
-                );
-                error.location = Some((test.line, 1));
-                error.test = Some(test.name.clone());
-                error.source_line = source_line(self.text, test.line);
-                return Err(error);
+        let mut repeated = Vec::new();
+        for (name, line) in &self.names {
+            match seen.get(name.as_str()) {
+                Some(first) => repeated.push((name.clone(), *line, *first)),
+                None => {
+                    seen.insert(name, *line);
+                }
             }
         }
-        Ok(())
+        for (name, line, first) in repeated {
+            let start = line_start(self.text, line);
+            self.invalid(
+                start..start,
+                Some(&name),
+                format!("a second test has this name (the first is on line {first}); test names must be unique within a file"),
+                Some("rename one of them".to_string()),
+            );
+        }
     }
+}
+
+/// A request's field under `prefix`: `request.context.source_ip`.
+fn join_field(prefix: &str, field: &str) -> String {
+    if field.is_empty() {
+        prefix.to_string()
+    } else {
+        format!("{prefix}.{field}")
+    }
+}
+
+/// A TOML key as written in a table header: bare when it can be.
+fn toml_key(key: &str) -> String {
+    if !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        key.to_string()
+    } else {
+        format!("{key:?}")
+    }
+}
+
+/// Stand-ins for the required keys, under a fragment checked alone.
+fn placeholder_request() -> Json {
+    serde_json::json!({"principal": "user:placeholder", "action": "placeholder", "resource": "placeholder"})
+}
+
+/// Merges `layer` into `base`: its `principal`, `action` and `resource`
+/// replace those of `base`; a `context` table merges key by key.
+fn merge_request(base: &mut Json, layer: &Json) {
+    let (Some(base), Some(layer)) = (base.as_object_mut(), layer.as_object()) else {
+        return;
+    };
+    for (key, value) in layer {
+        match (key.as_str(), base.get_mut(key), value) {
+            ("context", Some(Json::Object(into)), Json::Object(from)) => {
+                for (k, v) in from {
+                    into.insert(k.clone(), v.clone());
+                }
+            }
+            _ => {
+                base.insert(key.clone(), value.clone());
+            }
+        }
+    }
+}
+
+/// The last of `layers` (the one that wins) that sets the field a request
+/// error names; `None` when none sets it (a missing field).
+fn owner(layers: &[&Json], field: &str) -> Option<usize> {
+    let top = field.split(['.', '[']).next().unwrap_or("");
+    for (i, layer) in layers.iter().enumerate().rev() {
+        let Some(object) = layer.as_object() else {
+            continue;
+        };
+        if let Some(rest) = field.strip_prefix("context.") {
+            match object.get("context") {
+                Some(Json::Object(context)) => {
+                    let first = rest.split(['.', '[']).next().unwrap_or("");
+                    if context.contains_key(rest) || context.contains_key(first) {
+                        return Some(i);
+                    }
+                    continue;
+                }
+                Some(_) => return Some(i),
+                None => continue,
+            }
+        }
+        if object.contains_key(top) {
+            return Some(i);
+        }
+    }
+    None
+}
+
+/// Removes the field a request error names (for an item of a list, the
+/// whole list); false when it is not there.
+fn remove_field(request: &mut Json, field: &str) -> bool {
+    let Some(object) = request.as_object_mut() else {
+        return false;
+    };
+    if let Some(rest) = field.strip_prefix("context.")
+        && let Some(Json::Object(context)) = object.get_mut("context")
+        && context.remove(rest).is_some()
+    {
+        return true;
+    }
+    let path = field.split('[').next().unwrap_or("");
+    let mut segments: Vec<&str> = path.split('.').collect();
+    let Some(last) = segments.pop() else {
+        return false;
+    };
+    let mut current = object;
+    for segment in segments {
+        match current.get_mut(segment) {
+            Some(Json::Object(next)) => current = next,
+            _ => return false,
+        }
+    }
+    current.remove(last).is_some()
+}
+
+/// At most this many errors are found in one request.
+const MAX_REQUEST_ERRORS: usize = 32;
+
+/// The request, or every problem with it: after each error the field at
+/// fault is left out (a required one replaced by a stand-in) and the
+/// request checked again.
+fn request_errors(json: &Json) -> Result<Request, Vec<tessera::RequestError>> {
+    const REQUIRED: [&str; 5] = [
+        "principal",
+        "action",
+        "resource",
+        "principal.id",
+        "resource.path",
+    ];
+    let mut probe = json.clone();
+    let mut errors: Vec<tessera::RequestError> = Vec::new();
+    while errors.len() < MAX_REQUEST_ERRORS {
+        let error = match Request::from_value(&probe) {
+            Ok(request) if errors.is_empty() => return Ok(request),
+            Ok(_) => break,
+            Err(error) => error,
+        };
+        let field = error.field().to_string();
+        if field.is_empty() || errors.iter().any(|e| e.field() == field) {
+            if errors.is_empty() {
+                errors.push(error);
+            }
+            break;
+        }
+        errors.push(error);
+        let fixed = if REQUIRED.contains(&field.as_str()) {
+            set_field(&mut probe, &field, Json::from("placeholder"))
+        } else {
+            remove_field(&mut probe, &field)
+        };
+        if !fixed {
+            break;
+        }
+    }
+    Err(errors)
+}
+
+/// Sets a field (`action`, `principal.id`) of a request object.
+fn set_field(request: &mut Json, field: &str, value: Json) -> bool {
+    let (parent, key) = match field.split_once('.') {
+        Some((parent, key)) => (Some(parent), key),
+        None => (None, field),
+    };
+    let Some(mut object) = request.as_object_mut() else {
+        return false;
+    };
+    if let Some(parent) = parent {
+        match object.get_mut(parent) {
+            Some(Json::Object(inner)) => object = inner,
+            _ => return false,
+        }
+    }
+    object.insert(key.to_string(), value);
+    true
 }
 
 fn find<'t, 'i>(entries: &Entries<'t, 'i>, key: &str) -> Option<&'t Spanned<DeValue<'i>>> {
@@ -730,6 +1555,14 @@ fn find<'t, 'i>(entries: &Entries<'t, 'i>, key: &str) -> Option<&'t Spanned<DeVa
 /// The span of the deepest part of `field` (`context.source_ip`,
 /// `principal.groups[1]`) found in the request table.
 fn field_span(request: &Spanned<DeValue<'_>>, field: &str) -> Range<usize> {
+    if let Some(rest) = field.strip_prefix("context.")
+        && let Some(value) = request
+            .get_ref()
+            .get("context")
+            .and_then(|c| c.get_ref().get(rest))
+    {
+        return value.span();
+    }
     let mut current = request;
     for segment in field.split('.').filter(|s| !s.is_empty()) {
         let (key, index) = match segment.split_once('[') {
@@ -745,6 +1578,114 @@ fn field_span(request: &Spanned<DeValue<'_>>, field: &str) -> Range<usize> {
         }
     }
     current.span()
+}
+
+/// Adds to `lines` every line (from 1) that holds the value of a key named
+/// like a secret ([`tessera::audit::looks_secret`]), at any depth.
+fn secret_lines(
+    text: &str,
+    key: &Spanned<std::borrow::Cow<'_, str>>,
+    value: &Spanned<DeValue<'_>>,
+    lines: &mut BTreeSet<usize>,
+) {
+    if tessera::audit::looks_secret(key.get_ref()) {
+        let first = line_column(text, key.span().start.min(value.span().start)).0;
+        let last = line_column(text, value.span().end.saturating_sub(1)).0;
+        lines.extend(first..=last.max(first));
+    }
+    match value.get_ref() {
+        DeValue::Table(table) => {
+            for (k, v) in table.iter() {
+                secret_lines(text, k, v, lines);
+            }
+        }
+        DeValue::Array(items) => {
+            for item in items {
+                if let DeValue::Table(table) = item.get_ref() {
+                    for (k, v) in table.iter() {
+                        secret_lines(text, k, v, lines);
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A test file's text as errors show it: each line that sets a key named
+/// like a secret replaced by [`HIDDEN_LINE`] (padded with spaces to the
+/// line's length, so that columns still count the same).
+#[derive(Debug)]
+struct Shown {
+    text: String,
+    /// Where each line starts, in the file and in `text`, and whether it is hidden.
+    lines: Vec<(usize, usize, bool)>,
+}
+
+impl Shown {
+    fn new(text: &str, hidden: &BTreeSet<usize>) -> Shown {
+        let mut shown = Shown {
+            text: String::with_capacity(text.len()),
+            lines: Vec::new(),
+        };
+        let mut start = 0;
+        for (index, line) in text.split_inclusive('\n').enumerate() {
+            let body = line.trim_end_matches(['\n', '\r']);
+            let hide = hidden.contains(&(index + 1)) || sets_secret(body);
+            shown.lines.push((start, shown.text.len(), hide));
+            if hide {
+                let width = body.chars().count().max(HIDDEN_LINE.len());
+                shown.text.push_str(&format!("{HIDDEN_LINE:<width$}"));
+                shown.text.push_str(&line[body.len()..]);
+            } else {
+                shown.text.push_str(line);
+            }
+            start += line.len();
+        }
+        shown
+    }
+
+    /// The span of `text` (the file) as a span of the shown text, ending
+    /// on the line it starts on.
+    fn map(&self, text: &str, span: Range<usize>) -> Range<usize> {
+        let start = span.start.min(text.len());
+        let index = self
+            .lines
+            .partition_point(|(s, _, _)| *s <= start)
+            .saturating_sub(1);
+        let Some(&(line_start, shown_start, hidden)) = self.lines.get(index) else {
+            return self.text.len()..self.text.len();
+        };
+        let line_end = text
+            .get(line_start..)
+            .and_then(|rest| rest.find('\n'))
+            .map_or(text.len(), |i| line_start + i);
+        let end = span.end.clamp(start, line_end);
+        let at = |offset: usize| {
+            if !hidden {
+                return shown_start + (offset - line_start);
+            }
+            let column = text
+                .get(line_start..offset)
+                .map_or(0, |s| s.chars().count());
+            let shown_line = self.text.get(shown_start..).unwrap_or("");
+            shown_start
+                + shown_line
+                    .char_indices()
+                    .nth(column)
+                    .map_or(shown_line.len(), |(i, _)| i)
+        };
+        let (a, b) = (at(start), at(end));
+        a..b.max(a)
+    }
+}
+
+/// The byte offset where line `line` (from 1) starts.
+fn line_start(text: &str, line: usize) -> usize {
+    text.split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum()
 }
 
 /// A TOML datetime as RFC 3339: `T` between date and time, seconds always written.
@@ -782,17 +1723,6 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 /// What an error shows in place of a source line that sets a key named
 /// like a secret.
 const HIDDEN_LINE: &str = "[line not shown: it sets a key named like a secret]";
-
-/// Line `line` (from 1) of `text`, to show under an error; [`HIDDEN_LINE`]
-/// when it sets a key named like a secret, whose value must not be printed.
-fn source_line(text: &str, line: usize) -> Option<Box<str>> {
-    let shown = text.lines().nth(line.checked_sub(1)?)?;
-    Some(Box::from(if sets_secret(shown) {
-        HIDDEN_LINE
-    } else {
-        shown
-    }))
-}
 
 /// True when a line of TOML sets a key that looks like a secret
 /// ([`tessera::audit::looks_secret`]): `session_token = ...`,
@@ -864,29 +1794,260 @@ pub fn masked_request(request_json: &Json) -> Json {
     shown
 }
 
-/// ` (did you mean `expect`?)` when `word` is a small typo of a known key.
-fn did_you_mean(word: &str, known: &[&str]) -> String {
-    known
-        .iter()
-        .map(|k| (edit_distance(word, k), k))
-        .filter(|(d, _)| *d <= 2)
-        .min()
-        .map_or_else(String::new, |(_, k)| format!(" (did you mean `{k}`?)"))
+/// The candidate closest to `word`, if it is close enough to be a likely
+/// typo: at most a third of its length in edits (and at least two), where
+/// swapping two neighbours counts as one edit.
+fn closest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    let limit = (word.chars().count() / 3).max(2);
+    candidates
+        .into_iter()
+        .map(|c| (strsim::osa_distance(word, c), c))
+        .filter(|(d, c)| *d <= limit && *d < c.chars().count())
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = previous + usize::from(ca != *cb);
-            previous = row[j + 1];
-            row[j + 1] = substitute.min(row[j] + 1).min(previous + 1);
-        }
+/// ` (did you mean `expect`?)` when `word` is a small typo of a known name.
+fn did_you_mean<'c>(word: &str, known: impl IntoIterator<Item = &'c str>) -> String {
+    closest(word, known).map_or_else(String::new, |k| format!(" (did you mean `{k}`?)"))
+}
+
+/// Checks a test file against the policy set it runs against: every
+/// `decided_by` entry must name a statement of the set, as
+/// `policy/statement` or a bare `statement`. Returns an error, with the
+/// nearest statement's name, for each that names none.
+///
+/// ```
+/// use policy_cli::suite;
+/// let file = suite::parse(std::path::Path::new("t.tests.toml"), r#"
+/// [[test]]
+/// name = "reads"
+/// expect = "allow"
+/// decided_by = "read-strip-key"
+/// request = { principal = "user:a", action = "secrets:GetSecretValue", resource = "x" }
+/// "#)?;
+/// let engine = tessera::Engine::compile_str("p.policy", r#"policy "p" {
+///   allow "read-stripe-key" { principal * action * resource * }
+/// }"#)?;
+/// let errors = suite::check_statements(&file, &engine);
+/// assert_eq!(errors[0].location, Some((5, 14)));
+/// assert!(errors[0].message.contains("did you mean `read-stripe-key`?"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn check_statements(file: &TestFile, engine: &Engine) -> Vec<SuiteError> {
+    let entries: Vec<DecidedBy> = file
+        .tests
+        .iter()
+        .flat_map(|case| {
+            let entries = case.decided_by.iter().flatten();
+            entries
+                .zip(&case.decided_by_spans)
+                .map(|(entry, span)| DecidedBy {
+                    test: case.name.clone(),
+                    entry: entry.clone(),
+                    at: span.start,
+                    span: span.clone(),
+                })
+        })
+        .collect();
+    unknown_statements(&file.shown, &file.path, &entries, engine)
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect()
+}
+
+/// An error for each entry that names no statement of `engine`'s set.
+fn unknown_statements(
+    shown: &Arc<Shown>,
+    path: &Path,
+    entries: &[DecidedBy],
+    engine: &Engine,
+) -> Vec<(usize, SuiteError)> {
+    let mut names: Vec<String> = Vec::new();
+    for statement in engine.statements() {
+        names.push(format!("{}/{}", statement.policy, statement.statement));
+        names.push(statement.statement.to_string());
     }
-    row[b.len()]
+    names.sort();
+    names.dedup();
+    let mut errors = Vec::new();
+    for found in entries {
+        if names.binary_search(&found.entry).is_ok() {
+            continue;
+        }
+        let mut error = SuiteError::new(
+            SuiteErrorKind::Invalid,
+            path,
+            format!(
+                "`decided_by` names no statement of the policy set: `{}`{}",
+                found.entry,
+                did_you_mean(&found.entry, names.iter().map(String::as_str))
+            ),
+        )
+        .with_hint(Some(
+            "name a statement as `policy/statement` or by its bare name".to_string(),
+        ));
+        error.location = Some(shown.location(found.span.start));
+        error.test = Some(found.test.clone());
+        error.extra.shown = Some((shown.clone(), found.span.clone()));
+        errors.push((found.at, error));
+    }
+    errors
+}
+
+impl Shown {
+    /// Line and column (from 1) of an offset of the shown text.
+    fn location(&self, offset: usize) -> (usize, usize) {
+        line_column(&self.text, offset)
+    }
+}
+
+/// The statements of a policy set whose conditions read the clock (`time`,
+/// `time_of_day` or `weekday`), found in the policies' syntax trees.
+#[derive(Debug, Clone, Default)]
+pub struct ClockReaders {
+    /// `(policy, statement)` and the clock keys it reads, in the order read.
+    statements: HashMap<(String, String), Vec<&'static str>>,
+}
+
+impl ClockReaders {
+    /// The statements of the policy sources (`(name, text)`) that read the
+    /// clock. Sources that do not parse add none (they do not compile either).
+    pub fn new(sources: &[(&str, &str)]) -> ClockReaders {
+        let mut readers = ClockReaders::default();
+        let Ok(files) = policy_lang::parse_set(sources) else {
+            return readers;
+        };
+        for policy in files.iter().flat_map(|f| &f.policies) {
+            for statement in &policy.statements {
+                let mut keys = Vec::new();
+                for block in &statement.conditions {
+                    for expr in &block.exprs {
+                        clock_keys(expr, &mut keys);
+                    }
+                }
+                if !keys.is_empty() {
+                    readers
+                        .statements
+                        .insert((policy.name.clone(), statement.name.clone()), keys);
+                }
+            }
+        }
+        readers
+    }
+
+    /// The clock keys `statement` reads; empty when it reads none.
+    pub fn keys(&self, statement: &StatementRef<'_>) -> &[&'static str] {
+        self.statements
+            .get(&(
+                statement.policy.to_string(),
+                statement.statement.to_string(),
+            ))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// True when no statement reads the clock.
+    pub fn is_empty(&self) -> bool {
+        self.statements.is_empty()
+    }
+}
+
+/// Adds the clock keys `expr` reads to `keys`, each once.
+fn clock_keys(expr: &policy_lang::Expr, keys: &mut Vec<&'static str>) {
+    use policy_lang::{ExprKind, KeyPath};
+    let mut add = |path: &KeyPath| {
+        let key = match path {
+            KeyPath::Time => "time",
+            KeyPath::TimeOfDay => "time_of_day",
+            KeyPath::Weekday => "weekday",
+            _ => return,
+        };
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    };
+    match &expr.kind {
+        ExprKind::And(items) | ExprKind::Or(items) => {
+            for item in items {
+                clock_keys(item, keys);
+            }
+        }
+        ExprKind::Not(inner) | ExprKind::Group(inner) => clock_keys(inner, keys),
+        ExprKind::Has(key) | ExprKind::Truthy(key) => add(&key.path),
+        ExprKind::Compare(comparison) => add(&comparison.key.path),
+    }
+}
+
+/// A test whose expectation depends on the clock: a statement that reads
+/// it could decide the test's request, and the request pins no time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClockDependence {
+    /// The statement, as `policy/statement`.
+    pub statement: String,
+    /// The clock keys it reads: `time`, `time_of_day`, `weekday`.
+    pub keys: Vec<&'static str>,
+}
+
+/// The statements that make a test's outcome depend on when it runs.
+///
+/// A test depends on the clock when its request carries no `context.time`
+/// (it is decided at the current time) and a statement whose conditions
+/// read `time`, `time_of_day` or `weekday` matches the request's principal,
+/// action and resource: whether that statement applies, and so possibly the
+/// decision, its reason or its determining statements, changes with the
+/// time of day, the weekday or the date. An allow is left out when a deny
+/// that does not read the clock applied, since that deny decides at any
+/// time.
+pub fn clock_dependence(
+    engine: &Engine,
+    readers: &ClockReaders,
+    case: &TestCase,
+) -> Vec<ClockDependence> {
+    if case.request.context.time.is_some() || readers.is_empty() {
+        return Vec::new();
+    }
+    let explanation = engine.explain(&case.request);
+    let steady_deny = explanation
+        .statements
+        .iter()
+        .any(|s| s.effect == Outcome::Deny && s.applied && readers.keys(&s.statement).is_empty());
+    explanation
+        .statements
+        .iter()
+        .filter(|s| {
+            !s.failures.iter().any(|f| {
+                matches!(
+                    f.part,
+                    tessera::decision::Part::Principal
+                        | tessera::decision::Part::Action
+                        | tessera::decision::Part::Resource
+                )
+            })
+        })
+        .filter(|s| !(s.effect == Outcome::Allow && steady_deny))
+        .filter_map(|s| {
+            let keys = readers.keys(&s.statement);
+            (!keys.is_empty()).then(|| ClockDependence {
+                statement: statement_name(&s.statement),
+                keys: keys.to_vec(),
+            })
+        })
+        .collect()
+}
+
+impl ClockDependence {
+    /// A warning for people: which test, which statement, and the fix.
+    pub fn warning(&self, path: &Path, case: &TestCase) -> String {
+        let keys: Vec<String> = self.keys.iter().map(|k| format!("`{k}`")).collect();
+        format!(
+            "{}:{}: test {:?} depends on the clock: statement `{}` reads {} and the request pins no `time`, so the test may pass at one time and fail at another\n  = help: pin the time in the request, as `context = {{ time = 2026-11-25T10:00:00Z }}`, or once for every test in [defaults.request.context]",
+            path.display(),
+            case.line,
+            case.name,
+            self.statement,
+            keys.join(" and ")
+        )
+    }
 }
 
 /// `"allow"` or `"deny"`.
@@ -1163,7 +2324,7 @@ mod tests {
     use super::*;
 
     fn parse_str(text: &str) -> Result<TestFile, SuiteError> {
-        parse(Path::new("t.tests.toml"), text)
+        parse(Path::new("t.tests.toml"), text).map_err(|e| e.into_vec().remove(0))
     }
 
     const REQUEST: &str =
@@ -1292,12 +2453,15 @@ mod tests {
         ] {
             assert!(!sets_secret(line), "{line}");
         }
+        let text = "a = 1\ncookie = \"c\"\n";
+        let shown = Shown::new(text, &BTreeSet::new());
         assert_eq!(
-            source_line("a = 1\ncookie = \"c\"\n", 2).as_deref(),
+            shown.text.lines().nth(1).map(str::trim_end),
             Some(HIDDEN_LINE)
         );
-        assert_eq!(source_line("a = 1\n", 1).as_deref(), Some("a = 1"));
-        assert_eq!(source_line("a = 1\n", 0), None);
+        assert_eq!(shown.text.lines().next(), Some("a = 1"));
+        // Columns count the same on a hidden line.
+        assert_eq!(shown.map(text, 15..16), 15..16);
     }
 
     #[test]
@@ -1319,9 +2483,14 @@ mod tests {
     }
 
     #[test]
-    fn edit_distance_counts_edits() {
-        assert_eq!(edit_distance("expcet", "expect"), 2);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("name", "name"), 0);
+    fn suggestions_are_close_names() {
+        assert_eq!(closest("expcet", TEST_KEYS), Some("expect"));
+        assert_eq!(closest("nmae", TEST_KEYS), Some("name"));
+        assert_eq!(closest("zzzzzz", TEST_KEYS), None);
+        assert_eq!(
+            did_you_mean("tests", TOP_LEVEL_KEYS),
+            " (did you mean `test`?)"
+        );
+        assert_eq!(did_you_mean("x", ["y"]), "");
     }
 }

@@ -78,6 +78,8 @@ struct PolicySet {
     dir: PathBuf,
     sources: Vec<SourceFile>,
     engine: tessera::Engine,
+    /// The statements whose conditions read the clock.
+    readers: suite::ClockReaders,
     files: Vec<TestFile>,
 }
 
@@ -119,7 +121,14 @@ pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
     };
     let sets = load_sets(&paths, &args.limits.limits()?, style)?;
     let auditor = args.audit.auditor()?;
-    let runs = run_sets(&sets, filter.as_ref(), auditor.as_ref());
+    let mut warnings = Vec::new();
+    let runs = run_sets(&sets, filter.as_ref(), auditor.as_ref(), &mut warnings);
+    for warning in &warnings {
+        eprintln!(
+            "{}: {warning}",
+            render::paint(style.color_stderr, "1;33", "warning")
+        );
+    }
     let coverage = (args.coverage || args.min_coverage.is_some())
         .then(|| coverage_report(&sets, &runs, untested_dirs(&paths, &sets)));
     let (passed, failed) = count(&runs);
@@ -178,7 +187,8 @@ fn verdicts(args: &Args, coverage: Option<&CoverageReport>, ran: usize) -> Optio
 }
 
 /// Finds and loads every test file, and compiles the policy set of each
-/// directory that holds one. Reports every problem, then fails on the last.
+/// directory that holds one. Reports every problem (each error in a test
+/// file drawn as policy diagnostics are), then fails.
 fn load_sets(
     paths: &[PathBuf],
     limits: &tessera::Limits,
@@ -194,24 +204,63 @@ fn load_sets(
     }
     let mut sets = Vec::new();
     let mut errors = Vec::new();
+    let mut file_errors = Vec::new();
     for (dir, test_paths) in by_dir {
         let compiled = compile_set(&test_paths, limits, style);
         let mut files = Vec::new();
         for path in &test_paths {
-            match suite::load(path) {
+            // `decided_by` names are checked when the policies compile.
+            let loaded = match &compiled {
+                Ok((_, engine)) => suite::load_against(path, engine),
+                Err(_) => suite::load(path),
+            };
+            match loaded {
                 Ok(file) => files.push(file),
-                Err(error) => errors.push(suite_error(error)),
+                Err(found) => file_errors.extend(found.into_vec()),
             }
         }
         match compiled {
-            Ok((sources, engine)) => sets.push(PolicySet {
-                dir,
-                sources,
-                engine,
-                files,
-            }),
+            Ok((sources, engine)) => {
+                let named: Vec<(&str, &str)> = sources
+                    .iter()
+                    .map(|s| (s.name.as_str(), s.text.as_str()))
+                    .collect();
+                let readers = suite::ClockReaders::new(&named);
+                sets.push(PolicySet {
+                    dir,
+                    sources,
+                    engine,
+                    readers,
+                    files,
+                })
+            }
             Err(error) => errors.push(error),
         }
+    }
+    for error in &file_errors {
+        match error.diagnostic() {
+            Some((diagnostic, text)) => {
+                eprint!("{}", render::human(&diagnostic, text, style.color_stderr))
+            }
+            None => eprintln!(
+                "{}: {}",
+                render::paint_error(style, "error"),
+                error.render()
+            ),
+        }
+    }
+    if !file_errors.is_empty() {
+        for error in &errors {
+            error.print(style);
+        }
+        let mut paths: Vec<&Path> = file_errors.iter().map(|e| e.path.as_path()).collect();
+        paths.sort();
+        paths.dedup();
+        return Err(CliError::Usage(format!(
+            "{} error(s) in {} test file(s); no test ran",
+            file_errors.len(),
+            paths.len()
+        )));
     }
     match errors.pop() {
         None => Ok(sets),
@@ -256,6 +305,7 @@ fn run_sets<'s>(
     sets: &'s [PolicySet],
     filter: Option<&regex::Regex>,
     auditor: Option<&tessera::audit::Auditor>,
+    warnings: &mut Vec<String>,
 ) -> Vec<FileRun<'s>> {
     let mut runs = Vec::new();
     for set in sets {
@@ -267,6 +317,9 @@ fn run_sets<'s>(
                 .map(|case| {
                     let decided_at = case.request.context.time.unwrap_or_else(chrono::Utc::now);
                     let result = suite::run_case(&set.engine, case);
+                    for found in suite::clock_dependence(&set.engine, &set.readers, case) {
+                        warnings.push(found.warning(&file.path, case));
+                    }
                     if let Some(auditor) = auditor {
                         // A failure is counted by the auditor and reported
                         // once, after the run (audit::finish).

@@ -41,6 +41,9 @@ pub enum DiagnosticKind {
     /// Something past one of the [`Limits`](crate::Limits): a source, a
     /// pattern or a line too big, or too many statements.
     LimitExceeded,
+    /// A problem in a policy test file (`*.tests.toml`), found by the test
+    /// runner of the `policy` command; the language itself never reports it.
+    TestFile,
 }
 
 impl DiagnosticKind {
@@ -61,6 +64,7 @@ impl DiagnosticKind {
             DiagnosticKind::MissingMatcher => "missing-matcher",
             DiagnosticKind::DuplicateMatcher => "duplicate-matcher",
             DiagnosticKind::LimitExceeded => "limit-exceeded",
+            DiagnosticKind::TestFile => "test-file",
         }
     }
 }
