@@ -79,7 +79,12 @@ pub fn build(name: &str, link: Link) -> PathBuf {
     let lib = lib_dir();
     let out_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("tessera-ffi-c");
     std::fs::create_dir_all(&out_dir).expect("create the C build directory");
-    let exe = out_dir.join(format!("{name}-{link:?}").to_lowercase());
+    // One executable per test (the harness names each test's thread):
+    // tests running side by side build the same program, and one must not
+    // rewrite the file another is running.
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("main").replace("::", "-");
+    let exe = out_dir.join(format!("{name}-{link:?}-{test}").to_lowercase());
     let source = ffi_dir().join("tests/c").join(format!("{name}.c"));
     let mut cc = Command::new("cc");
     cc.args([
