@@ -544,6 +544,7 @@ fn sarif_log_is_well_formed() {
         "duplicate-statement",
         "overlapping-statement",
         "wildcard-in-equality",
+        "misspelt-key",
     ] {
         assert!(ids.contains(&expected), "{expected}");
     }
@@ -608,7 +609,7 @@ fn sarif_without_findings_still_lists_the_rules() {
             .as_array()
             .unwrap()
             .len(),
-        9
+        10
     );
 }
 
@@ -773,6 +774,7 @@ fn corpus_policy_sets_lint() {
         "duplicate-statement",
         "overlapping-statement",
         "wildcard-in-equality",
+        "misspelt-key",
     ]
     .into_iter()
     .collect();
@@ -849,7 +851,34 @@ fn documentation_examples() {
     }
     assert_eq!(
         checked.len(),
-        9,
+        10,
         "every rule has a bad example: {checked:?}"
+    );
+}
+
+#[test]
+fn misspelt_key_names_the_spelling_other_statements_use() {
+    let text = r#"policy "p" {
+  deny "a" { principal * action secrets:PutSecretValue resource app/** unless { context.incident == "x" } }
+  deny "b" { principal * action secrets:DeleteSecret resource app/** unless { context.incident == "y" } }
+  allow "c" { principal group:ops action secrets:GetSecretValue resource app/** when { context.incidnet == "z" and context.zone1 == "a" } }
+  allow "d" { principal group:ops action secrets:GetSecretValue resource dev/${principal.tags.Team}/** when { context.zone2 == "b" } }
+  allow "e" { principal group:ops action secrets:GetSecretValue resource qa/** when { principal.tags.team == "t" and principal.tags.team_name == "n" } }
+}
+"#;
+    let found = summary(text);
+    let misspelt: Vec<_> = found
+        .iter()
+        .filter(|(r, _, _)| r == "misspelt-key")
+        .collect();
+    // `incidnet` (one swap from a key two statements read) and one of
+    // `Team`/`team` (case only; read once each, the later is reported).
+    // `zone1`/`zone2` differ in digits only; `team`/`team_name` are far apart.
+    let statements: Vec<&str> = misspelt.iter().map(|(_, _, s)| s.as_str()).collect();
+    assert_eq!(statements, ["c", "e"], "{found:?}");
+    assert!(
+        misspelt
+            .iter()
+            .all(|(_, severity, _)| severity == "warning")
     );
 }

@@ -36,6 +36,23 @@ pub struct Conflict<'a> {
     pub key: &'a KeyPath,
 }
 
+/// Every key a statement's conditions read, with where it stands.
+pub fn condition_keys(statement: &Statement) -> Vec<&policy_lang::Key> {
+    fn walk<'a>(expr: &'a Expr, out: &mut Vec<&'a policy_lang::Key>) {
+        match &expr.kind {
+            ExprKind::And(items) | ExprKind::Or(items) => items.iter().for_each(|e| walk(e, out)),
+            ExprKind::Not(inner) | ExprKind::Group(inner) => walk(inner, out),
+            ExprKind::Has(key) | ExprKind::Truthy(key) => out.push(key),
+            ExprKind::Compare(c) => out.push(&c.key),
+        }
+    }
+    let mut out = Vec::new();
+    for block in &statement.conditions {
+        block.exprs.iter().for_each(|e| walk(e, &mut out));
+    }
+    out
+}
+
 /// Every key a statement's conditions read.
 pub fn keys(statement: &Statement) -> Vec<&KeyPath> {
     statement.conditions.iter().flat_map(block_keys).collect()

@@ -115,6 +115,14 @@ pub const RULES: &[Rule] = &[
         description: "`==`, `!=`, `in`, `not in` and `contains` compare strings exactly: `*` and `?` in the literal are plain characters, so `context.ticket == \"CHG-*\"` only matches the text `CHG-*`.",
         help: "Use `like` (or `ilike`) to match a pattern, such as `context.ticket like \"CHG-*\"`; for `!=`, write `not context.ticket like \"CHG-*\"`.",
     },
+    Rule {
+        id: "misspelt-key",
+        severity: Severity::Warning,
+        summary: "A custom attribute that looks like a misspelling of another",
+        label: "read here only; a near-identical key is read elsewhere",
+        description: "A custom attribute (`context.NAME`, `principal.tags.NAME` or `resource.tags.NAME`) is read by one statement only, while another statement reads a near-identical name: the same but for case, `_` and `-`, or one or two letters apart. Requests carry one spelling, so the statement with the other silently never matches (an allow never grants, a deny never guards). Without a schema the linter cannot know which keys exist; this catches the usual typo.",
+        help: "Spell the key as the other statements do, or suppress the finding with `# lint: allow misspelt-key` if both keys are real.",
+    },
 ];
 
 /// The rule with this id, with its index in [`RULES`].

@@ -25,6 +25,7 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("duplicate-statement", duplicate_statement),
     ("overlapping-statement", overlapping_statement),
     ("wildcard-in-equality", wildcard_in_equality),
+    ("misspelt-key", misspelt_key),
 ];
 
 /// Top-level folders that hold production secrets.
@@ -771,4 +772,113 @@ fn wildcard_finding(cx: &Context, i: usize, c: &Comparison, value: &Value) -> Fi
         ),
         hint,
     )
+}
+
+/// A custom attribute read by a statement: its kind (`context`,
+/// `principal.tags`, `resource.tags`), its name, and where it stands.
+fn custom_reads(
+    statement: &policy_lang::Statement,
+) -> Vec<(&'static str, &str, policy_lang::Span)> {
+    fn custom(key: &policy_lang::Key) -> Option<(&'static str, &str, policy_lang::Span)> {
+        match &key.path {
+            KeyPath::Context(name) => Some(("context", name, key.span)),
+            KeyPath::PrincipalTag(name) => Some(("principal.tags", name, key.span)),
+            KeyPath::ResourceTag(name) => Some(("resource.tags", name, key.span)),
+            _ => None,
+        }
+    }
+    let mut out: Vec<_> = conditions::condition_keys(statement)
+        .into_iter()
+        .filter_map(custom)
+        .collect();
+    for pattern in &statement.resource.patterns {
+        for part in &pattern.parts {
+            if let policy_lang::PatternPart::Variable(key) = part {
+                out.extend(custom(key));
+            }
+        }
+    }
+    out
+}
+
+/// True when two custom attribute names are most likely one name, one of
+/// them misspelt: the same but for case, `_` and `-`; or one edit apart
+/// (two for longer names), a swap of neighbours counting as one, unless
+/// they differ only in digits (`zone1`, `zone2`).
+fn near_identical(a: &str, b: &str) -> bool {
+    let plain = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !matches!(c, '_' | '-'))
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    if a == b {
+        return false;
+    }
+    if plain(a) == plain(b) {
+        return true;
+    }
+    let letters = |s: &str| -> String { s.chars().filter(|c| !c.is_ascii_digit()).collect() };
+    if letters(a) == letters(b) {
+        return false;
+    }
+    let shorter = a.chars().count().min(b.chars().count());
+    let allowed = match shorter {
+        0..=3 => 0,
+        4..=7 => 1,
+        _ => 2,
+    };
+    strsim::osa_distance(a, b) <= allowed
+}
+
+/// `misspelt-key`: a custom attribute read by one statement only, while a
+/// near-identical one is read by others.
+fn misspelt_key(cx: &Context) -> Vec<Finding> {
+    // For each (kind, name): the statements reading it, and the first place.
+    let mut readers: HashMap<(&str, &str), Vec<(usize, policy_lang::Span)>> = HashMap::new();
+    for (i, unit) in cx.units.iter().enumerate() {
+        for (kind, name, span) in custom_reads(unit.statement) {
+            let entry = readers.entry((kind, name)).or_default();
+            if entry.last().is_none_or(|(last, _)| *last != i) {
+                entry.push((i, span));
+            }
+        }
+    }
+    let mut keys: Vec<_> = readers.keys().copied().collect();
+    keys.sort_unstable();
+    let mut findings = Vec::new();
+    for &(kind, name) in &keys {
+        let [(unit, span)] = readers[&(kind, name)].as_slice() else {
+            continue;
+        };
+        // The most read near-identical name of the same kind, read by
+        // another statement. Of two names read once each, only the later is
+        // reported.
+        let best = keys
+            .iter()
+            .filter(|(k, other)| *k == kind && near_identical(name, other))
+            .map(|key| (key.1, &readers[key]))
+            .filter(|(_, by)| by.iter().any(|(u, _)| u != unit))
+            .filter(|(_, by)| by.len() > 1 || by.first().is_some_and(|(u, _)| u < unit))
+            .max_by_key(|(other, by)| (by.len(), std::cmp::Reverse(*other)));
+        let Some((other, by)) = best else {
+            continue;
+        };
+        let count = by.len();
+        let mut f = cx.finding(
+            "misspelt-key",
+            *unit,
+            *span,
+            format!(
+                "`{kind}.{name}` is read by this statement only, while `{kind}.{other}` is read by {count} statement{}",
+                if count == 1 { "" } else { "s" }
+            ),
+            format!("did you mean `{kind}.{other}`? A request never carries both, so one of them never matches"),
+        );
+        if let Some((first, _)) = by.iter().find(|(u, _)| u != unit) {
+            f.related = cx.related_statement(*first, &format!("`{kind}.{other}` is read here"));
+        }
+        findings.push(f);
+    }
+    findings
 }
