@@ -195,13 +195,7 @@ fn revision_of(sources: &[Source]) -> String {
         hasher.update((source.text.len() as u64).to_le_bytes());
         hasher.update(source.text.as_bytes());
     }
-    let digest = hasher.finalize();
-    let mut text = String::with_capacity(7 + 64);
-    text.push_str("sha256:");
-    for byte in digest {
-        text.push_str(&format!("{byte:02x}"));
-    }
-    text
+    format!("sha256:{}", hex::encode(hasher.finalize()))
 }
 
 thread_local! {

@@ -174,17 +174,7 @@ fn bad_audit_config(message: &str) -> String {
 
 /// Decodes an even-length hex string; `None` on anything else.
 fn from_hex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    let digit = |c: u8| (c as char).to_digit(16);
-    text.as_bytes()
-        .chunks(2)
-        .map(|pair| match pair {
-            [high, low] => Some(u8::try_from(digit(*high)? * 16 + digit(*low)?).ok()?),
-            _ => None,
-        })
-        .collect()
+    hex::decode(text).ok()
 }
 
 /// Reads an audit configuration (see [`AuditDocument`]); the error answer

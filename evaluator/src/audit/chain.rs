@@ -134,10 +134,11 @@ impl std::fmt::Debug for Sealer {
 
 /// Appends `bytes` as lowercase hex.
 pub(crate) fn push_hex(out: &mut Vec<u8>, bytes: &[u8]) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    for byte in bytes {
-        out.push(DIGITS[usize::from(byte >> 4)]);
-        out.push(DIGITS[usize::from(byte & 0xf)]);
+    let at = out.len();
+    out.resize(at + 2 * bytes.len(), 0);
+    // The slice is exactly twice as long as `bytes`: encoding cannot fail.
+    if let Some(digits) = out.get_mut(at..) {
+        let _ = hex::encode_to_slice(bytes, digits);
     }
 }
 

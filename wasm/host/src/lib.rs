@@ -280,8 +280,10 @@ fn seeded(config: &[u8], keep_seed: bool) -> Result<Vec<u8>, HostError> {
     if !(keep_seed && document.contains_key("seed_hex")) {
         let mut seed = [0u8; 32];
         getrandom::fill(&mut seed).map_err(|e| HostError::Random(e.to_string()))?;
-        let hex: String = seed.iter().map(|b| format!("{b:02x}")).collect();
-        document.insert("seed_hex".to_string(), serde_json::Value::String(hex));
+        document.insert(
+            "seed_hex".to_string(),
+            serde_json::Value::String(hex::encode(seed)),
+        );
     }
     Ok(serde_json::Value::Object(document).to_string().into_bytes())
 }
