@@ -77,6 +77,13 @@ pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
         load::read(std::path::Path::new(&args.request))?.text
     };
     if text.trim().is_empty() {
+        if json {
+            // The library's own answer for an empty request, so that the
+            // error has the documented shape and code.
+            if let Err(e) = tessera::Request::from_json_with(&text, &engine.limits().request) {
+                println!("{}", tessera::json::request_error(&e));
+            }
+        }
         return Err(CliError::Usage(format!(
             "invalid request {}: it is empty; expected a JSON object",
             request_name(&args.request)

@@ -726,11 +726,12 @@ fn write_junit(
 ) -> std::io::Result<()> {
     use quick_xml::events::{BytesDecl, Event};
     let (passed, failed) = count(runs);
+    // (A float sum of nothing is -0.0, which would print as `-0.000000`.)
     let total_time: f64 = runs
         .iter()
         .flat_map(|r| &r.cases)
         .map(|(_, r)| r.duration.as_secs_f64())
-        .sum();
+        .fold(0.0, |sum, t| sum + t);
     writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
     writer
         .create_element("testsuites")
