@@ -351,6 +351,28 @@ fn exit_2_for_an_audit_log_that_cannot_be_written() {
         ],
     );
     eval.assert_code(INVALID);
+    // With json, still one document: the deny the audit failure made, with
+    // no explanation (no statement decided it).
+    let json = run(
+        d,
+        &[
+            "eval",
+            "-p",
+            "good",
+            "-r",
+            "allow.json",
+            "--audit",
+            "/dev/full",
+            "--explain",
+            "--format",
+            "json",
+        ],
+    );
+    json.assert_code(INVALID);
+    let value: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(value["decision"], "deny");
+    assert_eq!(value["reason"], "audit_failed");
+    assert!(value.get("explanation").is_none(), "{value}");
     let test = run(d, &["test", "good", "--audit", "/dev/full"]);
     test.assert_code(INVALID).assert_stderr_has("/dev/full");
     // The test still passed: an unwritable log changes no result.
