@@ -849,3 +849,94 @@ fn test_help_says_an_unwritable_audit_log_changes_no_result() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------
+// A reader that stops early.
+
+/// Runs `policy` in `dir`, reads one line of its output and closes the pipe;
+/// returns the exit code and standard error.
+fn read_one_line_and_close(
+    dir: &Path,
+    args: &[&str],
+    stdin: Option<String>,
+) -> (Option<i32>, String) {
+    use std::io::{BufRead, Read, Write};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_policy"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let feeder = stdin.map(|text| {
+        let mut pipe = child.stdin.take().unwrap();
+        std::thread::spawn(move || drop(pipe.write_all(text.as_bytes())))
+    });
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    assert!(!first.is_empty(), "{args:?}: no output");
+    drop(stdout);
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    if let Some(feeder) = feeder {
+        feeder.join().unwrap();
+    }
+    (status.code(), stderr)
+}
+
+#[test]
+fn exit_141_when_the_reader_stops_early_in_every_command_with_long_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // 600 statements granting everything: long lint output; not canonical.
+    let mut broad = String::from("policy \"wide\" {\n");
+    let mut tests = String::new();
+    for i in 0..600 {
+        broad.push_str(&format!(
+            "allow \"s{i}\" {{ principal * action * resource * }}\n"
+        ));
+        if i >= 30 {
+            continue;
+        }
+        // 30 failing tests, each explained over 600 statements.
+        tests.push_str(&format!(
+            "[[test]]\nname = \"t{i}\"\nexpect = \"deny\"\n[test.request]\nprincipal = \"user:a\"\naction = \"a:b\"\nresource = \"r\"\n"
+        ));
+    }
+    broad.push_str("}\n");
+    write(d, "big/p.policy", &broad);
+    // Lint compares statements pairwise: 100 are enough for long output.
+    let lines: Vec<&str> = broad.lines().collect();
+    write(
+        d,
+        "mid/p.policy",
+        &format!("{}\n}}\n", lines[..101].join("\n")),
+    );
+    write(d, "big/p.tests.toml", &tests);
+    let request = r#"{"principal": "user:a", "action": "a:b", "resource": "r"}"#;
+    let requests = format!("{request}\n").repeat(20_000);
+    for (args, stdin) in [
+        (vec!["lint", "mid"], None),
+        (vec!["lint", "--format", "github", "mid"], None),
+        (vec!["test", "big"], None),
+        (vec!["fmt", "--check", "big"], None),
+        (vec!["serve", "-p", "big"], Some(requests)),
+    ] {
+        let (code, stderr) = read_one_line_and_close(d, &args, stdin);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(code, Some(141), "{args:?}: {stderr}");
+    }
+}
