@@ -12,7 +12,8 @@ use tessera::audit::{AuditConfig, Auditor, Durability, FileSink, Mode, VerifyRep
 pub struct AuditArgs {
     /// Append an audit record for every decision to FILE (JSON lines,
     /// hash-chained; evaluator/AUDIT.md). A record that cannot be written
-    /// turns its decision into deny (reason audit_failed).
+    /// turns its decision into deny (reason audit_failed), and the command
+    /// exits 2 naming the audit log.
     #[arg(long, value_name = "FILE")]
     audit: Option<PathBuf>,
     /// fsync each record before deciding the next request (default: each

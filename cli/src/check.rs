@@ -10,8 +10,8 @@ use std::path::PathBuf;
 /// Arguments of `policy check`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Policy files or directories (searched recursively for *.policy).
-    #[arg(required = true)]
+    /// Policy files or directories (searched recursively for *.policy,
+    /// skipping hidden directories and `target`) [default: .]
     paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -33,7 +33,7 @@ pub enum Format {
 
 pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
     let limits = args.limits.limits()?;
-    let files = load::policy_files(&args.paths)?;
+    let files = load::policy_files(&load::or_current_dir(&args.paths))?;
     let sources = load::read_all(&files)?;
     let named: Vec<tessera::Source> = sources
         .iter()
@@ -77,9 +77,10 @@ pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
             }
         }
     }
+    // Policies that do not compile are invalid input, as in every command.
     Ok(if result.is_ok() {
         Status::Success
     } else {
-        Status::Findings
+        Status::Invalid
     })
 }

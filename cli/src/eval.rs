@@ -16,23 +16,74 @@ pub struct Args {
     /// The request as a JSON file, or `-` for standard input.
     #[arg(long, short = 'r')]
     request: String,
-    /// Also print, for a person, why each near-miss statement did not apply.
+    /// Also explain the decision: each statement that applied or nearly
+    /// did, and what failed (for a person with text, as an `explanation`
+    /// array with json).
     #[arg(long)]
     explain: bool,
+    /// Output format: text (the decision as one JSON line, then with
+    /// --explain the explanation for a person) or json (exactly one JSON
+    /// document on standard output: the decision, with an `explanation`
+    /// array when asked for; `{"error": ...}` for policies that do not
+    /// compile or a request that is not valid).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Exit 1 when the decision is deny (default: exit 0 for any decision),
+    /// so that a script can branch on the exit status alone.
+    #[arg(long)]
+    fail_on_deny: bool,
     #[command(flatten)]
     audit: crate::audit::AuditArgs,
     #[command(flatten)]
     limits: crate::limits::LimitArgs,
 }
 
+/// How `eval` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// The decision as one JSON line; with --explain, then the explanation
+    /// for a person.
+    Text,
+    /// Exactly one JSON document.
+    Json,
+}
+
 pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
-    let engine = compile(&args.policies, &args.limits.limits()?, style)?;
+    let json = args.format == Format::Json;
+    let limits = args.limits.limits()?;
+    let sources = load::read_all(&load::policy_files(&args.policies)?)?;
+    let named: Vec<tessera::Source> = sources
+        .iter()
+        .map(|s| tessera::Source::new(&s.name, &s.text))
+        .collect();
+    let engine = match tessera::Engine::compile_with(&named, &limits) {
+        Ok(engine) => engine,
+        Err(error) => {
+            // With json, the same `{"error": {"kind": "compile", ...}}`
+            // answer as `serve` and the libraries, on standard output; drawn
+            // for people on standard error in any case.
+            if json {
+                println!("{}", tessera::json::compile_error(&error));
+            }
+            return Err(CliError::Compile {
+                count: error.diagnostics().len(),
+                rendered: render::human_all(&error, &sources, style.color_stderr),
+            });
+        }
+    };
     let text = if args.request == "-" {
         read_stdin()?
     } else {
         load::read(std::path::Path::new(&args.request))?.text
     };
     if text.trim().is_empty() {
+        if json {
+            // The library's own answer for an empty request, so that the
+            // error has the documented shape and code.
+            if let Err(e) = tessera::Request::from_json_with(&text, &engine.limits().request) {
+                println!("{}", tessera::json::request_error(&e));
+            }
+        }
         return Err(CliError::Usage(format!(
             "invalid request {}: it is empty; expected a JSON object",
             request_name(&args.request)
@@ -40,27 +91,45 @@ pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
     }
     // Read under the engine's request limits (`--limit max_groups=...`),
     // as `tessera::json::evaluate` reads it.
-    let request =
-        tessera::Request::from_json_with(&text, &engine.limits().request).map_err(|e| {
-            CliError::Usage(format!(
+    let request = match tessera::Request::from_json_with(&text, &engine.limits().request) {
+        Ok(request) => request,
+        Err(e) => {
+            if json {
+                println!("{}", tessera::json::request_error(&e));
+            }
+            return Err(CliError::Usage(format!(
                 "invalid request {}: {e}",
                 request_name(&args.request)
-            ))
-        })?;
-    let auditor = args.audit.auditor()?;
-    let decision = match &auditor {
-        Some(auditor) => auditor.decide(&engine, &request),
-        None => engine.decide(&request),
+            )));
+        }
     };
-    println!("{}", serde_json::to_string(&decision).unwrap_or_default());
-    crate::audit::finish(auditor.as_ref(), &args.audit)?;
-    if args.explain {
-        print!(
-            "{}",
-            explain_text(&engine.explain(&request), style.color_stdout)
-        );
+    let auditor = args.audit.auditor()?;
+    // One instant for the decision and its explanation, so that they agree.
+    let now = chrono::Utc::now();
+    let decided_at = request.context.time.unwrap_or(now);
+    let decision = match &auditor {
+        Some(auditor) => auditor.decide_at(&engine, &request, now),
+        None => engine.decide_at(&request, decided_at),
+    };
+    // A decision denied because its record could not be written has no
+    // explanation: the statements did not decide it.
+    let explanation = (args.explain && decision.reason != tessera::Reason::AuditFailed)
+        .then(|| engine.explain_at(&request, decided_at));
+    let mut answer = decision.to_json();
+    if let (true, Some(explanation), Some(object)) = (json, &explanation, answer.as_object_mut()) {
+        let statements =
+            serde_json::to_value(&explanation.statements).unwrap_or(serde_json::Value::Null);
+        object.insert("explanation".to_string(), statements);
     }
-    Ok(Status::Success)
+    println!("{answer}");
+    crate::audit::finish(auditor.as_ref(), &args.audit)?;
+    if let (false, Some(explanation)) = (json, &explanation) {
+        print!("{}", explain_text(explanation, style.color_stdout));
+    }
+    Ok(match decision.outcome {
+        tessera::Outcome::Deny if args.fail_on_deny => Status::Findings,
+        _ => Status::Success,
+    })
 }
 
 /// The request on standard input, with the same size limit and UTF-8 check as files.
@@ -92,24 +161,6 @@ fn request_name(path: &str) -> String {
     } else {
         format!("in {path}")
     }
-}
-
-/// Compiles the policy files under `paths`, rendering errors for people.
-pub fn compile(
-    paths: &[PathBuf],
-    limits: &tessera::Limits,
-    style: Style,
-) -> Result<tessera::Engine, CliError> {
-    let files = load::policy_files(paths)?;
-    let sources = load::read_all(&files)?;
-    let named: Vec<tessera::Source> = sources
-        .iter()
-        .map(|s| tessera::Source::new(&s.name, &s.text))
-        .collect();
-    tessera::Engine::compile_with(&named, limits).map_err(|error| CliError::Compile {
-        count: error.diagnostics().len(),
-        rendered: render::human_all(&error, &sources, style.color_stderr),
-    })
 }
 
 /// The explanation as text: the decision, then each statement that applied

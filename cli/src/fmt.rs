@@ -8,16 +8,18 @@ use std::path::PathBuf;
 /// Arguments of `policy fmt`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Policy files or directories (searched recursively for *.policy).
-    #[arg(required = true)]
+    /// Policy files or directories (searched recursively for *.policy,
+    /// skipping hidden directories and `target`) [default: .]
     paths: Vec<PathBuf>,
-    /// Change nothing; list the files that are not in canonical form and exit 1 if any.
+    /// Change nothing; print a unified diff (`--- a/FILE`, `+++ b/FILE`,
+    /// hunks with three lines of context) of each file that is not in
+    /// canonical form, and exit 1 if any is not.
     #[arg(long)]
     check: bool,
 }
 
 pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
-    let files = load::policy_files(&args.paths)?;
+    let files = load::policy_files(&load::or_current_dir(&args.paths))?;
     let sources = load::read_all(&files)?;
     // Parse everything first: a file that does not parse stops the run before
     // any file is written.
@@ -51,7 +53,7 @@ pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
         }
         changed += 1;
         if args.check {
-            println!("{}", source.name);
+            print!("{}", unified_diff(&source.name, &source.text, &formatted));
         } else {
             write_atomically(&source.path, &formatted)?;
             println!("formatted {}", source.name);
@@ -62,6 +64,24 @@ pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
         return Ok(Status::Findings);
     }
     Ok(Status::Success)
+}
+
+/// What formatting would change in the file named `name`, as a unified diff
+/// with three lines of context. A relative name gets git's `a/` and `b/`
+/// prefixes (so `git apply` and `patch -p1` take the diff); an absolute one
+/// is shown as it is on both lines.
+pub fn unified_diff(name: &str, old: &str, new: &str) -> String {
+    let (before, after) = if std::path::Path::new(name).is_absolute() {
+        (name.to_string(), name.to_string())
+    } else {
+        let relative = name.strip_prefix("./").unwrap_or(name);
+        (format!("a/{relative}"), format!("b/{relative}"))
+    };
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&before, &after)
+        .to_string()
 }
 
 /// Writes beside the file, then renames over it, so a crash never leaves half a file.

@@ -11,6 +11,7 @@ mod rules;
 mod sarif;
 
 use crate::error::CliError;
+use crate::problem::Problem;
 use crate::render::{self, Style};
 use crate::{Status, load};
 use chrono::{DateTime, FixedOffset};
@@ -22,16 +23,19 @@ use std::path::PathBuf;
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Exit status: 0 when no finding is at or above --min-severity, \
-1 when some are, 2 for usage errors and policies that do not compile.\n\
+1 when some are, 2 for usage errors and policies that do not compile (with json, sarif and \
+github their errors are also results in that format on standard output).\n\
 Suppress one rule for one statement with a comment directly above it: \
 `# lint: allow RULE-ID` (several ids separated by commas; text after `--` is a free explanation)."
 )]
 pub struct Args {
-    /// Policy files or directories (searched recursively for *.policy), linted as one set.
-    #[arg(required = true)]
+    /// Policy files or directories (searched recursively for *.policy,
+    /// skipping hidden directories and `target`), linted as one set
+    /// [default: .]
     paths: Vec<PathBuf>,
     /// Output format: text (for people, on standard output), json (an array
-    /// of findings) or sarif (SARIF 2.1.0, for code-scanning tools).
+    /// of findings), sarif (SARIF 2.1.0, for code-scanning tools) or github
+    /// (GitHub Actions annotations).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
     /// Report only findings at or above this severity; the exit status
@@ -57,6 +61,9 @@ pub enum Format {
     Json,
     /// A SARIF 2.1.0 log.
     Sarif,
+    /// GitHub Actions workflow commands: `::error`, `::warning` or
+    /// `::notice` per finding.
+    Github,
 }
 
 fn parse_now(text: &str) -> Result<DateTime<FixedOffset>, String> {
@@ -66,9 +73,29 @@ fn parse_now(text: &str) -> Result<DateTime<FixedOffset>, String> {
 
 pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
     check_rule_ids(&args.disable)?;
-    let files = load::policy_files(&args.paths)?;
+    let files = load::policy_files(&load::or_current_dir(&args.paths))?;
     let sources = load::read_all(&files)?;
-    let parsed = compile(&sources, style)?;
+    let parsed = match parse(&sources) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            // Errors are results too, so that code scanning and annotations
+            // show why there are no findings; people get them on stderr.
+            let problems = Problem::from_diagnostics(error.diagnostics(), &sources);
+            let printed = match args.format {
+                Format::Text => String::new(),
+                Format::Json => pretty(&serde_json::Value::Array(
+                    problems.iter().map(Problem::json).collect(),
+                )),
+                Format::Sarif => pretty(&sarif::error_log(&sources, &problems)),
+                Format::Github => problems.iter().map(|p| p.github() + "\n").collect(),
+            };
+            print!("{printed}");
+            return Err(CliError::Compile {
+                count: error.diagnostics().len(),
+                rendered: render::human_all(&error, &sources, style.color_stderr),
+            });
+        }
+    };
     let now = args
         .now
         .unwrap_or_else(|| chrono::Utc::now().fixed_offset());
@@ -81,6 +108,7 @@ pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
         Format::Text => output::text(&cx, &findings, style.color_stdout),
         Format::Json => pretty(&output::json(&cx, &findings)),
         Format::Sarif => pretty(&sarif::log(&cx, &findings)),
+        Format::Github => output::github(&cx, &findings),
     };
     print!("{printed}");
     Ok(if findings.is_empty() {
@@ -104,19 +132,15 @@ fn check_rule_ids(ids: &[String]) -> Result<(), CliError> {
     }
 }
 
-/// Parses the sources as one policy set, rendering errors for people.
-fn compile(
+/// Parses the sources as one policy set.
+fn parse(
     sources: &[load::SourceFile],
-    style: Style,
-) -> Result<Vec<policy_lang::PolicyFile>, CliError> {
+) -> Result<Vec<policy_lang::PolicyFile>, policy_lang::ParseError> {
     let pairs: Vec<(&str, &str)> = sources
         .iter()
         .map(|s| (s.name.as_str(), s.text.as_str()))
         .collect();
-    policy_lang::parse_set(&pairs).map_err(|error| CliError::Compile {
-        count: error.diagnostics().len(),
-        rendered: render::human_all(&error, sources, style.color_stderr),
-    })
+    policy_lang::parse_set(&pairs)
 }
 
 fn pretty(value: &serde_json::Value) -> String {

@@ -20,6 +20,15 @@ pub struct SourceFile {
     pub text: String,
 }
 
+/// The paths given, or the current directory when none is.
+pub fn or_current_dir(paths: &[PathBuf]) -> Vec<PathBuf> {
+    if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths.to_vec()
+    }
+}
+
 /// Every `*.policy` file named or found (recursively) under `paths`, sorted,
 /// without duplicates. A named file is taken whatever its extension.
 pub fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
@@ -51,27 +60,63 @@ pub fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
 
 /// Calls `visit` for every file under `dir`, in sorted order, skipping hidden
 /// files and directories (such as an editor's `.#app.policy` lock link) and
-/// `target`.
+/// directories named `target`.
+///
+/// Symbolic links to directories are followed; a link back to a directory
+/// already being walked is not entered again (its files are visited once,
+/// from the directory itself). Any other entry that cannot be read is an
+/// error, never a file silently left out.
 pub fn walk(dir: &Path, visit: &mut dyn FnMut(&Path)) -> Result<(), CliError> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| CliError::io(dir, &e))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
+    let entries = walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| {
+            entry.depth() == 0
+                || !(hidden(entry.path())
+                    || (entry.file_type().is_dir() && entry.file_name() == "target"))
+        });
     for entry in entries {
-        let name = entry.file_name().and_then(|n| n.to_str());
-        if name.is_some_and(|n| n.starts_with('.')) {
-            continue;
-        }
-        if entry.is_dir() {
-            if name != Some("target") {
-                walk(&entry, visit)?;
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) if error.loop_ancestor().is_some() => continue,
+            // A link that leads nowhere is a file for `visit` to judge by its
+            // name (reading a `*.policy` one then fails), unless it is hidden.
+            Err(error) if error.depth() > 0 && error.path().is_some_and(dangling) => {
+                if let Some(path) = error.path().filter(|p| !hidden(p)) {
+                    visit(path);
+                }
+                continue;
             }
-        } else {
-            visit(&entry);
+            Err(error) => {
+                let path = error.path().unwrap_or(dir).to_path_buf();
+                return Err(match error.io_error() {
+                    Some(io) => CliError::io(&path, io),
+                    None => CliError::Io {
+                        path,
+                        message: error.to_string(),
+                    },
+                });
+            }
+        };
+        if !entry.file_type().is_dir() {
+            visit(entry.path());
         }
     }
     Ok(())
+}
+
+/// True when the file name starts with a dot.
+fn hidden(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with('.'))
+}
+
+/// True for a symbolic link whose target does not exist.
+fn dangling(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+        && std::fs::metadata(path).is_err()
 }
 
 /// Reads one file as UTF-8 text, refusing files over [`MAX_FILE_BYTES`].

@@ -1,6 +1,10 @@
 //! `policy`: check, format, evaluate, test, lint and serve Tessera policies.
 //!
-//! Exit codes: 0 success, 1 failed tests or findings, 2 usage or input errors.
+//! Exit codes, the same in every subcommand (README.md has the table):
+//! 0 success, 1 the command's finding (failed tests, lint findings, files
+//! that would change, a deny with `eval --fail-on-deny`, a failed audit
+//! verification), 2 no verdict: usage errors and invalid input (policies
+//! that do not compile, unreadable files, bad requests, bad test files).
 
 mod audit;
 mod check;
@@ -10,6 +14,7 @@ mod fmt;
 mod limits;
 mod lint;
 mod load;
+mod problem;
 mod render;
 mod serve;
 mod test;
@@ -47,13 +52,27 @@ enum Command {
     Audit(audit::Args),
 }
 
-/// What a subcommand found: success, or findings / failed tests (exit 1).
+/// How a subcommand ended, when it reported everything itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     /// Exit 0.
     Success,
-    /// Exit 1: failed tests, lint findings, files that need formatting.
+    /// Exit 1: failed tests, lint findings, files that need formatting, a
+    /// deny with `eval --fail-on-deny`, a failed audit verification.
     Findings,
+    /// Exit 2: the input is invalid (such as policies that do not compile),
+    /// and the command has already reported why, in the format asked for.
+    Invalid,
+}
+
+/// The exit code for the same condition in every subcommand.
+pub mod exit {
+    /// Success: no finding, every test passed, the request was decided.
+    pub const SUCCESS: u8 = 0;
+    /// The command's own negative verdict.
+    pub const FINDINGS: u8 = 1;
+    /// No verdict: a usage error or invalid input.
+    pub const INVALID: u8 = 2;
 }
 
 fn main() -> ExitCode {
@@ -61,7 +80,11 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
-            let code = if error.use_stderr() { 2 } else { 0 };
+            let code = if error.use_stderr() {
+                exit::INVALID
+            } else {
+                exit::SUCCESS
+            };
             let _ = error.print();
             return ExitCode::from(code);
         }
@@ -77,11 +100,12 @@ fn main() -> ExitCode {
         Command::Audit(args) => audit::run(args, style),
     };
     match result {
-        Ok(Status::Success) => ExitCode::SUCCESS,
-        Ok(Status::Findings) => ExitCode::from(1),
+        Ok(Status::Success) => ExitCode::from(exit::SUCCESS),
+        Ok(Status::Findings) => ExitCode::from(exit::FINDINGS),
+        Ok(Status::Invalid) => ExitCode::from(exit::INVALID),
         Err(error) => {
             error.print(style);
-            ExitCode::from(2)
+            ExitCode::from(exit::INVALID)
         }
     }
 }

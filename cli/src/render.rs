@@ -264,24 +264,37 @@ fn window(source: &str, span: policy_lang::Span) -> (String, String, String) {
 
 /// A diagnostic as a GitHub Actions annotation.
 pub fn github(diagnostic: &Diagnostic) -> String {
+    let mut message = diagnostic.message().to_string();
+    if let Some(hint) = diagnostic.hint() {
+        message.push_str(&format!(" (help: {hint})"));
+    }
+    github_command(
+        "error",
+        &[
+            ("file", diagnostic.file().to_string()),
+            ("line", diagnostic.location().line.to_string()),
+            ("col", diagnostic.location().column.to_string()),
+            ("title", diagnostic.kind().code().to_string()),
+        ],
+        &message,
+    )
+}
+
+/// A GitHub Actions workflow command, `::LEVEL key=value,...::message`
+/// (LEVEL is `error`, `warning` or `notice`). The message escapes `%`, `\r`
+/// and `\n`; property values also escape `:` and `,`, which would end them.
+pub fn github_command(level: &str, properties: &[(&str, String)], message: &str) -> String {
     let escape = |s: &str| {
         s.replace('%', "%25")
             .replace('\r', "%0D")
             .replace('\n', "%0A")
     };
     let escape_property = |s: &str| escape(s).replace(':', "%3A").replace(',', "%2C");
-    let mut message = diagnostic.message().to_string();
-    if let Some(hint) = diagnostic.hint() {
-        message.push_str(&format!(" (help: {hint})"));
-    }
-    format!(
-        "::error file={},line={},col={},title={}::{}",
-        escape_property(diagnostic.file()),
-        diagnostic.location().line,
-        diagnostic.location().column,
-        escape_property(diagnostic.kind().code()),
-        escape(&message)
-    )
+    let properties: Vec<String> = properties
+        .iter()
+        .map(|(key, value)| format!("{key}={}", escape_property(value)))
+        .collect();
+    format!("::{level} {}::{}", properties.join(","), escape(message))
 }
 
 /// Renders the diagnostics of a compile error for people: the first

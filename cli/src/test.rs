@@ -1,37 +1,51 @@
 //! `policy test`: run the policy tests beside the policies.
 //!
-//! Every input problem (a bad test file, a directory without policies,
-//! policies that do not compile) is reported before any test runs, and
-//! exits 2. Then every selected test runs; the last line printed is
-//! `N passed, N failed`.
+//! Every policy set found is compiled, whether or not a test file stands
+//! beside it. Every input problem (a bad test file, a directory without
+//! policies, policies that do not compile) is reported before any test
+//! runs, in the format asked for, and exits 2. Then every selected test
+//! runs; the last line printed is `N passed, N failed`.
 
 use crate::Status;
 use crate::error::CliError;
 use crate::eval::explain_text;
 use crate::load::{self, SourceFile};
+use crate::problem::Problem;
 use crate::render::{self, Style};
 use policy_cli::suite::{self, CaseResult, Coverage, TestCase, TestFile};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// `--audit` for `test`, which decides on its own (docs/audit.md): a record
+/// that cannot be written changes no decision.
+const AUDIT_HELP: &str = "Append an audit record for every decision to FILE (JSON lines, \
+hash-chained; evaluator/AUDIT.md). A record that cannot be written changes no decision and \
+no test result: the run reports as usual, then fails with exit 2 naming the audit log.";
+
 /// Arguments of `policy test`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Exit status: 0 when every test passed, 1 when a test failed (or coverage \
-is below --min-coverage, or no test ran with --fail-on-empty), 2 on usage or input errors, \
-reported before any test runs. The last line of a run is `N passed, N failed` (on standard \
-error with json and junit). The test file format is described in docs/testing.md."
+    mut_arg("audit", |arg| arg.help(AUDIT_HELP)),
+    after_help = "Every directory holding *.policy files is compiled, with or without a test \
+file beside it: a policy set that does not compile fails the run.\n\
+Exit status: 0 when every test passed, 1 when a test failed (or coverage is below \
+--min-coverage, or no test ran with --fail-on-empty), 2 on usage or input errors (policies \
+that do not compile, bad test files), reported before any test runs; with json, junit and \
+github they are also results in that format on standard output. The last line of a run is \
+`N passed, N failed` (on standard error with json and junit). The test file format is \
+described in docs/testing.md."
 )]
 pub struct Args {
-    /// Directories (searched recursively for *.tests.toml, skipping hidden
-    /// directories and `target`) or test files [default: .]
+    /// Directories (searched recursively for *.tests.toml and *.policy,
+    /// skipping hidden directories and `target`) or test files [default: .]
     paths: Vec<PathBuf>,
     /// Run only the tests whose name matches this regular expression
     /// (unanchored: `stripe` matches any name containing it).
     #[arg(long, value_name = "REGEX")]
     run: Option<String>,
-    /// Output format: text for people, json or junit (XML) for machines;
-    /// with json and junit the summary line goes to standard error.
+    /// Output format: text for people; json, junit (XML) or github (GitHub
+    /// Actions annotations) for machines. With json and junit the summary
+    /// line goes to standard error.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
     /// List passing tests too (text format).
@@ -64,6 +78,9 @@ pub enum Format {
     Json,
     /// JUnit XML on standard output: one testsuite per test file.
     Junit,
+    /// GitHub Actions `::error` annotations for failed tests and invalid
+    /// input, then the summary, on standard output.
+    Github,
 }
 
 fn parse_percent(text: &str) -> Result<f64, String> {
@@ -93,11 +110,64 @@ struct FileRun<'s> {
 struct CoverageReport {
     exercised: usize,
     total: usize,
-    /// `file:line: effect policy/statement` of each statement not exercised.
-    missed: Vec<String>,
+    /// Each statement not exercised.
+    missed: Vec<Missed>,
     /// Directories under the paths searched that hold policies but no test
     /// file: not counted, since no test runs against them.
     untested: Vec<PathBuf>,
+}
+
+/// A statement no test exercised.
+struct Missed {
+    file: String,
+    line: usize,
+    /// `effect policy/statement`.
+    statement: String,
+}
+
+impl Missed {
+    /// `file:line: effect policy/statement`.
+    fn text(&self) -> String {
+        format!("{}:{}: {}", self.file, self.line, self.statement)
+    }
+}
+
+/// A problem found while loading: the error people see on standard error,
+/// and the same problem as data for the machine formats.
+struct LoadError {
+    error: CliError,
+    problems: Vec<Problem>,
+    /// A test-file problem, drawn as a diagnostic when it has a place.
+    suite: Option<suite::SuiteError>,
+}
+
+impl LoadError {
+    fn plain(error: CliError) -> LoadError {
+        let problems = vec![Problem::from_cli(&error)];
+        LoadError {
+            error,
+            problems,
+            suite: None,
+        }
+    }
+
+    /// Prints the problem for people, on standard error.
+    fn print(&self, style: Style) {
+        match self.suite.as_ref().and_then(suite::SuiteError::diagnostic) {
+            Some((diagnostic, text)) => {
+                eprint!("{}", render::human(&diagnostic, text, style.color_stderr))
+            }
+            None => self.error.print(style),
+        }
+    }
+
+    fn suite(error: suite::SuiteError) -> LoadError {
+        LoadError {
+            problems: vec![Problem::from_suite(&error)],
+            error: suite_error(error.clone()),
+            suite: Some(error),
+        }
+    }
 }
 
 impl CoverageReport {
@@ -114,12 +184,11 @@ pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
         ),
         None => None,
     };
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
+    let paths = load::or_current_dir(&args.paths);
+    let sets = match load_sets(&paths, &args.limits.limits()?, style) {
+        Ok(sets) => sets,
+        Err(errors) => return Err(report_load_errors(args.format, errors, style)),
     };
-    let sets = load_sets(&paths, &args.limits.limits()?, style)?;
     let auditor = args.audit.auditor()?;
     let mut warnings = Vec::new();
     let runs = run_sets(&sets, filter.as_ref(), auditor.as_ref(), &mut warnings);
@@ -129,18 +198,21 @@ pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
             render::paint(style.color_stderr, "1;33", "warning")
         );
     }
-    let coverage = (args.coverage || args.min_coverage.is_some())
-        .then(|| coverage_report(&sets, &runs, untested_dirs(&paths, &sets)));
+    let coverage =
+        (args.coverage || args.min_coverage.is_some()).then(|| coverage_report(&sets, &runs));
     let (passed, failed) = count(&runs);
     match args.format {
         Format::Text => print!("{}", text_report(&runs, args.verbose, style)),
-        Format::Json => println!("{}", json_report(&runs, coverage.as_ref())),
-        Format::Junit => print!("{}", junit_report(&runs)),
+        Format::Json => println!("{}", json_report(&runs, coverage.as_ref(), &[])),
+        Format::Junit => print!("{}", junit_report(&runs, &[])),
+        Format::Github => print!("{}", github_report(&runs, coverage.as_ref())),
     }
-    let text = args.format == Format::Text;
+    // The summary (and coverage) go with the report for people and
+    // annotations, to standard error beside a JSON or XML document.
+    let on_stdout = matches!(args.format, Format::Text | Format::Github);
     let mut out = String::new();
     if let Some(coverage) = &coverage
-        && (text || args.format == Format::Junit)
+        && args.format != Format::Json
     {
         out.push_str(&coverage_text(coverage));
     }
@@ -150,11 +222,22 @@ pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
         Status::Success
     };
     if let Some(verdict) = verdicts(&args, coverage.as_ref(), passed + failed) {
-        out.push_str(&verdict);
+        if args.format == Format::Github {
+            for line in verdict.lines() {
+                out.push_str(&render::github_command(
+                    "error",
+                    &[("title", "policy test".to_string())],
+                    line,
+                ));
+                out.push('\n');
+            }
+        } else {
+            out.push_str(&verdict);
+        }
         status = Status::Findings;
     }
     out.push_str(&format!("{passed} passed, {failed} failed\n"));
-    if text {
+    if on_stdout {
         print!("{out}");
     } else {
         eprint!("{out}");
@@ -186,27 +269,40 @@ fn verdicts(args: &Args, coverage: Option<&CoverageReport>, ran: usize) -> Optio
     (!out.is_empty()).then_some(out)
 }
 
-/// Finds and loads every test file, and compiles the policy set of each
-/// directory that holds one. Reports every problem (each error in a test
-/// file drawn as policy diagnostics are), then fails.
+/// Finds and loads every test file, and compiles the policy set of every
+/// directory that holds a test file or a policy file: a policy set without
+/// tests is still checked. Collects every problem; fails when there is one.
 fn load_sets(
     paths: &[PathBuf],
     limits: &tessera::Limits,
     style: Style,
-) -> Result<Vec<PolicySet>, CliError> {
-    let found = suite::find_test_files(paths).map_err(suite_error)?;
-    let mut by_dir: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+) -> Result<Vec<PolicySet>, Vec<LoadError>> {
+    let found = suite::find_test_files(paths).map_err(|e| vec![LoadError::suite(e)])?;
+    let mut dirs = PolicyDirs::default();
     for path in found {
-        by_dir
-            .entry(suite::policy_dir(&path))
-            .or_default()
-            .push(path);
+        dirs.add(suite::policy_dir(&path), Some(path));
+    }
+    let mut errors = Vec::new();
+    for path in paths.iter().filter(|p| p.is_dir()) {
+        let mut policy_dirs = Vec::new();
+        let walked = load::walk(path, &mut |file| {
+            if file
+                .extension()
+                .is_some_and(|x| x == load::POLICY_EXTENSION)
+            {
+                policy_dirs.push(suite::policy_dir(file));
+            }
+        });
+        if let Err(error) = walked {
+            errors.push(LoadError::plain(error));
+        }
+        for dir in policy_dirs {
+            dirs.add(dir, None);
+        }
     }
     let mut sets = Vec::new();
-    let mut errors = Vec::new();
-    let mut file_errors = Vec::new();
-    for (dir, test_paths) in by_dir {
-        let compiled = compile_set(&test_paths, limits, style);
+    for (dir, test_paths) in dirs.by_dir {
+        let compiled = compile_set(&dir, &test_paths, limits, style);
         let mut files = Vec::new();
         for path in &test_paths {
             // `decided_by` names are checked when the policies compile.
@@ -216,7 +312,7 @@ fn load_sets(
             };
             match loaded {
                 Ok(file) => files.push(file),
-                Err(found) => file_errors.extend(found.into_vec()),
+                Err(found) => errors.extend(found.into_vec().into_iter().map(LoadError::suite)),
             }
         }
         match compiled {
@@ -237,66 +333,140 @@ fn load_sets(
             Err(error) => errors.push(error),
         }
     }
-    for error in &file_errors {
-        match error.diagnostic() {
-            Some((diagnostic, text)) => {
-                eprint!("{}", render::human(&diagnostic, text, style.color_stderr))
+    if errors.is_empty() {
+        Ok(sets)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The directories whose policy sets are under test, each with its test
+/// files (none for a set without tests), a directory reached by two paths
+/// (`.` and `./a`, or a link) taken once.
+#[derive(Default)]
+struct PolicyDirs {
+    by_dir: BTreeMap<PathBuf, Vec<PathBuf>>,
+    /// The canonical path of each directory, to the path it is shown by.
+    shown: std::collections::HashMap<PathBuf, PathBuf>,
+}
+
+impl PolicyDirs {
+    fn add(&mut self, dir: PathBuf, test_file: Option<PathBuf>) {
+        let key = std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone());
+        let shown = self.shown.entry(key).or_insert(dir).clone();
+        let tests = self.by_dir.entry(shown).or_default();
+        tests.extend(test_file);
+    }
+}
+
+/// Prints every load problem (for people on standard error, and as results
+/// in the machine formats on standard output); returns the last, which
+/// ends the run with exit 2.
+fn report_load_errors(format: Format, errors: Vec<LoadError>, style: Style) -> CliError {
+    let problems: Vec<Problem> = errors.iter().flat_map(|e| e.problems.clone()).collect();
+    match format {
+        Format::Text => {}
+        Format::Json => println!("{}", json_report(&[], None, &problems)),
+        Format::Junit => print!("{}", junit_report(&[], &problems)),
+        Format::Github => {
+            for problem in &problems {
+                println!("{}", problem.github());
             }
-            None => eprintln!(
-                "{}: {}",
-                render::paint_error(style, "error"),
-                error.render()
-            ),
         }
     }
-    if !file_errors.is_empty() {
-        for error in &errors {
-            error.print(style);
-        }
-        let mut paths: Vec<&Path> = file_errors.iter().map(|e| e.path.as_path()).collect();
-        paths.sort();
-        paths.dedup();
-        return Err(CliError::Usage(format!(
-            "{} error(s) in {} test file(s); no test ran",
-            file_errors.len(),
-            paths.len()
-        )));
+    // Every problem is drawn here; the error returned sums them up.
+    for error in &errors {
+        error.print(style);
     }
-    match errors.pop() {
-        None => Ok(sets),
-        Some(last) => {
-            for error in &errors {
-                error.print(style);
-            }
-            Err(last)
-        }
+    let in_tests = errors.iter().filter(|e| e.suite.is_some()).count();
+    let files: std::collections::BTreeSet<&Path> = errors
+        .iter()
+        .filter_map(|e| e.suite.as_ref().map(|s| s.path.as_path()))
+        .collect();
+    let others = errors.len() - in_tests;
+    let mut parts = Vec::new();
+    if in_tests > 0 {
+        parts.push(format!(
+            "{in_tests} error(s) in {} test file(s)",
+            files.len()
+        ));
     }
+    if others > 0 {
+        parts.push(format!(
+            "{others} policy set(s) or path(s) that could not be loaded"
+        ));
+    }
+    CliError::Usage(format!("{}; no test ran", parts.join(", ")))
 }
 
 fn suite_error(error: suite::SuiteError) -> CliError {
     CliError::Usage(error.render())
 }
 
-/// Reads and compiles the policies beside the test files of one directory.
+/// Reads and compiles the policies of one directory: those beside its test
+/// files, or for a directory without test files every `*.policy` file in it.
 fn compile_set(
+    dir: &Path,
     test_paths: &[PathBuf],
     limits: &tessera::Limits,
     style: Style,
-) -> Result<(Vec<SourceFile>, tessera::Engine), CliError> {
-    let first = test_paths.first().map_or(Path::new("."), |p| p.as_path());
-    let files = suite::policy_files_beside(first).map_err(suite_error)?;
-    let sources = load::read_all(&files)?;
+) -> Result<(Vec<SourceFile>, tessera::Engine), LoadError> {
+    let files = match test_paths.first() {
+        Some(first) => suite::policy_files_beside(first).map_err(LoadError::suite)?,
+        None => policy_files_in(dir).map_err(LoadError::plain)?,
+    };
+    let sources = load::read_all(&files).map_err(LoadError::plain)?;
     let named: Vec<tessera::Source> = sources
         .iter()
         .map(|s| tessera::Source::new(&s.name, &s.text))
         .collect();
     match tessera::Engine::compile_with(&named, limits) {
         Ok(engine) => Ok((sources, engine)),
-        Err(error) => Err(CliError::Compile {
-            count: error.diagnostics().len(),
-            rendered: render::human_all(&error, &sources, style.color_stderr),
+        Err(error) => Err(LoadError {
+            suite: None,
+            problems: Problem::from_diagnostics(error.diagnostics(), &sources),
+            error: CliError::Compile {
+                count: error.diagnostics().len(),
+                rendered: render::human_all(&error, &sources, style.color_stderr),
+            },
         }),
     }
+}
+
+/// The `*.policy` files directly in `dir` (as `suite::policy_files_beside`
+/// takes them for a test file there), sorted.
+fn policy_files_in(dir: &Path) -> Result<Vec<PathBuf>, CliError> {
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(dir)
+        .min_depth(1)
+        .max_depth(1)
+        .sort_by_file_name()
+    {
+        let entry = entry.map_err(|e| {
+            let path = e.path().unwrap_or(dir).to_path_buf();
+            match e.io_error() {
+                Some(io) => CliError::io(&path, io),
+                None => CliError::Io {
+                    path,
+                    message: e.to_string(),
+                },
+            }
+        })?;
+        let path = entry.path();
+        if path
+            .extension()
+            .is_some_and(|x| x == load::POLICY_EXTENSION)
+            && path.is_file()
+        {
+            files.push(path.to_path_buf());
+        }
+    }
+    if files.is_empty() {
+        return Err(CliError::NoPolicies {
+            paths: vec![dir.to_path_buf()],
+        });
+    }
+    Ok(files)
 }
 
 /// Runs the tests `filter` selects, file by file; records each decision
@@ -352,18 +522,20 @@ fn count(runs: &[FileRun<'_>]) -> (usize, usize) {
 }
 
 /// Statements exercised by the tests that ran, over every policy set.
-fn coverage_report(
-    sets: &[PolicySet],
-    runs: &[FileRun<'_>],
-    untested: Vec<PathBuf>,
-) -> CoverageReport {
+///
+/// A policy set without test files is not counted: it is listed as untested.
+fn coverage_report(sets: &[PolicySet], runs: &[FileRun<'_>]) -> CoverageReport {
     let mut report = CoverageReport {
         exercised: 0,
         total: 0,
         missed: Vec::new(),
-        untested,
+        untested: sets
+            .iter()
+            .filter(|s| s.files.is_empty())
+            .map(|s| s.dir.clone())
+            .collect(),
     };
-    for set in sets {
+    for set in sets.iter().filter(|s| !s.files.is_empty()) {
         let mut coverage = Coverage::new(&set.engine);
         let results = runs
             .iter()
@@ -379,37 +551,19 @@ fn coverage_report(
                 let before = s.text.get(..statement.offset).unwrap_or("");
                 (s.name.as_str(), before.matches('\n').count() + 1)
             });
-            report.missed.push(format!(
-                "{name}:{line}: {} {}/{}",
-                statement.effect.keyword(),
-                statement.policy,
-                statement.statement
-            ));
+            report.missed.push(Missed {
+                file: name.to_string(),
+                line,
+                statement: format!(
+                    "{} {}/{}",
+                    statement.effect.keyword(),
+                    statement.policy,
+                    statement.statement
+                ),
+            });
         }
     }
     report
-}
-
-/// Directories under the directory `paths` that hold `*.policy` files but
-/// no test file.
-fn untested_dirs(paths: &[PathBuf], sets: &[PolicySet]) -> Vec<PathBuf> {
-    let key = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    let tested: Vec<PathBuf> = sets.iter().map(|s| key(&s.dir)).collect();
-    let mut dirs = Vec::new();
-    for path in paths.iter().filter(|p| p.is_dir()) {
-        let _ = load::walk(path, &mut |file| {
-            if file
-                .extension()
-                .is_some_and(|x| x == load::POLICY_EXTENSION)
-            {
-                dirs.push(suite::policy_dir(file));
-            }
-        });
-    }
-    dirs.sort();
-    dirs.dedup();
-    dirs.retain(|d| !tested.contains(&key(d)));
-    dirs
 }
 
 fn coverage_text(coverage: &CoverageReport) -> String {
@@ -422,7 +576,7 @@ fn coverage_text(coverage: &CoverageReport) -> String {
     if !coverage.missed.is_empty() {
         out.push_str("not exercised by any test:\n");
         for missed in &coverage.missed {
-            out.push_str(&format!("  {missed}\n"));
+            out.push_str(&format!("  {}\n", missed.text()));
         }
     }
     if !coverage.untested.is_empty() {
@@ -502,8 +656,14 @@ fn failure_details(case: &TestCase, result: &CaseResult<'_>, color: bool) -> Str
 }
 
 /// Every test as JSON, with expectations, decisions and, for failures,
-/// the mismatches and the explanation; and coverage when computed.
-fn json_report(runs: &[FileRun<'_>], coverage: Option<&CoverageReport>) -> String {
+/// the mismatches and the explanation; coverage when computed; and
+/// `errors`, the problems that stopped the run before any test ran (then
+/// `files` is empty).
+fn json_report(
+    runs: &[FileRun<'_>],
+    coverage: Option<&CoverageReport>,
+    errors: &[Problem],
+) -> String {
     let (passed, failed) = count(runs);
     let files: Vec<serde_json::Value> = runs
         .iter()
@@ -513,7 +673,13 @@ fn json_report(runs: &[FileRun<'_>], coverage: Option<&CoverageReport>) -> Strin
             serde_json::json!({"file": run.path.display().to_string(), "tests": tests})
         })
         .collect();
-    let mut report = serde_json::json!({"passed": passed, "failed": failed, "files": files});
+    let errors: Vec<serde_json::Value> = errors.iter().map(Problem::json).collect();
+    let mut report = serde_json::json!({
+        "passed": passed,
+        "failed": failed,
+        "errors": errors,
+        "files": files,
+    });
     if let (Some(coverage), Some(object)) = (coverage, report.as_object_mut()) {
         object.insert(
             "coverage".to_string(),
@@ -521,7 +687,7 @@ fn json_report(runs: &[FileRun<'_>], coverage: Option<&CoverageReport>) -> Strin
                 "exercised": coverage.exercised,
                 "total": coverage.total,
                 "percent": coverage.percent(),
-                "not_exercised": coverage.missed,
+                "not_exercised": coverage.missed.iter().map(Missed::text).collect::<Vec<_>>(),
                 "untested_directories": coverage.untested.iter().map(|d| d.display().to_string()).collect::<Vec<_>>(),
             }),
         );
@@ -560,91 +726,224 @@ fn json_case(case: &TestCase, result: &CaseResult<'_>) -> serde_json::Value {
     value
 }
 
+/// Failed tests as GitHub Actions annotations, one line each, at the line
+/// of the test's `[[test]]` table; with coverage, a warning at each
+/// statement no test exercised. The message holds the mismatches, never
+/// the request.
+fn github_report(runs: &[FileRun<'_>], coverage: Option<&CoverageReport>) -> String {
+    let mut out = String::new();
+    for run in runs {
+        for (case, result) in run.cases.iter().filter(|(_, r)| !r.passed()) {
+            let mismatches: Vec<String> = result.mismatches.iter().map(|m| m.to_string()).collect();
+            out.push_str(&render::github_command(
+                "error",
+                &[
+                    ("file", run.path.display().to_string()),
+                    ("line", case.line.to_string()),
+                    ("col", "1".to_string()),
+                    ("title", "policy test".to_string()),
+                ],
+                &format!("test {:?} failed: {}", case.name, mismatches.join("; ")),
+            ));
+            out.push('\n');
+        }
+    }
+    for missed in coverage.map_or(&[][..], |c| &c.missed) {
+        out.push_str(&render::github_command(
+            "warning",
+            &[
+                ("file", missed.file.clone()),
+                ("line", missed.line.to_string()),
+                ("title", "not exercised".to_string()),
+            ],
+            &format!("{} is exercised by no test", missed.statement),
+        ));
+        out.push('\n');
+    }
+    out
+}
+
 /// JUnit XML: a testsuite per test file (with selected tests), a testcase
 /// per test, a failure element with the mismatches and the explanation.
-fn junit_report(runs: &[FileRun<'_>]) -> String {
+/// Problems that stopped the run before any test ran are `error` elements,
+/// one testcase each, in a testsuite per file at fault.
+fn junit_report(runs: &[FileRun<'_>], errors: &[Problem]) -> String {
+    let mut writer = quick_xml::Writer::new_with_indent(Vec::new(), b' ', 2);
+    // Writing to a vector cannot fail.
+    let _ = write_junit(&mut writer, runs, errors);
+    let mut out = String::from_utf8(writer.into_inner()).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+type XmlWriter = quick_xml::Writer<Vec<u8>>;
+
+fn write_junit(
+    writer: &mut XmlWriter,
+    runs: &[FileRun<'_>],
+    errors: &[Problem],
+) -> std::io::Result<()> {
+    use quick_xml::events::{BytesDecl, Event};
     let (passed, failed) = count(runs);
+    // (A float sum of nothing is -0.0, which would print as `-0.000000`.)
     let total_time: f64 = runs
         .iter()
         .flat_map(|r| &r.cases)
         .map(|(_, r)| r.duration.as_secs_f64())
-        .sum();
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    out.push_str(&format!(
-        "<testsuites name=\"policy test\" tests=\"{}\" failures=\"{failed}\" errors=\"0\" time=\"{total_time:.6}\">\n",
-        passed + failed
-    ));
-    for run in runs.iter().filter(|r| !r.cases.is_empty()) {
-        out.push_str(&junit_suite(run));
-    }
-    out.push_str("</testsuites>\n");
-    out
+        .fold(0.0, |sum, t| sum + t);
+    writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    writer
+        .create_element("testsuites")
+        .with_attributes([
+            attribute("name", "policy test"),
+            attribute("tests", &(passed + failed + errors.len()).to_string()),
+            attribute("failures", &failed.to_string()),
+            attribute("errors", &errors.len().to_string()),
+            attribute("time", &format!("{total_time:.6}")),
+        ])
+        .write_inner_content(|writer| {
+            for run in runs.iter().filter(|r| !r.cases.is_empty()) {
+                write_junit_suite(writer, run)?;
+            }
+            write_junit_errors(writer, errors)
+        })?;
+    Ok(())
 }
 
-fn junit_suite(run: &FileRun<'_>) -> String {
-    let file = xml_escape(&run.path.display().to_string());
+fn write_junit_suite(writer: &mut XmlWriter, run: &FileRun<'_>) -> std::io::Result<()> {
+    use quick_xml::events::BytesText;
+    let file = run.path.display().to_string();
     let failures = run.cases.iter().filter(|(_, r)| !r.passed()).count();
     let time: f64 = run
         .cases
         .iter()
         .map(|(_, r)| r.duration.as_secs_f64())
         .sum();
-    let mut out = format!(
-        "  <testsuite name=\"{file}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\" time=\"{time:.6}\">\n",
-        run.cases.len()
-    );
-    for (case, result) in &run.cases {
-        out.push_str(&format!(
-            "    <testcase classname=\"{file}\" name=\"{}\" file=\"{file}\" line=\"{}\" time=\"{:.6}\"",
-            xml_escape(&case.name),
-            case.line,
-            result.duration.as_secs_f64()
-        ));
-        if result.passed() {
-            out.push_str("/>\n");
-            continue;
-        }
-        let message: Vec<String> = result.mismatches.iter().map(|m| m.to_string()).collect();
-        out.push_str(&format!(
-            ">\n      <failure message=\"{}\" type=\"mismatch\">{}</failure>\n    </testcase>\n",
-            xml_escape(&message.join("; ")),
-            xml_escape_text(&failure_details(case, result, false))
-        ));
+    writer
+        .create_element("testsuite")
+        .with_attributes([
+            attribute("name", &file),
+            attribute("tests", &run.cases.len().to_string()),
+            attribute("failures", &failures.to_string()),
+            attribute("errors", "0"),
+            attribute("skipped", "0"),
+            attribute("time", &format!("{time:.6}")),
+        ])
+        .write_inner_content(|writer| {
+            for (case, result) in &run.cases {
+                let element = writer.create_element("testcase").with_attributes([
+                    attribute("classname", &file),
+                    attribute("name", &case.name),
+                    attribute("file", &file),
+                    attribute("line", &case.line.to_string()),
+                    attribute("time", &format!("{:.6}", result.duration.as_secs_f64())),
+                ]);
+                if result.passed() {
+                    element.write_empty()?;
+                    continue;
+                }
+                let message: Vec<String> =
+                    result.mismatches.iter().map(|m| m.to_string()).collect();
+                let details = failure_details(case, result, false);
+                element.write_inner_content(|writer| {
+                    writer
+                        .create_element("failure")
+                        .with_attributes([
+                            attribute("message", &message.join("; ")),
+                            attribute("type", "mismatch"),
+                        ])
+                        .write_text_content(BytesText::from_escaped(xml_text(&details)))?;
+                    Ok(())
+                })?;
+            }
+            Ok(())
+        })?;
+    Ok(())
+}
+
+/// A testsuite per file named by `errors`, a testcase with an `error`
+/// element per problem.
+fn write_junit_errors(writer: &mut XmlWriter, errors: &[Problem]) -> std::io::Result<()> {
+    use quick_xml::events::BytesText;
+    let mut files: Vec<&str> = errors.iter().map(|p| p.file.as_str()).collect();
+    files.sort_unstable();
+    files.dedup();
+    for file in files {
+        let here: Vec<&Problem> = errors.iter().filter(|p| p.file == file).collect();
+        writer
+            .create_element("testsuite")
+            .with_attributes([
+                attribute("name", file),
+                attribute("tests", &here.len().to_string()),
+                attribute("failures", "0"),
+                attribute("errors", &here.len().to_string()),
+                attribute("skipped", "0"),
+                attribute("time", "0.000000"),
+            ])
+            .write_inner_content(|writer| {
+                for problem in &here {
+                    let place = match problem.location {
+                        Some((line, column)) => format!("{file}:{line}:{column}"),
+                        None => file.to_string(),
+                    };
+                    let mut element = writer.create_element("testcase").with_attributes([
+                        attribute("classname", file),
+                        attribute("name", &format!("{place}: {}", problem.code)),
+                        attribute("file", file),
+                    ]);
+                    if let Some((line, _)) = problem.location {
+                        element = element.with_attribute(attribute("line", &line.to_string()));
+                    }
+                    element.write_inner_content(|writer| {
+                        writer
+                            .create_element("error")
+                            .with_attributes([
+                                attribute("message", &problem.full_message()),
+                                attribute("type", &problem.code),
+                            ])
+                            .write_text_content(BytesText::from_escaped(xml_text(&format!(
+                                "{place}: {}\n",
+                                problem.full_message()
+                            ))))?;
+                        Ok(())
+                    })?;
+                }
+                Ok(())
+            })?;
     }
-    out.push_str("  </testsuite>\n");
-    out
+    Ok(())
 }
 
-/// Escapes text for an XML attribute: line breaks and tabs become
-/// character references so that parsers keep them.
-fn xml_escape(text: &str) -> String {
-    xml_escape_with(text, true)
-}
-
-/// Escapes text for XML element content, keeping line breaks as they are.
-fn xml_escape_text(text: &str) -> String {
-    xml_escape_with(text, false)
-}
-
-/// Escapes markup; characters XML 1.0 cannot hold become U+FFFD.
-fn xml_escape_with(text: &str, attribute: bool) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\r' => out.push_str("&#13;"),
-            '\n' if attribute => out.push_str("&#10;"),
-            '\t' if attribute => out.push_str("&#9;"),
-            '\n' | '\t' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
+/// An XML attribute whose value quick-xml escapes, with line breaks and
+/// tabs also written as character references so that parsers keep them
+/// (attribute normalization turns them into spaces), and characters XML 1.0
+/// cannot hold as U+FFFD.
+fn attribute<'a>(key: &'a str, value: &str) -> quick_xml::events::attributes::Attribute<'a> {
+    let escaped = quick_xml::escape::escape(xml_chars(value))
+        .replace('\n', "&#10;")
+        .replace('\t', "&#9;");
+    quick_xml::events::attributes::Attribute {
+        key: quick_xml::name::QName(key),
+        value: escaped.into(),
     }
-    out
+}
+
+/// Element content, escaped by quick-xml (which writes `\r` as `&#13;`),
+/// with characters XML 1.0 cannot hold as U+FFFD.
+fn xml_text(text: &str) -> String {
+    quick_xml::escape::partial_escape(xml_chars(text)).into_owned()
+}
+
+/// `text` with the characters XML 1.0 cannot hold (control characters but
+/// tab, line feed and carriage return; U+FFFE and U+FFFF) as U+FFFD.
+fn xml_chars(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => c,
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => '\u{FFFD}',
+            c => c,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -655,10 +954,10 @@ mod tests {
     #[test]
     fn xml_escape_handles_markup_and_control_characters() {
         assert_eq!(
-            xml_escape("a<b>&\"c\" 'd'\n\u{1}"),
-            "a&lt;b&gt;&amp;&quot;c&quot; &apos;d&apos;&#10;\u{FFFD}"
+            &*attribute("name", "a<b>&\"c\" 'd'\n\t\r\u{1}").value,
+            "a&lt;b&gt;&amp;&quot;c&quot; &apos;d&apos;&#10;&#9;&#13;\u{FFFD}"
         );
-        assert_eq!(xml_escape_text("a\n\tb\r"), "a\n\tb&#13;");
+        assert_eq!(xml_text("a<\n\tb\r\u{FFFE}"), "a&lt;\n\tb&#13;\u{FFFD}");
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! missing files, empty directories, invalid UTF-8, 10 MB files and
 //! conditions nested 100,000 deep.
 //!
-//! Exit codes: 0 success, 1 findings, 2 usage or input errors. Every run
+//! Exit codes (README.md): 0 success, 1 the command's findings, 2 usage
+//! errors and invalid input, such as policies that do not compile. Every run
 //! checks that the process exited by itself (no signal, so no stack overflow
 //! abort), within a time limit, and that nothing panicked.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -214,11 +215,19 @@ fn top_level_help_lists_every_subcommand_and_option() {
 #[test]
 fn every_subcommand_has_help_that_mentions_each_flag() {
     let cases: &[(&str, &[&str])] = &[
-        ("check", &["<PATHS>", "--format", "text", "json", "github"]),
-        ("fmt", &["<PATHS>", "--check"]),
+        ("check", &["[PATHS]", "--format", "text", "json", "github"]),
+        ("fmt", &["[PATHS]", "--check"]),
         (
             "eval",
-            &["--policies", "-p", "--request", "-r", "--explain"],
+            &[
+                "--policies",
+                "-p",
+                "--request",
+                "-r",
+                "--explain",
+                "--format",
+                "--fail-on-deny",
+            ],
         ),
         (
             "test",
@@ -232,7 +241,7 @@ fn every_subcommand_has_help_that_mentions_each_flag() {
                 "--fail-on-empty",
             ],
         ),
-        ("lint", &["<PATHS>", "--format"]),
+        ("lint", &["[PATHS]", "--format", "github", "sarif"]),
     ];
     for (subcommand, flags) in cases {
         for help in [vec![*subcommand, "--help"], vec!["help", *subcommand]] {
@@ -309,9 +318,6 @@ fn missing_arguments_and_bad_values_are_usage_errors() {
     assert_stderr_has(&run, "Usage: policy");
 
     for (args, needle) in [
-        (vec!["check"], "<PATHS>"),
-        (vec!["fmt"], "<PATHS>"),
-        (vec!["lint"], "<PATHS>"),
         (vec!["eval", "-r", "x.json"], "--policies"),
         (vec!["eval", "-p", "x"], "--request"),
         (vec!["check", "--format", "xml", "x"], "invalid value 'xml'"),
@@ -373,7 +379,7 @@ fn hidden_files_in_a_directory_are_not_policies() {
     assert_eq!(run.stdout, "ok: 2 file(s), 3 statement(s)\n");
     // Named on the command line, a hidden file is read like any other.
     let run = policy_in(dir.path(), &["check", ".payments.policy"]);
-    assert_code(&run, 1);
+    assert_code(&run, 2);
 }
 
 #[test]
@@ -389,7 +395,7 @@ fn check_reports_every_error_with_location_and_carets() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "drafts.policy", SEVERAL_ERRORS);
     let run = policy_in(dir.path(), &["check", "drafts.policy"]);
-    assert_code(&run, 1);
+    assert_code(&run, 2);
     assert!(run.stdout.is_empty(), "{}", run.both());
     assert_no_ansi(&run.stderr);
     for needle in [
@@ -437,7 +443,7 @@ fn check_json_lists_every_diagnostic() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "drafts.policy", SEVERAL_ERRORS);
     let run = policy_in(dir.path(), &["check", "--format", "json", "."]);
-    assert_code(&run, 1);
+    assert_code(&run, 2);
     let report: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(report["ok"], false);
     assert_eq!(report["files"], 1);
@@ -483,7 +489,7 @@ fn check_github_prints_one_annotation_per_error() {
         dir.path(),
         &["check", "--format", "github", "drafts.policy"],
     );
-    assert_code(&run, 1);
+    assert_code(&run, 2);
     let expected = [
         "::error file=drafts.policy,line=6,col=12,title=unknown-key::unknown attribute `sorce_ip` (help: did you mean `source_ip`?)",
         "::error file=drafts.policy,line=12,col=29,title=type-mismatch::expected a string, found `AWSCURRENT` (help: write \"AWSCURRENT\")",
@@ -499,7 +505,7 @@ fn check_github_prints_one_annotation_per_error() {
         "policy \"p\" { allow \"s\" { principal * action * } }\n",
     );
     let run = policy_in(dir.path(), &["check", "--format", "github", "a,b:c.policy"]);
-    assert_code(&run, 1);
+    assert_code(&run, 2);
     assert!(
         run.stdout
             .starts_with("::error file=a%2Cb%3Ac.policy,line=1,col="),
@@ -518,7 +524,7 @@ fn colour_only_when_asked_or_on_a_terminal() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "drafts.policy", SEVERAL_ERRORS);
     let plain = policy_in(dir.path(), &["check", "."]);
-    assert_code(&plain, 1);
+    assert_code(&plain, 2);
     assert_no_ansi(&plain.stderr);
     assert_no_ansi(&plain.stdout);
 
@@ -530,7 +536,7 @@ fn colour_only_when_asked_or_on_a_terminal() {
         vec!["check", ".", "--color", "always"],
     ] {
         let run = policy_in(dir.path(), &args);
-        assert_code(&run, 1);
+        assert_code(&run, 2);
         assert!(run.stderr.contains("\x1b["), "{args:?}: {}", run.stderr);
     }
 
@@ -580,7 +586,7 @@ fn fmt_rewrites_a_messy_file_in_canonical_form_once() {
 }
 
 #[test]
-fn fmt_check_lists_files_that_would_change_and_changes_none() {
+fn fmt_check_prints_a_unified_diff_and_changes_none() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "b-messy.policy", MESSY);
     write(
@@ -593,9 +599,56 @@ fn fmt_check_lists_files_that_would_change_and_changes_none() {
 
     let run = policy_in(dir.path(), &["fmt", "--check", "."]);
     assert_code(&run, 1);
-    assert_eq!(run.stdout, "./b-messy.policy\n./sub/a-messy.policy\n");
+    // One diff per file that would change, in path order, with git's `a/`
+    // and `b/` prefixes, hunks with context; none for the canonical file.
+    let first = "--- a/b-messy.policy\n+++ b/b-messy.policy\n@@ -1,3 +1,11 @@\n # keep me\n\
+-policy \"m\" {   allow \"r\" { principal   user:*  action secrets:Get*,secrets:Describe*   resource prod/** # trailing\n\
+- when { mfa   and mfa_age<=15m } } }\n\
++policy \"m\" {\n+  allow \"r\" {\n+    principal user:*\n+    action    secrets:Get*, secrets:Describe*\n\
++    resource  prod/** # trailing\n+    when {\n+      mfa and mfa_age <= 15m\n+    }\n+  }\n+}\n";
+    assert!(run.stdout.starts_with(first), "{}", run.both());
+    let second = run.stdout.strip_prefix(first).unwrap();
+    assert!(
+        second
+            .starts_with("--- a/sub/a-messy.policy\n+++ b/sub/a-messy.policy\n@@ -1,3 +1,11 @@\n"),
+        "{}",
+        run.both()
+    );
+    assert!(!run.stdout.contains("canonical"), "{}", run.both());
     assert_stderr_has(&run, "2 file(s) would be reformatted");
     assert_eq!(snapshot(dir.path()), before);
+
+    // The diff is the change `policy fmt` makes: applied with patch(1), it
+    // leaves the files `fmt` writes.
+    if Command::new("patch").arg("--version").output().is_err() {
+        eprintln!("skipped: applying the diff needs patch(1), which is not installed");
+        return;
+    }
+    let mut patch = Command::new("patch")
+        .args(["-p1", "--quiet"])
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        patch
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(run.stdout.as_bytes())
+            .unwrap();
+    }
+    assert!(patch.wait().unwrap().success());
+    let patched = snapshot(dir.path());
+    let run = policy_in(dir.path(), &["fmt", "--check", "."]);
+    assert_code(&run, 0);
+    assert!(run.stdout.is_empty(), "{}", run.both());
+    assert_eq!(
+        String::from_utf8(read(&dir.path().join("b-messy.policy"))).unwrap(),
+        MESSY_FORMATTED
+    );
+    assert_eq!(snapshot(dir.path()), patched);
 }
 
 #[test]
@@ -905,8 +958,8 @@ fn eval_names_an_invalid_utf8_request() {
 fn on_policy_path(path: &str) -> Vec<(Vec<String>, i32)> {
     let owned = |args: &[&str]| args.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     vec![
-        (owned(&["check", path]), 1),
-        (owned(&["check", "--format", "json", path]), 1),
+        (owned(&["check", path]), 2),
+        (owned(&["check", "--format", "json", path]), 2),
         (owned(&["fmt", path]), 2),
         (owned(&["fmt", "--check", path]), 2),
         (owned(&["eval", "-p", path, "-r", "request.json"]), 2),
@@ -1004,7 +1057,7 @@ fn a_byte_order_mark_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "bom.policy", format!("\u{FEFF}{PAYMENTS}"));
     let run = policy_in(dir.path(), &["check", "bom.policy"]);
-    assert_code(&run, 1);
+    assert_code(&run, 2);
     assert_stderr_has(&run, "unexpected invisible character U+FEFF");
     assert_stderr_has(&run, "bom.policy:1:1");
     write(dir.path(), "p.policy", PAYMENTS);
@@ -1029,7 +1082,7 @@ fn a_byte_order_mark_is_refused() {
     // An invisible character elsewhere is named by its code point.
     write(dir.path(), "nbsp.policy", "policy \"p\" {\u{A0}}\n");
     let run = policy_in(dir.path(), &["check", "nbsp.policy"]);
-    assert_code(&run, 1);
+    assert_code(&run, 2);
     assert_stderr_has(&run, "unexpected invisible character U+00A0");
     assert_stderr_has(&run, "nbsp.policy:1:13");
 }
@@ -1112,7 +1165,7 @@ fn many_errors_are_counted_not_all_drawn() {
         statement.repeat(1_000_000 / statement.len()),
     );
     let run = policy_in(dir.path(), &["check", "many.policy"]);
-    assert_code(&run, 1);
+    assert_code(&run, 2);
     assert_stderr_has(
         &run,
         "more error(s) not shown; `policy check --format json` lists every one",

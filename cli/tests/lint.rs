@@ -715,7 +715,8 @@ fn exit_codes_and_min_severity() {
             .all(|f| f["severity"] == "error")
     );
 
-    // Compile errors: diagnostics on standard error, exit 2, nothing on stdout.
+    // Compile errors: diagnostics on standard error, exit 2; with json the
+    // errors are the results on stdout (tests/ci_output.rs covers each format).
     let broken = run_in(
         &[("p.policy", r#"policy "p" { alow "x" { } }"#)],
         &["--format", "json"],
@@ -726,7 +727,13 @@ fn exit_codes_and_min_severity() {
         "{}",
         broken.stderr
     );
-    assert!(broken.stdout.is_empty());
+    let results: Value = serde_json::from_str(&broken.stdout).unwrap();
+    assert_eq!(results[0]["code"], "unknown-keyword", "{}", broken.stdout);
+    assert_eq!(results[0]["severity"], "error");
+    assert_eq!(results[0]["line"], 1);
+    let text = run_in(&[("p.policy", r#"policy "p" { alow "x" { } }"#)], &[]);
+    assert_eq!(text.code, 2);
+    assert!(text.stdout.is_empty(), "{}", text.stdout);
 
     // Usage errors.
     assert_eq!(

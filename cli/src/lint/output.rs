@@ -145,6 +145,35 @@ fn compact(cx: &Context, finding: &Finding) -> String {
     )
 }
 
+/// The findings as GitHub Actions annotations, one line each: `::error`,
+/// `::warning` or `::notice` by severity, with the file, the region and the
+/// rule id as title; the message ends with the hint.
+pub fn github(cx: &Context, findings: &[Finding]) -> String {
+    let mut out = String::new();
+    for finding in findings {
+        let r = region(cx, finding.file, finding.span);
+        let level = match finding.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "notice",
+        };
+        out.push_str(&crate::render::github_command(
+            level,
+            &[
+                ("file", cx.file_name(finding.file).to_string()),
+                ("line", r.line.to_string()),
+                ("col", r.column.to_string()),
+                ("endLine", r.end_line.to_string()),
+                ("endColumn", r.end_column.to_string()),
+                ("title", finding.rule.to_string()),
+            ],
+            &format!("{} (help: {})", finding.message, finding.hint),
+        ));
+        out.push('\n');
+    }
+    out
+}
+
 /// The findings as a JSON array.
 pub fn json(cx: &Context, findings: &[Finding]) -> Value {
     Value::Array(findings.iter().map(|f| json_finding(cx, f)).collect())

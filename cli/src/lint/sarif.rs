@@ -4,6 +4,7 @@
 use super::context::Context;
 use super::model::{Finding, RULES, Rule, rule};
 use super::output::region;
+use crate::problem::Problem;
 use serde_json::{Value, json};
 use std::path::{Component, Path};
 
@@ -31,6 +32,83 @@ pub fn log(cx: &Context, findings: &[Finding]) -> Value {
             "columnKind": "unicodeCodePoints",
             "invocations": [{"executionSuccessful": true}],
             "results": findings.iter().map(|f| result(cx, f)).collect::<Vec<_>>(),
+        }]
+    })
+}
+
+/// The SARIF 2.1.0 log of a run that stopped because the policy set does
+/// not parse: no lint rule ran (`executionSuccessful` is false), and each
+/// error is a result whose `ruleId` is the diagnostic's code (`syntax`,
+/// `unknown-key`, ...), as `policy check --format json` names it.
+pub fn error_log(sources: &[crate::load::SourceFile], problems: &[Problem]) -> Value {
+    let mut codes: Vec<&str> = problems.iter().map(|p| p.code.as_str()).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let rules: Vec<Value> = codes
+        .iter()
+        .map(|code| {
+            json!({
+                "id": code,
+                "name": pascal_case(code),
+                "shortDescription": {"text": format!("policy error: {code}")},
+                "defaultConfiguration": {"level": "error"},
+                "properties": {"tags": ["correctness"]},
+            })
+        })
+        .collect();
+    let results: Vec<Value> = problems
+        .iter()
+        .map(|problem| {
+            let path = sources
+                .iter()
+                .find(|s| s.name == problem.file)
+                .map_or_else(|| Path::new(&problem.file), |s| s.path.as_path());
+            let (line, column) = problem.location.unwrap_or((1, 1));
+            let (end_line, end_column) = problem.end.unwrap_or((line, column));
+            json!({
+                "ruleId": problem.code,
+                "ruleIndex": codes.iter().position(|c| *c == problem.code),
+                "level": "error",
+                "message": {"text": problem.full_message()},
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": uri(path)},
+                        "region": {
+                            "startLine": line,
+                            "startColumn": column,
+                            "endLine": end_line,
+                            "endColumn": end_column.max(1),
+                        },
+                    },
+                }],
+            })
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": TOOL_NAME,
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "semanticVersion": env!("CARGO_PKG_VERSION"),
+                    "informationUri": DOCS,
+                    "rules": rules,
+                }
+            },
+            "columnKind": "unicodeCodePoints",
+            "invocations": [{
+                "executionSuccessful": false,
+                "toolExecutionNotifications": [{
+                    "level": "error",
+                    "message": {"text": format!(
+                        "{} error(s) in the policy set; no lint rule ran",
+                        problems.len()
+                    )},
+                }],
+            }],
+            "results": results,
         }]
     })
 }
