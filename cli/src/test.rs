@@ -138,7 +138,7 @@ struct LoadError {
     error: CliError,
     problems: Vec<Problem>,
     /// A test-file problem, drawn as a diagnostic when it has a place.
-    suite: Option<suite::SuiteError>,
+    suite: Option<Box<suite::SuiteError>>,
 }
 
 impl LoadError {
@@ -153,7 +153,7 @@ impl LoadError {
 
     /// Prints the problem for people, on standard error.
     fn print(&self, style: Style) {
-        match self.suite.as_ref().and_then(suite::SuiteError::diagnostic) {
+        match self.suite.as_ref().and_then(|e| e.diagnostic()) {
             Some((diagnostic, text)) => {
                 eprint!("{}", render::human(&diagnostic, text, style.color_stderr))
             }
@@ -165,7 +165,7 @@ impl LoadError {
         LoadError {
             problems: vec![Problem::from_suite(&error)],
             error: suite_error(error.clone()),
-            suite: Some(error),
+            suite: Some(Box::new(error)),
         }
     }
 }
