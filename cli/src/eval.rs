@@ -21,6 +21,10 @@ pub struct Args {
     /// array with json).
     #[arg(long)]
     explain: bool,
+    /// With --explain: also list the statements that matched only two of
+    /// principal, action and resource (otherwise counted).
+    #[arg(long, short = 'v')]
+    verbose: bool,
     /// Output format: text (the decision as one JSON line, then with
     /// --explain the explanation for a person) or json (exactly one JSON
     /// document on standard output: the decision, with an `explanation`
@@ -124,7 +128,10 @@ pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
     println!("{answer}");
     crate::audit::finish(auditor.as_ref(), &args.audit)?;
     if let (false, Some(explanation)) = (json, &explanation) {
-        print!("{}", explain_text(explanation, style.color_stdout));
+        print!(
+            "{}",
+            explain_text(explanation, args.verbose, style.color_stdout)
+        );
     }
     Ok(match decision.outcome {
         tessera::Outcome::Deny if args.fail_on_deny => Status::Findings,
@@ -164,8 +171,10 @@ fn request_name(path: &str) -> String {
 }
 
 /// The explanation as text: the decision, then each statement that applied
-/// or nearly did, with what failed and the request's value.
-pub fn explain_text(explanation: &Explanation, color: bool) -> String {
+/// or matched principal, action and resource but not its conditions, with
+/// what failed and the request's value. Statements that missed one of
+/// principal, action and resource are counted; `verbose` lists them too.
+pub fn explain_text(explanation: &Explanation, verbose: bool, color: bool) -> String {
     let decision = &explanation.decision;
     let verdict = match decision.outcome {
         tessera::Outcome::Allow => render::paint(color, "1;32", "ALLOW"),
@@ -181,50 +190,82 @@ pub fn explain_text(explanation: &Explanation, color: bool) -> String {
     if explanation.statements.is_empty() {
         out.push_str("  no statement matched two or more of principal, action and resource\n");
     }
-    for report in &explanation.statements {
-        let effect = match report.effect {
-            tessera::Outcome::Allow => "allow",
-            tessera::Outcome::Deny => "deny",
-        };
-        let name = format!("{}/{}", report.statement.policy, report.statement.statement);
-        if report.applied && !report.failures.is_empty() {
+    // The near misses that matter: statements that applied, or whose
+    // principal, action and resource all matched (only conditions failed).
+    let matched_target = |report: &&tessera::decision::StatementReport| {
+        report.applied
+            || report
+                .failures
+                .iter()
+                .all(|f| matches!(f.part, Part::When | Part::Unless))
+    };
+    let (focused, others): (Vec<_>, Vec<_>) =
+        explanation.statements.iter().partition(matched_target);
+    for report in &focused {
+        statement_text(&mut out, report);
+    }
+    if !others.is_empty() {
+        if verbose {
             out.push_str(&format!(
-                "  {effect} {name}: applied (a value it needs is missing, and a deny fails closed)\n"
+                "  {} statement(s) matched two of principal, action and resource:\n",
+                others.len()
             ));
-        } else if report.applied {
-            out.push_str(&format!("  {effect} {name}: applied\n"));
-        } else {
-            out.push_str(&format!("  {effect} {name}: did not apply\n"));
-        }
-        for failure in &report.failures {
-            let part = match failure.part {
-                Part::Principal => "principal",
-                Part::Action => "action",
-                Part::Resource => "resource",
-                Part::When => "when",
-                Part::Unless => "unless",
-            };
-            let actual = match (&failure.actual, failure.unknown) {
-                (None, true) => "the request does not carry this value".to_string(),
-                (Some(value), true) => format!("request has {value}, of another type"),
-                (Some(value), false) => format!("request has {value}"),
-                (None, false) => "no value".to_string(),
-            };
-            let verb = match failure.part {
-                _ if failure.unknown => "is unknown",
-                Part::Unless => "held",
-                Part::When => "did not hold",
-                _ => "did not match",
-            };
-            let expected = one_line(&failure.expected);
-            if matches!(failure.part, Part::When | Part::Unless) {
-                out.push_str(&format!("    {part} `{expected}` {verb}: {actual}\n"));
-            } else {
-                out.push_str(&format!("    `{expected}` {verb}: {actual}\n"));
+            for report in &others {
+                statement_text(&mut out, report);
             }
+        } else {
+            out.push_str(&format!(
+                "  and {} statement(s) that matched two of principal, action and resource (--verbose lists them)\n",
+                others.len()
+            ));
         }
     }
     out
+}
+
+/// One statement of an explanation: whether it applied, and each failure.
+fn statement_text(out: &mut String, report: &tessera::decision::StatementReport) {
+    let effect = match report.effect {
+        tessera::Outcome::Allow => "allow",
+        tessera::Outcome::Deny => "deny",
+    };
+    let name = format!("{}/{}", report.statement.policy, report.statement.statement);
+    if report.applied && !report.failures.is_empty() {
+        out.push_str(&format!(
+            "  {effect} {name}: applied (a value it needs is missing, and a deny fails closed)\n"
+        ));
+    } else if report.applied {
+        out.push_str(&format!("  {effect} {name}: applied\n"));
+    } else {
+        out.push_str(&format!("  {effect} {name}: did not apply\n"));
+    }
+    for failure in &report.failures {
+        let part = match failure.part {
+            Part::Principal => "principal",
+            Part::Action => "action",
+            Part::Resource => "resource",
+            Part::When => "when",
+            Part::Unless => "unless",
+        };
+        let actual = match (&failure.actual, failure.unknown) {
+            (None, true) => "the request does not carry this value".to_string(),
+            (Some(value), true) => format!("request has {value}, of another type"),
+            (Some(value), false) => format!("request has {value}"),
+            (None, false) => "no value".to_string(),
+        };
+        let verb = match failure.part {
+            _ if failure.unknown => "is unknown",
+            Part::Unless => "held",
+            Part::When => "did not hold",
+            _ => "did not match",
+        };
+        let expected = one_line(&failure.expected);
+        if matches!(failure.part, Part::When | Part::Unless) {
+            out.push_str(&format!("    {part} `{expected}` {verb}: {actual}\n"));
+        } else {
+            out.push_str(&format!("    `{expected}` {verb}: {actual}\n"));
+        }
+    }
 }
 
 /// Policy text as written, which may span lines or be aligned with spaces, on

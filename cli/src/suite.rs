@@ -1978,6 +1978,149 @@ fn clock_keys(expr: &policy_lang::Expr, keys: &mut Vec<&'static str>) {
     }
 }
 
+/// The custom attributes the statements of a policy set read (in
+/// conditions and `${...}` variables), to tell a request key that no
+/// statement reads but that looks like one they do (`sourceip` for
+/// `source_ip`, `incidnet` for `incident`).
+#[derive(Debug, Clone, Default)]
+pub struct KeysRead {
+    /// `("context" | "principal.tags" | "resource.tags", name)`.
+    custom: BTreeSet<(&'static str, String)>,
+}
+
+/// The request's own context fields, which a custom key may be a misspelling of.
+const CONTEXT_FIELDS: [&str; 5] = [
+    "source_ip",
+    "mfa",
+    "mfa_age_seconds",
+    "version_stage",
+    "time",
+];
+
+impl KeysRead {
+    /// The keys read by the policy sources (`(name, text)`). Sources that do
+    /// not parse add none (they do not compile either).
+    pub fn new(sources: &[(&str, &str)]) -> KeysRead {
+        use policy_lang::{ExprKind, Key, KeyPath, PatternPart};
+        fn add(read: &mut KeysRead, key: &Key) {
+            let entry = match &key.path {
+                KeyPath::Context(name) => ("context", name),
+                KeyPath::PrincipalTag(name) => ("principal.tags", name),
+                KeyPath::ResourceTag(name) => ("resource.tags", name),
+                _ => return,
+            };
+            read.custom.insert((entry.0, entry.1.clone()));
+        }
+        fn walk(read: &mut KeysRead, expr: &policy_lang::Expr) {
+            match &expr.kind {
+                ExprKind::And(items) | ExprKind::Or(items) => {
+                    items.iter().for_each(|e| walk(read, e))
+                }
+                ExprKind::Not(inner) | ExprKind::Group(inner) => walk(read, inner),
+                ExprKind::Has(key) | ExprKind::Truthy(key) => add(read, key),
+                ExprKind::Compare(comparison) => add(read, &comparison.key),
+            }
+        }
+        let mut read = KeysRead::default();
+        let Ok(files) = policy_lang::parse_set(sources) else {
+            return read;
+        };
+        for statement in files
+            .iter()
+            .flat_map(|f| &f.policies)
+            .flat_map(|p| &p.statements)
+        {
+            for expr in statement.conditions.iter().flat_map(|b| &b.exprs) {
+                walk(&mut read, expr);
+            }
+            for part in statement.resource.patterns.iter().flat_map(|p| &p.parts) {
+                if let PatternPart::Variable(key) = part {
+                    add(&mut read, key);
+                }
+            }
+        }
+        read
+    }
+
+    /// A warning for each custom attribute of the test's request that no
+    /// statement reads and that is near-identical to one they do read (or,
+    /// in the context, to one of the request's own fields): the policies
+    /// never see it, so the test passes or fails for another reason than
+    /// the one it was written for.
+    pub fn unread(&self, path: &Path, case: &TestCase) -> Vec<String> {
+        let request = &case.request;
+        let given = request
+            .context
+            .attributes
+            .keys()
+            .map(|k| ("context", k))
+            .chain(request.principal.tags.keys().map(|k| ("principal.tags", k)))
+            .chain(request.resource.tags.keys().map(|k| ("resource.tags", k)));
+        let mut warnings = Vec::new();
+        for (kind, name) in given {
+            if self.custom.contains(&(kind, name.clone())) {
+                continue;
+            }
+            let read = self
+                .custom
+                .iter()
+                .filter(|(k, _)| *k == kind)
+                .map(|(_, n)| (n.as_str(), format!("{kind}.{n}")));
+            let fields = CONTEXT_FIELDS
+                .iter()
+                .filter(|_| kind == "context")
+                .map(|f| (*f, format!("the context field `{f}`")));
+            let Some((_, meant)) = read
+                .chain(fields)
+                .find(|(candidate, _)| near_identical(name, candidate))
+            else {
+                continue;
+            };
+            let meant = if meant.starts_with("the ") {
+                meant
+            } else {
+                format!("`{meant}`")
+            };
+            warnings.push(format!(
+                "{}:{}: test {:?}: the request's `{kind}.{name}` is read by no statement; did you mean {meant}? The policies never see this value, so the test may pass or fail for another reason than the one it was written for",
+                path.display(),
+                case.line,
+                case.name,
+            ));
+        }
+        warnings
+    }
+}
+
+/// True when two attribute names are most likely one name, one of them
+/// misspelt: the same but for case, `_` and `-`; or one edit apart (two
+/// for names of eight characters or more), a swap of neighbours counting
+/// as one, unless they differ only in digits (`zone1`, `zone2`).
+pub fn near_identical(a: &str, b: &str) -> bool {
+    let plain = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !matches!(c, '_' | '-'))
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    if a == b {
+        return false;
+    }
+    if plain(a) == plain(b) {
+        return true;
+    }
+    let letters = |s: &str| -> String { s.chars().filter(|c| !c.is_ascii_digit()).collect() };
+    if letters(a) == letters(b) {
+        return false;
+    }
+    let allowed = match a.chars().count().min(b.chars().count()) {
+        0..=3 => 0,
+        4..=7 => 1,
+        _ => 2,
+    };
+    strsim::osa_distance(a, b) <= allowed
+}
+
 /// A test whose expectation depends on the clock: a statement that reads
 /// it could decide the test's request, and the request pins no time.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -48,7 +48,9 @@ pub struct Args {
     /// line goes to standard error.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-    /// List passing tests too (text format).
+    /// List passing tests too, and in the explanation of a failure the
+    /// statements that matched only two of principal, action and resource
+    /// (otherwise counted) (text format).
     #[arg(long, short = 'v')]
     verbose: bool,
     /// Report the statements no test exercised (applied in no test) and the
@@ -97,6 +99,8 @@ struct PolicySet {
     engine: tessera::Engine,
     /// The statements whose conditions read the clock.
     readers: suite::ClockReaders,
+    /// The custom attributes the statements read.
+    keys: suite::KeysRead,
     files: Vec<TestFile>,
 }
 
@@ -322,11 +326,13 @@ fn load_sets(
                     .map(|s| (s.name.as_str(), s.text.as_str()))
                     .collect();
                 let readers = suite::ClockReaders::new(&named);
+                let keys = suite::KeysRead::new(&named);
                 sets.push(PolicySet {
                     dir,
                     sources,
                     engine,
                     readers,
+                    keys,
                     files,
                 })
             }
@@ -490,6 +496,7 @@ fn run_sets<'s>(
                     for found in suite::clock_dependence(&set.engine, &set.readers, case) {
                         warnings.push(found.warning(&file.path, case));
                     }
+                    warnings.extend(set.keys.unread(&file.path, case));
                     if let Some(auditor) = auditor {
                         // A failure is counted by the auditor and reported
                         // once, after the run (audit::finish).
@@ -609,7 +616,7 @@ fn text_report(runs: &[FileRun<'_>], verbose: bool, style: Style) -> String {
             }
             let tag = render::paint(color, "1;31", "FAIL");
             out.push_str(&format!("{tag} {place}: {}\n", case.name));
-            out.push_str(&failure_details(case, result, color));
+            out.push_str(&failure_details(case, result, verbose, color));
             out.push('\n');
         }
     }
@@ -618,7 +625,7 @@ fn text_report(runs: &[FileRun<'_>], verbose: bool, style: Style) -> String {
 
 /// Expected against actual (decision, and reason and determining statements
 /// when asserted), the request, and the explanation.
-fn failure_details(case: &TestCase, result: &CaseResult<'_>, color: bool) -> String {
+fn failure_details(case: &TestCase, result: &CaseResult<'_>, verbose: bool, color: bool) -> String {
     let decision = &result.decision;
     let mut out = format!(
         "  decision:   expected {}, actual {}\n",
@@ -650,7 +657,7 @@ fn failure_details(case: &TestCase, result: &CaseResult<'_>, color: bool) -> Str
         serde_json::to_string(&suite::masked_request(&case.request_json)).unwrap_or_default()
     ));
     if let Some(explanation) = &result.explanation {
-        out.push_str(&explain_text(explanation, color));
+        out.push_str(&explain_text(explanation, verbose, color));
     }
     out
 }
@@ -844,7 +851,7 @@ fn write_junit_suite(writer: &mut XmlWriter, run: &FileRun<'_>) -> std::io::Resu
                 }
                 let message: Vec<String> =
                     result.mismatches.iter().map(|m| m.to_string()).collect();
-                let details = failure_details(case, result, false);
+                let details = failure_details(case, result, true, false);
                 element.write_inner_content(|writer| {
                     writer
                         .create_element("failure")

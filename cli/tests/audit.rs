@@ -12,6 +12,8 @@
 
 mod runner;
 mod server;
+#[path = "../../tests/skip.rs"]
+mod skip;
 
 use policy_cli::suite;
 use runner::{Invocation, Run, invoke};
@@ -833,7 +835,7 @@ fn secret_values_never_reach_output_or_the_log() {
 fn a_log_that_cannot_be_written_turns_decisions_into_audit_failed_denies() {
     let full = Path::new("/dev/full");
     if !full.exists() {
-        eprintln!("skipped: no /dev/full on this system");
+        skip::skip("no /dev/full on this system");
         return;
     }
     let dir = policy_dir();

@@ -11,6 +11,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod runner;
+#[path = "../../tests/skip.rs"]
+mod skip;
 
 use runner::{Invocation, Run, invoke};
 use serde_json::Value;
@@ -621,7 +623,7 @@ fn fmt_check_prints_a_unified_diff_and_changes_none() {
     // The diff is the change `policy fmt` makes: applied with patch(1), it
     // leaves the files `fmt` writes.
     if Command::new("patch").arg("--version").output().is_err() {
-        eprintln!("skipped: applying the diff needs patch(1), which is not installed");
+        skip::skip("applying the diff needs patch(1), which is not installed");
         return;
     }
     let mut patch = Command::new("patch")
@@ -793,12 +795,30 @@ fn eval_explain_names_the_failing_condition_and_the_requests_value() {
         "allow payments/read-payment-secrets: did not apply",
         "when `source_ip in [10.0.0.0/8, fd00::/8]` did not hold: request has 192.168.1.1",
         "when `version_stage in [\"AWSCURRENT\", \"AWSPREVIOUS\"]` did not hold: request has \"AWSPENDING\"",
-        // Matcher lines are shown on one line, as in canonical form.
-        "`action secrets:DeleteSecret` did not match: request has secrets:GetSecretValue",
+        // A statement that missed on action is counted, not listed.
+        "and 1 statement(s) that matched two of principal, action and resource (--verbose lists them)",
     ] {
         assert!(text.contains(needle), "no {needle:?} in:\n{text}");
     }
+    assert!(!text.contains("secrets:DeleteSecret"), "{text}");
     assert_no_ansi(&run.stdout);
+    let verbose = policy_with_stdin(
+        dir.path(),
+        &["eval", "-p", ".", "-r", "-", "--explain", "--verbose"],
+        outside.as_bytes(),
+    );
+    assert_code(&verbose, 0);
+    for needle in [
+        "1 statement(s) matched two of principal, action and resource:",
+        // Matcher lines are shown on one line, as in canonical form.
+        "`action secrets:DeleteSecret` did not match: request has secrets:GetSecretValue",
+    ] {
+        assert!(
+            verbose.stdout.contains(needle),
+            "no {needle:?} in:\n{}",
+            verbose.stdout
+        );
+    }
 
     // A missing value is unknown: the allow fails closed and so does the deny.
     let bare = request(

@@ -8,6 +8,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod runner;
+#[path = "../../tests/skip.rs"]
+mod skip;
 
 use runner::{Invocation, Run, invoke};
 use serde_json::Value;
@@ -318,7 +320,7 @@ fn exit_2_for_a_test_file_that_is_not_valid() {
 fn exit_2_for_an_audit_log_that_cannot_be_written() {
     let full = Path::new("/dev/full");
     if !full.exists() {
-        eprintln!("skipped: no /dev/full on this system");
+        skip::skip("no /dev/full on this system");
         return;
     }
     let fixtures = fixtures();

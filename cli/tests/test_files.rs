@@ -411,3 +411,59 @@ request = { principal = "user:ann", action = "secrets:GetSecretValue", resource 
     );
     assert!(run.stderr.contains("pin the time"), "{}", run.stderr);
 }
+
+#[test]
+fn a_request_key_no_statement_reads_but_one_like_it_gets_a_warning() {
+    let policy_text = r#"policy "ops" {
+  deny "outside" {
+    principal *
+    action    *
+    resource  prod/**
+    unless { source_ip in [10.0.0.0/8] }
+  }
+  allow "incident-read" {
+    principal *
+    action    secrets:GetSecretValue
+    resource  prod/${principal.tags.team}/**
+    when { context.incident like "INC-*" }
+  }
+}
+"#;
+    // Each test passes, two of them for the wrong reason: `sourceip` is not
+    // `source_ip` (the deny applies because the address is missing) and
+    // `incidnet` is not `incident`. `ticket` resembles nothing read.
+    let tests = r#"[[test]]
+name = "from outside"
+expect = "deny"
+request = { principal = "user:ann", action = "secrets:GetSecretValue", resource = "prod/ops/db", context = { sourceip = "203.0.113.9", ticket = "T-1" } }
+
+[[test]]
+name = "incident"
+expect = "deny"
+request = { principal = { id = "user:ann", tags = { team = "ops" } }, action = "secrets:GetSecretValue", resource = "prod/ops/db", context = { source_ip = "10.1.2.3", incidnet = "INC-9" } }
+
+[[test]]
+name = "spelt right"
+expect = "allow"
+request = { principal = { id = "user:ann", tags = { team = "ops" } }, action = "secrets:GetSecretValue", resource = "prod/ops/db", context = { source_ip = "10.1.2.3", incident = "INC-9" } }
+"#;
+    let dir = dir_with(&[("o.policy", policy_text), ("o.tests.toml", tests)]);
+    let run = policy(dir.path(), &["test"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let warnings: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .collect();
+    assert_eq!(warnings.len(), 2, "{}", run.stderr);
+    assert!(
+        warnings[0].contains("o.tests.toml:1: test \"from outside\": the request's `context.sourceip` is read by no statement; did you mean the context field `source_ip`?"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        warnings[1].contains("test \"incident\": the request's `context.incidnet` is read by no statement; did you mean `context.incident`?"),
+        "{}",
+        run.stderr
+    );
+}

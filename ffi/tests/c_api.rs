@@ -5,6 +5,8 @@
 //! and under valgrind when it is installed.
 
 mod common;
+#[path = "../../tests/skip.rs"]
+mod skip;
 
 use common::Link;
 use std::collections::BTreeSet;

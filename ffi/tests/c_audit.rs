@@ -10,6 +10,8 @@
 //! files they leave and checks them with `tessera::audit::verify_file`.
 
 mod common;
+#[path = "../../tests/skip.rs"]
+mod skip;
 
 use common::Link;
 use serde_json::Value;

@@ -6,6 +6,8 @@
 //! must equal what `tessera::json` answers natively, byte for byte.
 
 mod common;
+#[path = "../../tests/skip.rs"]
+mod skip;
 
 use common::Link;
 use std::fmt::Write as _;

@@ -801,36 +801,6 @@ fn custom_reads(
     out
 }
 
-/// True when two custom attribute names are most likely one name, one of
-/// them misspelt: the same but for case, `_` and `-`; or one edit apart
-/// (two for longer names), a swap of neighbours counting as one, unless
-/// they differ only in digits (`zone1`, `zone2`).
-fn near_identical(a: &str, b: &str) -> bool {
-    let plain = |s: &str| -> String {
-        s.chars()
-            .filter(|c| !matches!(c, '_' | '-'))
-            .flat_map(char::to_lowercase)
-            .collect()
-    };
-    if a == b {
-        return false;
-    }
-    if plain(a) == plain(b) {
-        return true;
-    }
-    let letters = |s: &str| -> String { s.chars().filter(|c| !c.is_ascii_digit()).collect() };
-    if letters(a) == letters(b) {
-        return false;
-    }
-    let shorter = a.chars().count().min(b.chars().count());
-    let allowed = match shorter {
-        0..=3 => 0,
-        4..=7 => 1,
-        _ => 2,
-    };
-    strsim::osa_distance(a, b) <= allowed
-}
-
 /// `misspelt-key`: a custom attribute read by one statement only, while a
 /// near-identical one is read by others.
 fn misspelt_key(cx: &Context) -> Vec<Finding> {
@@ -856,7 +826,7 @@ fn misspelt_key(cx: &Context) -> Vec<Finding> {
         // reported.
         let best = keys
             .iter()
-            .filter(|(k, other)| *k == kind && near_identical(name, other))
+            .filter(|(k, other)| *k == kind && policy_cli::suite::near_identical(name, other))
             .map(|key| (key.1, &readers[key]))
             .filter(|(_, by)| by.iter().any(|(u, _)| u != unit))
             .filter(|(_, by)| by.len() > 1 || by.first().is_some_and(|(u, _)| u < unit))

@@ -26,6 +26,8 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "../../../tests/skip.rs"]
+mod skip;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;

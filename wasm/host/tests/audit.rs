@@ -6,6 +6,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
+#[path = "../../../tests/skip.rs"]
+mod skip;
 
 use serde_json::Value;
 use tessera::audit::{MASKED, SECRET_NAME_PARTS, verify};

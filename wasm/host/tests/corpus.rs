@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
+#[path = "../../../tests/skip.rs"]
+mod skip;
 
 use tessera::Engine;
 use tessera_wasm_host::Limits;

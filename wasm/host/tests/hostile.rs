@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
+#[path = "../../../tests/skip.rs"]
+mod skip;
 
 use common::{POLICY, REQUEST};
 use tessera::Engine;
