@@ -9,6 +9,7 @@ use pest::Parser as _;
 use pest::iterators::Pair;
 use std::collections::HashMap;
 
+#[cfg(not(target_arch = "wasm32"))]
 mod fast;
 
 #[derive(pest_derive::Parser)]
@@ -81,6 +82,9 @@ pub fn parse_with(file: &str, source: &str, limits: &Limits) -> Result<PolicyFil
     // Most sources are well formed: the hand-written front end reads those
     // into the same tree several times faster than pest. On anything else
     // it gives up, and pest parses the source again to report the problems.
+    // The Wasm modules leave it out: compiling is their cold path, and
+    // their size is what they are measured by (both give the same tree).
+    #[cfg(not(target_arch = "wasm32"))]
     if let Ok(parsed) = fast::Parser::new(&mut lower, source).file() {
         return Ok(parsed);
     }
