@@ -520,13 +520,16 @@ fn via_value(text: &str, limits: &RequestLimits) -> Result<Request, RequestError
 fn walk(value: &Json) -> Result<Request, RequestError> {
     let object = as_object(value, "")?;
     reject_unknown(object, "", &["principal", "action", "resource", "context"])?;
-    let principal = match required(object, "principal", "")? {
-        Json::String(id) => Principal {
-            id: non_empty(id, "principal")?,
-            ..Principal::default()
-        },
-        other => principal_object(as_object(other, "principal")?)?,
-    };
+    let principal =
+        match required(object, "principal", "")? {
+            Json::String(id) => Principal {
+                id: non_empty(id, "principal")?,
+                ..Principal::default()
+            },
+            other => principal_object(other.as_object().ok_or_else(|| {
+                wrong_type("principal", "a principal id (a string) or an object")
+            })?)?,
+        };
     let action = non_empty(as_str(required(object, "action", "")?, "action")?, "action")?;
     let resource = match required(object, "resource", "")? {
         Json::String(path) => Resource {
@@ -534,7 +537,9 @@ fn walk(value: &Json) -> Result<Request, RequestError> {
             ..Resource::default()
         },
         other => {
-            let o = as_object(other, "resource")?;
+            let o = other
+                .as_object()
+                .ok_or_else(|| wrong_type("resource", "a resource path (a string) or an object"))?;
             reject_unknown(o, "resource", &["path", "tags"])?;
             Resource {
                 path: checked_path(

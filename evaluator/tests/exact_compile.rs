@@ -288,6 +288,10 @@ proptest::proptest! {
         line in proptest::sample::select(vec!["principal", "action", "resource"]),
         picks in proptest::collection::vec(0usize..100_000, 6),
     ) {
+        // Two stars side by side would make `**` inside a segment, which
+        // the language refuses in resources: one star stands for both.
+        let mut template = template;
+        template.dedup_by(|a, b| matches!((a, b), (Piece::Star, Piece::Star)));
         let line_patterns = numbered(&template, at, count, line);
         let patterns: Vec<String> = line_patterns.iter().map(|(p, _)| p.clone()).collect();
         let text = deny_line(line, &patterns);
