@@ -141,3 +141,35 @@ pub fn human_all(
     }
     out
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn diagnostic(source: &str) -> Diagnostic {
+        policy_lang::parse("f.policy", source)
+            .unwrap_err()
+            .diagnostics()[0]
+            .clone()
+    }
+
+    #[test]
+    fn human_draws_the_line_or_only_names_the_place_without_the_source() {
+        let source = "policy \"p\" {\n  alow \"x\" {}\n}\n";
+        let d = diagnostic(source);
+        let drawn = human(&d, source, false);
+        assert!(drawn.contains("2 |   alow \"x\" {}\n"), "{drawn}");
+        let bare = human(&d, "", false);
+        assert!(bare.contains(" --> f.policy:2:3\n"), "{bare}");
+        assert!(!bare.contains('|'), "{bare}");
+        assert!(bare.contains("= help: did you mean `allow`?"), "{bare}");
+    }
+
+    #[test]
+    fn paint_colours_only_when_on() {
+        assert_eq!(paint(false, RED, "FAIL"), "FAIL");
+        assert_eq!(paint(true, RED, "FAIL"), "\x1b[1m\x1b[31mFAIL\x1b[0m");
+        assert_eq!(paint(true, GREEN, "PASS"), "\x1b[32mPASS\x1b[0m");
+    }
+}
