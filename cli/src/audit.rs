@@ -237,7 +237,7 @@ fn print_text(file: &Path, report: &VerifyReport, style: Style) {
             "{}:{}: {}: {}",
             file.display(),
             finding.line,
-            render::paint(style.color_stdout, "1;31", finding.kind.code()),
+            render::paint(style.color_stdout, render::RED, finding.kind.code()),
             finding.kind
         );
     }
@@ -247,10 +247,14 @@ fn print_text(file: &Path, report: &VerifyReport, style: Style) {
     };
     // `N finding(s)`, as `policy lint` counts its findings.
     let verdict = if report.is_clean() {
-        render::paint(style.color_stdout, "1;32", "ok")
+        render::paint(style.color_stdout, render::BOLD_GREEN, "ok")
     } else {
         let count = report.findings.len();
-        render::paint(style.color_stdout, "1;31", &format!("{count} finding(s)"))
+        render::paint(
+            style.color_stdout,
+            render::RED,
+            &format!("{count} finding(s)"),
+        )
     };
     println!(
         "{}: {verdict}: {} record(s) in {} line(s){chain}",

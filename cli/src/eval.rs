@@ -177,8 +177,8 @@ fn request_name(path: &str) -> String {
 pub fn explain_text(explanation: &Explanation, verbose: bool, color: bool) -> String {
     let decision = &explanation.decision;
     let verdict = match decision.outcome {
-        tessera::Outcome::Allow => render::paint(color, "1;32", "ALLOW"),
-        tessera::Outcome::Deny => render::paint(color, "1;31", "DENY"),
+        tessera::Outcome::Allow => render::paint(color, render::BOLD_GREEN, "ALLOW"),
+        tessera::Outcome::Deny => render::paint(color, render::RED, "DENY"),
     };
     let reason = match decision.reason {
         tessera::Reason::ExplicitDeny => "a deny statement applied",

@@ -1,7 +1,10 @@
-//! Drawing diagnostics for people (ariadne, with carets and colour on a
-//! terminal, plain when piped) and for machines (JSON, GitHub annotations).
+//! Drawing diagnostics for people (through `policy_lang::render`, the one
+//! renderer every command uses, with colour on a terminal and plain when
+//! piped or with `NO_COLOR`) and for machines (GitHub annotations).
 
+use anstyle::{AnsiColor, Color, Style as Paint};
 use policy_lang::Diagnostic;
+use policy_lang::render::SourceText;
 use std::io::IsTerminal;
 
 /// When to colour output.
@@ -39,227 +42,40 @@ impl Style {
     }
 }
 
-/// `text` in bold red when colour is on.
+/// `error` and the headers of failures: bold red, as diagnostics draw it.
+pub const RED: Paint = Paint::new()
+    .bold()
+    .fg_color(Some(Color::Ansi(AnsiColor::Red)));
+/// Success in a summary (`ok`, `ALLOW`): bold green.
+pub const BOLD_GREEN: Paint = Paint::new()
+    .bold()
+    .fg_color(Some(Color::Ansi(AnsiColor::Green)));
+/// A passing test: green.
+pub const GREEN: Paint = Paint::new().fg_color(Some(Color::Ansi(AnsiColor::Green)));
+
+/// `text` in bold red when colour is on for standard error.
 pub fn paint_error(style: Style, text: &str) -> String {
-    if style.color_stderr {
-        format!("\x1b[1;31m{text}\x1b[0m")
-    } else {
-        text.to_string()
-    }
+    paint(style.color_stderr, RED, text)
 }
 
-/// `text` in the given ANSI colour code when `on`.
-pub fn paint(on: bool, code: &str, text: &str) -> String {
-    if on {
-        format!("\x1b[{code}m{text}\x1b[0m")
-    } else {
-        text.to_string()
-    }
+/// `text` in `style` when `on`.
+pub fn paint(on: bool, paint: Paint, text: &str) -> String {
+    policy_lang::render::paint(on, paint, text)
 }
-
-/// Lines longer than this (in bytes) are not drawn whole: the diagnostic
-/// shows an excerpt around the span instead, so that a minified or garbage
-/// file does not flood the terminal.
-const MAX_DRAWN_LINE: usize = 240;
 
 /// At most this many diagnostics are drawn for people; the rest are counted.
 pub const MAX_DRAWN: usize = 100;
 
-/// A diagnostic drawn rustc-style: message, `file:line:column`, the source
-/// line with carets under the span, what was expected and a hint.
+/// A diagnostic drawn rustc-style by [`policy_lang::render`]: message,
+/// `file:line:column`, the source line with carets under the span, what was
+/// expected and a hint. `source` is the text the diagnostic is about; with
+/// an empty one (a file not at hand) only the place is named.
 pub fn human(diagnostic: &Diagnostic, source: &str, color: bool) -> String {
-    let indexed = (!odd_line_breaks(source)).then(|| ariadne::Source::from(source));
-    human_with(diagnostic, source, indexed.as_ref(), color)
-}
-
-/// True when `source` breaks lines with something other than `\n` or
-/// `\r\n`, which ariadne counts as lines and the parser does not.
-fn odd_line_breaks(source: &str) -> bool {
-    source.contains(['\x0B', '\x0C', '\u{85}', '\u{2028}', '\u{2029}'])
-        || source
-            .match_indices('\r')
-            .any(|(i, _)| !source[i..].starts_with("\r\n"))
-}
-
-/// [`human`], with the source already indexed by ariadne, or `None` when
-/// ariadne would number its lines differently from the parser.
-fn human_with(
-    diagnostic: &Diagnostic,
-    source: &str,
-    indexed: Option<&ariadne::Source<&str>>,
-    color: bool,
-) -> String {
-    use ariadne::{CharSet, Color, Config, IndexType, Label, Report, ReportKind};
-    let Some(indexed) = indexed else {
-        return excerpt(diagnostic, source, color);
-    };
-    // ariadne puts the end of a file that ends with a line break on the last
-    // line, where the parser counts one more, empty, line.
-    let at_end =
-        |start: usize| start >= source.len() && (source.is_empty() || source.ends_with('\n'));
-    let spans =
-        std::iter::once(diagnostic.span()).chain(diagnostic.related().iter().map(|r| r.span));
-    if spans
-        .clone()
-        .any(|s| at_end(s.start) || line_of(source, s.start).len() > MAX_DRAWN_LINE)
-    {
-        return excerpt(diagnostic, source, color);
+    if source.is_empty() && diagnostic.span().end > 0 {
+        return diagnostic.report(None).render(color);
     }
-    let file = diagnostic.file().to_string();
-    let clamp = |span: policy_lang::Span| {
-        let start = span.start.min(source.len());
-        start..span.end.max(start + 1).min(source.len().max(start))
-    };
-    let range = clamp(diagnostic.span());
-    // Labels are ordered by position so that a related place above the
-    // primary one is drawn in the same snippet, under the right header.
-    let order = |start: usize| i32::try_from(start).unwrap_or(i32::MAX);
-    let mut report = Report::build(ReportKind::Error, (file.clone(), range.clone()))
-        .with_config(
-            Config::default()
-                .with_color(color)
-                .with_char_set(CharSet::Ascii)
-                .with_index_type(IndexType::Byte),
-        )
-        .with_code(diagnostic.kind().code())
-        .with_message(diagnostic.message())
-        .with_label(
-            Label::new((file.clone(), range.clone()))
-                .with_message(label_text(diagnostic))
-                .with_order(order(range.start))
-                .with_color(Color::Red),
-        );
-    for related in diagnostic.related() {
-        let r = clamp(related.span);
-        report = report.with_label(
-            Label::new((file.clone(), r.clone()))
-                .with_message(&related.message)
-                .with_order(order(r.start))
-                .with_color(Color::Blue),
-        );
-    }
-    if let Some(hint) = diagnostic.hint() {
-        report = report.with_help(hint);
-    }
-    let mut out = Vec::new();
-    let written = report.finish().write((file, indexed), &mut out);
-    match written {
-        Ok(()) => String::from_utf8_lossy(&out).into_owned(),
-        Err(_) => excerpt(diagnostic, source, color),
-    }
-}
-
-fn label_text(diagnostic: &Diagnostic) -> String {
-    diagnostic.expected().map_or_else(
-        || diagnostic.message().to_string(),
-        |e| format!("expected {e}"),
-    )
-}
-
-/// The line of `source` that holds byte `offset`, without its line break.
-fn line_of(source: &str, offset: usize) -> &str {
-    let offset = floor_boundary(source, offset.min(source.len()));
-    let start = source[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let end = source[offset..]
-        .find('\n')
-        .map_or(source.len(), |i| offset + i);
-    source[start..end]
-        .strip_suffix('\r')
-        .unwrap_or(&source[start..end])
-}
-
-/// `text` with tabs and other control or line-breaking characters as spaces,
-/// so that it stays on one line and the carets under it line up.
-fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect()
-}
-
-fn floor_boundary(source: &str, mut offset: usize) -> usize {
-    while offset > 0 && !source.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    offset
-}
-
-/// A diagnostic drawn without ariadne, with at most a few dozen characters
-/// of each long line around the span.
-fn excerpt(diagnostic: &Diagnostic, source: &str, color: bool) -> String {
-    let mut out = format!(
-        "[{}] {}: {}\n",
-        diagnostic.kind().code(),
-        paint(color, "1;31", "Error"),
-        diagnostic.message()
-    );
-    let at = diagnostic.location();
-    let mut places = vec![(diagnostic.span(), at, label_text(diagnostic))];
-    for related in diagnostic.related() {
-        places.push((related.span, related.location, related.message.clone()));
-    }
-    let width = places
-        .iter()
-        .map(|(_, at, _)| at.line.to_string().len())
-        .max()
-        .unwrap_or(1);
-    let pad = " ".repeat(width);
-    for (span, at, label) in places {
-        out.push_str(&format!(
-            "{pad} --> {}:{}:{}\n",
-            diagnostic.file(),
-            at.line,
-            at.column
-        ));
-        let (before, marked, after) = window(source, span);
-        let shown = printable(&format!("{before}{marked}{after}"));
-        out.push_str(&format!("{:>width$} | {shown}\n", at.line));
-        let carets = "^".repeat(marked.chars().count().max(1));
-        let indent = " ".repeat(before.chars().count());
-        out.push_str(&format!(
-            "{pad} | {indent}{} {label}\n",
-            paint(color, "1;31", &carets)
-        ));
-    }
-    if let Some(hint) = diagnostic.hint() {
-        out.push_str(&format!("{pad} = help: {hint}\n"));
-    }
-    out
-}
-
-/// Up to 40 characters before the span, up to 60 of the span and up to 20
-/// after it, all on the span's line, with `...` where the line was cut.
-fn window(source: &str, span: policy_lang::Span) -> (String, String, String) {
-    let start = floor_boundary(source, span.start.min(source.len()));
-    let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
-    // (A span on the `\n` of a `\r\n` starts after its line's text.)
-    let line_end = (line_start + line_of(source, start).len()).max(start);
-    let end = floor_boundary(source, span.end.clamp(start, line_end));
-    let head = &source[line_start..start];
-    let skip = head.chars().count().saturating_sub(40);
-    let mut before: String = head.chars().skip(skip).collect();
-    if skip > 0 {
-        before.insert_str(0, "...");
-    }
-    let body = &source[start..end];
-    let mut marked: String = body.chars().take(60).collect();
-    let mut rest_start = start + marked.len();
-    if marked.is_empty() {
-        // An empty span (such as the end of the file) marks one character.
-        marked = source[start..line_end].chars().take(1).collect();
-        rest_start = start + marked.len();
-    }
-    let tail = &source[rest_start..line_end];
-    let mut after: String = tail.chars().take(20).collect();
-    if tail.len() > after.len() {
-        after.push_str("...");
-    }
-    (before, marked, after)
+    let text = SourceText::new(diagnostic.file(), source);
+    diagnostic.report(Some(&text)).render(color)
 }
 
 /// A diagnostic as a GitHub Actions annotation.
@@ -306,21 +122,16 @@ pub fn human_all(
 ) -> String {
     let mut out = String::new();
     // Each source is indexed once, however many diagnostics it has.
-    let mut indexed: Vec<Option<Option<ariadne::Source<&str>>>> =
-        sources.iter().map(|_| None).collect();
+    let texts: Vec<SourceText> = sources
+        .iter()
+        .map(|s| SourceText::new(&s.name, &s.text))
+        .collect();
     let diagnostics = error.as_ref();
     for d in diagnostics.iter().take(MAX_DRAWN) {
-        let found = sources.iter().position(|s| s.name == d.file());
-        match found {
-            Some(i) => {
-                let text = sources[i].text.as_str();
-                let source = indexed[i].get_or_insert_with(|| {
-                    (!odd_line_breaks(text)).then(|| ariadne::Source::from(text))
-                });
-                out.push_str(&human_with(d, text, source.as_ref(), color));
-            }
-            None => out.push_str(&human(d, "", color)),
-        }
+        let source = texts.iter().find(|s| s.name() == d.file());
+        out.push_str(&d.report(source).render(color));
+        // A blank line between diagnostics, as rustc draws them.
+        out.push('\n');
     }
     if diagnostics.len() > MAX_DRAWN {
         out.push_str(&format!(
@@ -329,4 +140,36 @@ pub fn human_all(
         ));
     }
     out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn diagnostic(source: &str) -> Diagnostic {
+        policy_lang::parse("f.policy", source)
+            .unwrap_err()
+            .diagnostics()[0]
+            .clone()
+    }
+
+    #[test]
+    fn human_draws_the_line_or_only_names_the_place_without_the_source() {
+        let source = "policy \"p\" {\n  alow \"x\" {}\n}\n";
+        let d = diagnostic(source);
+        let drawn = human(&d, source, false);
+        assert!(drawn.contains("2 |   alow \"x\" {}\n"), "{drawn}");
+        let bare = human(&d, "", false);
+        assert!(bare.contains(" --> f.policy:2:3\n"), "{bare}");
+        assert!(!bare.contains('|'), "{bare}");
+        assert!(bare.contains("= help: did you mean `allow`?"), "{bare}");
+    }
+
+    #[test]
+    fn paint_colours_only_when_on() {
+        assert_eq!(paint(false, RED, "FAIL"), "FAIL");
+        assert_eq!(paint(true, RED, "FAIL"), "\x1b[1m\x1b[31mFAIL\x1b[0m");
+        assert_eq!(paint(true, GREEN, "PASS"), "\x1b[32mPASS\x1b[0m");
+    }
 }

@@ -199,7 +199,7 @@ pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
     for warning in &warnings {
         eprintln!(
             "{}: {warning}",
-            render::paint(style.color_stderr, "1;33", "warning")
+            policy_lang::render::Level::Warning.painted(style.color_stderr)
         );
     }
     let coverage =
@@ -609,12 +609,12 @@ fn text_report(runs: &[FileRun<'_>], verbose: bool, style: Style) -> String {
             let place = format!("{}:{}", run.path.display(), case.line);
             if result.passed() {
                 if verbose {
-                    let tag = render::paint(color, "32", "PASS");
+                    let tag = render::paint(color, render::GREEN, "PASS");
                     out.push_str(&format!("{tag} {place}: {}\n", case.name));
                 }
                 continue;
             }
-            let tag = render::paint(color, "1;31", "FAIL");
+            let tag = render::paint(color, render::RED, "FAIL");
             out.push_str(&format!("{tag} {place}: {}\n", case.name));
             out.push_str(&failure_details(case, result, verbose, color));
             out.push('\n');

@@ -401,16 +401,12 @@ fn check_reports_every_error_with_location_and_carets() {
     assert!(run.stdout.is_empty(), "{}", run.both());
     assert_no_ansi(&run.stderr);
     for needle in [
-        "[unknown-key] Error: unknown attribute `sorce_ip`",
-        "drafts.policy:6:12",
-        "Help: did you mean `source_ip`?",
-        "[type-mismatch] Error: expected a string, found `AWSCURRENT`",
-        "drafts.policy:12:29",
-        "[duplicate-statement] Error: statement `x` is defined twice in policy `drafts`",
-        "drafts.policy:14:9",
-        "first defined here",
-        "[invalid-glob] Error: invalid pattern `prod/[abc`: unclosed character class",
-        "drafts.policy:17:15",
+        "error[unknown-key]: unknown attribute `sorce_ip`\n --> drafts.policy:6:12\n",
+        "  = help: did you mean `source_ip`?\n",
+        "error[type-mismatch]: expected a string, found `AWSCURRENT`\n  --> drafts.policy:12:29\n",
+        "error[duplicate-statement]: statement `x` is defined twice in policy `drafts`\n  --> drafts.policy:14:9\n",
+        "--- first defined here",
+        "error[invalid-glob]: invalid pattern `prod/[abc`: unclosed character class\n  --> drafts.policy:17:15\n",
     ] {
         assert_stderr_has(&run, needle);
     }
@@ -430,14 +426,17 @@ fn check_reports_every_error_with_location_and_carets() {
     assert_eq!(caret_start - text_start, 11, "{}", run.stderr);
     assert_eq!(
         carets[caret_start..].trim_end(),
-        "^^^^|^^^",
+        "^^^^^^^^",
         "{}",
         run.stderr
     );
-    // The related place (line 2) is drawn, in line order, before line 14.
-    let line_2 = lines.iter().position(|l| l.starts_with("  2 |")).unwrap();
-    let line_14 = lines.iter().position(|l| l.starts_with(" 14 |")).unwrap();
+    // The related place (line 2) is drawn, in line order, before line 14,
+    // with a gutter as wide as the larger number.
+    let line_2 = lines.iter().position(|l| l.starts_with(" 2 |")).unwrap();
+    let line_14 = lines.iter().position(|l| l.starts_with("14 |")).unwrap();
     assert!(line_2 < line_14, "{}", run.stderr);
+    // Each diagnostic is followed by a blank line, as rustc draws them.
+    assert_eq!(run.stderr.matches("\n\nerror").count(), 4, "{}", run.stderr);
 }
 
 #[test]
@@ -939,9 +938,9 @@ fn eval_reports_a_policy_that_does_not_compile() {
     let run = policy_in(dir.path(), &["eval", "-p", ".", "-r", "request.json"]);
     assert_code(&run, 2);
     assert!(run.stdout.is_empty(), "{}", run.both());
-    assert_stderr_has(&run, "[unknown-key] Error: unknown attribute `sorce_ip`");
-    assert_stderr_has(&run, "./drafts.policy:6:12");
-    assert_stderr_has(&run, "^^^^|^^^");
+    assert_stderr_has(&run, "error[unknown-key]: unknown attribute `sorce_ip`");
+    assert_stderr_has(&run, " --> ./drafts.policy:6:12");
+    assert_stderr_has(&run, "  |            ^^^^^^^^\n");
     assert_eq!(
         run.stderr.lines().last(),
         Some("error: 4 error(s) in the policy set")
@@ -1190,7 +1189,11 @@ fn many_errors_are_counted_not_all_drawn() {
         &run,
         "more error(s) not shown; `policy check --format json` lists every one",
     );
-    let drawn = run.stderr.matches("] Error: ").count();
+    let drawn = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error["))
+        .count();
     assert_eq!(drawn, 100, "{}", run.stderr.len());
     let json = policy_in(dir.path(), &["check", "--format", "json", "many.policy"]);
     let report: Value = serde_json::from_str(&json.stdout).unwrap();

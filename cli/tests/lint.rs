@@ -623,10 +623,25 @@ fn text_output() {
         &[],
     );
     assert_eq!(run.code, 1);
-    assert!(run.stdout.contains("[allow-all-actions]"), "{}", run.stdout);
-    assert!(run.stdout.contains("./p.policy:2:42"), "{}", run.stdout);
     assert!(
-        run.stdout.contains("Help: list only the actions"),
+        run.stdout
+            .starts_with("error[allow-all-actions]: allow `p/ops` grants every action"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(" --> ./p.policy:2:42\n"),
+        "{}",
+        run.stdout
+    );
+    // The rule's label under the carets, the fix as `= help:`.
+    assert!(
+        run.stdout.contains("^ too many actions\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("  = help: list only the actions"),
         "{}",
         run.stdout
     );
@@ -657,7 +672,13 @@ fn text_output() {
         )],
         &["--color", "never"],
     );
-    assert!(plain.stdout.contains("note"), "{}", plain.stdout);
+    assert!(
+        plain.stdout.starts_with("note[overlapping-statement]: "),
+        "{}",
+        plain.stdout
+    );
+    // The related statement is drawn as a secondary place, marked `-`.
+    assert!(plain.stdout.contains("  | ----"), "{}", plain.stdout);
     assert!(!plain.stdout.contains('\x1b'), "{}", plain.stdout);
 
     let clean = run_in(

@@ -51,9 +51,9 @@ const POLICY: &str = r#"policy "payments" {
 }
 "#;
 
-/// The diagnostics' one-line headers: the lines that hold `Error:`.
+/// The drawn diagnostics' headers: the lines that start `error[CODE]:`.
 fn headers(stderr: &str) -> Vec<&str> {
-    stderr.lines().filter(|l| l.contains("Error:")).collect()
+    stderr.lines().filter(|l| l.starts_with("error[")).collect()
 }
 
 #[test]

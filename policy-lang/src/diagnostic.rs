@@ -1,7 +1,8 @@
 //! Diagnostics as data: what went wrong, where, what was expected, and a hint.
 //!
-//! Rendering with colours is left to binaries; [`Diagnostic::render`] gives a
-//! plain rustc-style text that hosts without a terminal (C, Wasm) can show.
+//! How they are drawn for people is in [`crate::render`]; [`Diagnostic::render`]
+//! gives the plain rustc-style text that hosts without a terminal (C, Wasm)
+//! can show.
 
 use crate::Span;
 use serde::Serialize;
@@ -167,73 +168,6 @@ impl Diagnostic {
     pub fn related(&self) -> &[Related] {
         &self.related
     }
-
-    /// Plain rustc-style text: the message, `file:line:column`, the source
-    /// line with carets under the span, then what was expected and the hint.
-    ///
-    /// `source` must be the text the diagnostic was produced from.
-    ///
-    /// ```
-    /// let src = "policy \"p\" {\n  allow \"a\" { principal * action * resource * when { source_ip > 3 } }\n}";
-    /// let errors = policy_lang::parse("net.policy", src).unwrap_err();
-    /// let text = errors.diagnostics()[0].render(src);
-    /// assert!(text.contains("--> net.policy:2:"));
-    /// assert!(text.contains("^"));
-    /// ```
-    pub fn render(&self, source: &str) -> String {
-        let mut out = format!("error[{}]: {}\n", self.kind.code(), self.message);
-        render_snippet(&mut out, source, &self.file, self.span, self.location, None);
-        for related in &self.related {
-            render_snippet(
-                &mut out,
-                source,
-                &self.file,
-                related.span,
-                related.location,
-                Some(&related.message),
-            );
-        }
-        if let Some(expected) = &self.expected {
-            out.push_str(&format!("  = expected: {expected}\n"));
-        }
-        if let Some(hint) = &self.hint {
-            out.push_str(&format!("  = help: {hint}\n"));
-        }
-        out
-    }
-}
-
-fn render_snippet(
-    out: &mut String,
-    source: &str,
-    file: &str,
-    span: Span,
-    at: LineColumn,
-    label: Option<&str>,
-) {
-    let line_text = source.lines().nth(at.line.saturating_sub(1)).unwrap_or("");
-    let gutter = at.line.to_string().len();
-    let pad = " ".repeat(gutter);
-    out.push_str(&format!("{pad}--> {file}:{}:{}\n", at.line, at.column));
-    out.push_str(&format!("{pad} |\n"));
-    out.push_str(&format!("{} | {}\n", at.line, line_text));
-    let line_chars = line_text.chars().count();
-    let start_col = at.column.saturating_sub(1).min(line_chars);
-    let span_chars = source
-        .get(span.start..span.end)
-        .map_or(1, |s| s.lines().next().unwrap_or("").chars().count())
-        .clamp(1, (line_chars + 1).saturating_sub(start_col).max(1));
-    let indent: String = line_text
-        .chars()
-        .take(start_col)
-        .map(|c| if c == '\t' { '\t' } else { ' ' })
-        .collect();
-    out.push_str(&format!("{pad} | {indent}{}", "^".repeat(span_chars)));
-    if let Some(label) = label {
-        out.push(' ');
-        out.push_str(label);
-    }
-    out.push('\n');
 }
 
 impl fmt::Display for Diagnostic {

@@ -27,7 +27,8 @@
 //!
 //! [`parse`] returns every problem it finds as [`Diagnostic`]s: kind, message,
 //! file, line and column, what was expected and a hint. They are data; a
-//! binary decides how to draw them ([`Diagnostic::render`] gives plain text).
+//! binary decides whether to colour them; [`render`] draws them rustc-style
+//! ([`Diagnostic::render`] gives plain text).
 //!
 //! # Syntax
 //!
@@ -41,6 +42,7 @@ mod format;
 mod limits;
 mod literal;
 mod parser;
+pub mod render;
 
 pub use ast::*;
 pub use diagnostic::{Diagnostic, DiagnosticKind, LineColumn, ParseError, Related};

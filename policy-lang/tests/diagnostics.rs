@@ -695,12 +695,10 @@ fn render_duplicate_statement_with_related() {
         r#"error[duplicate-statement]: statement `read` is defined twice in policy `p`
  --> team.policy:3:8
   |
+2 |   allow "read" { principal * action * resource x }
+  |         ------ first defined here
 3 |   deny "read" { principal * action * resource y }
   |        ^^^^^^
- --> team.policy:2:9
-  |
-2 |   allow "read" { principal * action * resource x }
-  |         ^^^^^^ first defined here
   = help: statement names must be unique within a policy; rename one
 "#
     );
@@ -715,7 +713,7 @@ fn render_unexpected_end_of_file() {
             "error[syntax]: unexpected end of file\n",
             " --> team.policy:6:1\n",
             "  |\n",
-            "6 | \n",
+            "6 |\n",
             "  | ^\n",
             "  = expected: `not`, `principal`, `action`, `resource`, `when`, `unless`, `}` or `,`\n",
             "  = help: a closing `}` is missing\n",
@@ -724,7 +722,7 @@ fn render_unexpected_end_of_file() {
 }
 
 #[test]
-fn render_keeps_tabs_so_the_caret_lines_up() {
+fn render_draws_tabs_as_spaces_so_the_caret_lines_up() {
     let source = "policy \"p\" {\n\tallow \"a\" {\n\t\tprincipal *\n\t\taction *\n\t\tresource *\n\t\twhen { version_stage == AWSCURRENT }\n\t}\n}\n";
     assert_eq!(
         render_all(source),
@@ -732,8 +730,8 @@ fn render_keeps_tabs_so_the_caret_lines_up() {
             "error[type-mismatch]: expected a string, found `AWSCURRENT`\n",
             " --> team.policy:6:27\n",
             "  |\n",
-            "6 | \t\twhen { version_stage == AWSCURRENT }\n",
-            "  | \t\t                        ^^^^^^^^^^\n",
+            "6 |         when { version_stage == AWSCURRENT }\n",
+            "  |                                 ^^^^^^^^^^\n",
             "  = expected: a quoted string\n",
             "  = help: write \"AWSCURRENT\"\n",
         )
@@ -779,8 +777,8 @@ fn render_two_digit_line_numbers() {
    |
 10 |       time_of_day in 09:00 .. 25:00 at +02:00
    |                               ^^^^^
-  = expected: a 24-hour time such as `09:00` or `17:30:00`
-  = help: hours run 00 to 24, minutes and seconds 00 to 59
+   = expected: a 24-hour time such as `09:00` or `17:30:00`
+   = help: hours run 00 to 24, minutes and seconds 00 to 59
 "#
     );
 }

@@ -3,6 +3,7 @@
 
 use super::context::Context;
 use super::model::{Finding, Severity, rule};
+use policy_lang::render::{Level, Report, SourceText};
 use serde_json::{Value, json};
 
 /// A finding's place: 1-based lines and columns (in characters); the end is
@@ -30,13 +31,14 @@ pub fn region(cx: &Context, file: usize, span: policy_lang::Span) -> Region {
 /// Every finding drawn for people, then a summary line.
 pub fn text(cx: &Context, findings: &[Finding], color: bool) -> String {
     // One line index per file, however many findings it has.
-    let sources: Vec<ariadne::Source<&str>> = (0..cx.sources.len())
-        .map(|file| ariadne::Source::from(cx.source(file)))
+    let sources: Vec<SourceText> = (0..cx.sources.len())
+        .map(|file| SourceText::new(cx.file_name(file), cx.source(file)))
         .collect();
     let mut out = String::new();
     for finding in findings {
         if let Some(source) = sources.get(finding.file) {
-            out.push_str(&human(cx, finding, source, color));
+            out.push_str(&human(&sources, source, finding, color));
+            out.push('\n');
         }
     }
     out.push_str(&summary(cx, findings));
@@ -60,89 +62,26 @@ fn summary(cx: &Context, findings: &[Finding]) -> String {
     )
 }
 
-/// One finding drawn rustc-style with ariadne.
-fn human(cx: &Context, finding: &Finding, cache: &ariadne::Source<&str>, color: bool) -> String {
-    use ariadne::{Color, Config, IndexType, Label, Report, ReportKind};
-    let source = cx.source(finding.file);
-    let file = cx.file_name(finding.file).to_string();
-    let clamp = |span: policy_lang::Span| {
-        let start = span.start.min(source.len());
-        start..span.end.clamp(start, source.len())
+/// One finding drawn rustc-style by `policy_lang::render`: the severity as
+/// the level, the rule id as the code, the rule's label under the marks, the
+/// related statement (in this file or another) as a secondary place, and
+/// the fix as `= help:`.
+fn human(sources: &[SourceText], source: &SourceText, finding: &Finding, color: bool) -> String {
+    let level = match finding.severity {
+        Severity::Error => Level::Error,
+        Severity::Warning => Level::Warning,
+        Severity::Note => Level::Note,
     };
-    let range = clamp(finding.span);
-    let (kind, colour) = match finding.severity {
-        Severity::Error => (ReportKind::Error, Color::Red),
-        Severity::Warning => (ReportKind::Warning, Color::Yellow),
-        Severity::Note => (ReportKind::Custom("note", Color::Cyan), Color::Cyan),
-    };
-    let mut report = Report::build(kind, (file.clone(), range.clone()))
-        .with_config(
-            Config::default()
-                .with_color(color)
-                .with_char_set(ariadne::CharSet::Ascii)
-                .with_index_type(IndexType::Byte),
-        )
-        .with_code(finding.rule)
-        .with_message(&finding.message)
-        .with_label(
-            Label::new((file.clone(), range))
-                .with_message(rule(finding.rule).map_or("", |(_, r)| r.label))
-                .with_color(colour),
-        )
-        .with_help(&finding.hint);
-    // A related place in the same file is drawn; one elsewhere is named.
-    match &finding.related {
-        Some(related) if related.file == finding.file => {
-            report = report.with_label(
-                Label::new((file.clone(), clamp(related.span)))
-                    .with_message(&related.message)
-                    .with_color(Color::Blue),
-            );
-        }
-        Some(related) => {
-            let place = cx.place(related.file, related.span);
-            report = report.with_note(format!("{} at {place}", related.message));
-        }
-        None => {}
+    let label = rule(finding.rule).map_or("", |(_, r)| r.label);
+    let mut report = Report::new(level, &finding.message)
+        .code(finding.rule)
+        .primary(source, finding.span, label);
+    if let Some(related) = &finding.related
+        && let Some(other) = sources.get(related.file)
+    {
+        report = report.secondary(other, related.span, &related.message);
     }
-    let mut out = Vec::new();
-    match report.finish().write((file.clone(), cache), &mut out) {
-        Ok(()) if color => String::from_utf8_lossy(&out).into_owned(),
-        // ariadne colours custom kinds (`note`) whatever its configuration.
-        Ok(()) => strip_ansi(&String::from_utf8_lossy(&out)),
-        Err(_) => compact(cx, finding),
-    }
-}
-
-/// `text` without ANSI escape sequences.
-fn strip_ansi(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\x1b' {
-            // Skip `[`, parameters, and the final letter.
-            for next in chars.by_ref() {
-                if next.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// `file:line:col: severity[rule]: message` and a help line.
-fn compact(cx: &Context, finding: &Finding) -> String {
-    format!(
-        "{}: {}[{}]: {}\n  = help: {}\n",
-        cx.place(finding.file, finding.span),
-        finding.severity.name(),
-        finding.rule,
-        finding.message,
-        finding.hint
-    )
+    report.note("help", &finding.hint).render(color)
 }
 
 /// The findings as GitHub Actions annotations, one line each: `::error`,
