@@ -205,7 +205,6 @@ fn suggestion(selector: &str) -> Option<String> {
         .map(|(_, c)| c)
 }
 
-
 fn clip(text: &str) -> String {
     if text.chars().count() <= 64 {
         text.to_string()
