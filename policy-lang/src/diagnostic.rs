@@ -44,6 +44,18 @@ pub enum DiagnosticKind {
     /// A problem in a policy test file (`*.tests.toml`), found by the test
     /// runner of the `policy` command; the language itself never reports it.
     TestFile,
+    /// A schema names a type that does not exist (`strng`), with a suggestion.
+    UnknownType,
+    /// A schema declaration that cannot be: a built-in key, a tag that is
+    /// not a string, an empty enumeration or one listing a value twice.
+    InvalidDeclaration,
+    /// One key declared twice in a schema.
+    DuplicateDeclaration,
+    /// With a schema, a policy reads a custom key the schema does not declare.
+    UndeclaredKey,
+    /// With a schema, a literal does not fit the declared type of the key it
+    /// is compared with (or is not one of its enumeration's values).
+    SchemaMismatch,
 }
 
 impl DiagnosticKind {
@@ -65,6 +77,11 @@ impl DiagnosticKind {
             DiagnosticKind::DuplicateMatcher => "duplicate-matcher",
             DiagnosticKind::LimitExceeded => "limit-exceeded",
             DiagnosticKind::TestFile => "test-file",
+            DiagnosticKind::UnknownType => "unknown-type",
+            DiagnosticKind::InvalidDeclaration => "invalid-declaration",
+            DiagnosticKind::DuplicateDeclaration => "duplicate-declaration",
+            DiagnosticKind::UndeclaredKey => "undeclared-key",
+            DiagnosticKind::SchemaMismatch => "schema-mismatch",
         }
     }
 }
@@ -326,6 +343,10 @@ impl<'a> SourceMap<'a> {
 
     pub(crate) fn file(&self) -> &'a str {
         self.file
+    }
+
+    pub(crate) fn source(&self) -> &'a str {
+        self.source
     }
 
     fn line_starts(&self) -> &[usize] {

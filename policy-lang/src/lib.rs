@@ -41,6 +41,7 @@ mod format;
 mod limits;
 mod literal;
 mod parser;
+mod schema;
 
 pub use ast::*;
 pub use diagnostic::{Diagnostic, DiagnosticKind, LineColumn, ParseError, Related};
@@ -48,6 +49,10 @@ pub use format::format;
 pub use limits::Limits;
 pub use literal::weekday_name;
 pub use parser::{parse, parse_set, parse_set_with, parse_with};
+pub use schema::{
+    AttributeType, BUILT_IN_CONTEXT_FIELDS, Declaration, Declared, Schema, SchemaFile, SchemaKey,
+    parse_schema, parse_schema_with,
+};
 
 impl PolicyFile {
     /// True when both trees say the same thing: equal apart from source spans.
