@@ -451,11 +451,15 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-/// The candidate closest to `word`, if it is close enough to be a likely typo.
-pub(crate) fn closest<'c>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'c str>,
-) -> Option<&'c str> {
+/// The candidate closest to `word`, if it is close enough to be a likely
+/// typo (an edit distance of at most a third of its length, plus one): the
+/// rule behind every "did you mean".
+///
+/// ```
+/// assert_eq!(policy_lang::closest("sourceip", ["source_ip", "mfa"]), Some("source_ip"));
+/// assert_eq!(policy_lang::closest("owner", ["env"]), None);
+/// ```
+pub fn closest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
     let limit = (word.chars().count() / 3).max(1) + 1;
     candidates
         .into_iter()

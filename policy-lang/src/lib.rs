@@ -44,7 +44,7 @@ mod parser;
 mod schema;
 
 pub use ast::*;
-pub use diagnostic::{Diagnostic, DiagnosticKind, LineColumn, ParseError, Related};
+pub use diagnostic::{Diagnostic, DiagnosticKind, LineColumn, ParseError, Related, closest};
 pub use format::format;
 pub use limits::Limits;
 pub use literal::weekday_name;
