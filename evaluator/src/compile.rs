@@ -43,7 +43,7 @@ impl CompileError {
     }
 
     /// Both errors' diagnostics, in order.
-    pub(crate) fn merge(mut self, other: CompileError) -> CompileError {
+    pub fn merge(mut self, other: CompileError) -> CompileError {
         self.diagnostics.extend(other.diagnostics);
         self
     }

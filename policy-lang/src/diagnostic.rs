@@ -281,6 +281,13 @@ impl ParseError {
         ParseError { diagnostics }
     }
 
+    /// An error holding `diagnostics` (sorted by file and position), `None`
+    /// when there are none: for checks after parsing, such as
+    /// [`Schema::check`](crate::Schema::check).
+    pub fn from_diagnostics(diagnostics: Vec<Diagnostic>) -> Option<ParseError> {
+        (!diagnostics.is_empty()).then(|| ParseError::new(diagnostics))
+    }
+
     /// Joins the problems of several sources into one error.
     pub fn merge(errors: impl IntoIterator<Item = ParseError>) -> Option<ParseError> {
         let all: Vec<Diagnostic> = errors.into_iter().flat_map(|e| e.diagnostics).collect();
