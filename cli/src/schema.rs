@@ -118,8 +118,8 @@ pub fn with_schemas(policies: &[SourceFile], schemas: &[SourceFile]) -> Vec<Sour
 or cannot be read."
 )]
 pub struct Args {
-    /// Directories searched for *.schema files (skipping hidden
-    /// directories and `target`) [default: .]
+    /// Schema files, or directories searched for *.schema files (skipping
+    /// hidden directories and `target`) [default: .]
     paths: Vec<PathBuf>,
     #[command(flatten)]
     schema: SchemaArgs,
@@ -131,7 +131,10 @@ pub struct Args {
 /// built-in fields and the declared custom attributes and tags.
 pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
     let limits = args.limits.limits()?;
-    let schemas = args.schema.sources(&load::or_current_dir(&args.paths))?;
+    let paths = load::or_current_dir(&args.paths);
+    let (dirs, files): (Vec<PathBuf>, Vec<PathBuf>) = paths.into_iter().partition(|p| p.is_dir());
+    let mut schemas = args.schema.sources(&dirs)?;
+    schemas.extend(load::read_all(&files)?);
     let schema = match compile_schema(&schemas, &limits) {
         None => {
             eprintln!(

@@ -355,6 +355,10 @@ fn the_json_schema_validates_requests_as_the_engine_does() {
         assert!(!validator.is_valid(&value), "{text}");
         assert!(!engine_accepts(&text), "{text}");
     }
+    // A schema file named on the command line.
+    let named = run(dir.path(), &["schema", "app.schema"], Some(""));
+    named.assert_code(0);
+    assert_eq!(named.stdout, printed.stdout);
     // Without a schema file: the built-in request schema, and a note.
     let empty = tempfile::tempdir().unwrap();
     let plain = run(empty.path(), &["schema"], None);

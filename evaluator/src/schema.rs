@@ -88,7 +88,7 @@ impl Schema {
     /// assert_eq!(missing.to_string(), "principal.tags.team: required by the schema, and missing");
     /// ```
     pub fn check_request(&self, request: &Request) -> Result<(), RequestError> {
-        match self.request_errors(request).into_iter().next() {
+        match self.errors(request, 1).into_iter().next() {
             Some(error) => Err(error),
             None => Ok(()),
         }
@@ -109,8 +109,17 @@ impl Schema {
     /// assert_eq!(fields, ["context.level", "context.tikcet", "context.ticket"]);
     /// ```
     pub fn request_errors(&self, request: &Request) -> Vec<RequestError> {
+        self.errors(request, usize::MAX)
+    }
+
+    /// At most `limit` problems (each undeclared key costs a pass over the
+    /// schema for its suggestion, so [`Schema::check_request`] stops at one).
+    fn errors(&self, request: &Request, limit: usize) -> Vec<RequestError> {
         let mut errors = Vec::new();
         for (name, value) in &request.context.attributes {
+            if errors.len() >= limit {
+                return errors;
+            }
             let key = SchemaKey::Context(name.clone());
             let checked = self
                 .declared_type(&key)
@@ -125,6 +134,9 @@ impl Schema {
             (SchemaKey::ResourceTag, &request.resource.tags),
         ] {
             for (name, value) in tags {
+                if errors.len() >= limit {
+                    return errors;
+                }
                 let key = key(name.clone());
                 let checked = self
                     .declared_type(&key)
@@ -138,7 +150,7 @@ impl Schema {
                 SchemaKey::PrincipalTag(name) => request.principal.tags.contains_key(name),
                 SchemaKey::ResourceTag(name) => request.resource.tags.contains_key(name),
             };
-            if declared.required && !present {
+            if declared.required && !present && errors.len() < limit {
                 errors.push(RequestError::new(
                     RequestErrorKind::MissingField,
                     &key.to_string(),
@@ -157,6 +169,9 @@ impl Schema {
             return Ok(&declared.ty);
         }
         let built_in = match key {
+            // A long name is no typo of a short field (and the distance is
+            // quadratic): no suggestion, whatever the request sends.
+            _ if key.name().len() > policy_lang::MAX_SUGGESTED_NAME => None,
             SchemaKey::Context(name) => {
                 policy_lang::closest(name, BUILT_IN_CONTEXT_FIELDS.iter().copied())
                     .map(|field| format!("context.{field}"))

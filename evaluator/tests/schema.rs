@@ -226,6 +226,24 @@ fn required_attributes_and_tags_must_be_present() {
 }
 
 #[test]
+fn a_hostile_request_costs_linear_time() {
+    // 200 undeclared attributes with 60 KiB names: no suggestion is looked
+    // for (the names are long), and the JSON layer stops at the first.
+    let context: serde_json::Map<String, Value> = (0..200)
+        .map(|i| (format!("{i}{}", "x".repeat(60 * 1024)), json!("v")))
+        .collect();
+    let text = request(Value::Object(context));
+    let started = std::time::Instant::now();
+    let (kind, field, message) = refused(&text);
+    assert_eq!(kind, RequestErrorKind::UnknownField);
+    assert!(field.starts_with("context.0xxx"));
+    assert_eq!(message, "not declared in the schema");
+    let request = tessera::Request::from_json(&text).unwrap();
+    assert_eq!(schema().request_errors(&request).len(), 200);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
+
+#[test]
 fn the_audited_call_refuses_the_same_requests() {
     use tessera::audit::{AuditConfig, Auditor, CallbackSink};
     let (sender, records) = std::sync::mpsc::channel::<String>();

@@ -467,9 +467,13 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
 /// assert_eq!(policy_lang::closest("owner", ["env"]), None);
 /// ```
 pub fn closest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
-    let limit = (word.chars().count() / 3).max(1) + 1;
+    let length = word.chars().count();
+    let limit = (length / 3).max(1) + 1;
     candidates
         .into_iter()
+        // Farther apart in length than the limit: never close enough, and
+        // not worth the quadratic distance.
+        .filter(|c| c.chars().count().abs_diff(length) <= limit)
         .map(|c| (edit_distance(word, c), c))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)

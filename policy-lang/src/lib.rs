@@ -50,8 +50,8 @@ pub use limits::Limits;
 pub use literal::weekday_name;
 pub use parser::{parse, parse_set, parse_set_with, parse_with};
 pub use schema::{
-    AttributeType, BUILT_IN_CONTEXT_FIELDS, Declaration, Declared, Schema, SchemaFile, SchemaKey,
-    parse_schema, parse_schema_with,
+    AttributeType, BUILT_IN_CONTEXT_FIELDS, Declaration, Declared, MAX_SUGGESTED_NAME, Schema,
+    SchemaFile, SchemaKey, parse_schema, parse_schema_with,
 };
 
 impl PolicyFile {

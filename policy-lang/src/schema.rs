@@ -43,6 +43,13 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+/// The longest name [`Schema::suggest`] looks for a near match of, in bytes.
+pub const MAX_SUGGESTED_NAME: usize = 128;
+
+/// Undeclared keys in one policy file that get a "did you mean" (each costs
+/// a pass over the schema); later ones get the plain hint.
+const MAX_SUGGESTIONS: usize = 64;
+
 /// The context fields a request carries under their own names, with fixed
 /// types: a schema never declares them.
 pub const BUILT_IN_CONTEXT_FIELDS: &[&str] = &[
@@ -256,7 +263,12 @@ impl Schema {
     /// you mean": the closest name of the same kind (`context.incidnet` for
     /// `context.incident`), else the same name of another kind
     /// (`context.team` for `principal.tags.team`).
+    /// Names longer than [`MAX_SUGGESTED_NAME`] get no suggestion, so that
+    /// the cost stays linear in the schema's size whatever the key.
     pub fn suggest(&self, key: &SchemaKey) -> Option<&SchemaKey> {
+        if key.name().len() > MAX_SUGGESTED_NAME {
+            return None;
+        }
         let same_kind = self
             .declared
             .keys()
@@ -278,6 +290,7 @@ impl Schema {
             schema: self,
             map: SourceMap::new(file, source),
             diagnostics: Vec::new(),
+            suggestions: 0,
         };
         for policy in &policies.policies {
             for statement in &policy.statements {
@@ -314,6 +327,8 @@ struct Checker<'s> {
     schema: &'s Schema,
     map: SourceMap<'s>,
     diagnostics: Vec<Diagnostic>,
+    /// Suggestions looked for so far (at most [`MAX_SUGGESTIONS`]).
+    suggestions: usize,
 }
 
 impl Checker<'_> {
@@ -331,7 +346,13 @@ impl Checker<'_> {
                     format!("`{text}` is not declared in the schema"),
                 )
                 .expected("a key the schema declares");
-            builder = match self.schema.suggest(&schema_key) {
+            self.suggestions += 1;
+            let near = if self.suggestions <= MAX_SUGGESTIONS {
+                self.schema.suggest(&schema_key)
+            } else {
+                None
+            };
+            builder = match near {
                 Some(near) => builder.hint(format!("did you mean `{near}`?")),
                 None => builder.hint(format!(
                     "declare it in a schema file (`{text}: string`), or check its spelling"

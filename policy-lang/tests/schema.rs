@@ -378,6 +378,21 @@ fn policy_variables_are_checked_too() {
 }
 
 #[test]
+fn suggestions_stay_cheap_for_long_keys_and_many_typos() {
+    let long = format!("context.{}", "incident".repeat(40));
+    let found = check(&format!("has {long}"));
+    assert!(found[0].2.as_deref().unwrap().starts_with("declare it"));
+    // Past 64 undeclared keys in a file, the hint no longer searches.
+    let many: Vec<String> = (0..70)
+        .map(|i| format!("has context.incidentt{i}"))
+        .collect();
+    let found = check(&many.join(" or "));
+    assert_eq!(found.len(), 70);
+    assert!(found[0].2.as_deref().unwrap().starts_with("did you mean"));
+    assert!(found[69].2.as_deref().unwrap().starts_with("declare it"));
+}
+
+#[test]
 fn an_empty_schema_declares_no_custom_key() {
     let empty = Schema::parse_set(&[("s", "schema { }")], &Limits::default()).unwrap();
     assert!(empty.is_empty());
