@@ -402,3 +402,20 @@ fn an_empty_schema_declares_no_custom_key() {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].kind(), DiagnosticKind::UndeclaredKey);
 }
+
+proptest::proptest! {
+    /// Any text, and any cut or splice of a valid schema, parses or fails
+    /// with located diagnostics; it never panics.
+    #[test]
+    fn schema_parsing_never_panics(text in "\\PC{0,200}", cut in 0usize..400, insert in "[\\[\\]{}:,\"a-z. \\n\\\\#]{0,12}") {
+        let _ = parse_schema("s", &text);
+        let at = SCHEMA.char_indices().map(|(i, _)| i).nth(cut % SCHEMA.chars().count()).unwrap_or(0);
+        let spliced = format!("{}{insert}{}", &SCHEMA[..at], &SCHEMA[at..]);
+        if let Err(error) = parse_schema("s", &spliced) {
+            for d in error.diagnostics() {
+                proptest::prop_assert!(d.span().end <= spliced.len());
+                proptest::prop_assert!(d.location().line >= 1);
+            }
+        }
+    }
+}
