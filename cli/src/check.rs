@@ -17,6 +17,8 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
     #[command(flatten)]
+    schema: crate::schema::SchemaArgs,
+    #[command(flatten)]
     limits: crate::limits::LimitArgs,
 }
 
@@ -33,13 +35,12 @@ pub enum Format {
 
 pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
     let limits = args.limits.limits()?;
-    let files = load::policy_files(&load::or_current_dir(&args.paths))?;
-    let sources = load::read_all(&files)?;
-    let named: Vec<tessera::Source> = sources
-        .iter()
-        .map(|s| tessera::Source::new(&s.name, &s.text))
-        .collect();
-    let result = tessera::Engine::compile_with(&named, &limits);
+    let paths = load::or_current_dir(&args.paths);
+    let policies = load::read_all(&load::policy_files(&paths)?)?;
+    let schemas = args.schema.sources(&paths)?;
+    let result = crate::schema::compile(&policies, &schemas, &limits);
+    // Diagnostics may be about a schema file too.
+    let sources = crate::schema::with_schemas(&policies, &schemas);
     let diagnostics = match &result {
         Ok(_) => &[][..],
         Err(error) => error.diagnostics(),
@@ -57,6 +58,12 @@ pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
                 );
             } else {
                 println!("ok: {} file(s), {statements} statement(s)", sources.len());
+                if !schemas.is_empty() {
+                    println!(
+                        "schema: {} file(s); every custom key is declared",
+                        schemas.len()
+                    );
+                }
             }
         }
         Format::Json => {

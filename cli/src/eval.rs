@@ -39,6 +39,8 @@ pub struct Args {
     #[command(flatten)]
     audit: crate::audit::AuditArgs,
     #[command(flatten)]
+    schema: crate::schema::SchemaArgs,
+    #[command(flatten)]
     limits: crate::limits::LimitArgs,
 }
 
@@ -55,12 +57,10 @@ pub enum Format {
 pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
     let json = args.format == Format::Json;
     let limits = args.limits.limits()?;
-    let sources = load::read_all(&load::policy_files(&args.policies)?)?;
-    let named: Vec<tessera::Source> = sources
-        .iter()
-        .map(|s| tessera::Source::new(&s.name, &s.text))
-        .collect();
-    let engine = match tessera::Engine::compile_with(&named, &limits) {
+    let policies = load::read_all(&load::policy_files(&args.policies)?)?;
+    let schemas = args.schema.sources(&args.policies)?;
+    let sources = crate::schema::with_schemas(&policies, &schemas);
+    let engine = match crate::schema::compile(&policies, &schemas, &limits) {
         Ok(engine) => engine,
         Err(error) => {
             // With json, the same `{"error": {"kind": "compile", ...}}`
@@ -93,9 +93,9 @@ pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
             request_name(&args.request)
         )));
     }
-    // Read under the engine's request limits (`--limit max_groups=...`),
-    // as `tessera::json::evaluate` reads it.
-    let request = match tessera::Request::from_json_with(&text, &engine.limits().request) {
+    // Read under the engine's request limits (`--limit max_groups=...`)
+    // and checked against its schema, as `tessera::json::evaluate` reads it.
+    let request = match tessera::json::read_request(&engine, &text) {
         Ok(request) => request,
         Err(e) => {
             if json {

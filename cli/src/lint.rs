@@ -50,6 +50,8 @@ pub struct Args {
     /// (default: the current time), such as 2026-01-01T00:00:00Z.
     #[arg(long, value_name = "TIMESTAMP", value_parser = parse_now)]
     now: Option<DateTime<FixedOffset>>,
+    #[command(flatten)]
+    schema: crate::schema::SchemaArgs,
 }
 
 /// How `lint` reports.
@@ -73,13 +75,16 @@ fn parse_now(text: &str) -> Result<DateTime<FixedOffset>, String> {
 
 pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
     check_rule_ids(&args.disable)?;
-    let files = load::policy_files(&load::or_current_dir(&args.paths))?;
-    let sources = load::read_all(&files)?;
-    let parsed = match parse(&sources) {
+    let paths = load::or_current_dir(&args.paths);
+    let sources = load::read_all(&load::policy_files(&paths)?)?;
+    let schemas = args.schema.sources(&paths)?;
+    let parsed = match parse(&sources).and_then(|parsed| against_schema(parsed, &sources, &schemas))
+    {
         Ok(parsed) => parsed,
         Err(error) => {
             // Errors are results too, so that code scanning and annotations
             // show why there are no findings; people get them on stderr.
+            let sources = crate::schema::with_schemas(&sources, &schemas);
             let problems = Problem::from_diagnostics(error.diagnostics(), &sources);
             let printed = match args.format {
                 Format::Text => String::new(),
@@ -129,6 +134,31 @@ fn check_rule_ids(ids: &[String]) -> Result<(), CliError> {
                 known.join(", ")
             )))
         }
+    }
+}
+
+/// With schema files: the parsed policies when every key they read is
+/// declared and fits its type, else every problem (the schema's own first).
+fn against_schema(
+    parsed: Vec<policy_lang::PolicyFile>,
+    sources: &[load::SourceFile],
+    schemas: &[load::SourceFile],
+) -> Result<Vec<policy_lang::PolicyFile>, policy_lang::ParseError> {
+    if schemas.is_empty() {
+        return Ok(parsed);
+    }
+    let pairs: Vec<(&str, &str)> = schemas
+        .iter()
+        .map(|s| (s.name.as_str(), s.text.as_str()))
+        .collect();
+    let schema = policy_lang::Schema::parse_set(&pairs, &policy_lang::Limits::default())?;
+    let mut problems = Vec::new();
+    for (file, source) in parsed.iter().zip(sources) {
+        problems.extend(schema.check(&source.name, &source.text, file));
+    }
+    match policy_lang::ParseError::from_diagnostics(problems) {
+        Some(error) => Err(error),
+        None => Ok(parsed),
     }
 }
 

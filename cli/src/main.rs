@@ -16,6 +16,7 @@ mod lint;
 mod load;
 mod problem;
 mod render;
+mod schema;
 mod serve;
 mod test;
 
@@ -50,6 +51,9 @@ enum Command {
     Serve(serve::Args),
     /// Work with audit logs written by --audit: verify their hash chain.
     Audit(audit::Args),
+    /// Print a JSON Schema (draft 2020-12) for requests: the built-in fields
+    /// and the custom attributes and tags the *.schema files declare.
+    Schema(schema::Args),
 }
 
 /// How a subcommand ended, when it reported everything itself.
@@ -98,6 +102,7 @@ fn main() -> ExitCode {
         Command::Lint(args) => lint::run(args, style),
         Command::Serve(args) => serve::run(args, style),
         Command::Audit(args) => audit::run(args, style),
+        Command::Schema(args) => schema::run(args, style),
     };
     match result {
         Ok(Status::Success) => ExitCode::from(exit::SUCCESS),

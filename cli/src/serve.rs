@@ -71,16 +71,25 @@ pub struct Args {
     #[command(flatten)]
     audit: crate::audit::AuditArgs,
     #[command(flatten)]
+    schema: crate::schema::SchemaArgs,
+    #[command(flatten)]
     limits: crate::limits::LimitArgs,
 }
 
 pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
     let sources = read_sources(&args.policies)?;
     let limits = args.limits.limits()?;
+    // The schema is read once: reloads check the policies against it, and
+    // every request is checked against it (restart to change it).
+    let schemas = args.schema.sources(&args.policies)?;
     let engine =
-        Engine::compile_with(&named(&sources), &limits).map_err(|error| CliError::Compile {
+        crate::schema::compile(&sources, &schemas, &limits).map_err(|error| CliError::Compile {
             count: error.diagnostics().len(),
-            rendered: render::human_all(&error, &sources, style.color_stderr),
+            rendered: render::human_all(
+                &error,
+                &crate::schema::with_schemas(&sources, &schemas),
+                style.color_stderr,
+            ),
         })?;
     say(&format!(
         "serving {} ({})\n",

@@ -499,6 +499,7 @@ fn parse_inner(path: &Path, text: &str, engine: Option<&Engine>) -> Result<TestF
         secret_lines(text, key, value, &mut hidden);
     }
     let mut doc = Doc::new(path, text, &hidden);
+    doc.schema = engine.and_then(Engine::schema);
     let (mut tests_value, mut defaults_value, mut fixtures_value) = (None, None, None);
     for (key, value) in root.get_ref().iter() {
         match key.get_ref().as_ref() {
@@ -567,6 +568,8 @@ struct Doc<'a> {
     /// Each `decided_by` entry: its test, the entry, its offset in the file
     /// and its span in the shown text.
     decided_by: Vec<DecidedBy>,
+    /// The schema of the policy set, which every test's request must fit.
+    schema: Option<&'a tessera::Schema>,
 }
 
 /// A `decided_by` entry and where it stands.
@@ -611,6 +614,7 @@ impl Doc<'_> {
             errors: Vec::new(),
             names: Vec::new(),
             decided_by: Vec::new(),
+            schema: None,
         }
     }
 
@@ -1238,7 +1242,19 @@ impl Doc<'_> {
         // A shared fragment found wrong was reported where it stands; what
         // it lacks now (a field left out) is not reported again here.
         let quiet = layers.iter().any(|l| l.faulty);
-        match request_errors(&merged) {
+        // The whole request (defaults and fixtures merged) fits the schema.
+        let checked = request_errors(&merged).and_then(|request| match self.schema {
+            Some(schema) => {
+                let errors = schema.request_errors(&request);
+                if errors.is_empty() {
+                    Ok(request)
+                } else {
+                    Err(errors)
+                }
+            }
+            None => Ok(request),
+        });
+        match checked {
             Ok(request) if self.errors.len() == before => Some((request, merged)),
             Ok(_) => None,
             Err(errors) => {
@@ -1283,7 +1299,10 @@ impl Doc<'_> {
     ) {
         let field = join_field(prefix, error.field());
         let hint = match error.kind() {
-            tessera::RequestErrorKind::UnknownField => {
+            // A schema's errors carry their own suggestion.
+            tessera::RequestErrorKind::UnknownField
+                if !error.message().contains("did you mean") =>
+            {
                 let word = error.field().rsplit('.').next().unwrap_or("");
                 let known: &[&str] = if error.field().starts_with("principal.") {
                     &["id", "groups", "tags"]

@@ -68,6 +68,8 @@ pub struct Args {
     #[command(flatten)]
     audit: crate::audit::AuditArgs,
     #[command(flatten)]
+    schema: crate::schema::SchemaArgs,
+    #[command(flatten)]
     limits: crate::limits::LimitArgs,
 }
 
@@ -189,7 +191,7 @@ pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
         None => None,
     };
     let paths = load::or_current_dir(&args.paths);
-    let sets = match load_sets(&paths, &args.limits.limits()?, style) {
+    let sets = match load_sets(&paths, &args.limits.limits()?, &args.schema, style) {
         Ok(sets) => sets,
         Err(errors) => return Err(report_load_errors(args.format, errors, style)),
     };
@@ -279,6 +281,7 @@ fn verdicts(args: &Args, coverage: Option<&CoverageReport>, ran: usize) -> Optio
 fn load_sets(
     paths: &[PathBuf],
     limits: &tessera::Limits,
+    schema: &crate::schema::SchemaArgs,
     style: Style,
 ) -> Result<Vec<PolicySet>, Vec<LoadError>> {
     let found = suite::find_test_files(paths).map_err(|e| vec![LoadError::suite(e)])?;
@@ -306,7 +309,7 @@ fn load_sets(
     }
     let mut sets = Vec::new();
     for (dir, test_paths) in dirs.by_dir {
-        let compiled = compile_set(&dir, &test_paths, limits, style);
+        let compiled = compile_set(&dir, &test_paths, limits, schema, style);
         let mut files = Vec::new();
         for path in &test_paths {
             // `decided_by` names are checked when the policies compile.
@@ -415,27 +418,30 @@ fn compile_set(
     dir: &Path,
     test_paths: &[PathBuf],
     limits: &tessera::Limits,
+    schema: &crate::schema::SchemaArgs,
     style: Style,
 ) -> Result<(Vec<SourceFile>, tessera::Engine), LoadError> {
     let files = match test_paths.first() {
         Some(first) => suite::policy_files_beside(first).map_err(LoadError::suite)?,
         None => policy_files_in(dir).map_err(LoadError::plain)?,
     };
-    let sources = load::read_all(&files).map_err(LoadError::plain)?;
-    let named: Vec<tessera::Source> = sources
-        .iter()
-        .map(|s| tessera::Source::new(&s.name, &s.text))
-        .collect();
-    match tessera::Engine::compile_with(&named, limits) {
-        Ok(engine) => Ok((sources, engine)),
-        Err(error) => Err(LoadError {
-            suite: None,
-            problems: Problem::from_diagnostics(error.diagnostics(), &sources),
-            error: CliError::Compile {
-                count: error.diagnostics().len(),
-                rendered: render::human_all(&error, &sources, style.color_stderr),
-            },
-        }),
+    let policies = load::read_all(&files).map_err(LoadError::plain)?;
+    // The schema beside the policies (or named with --schema): the
+    // policies are checked against it, and so is every test's request.
+    let schemas = schema.sources_beside(dir).map_err(LoadError::plain)?;
+    match crate::schema::compile(&policies, &schemas, limits) {
+        Ok(engine) => Ok((policies, engine)),
+        Err(error) => {
+            let sources = crate::schema::with_schemas(&policies, &schemas);
+            Err(LoadError {
+                suite: None,
+                problems: Problem::from_diagnostics(error.diagnostics(), &sources),
+                error: CliError::Compile {
+                    count: error.diagnostics().len(),
+                    rendered: render::human_all(&error, &sources, style.color_stderr),
+                },
+            })
+        }
     }
 }
 

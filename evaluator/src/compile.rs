@@ -37,8 +37,13 @@ impl CompileError {
         self.diagnostics
     }
 
+    /// An error holding these diagnostics.
+    pub(crate) fn from_diagnostics(diagnostics: Vec<Diagnostic>) -> CompileError {
+        CompileError { diagnostics }
+    }
+
     /// Both errors' diagnostics, in order.
-    pub(crate) fn merge(mut self, other: CompileError) -> CompileError {
+    pub fn merge(mut self, other: CompileError) -> CompileError {
         self.diagnostics.extend(other.diagnostics);
         self
     }

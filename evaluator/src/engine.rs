@@ -77,6 +77,9 @@ pub struct Engine {
     /// The limits it was compiled under; requests are read under its
     /// request limits.
     limits: Limits,
+    /// The schema the JSON layer checks requests against, if any
+    /// ([`Engine::compile_with_schema`]); never read while deciding.
+    schema: Option<std::sync::Arc<crate::schema::Schema>>,
 }
 
 #[derive(Debug)]
@@ -235,7 +238,7 @@ impl Engine {
         Engine::compile(&[Source::new(name, text)])
     }
 
-    fn from_files(
+    pub(crate) fn from_files(
         files: &[PolicyFile],
         sources: &[Source],
         limits: &Limits,
@@ -310,7 +313,22 @@ impl Engine {
             shared: interner.shared,
             revision: revision_of(sources),
             limits: limits.clone(),
+            schema: None,
         })
+    }
+
+    /// The engine, keeping `schema` for the JSON layer to check requests with.
+    pub(crate) fn with_schema(self, schema: crate::schema::Schema) -> Engine {
+        Engine {
+            schema: Some(std::sync::Arc::new(schema)),
+            ..self
+        }
+    }
+
+    /// The schema requests are checked against when the JSON layer reads
+    /// them: the one given to [`Engine::compile_with_schema`], if any.
+    pub fn schema(&self) -> Option<&crate::schema::Schema> {
+        self.schema.as_deref()
     }
 
     /// The policy set's revision: `sha256:` and the hex SHA-256 of its

@@ -46,7 +46,7 @@ fn evaluate_with(
     explain: bool,
     now: impl FnOnce() -> DateTime<Utc>,
 ) -> String {
-    match Request::from_json_with(request_json, &engine.limits().request) {
+    match read_request(engine, request_json) {
         Ok(request) => {
             let now = request.context.time.unwrap_or_else(now);
             if explain {
@@ -83,7 +83,7 @@ pub fn evaluate_audited(
     request_json: &str,
     explain: bool,
 ) -> String {
-    let request = match Request::from_json_with(request_json, &engine.limits().request) {
+    let request = match read_request(engine, request_json) {
         Ok(request) => request,
         Err(error) => return request_error(&error).to_string(),
     };
@@ -97,6 +97,28 @@ pub fn evaluate_audited(
     } else {
         serde_json::to_string(&decision).unwrap_or_else(|e| internal_error(&e.to_string()))
     }
+}
+
+/// Reads a JSON request as every host does: under the engine's request
+/// limits, and checked against its schema when it has one
+/// ([`Engine::compile_with_schema`]): an undeclared attribute or tag, a
+/// value of another type, a missing required one or a misspelt built-in
+/// context field is an error naming the field.
+///
+/// ```
+/// let schema = tessera::Schema::compile(&[tessera::Source::new("s", "schema { context.ticket: string }")]).unwrap();
+/// let engine = tessera::Engine::compile_with_schema(
+///     &[tessera::Source::new("p", "policy \"p\" {}")], &tessera::Limits::default(), &schema).unwrap();
+/// let error = tessera::json::read_request(&engine,
+///     r#"{"principal": "u", "action": "a", "resource": "r", "context": {"ticket": 12}}"#).unwrap_err();
+/// assert_eq!(error.to_string(), "context.ticket: the schema declares a `string`: expected a JSON string");
+/// ```
+pub fn read_request(engine: &Engine, request_json: &str) -> Result<Request, RequestError> {
+    let request = Request::from_json_with(request_json, &engine.limits().request)?;
+    if let Some(schema) = engine.schema() {
+        schema.check_request(&request)?;
+    }
+    Ok(request)
 }
 
 /// The decision for a parsed request as a JSON value.
@@ -163,9 +185,12 @@ pub fn diagnostic(d: &Diagnostic) -> Value {
 }
 
 /// The document a host loads a policy set from, the same for every host:
-/// `{"sources": [{"name": ..., "text": ...}], "limits": {"policy": {...},
-/// "request": {...}}}`, with `limits` optional (each field defaults; see
-/// [`crate::Limits`]). Unknown fields are refused.
+/// `{"sources": [{"name": ..., "text": ...}], "schema": [{"name": ...,
+/// "text": ...}], "limits": {"policy": {...}, "request": {...}}}`, with
+/// `schema` optional (schema files; with them the policies are checked
+/// against the schema and every request read through this module is too)
+/// and `limits` optional (each field defaults; see [`crate::Limits`]).
+/// Unknown fields are refused.
 ///
 /// ```
 /// let document: tessera::json::LoadDocument = serde_json::from_str(r#"{
@@ -182,6 +207,10 @@ pub fn diagnostic(d: &Diagnostic) -> Value {
 pub struct LoadDocument {
     /// The policy files, compiled together.
     pub sources: Vec<SourceDocument>,
+    /// The schema files, if any. An empty list is no schema; a schema
+    /// that declares nothing refuses every custom attribute and tag.
+    #[serde(default)]
+    pub schema: Vec<SourceDocument>,
     /// The limits to compile and read requests under.
     #[serde(default)]
     pub limits: crate::Limits,
@@ -198,13 +227,29 @@ pub struct SourceDocument {
 }
 
 impl LoadDocument {
-    /// Compiles the sources under the limits.
+    /// Compiles the sources under the limits, against the schema when the
+    /// document has one.
+    ///
+    /// ```
+    /// let document: tessera::json::LoadDocument = serde_json::from_str(r#"{
+    ///   "sources": [{"name": "p.policy", "text": "policy \"p\" { allow \"a\" { principal * action * resource ** when { context.tikcet like \"CHG-*\" } } }"}],
+    ///   "schema": [{"name": "app.schema", "text": "schema { context.ticket: string }"}]
+    /// }"#).unwrap();
+    /// let error = document.compile().unwrap_err();
+    /// assert_eq!(error.diagnostics()[0].kind(), tessera::DiagnosticKind::UndeclaredKey);
+    /// ```
     pub fn compile(&self) -> Result<Engine, crate::CompileError> {
-        let sources: Vec<crate::Source> = self
-            .sources
-            .iter()
-            .map(|s| crate::Source::new(&s.name, &s.text))
-            .collect();
-        Engine::compile_with(&sources, &self.limits)
+        fn named(documents: &[SourceDocument]) -> Vec<crate::Source<'_>> {
+            documents
+                .iter()
+                .map(|s| crate::Source::new(&s.name, &s.text))
+                .collect()
+        }
+        let sources = named(&self.sources);
+        if self.schema.is_empty() {
+            return Engine::compile_with(&sources, &self.limits);
+        }
+        let schema = crate::Schema::compile_with(&named(&self.schema), &self.limits.policy)?;
+        Engine::compile_with_schema(&sources, &self.limits, &schema)
     }
 }

@@ -54,6 +54,10 @@
 //! - [`reference`]: a plain interpreter over the AST, used to check the engine.
 //! - [`reload`]: [`LiveEngine`], an engine replaced atomically by a newly
 //!   compiled policy set while other threads decide with it.
+//!
+//! A [`Schema`] declares the custom attributes and tags requests carry:
+//! [`Engine::compile_with_schema`] checks the policies against it, and the
+//! JSON layer every host wraps refuses requests that do not fit it.
 
 #![deny(missing_docs)]
 
@@ -69,6 +73,7 @@ mod limits;
 pub mod reference;
 pub mod reload;
 mod request;
+mod schema;
 
 pub use compile::CompileError;
 pub use decision::{Decision, Explanation, Outcome, Reason, StatementRef};
@@ -80,6 +85,7 @@ pub use reload::LiveEngine;
 pub use request::{
     Attribute, Context, Principal, Request, RequestError, RequestErrorKind, RequestLimits, Resource,
 };
+pub use schema::{Schema, request_json_schema};
 
 /// The README's Rust example, run as a doctest.
 #[cfg(doctest)]

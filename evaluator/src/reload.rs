@@ -142,8 +142,14 @@ impl LiveEngine {
     pub fn reload(&self, sources: &[Source]) -> Result<Reloaded, ReloadError> {
         let _one_at_a_time = self.lock();
         // The new set is compiled under the limits of the one serving.
-        let limits = self.engine.load().limits().clone();
-        match Engine::compile_with(sources, &limits) {
+        // and against its schema, if it has one: a reload never drops it.
+        let serving = self.engine.load();
+        let limits = serving.limits().clone();
+        let compiled = match serving.schema() {
+            Some(schema) => Engine::compile_with_schema(sources, &limits, schema),
+            None => Engine::compile_with(sources, &limits),
+        };
+        match compiled {
             Ok(engine) => Ok(self.swap_locked(engine)),
             Err(error) => Err(ReloadError {
                 error,

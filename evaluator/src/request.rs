@@ -1591,7 +1591,7 @@ pub struct RequestError {
 }
 
 impl RequestError {
-    fn new(kind: RequestErrorKind, field: &str, message: String) -> RequestError {
+    pub(crate) fn new(kind: RequestErrorKind, field: &str, message: String) -> RequestError {
         RequestError {
             kind,
             field: field.to_string(),

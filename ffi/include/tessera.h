@@ -276,6 +276,31 @@ tessera_error_code_t tessera_engine_compile_with_limits(const tessera_source_t *
                                                         tessera_engine_t **out,
                                                         tessera_error_t **err);
 
+/* Compiles a load document, the JSON every host reads
+ * (tessera::json::LoadDocument), of `len` bytes:
+ *   {"sources": [{"name": "app.policy", "text": "policy ..."}],
+ *    "schema": [{"name": "app.schema", "text": "schema { ... }"}],
+ *    "limits": {"policy": {...}, "request": {...}}}
+ * where `schema` and `limits` are optional and unknown fields are refused.
+ * With schema files (policy-lang/LANGUAGE.md, "Schemas"), the policies are
+ * checked against the schema (an undeclared key or a literal of another
+ * type is a TESSERA_ERROR_COMPILE diagnostic, with code "undeclared-key"
+ * or "schema-mismatch"), and every request the engine reads is too: a JSON
+ * request with an undeclared, mistyped or missing required attribute or
+ * tag is a TESSERA_ERROR_REQUEST naming the field, and so is a struct
+ * request (tessera_engine_decide) when the schema requires an attribute
+ * the struct cannot carry.
+ *
+ * Returns TESSERA_OK, TESSERA_ERROR_INVALID_ARGUMENT (NULL `out`, a
+ * document that is not such an object), TESSERA_ERROR_COMPILE or
+ * TESSERA_ERROR_INTERNAL.
+ *
+ * Owns afterwards and thread safety: as tessera_engine_compile(). */
+tessera_error_code_t tessera_engine_compile_document(const char *document,
+                                                     size_t len,
+                                                     tessera_engine_t **out,
+                                                     tessera_error_t **err);
+
 /* Frees an engine and the names it lent out (tessera_decision_t.policy and
  * .statement). NULL is ignored.
  *

@@ -425,6 +425,67 @@ pub unsafe extern "C" fn tessera_engine_compile_with_limits(
     unsafe { fenced(err, body) }
 }
 
+/// Compiles the load document every host reads
+/// (`tessera::json::LoadDocument`: `{"sources": [{"name", "text"}],
+/// "schema": [{"name", "text"}], "limits": {...}}`, `schema` and `limits`
+/// optional) into a new engine stored in `*out`. With schema files the
+/// policies are checked against the schema, and every request the engine
+/// reads (JSON or struct) is too.
+///
+/// # Safety
+///
+/// `document` is NULL or points to `len` readable bytes; `out` and `err`
+/// are NULL or valid for writing one pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tessera_engine_compile_document(
+    document: *const c_char,
+    len: usize,
+    out: *mut *mut TesseraEngine,
+    err: *mut *mut TesseraError,
+) -> ErrorCode {
+    let body = || {
+        if out.is_null() {
+            return Err(TesseraError::invalid("out is NULL"));
+        }
+        // SAFETY: non-NULL and writable per the caller.
+        unsafe { put(out, ptr::null_mut()) };
+        // SAFETY: NULL or `len` readable bytes per the caller.
+        let text = unsafe { bytes(document, len, "document") }?;
+        let document: tessera_core::json::LoadDocument =
+            serde_json::from_slice(text).map_err(|e| {
+                TesseraError::invalid(&format!(
+                    "document is not {{\"sources\": [{{\"name\": ..., \"text\": ...}}], \"schema\": [...], \"limits\": {{...}}}}: {e}"
+                ))
+            })?;
+        let count = document.sources.len() + document.schema.len();
+        if count > MAX_SOURCES {
+            return Err(TesseraError::invalid(&format!(
+                "the document holds {count} sources and schema files; the limit is {MAX_SOURCES}"
+            )));
+        }
+        if let Some(long) = document
+            .sources
+            .iter()
+            .chain(&document.schema)
+            .find(|s| s.name.len() > MAX_NAME_LEN)
+        {
+            return Err(TesseraError::invalid(&format!(
+                "a name is {} bytes long; the limit is {MAX_NAME_LEN} bytes",
+                long.name.len()
+            )));
+        }
+        let engine = document
+            .compile()
+            .map_err(|error| TesseraError::compile(&error))?;
+        let handle = Box::into_raw(Box::new(TesseraEngine::new(engine)));
+        // SAFETY: non-NULL (checked above) and writable per the caller.
+        unsafe { put(out, handle) };
+        Ok(())
+    };
+    // SAFETY: `err` is NULL or writable per the caller.
+    unsafe { fenced(err, body) }
+}
+
 /// Frees an engine. NULL is ignored.
 ///
 /// # Safety
@@ -541,10 +602,11 @@ unsafe fn evaluate_json_via(
             ),
         };
         // Decisions start with `{"decision":`; only errors with `{"error":`.
-        // Parse again, on this path only, to hand C the structured error.
+        // Read again (under the engine's limits and schema, as the answer
+        // was), on this path only, to hand C the structured error.
         let error = if answer.starts_with(r#"{"error":"#) {
             Some(
-                match Request::from_json_with(text, &engine.inner.limits().request) {
+                match tessera_core::json::read_request(&engine.inner, text) {
                     Err(e) => TesseraError::request(&e),
                     Ok(_) => TesseraError::internal(&answer),
                 },
@@ -779,6 +841,13 @@ unsafe fn decide_via(
             };
             // SAFETY: the struct's pointers are valid per the caller.
             unsafe { fill_request(request, scratch, &engine.inner.limits().request) }?;
+            // The struct carries no custom attributes or tags: with a
+            // schema, it fits unless the schema requires some.
+            if let Some(schema) = engine.inner.schema() {
+                schema
+                    .check_request(scratch)
+                    .map_err(|e| TesseraError::request(&e))?;
+            }
             let decision = match auditor {
                 None => engine.inner.decide(scratch),
                 Some(auditor) => auditor.auditor().decide(&engine.inner, scratch),

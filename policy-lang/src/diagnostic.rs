@@ -45,6 +45,18 @@ pub enum DiagnosticKind {
     /// A problem in a policy test file (`*.tests.toml`), found by the test
     /// runner of the `policy` command; the language itself never reports it.
     TestFile,
+    /// A schema names a type that does not exist (`strng`), with a suggestion.
+    UnknownType,
+    /// A schema declaration that cannot be: a built-in key, a tag that is
+    /// not a string, an empty enumeration or one listing a value twice.
+    InvalidDeclaration,
+    /// One key declared twice in a schema.
+    DuplicateDeclaration,
+    /// With a schema, a policy reads a custom key the schema does not declare.
+    UndeclaredKey,
+    /// With a schema, a literal does not fit the declared type of the key it
+    /// is compared with (or is not one of its enumeration's values).
+    SchemaMismatch,
 }
 
 impl DiagnosticKind {
@@ -66,6 +78,11 @@ impl DiagnosticKind {
             DiagnosticKind::DuplicateMatcher => "duplicate-matcher",
             DiagnosticKind::LimitExceeded => "limit-exceeded",
             DiagnosticKind::TestFile => "test-file",
+            DiagnosticKind::UnknownType => "unknown-type",
+            DiagnosticKind::InvalidDeclaration => "invalid-declaration",
+            DiagnosticKind::DuplicateDeclaration => "duplicate-declaration",
+            DiagnosticKind::UndeclaredKey => "undeclared-key",
+            DiagnosticKind::SchemaMismatch => "schema-mismatch",
         }
     }
 }
@@ -198,6 +215,13 @@ impl ParseError {
         ParseError { diagnostics }
     }
 
+    /// An error holding `diagnostics` (sorted by file and position), `None`
+    /// when there are none: for checks after parsing, such as
+    /// [`Schema::check`](crate::Schema::check).
+    pub fn from_diagnostics(diagnostics: Vec<Diagnostic>) -> Option<ParseError> {
+        (!diagnostics.is_empty()).then(|| ParseError::new(diagnostics))
+    }
+
     /// Joins the problems of several sources into one error.
     pub fn merge(errors: impl IntoIterator<Item = ParseError>) -> Option<ParseError> {
         let all: Vec<Diagnostic> = errors.into_iter().flat_map(|e| e.diagnostics).collect();
@@ -260,6 +284,10 @@ impl<'a> SourceMap<'a> {
 
     pub(crate) fn file(&self) -> &'a str {
         self.file
+    }
+
+    pub(crate) fn source(&self) -> &'a str {
+        self.source
     }
 
     fn line_starts(&self) -> &[usize] {
@@ -364,14 +392,22 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-/// The candidate closest to `word`, if it is close enough to be a likely typo.
-pub(crate) fn closest<'c>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'c str>,
-) -> Option<&'c str> {
-    let limit = (word.chars().count() / 3).max(1) + 1;
+/// The candidate closest to `word`, if it is close enough to be a likely
+/// typo (an edit distance of at most a third of its length, plus one): the
+/// rule behind every "did you mean".
+///
+/// ```
+/// assert_eq!(policy_lang::closest("sourceip", ["source_ip", "mfa"]), Some("source_ip"));
+/// assert_eq!(policy_lang::closest("owner", ["env"]), None);
+/// ```
+pub fn closest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    let length = word.chars().count();
+    let limit = (length / 3).max(1) + 1;
     candidates
         .into_iter()
+        // Farther apart in length than the limit: never close enough, and
+        // not worth the quadratic distance.
+        .filter(|c| c.chars().count().abs_diff(length) <= limit)
         .map(|c| (edit_distance(word, c), c))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)

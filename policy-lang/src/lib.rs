@@ -43,13 +43,18 @@ mod limits;
 mod literal;
 mod parser;
 pub mod render;
+mod schema;
 
 pub use ast::*;
-pub use diagnostic::{Diagnostic, DiagnosticKind, LineColumn, ParseError, Related};
+pub use diagnostic::{Diagnostic, DiagnosticKind, LineColumn, ParseError, Related, closest};
 pub use format::format;
 pub use limits::Limits;
 pub use literal::weekday_name;
 pub use parser::{parse, parse_set, parse_set_with, parse_with};
+pub use schema::{
+    AttributeType, BUILT_IN_CONTEXT_FIELDS, Declaration, Declared, MAX_SUGGESTED_NAME, Schema,
+    SchemaFile, SchemaKey, parse_schema, parse_schema_with,
+};
 
 impl PolicyFile {
     /// True when both trees say the same thing: equal apart from source spans.

@@ -678,6 +678,17 @@ fn language_md_condition_examples_parse() {
 }
 
 #[test]
+fn language_md_schema_examples_parse() {
+    let markdown = language_md();
+    let blocks = fenced_blocks(&markdown, "tessera-schema");
+    assert!(!blocks.is_empty(), "LANGUAGE.md should show a schema");
+    for (line, text) in &blocks {
+        let file = policy_lang::parse_schema(&format!("LANGUAGE.md:{line}"), text);
+        assert!(file.is_ok(), "block at LANGUAGE.md line {line}: {file:?}");
+    }
+}
+
+#[test]
 fn language_md_worked_example_is_the_sample() {
     // The worked example must stay the sample this suite checks in detail.
     let markdown = language_md();

@@ -358,6 +358,47 @@ fn readme_request_is_allowed() {
     assert!(set.engine.decide(&request).is_allowed());
 }
 
+/// A set with `*.schema` files beside its policies (as `policy test` finds
+/// them): the policies check against the schema, and every case's request
+/// fits it, so that no case passes for the wrong reason.
+#[test]
+fn corpus_schemas_hold_for_their_sets() {
+    let read = |files: Vec<PathBuf>| -> Vec<(String, String)> {
+        files
+            .iter()
+            .map(|f| (f.display().to_string(), std::fs::read_to_string(f).unwrap()))
+            .collect()
+    };
+    let mut with_schema = 0;
+    for dir in set_dirs() {
+        let schema_texts = read(files_with_extension(&dir, "schema"));
+        if schema_texts.is_empty() {
+            continue;
+        }
+        with_schema += 1;
+        let schema_sources: Vec<Source> = schema_texts
+            .iter()
+            .map(|(n, t)| Source::new(n, t))
+            .collect();
+        let schema = tessera::Schema::compile(&schema_sources)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        let texts = read(files_with_extension(&dir, "policy"));
+        let sources: Vec<Source> = texts.iter().map(|(n, t)| Source::new(n, t)).collect();
+        if let Err(e) = Engine::compile_with_schema(&sources, &tessera::Limits::default(), &schema)
+        {
+            panic!("{}: {e}", dir.display());
+        }
+        for case in load_cases(&dir) {
+            let request = Request::from_value(&case.request)
+                .unwrap_or_else(|e| panic!("{}: {e}", case.label));
+            if let Err(e) = schema.check_request(&request) {
+                panic!("{}: {e}", case.label);
+            }
+        }
+    }
+    assert!(with_schema >= 1, "no corpus set has a schema");
+}
+
 /// Policy names are unique across the whole corpus, so that every set can
 /// be checked together (`policy check` on all the set directories at once).
 #[test]

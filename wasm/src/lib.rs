@@ -48,7 +48,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex, PoisonError};
 use tessera::audit::{AuditConfig, Auditor, CallbackSink, Mode};
 use tessera::json::LoadDocument;
-use tessera::{Engine, Reason, Request, RequestLimits};
+use tessera::{Engine, Reason, RequestLimits};
 
 /// The ABI version `tessera_abi_version` returns; bumped on any incompatible
 /// change to the exports, the memory conventions or the answer shapes.
@@ -396,8 +396,9 @@ pub fn evaluate_audited_request(
         // The same error answer as unaudited.
         return evaluate_request(engine, input, now_ms, explain);
     };
-    // Under the engine's request limits, as `tessera::json::evaluate` reads it.
-    let request = match Request::from_json_with(text, &engine.limits().request) {
+    // Under the engine's request limits and schema, as
+    // `tessera::json::evaluate` reads it.
+    let request = match tessera::json::read_request(engine, text) {
         Ok(request) => request,
         Err(error) => return tessera::json::request_error(&error).to_string(),
     };
@@ -935,6 +936,37 @@ mod tests {
         assert!(
             answer.contains("limit_exceeded") && answer.contains("max_groups"),
             "{answer}"
+        );
+    }
+
+    #[test]
+    fn a_load_document_with_a_schema_checks_policies_and_requests() {
+        let policy = r#"policy "p" { allow "a" { principal * action * resource app/** when { context.ticket like "CHG-*" } } }"#;
+        let schema = "schema { context.ticket: string optional }";
+        let typo = json!({"sources": [{"name": "p.policy", "text": policy.replace("ticket", "tikcet")}],
+            "schema": [{"name": "app.schema", "text": schema}]});
+        let (answer, engine) = compile_document(typo.to_string().as_bytes());
+        assert!(engine.is_none());
+        assert!(
+            answer.contains("undeclared-key") && answer.contains("did you mean `context.ticket`?"),
+            "{answer}"
+        );
+        let good = json!({"sources": [{"name": "p.policy", "text": policy}],
+            "schema": [{"name": "app.schema", "text": schema}]});
+        let (_, engine) = compile_document(good.to_string().as_bytes());
+        let request = r#"{"principal": "u", "action": "x", "resource": "app/db", "context": {"sourceip": "10.0.0.1"}}"#;
+        for explain in [false, true] {
+            let answer = evaluate_request(engine.as_ref(), request.as_bytes(), 0, explain);
+            assert!(
+                answer.contains(r#""field":"context.sourceip""#)
+                    && answer.contains("did you mean `source_ip`?"),
+                "{answer}"
+            );
+        }
+        let allowed = r#"{"principal": "u", "action": "x", "resource": "app/db", "context": {"ticket": "CHG-1"}}"#;
+        assert!(
+            evaluate_request(engine.as_ref(), allowed.as_bytes(), 0, false)
+                .contains(r#""decision":"allow""#)
         );
     }
 

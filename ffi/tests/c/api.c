@@ -151,6 +151,56 @@ static void compile_with_limits(void) {
     tessera_engine_free(engine);
 }
 
+/* A load document with a schema: a policy reading an undeclared key does
+ * not compile; a request with a misspelt built-in field is an error naming
+ * it, as is a struct request lacking a required attribute. */
+static void compile_document(void) {
+    tessera_engine_t *engine = NULL;
+    tessera_error_t *err = NULL;
+    static const char typo[] = "{\"sources\": [{\"name\": \"p.policy\", \"text\": \"policy \\\"p\\\" { allow \\\"a\\\" { principal * action * resource app/** when { context.tikcet like \\\"CHG-*\\\" } } }\"}],"
+        " \"schema\": [{\"name\": \"app.schema\", \"text\": \"schema {\\n  context.ticket: string optional\\n}\"}]}";
+    CHECK(tessera_engine_compile_document(typo, sizeof typo - 1, &engine, &err) == TESSERA_ERROR_COMPILE);
+    CHECK(engine == NULL);
+    CHECK(streq(tessera_error_diagnostic_code(err, 0), "undeclared-key"));
+    CHECK(streq(tessera_error_diagnostic_file(err, 0), "p.policy"));
+    tessera_error_free(err);
+    err = NULL;
+    static const char good[] = "{\"sources\": [{\"name\": \"p.policy\", \"text\": \"policy \\\"p\\\" { allow \\\"a\\\" { principal * action * resource app/** } }\"}],"
+        " \"schema\": [{\"name\": \"app.schema\", \"text\": \"schema { context.ticket: string optional }\"}]}";
+    CHECK(tessera_engine_compile_document(good, sizeof good - 1, &engine, &err) == TESSERA_OK);
+    static const char misspelt[] = "{\"principal\": \"u\", \"action\": \"x\", \"resource\": \"app/db\", \"context\": {\"sourceip\": \"10.0.0.1\"}}";
+    char *answer = NULL;
+    size_t answer_len = 0;
+    CHECK(tessera_engine_evaluate_json(engine, misspelt, sizeof misspelt - 1, 0, &answer, &answer_len, &err) == TESSERA_ERROR_REQUEST);
+    CHECK(streq(tessera_error_field(err), "context.sourceip"));
+    CHECK(contains(tessera_error_message(err), "did you mean `source_ip`?"));
+    tessera_error_free(err);
+    err = NULL;
+    tessera_string_free(answer);
+    tessera_request_t req = TESSERA_REQUEST_INIT;
+    req.principal = "u";
+    req.action = "x";
+    req.resource = "app/db";
+    tessera_decision_t decision;
+    CHECK(tessera_engine_decide(engine, &req, &decision, NULL) == TESSERA_OK);
+    CHECK(decision.outcome == TESSERA_ALLOW);
+    tessera_engine_free(engine);
+    engine = NULL;
+    static const char required[] = "{\"sources\": [{\"name\": \"p.policy\", \"text\": \"policy \\\"p\\\" {}\"}],"
+        " \"schema\": [{\"name\": \"app.schema\", \"text\": \"schema { context.ticket: string }\"}]}";
+    CHECK(tessera_engine_compile_document(required, sizeof required - 1, &engine, NULL) == TESSERA_OK);
+    CHECK(tessera_engine_decide(engine, &req, &decision, &err) == TESSERA_ERROR_REQUEST);
+    CHECK(streq(tessera_error_field(err), "context.ticket"));
+    CHECK(decision.outcome == TESSERA_DENY);
+    tessera_error_free(err);
+    err = NULL;
+    tessera_engine_free(engine);
+    static const char unknown[] = "{\"sources\": [], \"schemas\": []}";
+    CHECK(tessera_engine_compile_document(unknown, sizeof unknown - 1, &engine, &err) == TESSERA_ERROR_INVALID_ARGUMENT);
+    tessera_error_free(err);
+    CHECK(tessera_engine_compile_document(NULL, 0, &engine, NULL) == TESSERA_ERROR_INVALID_ARGUMENT);
+}
+
 static void null_error_accessors(void) {
     CHECK(tessera_error_code(NULL) == TESSERA_OK);
     CHECK(tessera_error_message(NULL) == NULL);
@@ -354,6 +404,7 @@ int main(void) {
     hostile_compile();
     compile_diagnostics();
     compile_with_limits();
+    compile_document();
     tessera_engine_t *engine = compile_policy();
     hostile_json(engine);
     fast_path(engine);

@@ -36,7 +36,7 @@ use serde_json::Value;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use tessera::audit::{AuditConfig, CallbackSink, Mode};
-use tessera::{Reason, Request, Source};
+use tessera::{Reason, Source};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -563,7 +563,8 @@ impl Auditor {
         }
         let now = now_option(options)?;
         let text = request_text(request)?;
-        let request = Request::from_json_with(&text, &engine.inner.limits().request)
+        // As `tessera::json` reads it: under the engine's limits and schema.
+        let request = tessera::json::read_request(&engine.inner, &text)
             .map_err(|e| thrown(&tessera::json::request_error(&e).to_string()))?;
         let decision = self.inner.decide_at(&engine.inner, &request, now);
         if explain && decision.reason != Reason::AuditFailed {
