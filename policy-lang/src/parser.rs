@@ -696,24 +696,27 @@ impl Lower<'_, '_> {
         self.diagnostics.push(first);
         for chunk in statement_chunks(source) {
             let mut text = std::borrow::Cow::Borrowed(&source[chunk.start..chunk.end]);
-            // Each repair, in order along the block: where it stands in
-            // `text`, the length of the word it replaced and of the keyword
-            // put there.
+            // Each repair, in the order made: where it stands in the text
+            // it was made in, the length of the word it replaced and of the
+            // keyword put there.
             let mut fixes: Vec<(usize, usize, usize)> = Vec::new();
             loop {
-                // An offset in `text` as an offset in `source`.
+                // An offset in `text` as an offset in `source`: the repairs
+                // undone from the last to the first, each in the coordinates
+                // of the text it was made in (a later repair may stand before
+                // an earlier one). The map never decreases, so a span stays
+                // a span.
                 let to_source = |at: usize| {
-                    let mut shift = 0isize;
-                    for &(start, old, new) in &fixes {
+                    let at = fixes.iter().rev().fold(at, |at, &(start, old, new)| {
                         if at >= start + new {
-                            shift += new as isize - old as isize;
+                            at - new + old
                         } else if at > start {
-                            return (chunk.start + start).saturating_add_signed(-shift);
+                            start + (at - start).min(old)
                         } else {
-                            break;
+                            at
                         }
-                    }
-                    (chunk.start + at).saturating_add_signed(-shift)
+                    });
+                    chunk.start + at
                 };
                 match Grammar::parse(Rule::statement_only, &text) {
                     Ok(mut pairs) => {
@@ -721,12 +724,24 @@ impl Lower<'_, '_> {
                             .next()
                             .and_then(|p| p.into_inner().find(|p| p.as_rule() == Rule::statement));
                         if let Some(statement) = statement {
-                            // Lowered at offsets in `text`, then moved back.
-                            let lowered = self.diagnostics.len();
-                            self.statement(statement, 0);
-                            let map = self.map;
-                            for d in self.diagnostics.iter_mut().skip(lowered) {
-                                map.relocate(d, to_source);
+                            // Lowered against `text` and its own comments
+                            // (every offset in `text`), then moved back.
+                            let edited = SourceMap::new(self.map.file(), &text);
+                            let mut lower = Lower {
+                                map: &edited,
+                                comments: CommentPool {
+                                    comments: scan_comments(&edited, &text).comments,
+                                    next: 0,
+                                    source: &text,
+                                },
+                                diagnostics: Vec::new(),
+                                depth: 0,
+                                limits: self.limits,
+                            };
+                            lower.statement(statement, 0);
+                            for mut d in lower.diagnostics {
+                                self.map.relocate(&mut d, to_source);
+                                self.diagnostics.push(d);
                             }
                         }
                         break;

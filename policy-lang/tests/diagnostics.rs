@@ -1019,3 +1019,37 @@ fn an_unknown_word_with_no_close_keyword_still_stops_its_statement() {
         (InvalidGlob, 9, "\"x[\"")
     );
 }
+
+#[test]
+fn errors_found_after_recovery_are_placed_past_comments_as_written() {
+    // A syntax error sends the parser to recover statement by statement. The
+    // later statement's lines carry comments, and a misspelt keyword shifts
+    // the repaired text: the duplicate line and its "first given here" are
+    // still located on the text as written, each span starting before it
+    // ends (the CI fuzz run once found the first line ending before it began).
+    let source = "# header comment that is long enough to matter here\npolicy \"p\" {\n  allow \"a\" {\n    principal *\n    action *\n    frobnicate x\n  }\n  # leading comment\n  deny \"b\" {\n    principal a # trailing one\n    acton *  # another\n    principal b # and a third\n    resource r\n  }\n}\n";
+    let error = parse("p.policy", source).expect_err("the source has errors");
+    for d in error.diagnostics() {
+        let spans = std::iter::once(d.span()).chain(d.related().iter().map(|r| r.span));
+        for span in spans {
+            assert!(
+                span.start <= span.end && span.end <= source.len(),
+                "{span:?} in {d:?}"
+            );
+        }
+    }
+    let got = located(source);
+    let duplicate = got
+        .iter()
+        .find(|(kind, ..)| *kind == DuplicateMatcher)
+        .unwrap_or_else(|| panic!("no duplicate-line diagnostic in {got:?}"));
+    assert_eq!((duplicate.1, duplicate.2), (12, 5), "{got:?}");
+    assert_eq!(duplicate.3, "principal b");
+    let d = error
+        .diagnostics()
+        .iter()
+        .find(|d| d.kind() == DuplicateMatcher)
+        .unwrap();
+    let first = d.related()[0].span;
+    assert_eq!(&source[first.start..first.end], "principal a");
+}
