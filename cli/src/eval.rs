@@ -94,17 +94,34 @@ pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
         )));
     }
     // Read under the engine's request limits (`--limit max_groups=...`)
-    // and checked against its schema, as `tessera::json::evaluate` reads it.
+    // and checked against its schema, as `tessera::json::evaluate` reads it;
+    // a person is told every schema problem at once (the JSON answer, like
+    // every host's, carries the first).
     let request = match tessera::json::read_request(&engine, &text) {
         Ok(request) => request,
         Err(e) => {
             if json {
                 println!("{}", tessera::json::request_error(&e));
             }
-            return Err(CliError::Usage(format!(
-                "invalid request {}: {e}",
-                request_name(&args.request)
-            )));
+            let mut problems = vec![e.to_string()];
+            if let (Some(schema), Ok(request)) = (
+                engine.schema(),
+                tessera::Request::from_json_with(&text, &engine.limits().request),
+            ) {
+                let all = schema.request_errors(&request);
+                if all.len() > 1 {
+                    problems = all.iter().map(ToString::to_string).collect();
+                }
+            }
+            let name = request_name(&args.request);
+            return Err(CliError::Usage(match problems.as_slice() {
+                [one] => format!("invalid request {name}: {one}"),
+                many => format!(
+                    "invalid request {name}: {} problems:\n  {}",
+                    many.len(),
+                    many.join("\n  ")
+                ),
+            }));
         }
     };
     let auditor = args.audit.auditor()?;

@@ -79,8 +79,8 @@ pub struct Args {
 pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
     let sources = read_sources(&args.policies)?;
     let limits = args.limits.limits()?;
-    // The schema is read once: reloads check the policies against it, and
-    // every request is checked against it (restart to change it).
+    // Every request is checked against the schema; with --watch, the
+    // schema files are watched with the policies and reloaded with them.
     let schemas = args.schema.sources(&args.policies)?;
     let engine =
         crate::schema::compile(&sources, &schemas, &limits).map_err(|error| CliError::Compile {
@@ -111,9 +111,12 @@ pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
     let watcher = args.watch.then(|| {
         Watcher::start(
             live.clone(),
-            args.policies.clone(),
+            Files {
+                policies: args.policies.clone(),
+                schema: args.schema.clone(),
+            },
             Duration::from_millis(args.interval),
-            Snapshot::Sources(sources),
+            Snapshot::Sources { sources, schemas },
             style,
         )
     });
@@ -408,33 +411,53 @@ fn say(text: &str) {
     let _ = io::stderr().lock().write_all(text.as_bytes());
 }
 
-/// The policy files as last read: their names and texts, or why they could
-/// not be read.
+/// What `--watch` reads: the policies given, and the schema files named
+/// with `--schema` or found beside them.
+struct Files {
+    policies: Vec<PathBuf>,
+    schema: crate::schema::SchemaArgs,
+}
+
+/// The policy and schema files as last read: their names and texts, or why
+/// they could not be read.
 #[derive(Debug)]
 enum Snapshot {
-    Sources(Vec<SourceFile>),
+    Sources {
+        sources: Vec<SourceFile>,
+        schemas: Vec<SourceFile>,
+    },
     Unreadable(CliError),
 }
 
 impl Snapshot {
-    fn read(paths: &[PathBuf]) -> Snapshot {
-        match read_sources(paths) {
-            Ok(sources) => Snapshot::Sources(sources),
-            Err(error) => Snapshot::Unreadable(error),
-        }
+    fn read(files: &Files) -> Snapshot {
+        let read = || -> Result<Snapshot, CliError> {
+            Ok(Snapshot::Sources {
+                sources: read_sources(&files.policies)?,
+                schemas: files.schema.sources(&files.policies)?,
+            })
+        };
+        read().unwrap_or_else(Snapshot::Unreadable)
     }
 }
 
 impl PartialEq for Snapshot {
     /// Same files with the same texts, or the same error.
     fn eq(&self, other: &Snapshot) -> bool {
+        let same = |a: &[SourceFile], b: &[SourceFile]| {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|(a, b)| a.name == b.name && a.text == b.text)
+        };
         match (self, other) {
-            (Snapshot::Sources(a), Snapshot::Sources(b)) => {
-                a.len() == b.len()
-                    && a.iter()
-                        .zip(b)
-                        .all(|(a, b)| a.name == b.name && a.text == b.text)
-            }
+            (
+                Snapshot::Sources { sources, schemas },
+                Snapshot::Sources {
+                    sources: other_sources,
+                    schemas: other_schemas,
+                },
+            ) => same(sources, other_sources) && same(schemas, other_schemas),
             (Snapshot::Unreadable(a), Snapshot::Unreadable(b)) => a.to_string() == b.to_string(),
             _ => false,
         }
@@ -448,18 +471,18 @@ struct Watcher {
 }
 
 impl Watcher {
-    /// Polls `paths` every `interval`, starting from `applied`, the files the
+    /// Polls `files` every `interval`, starting from `applied`, the files the
     /// serving set was compiled from.
     fn start(
         live: Arc<LiveEngine>,
-        paths: Vec<PathBuf>,
+        files: Files,
         interval: Duration,
         applied: Snapshot,
         style: Style,
     ) -> Watcher {
         let (stop, stopped) = mpsc::channel();
         let thread = std::thread::spawn(move || {
-            watch(&live, &paths, interval, applied, &stopped, style);
+            watch(&live, &files, interval, applied, &stopped, style);
         });
         Watcher {
             stop: Some(stop),
@@ -478,13 +501,13 @@ impl Drop for Watcher {
     }
 }
 
-/// Reads the policy files every `interval` until `stop` closes. A change is
-/// reloaded once the files have read the same twice in a row, one interval
-/// apart, so that a save in progress, or a change spread over several files,
-/// is not compiled half done.
+/// Reads the policy and schema files every `interval` until `stop` closes. A
+/// change is reloaded once the files have read the same twice in a row, one
+/// interval apart, so that a save in progress, or a change spread over
+/// several files, is not compiled half done.
 fn watch(
     live: &LiveEngine,
-    paths: &[PathBuf],
+    files: &Files,
     interval: Duration,
     mut applied: Snapshot,
     stop: &mpsc::Receiver<()>,
@@ -492,7 +515,7 @@ fn watch(
 ) {
     let mut pending: Option<Snapshot> = None;
     while let Err(RecvTimeoutError::Timeout) = stop.recv_timeout(interval) {
-        let now = Snapshot::read(paths);
+        let now = Snapshot::read(files);
         if now == applied {
             pending = None;
         } else if pending.as_ref() == Some(&now) {
@@ -509,24 +532,40 @@ fn watch(
 fn reload(live: &LiveEngine, snapshot: &Snapshot, style: Style) -> String {
     let error = render::paint_error(style, "error");
     match snapshot {
-        Snapshot::Sources(sources) => match live.reload(&named(sources)) {
-            Ok(reloaded) => format!(
-                "reloaded: {} ({}{})\n",
-                reloaded.revision,
-                statements(reloaded.statements),
-                if reloaded.changed() {
-                    ""
-                } else {
-                    ", unchanged"
+        Snapshot::Sources { sources, schemas } => {
+            let drawn = || crate::schema::with_schemas(sources, schemas);
+            let limits = live.current().limits().clone();
+            let reloaded = match crate::schema::compile_schema(schemas, &limits) {
+                None => live.reload_with_schema(&named(sources), None),
+                Some(Ok(schema)) => live.reload_with_schema(&named(sources), Some(&schema)),
+                Some(Err(broken)) => {
+                    return format!(
+                        "{}{error}: {} error(s) in the schema\nreload failed: keeping {}\n",
+                        render::human_all(&broken, &drawn(), style.color_stderr),
+                        broken.diagnostics().len(),
+                        live.current().revision()
+                    );
                 }
-            ),
-            Err(failed) => format!(
-                "{}{error}: {} error(s) in the policy set\nreload failed: keeping {}\n",
-                render::human_all(failed.compile_error(), sources, style.color_stderr),
-                failed.diagnostics().len(),
-                failed.serving()
-            ),
-        },
+            };
+            match reloaded {
+                Ok(reloaded) => format!(
+                    "reloaded: {} ({}{})\n",
+                    reloaded.revision,
+                    statements(reloaded.statements),
+                    match (reloaded.changed(), reloaded.schema_changed) {
+                        (false, _) => ", unchanged",
+                        (true, true) => ", new schema",
+                        (true, false) => "",
+                    }
+                ),
+                Err(failed) => format!(
+                    "{}{error}: {} error(s) in the policy set\nreload failed: keeping {}\n",
+                    render::human_all(failed.compile_error(), &drawn(), style.color_stderr),
+                    failed.diagnostics().len(),
+                    failed.serving()
+                ),
+            }
+        }
         Snapshot::Unreadable(cause) => format!(
             "{error}: {cause}\nreload failed: keeping {}\n",
             live.current().revision()

@@ -251,6 +251,35 @@ fn eval_refuses_requests_that_do_not_fit_naming_the_field_not_the_value() {
 }
 
 #[test]
+fn eval_names_every_problem_of_a_request_at_once() {
+    // Three fields wrong in one request: a person fixing it is told all
+    // three in one run, in field order, and none of the values.
+    let dir = set(POLICY);
+    let request = request(
+        json!({"incident": 7, "ticket_count": "SECRET-1", "sourceip": "SECRET-2"}),
+        "SECRET-production",
+    );
+    std::fs::write(dir.path().join("request.json"), request).unwrap();
+    let refused = run(dir.path(), &["eval", "-p", ".", "-r", "request.json"], None);
+    refused
+        .assert_code(2)
+        .assert_stderr_has("4 problems")
+        .assert_stderr_has("context.incident: the schema declares a `string`")
+        .assert_stderr_has("context.ticket_count: the schema declares a `number`")
+        .assert_stderr_has("context.sourceip: not declared in the schema")
+        .assert_stderr_has("resource.tags.env: not one of the values");
+    assert!(!refused.both().contains("SECRET"), "{}", refused.both());
+    // The JSON answer keeps the one-error shape every host gives.
+    let json = run(
+        dir.path(),
+        &["eval", "-p", ".", "-r", "request.json", "--format", "json"],
+        None,
+    );
+    let answer: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(answer["error"]["field"], "context.incident");
+}
+
+#[test]
 fn serve_answers_requests_that_do_not_fit_with_an_error_and_keeps_serving() {
     let dir = set(POLICY);
     let lines = format!(

@@ -226,6 +226,84 @@ fn a_broken_policy_is_reported_and_the_old_set_keeps_serving() {
 }
 
 #[test]
+fn watch_reloads_a_changed_schema_and_keeps_the_old_one_when_it_breaks() {
+    // The policy reads `context.ticket`; requests are checked against the
+    // schema beside it, which --watch reloads like the policies.
+    let policy = ALLOW.replace(
+        "resource  app/**",
+        "resource  app/**\n    when { context.ticket like \"CHG-*\" }",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.policy", &policy);
+    let schema = write(
+        dir.path(),
+        "app.schema",
+        "schema {\n  context.ticket: string optional\n}\n",
+    );
+    let mut server = Server::start(&[
+        "--policies",
+        path_str(dir.path()),
+        "--watch",
+        "--interval",
+        INTERVAL,
+    ]);
+    let serving = server.serving();
+    let with_ticket = REQUEST.replace("\"context\": {", "\"context\": {\"ticket\": \"CHG-1\", ");
+    let with_reason = REQUEST.replace("\"context\": {", "\"context\": {\"reason\": \"x\", ");
+    assert_eq!(server.decide(&with_ticket), "allow");
+    let refused = server.ask(&with_reason);
+    assert_eq!(refused["error"]["field"], "context.reason", "{refused}");
+
+    // The schema gains `reason`: the same policies, a new schema.
+    write(
+        dir.path(),
+        "app.schema",
+        "schema {\n  context.ticket: string optional\n  context.reason: string optional\n}\n",
+    );
+    let reloaded = server.wait_for("reloaded:");
+    assert_eq!(
+        revision_in(&reloaded),
+        serving,
+        "the policies did not change"
+    );
+    assert!(reloaded.ends_with(", new schema)"), "{reloaded}");
+    assert_eq!(server.decide(&with_reason), "deny");
+
+    // A broken schema is reported with its place; the last good one stays.
+    write(
+        dir.path(),
+        "app.schema",
+        "schema {\n  context.ticket: strng\n}\n",
+    );
+    let failed = server.wait_for("reload failed");
+    assert_eq!(failed, format!("reload failed: keeping {serving}"));
+    let log = server.log();
+    assert!(log.contains(&format!("{}:2:19", schema.display())), "{log}");
+    assert!(log.contains("error(s) in the schema"), "{log}");
+    assert_eq!(server.decide(&with_reason), "deny");
+
+    // A schema the policies do not fit is refused as well.
+    write(
+        dir.path(),
+        "app.schema",
+        "schema {\n  context.reason: string\n}\n",
+    );
+    server.wait_for("reload failed");
+    assert!(server.log().contains("undeclared"), "{}", server.log());
+    assert_eq!(server.decide(&with_reason), "deny");
+
+    // The schema removed: requests are no longer checked.
+    std::fs::remove_file(&schema).unwrap();
+    let reloaded = server.wait_for("reloaded:");
+    assert!(reloaded.ends_with(", new schema)"), "{reloaded}");
+    let open = REQUEST.replace("\"context\": {", "\"context\": {\"anything\": 1, ");
+    assert_eq!(server.decide(&open), "deny");
+
+    let (code, log) = server.finish();
+    assert_eq!(code, 0, "{log}");
+}
+
+#[test]
 fn watch_ends_at_end_of_input() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "app.policy", ALLOW);

@@ -38,6 +38,7 @@
 
 use crate::CompileError;
 use crate::engine::{Engine, Source};
+use crate::schema::Schema;
 use arc_swap::ArcSwap;
 use policy_lang::Diagnostic;
 use std::fmt;
@@ -140,13 +141,50 @@ impl LiveEngine {
     /// assert_eq!(error.serving(), same.revision);
     /// ```
     pub fn reload(&self, sources: &[Source]) -> Result<Reloaded, ReloadError> {
+        self.reload_checked(sources, |serving| serving.schema().cloned())
+    }
+
+    /// [`LiveEngine::reload`] with a new schema, or none: the sources are
+    /// checked against `schema`, and once swapped in, requests are read
+    /// against it. A change of schema alone swaps too
+    /// ([`Reloaded::schema_changed`]).
+    ///
+    /// ```
+    /// use tessera::{Engine, Limits, Schema, Source, reload::LiveEngine};
+    /// let text = r#"policy "p" { allow "a" { principal * action * resource app/**
+    ///     when { context.ticket like "CHG-*" } } }"#;
+    /// let live = LiveEngine::new(Engine::compile_str("p.policy", text).unwrap());
+    /// let schema = Schema::compile(&[Source::new("s", "schema { context.ticket: string }")]).unwrap();
+    /// let reloaded = live.reload_with_schema(&[Source::new("p.policy", text)], Some(&schema)).unwrap();
+    /// assert!(reloaded.changed() && reloaded.schema_changed);
+    /// assert_eq!(reloaded.revision, reloaded.previous);
+    /// assert_eq!(live.current().schema(), Some(&schema));
+    ///
+    /// // Policies that do not fit the new schema keep the old pair serving.
+    /// let typo = Schema::compile(&[Source::new("s", "schema { context.tikcet: string }")]).unwrap();
+    /// assert!(live.reload_with_schema(&[Source::new("p.policy", text)], Some(&typo)).is_err());
+    /// assert_eq!(live.current().schema(), Some(&schema));
+    /// ```
+    pub fn reload_with_schema(
+        &self,
+        sources: &[Source],
+        schema: Option<&Schema>,
+    ) -> Result<Reloaded, ReloadError> {
+        self.reload_checked(sources, |_| schema.cloned())
+    }
+
+    /// Compiles `sources` under the serving engine's limits, against the
+    /// schema `schema` picks (given the serving engine), and swaps.
+    fn reload_checked(
+        &self,
+        sources: &[Source],
+        schema: impl FnOnce(&Engine) -> Option<Schema>,
+    ) -> Result<Reloaded, ReloadError> {
         let _one_at_a_time = self.lock();
-        // The new set is compiled under the limits of the one serving.
-        // and against its schema, if it has one: a reload never drops it.
         let serving = self.engine.load();
         let limits = serving.limits().clone();
-        let compiled = match serving.schema() {
-            Some(schema) => Engine::compile_with_schema(sources, &limits, schema),
+        let compiled = match schema(&serving) {
+            Some(schema) => Engine::compile_with_schema(sources, &limits, &schema),
             None => Engine::compile_with(sources, &limits),
         };
         match compiled {
@@ -185,6 +223,7 @@ impl LiveEngine {
             previous_statements: old.statement_count(),
             revision: engine.revision().to_string(),
             statements: engine.statement_count(),
+            schema_changed: old.schema() != engine.schema(),
         };
         if report.changed() {
             self.engine.store(Arc::new(engine));
@@ -231,11 +270,15 @@ pub struct Reloaded {
     pub revision: String,
     /// Its number of statements.
     pub statements: usize,
+    /// True when the engine that serves now checks requests against another
+    /// schema (or none, or one where there was none), whatever the policies.
+    pub schema_changed: bool,
 }
 
 impl Reloaded {
-    /// True when another revision serves now; false when the new sources were
-    /// those already serving, and the serving engine was kept.
+    /// True when another engine serves now: another revision, or the same
+    /// policies against another schema. False when the new sources (and
+    /// schema) were those already serving, and the serving engine was kept.
     ///
     /// ```
     /// use tessera::{Engine, reload::LiveEngine};
@@ -243,7 +286,7 @@ impl Reloaded {
     /// assert!(!live.replace(Engine::compile_str("p.policy", "policy \"p\" {}").unwrap()).changed());
     /// ```
     pub fn changed(&self) -> bool {
-        self.previous != self.revision
+        self.previous != self.revision || self.schema_changed
     }
 }
 
