@@ -884,11 +884,11 @@ impl Doc<'_> {
             let names = decided_by.as_ref().map(|(names, _)| names.as_slice());
             ok &= self.check_consistent(&who, &entries, expect, reason, names);
         }
-        let uses = self.uses(&who, &entries, shared);
-        let request = match uses {
-            Some(uses) => self.test_request(&who, item, &entries, shared, &uses, &suggested),
-            None => None,
-        };
+        // A fixture that cannot be found leaves the request incomplete: its
+        // own fields are still checked, and what it lacks is not reported.
+        let (uses, complete) = self.uses(&who, &entries, shared);
+        let request =
+            self.test_request(&who, item, &entries, shared, (&uses, complete), &suggested);
         let (expect, (request, request_json)) = (expect?, request?);
         if !ok {
             return None;
@@ -1122,15 +1122,16 @@ impl Doc<'_> {
         }
     }
 
-    /// The fixtures a test names in `use`, in order; `None` after an error.
+    /// The fixtures a test names in `use` that exist, in order, and whether
+    /// that is all of them (false after an error, which is reported).
     fn uses<'s, 't, 'i>(
         &mut self,
         name: &str,
         entries: &Entries,
         shared: &'s Shared<'t, 'i>,
-    ) -> Option<Vec<&'s Layer<'t, 'i>>> {
+    ) -> (Vec<&'s Layer<'t, 'i>>, bool) {
         let Some(value) = find(entries, "use") else {
-            return Some(Vec::new());
+            return (Vec::new(), true);
         };
         let items: Vec<&Spanned<DeValue<'_>>> = match value.get_ref() {
             DeValue::String(_) => vec![value],
@@ -1145,7 +1146,7 @@ impl Doc<'_> {
                     ),
                     None,
                 );
-                return None;
+                return (Vec::new(), false);
             }
         };
         let mut layers = Vec::new();
@@ -1180,18 +1181,21 @@ impl Doc<'_> {
                 }
             }
         }
-        ok.then_some(layers)
+        (layers, ok)
     }
 
     /// The test's request, merged from the defaults, the fixtures it uses
-    /// and its own `request`, and checked; every problem is reported.
+    /// and its own `request`, and checked; every problem is reported. When
+    /// `uses` is not `complete` (a fixture named in `use` was not found),
+    /// the parts there are are checked, nothing is reported missing, and
+    /// there is no request.
     fn test_request(
         &mut self,
         name: &str,
         item: &Spanned<DeValue<'_>>,
         entries: &Entries,
         shared: &Shared<'_, '_>,
-        uses: &[&Layer<'_, '_>],
+        (uses, complete): (&[&Layer<'_, '_>], bool),
         suggested: &[&str],
     ) -> Option<(Request, Json)> {
         let own = find(entries, "request");
@@ -1211,7 +1215,7 @@ impl Doc<'_> {
         }
         let layers: Vec<&Layer> = shared.defaults.iter().chain(uses.iter().copied()).collect();
         if own.is_none() && layers.is_empty() {
-            if !suggested.contains(&"request") {
+            if complete && !suggested.contains(&"request") {
                 self.invalid(
                     item.span(),
                     Some(name),
@@ -1241,7 +1245,7 @@ impl Doc<'_> {
         }
         // A shared fragment found wrong was reported where it stands; what
         // it lacks now (a field left out) is not reported again here.
-        let quiet = layers.iter().any(|l| l.faulty);
+        let quiet = !complete || layers.iter().any(|l| l.faulty);
         // The whole request (defaults and fixtures merged) fits the schema.
         let checked = request_errors(&merged).and_then(|request| match self.schema {
             Some(schema) => {
@@ -1255,7 +1259,7 @@ impl Doc<'_> {
             None => Ok(request),
         });
         match checked {
-            Ok(request) if self.errors.len() == before => Some((request, merged)),
+            Ok(request) if complete && self.errors.len() == before => Some((request, merged)),
             Ok(_) => None,
             Err(errors) => {
                 for error in errors {

@@ -279,6 +279,27 @@ fn an_unknown_fixture_is_an_error_with_did_you_mean() {
 }
 
 #[test]
+fn an_unknown_fixture_does_not_hide_the_tests_own_request_errors() {
+    // The test names a fixture that is not there and gets its own request
+    // wrong: both are reported in one run, and nothing the missing fixture
+    // would have supplied is reported missing.
+    let tests = r#"[[test]]
+name = "two mistakes"
+use = "ofice"
+expect = "allow"
+request = { action = "secrets:GetSecretValue", resource = "prod/x", context = { source_ip = "10.1.2" } }
+"#;
+    let dir = dir_with(&[("p.policy", POLICY), ("p.tests.toml", tests)]);
+    let run = policy(dir.path(), &["test"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    let err = &run.stderr;
+    assert!(err.contains("no fixture named `ofice`"), "{err}");
+    assert!(err.contains("request.context.source_ip"), "{err}");
+    assert!(err.contains("p.tests.toml:5:"), "{err}");
+    assert!(!err.contains("principal"), "not reported missing: {err}");
+}
+
+#[test]
 fn a_bad_fixture_is_reported_once_where_it_stands_without_its_secrets() {
     let tests = SHARED.replace(
         "[fixtures.office]\ncontext = { source_ip = \"10.1.2.3\" }",
