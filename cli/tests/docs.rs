@@ -30,6 +30,14 @@
 //!
 //! A ```text block that holds a drawn diagnostic (`error[`, `warning[`,
 //! `note[` or a ` --> ` line) must carry such a comment.
+//!
+//! **Shell transcripts.** A ```text block after `<!-- transcript -->` is a
+//! shell session: `$ cd DIR` (relative to the repository root) moves, and
+//! every `$ policy ARGS` line is run there (a trailing `# comment` and a
+//! `> FILE` redirection are left out). It must not end in a usage or input
+//! error (exit 2), and the lines shown after it are its standard output in
+//! order: `...` stands for lines left out, and lines shown next to each other
+//! are next to each other in the real output.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
@@ -255,6 +263,114 @@ fn every_shown_output_is_the_real_output() {
     }
     assert!(checked >= 7, "only {checked} output blocks found");
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Checks one transcript block; returns its failures.
+fn check_transcript(block: &Block) -> (usize, Vec<String>) {
+    let mut dir = root();
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    let lines: Vec<&str> = block.text.lines().collect();
+    let mut i = 0;
+    while i < lines.len() {
+        let Some(command) = lines[i].strip_prefix("$ ") else {
+            i += 1;
+            continue;
+        };
+        let line = block.line + 1 + i;
+        let mut shown = Vec::new();
+        i += 1;
+        while i < lines.len() && !lines[i].starts_with("$ ") {
+            // An indented `#` line continues the comment above it.
+            if !lines[i].trim_start().starts_with('#') {
+                shown.push(lines[i]);
+            }
+            i += 1;
+        }
+        let command = command.split(" #").next().unwrap_or("").trim();
+        let command = command.split(" >").next().unwrap_or("").trim();
+        let mut words = command.split_whitespace();
+        match words.next() {
+            Some("cd") => {
+                dir = root().join(words.next().unwrap_or("."));
+                continue;
+            }
+            Some("policy") => {}
+            other => panic!(
+                "{}:{line}: a transcript runs `cd` and `policy`, not {other:?}",
+                block.doc
+            ),
+        }
+        ran += 1;
+        let args: Vec<&str> = words.collect();
+        let output = Command::new(env!("CARGO_BIN_EXE_policy"))
+            .current_dir(&dir)
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        if output.status.code() == Some(2) {
+            failures.push(format!(
+                "{}:{line}: `{command}` exited 2:\n{}",
+                block.doc,
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        } else if !appears_in_order(&shown, &stdout) {
+            failures.push(format!(
+                "{}:{line}: `{command}` does not print what is shown; it prints:\n{stdout}",
+                block.doc
+            ));
+        }
+    }
+    (ran, failures)
+}
+
+/// Whether `shown` (with `...` for lines left out) appears in `real`: each
+/// run of lines between `...` contiguously, the runs in order.
+fn appears_in_order(shown: &[&str], real: &str) -> bool {
+    let real: Vec<&str> = real.lines().collect();
+    let mut from = 0;
+    for run in shown.split(|l| l.trim() == "...").filter(|r| !r.is_empty()) {
+        let Some(found) = (from..=real.len().saturating_sub(run.len()))
+            .find(|&i| real.get(i..i + run.len()) == Some(run))
+        else {
+            return false;
+        };
+        from = found + run.len();
+    }
+    true
+}
+
+#[test]
+fn every_transcript_runs_and_prints_what_it_shows() {
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    for block in all_blocks() {
+        if block.comment.as_deref().map(str::trim) == Some("transcript") {
+            let (count, found) = check_transcript(&block);
+            ran += count;
+            failures.extend(found);
+        }
+    }
+    assert!(ran >= 9, "only {ran} transcript commands found");
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn transcript_output_is_matched_in_order_with_gaps() {
+    let real = "a\nb\nc\nd\n";
+    assert!(appears_in_order(&["a", "b"], real));
+    assert!(appears_in_order(&["...", "c", "d"], real));
+    assert!(appears_in_order(&["a", "...", "d"], real));
+    assert!(appears_in_order(&[], real));
+    assert!(
+        !appears_in_order(&["a", "c"], real),
+        "not next to each other"
+    );
+    assert!(!appears_in_order(&["c", "...", "a"], real), "out of order");
+    assert!(!appears_in_order(&["e"], real));
 }
 
 #[test]
