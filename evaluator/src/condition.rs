@@ -147,6 +147,7 @@ impl Attr {
                 Attribute::String(s) => Val::Str(s),
                 Attribute::Number(n) => Val::Number(*n),
                 Attribute::Bool(b) => Val::Bool(*b),
+                Attribute::Set(items) => Val::Groups(items),
             },
         })
     }

@@ -344,6 +344,7 @@ fn read<'r>(
             Attribute::String(s) => Val::Str(s),
             Attribute::Number(n) => Val::Number(*n),
             Attribute::Bool(b) => Val::Bool(*b),
+            Attribute::Set(items) => Val::Groups(items),
         },
     })
 }

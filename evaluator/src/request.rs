@@ -97,6 +97,10 @@ pub enum Attribute {
     Number(f64),
     /// `true` or `false`.
     Bool(bool),
+    /// A set of strings, sent as a JSON array of strings (`"scopes":
+    /// ["read", "write"]`) and tested with `contains`. Kept as sent:
+    /// order and repeats do not change what it contains.
+    Set(Vec<String>),
 }
 
 /// Limits on the size of a request, enforced by [`Request::from_json_with`]
@@ -128,7 +132,8 @@ pub struct RequestLimits {
     pub max_path_bytes: usize,
     /// The most segments (`/`-separated parts) in `resource.path`. Default 1,024.
     pub max_path_segments: usize,
-    /// The most entries in `principal.groups`. Default 65,536 (the C
+    /// The most entries in `principal.groups`, and in each set a custom
+    /// context attribute holds. Default 65,536 (the C
     /// library's `TESSERA_MAX_GROUPS`).
     pub max_groups: usize,
     /// The most tags of the principal, and separately of the resource.
@@ -419,8 +424,23 @@ impl Request {
         )?;
         for (name, value) in &context.attributes {
             name_bytes(name, limits, "context", "a custom attribute name")?;
-            if let Attribute::String(text) = value {
-                value_bytes(text, limits, || format!("context.{name}"))?;
+            match value {
+                Attribute::String(text) => {
+                    value_bytes(text, limits, || format!("context.{name}"))?;
+                }
+                Attribute::Set(items) => {
+                    too_many(
+                        &format!("context.{name}"),
+                        items.len(),
+                        limits.max_groups,
+                        "items",
+                        "max_groups",
+                    )?;
+                    for (i, item) in items.iter().enumerate() {
+                        value_bytes(item, limits, || format!("context.{name}[{i}]"))?;
+                    }
+                }
+                Attribute::Number(_) | Attribute::Bool(_) => {}
             }
         }
         Ok(())
@@ -1127,7 +1147,16 @@ mod fast {
     impl<'de> Visitor<'de> for CustomAttribute {
         type Value = Option<Attribute>;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a string, number or boolean")
+            f.write_str("a string, number, boolean or array of strings")
+        }
+        // Strings only; anything else is left to the `Value` path, which
+        // names the item.
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+            while let Some(item) = seq.next_element_seed(Text)? {
+                items.push(item.into_owned());
+            }
+            Ok(Some(Attribute::Set(items)))
         }
         fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
             Ok(None)
@@ -1407,7 +1436,21 @@ fn context(o: &Map<String, Json>) -> Result<Context, RequestError> {
                         n.as_f64()
                             .ok_or_else(|| wrong_type(&field, "a finite number"))?,
                     ),
-                    _ => return Err(wrong_type(&field, "a string, number or boolean")),
+                    Json::Array(items) => Attribute::Set(
+                        items
+                            .iter()
+                            .enumerate()
+                            .map(|(i, item)| {
+                                as_str(item, &format!("{field}[{i}]")).map(str::to_string)
+                            })
+                            .collect::<Result<_, _>>()?,
+                    ),
+                    _ => {
+                        return Err(wrong_type(
+                            &field,
+                            "a string, number, boolean or array of strings",
+                        ));
+                    }
                 };
                 context.attributes.insert(key.clone(), attribute);
             }

@@ -199,6 +199,14 @@ fn check_attribute(
 ) -> Result<(), RequestError> {
     match (ty, value) {
         (_, Attribute::String(text)) => check_string(key, ty, text),
+        (AttributeType::Set(item), Attribute::Set(items)) => {
+            for (i, text) in items.iter().enumerate() {
+                check_string(key, item, text).map_err(|e| {
+                    RequestError::new(e.kind(), &format!("{key}[{i}]"), e.message().to_string())
+                })?;
+            }
+            Ok(())
+        }
         (AttributeType::Number, Attribute::Number(_))
         | (AttributeType::Bool, Attribute::Bool(_)) => Ok(()),
         (AttributeType::Duration, Attribute::Number(seconds)) => {
@@ -249,9 +257,10 @@ fn check_string(key: &SchemaKey, ty: &AttributeType, text: &str) -> Result<(), R
             key,
             "the schema declares a `time`: an RFC 3339 timestamp such as 2026-11-25T10:00:00Z",
         )),
-        AttributeType::Number | AttributeType::Bool | AttributeType::Duration => {
-            Err(wrong_type(key, ty))
-        }
+        AttributeType::Number
+        | AttributeType::Bool
+        | AttributeType::Duration
+        | AttributeType::Set(_) => Err(wrong_type(key, ty)),
     }
 }
 
@@ -268,6 +277,7 @@ fn wrong_type(key: &SchemaKey, ty: &AttributeType) -> RequestError {
         AttributeType::Number => "a JSON number",
         AttributeType::Bool => "`true` or `false`",
         AttributeType::Duration => "a JSON number of whole seconds",
+        AttributeType::Set(_) => "a JSON array of strings",
         AttributeType::String
         | AttributeType::Enum(_)
         | AttributeType::Ip
@@ -424,5 +434,6 @@ fn json_type(ty: &AttributeType) -> Value {
             "description": "An RFC 3339 timestamp."}),
         AttributeType::Duration => json!({"type": "integer", "minimum": 0,
             "description": "Whole seconds."}),
+        AttributeType::Set(item) => json!({"type": "array", "items": json_type(item)}),
     }
 }

@@ -265,6 +265,26 @@ fn audit_failed_serializes_in_decisions() {
 }
 
 #[test]
+fn a_set_attribute_is_recorded_as_an_array_and_masked_whole() {
+    let request = Request::new("user:ann", "secrets:GetSecretValue", "app/db")
+        .with_attribute(
+            "scopes",
+            Attribute::Set(vec!["read".into(), "a\"b".into(), String::new()]),
+        )
+        .with_attribute("api_tokens", Attribute::Set(vec![SECRETS[0].into()]))
+        .with_attribute("empty", Attribute::Set(Vec::new()));
+    let record = record_of(&request, &AuditConfig::new());
+    assert_eq!(
+        record["context"],
+        serde_json::json!({"api_tokens": MASKED, "empty": [], "scopes": ["read", "a\"b", ""]})
+    );
+    let mut config = AuditConfig::new();
+    config.mask_field("context.scopes").unwrap();
+    let masked = record_of(&request, &config);
+    assert_eq!(masked["context"]["scopes"], MASKED);
+}
+
+#[test]
 fn the_schemas_match_the_records() {
     let schema: Value =
         serde_json::from_str(include_str!("../schema/audit-record.schema.json")).unwrap();

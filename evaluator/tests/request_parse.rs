@@ -105,7 +105,13 @@ fn edge_cases() -> Vec<(String, Expect)> {
             with_context(r#""s": "x", "t": true, "f": false, "i": 1, "n": -1, "d": 1.5, "e": 1e2, "z": -0, "big": 18446744073709551616, "max": 1e308, "tiny": 1e-400"#),
             Fast,
         ),
-        (with_context(r#""x": []"#), Error(WrongType, "context.x")),
+        // Sets of strings, empty or repeating; any other item names its place.
+        (with_context(r#""x": []"#), Fast),
+        (with_context(r#""x": ["read", "write", "read", "", "\u00fc"]"#), Fast),
+        (with_context(r#""x": ["a", 1]"#), Error(WrongType, "context.x[1]")),
+        (with_context(r#""x": [null]"#), Error(WrongType, "context.x[0]")),
+        (with_context(r#""x": ["a", ["b"]]"#), Error(WrongType, "context.x[1]")),
+        (with_context(r#""x": ["a", {"b": "c"}]"#), Error(WrongType, "context.x[1]")),
         (with_context(r#""x": {"id": 1}"#), Error(WrongType, "context.x")),
         // A number too large for a float names its field.
         (with_context(r#""x": 1e309"#), Error(InvalidValue, "context.x")),
@@ -272,7 +278,7 @@ fn edge_cases() -> Vec<(String, Expect)> {
         ("1".to_string(), Error(WrongType, "")),
         ("true".to_string(), Error(WrongType, "")),
         // Depth: serde_json reads up to 127 nested arrays and objects, 128 is too deep.
-        (with_context(&format!(r#""x": {}"#, nested(125))), Error(WrongType, "context.x")),
+        (with_context(&format!(r#""x": {}"#, nested(125))), Error(WrongType, "context.x[0]")),
         (with_context(&format!(r#""x": {}"#, nested(126))), Error(Syntax, "")),
         (nested(127), Error(WrongType, "")),
         (nested(128), Error(Syntax, "")),

@@ -366,3 +366,47 @@ fn the_json_schema_for_requests_declares_the_custom_attributes() {
         json!(["ops", "payments", "search"])
     );
 }
+
+#[test]
+fn a_declared_set_is_checked_item_by_item_and_decided_with_contains() {
+    let schema = Schema::compile(&[Source::new(
+        "s.schema",
+        "schema {\n  context.roles: set<enum [\"reader\", \"admin\"]> optional\n}",
+    )])
+    .unwrap();
+    let policy = r#"policy "p" { allow "admins" { principal * action * resource ** when { context.roles contains "admin" } } }"#;
+    let engine = Engine::compile_with_schema(
+        &[Source::new("p.policy", policy)],
+        &Limits::default(),
+        &schema,
+    )
+    .unwrap();
+    let with = |roles: Value| {
+        json!({"principal": "u", "action": "a", "resource": "r", "context": {"roles": roles}})
+            .to_string()
+    };
+    let decided = json::evaluate(&engine, &with(json!(["reader", "admin"])), false);
+    assert!(decided.contains(r#""decision":"allow""#), "{decided}");
+    let decided = json::evaluate(&engine, &with(json!([])), false);
+    assert!(decided.contains(r#""decision":"deny""#), "{decided}");
+    let error = json::read_request(&engine, &with(json!(["reader", "SECRET-root"]))).unwrap_err();
+    assert_eq!(
+        (error.kind(), error.field()),
+        (RequestErrorKind::InvalidValue, "context.roles[1]")
+    );
+    assert!(!error.to_string().contains("SECRET"), "{error}");
+    let error = json::read_request(&engine, &with(json!("admin"))).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "context.roles: the schema declares a `set`: expected a JSON array of strings"
+    );
+    let document = tessera::request_json_schema(Some(&schema));
+    assert_eq!(
+        document["properties"]["context"]["properties"]["roles"],
+        json!({"anyOf": [
+            {"type": "array", "items": {"type": "string", "enum": ["admin", "reader"]}},
+            {"type": "null"}
+        ]}),
+        "optional, so null is allowed too"
+    );
+}

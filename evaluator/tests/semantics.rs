@@ -437,6 +437,91 @@ fn groups_contains() {
 }
 
 #[test]
+fn a_context_set_contains_exactly_its_strings() {
+    // `context.scopes` sent as a JSON array is a set: `contains` holds for
+    // an item sent, for nothing else (no prefix, no case folding), and
+    // order and repeats change nothing.
+    let statements = r#"allow "a" { principal * action * resource ** when { context.scopes contains "secrets:read" } }"#;
+    let with = |scopes: &str| {
+        format!(
+            r#"{{"principal": "u", "action": "x", "resource": "y", "context": {{"scopes": {scopes}}}}}"#
+        )
+    };
+    for (scopes, outcome) in [
+        (r#"["secrets:read"]"#, Outcome::Allow),
+        (r#"["x", "secrets:read", "secrets:read"]"#, Outcome::Allow),
+        (r#"[]"#, Outcome::Deny),
+        (
+            r#"["secrets:rea", "SECRETS:READ", "secrets:read "]"#,
+            Outcome::Deny,
+        ),
+    ] {
+        assert_eq!(
+            decide(&policy(statements), &with(scopes)).0,
+            outcome,
+            "{scopes}"
+        );
+    }
+}
+
+#[test]
+fn contains_on_a_value_that_is_not_a_set_is_unknown_and_fails_closed() {
+    // A string where a set is tested, or no value: the allow does not
+    // apply, and a deny on the same test does (unknown never grants).
+    let statements = r#"allow "a" { principal * action * resource ** }
+deny "d" { principal * action * resource ** when { context.scopes contains "export" } }"#;
+    for context in [r#"{"scopes": "export"}"#, r#"{"scopes": "read"}"#, "{}"] {
+        let request = format!(
+            r#"{{"principal": "u", "action": "x", "resource": "y", "context": {context}}}"#
+        );
+        let (outcome, reason, names) = decide(&policy(statements), &request);
+        assert_eq!(
+            (outcome, reason),
+            (Outcome::Deny, Reason::ExplicitDeny),
+            "{context}"
+        );
+        assert_eq!(names, ["d"]);
+    }
+    let request =
+        r#"{"principal": "u", "action": "x", "resource": "y", "context": {"scopes": ["read"]}}"#;
+    assert_eq!(decide(&policy(statements), request).0, Outcome::Allow);
+    // `==` on a set is unknown too: the deny applies.
+    let equality = r#"allow "a" { principal * action * resource ** }
+deny "d" { principal * action * resource ** when { context.scopes == "read" } }"#;
+    assert_eq!(decide(&policy(equality), request).0, Outcome::Deny);
+}
+
+#[test]
+fn a_set_is_held_to_the_group_limits() {
+    let limits = tessera::RequestLimits {
+        max_groups: 2,
+        max_value_bytes: 6,
+        ..Default::default()
+    };
+    let request = |scopes: &str| {
+        Request::from_json_with(
+            &format!(
+                r#"{{"principal": "u", "action": "x", "resource": "y", "context": {{"scopes": {scopes}}}}}"#
+            ),
+            &limits,
+        )
+    };
+    assert!(request(r#"["a", "b"]"#).is_ok());
+    let too_many = request(r#"["a", "b", "c"]"#).unwrap_err();
+    assert_eq!(
+        (too_many.kind(), too_many.field()),
+        (RequestErrorKind::LimitExceeded, "context.scopes")
+    );
+    assert!(too_many.to_string().contains("max_groups"), "{too_many}");
+    let too_long = request(r#"["a", "bbbbbbb"]"#).unwrap_err();
+    assert_eq!(
+        (too_long.kind(), too_long.field()),
+        (RequestErrorKind::LimitExceeded, "context.scopes[1]")
+    );
+    assert!(!too_long.to_string().contains("bbbbbbb"), "{too_long}");
+}
+
+#[test]
 fn resource_tag_condition() {
     let statements =
         r#"allow "a" { principal * action * resource ** when { resource.tags.env == "prod" } }"#;

@@ -1537,7 +1537,11 @@ impl Lower<'_, '_> {
             self.diagnostics.push(d);
             return None;
         }
-        let key_type = if custom {
+        // A custom key's type is read from its first literal; `contains`
+        // tests a set of strings (a JSON array in the request).
+        let key_type = if custom && op == CompareOp::Contains {
+            ValueType::StringSet
+        } else if custom {
             first_literal.as_ref().map_or(ValueType::String, |lit| {
                 literal::infer_type(lit.text(), lit.quoted())
             })
@@ -1547,7 +1551,11 @@ impl Lower<'_, '_> {
         let element = match allowed_element(key_type, op, shape) {
             Ok(element) => element,
             Err(message) => {
-                let verb = if custom { "is compared with" } else { "holds" };
+                let verb = match (custom, op) {
+                    (true, CompareOp::Contains) => "is tested as",
+                    (true, _) => "is compared with",
+                    (false, _) => "holds",
+                };
                 let d = self
                     .map
                     .diagnostic(

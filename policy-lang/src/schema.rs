@@ -143,12 +143,17 @@ pub enum AttributeType {
     Time,
     /// `duration`: a JSON number of whole seconds, 0 or more.
     Duration,
+    /// `set<string>` or `set<enum [...]>`: a JSON array of strings (of
+    /// the enumeration's values), compared in policies with `contains`.
+    /// Context attributes only.
+    Set(Box<AttributeType>),
 }
 
 impl AttributeType {
     /// The type names, as written in a schema.
-    pub const NAMES: &'static [&'static str] =
-        &["string", "enum", "number", "bool", "ip", "time", "duration"];
+    pub const NAMES: &'static [&'static str] = &[
+        "string", "enum", "number", "bool", "ip", "time", "duration", "set",
+    ];
 
     /// The type as written in a schema (`enum [...]` without its values).
     pub fn name(&self) -> &'static str {
@@ -160,6 +165,7 @@ impl AttributeType {
             AttributeType::Ip => "ip",
             AttributeType::Time => "time",
             AttributeType::Duration => "duration",
+            AttributeType::Set(_) => "set",
         }
     }
 }
@@ -405,9 +411,38 @@ impl Checker<'_> {
                     Operand::List(values) => values.iter().collect(),
                     Operand::Range(from, to) => vec![from, to],
                 };
+                // A set is compared with `contains` only, and `contains`
+                // compares sets only; its literal is then an item.
+                let contains = comparison.op == CompareOp::Contains;
+                let ty = match (ty, contains) {
+                    (AttributeType::Set(item), true) => *item,
+                    (ty, false) if !matches!(ty, AttributeType::Set(_)) => ty,
+                    (ty, _) => {
+                        let message = if contains {
+                            format!(
+                                "`{}` is declared as `{}`; `contains` tests a set",
+                                comparison.key,
+                                ty.name()
+                            )
+                        } else {
+                            format!(
+                                "`{}` is declared as a set; `{}` cannot compare it",
+                                comparison.key,
+                                comparison.op.symbol()
+                            )
+                        };
+                        let hint = (!contains).then_some("test a set with `contains \"VALUE\"`");
+                        self.mismatch(comparison.key.span, message, hint);
+                        return;
+                    }
+                };
                 let membership = matches!(
                     comparison.op,
-                    CompareOp::Eq | CompareOp::Ne | CompareOp::In | CompareOp::NotIn
+                    CompareOp::Eq
+                        | CompareOp::Ne
+                        | CompareOp::In
+                        | CompareOp::NotIn
+                        | CompareOp::Contains
                 );
                 for value in values {
                     self.literal(&comparison.key, &ty, membership, value);
@@ -887,7 +922,7 @@ impl Parser<'_> {
             match self.peek().cloned() {
                 Some((Tok::Word(word), span)) => (word, span),
                 _ => return Err(self.syntax(
-                    "a type (`string`, `enum [...]`, `number`, `bool`, `ip`, `time` or `duration`)",
+                    "a type (`string`, `enum [...]`, `number`, `bool`, `ip`, `time`, `duration` or `set<...>`)",
                 )),
             };
         self.at += 1;
@@ -899,6 +934,7 @@ impl Parser<'_> {
             "time" => AttributeType::Time,
             "duration" => AttributeType::Duration,
             "enum" => return self.enumeration(span),
+            "set" => return self.set(span),
             other => {
                 let hint = match other {
                     "boolean" => "did you mean `bool`?".to_string(),
@@ -907,9 +943,9 @@ impl Parser<'_> {
                     }
                     "timestamp" | "datetime" | "instant" => "did you mean `time`?".to_string(),
                     "str" | "text" => "did you mean `string`?".to_string(),
-                    "set" | "list" | "array" => "a request's `context` carries strings, numbers and booleans, never arrays, so no attribute can hold a set; `principal.groups` is the built-in set".to_string(),
+                    "list" | "array" | "Set" => "did you mean `set<string>`?".to_string(),
                     _ => closest(other, AttributeType::NAMES.iter().copied()).map_or_else(
-                        || "the types are `string`, `enum [...]`, `number`, `bool`, `ip`, `time` and `duration`".to_string(),
+                        || "the types are `string`, `enum [...]`, `number`, `bool`, `ip`, `time`, `duration` and `set<...>`".to_string(),
                         |near| format!("did you mean `{near}`?"),
                     ),
                 };
@@ -923,6 +959,37 @@ impl Parser<'_> {
             }
         };
         Ok((ty, span))
+    }
+
+    /// `set<string>` or `set<enum [...]>`, after `set`.
+    fn set(&mut self, start: Span) -> Result<(AttributeType, Span), Skip> {
+        if !matches!(self.peek(), Some((Tok::Other('<'), _))) {
+            return Err(self.syntax("`<` and the type of the items, as in `set<string>`"));
+        }
+        self.at += 1;
+        let (item, item_span) = self.ty()?;
+        if !matches!(item, AttributeType::String | AttributeType::Enum(_)) {
+            self.error(
+                DiagnosticKind::InvalidDeclaration,
+                item_span,
+                format!("sets hold strings, not `{}`", item.name()),
+                Some(
+                    "sets hold strings, compared with `contains`: write `set<string>` or `set<enum [...]>`"
+                        .to_string(),
+                ),
+            );
+            return Err(Skip);
+        }
+        match self.peek().cloned() {
+            Some((Tok::Other('>'), end)) => {
+                self.at += 1;
+                Ok((
+                    AttributeType::Set(Box::new(item)),
+                    Span::new(start.start, end.end),
+                ))
+            }
+            _ => Err(self.syntax("`>`")),
+        }
     }
 
     /// `enum ["a", "b", ...]`; line breaks are allowed inside the brackets.

@@ -1053,3 +1053,28 @@ fn errors_found_after_recovery_are_placed_past_comments_as_written() {
     let first = d.related()[0].span;
     assert_eq!(&source[first.start..first.end], "principal a");
 }
+
+#[test]
+fn contains_makes_a_custom_attribute_a_set_of_strings() {
+    // `context.NAME contains "x"` parses; a non-string item, a list, or
+    // `contains` on a tag (tags are strings) is a located type mismatch.
+    let ok = "policy \"p\" {\n  allow \"a\" {\n    principal *\n    action *\n    resource **\n    when { context.scopes contains \"secrets:read\" }\n  }\n}\n";
+    parse("p.policy", ok).unwrap();
+    let source = "policy \"p\" {\n  allow \"a\" {\n    principal *\n    action *\n    resource **\n    when {\n      context.scopes contains 3\n      principal.tags.team contains \"x\"\n      context.scopes contains [\"a\", \"b\"]\n    }\n  }\n}\n";
+    let got = located(source);
+    let want = [
+        (TypeMismatch, 7, 31, "3"),
+        (TypeMismatch, 8, 27, "contains"),
+        (TypeMismatch, 9, 22, "contains"),
+    ];
+    let want: Vec<_> = want
+        .iter()
+        .map(|(k, l, c, t)| (*k, *l, *c, t.to_string()))
+        .collect();
+    assert_eq!(got, want);
+    let error = parse("p.policy", source).unwrap_err();
+    assert_eq!(
+        error.diagnostics()[2].message(),
+        "`context.scopes` is tested as a set of strings; `contains` cannot compare it with a list"
+    );
+}

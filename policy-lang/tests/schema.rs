@@ -128,8 +128,86 @@ fn a_misspelt_type_gets_a_suggestion() {
         hint("durration").as_deref(),
         Some("did you mean `duration`?")
     );
-    assert!(hint("set<string>").unwrap().contains("never arrays"));
+    assert_eq!(hint("list").as_deref(), Some("did you mean `set<string>`?"));
+    assert_eq!(
+        hint("array").as_deref(),
+        Some("did you mean `set<string>`?")
+    );
     assert!(hint("zzz").unwrap().contains("`string`, `enum [...]`"));
+}
+
+#[test]
+fn sets_of_strings_are_declared_for_context_attributes_only() {
+    let text = "schema {\n  context.scopes: set<string>\n  context.roles: set<enum [\"reader\", \"admin\"]> optional\n}";
+    let schema = Schema::parse_set(&[("s.schema", text)], &Limits::default()).unwrap();
+    let get = |name: &str| {
+        schema
+            .get(&SchemaKey::Context(name.into()))
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        (get("scopes").ty, get("scopes").required),
+        (AttributeType::Set(Box::new(AttributeType::String)), true)
+    );
+    assert_eq!(
+        get("roles").ty,
+        AttributeType::Set(Box::new(AttributeType::Enum(
+            ["admin", "reader"].map(String::from).into()
+        )))
+    );
+    let errors = schema_errors(
+        "schema {\n  context.a: set<number>\n  principal.tags.t: set<string>\n  context.b: set<set<string>>\n  context.c: set string\n  context.d: set<string\n}",
+    );
+    let codes: Vec<(&str, usize)> = errors.iter().map(|e| (e.0, e.1)).collect();
+    assert_eq!(
+        codes,
+        [
+            ("invalid-declaration", 2),
+            ("invalid-declaration", 3),
+            ("invalid-declaration", 4),
+            ("syntax", 5),
+            ("syntax", 6),
+        ],
+        "{errors:?}"
+    );
+    assert!(errors[0].3.as_deref().unwrap().contains("`set<string>`"));
+}
+
+#[test]
+fn a_declared_set_is_tested_with_contains_and_nothing_else() {
+    let text =
+        "schema {\n  context.roles: set<enum [\"reader\", \"admin\"]>\n  context.ticket: string\n}";
+    let schema = Schema::parse_set(&[("s.schema", text)], &Limits::default()).unwrap();
+    let problems = |conditions: &str| -> Vec<(&'static str, String)> {
+        let policy = format!(
+            "policy \"p\" {{\n  allow \"a\" {{\n    principal *\n    action *\n    resource **\n    when {{ {conditions} }}\n  }}\n}}\n"
+        );
+        let file = parse("p.policy", &policy).unwrap();
+        schema
+            .check("p.policy", &policy, &file)
+            .iter()
+            .map(|d| (d.kind().code(), d.message().to_string()))
+            .collect()
+    };
+    assert_eq!(problems(r#"context.roles contains "admin""#), []);
+    let outside = problems(r#"context.roles contains "amdin""#);
+    assert_eq!(outside.len(), 1);
+    assert_eq!(outside[0].0, "schema-mismatch");
+    assert!(
+        outside[0].1.contains("\"amdin\" is not a value"),
+        "{outside:?}"
+    );
+    let equality = problems(r#"context.roles == "admin""#);
+    assert_eq!(
+        equality[0].1,
+        "`context.roles` is declared as a set; `==` cannot compare it"
+    );
+    let not_a_set = problems(r#"context.ticket contains "CHG-1""#);
+    assert_eq!(
+        not_a_set[0].1,
+        "`context.ticket` is declared as `string`; `contains` tests a set"
+    );
 }
 
 #[test]

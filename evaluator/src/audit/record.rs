@@ -219,6 +219,16 @@ fn push_attributes(out: &mut Vec<u8>, attributes: &BTreeMap<String, Attribute>, 
                 }
             }
             Attribute::Number(_) => out.extend_from_slice(b"null"),
+            Attribute::Set(items) => {
+                out.push(b'[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    push_str(out, item);
+                }
+                out.push(b']');
+            }
         },
     );
 }

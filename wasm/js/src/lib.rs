@@ -59,7 +59,8 @@ export interface Request {
     version_stage?: string | null;
     /** RFC 3339; the evaluation time (see `EvaluateOptions.now`) when absent. */
     time?: string | null;
-    [custom: string]: string | number | boolean | null | undefined;
+    /** A custom attribute; an array of strings is a set, tested with `contains`. */
+    [custom: string]: string | number | boolean | string[] | null | undefined;
   };
 }
 
