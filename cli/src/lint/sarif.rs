@@ -16,6 +16,15 @@ const DOCS: &str = "https://example.invalid/tessera/blob/main/docs/lint.md";
 
 /// The SARIF 2.1.0 log of one run.
 pub fn log(cx: &Context, findings: &[Finding]) -> Value {
+    sarif(
+        RULES.iter().map(rule_descriptor).collect(),
+        json!({"executionSuccessful": true}),
+        findings.iter().map(|f| result(cx, f)).collect(),
+    )
+}
+
+/// A SARIF 2.1.0 log of one run of this tool.
+fn sarif(rules: Vec<Value>, invocation: Value, results: Vec<Value>) -> Value {
     json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -26,12 +35,12 @@ pub fn log(cx: &Context, findings: &[Finding]) -> Value {
                     "version": env!("CARGO_PKG_VERSION"),
                     "semanticVersion": env!("CARGO_PKG_VERSION"),
                     "informationUri": DOCS,
-                    "rules": RULES.iter().map(rule_descriptor).collect::<Vec<_>>(),
+                    "rules": rules,
                 }
             },
             "columnKind": "unicodeCodePoints",
-            "invocations": [{"executionSuccessful": true}],
-            "results": findings.iter().map(|f| result(cx, f)).collect::<Vec<_>>(),
+            "invocations": [invocation],
+            "results": results,
         }]
     })
 }
@@ -84,33 +93,17 @@ pub fn error_log(sources: &[crate::load::SourceFile], problems: &[Problem]) -> V
             })
         })
         .collect();
-    json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
-                "driver": {
-                    "name": TOOL_NAME,
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "semanticVersion": env!("CARGO_PKG_VERSION"),
-                    "informationUri": DOCS,
-                    "rules": rules,
-                }
-            },
-            "columnKind": "unicodeCodePoints",
-            "invocations": [{
-                "executionSuccessful": false,
-                "toolExecutionNotifications": [{
-                    "level": "error",
-                    "message": {"text": format!(
-                        "{} error(s) in the policy set; no lint rule ran",
-                        problems.len()
-                    )},
-                }],
-            }],
-            "results": results,
-        }]
-    })
+    let invocation = json!({
+        "executionSuccessful": false,
+        "toolExecutionNotifications": [{
+            "level": "error",
+            "message": {"text": format!(
+                "{} error(s) in the policy set; no lint rule ran",
+                problems.len()
+            )},
+        }],
+    });
+    sarif(rules, invocation, results)
 }
 
 fn rule_descriptor(rule: &Rule) -> Value {
