@@ -114,6 +114,8 @@ const CONDITIONS: &[&str] = &[
     "context.ticket ilike \"chg-*\"",
     "context.ticket == \"CHG-1\"",
     "context.ticket in [\"CHG-1\", \"INC-7\"]",
+    "context.ticket contains \"CHG-1\"",
+    "context.level contains \"high\"",
     "context.break_glass",
     "context.break_glass == true",
     "context.origin in 10.0.0.0/8",
@@ -460,6 +462,8 @@ fn attribute(
         3 => select(strings).prop_map(|s| Attribute::String(s.to_string())),
         3 => select(numbers).prop_map(Attribute::Number),
         1 => any::<bool>().prop_map(Attribute::Bool),
+        1 => prop::sample::subsequence(strings.to_vec(), 0..=strings.len())
+            .prop_map(|items| Attribute::Set(items.into_iter().map(str::to_string).collect())),
     ]
 }
 

@@ -153,6 +153,7 @@ const KEYED_CONDITIONS: &[&str] = &[
 
 /// Conditions no equality index can take.
 const OTHER_CONDITIONS: &[&str] = &[
+    "context.project contains \"a\"",
     "principal.tags.team != \"team-3\"",
     "principal.tags.team not in [\"team-3\", \"team-1\"]",
     "principal.tags.team like \"team-3*\"",
@@ -559,6 +560,10 @@ fn custom(strings: &'static [&'static str]) -> impl Strategy<Value = Attribute> 
         4 => select(strings).prop_map(|s| Attribute::String(s.to_string())),
         1 => select(NUMBERS).prop_map(Attribute::Number),
         1 => any::<bool>().prop_map(Attribute::Bool),
+        // A set where a keyed condition reads a string: the conjunct is
+        // unknown, so the index must still offer the denies filed by it.
+        1 => prop::sample::subsequence(strings.to_vec(), 0..=strings.len())
+            .prop_map(|items| Attribute::Set(items.into_iter().map(str::to_string).collect())),
     ]
 }
 

@@ -677,8 +677,9 @@ bad_request!(
 fn request_error_never_echoes_custom_attribute_values() {
     let secret = "sk_live_do_not_print_me";
     let json = format!(
-        r#"{{"principal": "u", "action": "x", "resource": "y", "context": {{"token": ["{secret}"]}}}}"#
+        r#"{{"principal": "u", "action": "x", "resource": "y", "context": {{"token": ["{secret}", {{"k": "{secret}"}}]}}}}"#
     );
     let error = Request::from_json(&json).unwrap_err();
+    assert_eq!(error.field(), "context.token[1]");
     assert!(!error.to_string().contains(secret));
 }
