@@ -573,11 +573,16 @@ pub struct LoadDocument {
     pub sources: Vec<SourceDocument>,
     /// The schema files, if any. An empty list is no schema; a schema
     /// that declares nothing refuses every custom attribute and tag.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub schema: Vec<SourceDocument>,
     /// The limits to compile and read requests under.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub limits: crate::Limits,
+}
+
+/// True for the default limits (left out of a serialized [`LoadDocument`]).
+fn is_default(limits: &crate::Limits) -> bool {
+    *limits == crate::Limits::default()
 }
 
 /// One policy file of a [`LoadDocument`].

@@ -659,8 +659,7 @@ unsafe fn fill_request(
     let action = unsafe { c_str(r.action, "request->action") }?;
     // SAFETY: as above.
     let resource = unsafe { c_str(r.resource, "request->resource") }?;
-    let empty =
-        |field: &str| TesseraError::request_field(field, "may not be empty");
+    let empty = |field: &str| TesseraError::request_field(field, "may not be empty");
     if principal.is_empty() {
         return Err(empty("principal"));
     }
@@ -704,9 +703,7 @@ unsafe fn fill_request(
         // SAFETY: non-NULL and NUL-terminated per the caller.
         let text = unsafe { c_str(r.source_ip, "request->source_ip") }?;
         let ip: std::net::IpAddr = text.parse().map_err(|_| {
-            TesseraError::request_field("context.source_ip",
-                "is not an IPv4 or IPv6 address",
-            )
+            TesseraError::request_field("context.source_ip", "is not an IPv4 or IPv6 address")
         })?;
         context.source_ip = Some(ip.to_canonical());
     }
@@ -715,7 +712,8 @@ unsafe fn fill_request(
         0 => Some(false),
         1 => Some(true),
         _ => {
-            return Err(TesseraError::request_field("context.mfa",
+            return Err(TesseraError::request_field(
+                "context.mfa",
                 "must be -1 (unknown), 0 or 1",
             ));
         }
@@ -724,7 +722,8 @@ unsafe fn fill_request(
         -1 => None,
         age if age >= 0 => Some(age),
         _ => {
-            return Err(TesseraError::request_field("context.mfa_age_seconds",
+            return Err(TesseraError::request_field(
+                "context.mfa_age_seconds",
                 "must be -1 (unknown) or a whole number of seconds, 0 or more",
             ));
         }
@@ -742,7 +741,8 @@ unsafe fn fill_request(
     context.time = None;
     if r.has_time != 0 {
         context.time = Some(chrono::DateTime::from_timestamp(r.time, 0).ok_or_else(|| {
-            TesseraError::request_field("context.time",
+            TesseraError::request_field(
+                "context.time",
                 "is out of the range of representable times",
             )
         })?);

@@ -43,12 +43,12 @@
 //! are thin wrappers around one global `Module`.
 
 use serde_json::{Value, json};
-use tessera::json::{AuditOptions, ErrorEnvelope, Loaded};
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex, PoisonError};
 use tessera::audit::{AuditConfig, Auditor, CallbackSink, Mode};
 use tessera::json::LoadDocument;
+use tessera::json::{AuditOptions, ErrorEnvelope, Loaded};
 use tessera::{Engine, RequestLimits};
 
 /// The ABI version `tessera_abi_version` returns; bumped on any incompatible
