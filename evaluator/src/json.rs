@@ -875,3 +875,144 @@ fn seed_missing() -> String {
      (the module has none of its own; record ids are derived from it)"
         .to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+    use serde_json::json;
+
+    /// The envelopes are the bytes the hosts built by hand before.
+    #[test]
+    fn envelopes_keep_their_shape_and_key_order() {
+        let cases = [
+            (
+                ErrorEnvelope::invalid("too_large", "m"),
+                json!({"error": {"kind": "invalid_argument", "code": "too_large", "message": "m"}}),
+            ),
+            (
+                ErrorEnvelope::InvalidArgument {
+                    code: None,
+                    message: "m".into(),
+                },
+                json!({"error": {"kind": "invalid_argument", "message": "m"}}),
+            ),
+            (
+                ErrorEnvelope::NoEngine {
+                    message: "m".into(),
+                },
+                json!({"error": {"kind": "no_engine", "message": "m"}}),
+            ),
+            (
+                ErrorEnvelope::Audit {
+                    code: "open_failed".into(),
+                    message: "m".into(),
+                },
+                json!({"error": {"kind": "audit", "code": "open_failed", "message": "m"}}),
+            ),
+            (
+                ErrorEnvelope::internal(&"m"),
+                json!({"error": {"kind": "internal", "message": "m"}}),
+            ),
+        ];
+        for (envelope, expected) in cases {
+            assert_eq!(envelope.to_json(), expected.to_string());
+            assert_eq!(
+                envelope.inside_json(),
+                expected["error"].to_string(),
+                "{envelope:?}"
+            );
+        }
+        let error =
+            Request::from_json(r#"{"principal": "u", "action": 3, "resource": "r"}"#).unwrap_err();
+        assert_eq!(
+            ErrorEnvelope::request(&error).to_json(),
+            json!({"error": {"kind": "request", "code": error.kind(), "field": error.field(),
+                "message": error.to_string()}})
+            .to_string()
+        );
+        let error = Engine::compile_str("p.policy", "policy {").unwrap_err();
+        let diagnostics: Vec<Value> = error
+            .diagnostics()
+            .iter()
+            .map(|d| {
+                json!({"code": d.kind().code(), "message": d.message(), "file": d.file(),
+                    "line": d.location().line, "column": d.location().column,
+                    "expected": d.expected(), "hint": d.hint()})
+            })
+            .collect();
+        assert_eq!(
+            ErrorEnvelope::compile(&error).to_json(),
+            json!({"error": {"kind": "compile", "message": error.diagnostics()[0].to_string(),
+                "diagnostics": diagnostics}})
+            .to_string()
+        );
+    }
+
+    /// A decision, explained or not, is the bytes of the decision's own
+    /// serialization with `explanation` appended.
+    #[test]
+    fn decision_answers_keep_their_shape() {
+        let engine = Engine::compile_str(
+            "p.policy",
+            r#"policy "p" { allow "read" { principal * action a resource app/** } deny "x" { principal * action a resource app/x } }"#,
+        )
+        .unwrap();
+        let request = Request::from_json(
+            r#"{"principal": "u", "action": "a", "resource": "app/db", "context": {"time": "2026-11-25T10:00:00Z"}}"#,
+        )
+        .unwrap();
+        let now = request.context.time.unwrap();
+        let plain = decide_answer_at(&engine, &request, false, now);
+        assert_eq!(
+            serde_json::to_string(&plain).unwrap(),
+            serde_json::to_string(&engine.decide_at(&request, now)).unwrap()
+        );
+        let explanation = engine.explain_at(&request, now);
+        let mut expected = explanation.decision.to_json();
+        expected.as_object_mut().unwrap().insert(
+            "explanation".into(),
+            serde_json::to_value(&explanation.statements).unwrap(),
+        );
+        let explained = Answer::Decision(decide_answer_at(&engine, &request, true, now));
+        assert_eq!(explained.to_json(), expected.to_string());
+        assert!(!explained.is_error());
+    }
+
+    #[test]
+    fn audit_options_read_back_what_they_write_and_never_show_the_key() {
+        let options = AuditOptions::from_json(
+            br#"{"mode": "best_effort", "key_hex": "00ff", "mask": ["context.ticket"],
+                "drop": ["source_ip"], "seed_hex": "0101010101010101010101010101010101010101010101010101010101010101",
+                "buffer_bytes": 10}"#,
+            true,
+        )
+        .unwrap();
+        assert_eq!(options.mode, Mode::BestEffort);
+        assert_eq!(options.key.as_deref(), Some(&[0, 255][..]));
+        assert_eq!(options.seed, Some([1; 32]));
+        assert_eq!(options.buffer_bytes, Some(10));
+        assert_eq!(
+            AuditOptions::from_json(options.to_json().as_bytes(), true).unwrap(),
+            options
+        );
+        assert!(!format!("{options:?}").contains("00ff"));
+        assert!(options.config().is_ok());
+        // The seed's absence is reported after every other problem.
+        let error = AuditOptions::from_json(br#"{"mode": 1}"#, true).unwrap_err();
+        assert!(error.starts_with("mode must be"), "{error}");
+        let error = AuditOptions::from_json(br#"{}"#, true).unwrap_err();
+        assert!(error.starts_with("seed_hex is required"), "{error}");
+        assert!(AuditOptions::from_json(br#"{}"#, false).is_ok());
+        // A bad key is never quoted.
+        let error = AuditOptions::from_json(br#"{"key_hex": "secretzz"}"#, false).unwrap_err();
+        assert!(!error.contains("secretzz"), "{error}");
+        let bad = AuditOptions {
+            drop: vec!["source_ip".into(), "contxt.x".into()],
+            ..AuditOptions::default()
+        };
+        let error = bad.config().unwrap_err();
+        assert_eq!((error.list, error.index), (SelectorList::Drop, 1));
+    }
+}
