@@ -124,8 +124,7 @@ unsafe fn settings(options: *const TesseraAuditOptions) -> Result<Settings, Tess
     let defaults = TesseraAuditOptions::default();
     // SAFETY: NULL or readable per the caller; `as_ref` checks NULL.
     let options = unsafe { options.as_ref() }.unwrap_or(&defaults);
-    let mut read = AuditOptions::default();
-    read.mode = match options.mode {
+    let mode = match options.mode {
         0 => Mode::Blocking,
         1 => Mode::BestEffort,
         other => {
@@ -134,6 +133,10 @@ unsafe fn settings(options: *const TesseraAuditOptions) -> Result<Settings, Tess
                  TESSERA_AUDIT_BEST_EFFORT (1)"
             )));
         }
+    };
+    let mut read = AuditOptions {
+        mode,
+        ..AuditOptions::default()
     };
     if options.background > 0 {
         if read.mode == Mode::Blocking {
