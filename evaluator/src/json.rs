@@ -548,6 +548,77 @@ impl Loaded {
     }
 }
 
+/// The answer of a call that succeeded with nothing more to say,
+/// `{"ok":true}` (the Wasm module's `tessera_audit_open`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Done {
+    /// Always true.
+    pub ok: bool,
+}
+
+impl Done {
+    /// `{"ok":true}`.
+    pub const OK: Done = Done { ok: true };
+}
+
+/// An auditor's state, as the Wasm module answers `tessera_audit_status`
+/// and `tessera_audit_close`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditStatus {
+    /// An open auditor: `{"open":true,"mode":...,"pending_bytes":N,"failures":N,"head":{...}}`.
+    Open(AuditState),
+    /// The auditor just closed: `{"ok":true,"mode":...,...}`, its final state.
+    Closed(AuditState),
+    /// No auditor is open: `{"open":false,"pending_bytes":N}`.
+    NotOpen {
+        /// Bytes of records of a closed auditor still to be taken.
+        pending_bytes: usize,
+    },
+}
+
+/// The state of one auditor, in an [`AuditStatus`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditState {
+    /// Its mode.
+    pub mode: Mode,
+    /// Bytes of records waiting for the host.
+    pub pending_bytes: usize,
+    /// Records that could not be written.
+    pub failures: u64,
+    /// Where its chain stands.
+    pub head: crate::audit::ChainHead,
+}
+
+impl Serialize for AuditStatus {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let (first, state) = match self {
+            AuditStatus::Open(state) => ("open", state),
+            AuditStatus::Closed(state) => ("ok", state),
+            AuditStatus::NotOpen { pending_bytes } => {
+                let mut out = serializer.serialize_struct("AuditStatus", 2)?;
+                out.serialize_field("open", &false)?;
+                out.serialize_field("pending_bytes", pending_bytes)?;
+                return out.end();
+            }
+        };
+        let mode = match state.mode {
+            Mode::Blocking => "blocking",
+            Mode::BestEffort => "best_effort",
+        };
+        let mut out = serializer.serialize_struct("AuditStatus", 5)?;
+        match first {
+            "open" => out.serialize_field("open", &true)?,
+            _ => out.serialize_field("ok", &true)?,
+        }
+        out.serialize_field("mode", mode)?;
+        out.serialize_field("pending_bytes", &state.pending_bytes)?;
+        out.serialize_field("failures", &state.failures)?;
+        out.serialize_field("head", &state.head)?;
+        out.end()
+    }
+}
+
 /// The document a host loads a policy set from, the same for every host:
 /// `{"sources": [{"name": ..., "text": ...}], "schema": [{"name": ...,
 /// "text": ...}], "limits": {"policy": {...}, "request": {...}}}`, with

@@ -42,13 +42,12 @@
 //! (unit-tested here); the `extern "C"` exports, compiled only for `wasm32`,
 //! are thin wrappers around one global `Module`.
 
-use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex, PoisonError};
-use tessera::audit::{AuditConfig, Auditor, CallbackSink, Mode};
+use tessera::audit::{AuditConfig, Auditor, CallbackSink};
 use tessera::json::LoadDocument;
-use tessera::json::{AuditOptions, ErrorEnvelope, Loaded};
+use tessera::json::{AuditOptions, AuditState, AuditStatus, Done, ErrorEnvelope, Loaded};
 use tessera::{Engine, RequestLimits};
 
 /// The ABI version `tessera_abi_version` returns; bumped on any incompatible
@@ -80,6 +79,12 @@ fn internal(message: &str) -> String {
     ErrorEnvelope::internal(&message).to_json()
 }
 
+/// A successful answer as JSON text; an internal error answer if it
+/// cannot be serialized.
+fn answer_json(answer: &impl serde::Serialize) -> String {
+    serde_json::to_string(answer).unwrap_or_else(|e| internal(&e.to_string()))
+}
+
 /// Compiles a load document; the answer, and the engine when it compiled.
 pub fn compile_document(input: &[u8]) -> (String, Option<Engine>) {
     if input.len() > MAX_LOAD_LEN {
@@ -99,11 +104,7 @@ pub fn compile_document(input: &[u8]) -> (String, Option<Engine>) {
         }
     };
     match document.compile() {
-        Ok(engine) => {
-            let answer = serde_json::to_string(&Loaded::new(&engine))
-                .unwrap_or_else(|e| internal(&e.to_string()));
-            (answer, Some(engine))
-        }
+        Ok(engine) => (answer_json(&Loaded::new(&engine)), Some(engine)),
         Err(error) => (ErrorEnvelope::compile(&error).to_json(), None),
     }
 }
@@ -252,10 +253,7 @@ fn open_audit(input: &[u8]) -> (String, Option<Audit>) {
     let shared = Arc::clone(&pending);
     let sink = CallbackSink::new(move |line: &str| lock(&shared).push(line));
     match Auditor::new(sink, &document.config) {
-        Ok(auditor) => (
-            json!({"ok": true}).to_string(),
-            Some(Audit { auditor, pending }),
-        ),
+        Ok(auditor) => (answer_json(&Done::OK), Some(Audit { auditor, pending })),
         Err(error) => (
             ErrorEnvelope::Audit {
                 code: "open_failed".to_string(),
@@ -473,8 +471,11 @@ impl Module {
     pub fn audit_status(&mut self) -> &[u8] {
         let pending_bytes = self.pending.as_ref().map_or(0, |p| lock(p).lines.len());
         let answer = match &self.audit {
-            Some(audit) => Module::audit_state(audit, pending_bytes, "open"),
-            None => json!({"open": false, "pending_bytes": pending_bytes}).to_string(),
+            Some(audit) => answer_json(&AuditStatus::Open(Module::audit_state(
+                audit,
+                pending_bytes,
+            ))),
+            None => answer_json(&AuditStatus::NotOpen { pending_bytes }),
         };
         self.answer = answer.into_bytes();
         &self.answer
@@ -489,7 +490,10 @@ impl Module {
         let answer = match self.audit.take() {
             Some(audit) => {
                 let pending_bytes = lock(&audit.pending).lines.len();
-                Module::audit_state(&audit, pending_bytes, "ok")
+                answer_json(&AuditStatus::Closed(Module::audit_state(
+                    &audit,
+                    pending_bytes,
+                )))
             }
             None => invalid("no_auditor", "no auditor is open"),
         };
@@ -497,23 +501,14 @@ impl Module {
         &self.answer
     }
 
-    /// The state of `audit`, with `first` (`"open"` or `"ok"`) true.
-    fn audit_state(audit: &Audit, pending_bytes: usize, first: &str) -> String {
-        let head = audit.auditor.head();
-        let mode = match audit.auditor.mode() {
-            Mode::Blocking => "blocking",
-            Mode::BestEffort => "best_effort",
-        };
-        let mut state = serde_json::Map::new();
-        state.insert(first.to_string(), Value::Bool(true));
-        state.insert("mode".to_string(), json!(mode));
-        state.insert("pending_bytes".to_string(), json!(pending_bytes));
-        state.insert("failures".to_string(), json!(audit.auditor.failures()));
-        state.insert(
-            "head".to_string(),
-            json!({"next_seq": head.next_seq, "prev": head.prev}),
-        );
-        Value::Object(state).to_string()
+    /// The state of `audit`.
+    fn audit_state(audit: &Audit, pending_bytes: usize) -> AuditState {
+        AuditState {
+            mode: audit.auditor.mode(),
+            pending_bytes,
+            failures: audit.auditor.failures(),
+            head: audit.auditor.head(),
+        }
     }
 
     /// The host's view of the buffer at `address`, for writing its input
@@ -635,6 +630,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
     use super::*;
+    use serde_json::json;
 
     const POLICY: &str = r#"policy "p" { allow "read" { principal * action secrets:GetSecretValue resource app/** } }"#;
     const REQUEST: &str = r#"{"principal": "user:a", "action": "secrets:GetSecretValue", "resource": "app/db", "context": {"time": "2026-11-25T10:00:00Z"}}"#;

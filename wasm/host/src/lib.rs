@@ -25,7 +25,7 @@
 //! ```
 
 use std::time::{SystemTime, UNIX_EPOCH};
-use tessera::json::{AuditOptions, LoadDocument, Loaded, SourceDocument};
+use tessera::json::{AuditOptions, Done, LoadDocument, Loaded, SourceDocument};
 use wasmtime::{
     Config, Engine, Instance, Memory, Module, Store, StoreLimits, StoreLimitsBuilder, Trap,
     TypedFunc,
@@ -452,7 +452,7 @@ impl Host {
                 let answer = Host::call(&mut guest, self.limits, document, |g, p, l| {
                     g.load.call(&mut g.store, (p, l))
                 })?;
-                if !answer.starts_with(r#"{"ok":true"#) {
+                if serde_json::from_str::<Loaded>(&answer).is_err() {
                     return Err(HostError::Trap(format!(
                         "re-loading the policies into a fresh instance failed: {answer}"
                     )));
@@ -464,7 +464,7 @@ impl Host {
                 let answer = Host::call(&mut guest, self.limits, &config, |g, p, l| {
                     open.call(&mut g.store, (p, l))
                 })?;
-                if answer != r#"{"ok":true}"# {
+                if !serde_json::from_str::<Done>(&answer).is_ok_and(|done| done == Done::OK) {
                     return Err(HostError::Trap(format!(
                         "re-opening the auditor in a fresh instance failed: {answer}"
                     )));
@@ -677,7 +677,7 @@ impl Host {
                 open.call(&mut g.store, (p, l))
             })
         })?;
-        if answer == r#"{"ok":true}"# {
+        if serde_json::from_str::<Done>(&answer).is_ok_and(|done| done == Done::OK) {
             self.audit = Some(config.as_bytes().to_vec());
             self.audit_lost = false;
         }
