@@ -1086,4 +1086,34 @@ mod tests {
         let error = bad.config().unwrap_err();
         assert_eq!((error.list, error.index), (SelectorList::Drop, 1));
     }
+
+    #[test]
+    fn audit_status_answers_keep_their_shape() {
+        let state = AuditState {
+            mode: Mode::BestEffort,
+            pending_bytes: 3,
+            failures: 1,
+            head: crate::audit::ChainHead::genesis(false),
+        };
+        let head = serde_json::to_value(&state.head).unwrap();
+        let expected = |first: &str| {
+            let mut map = serde_json::Map::new();
+            map.insert(first.into(), Value::Bool(true));
+            map.insert("mode".into(), json!("best_effort"));
+            map.insert("pending_bytes".into(), json!(3));
+            map.insert("failures".into(), json!(1));
+            map.insert("head".into(), head.clone());
+            Value::Object(map).to_string()
+        };
+        let open = serde_json::to_string(&AuditStatus::Open(state.clone())).unwrap();
+        assert_eq!(open, expected("open"));
+        let closed = serde_json::to_string(&AuditStatus::Closed(state)).unwrap();
+        assert_eq!(closed, expected("ok"));
+        assert_eq!(
+            serde_json::to_string(&AuditStatus::NotOpen { pending_bytes: 0 }).unwrap(),
+            r#"{"open":false,"pending_bytes":0}"#
+        );
+        assert_eq!(serde_json::to_string(&Done::OK).unwrap(), r#"{"ok":true}"#);
+        assert!(serde_json::from_str::<Done>(r#"{"ok":true,"statements":1}"#).is_err());
+    }
 }
