@@ -110,7 +110,8 @@ export interface Diagnostic {
   line: number;
   /** 1-based, in characters. */
   column: number;
-  expected: string[];
+  /** What the parser expected there, e.g. "`allow`, `deny` or `}`". */
+  expected: string | null;
   hint: string | null;
 }
 
