@@ -57,7 +57,22 @@ impl Answer<'_> {
     /// The answer as JSON text; a serialization failure is an internal
     /// error answer.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_else(|e| ErrorEnvelope::internal(&e).to_json())
+        self.to_json_checked().0
+    }
+
+    /// The answer as JSON text, with the error it carries: its own, or an
+    /// internal error when it cannot be serialized (the text is then that
+    /// error's). For hosts that report errors beside the text (the C
+    /// library): a decision that failed to serialize is never reported as
+    /// a success.
+    pub fn to_json_checked(&self) -> (String, Option<ErrorEnvelope>) {
+        match serde_json::to_string(self) {
+            Ok(text) => (text, self.error().cloned()),
+            Err(e) => {
+                let error = ErrorEnvelope::internal(&e);
+                (error.to_json(), Some(error))
+            }
+        }
     }
 }
 

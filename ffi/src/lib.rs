@@ -603,9 +603,10 @@ unsafe fn evaluate_json_via(
             ),
         };
         // An error answer is handed to C both as the answer and as the
-        // structured error, read from the typed answer.
-        let error = answer.error().map(TesseraError::envelope);
-        let answer = answer.to_json();
+        // structured error, read from the typed answer (a decision that
+        // cannot be serialized is an internal error, never TESSERA_OK).
+        let (answer, error) = answer.to_json_checked();
+        let error = error.as_ref().map(TesseraError::envelope);
         let answer_len = answer.len();
         let answer = CString::new(answer)
             .map_err(|_| TesseraError::internal("the answer held a NUL byte"))?;
