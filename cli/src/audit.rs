@@ -5,7 +5,8 @@ use crate::Status;
 use crate::error::CliError;
 use crate::render::{self, Style};
 use std::path::{Path, PathBuf};
-use tessera::audit::{AuditConfig, Auditor, Durability, FileSink, Mode, VerifyReport};
+use tessera::audit::{Auditor, Durability, FileSink, Mode, VerifyReport};
+use tessera::json::SelectorList;
 
 /// The options that make a command write an audit record per decision.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -46,18 +47,22 @@ impl AuditArgs {
         let Some(path) = &self.audit else {
             return Ok(None);
         };
-        let mut config = AuditConfig::new();
-        config.mode(Mode::Blocking);
-        for selector in &self.audit_mask {
-            config
-                .mask_field(selector)
-                .map_err(|e| CliError::Usage(format!("--audit-mask {selector}: {e}")))?;
-        }
-        for selector in &self.audit_drop {
-            config
-                .drop_field(selector)
-                .map_err(|e| CliError::Usage(format!("--audit-drop {selector}: {e}")))?;
-        }
+        let options = tessera::json::AuditOptions {
+            mode: Mode::Blocking,
+            mask: self.audit_mask.clone(),
+            drop: self.audit_drop.clone(),
+            ..tessera::json::AuditOptions::default()
+        };
+        let mut config = options.config().map_err(|e| {
+            let (flag, selectors) = match e.list {
+                SelectorList::Mask => ("--audit-mask", &self.audit_mask),
+                SelectorList::Drop => ("--audit-drop", &self.audit_drop),
+            };
+            let selector = selectors.get(e.index).map_or("", String::as_str);
+            CliError::Usage(format!("{flag} {selector}: {}", e.error))
+        })?;
+        // Read after the selectors are checked: a bad selector is reported
+        // before an unreadable key file.
         if let Some(key_file) = &self.audit_key_file {
             config.key(&read_key(key_file)?);
         }

@@ -67,7 +67,7 @@ pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
             // answer as `serve` and the libraries, on standard output; drawn
             // for people on standard error in any case.
             if json {
-                println!("{}", tessera::json::compile_error(&error));
+                println!("{}", tessera::json::ErrorEnvelope::compile(&error));
             }
             return Err(CliError::Compile {
                 count: error.diagnostics().len(),
@@ -85,7 +85,7 @@ pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
             // The library's own answer for an empty request, so that the
             // error has the documented shape and code.
             if let Err(e) = tessera::Request::from_json_with(&text, &engine.limits().request) {
-                println!("{}", tessera::json::request_error(&e));
+                println!("{}", tessera::json::ErrorEnvelope::request(&e));
             }
         }
         return Err(CliError::Usage(format!(
@@ -101,7 +101,7 @@ pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
         Ok(request) => request,
         Err(e) => {
             if json {
-                println!("{}", tessera::json::request_error(&e));
+                println!("{}", tessera::json::ErrorEnvelope::request(&e));
             }
             let mut problems = vec![e.to_string()];
             if let (Some(schema), Ok(request)) = (
@@ -136,13 +136,14 @@ pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
     // explanation: the statements did not decide it.
     let explanation = (args.explain && decision.reason != tessera::Reason::AuditFailed)
         .then(|| engine.explain_at(&request, decided_at));
-    let mut answer = decision.to_json();
-    if let (true, Some(explanation), Some(object)) = (json, &explanation, answer.as_object_mut()) {
-        let statements =
-            serde_json::to_value(&explanation.statements).unwrap_or(serde_json::Value::Null);
-        object.insert("explanation".to_string(), statements);
-    }
-    println!("{answer}");
+    let answer = tessera::json::Answer::Decision(tessera::json::DecisionAnswer {
+        decision: decision.clone(),
+        explanation: explanation
+            .as_ref()
+            .filter(|_| json)
+            .map(|e| e.statements.clone()),
+    });
+    println!("{}", answer.to_json());
     crate::audit::finish(auditor.as_ref(), &args.audit)?;
     if let (false, Some(explanation)) = (json, &explanation) {
         print!(

@@ -10,7 +10,6 @@ use crate::Status;
 use crate::error::CliError;
 use crate::load::{self, SourceFile};
 use crate::render::{self, Style};
-use serde_json::json;
 use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -338,7 +337,7 @@ fn alarm_line(
 /// An answer for a line that never reached the JSON layer, in the shape of
 /// the Wasm module's own errors (wasm/ABI.md).
 fn invalid(code: &str, message: &str) -> String {
-    json!({"error": {"kind": "invalid_argument", "code": code, "message": message}}).to_string()
+    tessera::json::ErrorEnvelope::invalid(code, message).to_json()
 }
 
 /// What [`read_line`] read.

@@ -15,6 +15,7 @@ use std::ptr;
 use tessera_core::audit::{
     AuditConfig, Auditor, CallbackSink, ChainHead, Durability, FileSink, Mode,
 };
+use tessera_core::json::{AuditOptions, SelectorList};
 
 /// The most selectors one array of `tessera_audit_options_t` may hold.
 const MAX_SELECTORS: usize = 1 << 16;
@@ -123,7 +124,6 @@ unsafe fn settings(options: *const TesseraAuditOptions) -> Result<Settings, Tess
     let defaults = TesseraAuditOptions::default();
     // SAFETY: NULL or readable per the caller; `as_ref` checks NULL.
     let options = unsafe { options.as_ref() }.unwrap_or(&defaults);
-    let mut config = AuditConfig::new();
     let mode = match options.mode {
         0 => Mode::Blocking,
         1 => Mode::BestEffort,
@@ -134,15 +134,18 @@ unsafe fn settings(options: *const TesseraAuditOptions) -> Result<Settings, Tess
             )));
         }
     };
-    config.mode(mode);
+    let mut read = AuditOptions {
+        mode,
+        ..AuditOptions::default()
+    };
     if options.background > 0 {
-        if mode == Mode::Blocking {
+        if read.mode == Mode::Blocking {
             return Err(TesseraError::invalid(
                 "options->background needs TESSERA_AUDIT_BEST_EFFORT: in blocking mode a \
                  decision must know that its record was written",
             ));
         }
-        config.background(options.background);
+        read.background = Some(options.background);
     }
     // The key's bytes never reach a message: only its length does.
     match (options.key.is_null(), options.key_len) {
@@ -161,33 +164,23 @@ unsafe fn settings(options: *const TesseraAuditOptions) -> Result<Settings, Tess
         (false, len) => {
             // SAFETY: non-NULL and `len` readable bytes per the caller.
             let key = unsafe { bytes(options.key.cast(), len, "options->key") }?;
-            config.key(key);
+            read.key = Some(key.to_vec());
         }
     }
-    for (array, count, what, drop) in [
-        (
-            options.mask_fields,
-            options.mask_field_count,
-            "mask_field",
-            false,
-        ),
-        (
-            options.drop_fields,
-            options.drop_field_count,
-            "drop_field",
-            true,
-        ),
-    ] {
-        // SAFETY: NULL or `count` readable pointers per the caller.
-        for (name, selector) in unsafe { selectors(array, count, what) }? {
-            let added = if drop {
-                config.drop_field(selector)
-            } else {
-                config.mask_field(selector)
-            };
-            added.map_err(|e| TesseraError::audit(&e, Some(&name)))?;
-        }
-    }
+    // SAFETY: NULL or `count` readable pointers per the caller.
+    let mask = unsafe { selectors(options.mask_fields, options.mask_field_count, "mask_field") }?;
+    // SAFETY: as above.
+    let drop = unsafe { selectors(options.drop_fields, options.drop_field_count, "drop_field") }?;
+    read.mask = mask.iter().map(|(_, s)| (*s).to_string()).collect();
+    read.drop = drop.iter().map(|(_, s)| (*s).to_string()).collect();
+    let config = read.config().map_err(|e| {
+        let names = match e.list {
+            SelectorList::Mask => &mask,
+            SelectorList::Drop => &drop,
+        };
+        let name = names.get(e.index).map(|(name, _)| name.as_str());
+        TesseraError::audit(&e.error, name)
+    })?;
     Ok(Settings {
         config,
         fsync: options.fsync != 0,

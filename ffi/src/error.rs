@@ -1,10 +1,10 @@
 //! The error object handed to C: a code, a message, and for compile errors
 //! every diagnostic, all as NUL-terminated strings owned by the object.
 
-use serde_json::json;
 use std::ffi::CString;
 use tessera_core::audit::AuditError;
-use tessera_core::{CompileError, RequestError};
+use tessera_core::json::ErrorEnvelope;
+use tessera_core::{CompileError, RequestError, RequestErrorKind};
 
 /// The result of every fallible entry point (`tessera_error_code_t` in C).
 #[repr(C)]
@@ -24,20 +24,6 @@ pub enum ErrorCode {
     /// opened or is not an audit log, its chain was written under another
     /// key scheme, a flush failed.
     Audit = 5,
-}
-
-impl ErrorCode {
-    /// The `kind` used in the error's JSON form.
-    fn kind(self) -> &'static str {
-        match self {
-            ErrorCode::Ok => "ok",
-            ErrorCode::InvalidArgument => "invalid_argument",
-            ErrorCode::Compile => "compile",
-            ErrorCode::Request => "request",
-            ErrorCode::Internal => "internal",
-            ErrorCode::Audit => "audit",
-        }
-    }
 }
 
 /// One compile diagnostic.
@@ -66,25 +52,38 @@ pub(crate) fn c_string(text: &str) -> CString {
 }
 
 impl TesseraError {
-    fn plain(code: ErrorCode, message: &str) -> TesseraError {
-        let json = json!({"error": {"kind": code.kind(), "message": message}});
+    /// The error of an envelope of `tessera::json` that carries no
+    /// diagnostics: its code, message, field and JSON form.
+    pub(crate) fn envelope(envelope: &ErrorEnvelope) -> TesseraError {
+        let (code, field) = match envelope {
+            ErrorEnvelope::Request { field, .. } => (ErrorCode::Request, Some(c_string(field))),
+            ErrorEnvelope::Compile { .. } => (ErrorCode::Compile, None),
+            ErrorEnvelope::InvalidArgument { .. } | ErrorEnvelope::NoEngine { .. } => {
+                (ErrorCode::InvalidArgument, None)
+            }
+            ErrorEnvelope::Audit { .. } => (ErrorCode::Audit, None),
+            ErrorEnvelope::Internal { .. } => (ErrorCode::Internal, None),
+        };
         TesseraError {
             code,
-            message: c_string(message),
-            field: None,
+            message: c_string(envelope.message()),
+            field,
             diagnostics: Vec::new(),
-            json: c_string(&json.to_string()),
+            json: c_string(&envelope.to_json()),
         }
     }
 
     /// A bad argument: NULL, invalid UTF-8, too long.
     pub(crate) fn invalid(message: &str) -> TesseraError {
-        TesseraError::plain(ErrorCode::InvalidArgument, message)
+        TesseraError::envelope(&ErrorEnvelope::InvalidArgument {
+            code: None,
+            message: message.to_string(),
+        })
     }
 
     /// A bug or a caught panic.
     pub(crate) fn internal(message: &str) -> TesseraError {
-        TesseraError::plain(ErrorCode::Internal, message)
+        TesseraError::envelope(&ErrorEnvelope::internal(&message))
     }
 
     /// An error of the audit module: `TESSERA_ERROR_AUDIT`, or
@@ -107,20 +106,25 @@ impl TesseraError {
             Some(what) => format!("{what}: {}", error.message()),
             None => error.message().to_string(),
         };
-        let kind = serde_json::to_value(error.kind()).unwrap_or(serde_json::Value::Null);
-        let json = json!({"error": {"kind": code.kind(), "code": kind, "message": message}});
-        TesseraError {
-            code,
-            message: c_string(&message),
-            field: None,
-            diagnostics: Vec::new(),
-            json: c_string(&json.to_string()),
-        }
+        let kind = match serde_json::to_value(error.kind()) {
+            Ok(serde_json::Value::String(kind)) => kind,
+            _ => "unknown".to_string(),
+        };
+        TesseraError::envelope(&match code {
+            ErrorCode::InvalidArgument => ErrorEnvelope::InvalidArgument {
+                code: Some(kind),
+                message,
+            },
+            _ => ErrorEnvelope::Audit {
+                code: kind,
+                message,
+            },
+        })
     }
 
-    /// Compile errors, with every diagnostic; JSON as `tessera::json::compile_error`.
+    /// Compile errors, with every diagnostic; JSON as `tessera::json::ErrorEnvelope::compile`.
     pub(crate) fn compile(error: &CompileError) -> TesseraError {
-        let json = tessera_core::json::compile_error(error);
+        let json = ErrorEnvelope::compile(error).to_json();
         let message = error.diagnostics().first().map_or_else(
             || "the policies do not compile".to_string(),
             |d| d.to_string(),
@@ -140,38 +144,22 @@ impl TesseraError {
                     column: d.location().column,
                 })
                 .collect(),
-            json: c_string(&json.to_string()),
+            json: c_string(&json),
         }
     }
 
-    /// A request error from the JSON parser; JSON as `tessera::json::request_error`.
+    /// A request error from the JSON parser; JSON as `tessera::json::ErrorEnvelope::request`.
     pub(crate) fn request(error: &RequestError) -> TesseraError {
-        TesseraError {
-            code: ErrorCode::Request,
-            message: c_string(&error.to_string()),
-            field: Some(c_string(error.field())),
-            diagnostics: Vec::new(),
-            json: c_string(&tessera_core::json::request_error(error).to_string()),
-        }
+        TesseraError::envelope(&ErrorEnvelope::request(error))
     }
 
     /// A request error found while building a request from the C struct, in
-    /// the same shape as [`TesseraError::request`]. `code` is one of the
-    /// request error codes (`missing_field`, `invalid_value`, ...).
-    pub(crate) fn request_field(code: &str, field: &str, message: &str) -> TesseraError {
-        let full = format!("{field}: {message}");
-        let json = json!({"error": {
-            "kind": "request",
-            "code": code,
-            "field": field,
-            "message": full,
-        }});
-        TesseraError {
-            code: ErrorCode::Request,
-            message: c_string(&full),
-            field: Some(c_string(field)),
-            diagnostics: Vec::new(),
-            json: c_string(&json.to_string()),
-        }
+    /// the same shape as [`TesseraError::request`]: an `invalid_value`.
+    pub(crate) fn request_field(field: &str, message: &str) -> TesseraError {
+        TesseraError::envelope(&ErrorEnvelope::Request {
+            code: RequestErrorKind::InvalidValue,
+            field: field.to_string(),
+            message: format!("{field}: {message}"),
+        })
     }
 }

@@ -593,27 +593,20 @@ unsafe fn evaluate_json_via(
         // SAFETY: NULL or `len` readable bytes per the caller.
         let text = utf8(unsafe { bytes(request, len, "request") }?, "request")?;
         let answer = match auditor {
-            None => tessera_core::json::evaluate(&engine.inner, text, explain != 0),
-            Some(auditor) => tessera_core::json::evaluate_audited(
+            None => tessera_core::json::answer(&engine.inner, text, explain != 0),
+            Some(auditor) => tessera_core::json::answer_audited_at(
                 &engine.inner,
                 auditor.auditor(),
                 text,
                 explain != 0,
+                chrono::Utc::now(),
             ),
         };
-        // Decisions start with `{"decision":`; only errors with `{"error":`.
-        // Read again (under the engine's limits and schema, as the answer
-        // was), on this path only, to hand C the structured error.
-        let error = if answer.starts_with(r#"{"error":"#) {
-            Some(
-                match tessera_core::json::read_request(&engine.inner, text) {
-                    Err(e) => TesseraError::request(&e),
-                    Ok(_) => TesseraError::internal(&answer),
-                },
-            )
-        } else {
-            None
-        };
+        // An error answer is handed to C both as the answer and as the
+        // structured error, read from the typed answer (a decision that
+        // cannot be serialized is an internal error, never TESSERA_OK).
+        let (answer, error) = answer.to_json_checked();
+        let error = error.as_ref().map(TesseraError::envelope);
         let answer_len = answer.len();
         let answer = CString::new(answer)
             .map_err(|_| TesseraError::internal("the answer held a NUL byte"))?;
@@ -667,8 +660,7 @@ unsafe fn fill_request(
     let action = unsafe { c_str(r.action, "request->action") }?;
     // SAFETY: as above.
     let resource = unsafe { c_str(r.resource, "request->resource") }?;
-    let empty =
-        |field: &str| TesseraError::request_field("invalid_value", field, "may not be empty");
+    let empty = |field: &str| TesseraError::request_field(field, "may not be empty");
     if principal.is_empty() {
         return Err(empty("principal"));
     }
@@ -712,11 +704,7 @@ unsafe fn fill_request(
         // SAFETY: non-NULL and NUL-terminated per the caller.
         let text = unsafe { c_str(r.source_ip, "request->source_ip") }?;
         let ip: std::net::IpAddr = text.parse().map_err(|_| {
-            TesseraError::request_field(
-                "invalid_value",
-                "context.source_ip",
-                "is not an IPv4 or IPv6 address",
-            )
+            TesseraError::request_field("context.source_ip", "is not an IPv4 or IPv6 address")
         })?;
         context.source_ip = Some(ip.to_canonical());
     }
@@ -726,7 +714,6 @@ unsafe fn fill_request(
         1 => Some(true),
         _ => {
             return Err(TesseraError::request_field(
-                "invalid_value",
                 "context.mfa",
                 "must be -1 (unknown), 0 or 1",
             ));
@@ -737,7 +724,6 @@ unsafe fn fill_request(
         age if age >= 0 => Some(age),
         _ => {
             return Err(TesseraError::request_field(
-                "invalid_value",
                 "context.mfa_age_seconds",
                 "must be -1 (unknown) or a whole number of seconds, 0 or more",
             ));
@@ -757,7 +743,6 @@ unsafe fn fill_request(
     if r.has_time != 0 {
         context.time = Some(chrono::DateTime::from_timestamp(r.time, 0).ok_or_else(|| {
             TesseraError::request_field(
-                "invalid_value",
                 "context.time",
                 "is out of the range of representable times",
             )

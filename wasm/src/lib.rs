@@ -42,13 +42,13 @@
 //! (unit-tested here); the `extern "C"` exports, compiled only for `wasm32`,
 //! are thin wrappers around one global `Module`.
 
-use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex, PoisonError};
-use tessera::audit::{AuditConfig, Auditor, CallbackSink, Mode};
+use tessera::audit::{AuditConfig, Auditor, CallbackSink};
 use tessera::json::LoadDocument;
-use tessera::{Engine, Reason, RequestLimits};
+use tessera::json::{AuditOptions, AuditState, AuditStatus, Done, ErrorEnvelope, Loaded};
+use tessera::{Engine, RequestLimits};
 
 /// The ABI version `tessera_abi_version` returns; bumped on any incompatible
 /// change to the exports, the memory conventions or the answer shapes.
@@ -64,19 +64,25 @@ pub const MAX_REQUEST_LEN: usize = RequestLimits::DEFAULT.max_bytes;
 
 /// The most bytes of records the module holds for the host to take (16
 /// MiB), and the default of an audit configuration's `buffer_bytes`.
-pub const MAX_AUDIT_BUFFER: usize = 16 * 1024 * 1024;
+pub const MAX_AUDIT_BUFFER: usize = tessera::json::MAX_AUDIT_BUFFER;
 
 /// The largest audit configuration, in bytes (1 MiB).
 pub const MAX_AUDIT_CONFIG_LEN: usize = 1024 * 1024;
 
 /// `{"error": {"kind": "invalid_argument", "code": code, "message": message}}`.
 fn invalid(code: &str, message: &str) -> String {
-    json!({"error": {"kind": "invalid_argument", "code": code, "message": message}}).to_string()
+    ErrorEnvelope::invalid(code, message).to_json()
 }
 
 /// `{"error": {"kind": "internal", "message": message}}`.
 fn internal(message: &str) -> String {
-    json!({"error": {"kind": "internal", "message": message}}).to_string()
+    ErrorEnvelope::internal(&message).to_json()
+}
+
+/// A successful answer as JSON text; an internal error answer if it
+/// cannot be serialized.
+fn answer_json(answer: &impl serde::Serialize) -> String {
+    serde_json::to_string(answer).unwrap_or_else(|e| internal(&e.to_string()))
 }
 
 /// Compiles a load document; the answer, and the engine when it compiled.
@@ -98,11 +104,8 @@ pub fn compile_document(input: &[u8]) -> (String, Option<Engine>) {
         }
     };
     match document.compile() {
-        Ok(engine) => {
-            let answer = json!({"ok": true, "statements": engine.statement_count()}).to_string();
-            (answer, Some(engine))
-        }
-        Err(error) => (tessera::json::compile_error(&error).to_string(), None),
+        Ok(engine) => (answer_json(&Loaded::new(&engine)), Some(engine)),
+        Err(error) => (ErrorEnvelope::compile(&error).to_json(), None),
     }
 }
 
@@ -133,9 +136,10 @@ pub fn evaluate_request(
         return invalid("not_utf8", "the request is not UTF-8");
     };
     let Some(engine) = engine else {
-        return json!({"error": {"kind": "no_engine",
-            "message": "no policies are loaded: call tessera_load first"}})
-        .to_string();
+        return ErrorEnvelope::NoEngine {
+            message: "no policies are loaded: call tessera_load first".to_string(),
+        }
+        .to_json();
     };
     let Some(now) = chrono::DateTime::from_timestamp_millis(now_ms) else {
         return invalid("bad_time", "now_ms is out of the representable range");
@@ -172,13 +176,8 @@ fn bad_audit_config(message: &str) -> String {
     invalid("bad_audit_config", message)
 }
 
-/// Decodes an even-length hex string; `None` on anything else.
-fn from_hex(text: &str) -> Option<Vec<u8>> {
-    hex::decode(text).ok()
-}
-
-/// Reads an audit configuration (see [`AuditDocument`]); the error answer
-/// when it is malformed.
+/// Reads an audit configuration (see [`AuditDocument`]; the keys are
+/// [`AuditOptions::from_json`]'s); the error answer when it is malformed.
 pub fn audit_document(input: &[u8]) -> Result<AuditDocument, String> {
     if input.len() > MAX_AUDIT_CONFIG_LEN {
         return Err(invalid(
@@ -189,119 +188,13 @@ pub fn audit_document(input: &[u8]) -> Result<AuditDocument, String> {
             ),
         ));
     }
-    // Parsed as a plain value first, so that no error message of serde's
-    // quotes a value (the key or the seed).
-    let Ok(Value::Object(document)) = serde_json::from_slice::<Value>(input) else {
-        return Err(bad_audit_config(
-            "the audit configuration is not a JSON object such as \
-             {\"mode\": \"blocking\", \"seed_hex\": \"<64 hex digits>\"}",
-        ));
-    };
-    const KEYS: [&str; 6] = [
-        "mode",
-        "key_hex",
-        "mask",
-        "drop",
-        "seed_hex",
-        "buffer_bytes",
-    ];
-    if let Some(unknown) = document.keys().find(|k| !KEYS.contains(&k.as_str())) {
-        return Err(bad_audit_config(&format!(
-            "unknown key {unknown:?} in the audit configuration; the keys are mode, key_hex, \
-             mask, drop, seed_hex and buffer_bytes"
-        )));
-    }
-    let mut config = AuditConfig::new();
-    match document.get("mode") {
-        None | Some(Value::Null) => {}
-        Some(Value::String(mode)) if mode == "blocking" => {
-            config.mode(Mode::Blocking);
-        }
-        Some(Value::String(mode)) if mode == "best_effort" => {
-            config.mode(Mode::BestEffort);
-        }
-        Some(_) => {
-            return Err(bad_audit_config(
-                "mode must be \"blocking\" or \"best_effort\"",
-            ));
-        }
-    }
-    match document.get("seed_hex") {
-        Some(Value::String(hex)) => match from_hex(hex).map(<[u8; 32]>::try_from) {
-            Some(Ok(seed)) => {
-                config.id_seed(seed);
-            }
-            _ => {
-                return Err(bad_audit_config(
-                    "seed_hex must be 64 hex digits: 32 bytes from the host's random source",
-                ));
-            }
-        },
-        _ => {
-            return Err(bad_audit_config(
-                "seed_hex is required: 64 hex digits, 32 bytes from the host's random source \
-                 (the module has none of its own; record ids are derived from it)",
-            ));
-        }
-    }
-    match document.get("key_hex") {
-        None | Some(Value::Null) => {}
-        Some(Value::String(hex)) => match from_hex(hex) {
-            Some(key) if !key.is_empty() => {
-                config.key(&key);
-            }
-            _ => {
-                return Err(bad_audit_config(
-                    "key_hex must be a non-empty string of hex digits (an even number of them)",
-                ));
-            }
-        },
-        Some(_) => {
-            return Err(bad_audit_config(
-                "key_hex must be a non-empty string of hex digits (an even number of them)",
-            ));
-        }
-    }
-    for (name, drop) in [("mask", false), ("drop", true)] {
-        let selectors = match document.get(name) {
-            None | Some(Value::Null) => continue,
-            Some(Value::Array(selectors)) => selectors,
-            Some(_) => {
-                return Err(bad_audit_config(&format!(
-                    "{name} must be an array of selectors such as \"context.ticket\""
-                )));
-            }
-        };
-        for selector in selectors {
-            let Some(selector) = selector.as_str() else {
-                return Err(bad_audit_config(&format!(
-                    "{name} must be an array of selectors such as \"context.ticket\""
-                )));
-            };
-            let added = if drop {
-                config.drop_field(selector)
-            } else {
-                config.mask_field(selector)
-            };
-            if let Err(error) = added {
-                return Err(bad_audit_config(error.message()));
-            }
-        }
-    }
-    let buffer_bytes = match document.get("buffer_bytes") {
-        None | Some(Value::Null) => MAX_AUDIT_BUFFER,
-        Some(value) => match value.as_u64().and_then(|n| usize::try_from(n).ok()) {
-            Some(n) if (1..=MAX_AUDIT_BUFFER).contains(&n) => n,
-            _ => {
-                return Err(bad_audit_config(&format!(
-                    "buffer_bytes must be a whole number from 1 to {MAX_AUDIT_BUFFER}"
-                )));
-            }
-        },
-    };
+    let options = AuditOptions::from_json(input, true).map_err(|m| bad_audit_config(&m))?;
+    let config = options
+        .config()
+        .map_err(|e| bad_audit_config(e.error.message()))?;
     Ok(AuditDocument {
         config,
-        buffer_bytes,
+        buffer_bytes: options.buffer_bytes.unwrap_or(MAX_AUDIT_BUFFER),
     })
 }
 
@@ -360,13 +253,13 @@ fn open_audit(input: &[u8]) -> (String, Option<Audit>) {
     let shared = Arc::clone(&pending);
     let sink = CallbackSink::new(move |line: &str| lock(&shared).push(line));
     match Auditor::new(sink, &document.config) {
-        Ok(auditor) => (
-            json!({"ok": true}).to_string(),
-            Some(Audit { auditor, pending }),
-        ),
+        Ok(auditor) => (answer_json(&Done::OK), Some(Audit { auditor, pending })),
         Err(error) => (
-            json!({"error": {"kind": "audit", "code": "open_failed", "message": error.message()}})
-                .to_string(),
+            ErrorEnvelope::Audit {
+                code: "open_failed".to_string(),
+                message: error.message().to_string(),
+            }
+            .to_json(),
             None,
         ),
     }
@@ -396,20 +289,9 @@ pub fn evaluate_audited_request(
         // The same error answer as unaudited.
         return evaluate_request(engine, input, now_ms, explain);
     };
-    // Under the engine's request limits and schema, as
-    // `tessera::json::evaluate` reads it.
-    let request = match tessera::json::read_request(engine, text) {
-        Ok(request) => request,
-        Err(error) => return tessera::json::request_error(&error).to_string(),
-    };
-    let decision = auditor.decide_at(engine, &request, now);
-    if explain && decision.reason != Reason::AuditFailed {
-        // The explanation decides again at the same instant: the same
-        // decision, and exactly the native explained answer.
-        tessera::json::evaluate_at(engine, text, true, now)
-    } else {
-        serde_json::to_string(&decision).unwrap_or_else(|e| internal(&e.to_string()))
-    }
+    // Read under the engine's request limits and schema, and decided
+    // through the auditor, as `tessera::json::evaluate_audited` does.
+    tessera::json::answer_audited_at(engine, auditor, text, explain, now).to_json()
 }
 
 /// One buffer handed out by [`Module::alloc`].
@@ -589,8 +471,11 @@ impl Module {
     pub fn audit_status(&mut self) -> &[u8] {
         let pending_bytes = self.pending.as_ref().map_or(0, |p| lock(p).lines.len());
         let answer = match &self.audit {
-            Some(audit) => Module::audit_state(audit, pending_bytes, "open"),
-            None => json!({"open": false, "pending_bytes": pending_bytes}).to_string(),
+            Some(audit) => answer_json(&AuditStatus::Open(Module::audit_state(
+                audit,
+                pending_bytes,
+            ))),
+            None => answer_json(&AuditStatus::NotOpen { pending_bytes }),
         };
         self.answer = answer.into_bytes();
         &self.answer
@@ -605,7 +490,10 @@ impl Module {
         let answer = match self.audit.take() {
             Some(audit) => {
                 let pending_bytes = lock(&audit.pending).lines.len();
-                Module::audit_state(&audit, pending_bytes, "ok")
+                answer_json(&AuditStatus::Closed(Module::audit_state(
+                    &audit,
+                    pending_bytes,
+                )))
             }
             None => invalid("no_auditor", "no auditor is open"),
         };
@@ -613,23 +501,14 @@ impl Module {
         &self.answer
     }
 
-    /// The state of `audit`, with `first` (`"open"` or `"ok"`) true.
-    fn audit_state(audit: &Audit, pending_bytes: usize, first: &str) -> String {
-        let head = audit.auditor.head();
-        let mode = match audit.auditor.mode() {
-            Mode::Blocking => "blocking",
-            Mode::BestEffort => "best_effort",
-        };
-        let mut state = serde_json::Map::new();
-        state.insert(first.to_string(), Value::Bool(true));
-        state.insert("mode".to_string(), json!(mode));
-        state.insert("pending_bytes".to_string(), json!(pending_bytes));
-        state.insert("failures".to_string(), json!(audit.auditor.failures()));
-        state.insert(
-            "head".to_string(),
-            json!({"next_seq": head.next_seq, "prev": head.prev}),
-        );
-        Value::Object(state).to_string()
+    /// The state of `audit`.
+    fn audit_state(audit: &Audit, pending_bytes: usize) -> AuditState {
+        AuditState {
+            mode: audit.auditor.mode(),
+            pending_bytes,
+            failures: audit.auditor.failures(),
+            head: audit.auditor.head(),
+        }
     }
 
     /// The host's view of the buffer at `address`, for writing its input
@@ -751,6 +630,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
     use super::*;
+    use serde_json::json;
 
     const POLICY: &str = r#"policy "p" { allow "read" { principal * action secrets:GetSecretValue resource app/** } }"#;
     const REQUEST: &str = r#"{"principal": "user:a", "action": "secrets:GetSecretValue", "resource": "app/db", "context": {"time": "2026-11-25T10:00:00Z"}}"#;

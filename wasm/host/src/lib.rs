@@ -24,8 +24,8 @@
 //! # }
 //! ```
 
-use serde_json::json;
 use std::time::{SystemTime, UNIX_EPOCH};
+use tessera::json::{AuditOptions, Done, LoadDocument, Loaded, SourceDocument};
 use wasmtime::{
     Config, Engine, Instance, Memory, Module, Store, StoreLimits, StoreLimitsBuilder, Trap,
     TypedFunc,
@@ -274,18 +274,18 @@ fn audit_exports(guest: &Guest) -> Result<&AuditExports, HostError> {
 /// A document that is not a JSON object is passed on as it is, for the
 /// module to refuse.
 fn seeded(config: &[u8], keep_seed: bool) -> Result<Vec<u8>, HostError> {
-    let Ok(serde_json::Value::Object(mut document)) = serde_json::from_slice(config) else {
+    // Read as the module reads it (`tessera::json::AuditOptions`), the seed
+    // apart; one it refuses is passed on as it is, for the module to refuse
+    // with the same message.
+    let Ok(mut options) = AuditOptions::from_json(config, false) else {
         return Ok(config.to_vec());
     };
-    if !(keep_seed && document.contains_key("seed_hex")) {
+    if !(keep_seed && options.seed.is_some()) {
         let mut seed = [0u8; 32];
         getrandom::fill(&mut seed).map_err(|e| HostError::Random(e.to_string()))?;
-        document.insert(
-            "seed_hex".to_string(),
-            serde_json::Value::String(hex::encode(seed)),
-        );
+        options.seed = Some(seed);
     }
-    Ok(serde_json::Value::Object(document).to_string().into_bytes())
+    Ok(options.to_json().into_bytes())
 }
 
 /// An export that takes an input `(ptr, len)` and returns a packed answer,
@@ -452,7 +452,7 @@ impl Host {
                 let answer = Host::call(&mut guest, self.limits, document, |g, p, l| {
                     g.load.call(&mut g.store, (p, l))
                 })?;
-                if !answer.starts_with(r#"{"ok":true"#) {
+                if serde_json::from_str::<Loaded>(&answer).is_err() {
                     return Err(HostError::Trap(format!(
                         "re-loading the policies into a fresh instance failed: {answer}"
                     )));
@@ -464,7 +464,7 @@ impl Host {
                 let answer = Host::call(&mut guest, self.limits, &config, |g, p, l| {
                     open.call(&mut g.store, (p, l))
                 })?;
-                if answer != r#"{"ok":true}"# {
+                if !serde_json::from_str::<Done>(&answer).is_ok_and(|done| done == Done::OK) {
                     return Err(HostError::Trap(format!(
                         "re-opening the auditor in a fresh instance failed: {answer}"
                     )));
@@ -542,11 +542,20 @@ impl Host {
     /// `{"ok":true,"statements":N}` or a compile error (the old policies stay
     /// loaded then).
     pub fn load(&mut self, sources: &[(&str, &str)]) -> Result<String, HostError> {
-        let sources: Vec<_> = sources
-            .iter()
-            .map(|(name, text)| json!({"name": name, "text": text}))
-            .collect();
-        self.load_document(json!({ "sources": sources }).to_string().as_bytes())
+        let document = LoadDocument {
+            sources: sources
+                .iter()
+                .map(|(name, text)| SourceDocument {
+                    name: (*name).to_string(),
+                    text: (*text).to_string(),
+                })
+                .collect(),
+            schema: Vec::new(),
+            limits: tessera::Limits::default(),
+        };
+        let document = serde_json::to_vec(&document)
+            .map_err(|e| HostError::Module(format!("could not write the load document: {e}")))?;
+        self.load_document(&document)
     }
 
     /// Loads a raw load document (see `ABI.md`); returns the answer.
@@ -556,7 +565,9 @@ impl Host {
                 g.load.call(&mut g.store, (p, l))
             })
         })?;
-        if answer.starts_with(r#"{"ok":true"#) {
+        // Typed, not a prefix: only a `Loaded` answer replaces the policies
+        // a replacement instance is given.
+        if serde_json::from_str::<Loaded>(&answer).is_ok() {
             self.loaded = Some(document.to_vec());
         }
         Ok(answer)
@@ -666,7 +677,7 @@ impl Host {
                 open.call(&mut g.store, (p, l))
             })
         })?;
-        if answer == r#"{"ok":true}"# {
+        if serde_json::from_str::<Done>(&answer).is_ok_and(|done| done == Done::OK) {
             self.audit = Some(config.as_bytes().to_vec());
             self.audit_lost = false;
         }

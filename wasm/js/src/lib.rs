@@ -35,8 +35,9 @@ use js_sys::{Date, Function, JSON, Object, Reflect, Uint8Array};
 use serde_json::Value;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
+use tessera::Source;
 use tessera::audit::{AuditConfig, CallbackSink, Mode};
-use tessera::{Reason, Source};
+use tessera::json::{Answer, AuditOptions, ErrorEnvelope};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -110,7 +111,8 @@ export interface Diagnostic {
   line: number;
   /** 1-based, in characters. */
   column: number;
-  expected: string[];
+  /** What the parser expected there, e.g. "`allow`, `deny` or `}`". */
+  expected: string | null;
   hint: string | null;
 }
 
@@ -250,7 +252,7 @@ impl Engine {
         };
         match tessera::Engine::compile_with(&sources, &limits) {
             Ok(inner) => Ok(Engine { inner }),
-            Err(error) => Err(thrown(&tessera::json::compile_error(&error).to_string())),
+            Err(error) => Err(thrown(&ErrorEnvelope::compile(&error))),
         }
     }
 
@@ -289,12 +291,7 @@ impl Engine {
     ) -> Result<DecisionObject, JsValue> {
         let now = now_option(options)?;
         let text = request_text(request)?;
-        decision_object(&tessera::json::evaluate_at(
-            &self.inner,
-            &text,
-            explain,
-            now,
-        ))
+        decision_object(&tessera::json::answer_at(&self.inner, &text, explain, now))
     }
 }
 
@@ -312,12 +309,14 @@ fn request_text(request: &JsValue) -> Result<String, JsValue> {
     }
 }
 
-/// A JSON answer as a `Decision`, or its error thrown.
-fn decision_object(answer: &str) -> Result<DecisionObject, JsValue> {
-    if answer.starts_with(r#"{"error""#) {
-        return Err(thrown(answer));
+/// An answer as a `Decision`, or its error thrown (also when the decision
+/// cannot be serialized: never a decision made of an error).
+fn decision_object(answer: &Answer<'_>) -> Result<DecisionObject, JsValue> {
+    if let Some(error) = answer.error() {
+        return Err(thrown(error));
     }
-    JSON::parse(answer)
+    let text = serde_json::to_string(answer).map_err(|e| thrown(&ErrorEnvelope::internal(&e)))?;
+    JSON::parse(&text)
         .map(JsCast::unchecked_into)
         .map_err(|_| error_value("internal", "bad_answer", "the decision is not JSON"))
 }
@@ -380,9 +379,8 @@ fn random_seed() -> Result<[u8; 32], JsValue> {
 /// The options of `new Auditor` as an audit configuration.
 fn auditor_config(options: Option<&JsValue>) -> Result<AuditConfig, JsValue> {
     let bad = |message: &str| error_value("invalid_argument", "bad_audit_options", message);
-    let mut config = AuditConfig::new();
     let Some(options) = options.filter(|o| !o.is_undefined() && !o.is_null()) else {
-        return Ok(config);
+        return Ok(AuditConfig::new());
     };
     if !options.is_object() {
         return Err(bad(
@@ -396,10 +394,12 @@ fn auditor_config(options: Option<&JsValue>) -> Result<AuditConfig, JsValue> {
             .filter(|v| !v.is_undefined() && !v.is_null())
             .cloned()
     };
+    // The JS shapes are read here; what they mean is AuditOptions'.
+    let mut read = AuditOptions::default();
     if let Some(mode) = given(&field("mode")) {
-        match mode.as_string().as_deref() {
-            Some("blocking") => config.mode(Mode::Blocking),
-            Some("best_effort") => config.mode(Mode::BestEffort),
+        read.mode = match mode.as_string().as_deref() {
+            Some("blocking") => Mode::Blocking,
+            Some("best_effort") => Mode::BestEffort,
             _ => return Err(bad("options.mode must be \"blocking\" or \"best_effort\"")),
         };
     }
@@ -411,9 +411,9 @@ fn auditor_config(options: Option<&JsValue>) -> Result<AuditConfig, JsValue> {
         if key.is_empty() {
             return Err(bad("options.key must not be empty"));
         }
-        config.key(&key);
+        read.key = Some(key);
     }
-    for (name, drop) in [("mask", false), ("drop", true)] {
+    for name in ["mask", "drop"] {
         let Some(list) = given(&field(name)) else {
             continue;
         };
@@ -422,17 +422,17 @@ fn auditor_config(options: Option<&JsValue>) -> Result<AuditConfig, JsValue> {
         if !js_sys::Array::is_array(&list) {
             return Err(bad(&shape));
         }
-        for selector in js_sys::Array::from(&list).iter() {
-            let selector = selector.as_string().ok_or_else(|| bad(&shape))?;
-            let added = if drop {
-                config.drop_field(&selector)
-            } else {
-                config.mask_field(&selector)
-            };
-            added.map_err(|e| bad(e.message()))?;
+        let selectors = js_sys::Array::from(&list)
+            .iter()
+            .map(|selector| selector.as_string().ok_or_else(|| bad(&shape)))
+            .collect::<Result<Vec<String>, JsValue>>()?;
+        if name == "mask" {
+            read.mask = selectors;
+        } else {
+            read.drop = selectors;
         }
     }
-    Ok(config)
+    read.config().map_err(|e| bad(e.error.message()))
 }
 
 /// Records decisions: each one an audit record (a JSON line, masked and
@@ -564,17 +564,16 @@ impl Auditor {
         }
         let now = now_option(options)?;
         let text = request_text(request)?;
-        // As `tessera::json` reads it: under the engine's limits and schema.
-        let request = tessera::json::read_request(&engine.inner, &text)
-            .map_err(|e| thrown(&tessera::json::request_error(&e).to_string()))?;
-        let decision = self.inner.decide_at(&engine.inner, &request, now);
-        if explain && decision.reason != Reason::AuditFailed {
-            // Decided again at the same instant: the same decision, and
-            // exactly the native explained answer.
-            decision_object(&tessera::json::evaluate_at(&engine.inner, &text, true, now))
-        } else {
-            decision_object(&decision.to_json().to_string())
-        }
+        // As `tessera::json::evaluate_audited` decides it: read under the
+        // engine's limits and schema, recorded, explained unless the record
+        // failed.
+        decision_object(&tessera::json::answer_audited_at(
+            &engine.inner,
+            &self.inner,
+            &text,
+            explain,
+            now,
+        ))
     }
 }
 
@@ -703,22 +702,27 @@ fn error_value(kind: &str, code: &str, message: &str) -> JsValue {
     error.into()
 }
 
-/// Turns a JSON error answer (`{"error": {...}}`) into a thrown `Error`
-/// named `TesseraError` carrying every field of `error`.
-fn thrown(answer: &str) -> JsValue {
-    let fields = JSON::parse(answer)
+/// Turns an error answer into a thrown `Error` named `TesseraError`
+/// carrying every field of the envelope's inside (`kind`, `code`, `field`,
+/// `diagnostics`, ...).
+fn thrown(envelope: &ErrorEnvelope) -> JsValue {
+    let fields = JSON::parse(&envelope.inside_json())
         .ok()
-        .and_then(|o| Reflect::get(&o, &JsValue::from_str("error")).ok())
         .and_then(|e| e.dyn_into::<Object>().ok());
-    let message = fields
-        .as_ref()
-        .and_then(|f| Reflect::get(f, &JsValue::from_str("message")).ok())
-        .and_then(|m| m.as_string())
-        .unwrap_or_else(|| answer.to_owned());
-    let error = js_sys::Error::new(&message);
+    let error = js_sys::Error::new(envelope.message());
     error.set_name("TesseraError");
-    if let Some(fields) = fields {
-        Object::assign(&error, &fields);
+    match fields {
+        Some(fields) => {
+            Object::assign(&error, &fields);
+        }
+        None => {
+            // Never an error without its kind.
+            let _ = Reflect::set(
+                &error,
+                &JsValue::from_str("kind"),
+                &JsValue::from_str(envelope.kind()),
+            );
+        }
     }
     error.into()
 }
