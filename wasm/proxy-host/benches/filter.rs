@@ -42,7 +42,8 @@ fn bench(c: &mut Criterion) {
         .unwrap();
     let engine = set.engine();
     let text = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus/ecommerce/request.json"),
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../corpus/ecommerce/request.json"),
     )
     .unwrap();
     let request: serde_json::Value = serde_json::from_str(&text).unwrap();

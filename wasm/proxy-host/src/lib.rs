@@ -405,7 +405,9 @@ fn hand_over(
         };
         let ptr = allocate.call(&mut *caller, size)?;
         if ptr == 0 {
-            return Err(wasmtime::Error::msg("proxy_on_memory_allocate returned null"));
+            return Err(wasmtime::Error::msg(
+                "proxy_on_memory_allocate returned null",
+            ));
         }
         write(caller, ptr, bytes)?;
         (ptr, size)
@@ -596,17 +598,13 @@ fn define_wasi(linker: &mut Linker<State>) -> wasmtime::Result<()> {
             wasmtime::Result::Ok(0u32)
         },
     )?;
-    linker.func_wrap(
-        WASI,
-        "random_get",
-        |mut c: Ctx<'_>, ptr: u32, len: u32| {
-            let mut bytes = vec![0u8; len as usize];
-            getrandom::fill(&mut bytes)
-                .map_err(|e| wasmtime::Error::msg(format!("random source: {e}")))?;
-            write(&mut c, ptr, &bytes)?;
-            wasmtime::Result::Ok(0u32)
-        },
-    )?;
+    linker.func_wrap(WASI, "random_get", |mut c: Ctx<'_>, ptr: u32, len: u32| {
+        let mut bytes = vec![0u8; len as usize];
+        getrandom::fill(&mut bytes)
+            .map_err(|e| wasmtime::Error::msg(format!("random source: {e}")))?;
+        write(&mut c, ptr, &bytes)?;
+        wasmtime::Result::Ok(0u32)
+    })?;
     linker.func_wrap(
         WASI,
         "fd_write",

@@ -15,7 +15,12 @@ fn every_corpus_request_through_http_headers_matches_the_native_json_layer() {
     let (mut checked, mut allowed) = (0, 0);
     for set in common::corpus_sets() {
         let engine = set.engine();
-        assert!(host.configure(&set.config(true)).unwrap(), "{}: {:?}", set.name, host.take_logs());
+        assert!(
+            host.configure(&set.config(true)).unwrap(),
+            "{}: {:?}",
+            set.name,
+            host.take_logs()
+        );
         host.take_logs();
         host.drain_queue("tessera-audit");
         assert!(!set.tests.tests.is_empty(), "{} has no tests", set.name);
@@ -26,7 +31,11 @@ fn every_corpus_request_through_http_headers_matches_the_native_json_layer() {
                 assert!(http.time_nanos.is_some(), "corpus requests carry a time");
                 let reply = common::send(&mut host, &http);
                 let answer = common::answer(&reply);
-                assert_eq!(answer, native, "{} / {} (variant {variant})", set.name, case.name);
+                assert_eq!(
+                    answer, native,
+                    "{} / {} (variant {variant})",
+                    set.name, case.name
+                );
                 if reply.continued() {
                     allowed += 1;
                 }
@@ -52,7 +61,10 @@ fn every_corpus_request_through_http_headers_matches_the_native_json_layer() {
         assert!(report.is_clean(), "{}: {report:?}", set.name);
     }
     assert!(checked > 200, "only {checked} requests");
-    assert!(allowed > 50 && allowed < checked, "{allowed} of {checked} allowed");
+    assert!(
+        allowed > 50 && allowed < checked,
+        "{allowed} of {checked} allowed"
+    );
     println!("{checked} HTTP requests from the corpus decided as natively ({allowed} allowed)");
 }
 
@@ -68,7 +80,10 @@ fn methods_map_to_the_secrets_actions() {
       allow "write" { principal * action secrets:PutSecretValue resource app/** }
       allow "delete" { principal * action secrets:DeleteSecret resource app/** }
     }"#;
-    assert!(host.configure(&common::config(&[("p.policy", policy)], &[], false)).unwrap());
+    assert!(
+        host.configure(&common::config(&[("p.policy", policy)], &[], false))
+            .unwrap()
+    );
     let engine = tessera::Engine::compile_str("p.policy", policy).unwrap();
     let now = chrono::DateTime::from_timestamp_nanos(1_795_600_800_000_000_000);
     for (method, action) in [

@@ -338,7 +338,7 @@ impl PluginConfig {
                 ));
             }
         }
-        for (name, _) in &self.deny.headers {
+        for name in self.deny.headers.keys() {
             if !valid_header_name(name) {
                 return Err(format!("`deny.headers` has {name:?}: not a header name"));
             }

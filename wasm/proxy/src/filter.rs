@@ -197,9 +197,8 @@ fn single(
     match found.as_slice() {
         [] => Ok(None),
         [value] => {
-            let value = std::str::from_utf8(trim(value)).map_err(|_| {
-                Refusal::new(reason, format!("the {name} header is not UTF-8"))
-            })?;
+            let value = std::str::from_utf8(trim(value))
+                .map_err(|_| Refusal::new(reason, format!("the {name} header is not UTF-8")))?;
             if value.is_empty() {
                 return Err(Refusal::new(reason, format!("the {name} header is empty")));
             }
@@ -237,12 +236,8 @@ fn list(headers: &[(&[u8], &[u8])], name: &str) -> Result<Vec<String>, Refusal> 
 /// Tags from `name` headers: comma-separated `name=value` entries.
 fn tags(headers: &[(&[u8], &[u8])], name: &str) -> Result<Map<String, Value>, Refusal> {
     let mut tags = Map::new();
-    let malformed = |what: &str| {
-        Refusal::new(
-            "malformed_header",
-            format!("the {name} header has {what}"),
-        )
-    };
+    let malformed =
+        |what: &str| Refusal::new("malformed_header", format!("the {name} header has {what}"));
     for value in values(headers, name) {
         for entry in value.split(|&b| b == b',') {
             let entry = trim(entry);
@@ -255,7 +250,9 @@ fn tags(headers: &[(&[u8], &[u8])], name: &str) -> Result<Map<String, Value>, Re
             let decode = |part: &[u8]| {
                 path::percent_decode(trim(part))
                     .and_then(|bytes| String::from_utf8(bytes).ok())
-                    .ok_or_else(|| malformed("a malformed percent escape or bytes that are not UTF-8"))
+                    .ok_or_else(|| {
+                        malformed("a malformed percent escape or bytes that are not UTF-8")
+                    })
             };
             let key = decode(entry.get(..at).unwrap_or_default())?;
             let value = decode(entry.get(at + 1..).unwrap_or_default())?;
@@ -293,8 +290,7 @@ pub fn request_json(
     headers: &[(&[u8], &[u8])],
     source_address: Option<&[u8]>,
 ) -> Result<String, Refusal> {
-    let Some(principal) = single(headers, &mapping.principal_header, "malformed_principal")?
-    else {
+    let Some(principal) = single(headers, &mapping.principal_header, "malformed_principal")? else {
         return Err(Refusal::new(
             "missing_principal",
             format!("no {} header", mapping.principal_header),
@@ -314,9 +310,8 @@ pub fn request_json(
     }
 
     let action = match &mapping.action_header {
-        Some(name) => single(headers, name, "malformed_action")?.ok_or_else(|| {
-            Refusal::new("missing_action", format!("no {name} header"))
-        })?,
+        Some(name) => single(headers, name, "malformed_action")?
+            .ok_or_else(|| Refusal::new("missing_action", format!("no {name} header")))?,
         None => {
             let method = single(headers, ":method", "malformed_action")?
                 .ok_or_else(|| Refusal::new("missing_action", "no :method pseudo-header"))?;
@@ -332,7 +327,12 @@ pub fn request_json(
     let raw_path = match values(headers, ":path").as_slice() {
         [] => return Err(Refusal::new("missing_path", "no :path pseudo-header")),
         [one] => *one,
-        _ => return Err(Refusal::new("bad_path", "the :path pseudo-header is repeated")),
+        _ => {
+            return Err(Refusal::new(
+                "bad_path",
+                "the :path pseudo-header is repeated",
+            ));
+        }
     };
     let (path_part, query) = path::split_query(raw_path);
     let resource_path = path::resource_path(path_part, &mapping.path_prefix)?;
@@ -343,16 +343,16 @@ pub fn request_json(
     }
 
     let mut context = Map::new();
-    if mapping.source_ip {
-        if let Some(address) = source_address {
-            let ip = source_ip(address).ok_or_else(|| {
-                Refusal::new(
-                    "invalid_source_address",
-                    "the source.address property is not ip:port",
-                )
-            })?;
-            context.insert("source_ip".into(), Value::String(ip.to_string()));
-        }
+    if mapping.source_ip
+        && let Some(address) = source_address
+    {
+        let ip = source_ip(address).ok_or_else(|| {
+            Refusal::new(
+                "invalid_source_address",
+                "the source.address property is not ip:port",
+            )
+        })?;
+        context.insert("source_ip".into(), Value::String(ip.to_string()));
     }
     let from_query = match (&mapping.version_stage_query, query) {
         (Some(name), Some(query)) => path::query_parameter(query, name)?,
@@ -374,36 +374,36 @@ pub fn request_json(
     if let Some(stage) = stage {
         context.insert("version_stage".into(), Value::String(stage));
     }
-    if let Some(name) = &mapping.mfa_header {
-        if let Some(mfa) = single(headers, name, "invalid_mfa")? {
-            let mfa = match mfa.as_str() {
-                "true" => true,
-                "false" => false,
-                _ => {
-                    return Err(Refusal::new(
-                        "invalid_mfa",
-                        format!("the {name} header is neither true nor false"),
-                    ));
-                }
-            };
-            context.insert("mfa".into(), Value::Bool(mfa));
-        }
-    }
-    if let Some(name) = &mapping.mfa_age_header {
-        if let Some(age) = single(headers, name, "invalid_mfa_age")? {
-            let age = if age.bytes().all(|b| b.is_ascii_digit()) {
-                age.parse::<i64>().ok()
-            } else {
-                None
-            };
-            let Some(age) = age else {
+    if let Some(name) = &mapping.mfa_header
+        && let Some(mfa) = single(headers, name, "invalid_mfa")?
+    {
+        let mfa = match mfa.as_str() {
+            "true" => true,
+            "false" => false,
+            _ => {
                 return Err(Refusal::new(
-                    "invalid_mfa_age",
-                    format!("the {name} header is not a whole number of seconds"),
+                    "invalid_mfa",
+                    format!("the {name} header is neither true nor false"),
                 ));
-            };
-            context.insert("mfa_age_seconds".into(), Value::from(age));
-        }
+            }
+        };
+        context.insert("mfa".into(), Value::Bool(mfa));
+    }
+    if let Some(name) = &mapping.mfa_age_header
+        && let Some(age) = single(headers, name, "invalid_mfa_age")?
+    {
+        let age = if age.bytes().all(|b| b.is_ascii_digit()) {
+            age.parse::<i64>().ok()
+        } else {
+            None
+        };
+        let Some(age) = age else {
+            return Err(Refusal::new(
+                "invalid_mfa_age",
+                format!("the {name} header is not a whole number of seconds"),
+            ));
+        };
+        context.insert("mfa_age_seconds".into(), Value::from(age));
     }
     for attribute in &mapping.attributes {
         let Some(text) = single(headers, &attribute.header, "invalid_attribute")? else {

@@ -118,13 +118,13 @@ impl HttpContext for Http {
         };
         match verdict {
             Verdict::Allow { decision, header } => {
-                if let Some(name) = header {
-                    if let Err(status) = host::replace_request_header(&name, &decision) {
-                        let _ = host::log(
-                            WARN,
-                            &format!("tessera: the decision header was not set (status {status})"),
-                        );
-                    }
+                if let Some(name) = header
+                    && let Err(status) = host::replace_request_header(&name, &decision)
+                {
+                    let _ = host::log(
+                        WARN,
+                        &format!("tessera: the decision header was not set (status {status})"),
+                    );
                 }
                 Action::Continue
             }
@@ -143,7 +143,9 @@ impl HttpContext for Http {
                 {
                     let _ = host::log(
                         ERROR,
-                        &format!("tessera: the deny response was not sent (status {code}); the request stays paused"),
+                        &format!(
+                            "tessera: the deny response was not sent (status {code}); the request stays paused"
+                        ),
                     );
                 }
                 // Never continue a denied request, even when the local
@@ -157,7 +159,9 @@ impl HttpContext for Http {
 /// Reads the request from the host and decides it.
 fn decide(filter: &Filter) -> Verdict {
     let now = match host::now_nanos() {
-        Ok(nanos) => chrono::DateTime::from_timestamp_nanos(i64::try_from(nanos).unwrap_or(i64::MAX)),
+        Ok(nanos) => {
+            chrono::DateTime::from_timestamp_nanos(i64::try_from(nanos).unwrap_or(i64::MAX))
+        }
         Err(status) => {
             return filter.refuse(&Refusal::new(
                 "host_error",

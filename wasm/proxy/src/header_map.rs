@@ -68,11 +68,8 @@ mod tests {
 
     #[test]
     fn a_map_round_trips_and_truncations_are_refused() {
-        let pairs: Vec<(&[u8], &[u8])> = vec![
-            (b":path", b"/a"),
-            (b"x", b"\xff\x00bin"),
-            (b"", b""),
-        ];
+        let pairs: Vec<(&[u8], &[u8])> =
+            vec![(b":path", b"/a"), (b"x", b"\xff\x00bin"), (b"", b"")];
         let bytes = serialize(&pairs);
         assert_eq!(parse(&bytes).unwrap(), pairs);
         for cut in 1..bytes.len() {

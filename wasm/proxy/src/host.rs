@@ -139,9 +139,8 @@ pub fn property(path: &[&str]) -> Result<Option<Vec<u8>>, Status> {
     let serialized = path.join("\0");
     let (mut data, mut len) = (null_mut(), 0usize);
     // SAFETY: a live string, and live locals the host writes.
-    let status = unsafe {
-        proxy_get_property(serialized.as_ptr(), serialized.len(), &mut data, &mut len)
-    };
+    let status =
+        unsafe { proxy_get_property(serialized.as_ptr(), serialized.len(), &mut data, &mut len) };
     match status {
         OK if data.is_null() => Ok(None),
         OK => Ok(Some(take(data, len))),

@@ -169,7 +169,10 @@ mod tests {
     #[test]
     fn the_prefix_and_query_go_and_escapes_are_decoded() {
         assert_eq!(path("/v1/secrets/prod/db").unwrap(), "prod/db");
-        assert_eq!(path("/v1/secrets/prod/db?versionStage=X").unwrap(), "prod/db");
+        assert_eq!(
+            path("/v1/secrets/prod/db?versionStage=X").unwrap(),
+            "prod/db"
+        );
         assert_eq!(path("/v1/secrets/prod/my%20key").unwrap(), "prod/my key");
         assert_eq!(path("/v1/secrets/caf%C3%A9").unwrap(), "café");
     }
@@ -229,6 +232,9 @@ mod tests {
             query_parameter(b"s=1&s=2", "s").unwrap_err().reason,
             "ambiguous_query"
         );
-        assert_eq!(query_parameter(b"s=%g1", "s").unwrap_err().reason, "bad_query");
+        assert_eq!(
+            query_parameter(b"s=%g1", "s").unwrap_err().reason,
+            "bad_query"
+        );
     }
 }

@@ -19,12 +19,21 @@ fn the_example_configurations_validate_and_compile() {
     let validator = validator();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let mut checked = 0;
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
-    for file in files.iter().filter(|f| f.extension().is_some_and(|x| x == "json")) {
+    for file in files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|x| x == "json"))
+    {
         let text = std::fs::read_to_string(file).unwrap();
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let errors: Vec<String> = validator.iter_errors(&value).map(|e| e.to_string()).collect();
+        let errors: Vec<String> = validator
+            .iter_errors(&value)
+            .map(|e| e.to_string())
+            .collect();
         assert!(errors.is_empty(), "{}: {errors:?}", file.display());
         let config = PluginConfig::parse(text.as_bytes())
             .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
@@ -52,7 +61,10 @@ fn the_schema_refuses_what_the_filter_refuses() {
     ] {
         let value: serde_json::Value = serde_json::from_str(bad).unwrap();
         assert!(!validator.is_valid(&value), "the schema accepts {bad}");
-        assert!(PluginConfig::parse(bad.as_bytes()).is_err(), "the filter accepts {bad}");
+        assert!(
+            PluginConfig::parse(bad.as_bytes()).is_err(),
+            "the filter accepts {bad}"
+        );
     }
     let good = r#"{"policies": ["p"], "audit": {"log_level": "off", "queue": "q"}}"#;
     assert!(validator.is_valid(&serde_json::from_str(good).unwrap()));

@@ -54,7 +54,9 @@ pub fn module_path() -> Option<PathBuf> {
         Some(path)
     });
     if path.is_none() {
-        crate::skip::skip("the wasm32-wasip1 target is not installed (rustup target add wasm32-wasip1)");
+        crate::skip::skip(
+            "the wasm32-wasip1 target is not installed (rustup target add wasm32-wasip1)",
+        );
     }
     path.clone()
 }
@@ -89,7 +91,10 @@ pub const POLICY: &str =
 /// records in the log and in the queue `tessera-audit`.
 pub fn config(policies: &[(&str, &str)], schema: &[(&str, &str)], action_header: bool) -> Vec<u8> {
     let named = |files: &[(&str, &str)]| -> Vec<Value> {
-        files.iter().map(|(n, t)| json!({"name": n, "text": t})).collect()
+        files
+            .iter()
+            .map(|(n, t)| json!({"name": n, "text": t}))
+            .collect()
     };
     json!({
         "policies": named(policies),
@@ -153,10 +158,15 @@ pub fn http_request(request: &Value, variant: usize) -> HttpRequest {
     match principal {
         Value::String(id) => add("x-tessera-principal", id.clone()),
         _ => {
-            add("x-tessera-principal", principal["id"].as_str().unwrap().to_owned());
+            add(
+                "x-tessera-principal",
+                principal["id"].as_str().unwrap().to_owned(),
+            );
             if let Some(groups) = principal["groups"].as_array() {
-                let groups: Vec<String> =
-                    groups.iter().map(|g| encode(g.as_str().unwrap(), b":*/")).collect();
+                let groups: Vec<String> = groups
+                    .iter()
+                    .map(|g| encode(g.as_str().unwrap(), b":*/"))
+                    .collect();
                 // Split over two headers on odd variants: repeats add up.
                 if variant % 2 == 1 && groups.len() > 1 {
                     add("x-tessera-groups", groups[..1].join(","));
@@ -170,9 +180,15 @@ pub fn http_request(request: &Value, variant: usize) -> HttpRequest {
             }
         }
     }
-    add("x-tessera-action", request["action"].as_str().unwrap().to_owned());
+    add(
+        "x-tessera-action",
+        request["action"].as_str().unwrap().to_owned(),
+    );
     let resource = &request["resource"];
-    let path = resource.as_str().or_else(|| resource["path"].as_str()).unwrap();
+    let path = resource
+        .as_str()
+        .or_else(|| resource["path"].as_str())
+        .unwrap();
     if let Some(tags) = resource["tags"].as_object() {
         add("x-tessera-resource-tags", tags_header(tags));
     }
@@ -195,7 +211,7 @@ pub fn http_request(request: &Value, variant: usize) -> HttpRequest {
             }
             "version_stage" => {
                 let stage = value.as_str().unwrap();
-                if variant % 2 == 0 {
+                if variant.is_multiple_of(2) {
                     query.push_str(&format!("&versionStage={}", encode(stage, b"")));
                 } else {
                     add("x-tessera-version-stage", stage.to_owned());
@@ -210,8 +226,15 @@ pub fn http_request(request: &Value, variant: usize) -> HttpRequest {
             other => panic!("the corpus uses context.{other}: map it in common::http_request"),
         }
     }
-    add(":path", format!("{PREFIX}/{}{query}", encode(path, b"/:*@")));
-    HttpRequest { headers, source_address, time_nanos }
+    add(
+        ":path",
+        format!("{PREFIX}/{}{query}", encode(path, b"/:*@")),
+    );
+    HttpRequest {
+        headers,
+        source_address,
+        time_nanos,
+    }
 }
 
 fn tags_header(tags: &serde_json::Map<String, Value>) -> String {
@@ -223,7 +246,10 @@ fn tags_header(tags: &serde_json::Map<String, Value>) -> String {
 
 /// Sends `request` through `host` with its address and time set.
 pub fn send(host: &mut ProxyHost, request: &HttpRequest) -> tessera_proxy_host::Reply {
-    host.set_property(b"source\0address", request.source_address.as_deref().map(str::as_bytes));
+    host.set_property(
+        b"source\0address",
+        request.source_address.as_deref().map(str::as_bytes),
+    );
     if let Some(t) = request.time_nanos {
         host.set_time_nanos(t);
     }
@@ -235,13 +261,24 @@ pub fn send(host: &mut ProxyHost, request: &HttpRequest) -> tessera_proxy_host::
 pub fn answer(reply: &tessera_proxy_host::Reply) -> String {
     match &reply.local {
         Some(local) => {
-            assert_eq!(local.status, 403, "{}", String::from_utf8_lossy(&local.body));
+            assert_eq!(
+                local.status,
+                403,
+                "{}",
+                String::from_utf8_lossy(&local.body)
+            );
             assert_eq!(reply.action, 1, "a denied request is paused");
             String::from_utf8(local.body.clone()).unwrap()
         }
         None => {
             assert!(reply.continued());
-            String::from_utf8(reply.header("x-tessera-decision").expect("the decision header").to_vec()).unwrap()
+            String::from_utf8(
+                reply
+                    .header("x-tessera-decision")
+                    .expect("the decision header")
+                    .to_vec(),
+            )
+            .unwrap()
         }
     }
 }
@@ -267,11 +304,27 @@ impl CorpusSet {
     /// The set compiled natively, as the filter compiles it.
     pub fn engine(&self) -> tessera::Engine {
         let document = tessera::json::LoadDocument {
-            sources: self.policies.iter().map(|(n, t)| tessera::json::SourceDocument { name: n.clone(), text: t.clone() }).collect(),
-            schema: self.schema.iter().map(|(n, t)| tessera::json::SourceDocument { name: n.clone(), text: t.clone() }).collect(),
+            sources: self
+                .policies
+                .iter()
+                .map(|(n, t)| tessera::json::SourceDocument {
+                    name: n.clone(),
+                    text: t.clone(),
+                })
+                .collect(),
+            schema: self
+                .schema
+                .iter()
+                .map(|(n, t)| tessera::json::SourceDocument {
+                    name: n.clone(),
+                    text: t.clone(),
+                })
+                .collect(),
             limits: tessera::Limits::default(),
         };
-        document.compile().unwrap_or_else(|e| panic!("{}: {e}", self.name))
+        document
+            .compile()
+            .unwrap_or_else(|e| panic!("{}: {e}", self.name))
     }
 }
 
@@ -298,13 +351,21 @@ pub fn corpus_sets() -> Vec<CorpusSet> {
                     .iter()
                     .map(|f| {
                         let file = f.file_name().unwrap().to_string_lossy().into_owned();
-                        (format!("{name}/{file}"), std::fs::read_to_string(f).unwrap())
+                        (
+                            format!("{name}/{file}"),
+                            std::fs::read_to_string(f).unwrap(),
+                        )
                     })
                     .collect::<Vec<_>>()
             };
             let tests = policy_cli::suite::load(&dir.join(format!("{name}.tests.toml")))
                 .unwrap_or_else(|e| panic!("{}", e.render()));
-            CorpusSet { policies: files("policy"), schema: files("schema"), tests, name }
+            CorpusSet {
+                policies: files("policy"),
+                schema: files("schema"),
+                tests,
+                name,
+            }
         })
         .collect()
 }
