@@ -32,9 +32,14 @@ if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && have apt-get; then
     say "apt-get could not install ${packages[*]}"
 fi
 
-if have rustup && ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
-  rustup target add wasm32-unknown-unknown >&2 || say "rustup could not add wasm32-unknown-unknown"
-fi
+# wasm32-unknown-unknown: the core and JS modules; wasm32-wasip1: the
+# proxy-wasm filter (wasm/proxy), which tests/ of wasm/proxy-host build
+# through wasm/build.sh --proxy-only.
+for wasm_target in wasm32-unknown-unknown wasm32-wasip1; do
+  if have rustup && ! rustup target list --installed 2>/dev/null | grep -qx "$wasm_target"; then
+    rustup target add "$wasm_target" >&2 || say "rustup could not add $wasm_target"
+  fi
+done
 
 # wasm-bindgen-cli must be the version of the wasm-bindgen crate Cargo.lock pins.
 bindgen=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
@@ -50,6 +55,7 @@ done
 [ "$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $bindgen" ] || still+=("wasm-bindgen-cli $bindgen")
 if have rustup; then
   rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown || still+=("the wasm32-unknown-unknown target")
+  rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip1 || still+=("the wasm32-wasip1 target")
 fi
 if [ ${#still[@]} -gt 0 ]; then
   if [ "${TESSERA_ALLOW_SKIP:-}" = 1 ] && [ -z "${CI:-}" ]; then

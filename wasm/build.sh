@@ -2,6 +2,7 @@
 # Builds Tessera's two Wasm faces, optimized for size, into one directory:
 #
 #   OUT/tessera_core.wasm   the plain core-Wasm ABI (wasm/ABI.md), no imports
+#   OUT/tessera_proxy.wasm  the proxy-wasm HTTP filter (wasm/proxy/README.md)
 #   OUT/js/node/            the JavaScript package for Node (CommonJS)
 #   OUT/js/web/             the JavaScript package for browsers (ES module)
 #
@@ -10,9 +11,11 @@
 #
 # usage: wasm/build.sh [OUT]        (OUT defaults to target/wasm)
 #        wasm/build.sh --core-only [OUT]
+#        wasm/build.sh --proxy-only [OUT]
 #
 # Needs the wasm32-unknown-unknown target (rustup target add
-# wasm32-unknown-unknown) and, for the JS packages, wasm-bindgen-cli at the
+# wasm32-unknown-unknown), for the proxy filter the wasm32-wasip1 target
+# (rustup target add wasm32-wasip1) and, for the JS packages, wasm-bindgen-cli at the
 # version Cargo.lock pins (cargo install wasm-bindgen-cli --version V).
 # wasm-opt (Debian: binaryen) shrinks the modules when it is installed;
 # without it they are copied as rustc wrote them, with a warning.
@@ -21,8 +24,12 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 core_only=false
+proxy_only=false
 if [ "${1:-}" = "--core-only" ]; then
   core_only=true
+  shift
+elif [ "${1:-}" = "--proxy-only" ]; then
+  proxy_only=true
   shift
 fi
 out=${1:-$root/target/wasm}
@@ -76,6 +83,19 @@ fi
 CARGO_ENCODED_RUSTFLAGS=$(IFS=$'\x1f' && echo "${rustflags[*]}")
 export CARGO_ENCODED_RUSTFLAGS
 
+# The proxy-wasm filter: wasm32-wasip1 (the target Envoy and Istio load),
+# its own profile (Cargo.toml, `wasm-proxy`).
+build_proxy() {
+  cargo build --quiet --manifest-path "$root/Cargo.toml" --target-dir "$target_dir" \
+    -p tessera-proxy-wasm --lib --target wasm32-wasip1 --profile wasm-proxy
+  optimize "$target_dir/wasm32-wasip1/wasm-proxy/tessera_proxy.wasm" "$out/tessera_proxy.wasm.$$" --strip-producers
+  mv "$out/tessera_proxy.wasm.$$" "$out/tessera_proxy.wasm"
+}
+if $proxy_only; then
+  build_proxy
+  exit 0
+fi
+
 packages=(-p tessera-wasm)
 if ! $core_only; then
   packages+=(-p tessera-js)
@@ -86,6 +106,7 @@ cargo build --quiet --manifest-path "$root/Cargo.toml" --target-dir "$target_dir
 optimize "$built/tessera_wasm.wasm" "$out/tessera_core.wasm.$$" --strip-producers
 mv "$out/tessera_core.wasm.$$" "$out/tessera_core.wasm"
 $core_only && exit 0
+build_proxy
 
 want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' "$root/Cargo.lock")
 have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
