@@ -1218,7 +1218,7 @@ fn request_syntax_cases(cases: &mut Vec<Case>) {
     ));
     cases.push(json(
         "request: 100 nested arrays in a context value (under the reader's limit)",
-        "request wrong_type @context.x",
+        "request wrong_type @context.x[0]",
         || {
             with_context(&format!(
                 r#"{{"x": {}{}}}"#,
@@ -1451,9 +1451,30 @@ fn request_shape_cases(cases: &mut Vec<Case>) {
         || with_context(r#"{"version_stage": 1}"#),
     ));
     cases.push(json(
-        "request: an array as a custom attribute",
-        "request wrong_type @context.x",
+        "request: an array of strings as a custom attribute (a set)",
+        "allow allowed",
         || with_context(r#"{"x": ["a"]}"#),
+    ));
+    cases.push(json(
+        "request: an array holding a number as a custom attribute",
+        "request wrong_type @context.x[1]",
+        || with_context(r#"{"x": ["a", 1]}"#),
+    ));
+    cases.push(json(
+        "request: a set of 65,537 items (past max_groups)",
+        "request limit_exceeded @context.x",
+        || {
+            let items = vec!["\"g\""; 65_537].join(",");
+            with_context(&format!(r#"{{"x": [{items}]}}"#))
+        },
+    ));
+    cases.push(json(
+        "request: a set of 65,536 one-byte items (at max_groups)",
+        "allow allowed",
+        || {
+            let items = vec!["\"g\""; 65_536].join(",");
+            with_context(&format!(r#"{{"x": [{items}]}}"#))
+        },
     ));
     cases.push(json(
         "request: an object as a custom attribute",

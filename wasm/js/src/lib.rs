@@ -218,6 +218,9 @@ extern "C" {
 /// The name a bare policy string gets in diagnostics.
 pub const INLINE_SOURCE_NAME: &str = "inline.policy";
 
+/// The name a bare schema string gets in diagnostics.
+pub const INLINE_SCHEMA_NAME: &str = "inline.schema";
+
 /// A compiled policy set. Construct it once; `evaluate` it many times.
 #[wasm_bindgen]
 pub struct Engine {
@@ -238,19 +241,41 @@ impl Engine {
             .iter()
             .map(|(name, text)| Source::new(name, text))
             .collect();
-        let limits = match limits.as_deref().filter(|l| !l.is_undefined() && !l.is_null()) {
-            None => tessera::Limits::default(),
-            Some(value) => json_text(value)
-                .and_then(|text| serde_json::from_str::<tessera::Limits>(&text).ok())
-                .ok_or_else(|| {
-                    error_value(
-                        "invalid_argument",
-                        "bad_limits",
-                        "limits must be a Limits object: {policy: {max_pattern_bytes: ...}, request: {max_groups: ...}}, with known names only",
-                    )
-                })?,
-        };
+        let limits = limits_argument(limits.as_deref())?;
         match tessera::Engine::compile_with(&sources, &limits) {
+            Ok(inner) => Ok(Engine { inner }),
+            Err(error) => Err(thrown(&ErrorEnvelope::compile(&error))),
+        }
+    }
+
+    /// As `new Engine`, with a schema: its sources (the same shapes; a bare
+    /// string is named `inline.schema`) declare the custom attributes and
+    /// tags requests carry. Policies that read an undeclared key, or
+    /// compare one with a literal of another type, do not compile; requests
+    /// that do not fit are refused (kind "request", naming the field).
+    #[wasm_bindgen(js_name = withSchema)]
+    pub fn with_schema(
+        sources: SourcesArg,
+        schema: SourcesArg,
+        limits: Option<LimitsArg>,
+    ) -> Result<Engine, JsValue> {
+        let owned = sources_document(&sources)?;
+        let sources: Vec<Source> = owned
+            .iter()
+            .map(|(name, text)| Source::new(name, text))
+            .collect();
+        let schema_owned: Vec<(String, String)> = match schema.as_string() {
+            Some(text) => vec![(INLINE_SCHEMA_NAME.to_owned(), text)],
+            None => sources_document(&schema)?,
+        };
+        let schema_sources: Vec<Source> = schema_owned
+            .iter()
+            .map(|(name, text)| Source::new(name, text))
+            .collect();
+        let limits = limits_argument(limits.as_deref())?;
+        let compiled = tessera::Schema::compile_with(&schema_sources, &limits.policy)
+            .and_then(|schema| tessera::Engine::compile_with_schema(&sources, &limits, &schema));
+        match compiled {
             Ok(inner) => Ok(Engine { inner }),
             Err(error) => Err(thrown(&ErrorEnvelope::compile(&error))),
         }
@@ -293,6 +318,22 @@ impl Engine {
         let text = request_text(request)?;
         decision_object(&tessera::json::answer_at(&self.inner, &text, explain, now))
     }
+}
+
+/// The `limits` argument: the defaults when absent.
+fn limits_argument(limits: Option<&JsValue>) -> Result<tessera::Limits, JsValue> {
+    Ok(match limits.filter(|l| !l.is_undefined() && !l.is_null()) {
+            None => tessera::Limits::default(),
+            Some(value) => json_text(value)
+                .and_then(|text| serde_json::from_str::<tessera::Limits>(&text).ok())
+                .ok_or_else(|| {
+                    error_value(
+                        "invalid_argument",
+                        "bad_limits",
+                        "limits must be a Limits object: {policy: {max_pattern_bytes: ...}, request: {max_groups: ...}}, with known names only",
+                    )
+                })?,
+    })
 }
 
 /// The request argument as JSON text.

@@ -77,6 +77,51 @@ throwsTessera("limits: a string", () => new Engine(POLICY, "max_groups=1"), "inv
   defaults.free();
 }
 
+// A schema: requests that do not fit are refused naming the field (never
+// its value); a policy reading an undeclared key, a broken schema and a
+// schema of the wrong shape are errors; a fitting request is decided.
+{
+  const SCHEMA = "schema {\n  context.ticket: string optional\n  context.roles: set<string> optional\n}";
+  const TICKETED = 'policy "p" { allow "read" { principal * action secrets:GetSecretValue resource app/** when { context.ticket like "CHG-*" } } }';
+  const typed = Engine.withSchema(TICKETED, SCHEMA);
+  assert.equal(typed.evaluate({ ...REQUEST, context: { ticket: "CHG-1", roles: ["a"] } }).decision, "allow");
+  let thrown;
+  try {
+    typed.evaluate({ ...REQUEST, context: { tikcet: "SECRET-CHG-1" } });
+  } catch (error) {
+    thrown = error;
+  }
+  assert.equal(thrown?.kind, "request");
+  assert.equal(thrown.field, "context.tikcet");
+  assert.ok(!thrown.message.includes("SECRET"), thrown.message);
+  throwsTessera("schema: a request of the wrong type", () => typed.evaluate({ ...REQUEST, context: { roles: "a" } }), "request");
+  typed.free();
+  const named = Engine.withSchema([{ name: "p.policy", text: TICKETED }], [{ name: "app.schema", text: SCHEMA }], { request: { max_groups: 1 } });
+  throwsTessera("schema: limits still apply", () => named.evaluate({ ...REQUEST, context: { roles: ["a", "b"] } }), "request", "limit_exceeded");
+  named.free();
+  let undeclared;
+  try {
+    Engine.withSchema(TICKETED.replace("context.ticket", "context.tickte"), SCHEMA);
+  } catch (error) {
+    undeclared = error;
+  }
+  assert.equal(undeclared?.kind, "compile");
+  assert.equal(undeclared.diagnostics[0].code, "undeclared-key");
+  assert.equal(undeclared.diagnostics[0].file, "inline.policy");
+  cases += 1;
+  let broken;
+  try {
+    Engine.withSchema(TICKETED, "schema {\n  context.ticket: strng\n}");
+  } catch (error) {
+    broken = error;
+  }
+  assert.equal(broken?.kind, "compile");
+  assert.equal(broken.diagnostics[0].file, "inline.schema");
+  assert.equal(broken.diagnostics[0].line, 2);
+  cases += 1;
+  throwsTessera("schema: a number", () => Engine.withSchema(TICKETED, 42), "invalid_argument", "bad_sources");
+}
+
 // Policies that must not parse, or must stop at the nesting limit.
 throwsTessera("an empty policy file with garbage", () => new Engine("}{"), "compile");
 throwsTessera("100,000 nested parentheses",
