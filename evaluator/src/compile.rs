@@ -2,6 +2,7 @@
 //! that stay exact at any size.
 
 use crate::condition::Problem;
+use crate::glob::{GlobSyntax, StaticGlob};
 use globset::{Candidate, Glob, GlobSet, GlobSetBuilder};
 use policy_lang::{Diagnostic, DiagnosticKind, ParseError};
 use std::fmt;
@@ -101,31 +102,55 @@ impl AsRef<[Diagnostic]> for CompileError {
 /// cost a few more searches per match and are always built.
 const GLOBS_PER_SET: usize = 1024;
 
-/// Globs matched together, in as few `GlobSet`s as the regex engine allows.
-/// Glob `i` is the `i`th given to [`GlobBank::build`].
+/// Globs matched together: in as few `GlobSet`s as the regex engine allows,
+/// except those that read single characters (`?`, classes), which globset
+/// would read as bytes: those are matched by characters
+/// ([`StaticGlob`]), one by one. Glob `i` is the `i`th given to
+/// [`GlobBank::build`].
 #[derive(Debug, Clone, Default)]
 pub(crate) struct GlobBank {
-    /// Each set, with the index of its first glob.
+    /// Each set, with the index (in `in_sets`) of its first glob.
     sets: Vec<(GlobSet, usize)>,
+    /// The index given to [`GlobBank::build`] of each glob in the sets.
+    in_sets: Vec<usize>,
+    /// The globs matched by characters, with the index given.
+    by_chars: Vec<(usize, StaticGlob)>,
 }
 
 impl GlobBank {
-    /// Builds the bank, or names a glob (by index) that cannot be built even
-    /// on its own, with the engine's reason.
-    pub(crate) fn build(globs: &[Glob]) -> Result<GlobBank, (usize, String)> {
-        let mut sets = Vec::new();
-        for (n, chunk) in globs.chunks(GLOBS_PER_SET).enumerate() {
-            build_sets(chunk, n * GLOBS_PER_SET, &mut sets)?;
+    /// Builds the bank for globs read with `syntax` (the options they were
+    /// built with), or names a glob (by index) that cannot be built even on
+    /// its own, with the engine's reason.
+    pub(crate) fn build(globs: &[Glob], syntax: GlobSyntax) -> Result<GlobBank, (usize, String)> {
+        let mut in_sets = Vec::new();
+        let mut for_sets = Vec::new();
+        let mut by_chars = Vec::new();
+        for (i, glob) in globs.iter().enumerate() {
+            if StaticGlob::reads_single_chars(glob.glob()) {
+                by_chars.push((i, StaticGlob::new(glob.glob(), syntax)));
+            } else {
+                in_sets.push(i);
+                for_sets.push(glob.clone());
+            }
         }
-        Ok(GlobBank { sets })
+        let mut sets = Vec::new();
+        for (n, chunk) in for_sets.chunks(GLOBS_PER_SET).enumerate() {
+            build_sets(chunk, n * GLOBS_PER_SET, &mut sets)
+                .map_err(|(i, why)| (in_sets.get(i).copied().unwrap_or(usize::MAX), why))?;
+        }
+        Ok(GlobBank {
+            sets,
+            in_sets,
+            by_chars,
+        })
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.sets.is_empty()
+        self.sets.is_empty() && self.by_chars.is_empty()
     }
 
     pub(crate) fn is_match(&self, subject: &str) -> bool {
-        match self.sets.as_slice() {
+        let in_sets = match self.sets.as_slice() {
             [] => false,
             [(set, _)] => set.is_match(subject),
             sets => {
@@ -133,20 +158,34 @@ impl GlobBank {
                 sets.iter()
                     .any(|(set, _)| set.is_match_candidate(&candidate))
             }
-        }
+        };
+        in_sets || self.by_chars.iter().any(|(_, glob)| glob.is_match(subject))
     }
 
-    /// Calls `found` with the index of every glob matching `candidate`;
-    /// `scratch` is reused between sets.
+    /// Calls `found` with the index of every glob matching `subject`
+    /// (`candidate` is `subject` for globset); `scratch` is reused between
+    /// sets.
     pub(crate) fn matches_into(
         &self,
+        subject: &str,
         candidate: &Candidate,
         scratch: &mut Vec<usize>,
         mut found: impl FnMut(usize),
     ) {
         for (set, first) in &self.sets {
             set.matches_candidate_into(candidate, scratch);
-            scratch.iter().for_each(|&i| found(first + i));
+            // A set returns indices of its own globs only, and the set
+            // starting at `first` was built from `in_sets[first..]`.
+            for &i in scratch.iter() {
+                if let Some(&given) = self.in_sets.get(first + i) {
+                    found(given);
+                }
+            }
+        }
+        for (i, glob) in &self.by_chars {
+            if glob.is_match(subject) {
+                found(*i);
+            }
         }
     }
 }

@@ -5,6 +5,7 @@
 //! value could change it. The statement then fails closed (see `engine`).
 
 use crate::compile::GlobBank;
+use crate::glob::GlobSyntax;
 use crate::request::{Attribute, Request};
 use chrono::{DateTime, Datelike, FixedOffset, Timelike, Utc};
 use globset::GlobBuilder;
@@ -481,7 +482,11 @@ fn compile_test(op: CompareOp, operand: &Operand) -> Result<(Test, bool), String
                 .map_err(|e| format!("the pattern cannot be compiled: {}", e.kind()))?;
             // Not `Glob::compile_matcher`: it panics where the regex engine
             // refuses the pattern; a bank returns the refusal.
-            let bank = GlobBank::build(&[glob])
+            let syntax = GlobSyntax {
+                literal_separator: false,
+                case_insensitive: op == CompareOp::ILike,
+            };
+            let bank = GlobBank::build(&[glob], syntax)
                 .map_err(|(_, why)| format!("the pattern cannot be compiled: {why}"))?;
             Test::Like(bank)
         }

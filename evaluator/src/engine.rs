@@ -6,7 +6,8 @@ use crate::condition::{Attr, Cond, Problem, Truth};
 use crate::decision::*;
 use crate::glob::VariablePattern;
 use crate::index::{
-    Candidates, Index, IndexBuilder, Line, NameKey, has_glob_syntax, refused, resource_glob,
+    Candidates, Index, IndexBuilder, Line, NAME_SYNTAX, NameKey, RESOURCE_SYNTAX, has_glob_syntax,
+    refused, resource_glob,
 };
 use crate::limits::Limits;
 use crate::request::Request;
@@ -747,13 +748,14 @@ impl NameSet {
                 }
             }
         }
-        set.globs = GlobBank::build(&globs).map_err(|(i, why)| match owners.get(i) {
-            Some(pattern) => refused(pattern.span, &why),
-            None => Problem {
-                span: Span::default(),
-                message: format!("a pattern cannot be compiled: {why}"),
-            },
-        })?;
+        set.globs =
+            GlobBank::build(&globs, NAME_SYNTAX).map_err(|(i, why)| match owners.get(i) {
+                Some(pattern) => refused(pattern.span, &why),
+                None => Problem {
+                    span: Span::default(),
+                    message: format!("a pattern cannot be compiled: {why}"),
+                },
+            })?;
         Ok(set)
     }
 
@@ -818,13 +820,14 @@ impl ResourceMatcher {
                 owners.push(pattern);
             }
         }
-        let globs = GlobBank::build(&statics).map_err(|(i, why)| match owners.get(i) {
-            Some(pattern) => refused(pattern.span, &why),
-            None => Problem {
-                span: matcher.span,
-                message: format!("a pattern cannot be compiled: {why}"),
-            },
-        })?;
+        let globs =
+            GlobBank::build(&statics, RESOURCE_SYNTAX).map_err(|(i, why)| match owners.get(i) {
+                Some(pattern) => refused(pattern.span, &why),
+                None => Problem {
+                    span: matcher.span,
+                    message: format!("a pattern cannot be compiled: {why}"),
+                },
+            })?;
         Ok(ResourceMatcher {
             negated: matcher.negated,
             everything,

@@ -1,12 +1,20 @@
-//! Matching of resource patterns that hold policy variables.
+//! Matching of patterns by characters: resource patterns that hold policy
+//! variables, and static globs that globset would read by bytes.
 //!
-//! Static patterns go to `globset`; a pattern with `${...}` cannot, because
-//! the variable's value is only known per request and must match literally.
-//! This module tokenizes such a pattern once, following globset's syntax with
-//! a literal separator (`*` stays inside a segment), and matches it with the
-//! request's values standing in for the variables, in one pass over the path:
-//! time linear in the path and the values for a given pattern, whatever the
-//! request holds (see "Matching" below).
+//! Most static patterns go to `globset`; a pattern with `${...}` cannot,
+//! because the variable's value is only known per request and must match
+//! literally. This module tokenizes such a pattern once, following globset's
+//! syntax with a literal separator (`*` stays inside a segment), and matches
+//! it with the request's values standing in for the variables, in one pass
+//! over the path: time linear in the path and the values for a given
+//! pattern, whatever the request holds (see "Matching" below).
+//!
+//! globset matches by bytes (its regexes are built with `(?-u)`): its `?`
+//! and classes read one byte, so `prod/?/admin` never matches `prod/é/admin`
+//! although the language says `?` is one character. A static glob with `?`
+//! or a class is therefore matched here too ([`StaticGlob`]), with the same
+//! syntax options globset takes: whether `*`, `?` and classes stay off `/`,
+//! and ASCII case folding (`ilike`).
 
 use policy_lang::{Key, PatternPart};
 use smallvec::SmallVec;
@@ -19,8 +27,12 @@ enum Token {
     Variable(usize),
     /// `?`: one character other than `/`.
     AnyChar,
+    /// `?` without a literal separator: any one character.
+    AnyCharAll,
     /// `*`: a run of characters other than `/`.
     Star,
+    /// `*` without a literal separator: any run of characters.
+    StarAll,
     /// `**/` at the start: nothing, or anything ending in `/`.
     RecursivePrefix,
     /// `/**` at the end: `/` then anything.
@@ -29,10 +41,107 @@ enum Token {
     RecursiveMiddle,
     /// The whole pattern is `**`.
     Everything,
+    /// `[...]`: one character in (or, negated, not in) the ranges; never
+    /// `/` unless `crosses` (no literal separator).
     Class {
         negated: bool,
         ranges: Vec<(char, char)>,
+        crosses: bool,
     },
+}
+
+/// How a static glob is read, as globset's options of the same names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct GlobSyntax {
+    /// `*`, `?` and classes never match `/` (resource patterns).
+    pub(crate) literal_separator: bool,
+    /// ASCII letters match either case (`ilike`).
+    pub(crate) case_insensitive: bool,
+}
+
+/// A static glob matched by characters (see the module's documentation).
+#[derive(Debug, Clone)]
+pub(crate) struct StaticGlob {
+    alternatives: Vec<Vec<Token>>,
+}
+
+impl StaticGlob {
+    pub(crate) fn new(text: &str, syntax: GlobSyntax) -> StaticGlob {
+        let raw: Vec<Token> = text.chars().map(Token::Literal).collect();
+        let alternatives = expand_alternates(&raw)
+            .iter()
+            .map(|alt| with_syntax(interpret(alt), syntax))
+            .collect();
+        StaticGlob { alternatives }
+    }
+
+    /// Time linear in `text` (times the pattern's size).
+    pub(crate) fn is_match(&self, text: &str) -> bool {
+        self.alternatives
+            .iter()
+            .any(|tokens| match_tokens(tokens, text, &[]))
+    }
+
+    /// Whether globset, reading by bytes, could answer otherwise than the
+    /// language on some text: the glob reads single characters (`?`, a
+    /// class). `*`, `**` and literals read whole characters either way.
+    pub(crate) fn reads_single_chars(text: &str) -> bool {
+        text.contains(['?', '['])
+    }
+}
+
+/// The tokens of a resource-syntax glob under `syntax`: without a literal
+/// separator `*`, `?` and classes also read `/`; folding case, every ASCII
+/// letter is read in either case.
+fn with_syntax(tokens: Vec<Token>, syntax: GlobSyntax) -> Vec<Token> {
+    let crosses = !syntax.literal_separator;
+    tokens
+        .into_iter()
+        .map(|token| match token {
+            Token::Star if crosses => Token::StarAll,
+            Token::AnyChar if crosses => Token::AnyCharAll,
+            Token::Literal(c) if syntax.case_insensitive && c.is_ascii_alphabetic() => {
+                Token::Class {
+                    negated: false,
+                    ranges: vec![
+                        (c.to_ascii_lowercase(), c.to_ascii_lowercase()),
+                        (c.to_ascii_uppercase(), c.to_ascii_uppercase()),
+                    ],
+                    crosses,
+                }
+            }
+            Token::Class {
+                negated, ranges, ..
+            } => {
+                let ranges = if syntax.case_insensitive {
+                    fold_ranges(ranges)
+                } else {
+                    ranges
+                };
+                Token::Class {
+                    negated,
+                    ranges,
+                    crosses,
+                }
+            }
+            token => token,
+        })
+        .collect()
+}
+
+/// `ranges` with the other case of every ASCII letter they hold added.
+fn fold_ranges(ranges: Vec<(char, char)>) -> Vec<(char, char)> {
+    let mut folded = ranges.clone();
+    for (lo, hi) in ranges {
+        for (from, to, other) in [('A', 'Z', b'a'), ('a', 'z', b'A')] {
+            let (start, end) = (lo.max(from), hi.min(to));
+            if start <= end {
+                let shift = |c: char| char::from(other + (c as u8 - from as u8));
+                folded.push((shift(start), shift(end)));
+            }
+        }
+    }
+    folded
 }
 
 /// A pattern with variables, expanded over its `{a,b}` alternatives.
@@ -313,7 +422,14 @@ fn class(lit: impl Fn(usize) -> Option<char> + Copy, mut i: usize) -> Option<(To
     if in_range {
         ranges.push(('-', '-'));
     }
-    Some((Token::Class { negated, ranges }, i))
+    Some((
+        Token::Class {
+            negated,
+            ranges,
+            crosses: false,
+        },
+        i,
+    ))
 }
 
 /// A POSIX class `[:name:]` at `i` (the `[`) inside a class: its ranges
@@ -418,6 +534,7 @@ fn match_tokens(tokens: &[Token], path: &str, values: &[&str]) -> bool {
     match middle {
         [] => text.is_empty(),
         [Token::Star] => !text.contains('/'),
+        [Token::StarAll] => true,
         [Token::Everything] => true,
         [Token::RecursivePrefix] => text.is_empty() || text.ends_with('/'),
         [Token::RecursiveSuffix] => text.starts_with('/'),
@@ -432,7 +549,7 @@ fn match_tokens(tokens: &[Token], path: &str, values: &[&str]) -> bool {
 fn fixed_width(token: &Token, text: &str, values: &[&str], at_end: bool) -> Option<Option<usize>> {
     tick(1);
     match token {
-        Token::Literal(_) | Token::AnyChar | Token::Class { .. } => {
+        Token::Literal(_) | Token::AnyChar | Token::AnyCharAll | Token::Class { .. } => {
             let c = if at_end {
                 text.chars().next_back()
             } else {
@@ -459,8 +576,14 @@ impl Token {
         match self {
             Token::Literal(l) => *l == c,
             Token::AnyChar => c != '/',
-            Token::Class { negated, ranges } => {
-                c != '/' && ranges.iter().any(|(lo, hi)| *lo <= c && c <= *hi) != *negated
+            Token::AnyCharAll => true,
+            Token::Class {
+                negated,
+                ranges,
+                crosses,
+            } => {
+                (*crosses || c != '/')
+                    && ranges.iter().any(|(lo, hi)| *lo <= c && c <= *hi) != *negated
             }
             _ => false,
         }
@@ -578,6 +701,7 @@ impl<'a> Run<'a> {
                     };
                     match token {
                         Token::Star if c != '/' => self.reach(k, next),
+                        Token::StarAll => self.reach(k, next),
                         // `/` then anything: the rest of the text.
                         Token::RecursiveSuffix => self.matched |= c == '/' && k + 1 == end,
                         Token::RecursiveMiddle if c == '/' => {
@@ -635,7 +759,7 @@ impl<'a> Run<'a> {
         while self.at.insert(k) {
             tick(1);
             match self.tokens.get(k) {
-                Some(Token::Star) => {}
+                Some(Token::Star | Token::StarAll) => {}
                 Some(Token::RecursivePrefix) => {
                     self.across.insert(k);
                 }
@@ -826,16 +950,24 @@ fn backtrack(tokens: &[Token], text: &str, values: &[&str]) -> bool {
         Token::AnyChar => first_char(text)
             .filter(|c| *c != '/')
             .is_some_and(|c| backtrack(rest, &text[c.len_utf8()..], values)),
-        Token::Class { negated, ranges } => first_char(text)
+        Token::AnyCharAll => {
+            first_char(text).is_some_and(|c| backtrack(rest, &text[c.len_utf8()..], values))
+        }
+        Token::Class {
+            negated,
+            ranges,
+            crosses,
+        } => first_char(text)
             .filter(|c| {
                 let inside = ranges.iter().any(|(lo, hi)| lo <= c && c <= hi);
-                *c != '/' && inside != *negated
+                (*crosses || *c != '/') && inside != *negated
             })
             .is_some_and(|c| backtrack(rest, &text[c.len_utf8()..], values)),
         Token::Star => {
             let segment_end = text.find('/').unwrap_or(text.len());
             char_boundaries(&text[..segment_end]).any(|at| backtrack(rest, &text[at..], values))
         }
+        Token::StarAll => char_boundaries(text).any(|at| backtrack(rest, &text[at..], values)),
         Token::Everything => true,
         Token::RecursivePrefix => {
             backtrack(rest, text, values)
@@ -1075,7 +1207,7 @@ mod tests {
         ("/**", &["/", "/a", "/a/b"]),
         ("/**/", &["/", "/a/", "/a/b/"]),
         ("[ab]", &["a", "b"]),
-        ("[!a]", &["b", "é"]),
+        ("[!a]", &["b", "é", "/"]),
         ("[a-b]", &["a", "b"]),
         ("[-a]", &["-", "a"]),
         ("[/a]", &["a"]),
@@ -1369,6 +1501,112 @@ mod tests {
         ];
         for (pat, value, path) in everyday {
             report(pat, path, &[value], true);
+        }
+    }
+
+    /// A static pattern (the generated cases without variables), a text,
+    /// and the syntax: with or without a literal separator, folding case.
+    fn gen_static() -> impl Strategy<Value = (String, String, GlobSyntax)> {
+        (gen_case(), any::<bool>(), any::<bool>(), any::<bool>()).prop_filter_map(
+            "a static pattern",
+            |((pat, values, path), literal_separator, case_insensitive, upper)| {
+                if pat.contains("$V") {
+                    // The values stand in the text, escaped, as literals.
+                    let text =
+                        substituted(&pat, &values.iter().map(String::as_str).collect::<Vec<_>>());
+                    let path = if upper {
+                        path.to_ascii_uppercase()
+                    } else {
+                        path
+                    };
+                    return Some((
+                        text,
+                        path,
+                        GlobSyntax {
+                            literal_separator,
+                            case_insensitive,
+                        },
+                    ));
+                }
+                let path = if upper {
+                    path.to_ascii_uppercase()
+                } else {
+                    path
+                };
+                Some((
+                    pat,
+                    path,
+                    GlobSyntax {
+                        literal_separator,
+                        case_insensitive,
+                    },
+                ))
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+
+        /// A static glob matched by chars answers as the backtracking
+        /// oracle always, and as globset (which reads bytes) on ASCII text,
+        /// under each syntax globset is given.
+        #[test]
+        fn static_globs_agree_with_backtracking_and_globset((pat, text, syntax) in gen_static()) {
+            let glob = StaticGlob::new(&pat, syntax);
+            let linear = glob.is_match(&text);
+            let oracle = glob.alternatives.iter().any(|tokens| backtrack(tokens, &text, &[]));
+            prop_assert_eq!(linear, oracle, "oracle: {} {} {:?}", pat, text, syntax);
+            if let Ok(built) = globset::GlobBuilder::new(&pat)
+                .literal_separator(syntax.literal_separator)
+                .case_insensitive(syntax.case_insensitive)
+                .build()
+                && text.is_ascii()
+                && pat.is_ascii()
+            {
+                prop_assert_eq!(linear, built.compile_matcher().is_match(&text), "globset: {} {} {:?}", pat, text, syntax);
+            }
+        }
+    }
+
+    #[test]
+    fn single_char_tokens_read_one_character_not_one_byte() {
+        let resource = GlobSyntax {
+            literal_separator: true,
+            case_insensitive: false,
+        };
+        let name = GlobSyntax {
+            literal_separator: false,
+            case_insensitive: false,
+        };
+        let folded = GlobSyntax {
+            literal_separator: false,
+            case_insensitive: true,
+        };
+        for (pat, syntax, text, expected) in [
+            ("prod/?/admin", resource, "prod/é/admin", true),
+            ("prod/?/admin", resource, "prod/éé/admin", false),
+            ("prod/??/admin", resource, "prod/é/admin", false),
+            ("prod/[!x]/admin", resource, "prod/é/admin", true),
+            ("prod/[é]/admin", resource, "prod/é/admin", true),
+            ("prod/[à-ü]/admin", resource, "prod/é/admin", true),
+            ("prod/[à-ü]/admin", resource, "prod/a/admin", false),
+            ("prod/?", resource, "prod/🔑", true),
+            ("prod/?", resource, "prod//", false),
+            ("user:?", name, "user:é", true),
+            ("user:?", name, "user:/", true),
+            ("user:[!a]", name, "user:/", true),
+            ("*/x", name, "a/b/x", true),
+            ("CHG-?", folded, "chg-é", true),
+            ("chg-[a-c]", folded, "CHG-B", true),
+            ("chg-[!a-c]", folded, "CHG-B", false),
+            ("é", folded, "É", false),
+        ] {
+            assert_eq!(
+                StaticGlob::new(pat, syntax).is_match(text),
+                expected,
+                "{pat} {text} {syntax:?}"
+            );
         }
     }
 }

@@ -26,6 +26,7 @@
 
 use crate::compile::GlobBank;
 use crate::condition::{Attr, Cond, Lit, Problem, Test, Val};
+use crate::glob::GlobSyntax;
 use crate::request::Request;
 use chrono::{DateTime, Utc};
 use foldhash::HashMap;
@@ -69,7 +70,8 @@ impl NameKey {
         }
     }
 
-    /// The glob of a name pattern (`*` crosses `/` in names).
+    /// The glob of a name pattern (`*` crosses `/` in names), read with
+    /// [`NAME_SYNTAX`].
     pub(crate) fn glob(text: &str) -> Result<Glob, String> {
         GlobBuilder::new(text)
             .build()
@@ -568,7 +570,7 @@ impl NameIndexBuilder {
         if !problems.is_empty() {
             return Err(problems);
         }
-        index.globs = GlobBank::build(&globs).map_err(|(i, why)| {
+        index.globs = GlobBank::build(&globs, NAME_SYNTAX).map_err(|(i, why)| {
             let (span, source) = self
                 .globs
                 .get(i)
@@ -607,7 +609,7 @@ impl NameIndex {
         }
         if !self.globs.is_empty() {
             self.globs
-                .matches_into(&Candidate::new(name), scratch, |glob| {
+                .matches_into(name, &Candidate::new(name), scratch, |glob| {
                     out.extend(self.owners.get(glob).copied())
                 });
         }
@@ -622,7 +624,21 @@ pub(crate) fn refused(span: Span, why: &str) -> Problem {
     }
 }
 
-/// A static resource pattern as a glob (`*` stays inside a segment).
+/// How name patterns are read: `*`, `?` and classes may match `/`.
+pub(crate) const NAME_SYNTAX: GlobSyntax = GlobSyntax {
+    literal_separator: false,
+    case_insensitive: false,
+};
+
+/// How resource patterns are read: `*`, `?` and classes stay inside a
+/// segment.
+pub(crate) const RESOURCE_SYNTAX: GlobSyntax = GlobSyntax {
+    literal_separator: true,
+    case_insensitive: false,
+};
+
+/// A static resource pattern as a glob (`*` stays inside a segment), read
+/// with [`RESOURCE_SYNTAX`].
 pub(crate) fn resource_glob(text: &str) -> Result<Glob, String> {
     GlobBuilder::new(text)
         .literal_separator(true)
@@ -703,16 +719,20 @@ impl ResourceIndex {
         let mut dirs = Vec::with_capacity(tree.len());
         for (mut bucket, globs) in tree {
             let only: Vec<Glob> = globs.iter().map(|(g, _, _)| g.clone()).collect();
-            bucket.globs = GlobBank::build(&only).map_err(|(i, why)| match globs.get(i) {
-                Some((glob, span, source)) => (
-                    *source,
-                    Problem {
-                        span: *span,
-                        message: format!("the pattern `{}` cannot be compiled: {why}", glob.glob()),
-                    },
-                ),
-                None => internal(0, Span::default()),
-            })?;
+            bucket.globs =
+                GlobBank::build(&only, RESOURCE_SYNTAX).map_err(|(i, why)| match globs.get(i) {
+                    Some((glob, span, source)) => (
+                        *source,
+                        Problem {
+                            span: *span,
+                            message: format!(
+                                "the pattern `{}` cannot be compiled: {why}",
+                                glob.glob()
+                            ),
+                        },
+                    ),
+                    None => internal(0, Span::default()),
+                })?;
             bucket.subtree.dedup();
             dirs.push(bucket);
         }
@@ -735,7 +755,7 @@ impl ResourceIndex {
             out.extend_from_slice(&bucket.subtree);
             if !bucket.globs.is_empty() {
                 let candidate = candidate.get_or_insert_with(|| Candidate::new(path));
-                bucket.globs.matches_into(candidate, scratch, |glob| {
+                bucket.globs.matches_into(path, candidate, scratch, |glob| {
                     out.extend(bucket.owners.get(glob).copied());
                 });
             }

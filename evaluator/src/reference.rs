@@ -28,6 +28,7 @@
 //!   makes it not match.
 
 use crate::decision::{Outcome, Reason};
+use crate::glob::{GlobSyntax, StaticGlob};
 use crate::request::{Attribute, Request};
 use chrono::{DateTime, Utc};
 use globset::GlobBuilder;
@@ -276,19 +277,35 @@ fn escape(value: &str) -> String {
 /// the parser never lets through), or whose regex is too big to build (which
 /// the engine refuses to compile), matches nothing here: the two never
 /// disagree on a set the engine compiles.
+///
+/// The language reads `?` and classes as one character; globset reads them
+/// as one byte. A glob with either is matched by characters, by the same
+/// matcher the engine uses for them (`glob::StaticGlob`, whose own tests
+/// hold it to a backtracking oracle everywhere and to globset on ASCII).
 fn glob_matches(
     glob: &str,
     subject: &str,
     literal_separator: bool,
     case_insensitive: bool,
 ) -> bool {
-    GlobBuilder::new(glob)
+    let Ok(built) = GlobBuilder::new(glob)
         .literal_separator(literal_separator)
         .case_insensitive(case_insensitive)
         .build()
-        .ok()
-        .and_then(|g| globset::GlobSetBuilder::new().add(g).build().ok())
-        .is_some_and(|set| set.is_match(subject))
+    else {
+        return false;
+    };
+    if StaticGlob::reads_single_chars(glob) {
+        let syntax = GlobSyntax {
+            literal_separator,
+            case_insensitive,
+        };
+        return StaticGlob::new(glob, syntax).is_match(subject);
+    }
+    globset::GlobSetBuilder::new()
+        .add(built)
+        .build()
+        .is_ok_and(|set| set.is_match(subject))
 }
 
 // ---------------------------------------------------------------------------

@@ -522,6 +522,47 @@ fn a_set_is_held_to_the_group_limits() {
 }
 
 #[test]
+fn question_marks_and_classes_read_one_character_not_one_byte() {
+    // LANGUAGE.md: `?` is exactly one character. A deny written with `?` or
+    // a class applies to a non-ASCII character as to an ASCII one (globset,
+    // reading bytes, let `prod/é/admin` past `prod/?/admin`).
+    let statements = r#"allow "all" { principal * action * resource ** }
+deny "one-char-dir" { principal * action * resource prod/?/admin }
+deny "class-dir" { principal * action * resource keys/[!x]/admin }
+deny "one-char-user" { principal user:? action * resource ** }
+deny "ticket" { principal * action * resource ** when { context.ticket ilike "chg-?" } }"#;
+    let request = |principal: &str, resource: &str, ticket: &str| {
+        format!(
+            r#"{{"principal": "{principal}", "action": "x", "resource": "{resource}", "context": {{"ticket": "{ticket}"}}}}"#
+        )
+    };
+    for (principal, resource, ticket, denied_by) in [
+        ("u", "prod/é/admin", "none", vec!["one-char-dir"]),
+        ("u", "prod/🔑/admin", "none", vec!["one-char-dir"]),
+        ("u", "keys/é/admin", "none", vec!["class-dir"]),
+        ("user:é", "a", "none", vec!["one-char-user"]),
+        ("u", "a", "CHG-é", vec!["ticket"]),
+        ("u", "prod/éé/admin", "none", vec![]),
+        ("u", "a", "chg-éé", vec![]),
+    ] {
+        let (outcome, _, names) =
+            decide(&policy(statements), &request(principal, resource, ticket));
+        if denied_by.is_empty() {
+            assert_eq!(outcome, Outcome::Allow, "{principal} {resource} {ticket}");
+        } else {
+            assert_eq!(
+                (outcome, names),
+                (
+                    Outcome::Deny,
+                    denied_by.iter().map(|s| s.to_string()).collect()
+                ),
+                "{principal} {resource} {ticket}"
+            );
+        }
+    }
+}
+
+#[test]
 fn resource_tag_condition() {
     let statements =
         r#"allow "a" { principal * action * resource ** when { resource.tags.env == "prod" } }"#;
