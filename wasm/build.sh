@@ -96,17 +96,18 @@ if $proxy_only; then
   exit 0
 fi
 
-packages=(-p tessera-wasm)
-if ! $core_only; then
-  packages+=(-p tessera-js)
-fi
+# The core module on its own: built together with tessera-js, cargo would
+# unify tessera's features and link the JS face's `typescript` declarations
+# (wasm-bindgen's sections and describe functions, about 570 KB) into it.
 cargo build --quiet --manifest-path "$root/Cargo.toml" --target-dir "$target_dir" \
-  "${packages[@]}" --lib --target wasm32-unknown-unknown --profile wasm-release
+  -p tessera-wasm --lib --target wasm32-unknown-unknown --profile wasm-release
 
 optimize "$built/tessera_wasm.wasm" "$out/tessera_core.wasm.$$" --strip-producers
 mv "$out/tessera_core.wasm.$$" "$out/tessera_core.wasm"
 $core_only && exit 0
 build_proxy
+cargo build --quiet --manifest-path "$root/Cargo.toml" --target-dir "$target_dir" \
+  -p tessera-js --lib --target wasm32-unknown-unknown --profile wasm-release
 
 want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' "$root/Cargo.lock")
 have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)

@@ -4,6 +4,7 @@ use serde::Serialize;
 use smallvec::SmallVec;
 
 /// Allow or deny.
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
@@ -14,6 +15,7 @@ pub enum Outcome {
 }
 
 /// Why the engine decided as it did.
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
@@ -30,6 +32,7 @@ pub enum Reason {
 }
 
 /// A statement, named by its policy and its own name.
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct StatementRef<'e> {
     /// The policy's name.
@@ -38,9 +41,11 @@ pub struct StatementRef<'e> {
     pub statement: &'e str,
 }
 
-/// The answer to one request. Borrows names from the engine that made it.
+/// The answer to one request: allow or deny, why, and the statements that
+/// decided (in Rust, borrowed from the engine that made it).
 ///
 /// Serializes as `{"decision": "allow", "reason": "allowed", "determining": [{"policy": ..., "statement": ...}]}`.
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Decision<'e> {
     /// Allow or deny.
@@ -51,6 +56,7 @@ pub struct Decision<'e> {
     /// The statements that decided: every applicable deny when a deny
     /// applied, else every applicable allow; empty when nothing applied.
     /// In policy-set order.
+    #[cfg_attr(feature = "typescript", tsify(type = "StatementRef[]"))]
     pub determining: SmallVec<[StatementRef<'e>; 2]>,
 }
 
@@ -67,6 +73,7 @@ impl Decision<'_> {
 }
 
 /// Which part of a statement kept it from applying.
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Part {
@@ -83,19 +90,25 @@ pub enum Part {
 }
 
 /// One reason a statement did not apply, with the request's value.
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Failure {
     /// Which part failed.
     pub part: Part,
     /// The matcher or condition as written in the policy.
     pub expected: String,
-    /// The request's value, or `None` when the request does not carry it.
+    /// The request's value; absent (null) when the request does not carry it.
     pub actual: Option<String>,
     /// True when the part's truth is unknown because a value is missing or of another type.
     pub unknown: bool,
 }
 
 /// How one statement fared against a request.
+#[cfg_attr(
+    feature = "typescript",
+    derive(tsify::Tsify),
+    tsify(rename = "ExplainedStatement")
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StatementReport<'e> {
     /// Which statement.

@@ -299,6 +299,11 @@ impl std::fmt::Display for ErrorEnvelope {
 
 /// One compile diagnostic as JSON: `code`, `message`, `file`, `line`,
 /// `column`, `expected` and `hint`.
+#[cfg_attr(
+    feature = "typescript",
+    derive(tsify::Tsify),
+    tsify(rename = "Diagnostic")
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DiagnosticAnswer {
     /// The diagnostic's code (`syntax`, `unknown-keyword`, ...).

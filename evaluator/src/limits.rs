@@ -10,23 +10,12 @@ use serde_json::{Map, Value};
 /// them in this one shape: `Engine::compile_with` in Rust, `--limit
 /// NAME=VALUE` on the command line, a JSON object `{"policy": {...},
 /// "request": {...}}` from C and Wasm.
-///
-/// ```
-/// use tessera::{Engine, Limits, Source};
-/// let mut limits = Limits::default();
-/// limits.set("max_groups", 2).unwrap();
-/// limits.set("max_pattern_bytes", 64).unwrap();
-/// assert!(limits.set("max_grups", 2).unwrap_err().contains("max_groups"));
-/// let text = r#"policy "p" { allow "a" { principal * action * resource app/** } }"#;
-/// let engine = Engine::compile_with(&[Source::new("p.policy", text)], &limits).unwrap();
-/// let answer = tessera::json::evaluate(&engine,
-///     r#"{"principal": {"id": "u", "groups": ["a", "b", "c"]}, "action": "x", "resource": "app/db"}"#, false);
-/// assert!(answer.contains("max_groups"));
-/// ```
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
     /// Limits on policy sources.
+    #[cfg_attr(feature = "typescript", tsify(type = "PolicyLimits"))]
     pub policy: PolicyLimits,
     /// Limits on requests.
     pub request: RequestLimits,
@@ -36,6 +25,19 @@ impl Limits {
     /// Sets the limit called `name` (a field of [`PolicyLimits`] or
     /// [`RequestLimits`], such as `max_pattern_bytes` or `max_groups`).
     /// An unknown name is an error that lists the known ones.
+    ///
+    /// ```
+    /// use tessera::{Engine, Limits, Source};
+    /// let mut limits = Limits::default();
+    /// limits.set("max_groups", 2).unwrap();
+    /// limits.set("max_pattern_bytes", 64).unwrap();
+    /// assert!(limits.set("max_grups", 2).unwrap_err().contains("max_groups"));
+    /// let text = r#"policy "p" { allow "a" { principal * action * resource app/** } }"#;
+    /// let engine = Engine::compile_with(&[Source::new("p.policy", text)], &limits).unwrap();
+    /// let answer = tessera::json::evaluate(&engine,
+    ///     r#"{"principal": {"id": "u", "groups": ["a", "b", "c"]}, "action": "x", "resource": "app/db"}"#, false);
+    /// assert!(answer.contains("max_groups"));
+    /// ```
     pub fn set(&mut self, name: &str, value: usize) -> Result<(), String> {
         let value = Value::from(value);
         for (section, known) in [("policy", policy_names()), ("request", request_names())] {

@@ -103,26 +103,20 @@ pub enum Attribute {
     Set(Vec<String>),
 }
 
-/// Limits on the size of a request, enforced by [`Request::from_json_with`]
-/// (and, at their defaults, by [`Request::from_json`] and so by every host:
-/// the CLI, `policy serve`, the C library and the Wasm modules) and by
-/// [`Request::check_limits`] for requests built in code.
+/// Limits on the size of a request, enforced when a request is read (at
+/// their defaults by every host: the CLI, `policy serve`, the C library and
+/// the Wasm modules; in Rust `Request::from_json_with`, and
+/// `Request::check_limits` for requests built in code).
 ///
 /// The defaults are far above any realistic request (AWS allows 50 tags of
 /// 256 characters; secret paths are short) and keep a hostile one from
 /// costing much. Read from a configuration, unknown keys are refused and
 /// missing ones take their default:
 ///
-/// ```
-/// let limits: tessera::RequestLimits = serde_json::from_str(r#"{"max_groups": 100}"#).unwrap();
-/// assert_eq!(limits.max_groups, 100);
-/// assert_eq!(limits.max_tags, tessera::RequestLimits::default().max_tags);
-/// assert!(serde_json::from_str::<tessera::RequestLimits>(r#"{"max_group": 1}"#).is_err());
-/// ```
-///
 /// There is no depth limit: a valid request nests three levels deep, any
 /// deeper value is refused as of the wrong type, and the JSON reader stops
 /// at 128 levels.
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RequestLimits {
@@ -183,6 +177,14 @@ impl RequestLimits {
     }
 }
 
+/// The defaults; read from JSON, missing keys take them:
+///
+/// ```
+/// let limits: tessera::RequestLimits = serde_json::from_str(r#"{"max_groups": 100}"#).unwrap();
+/// assert_eq!(limits.max_groups, 100);
+/// assert_eq!(limits.max_tags, tessera::RequestLimits::default().max_tags);
+/// assert!(serde_json::from_str::<tessera::RequestLimits>(r#"{"max_group": 1}"#).is_err());
+/// ```
 impl Default for RequestLimits {
     fn default() -> RequestLimits {
         RequestLimits::DEFAULT

@@ -11,14 +11,11 @@ use serde::{Deserialize, Serialize};
 ///
 /// The defaults are far above what real policy sets hold; raise one when a
 /// generated set needs it. Each field's doc gives its default.
-///
-/// ```
-/// let limits = policy_lang::Limits { max_patterns_per_line: 2, ..Default::default() };
-/// let text = r#"policy "p" { deny "d" { principal a, b, c action * resource ** } }"#;
-/// let error = policy_lang::parse_with("p.policy", text, &limits).unwrap_err();
-/// assert_eq!(error.diagnostics()[0].kind(), policy_lang::DiagnosticKind::LimitExceeded);
-/// assert!(policy_lang::parse("p.policy", text).is_ok());
-/// ```
+#[cfg_attr(
+    feature = "typescript",
+    derive(tsify::Tsify),
+    tsify(rename = "PolicyLimits")
+)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Limits {
@@ -40,6 +37,15 @@ pub struct Limits {
     pub max_alternatives: usize,
 }
 
+/// The defaults; a line over a limit is a located diagnostic:
+///
+/// ```
+/// let limits = policy_lang::Limits { max_patterns_per_line: 2, ..Default::default() };
+/// let text = r#"policy "p" { deny "d" { principal a, b, c action * resource ** } }"#;
+/// let error = policy_lang::parse_with("p.policy", text, &limits).unwrap_err();
+/// assert_eq!(error.diagnostics()[0].kind(), policy_lang::DiagnosticKind::LimitExceeded);
+/// assert!(policy_lang::parse("p.policy", text).is_ok());
+/// ```
 impl Default for Limits {
     fn default() -> Limits {
         Limits {

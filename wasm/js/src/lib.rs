@@ -65,55 +65,16 @@ export interface Request {
   };
 }
 
-/** A statement, named by its policy and its own name. */
-export interface StatementRef {
-  policy: string;
-  statement: string;
-}
-
-/** One part of a statement that did not match, in an explanation. */
-export interface Failure {
-  part: "principal" | "action" | "resource" | "when" | "unless";
-  /** The matcher or condition as written. */
-  expected: string;
-  /** The request's value; null when absent. */
-  actual: string | null;
-  /** True when a missing or mistyped value made the part unknown. */
-  unknown: boolean;
-}
-
-/** A statement that applied, or a near miss, in an explanation. */
-export interface ExplainedStatement extends StatementRef {
-  effect: "allow" | "deny";
-  applied: boolean;
-  failures: Failure[];
-}
-
-/** The answer to one request (evaluator/schema/decision.schema.json). */
+/**
+ * `Decision`, `ExplainedStatement`, `StatementRef`, `Failure`,
+ * `Diagnostic`, `Limits`, `PolicyLimits` and `RequestLimits` (with `Outcome`,
+ * `Reason` and `Part`) are generated from the Rust types the answers are
+ * serialized from (tsify); they follow this section in the declarations.
+ * An answer from `Engine.explain` also holds the explanation:
+ */
 export interface Decision {
-  decision: "allow" | "deny";
-  /** explicit_deny: a deny applied; allowed: an allow applied and no deny did;
-   *  no_statement_applied: denied by default; audit_failed: an `Auditor` in
-   *  blocking mode could not record the decision, so it is denied. */
-  reason: "explicit_deny" | "allowed" | "no_statement_applied" | "audit_failed";
-  /** The statements that decided: every applicable deny, or every applicable allow. */
-  determining: StatementRef[];
-  /** Only from `Engine.explain`. */
+  /** Each statement that applied or nearly did; only from `Engine.explain`. */
   explanation?: ExplainedStatement[];
-}
-
-/** One problem in a policy file, located at a character. */
-export interface Diagnostic {
-  code: string;
-  message: string;
-  file: string;
-  /** 1-based. */
-  line: number;
-  /** 1-based, in characters. */
-  column: number;
-  /** What the parser expected there, e.g. "`allow`, `deny` or `}`". */
-  expected: string | null;
-  hint: string | null;
 }
 
 /**
@@ -163,27 +124,6 @@ export interface AuditorOptions {
 export interface ChainHead {
   next_seq: number;
   prev: string;
-}
-
-/** The engine's limits (SECURITY.md); every field is optional. */
-export interface Limits {
-  policy?: {
-    max_source_bytes?: number;
-    max_statements?: number;
-    max_patterns_per_line?: number;
-    max_pattern_bytes?: number;
-    max_pattern_wildcards?: number;
-    max_alternatives?: number;
-  };
-  request?: {
-    max_bytes?: number;
-    max_path_bytes?: number;
-    max_path_segments?: number;
-    max_groups?: number;
-    max_tags?: number;
-    max_attributes?: number;
-    max_value_bytes?: number;
-  };
 }
 "#;
 

@@ -412,7 +412,7 @@ fn type_check(packages: &Path, name: &str, code: &str) -> (bool, String) {
 }
 
 #[test]
-fn the_typescript_types_accept_the_readme_example_and_reject_a_wrong_request() {
+fn the_typescript_types_accept_the_readme_and_generated_types_and_reject_wrong_ones() {
     let Some(packages) = packages() else {
         return;
     };
@@ -427,6 +427,31 @@ fn the_typescript_types_accept_the_readme_example_and_reject_a_wrong_request() {
         ok,
         "the README's TypeScript example does not type-check:\n{output}"
     );
+
+    // The answer types tsify generates from the Rust structs: an
+    // explanation's parts, a diagnostic's fields, the limits' names.
+    let generated = r#"import { Engine, Decision, Diagnostic, Limits, Part } from "./target/wasm/js/node/tessera";
+const limits: Limits = { policy: { max_pattern_bytes: 64 }, request: { max_groups: 2 } };
+const engine = new Engine("", limits);
+const explained: Decision = engine.explain({ principal: "user:a", action: "x", resource: "app/db" });
+const part: Part | undefined = explained.explanation?.[0]?.failures[0]?.part;
+const actual: string | null | undefined = explained.explanation?.[0]?.failures[0]?.actual;
+const seen: string = explained.determining.map((s) => s.policy + s.statement).join();
+const diagnostic: Diagnostic = { code: "syntax", message: "m", file: "f", line: 1, column: 1, expected: null, hint: null };
+console.log(part, actual, seen, diagnostic.line + diagnostic.column, explained.decision === "allow");
+"#;
+    let (ok, output) = type_check(&packages, "generated.ts", generated);
+    assert!(
+        ok,
+        "the generated answer types do not type-check:\n{output}"
+    );
+
+    let misspelt = r#"import { Limits } from "./target/wasm/js/node/tessera";
+const limits: Limits = { request: { max_grups: 2 } };
+"#;
+    let (ok, output) = type_check(&packages, "misspelt.ts", misspelt);
+    assert!(!ok, "a misspelt limit type-checks");
+    assert!(output.contains("max_grups"), "{output}");
 
     let wrong = r#"import { Engine } from "./target/wasm/js/node/tessera";
 const engine = new Engine("");
