@@ -92,7 +92,8 @@ struct CompiledStatement {
     offset: usize,
     /// The policy's name, in [`Shared::texts`].
     policy: u32,
-    name: Box<str>,
+    /// Its own name, in [`Shared::texts`].
+    name: u32,
     /// The line the index files it by, if any: it keeps no matcher of its
     /// own for that line, which the index matches.
     filed: Option<Line>,
@@ -115,7 +116,12 @@ struct CompiledStatement {
 struct Shared {
     names: Vec<NameMatcher>,
     resources: Vec<ResourceMatcher>,
-    texts: Vec<Box<str>>,
+    /// Every text (policy and statement names, line texts), one after
+    /// another: one allocation for them all rather than one each.
+    texts: String,
+    /// Where each text ends in `texts`; it starts where the one before
+    /// ends.
+    text_ends: Vec<usize>,
 }
 
 impl Shared {
@@ -124,63 +130,85 @@ impl Shared {
     }
 
     fn text(&self, at: u32) -> &str {
-        self.texts.get(at as usize).map_or("", |t| t)
+        let at = at as usize;
+        let start = match at.checked_sub(1) {
+            Some(before) => self.text_ends.get(before).copied().unwrap_or(0),
+            None => 0,
+        };
+        let end = self.text_ends.get(at).copied().unwrap_or(start);
+        self.texts.get(start..end).unwrap_or("")
+    }
+
+    /// Appends `text`, returning its index.
+    fn push_text(&mut self, text: &str) -> Result<u32, Problem> {
+        let at = next_id(self.text_ends.len())?;
+        self.texts.push_str(text);
+        self.text_ends.push(self.texts.len());
+        Ok(at)
     }
 }
 
-/// Builds [`Shared`], handing out one index per distinct key.
+/// Builds [`Shared`], handing out one index per distinct key. Texts are
+/// looked up by the policy text they are borrowed from (`'a`).
 #[derive(Default)]
-struct Interner {
+struct Interner<'a> {
     shared: Shared,
     names: foldhash::HashMap<String, u32>,
     resources: foldhash::HashMap<String, u32>,
-    texts: foldhash::HashMap<Box<str>, u32>,
+    texts: foldhash::HashMap<&'a str, u32>,
+    /// The key of the line being looked up, reused between lookups.
+    key: String,
 }
 
-impl Interner {
-    fn text(&mut self, text: &str) -> Result<u32, Problem> {
+impl<'a> Interner<'a> {
+    fn text(&mut self, text: &'a str) -> Result<u32, Problem> {
         if let Some(&at) = self.texts.get(text) {
             return Ok(at);
         }
-        let at = next_id(self.shared.texts.len())?;
-        self.shared.texts.push(text.into());
-        self.texts.insert(text.into(), at);
+        let at = self.shared.push_text(text)?;
+        self.texts.insert(text, at);
         Ok(at)
     }
 
+    /// A text no other statement shares (a statement's name): stored
+    /// without being looked up.
+    fn unique_text(&mut self, text: &str) -> Result<u32, Problem> {
+        self.shared.push_text(text)
+    }
+
     fn name(&mut self, matcher: &Matcher) -> Result<u32, Problem> {
-        let key = line_key(matcher);
-        if let Some(&at) = self.names.get(&key) {
+        line_key(matcher, &mut self.key);
+        if let Some(&at) = self.names.get(self.key.as_str()) {
             return Ok(at);
         }
         let at = next_id(self.shared.names.len())?;
         self.shared.names.push(NameMatcher::new(matcher)?);
-        self.names.insert(key, at);
+        self.names.insert(self.key.clone(), at);
         Ok(at)
     }
 
     fn resource(&mut self, matcher: &Matcher) -> Result<u32, Problem> {
-        let key = line_key(matcher);
-        if let Some(&at) = self.resources.get(&key) {
+        line_key(matcher, &mut self.key);
+        if let Some(&at) = self.resources.get(self.key.as_str()) {
             return Ok(at);
         }
         let at = next_id(self.shared.resources.len())?;
         self.shared.resources.push(ResourceMatcher::new(matcher)?);
-        self.resources.insert(key, at);
+        self.resources.insert(self.key.clone(), at);
         Ok(at)
     }
 }
 
 /// What makes two matcher lines match the same: negation, and each
-/// pattern's kind and text.
-fn line_key(matcher: &Matcher) -> String {
-    let mut key = String::from(if matcher.negated { "!" } else { "=" });
+/// pattern's kind and text; written into `key`.
+fn line_key(matcher: &Matcher, key: &mut String) {
+    key.clear();
+    key.push(if matcher.negated { '!' } else { '=' });
     for pattern in &matcher.patterns {
         key.push(if pattern.is_group { 'g' } else { 'p' });
-        pattern.write_source_text(&mut key);
+        pattern.write_source_text(key);
         key.push('\0');
     }
-    key
 }
 
 /// The id of the next entry of a table of `len`.
@@ -252,7 +280,6 @@ impl Engine {
         };
         // Conditions first: the index files statements by them too.
         let mut pending = Vec::new();
-        let mut index = IndexBuilder::default();
         for (n, (file, source)) in files.iter().zip(sources).enumerate() {
             for policy in &file.policies {
                 for statement in &policy.statements {
@@ -265,14 +292,15 @@ impl Engine {
                         }
                     };
                     match compile_blocks(statement, source.text) {
-                        Ok(blocks) => {
-                            index.add(id, n, statement, &blocks);
-                            pending.push((n, policy.name.as_str(), statement, blocks));
-                        }
+                        Ok(blocks) => pending.push((id, n, policy.name.as_str(), statement, blocks)),
                         Err(failed) => problem(n, failed),
                     }
                 }
             }
+        }
+        let mut index = IndexBuilder::default();
+        for (id, n, _, statement, blocks) in &pending {
+            index.add(*id, *n, statement, blocks);
         }
         let (index, filed_by_line) = match index.build() {
             Ok(built) => built,
@@ -283,7 +311,7 @@ impl Engine {
         };
         let mut interner = Interner::default();
         let mut statements = Vec::with_capacity(pending.len());
-        for (at, (n, policy, statement, blocks)) in pending.into_iter().enumerate() {
+        for (at, (_, n, policy, statement, blocks)) in pending.into_iter().enumerate() {
             let text = sources.get(n).map_or("", |s| s.text);
             // A statement the index did not file by a line (or any, were
             // the two ever out of step) matches every line itself.
@@ -377,7 +405,7 @@ impl Engine {
     pub fn statements(&self) -> impl ExactSizeIterator<Item = StatementInfo<'_>> + '_ {
         self.statements.iter().map(|s| StatementInfo {
             policy: self.shared.text(s.policy),
-            statement: &s.name,
+            statement: self.shared.text(s.name),
             effect: s.effect,
             source: s.source as usize,
             offset: s.offset,
@@ -492,7 +520,7 @@ impl Engine {
     fn reference(&self, id: u32) -> Option<StatementRef<'_>> {
         self.statements.get(id as usize).map(|s| StatementRef {
             policy: self.shared.text(s.policy),
-            statement: &s.name,
+            statement: self.shared.text(s.name),
         })
     }
 }
@@ -501,12 +529,18 @@ impl Engine {
 fn compile_blocks(statement: &Statement, source: &str) -> Result<Vec<(BlockKind, Cond)>, Problem> {
     let mut blocks = Vec::with_capacity(statement.conditions.len());
     for block in &statement.conditions {
-        let all = block
-            .exprs
-            .iter()
-            .map(|e| Cond::compile(e, source))
-            .collect::<Result<_, _>>()?;
-        blocks.push((block.kind, Cond::All(all)));
+        // A block of one line is that line: `all` of one condition holds,
+        // fails and is unknown exactly when the condition is.
+        let cond = match block.exprs.as_slice() {
+            [only] => Cond::compile(only, source)?,
+            exprs => Cond::All(
+                exprs
+                    .iter()
+                    .map(|e| Cond::compile(e, source))
+                    .collect::<Result<_, _>>()?,
+            ),
+        };
+        blocks.push((block.kind, cond));
     }
     Ok(blocks)
 }
@@ -514,12 +548,12 @@ fn compile_blocks(statement: &Statement, source: &str) -> Result<Vec<(BlockKind,
 impl CompiledStatement {
     /// The compiled statement; `filed` is the line the index matches for it
     /// (it then keeps no matcher of its own for that line).
-    fn new(
-        interner: &mut Interner,
-        policy: &str,
+    fn new<'a>(
+        interner: &mut Interner<'a>,
+        policy: &'a str,
         statement: &Statement,
         blocks: Vec<(BlockKind, Cond)>,
-        source: &str,
+        source: &'a str,
         filed: Option<Line>,
     ) -> Result<CompiledStatement, Problem> {
         let mut line =
@@ -534,7 +568,7 @@ impl CompiledStatement {
             source: 0,
             offset: statement.span.start,
             policy: interner.text(policy)?,
-            name: statement.name.as_str().into(),
+            name: interner.unique_text(&statement.name)?,
             filed,
             principal: match filed {
                 Some(Line::Principal) => None,
@@ -740,10 +774,10 @@ impl NameSet {
         for pattern in patterns {
             match NameKey::of(&pattern.source_text()) {
                 NameKey::Everything => set.everything = true,
-                NameKey::Exact(name) => set.exact.push(name),
-                NameKey::Prefix(prefix) => set.prefixes.push(prefix),
+                NameKey::Exact(name) => set.exact.push(name.into()),
+                NameKey::Prefix(prefix) => set.prefixes.push(prefix.into()),
                 NameKey::Glob(text) => {
-                    globs.push(NameKey::glob(&text).map_err(|why| refused(pattern.span, &why))?);
+                    globs.push(NameKey::glob(text).map_err(|why| refused(pattern.span, &why))?);
                     owners.push(*pattern);
                 }
             }

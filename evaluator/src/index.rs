@@ -37,6 +37,14 @@ use smallvec::SmallVec;
 /// Candidate statement ids, sorted and without repeats.
 pub(crate) type Ids = SmallVec<[u32; 32]>;
 
+/// The statements filed under one key: most keys file one or a few, held
+/// inline (in the space of an empty `Vec`) rather than in an allocation of
+/// their own.
+type Bucket = SmallVec<[u32; 4]>;
+
+/// A statement's keys in one dimension: most lines hold one pattern.
+type Keys<T> = SmallVec<[T; 1]>;
+
 /// The characters that make a pattern more than a literal name.
 pub(crate) const GLOB_SYNTAX: [char; 7] = ['*', '?', '[', ']', '{', '}', '\\'];
 
@@ -44,29 +52,30 @@ pub(crate) fn has_glob_syntax(text: &str) -> bool {
     text.contains(GLOB_SYNTAX)
 }
 
-/// A name pattern (principal id, group or action) by how it can be looked up.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) enum NameKey {
+/// A name pattern (principal id, group or action) by how it can be looked
+/// up, borrowing the pattern's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum NameKey<'a> {
     /// `*` or `**`: every name.
     Everything,
     /// No glob syntax: the name itself.
-    Exact(Box<str>),
+    Exact(&'a str),
     /// `PREFIX*` with a literal prefix: every name starting with it.
-    Prefix(Box<str>),
+    Prefix(&'a str),
     /// Any other glob, by its text.
-    Glob(Box<str>),
+    Glob(&'a str),
 }
 
-impl NameKey {
-    pub(crate) fn of(text: &str) -> NameKey {
+impl<'a> NameKey<'a> {
+    pub(crate) fn of(text: &'a str) -> NameKey<'a> {
         if text == "*" || text == "**" {
             NameKey::Everything
         } else if !has_glob_syntax(text) {
-            NameKey::Exact(text.into())
+            NameKey::Exact(text)
         } else if let Some(prefix) = text.strip_suffix('*').filter(|p| !has_glob_syntax(p)) {
-            NameKey::Prefix(prefix.into())
+            NameKey::Prefix(prefix)
         } else {
-            NameKey::Glob(text.into())
+            NameKey::Glob(text)
         }
     }
 
@@ -91,29 +100,33 @@ impl NameKey {
 
 /// The ways one statement could be filed, each as its keys.
 struct Options<'a> {
-    resource: Option<Vec<(&'a str, Span)>>,
-    action: Option<Vec<(NameKey, Span)>>,
-    /// `(is_group, key)`.
-    principal: Option<Vec<(bool, NameKey, Span)>>,
+    resource: Option<Keys<(&'a str, Span)>>,
+    /// `(is_group, key)`; `is_group` is always false for actions.
+    action: Option<Keys<(bool, NameKey<'a>, Span)>>,
+    principal: Option<Keys<(bool, NameKey<'a>, Span)>>,
     /// Each indexable `when` conjunct: the attribute and its values.
-    conditions: Vec<(Attr, Vec<Box<str>>)>,
+    conditions: SmallVec<[Conjunct<'a>; 1]>,
 }
+
+/// A `when` conjunct comparing an attribute with string literals: the
+/// attribute and the literals, borrowed from the compiled condition.
+type Conjunct<'a> = (&'a Attr, Keys<&'a str>);
 
 /// A key as counted across the set: which dimension, and its text.
 #[derive(Debug, PartialEq, Eq, Hash)]
 enum Counted<'a> {
     Resource(&'a str),
-    Action(&'a NameKey),
-    Principal(bool, &'a NameKey),
+    Action(NameKey<'a>),
+    Principal(bool, NameKey<'a>),
     Condition(&'a Attr, &'a str),
 }
 
 /// The dimension a statement is filed under, with its keys.
 pub(crate) enum Filing<'a> {
-    Resource(Vec<(&'a str, Span)>),
-    Action(Vec<(NameKey, Span)>),
-    Principal(Vec<(bool, NameKey, Span)>),
-    Condition(Attr, Vec<Box<str>>),
+    Resource(Keys<(&'a str, Span)>),
+    Action(Keys<(bool, NameKey<'a>, Span)>),
+    Principal(Keys<(bool, NameKey<'a>, Span)>),
+    Condition(Conjunct<'a>),
     Always,
 }
 
@@ -132,12 +145,11 @@ impl<'a> IndexBuilder<'a> {
         id: u32,
         source: usize,
         statement: &'a Statement,
-        conditions: &[(BlockKind, Cond)],
+        conditions: &'a [(BlockKind, Cond)],
     ) {
         let options = Options {
             resource: resource_keys(&statement.resource),
-            action: name_keys(&statement.action)
-                .map(|keys| keys.into_iter().map(|(_, key, span)| (key, span)).collect()),
+            action: name_keys(&statement.action),
             principal: name_keys(&statement.principal),
             conditions: equality_conjuncts(conditions),
         };
@@ -156,11 +168,11 @@ impl<'a> IndexBuilder<'a> {
             for (text, _) in options.resource.iter().flatten() {
                 *counts.entry(Counted::Resource(text)).or_default() += 1;
             }
-            for (key, _) in options.action.iter().flatten() {
-                *counts.entry(Counted::Action(key)).or_default() += 1;
+            for (_, key, _) in options.action.iter().flatten() {
+                *counts.entry(Counted::Action(*key)).or_default() += 1;
             }
             for (group, key, _) in options.principal.iter().flatten() {
-                *counts.entry(Counted::Principal(*group, key)).or_default() += 1;
+                *counts.entry(Counted::Principal(*group, *key)).or_default() += 1;
             }
             for (attr, values) in &options.conditions {
                 for value in values {
@@ -190,7 +202,7 @@ impl<'a> IndexBuilder<'a> {
             if let Some(keys) = &options.action {
                 consider(
                     keys.iter()
-                        .map(|(key, _)| count(&Counted::Action(key)) * key.breadth())
+                        .map(|(_, key, _)| count(&Counted::Action(*key)) * key.breadth())
                         .fold(0, u64::saturating_add),
                     1,
                 );
@@ -198,7 +210,7 @@ impl<'a> IndexBuilder<'a> {
             if let Some(keys) = &options.principal {
                 consider(
                     keys.iter()
-                        .map(|(g, key, _)| count(&Counted::Principal(*g, key)) * key.breadth())
+                        .map(|(g, key, _)| count(&Counted::Principal(*g, *key)) * key.breadth())
                         .fold(0, u64::saturating_add),
                     2,
                 );
@@ -225,7 +237,7 @@ impl<'a> IndexBuilder<'a> {
                 n => n
                     .checked_sub(3)
                     .and_then(|n| options.conditions.into_iter().nth(n))
-                    .map(|(attr, values)| Filing::Condition(attr, values)),
+                    .map(Filing::Condition),
             };
             let filing = filing.unwrap_or(Filing::Always);
             by_resource.push(match filing {
@@ -256,7 +268,7 @@ fn resource_breadth(text: &str) -> u64 {
 
 /// The static glob texts of a resource line, or `None` when the line cannot
 /// be indexed by resource (negated, match-all, or holding variables).
-fn resource_keys(matcher: &Matcher) -> Option<Vec<(&str, Span)>> {
+fn resource_keys(matcher: &Matcher) -> Option<Keys<(&str, Span)>> {
     if matcher.negated || matcher.patterns.iter().any(Pattern::is_match_all) {
         return None;
     }
@@ -270,12 +282,12 @@ fn resource_keys(matcher: &Matcher) -> Option<Vec<(&str, Span)>> {
 
 /// The keys of a principal or action line, or `None` when it admits every
 /// name (negated, or holding `*`).
-fn name_keys(matcher: &Matcher) -> Option<Vec<(bool, NameKey, Span)>> {
+fn name_keys(matcher: &Matcher) -> Option<Keys<(bool, NameKey<'_>, Span)>> {
     if matcher.negated {
         return None;
     }
     // Names hold no variables; were one there, the line is not indexed.
-    let keys: Vec<(bool, NameKey, Span)> = matcher
+    let keys: Keys<(bool, NameKey, Span)> = matcher
         .patterns
         .iter()
         .map(|p: &Pattern| Some((p.is_group, NameKey::of(p.glob_text()?), p.span)))
@@ -286,34 +298,34 @@ fn name_keys(matcher: &Matcher) -> Option<Vec<(bool, NameKey, Span)>> {
 
 /// The `when` conjuncts that compare a value with string literals: a request
 /// whose value is a string none of them equals makes the statement false.
-fn equality_conjuncts(blocks: &[(BlockKind, Cond)]) -> Vec<(Attr, Vec<Box<str>>)> {
-    fn walk(cond: &Cond, out: &mut Vec<(Attr, Vec<Box<str>>)>) {
+fn equality_conjuncts(blocks: &[(BlockKind, Cond)]) -> SmallVec<[Conjunct<'_>; 1]> {
+    fn walk<'c>(cond: &'c Cond, out: &mut SmallVec<[Conjunct<'c>; 1]>) {
         match cond {
             Cond::All(items) => items.iter().for_each(|c| walk(c, out)),
             Cond::Test { attr, test, .. } => {
-                let values: Option<Vec<Box<str>>> = match test {
+                let values: Option<Keys<&str>> = match test {
                     Test::Compare(orderings, Lit::Str(value))
                         if *orderings == [std::cmp::Ordering::Equal] =>
                     {
-                        Some(vec![value.clone()])
+                        Some(smallvec::smallvec![&**value])
                     }
                     Test::OneOf(lits) if !lits.is_empty() => lits
                         .iter()
                         .map(|lit| match lit {
-                            Lit::Str(value) => Some(value.clone()),
+                            Lit::Str(value) => Some(&**value),
                             _ => None,
                         })
                         .collect(),
                     _ => None,
                 };
                 if let Some(values) = values.filter(|_| attr.reads_strings()) {
-                    out.push((attr.clone(), values));
+                    out.push((attr, values));
                 }
             }
             Cond::Any(_) | Cond::Not(_) | Cond::Has(_) => {}
         }
     }
-    let mut out = Vec::new();
+    let mut out = SmallVec::new();
     for (kind, cond) in blocks {
         if *kind == BlockKind::When {
             walk(cond, &mut out);
@@ -396,19 +408,24 @@ impl Index {
                 ),
                 Filing::Action(keys) => keys
                     .into_iter()
-                    .for_each(|(key, span)| actions.add(key, id, span, source)),
+                    .for_each(|(_, key, span)| actions.add(key, id, span, source)),
                 Filing::Principal(keys) => keys.into_iter().for_each(|(group, key, span)| {
                     let builder = if group { &mut groups } else { &mut principals };
                     builder.add(key, id, span, source)
                 }),
-                Filing::Condition(attr, values) => {
-                    let entry = conditions.entry(attr.clone()).or_insert_with(|| AttrIndex {
-                        attr,
-                        by_value: HashMap::default(),
-                        denies: Vec::new(),
-                    });
+                Filing::Condition((attr, values)) => {
+                    // Looked up before inserting: most statements find the
+                    // attribute, and most values are new.
+                    let entry = match conditions.get_mut(attr) {
+                        Some(entry) => entry,
+                        None => conditions.entry(attr.clone()).or_insert_with(|| AttrIndex {
+                            attr: attr.clone(),
+                            by_value: HashMap::default(),
+                            denies: Vec::new(),
+                        }),
+                    };
                     for value in values {
-                        entry.by_value.entry(value).or_default().push(id);
+                        entry.by_value.entry(value.into()).or_default().push(id);
                     }
                     if effect == Effect::Deny {
                         entry.denies.push(id);
@@ -485,7 +502,7 @@ impl Index {
 struct AttrIndex {
     attr: Attr,
     /// By each value the conjunct accepts.
-    by_value: HashMap<Box<str>, Vec<u32>>,
+    by_value: ByName,
     /// The deny statements among them: when the request's value is missing
     /// or not a string the conjunct is unknown, and a deny then applies.
     /// (An allow then does not: unknown never grants.)
@@ -506,14 +523,14 @@ impl AttrIndex {
 }
 
 /// Statement ids by a name or value.
-type ByName = HashMap<Box<str>, Vec<u32>>;
+type ByName = HashMap<Box<str>, Bucket>;
 
 /// Names (principal ids, groups or actions) by exact text, prefix and glob.
 #[derive(Debug, Default)]
 struct NameIndex {
     /// Statements admitting every name.
     everything: Vec<u32>,
-    exact: HashMap<Box<str>, Vec<u32>>,
+    exact: ByName,
     /// Prefixes by length, shortest first: a name has at most one prefix of
     /// each length, found by one lookup.
     prefixes: Vec<(usize, ByName)>,
@@ -523,17 +540,17 @@ struct NameIndex {
 }
 
 #[derive(Default)]
-struct NameIndexBuilder {
+struct NameIndexBuilder<'a> {
     index: NameIndex,
     /// `(glob text, span, source)` for each owner.
-    globs: Vec<(Box<str>, Span, usize)>,
+    globs: Vec<(&'a str, Span, usize)>,
 }
 
-impl NameIndexBuilder {
-    fn add(&mut self, key: NameKey, id: u32, span: Span, source: usize) {
+impl<'a> NameIndexBuilder<'a> {
+    fn add(&mut self, key: NameKey<'a>, id: u32, span: Span, source: usize) {
         let index = &mut self.index;
         match key {
-            NameKey::Exact(name) => index.exact.entry(name).or_default().push(id),
+            NameKey::Exact(name) => index.exact.entry(name.into()).or_default().push(id),
             NameKey::Prefix(prefix) => {
                 let len = prefix.len();
                 let at = match index.prefixes.binary_search_by_key(&len, |(l, _)| *l) {
@@ -544,7 +561,7 @@ impl NameIndexBuilder {
                     }
                 };
                 if let Some((_, map)) = index.prefixes.get_mut(at) {
-                    map.entry(prefix).or_default().push(id);
+                    map.entry(prefix.into()).or_default().push(id);
                 }
             }
             NameKey::Glob(text) => {
@@ -663,7 +680,7 @@ pub(crate) fn resource_glob(text: &str) -> Result<Glob, String> {
 #[derive(Debug, Default)]
 struct ResourceIndex {
     /// Statements with a literal glob, by that path.
-    exact: HashMap<Box<str>, Vec<u32>>,
+    exact: ByName,
     /// The directory tree; node 0 is the root, the directory `""`.
     dirs: Vec<DirNode>,
 }
@@ -673,7 +690,7 @@ struct DirNode {
     /// Child directories by segment (`team-17` for `prod/team-17/`).
     children: HashMap<Box<str>, usize>,
     /// Statements with the glob `{dir}**`: every path under the directory.
-    subtree: Vec<u32>,
+    subtree: Bucket,
     /// The other globs starting with the directory.
     globs: GlobBank,
     /// For each glob in `globs`, the statement it belongs to.
@@ -684,7 +701,7 @@ impl ResourceIndex {
     /// The index of `(glob text, statement, span, source)` entries, or the
     /// first glob that cannot be built, as a problem in its source.
     fn build(entries: &[(&str, u32, Span, usize)]) -> Result<ResourceIndex, (usize, Problem)> {
-        let mut exact: HashMap<Box<str>, Vec<u32>> = HashMap::default();
+        let mut exact = ByName::default();
         // Each node with its globs and where each came from.
         type Pending = Vec<(Glob, Span, usize)>;
         let mut tree: Vec<(DirNode, Pending)> = vec![Default::default()];
@@ -702,7 +719,14 @@ impl ResourceIndex {
             for segment in dir.split_terminator('/') {
                 let next = tree.len();
                 let parent = &mut tree.get_mut(node).ok_or_else(|| internal(source, span))?.0;
-                node = *parent.children.entry(segment.into()).or_insert(next);
+                // Looked up first: the segment is copied only for a new child.
+                node = match parent.children.get(segment) {
+                    Some(&child) => child,
+                    None => {
+                        parent.children.insert(segment.into(), next);
+                        next
+                    }
+                };
                 if node == next {
                     tree.push(Default::default());
                 }
