@@ -945,7 +945,7 @@ impl Lower<'_, '_> {
                 Matcher {
                     kind,
                     negated: false,
-                    patterns: Vec::new(),
+                    patterns: smallvec::SmallVec::new(),
                     comments: Comments::default(),
                     span: name_span,
                 }
@@ -974,7 +974,7 @@ impl Lower<'_, '_> {
         let mut leading = self.comments.before(span.start);
         let mut negated = false;
         let mut kind = MatcherKind::Resource;
-        let mut patterns = Vec::new();
+        let mut patterns = smallvec::SmallVec::new();
         let mut count = 0usize;
         for p in pair.into_inner() {
             match p.as_rule() {
@@ -1054,11 +1054,29 @@ impl Lower<'_, '_> {
             );
             return None;
         }
+        // Most patterns are plain: one pass tells, and such a pattern that
+        // passes every check below is lowered here. Anything else (and a
+        // plain pattern a check refuses) takes the full path, which reports.
+        if let Some(plain) = plain_pattern(&text) {
+            let limits = self.limits;
+            let passes = text.len() <= limits.max_pattern_bytes
+                && plain.wildcards <= limits.max_pattern_wildcards
+                && limits.max_alternatives >= 1
+                && !(kind == MatcherKind::Resource && plain.dot_segment);
+            if passes {
+                let is_group = kind == MatcherKind::Principal && text.starts_with("group:");
+                return Some(Pattern {
+                    parts: smallvec::smallvec![PatternPart::Glob(text.into_owned())],
+                    is_group,
+                    span,
+                });
+            }
+        }
         if !self.pattern_within_limits(&text, span) {
             return None;
         }
-        // Most patterns are one glob: room for exactly that.
-        let mut parts = Vec::with_capacity(1);
+        // Most patterns are one glob: held inline.
+        let mut parts: smallvec::SmallVec<[PatternPart; 1]> = smallvec::SmallVec::new();
         let mut rest = &*text;
         let mut offset = text_start;
         let mut ok = true;
@@ -1481,8 +1499,8 @@ impl Lower<'_, '_> {
             }
         }
         let span = span_of(&inner, base);
-        let literals: Vec<Lit> = match shape {
-            Shape::One => vec![lit(&inner, base)],
+        let literals: Literals = match shape {
+            Shape::One => smallvec::smallvec![lit(&inner, base)],
             _ => inner
                 .into_inner()
                 .filter(|p| p.as_rule() == Rule::literal)
@@ -1582,11 +1600,18 @@ impl Lower<'_, '_> {
             return None;
         }
         // Type every literal, so that each bad one is reported.
-        let typed: Vec<Option<Value>> = literals
-            .into_iter()
-            .map(|lit| self.value(lit, element))
-            .collect();
-        let values: Vec<Value> = typed.into_iter().collect::<Option<_>>()?;
+        let mut values: smallvec::SmallVec<[Value; 2]> =
+            smallvec::SmallVec::with_capacity(literals.len());
+        let mut all_typed = true;
+        for lit in literals {
+            match self.value(lit, element) {
+                Some(value) => values.push(value),
+                None => all_typed = false,
+            }
+        }
+        if !all_typed {
+            return None;
+        }
         if let [start, end] = values.as_slice()
             && shape == Shape::Range
             && let Some(problem) = range_problem(&start.kind, &end.kind)
@@ -1649,6 +1674,15 @@ impl Lower<'_, '_> {
     fn value(&mut self, lit: Lit, want: ValueType) -> Option<Value> {
         let span = lit.span;
         let quoted = lit.quoted();
+        if quoted && want == ValueType::String {
+            // What `literal::typed` gives a quoted string wanted as one:
+            // its text, here moved rather than copied.
+            let text = self.string_text(lit.raw, span);
+            return Some(Value {
+                kind: ValueKind::String(text),
+                span,
+            });
+        }
         let unquoted;
         let text = if quoted {
             unquoted = self.string_text(lit.raw, span);
@@ -1791,8 +1825,11 @@ impl<'s> Lit<'s> {
 struct OperandSyntax<'s> {
     shape: Shape,
     span: Span,
-    literals: Vec<Lit<'s>>,
+    literals: Literals<'s>,
 }
+
+/// An operand's literals: one or two (a range) held inline.
+type Literals<'s> = smallvec::SmallVec<[Lit<'s>; 2]>;
 
 /// For `key_type op shape`, the type each literal must have, or why not.
 fn allowed_element(key: ValueType, op: CompareOp, shape: Shape) -> Result<ValueType, String> {
@@ -2014,6 +2051,62 @@ fn check_glob(glob: &str, matcher: bool) -> Result<(), globset::ErrorKind> {
     Ok(())
 }
 
+/// What one pass over a plain pattern finds.
+struct Plain {
+    /// Its wildcards, as [`wildcard_count`] counts them.
+    wildcards: usize,
+    /// Whether a `/`-separated segment is `.` or `..`.
+    dot_segment: bool,
+}
+
+/// A pattern that is one glob of literal characters, `?` and `*` runs that
+/// [`check_glob`] accepts: no variable (no `$` at all), no `{...}`
+/// alternative, no `[...]` class (no `]` either) and no `\` escape. For
+/// such a pattern the lowering's checks reduce to what this finds: one glob
+/// part, one alternative, accepted by globset, `**` only as a whole
+/// segment. `None` for any other pattern.
+fn plain_pattern(text: &str) -> Option<Plain> {
+    let bytes = text.as_bytes();
+    let mut wildcards = 0;
+    let mut dot_segment = false;
+    let mut segment_start = 0;
+    let is_dots = |segment: &[u8]| segment == b"." || segment == b"..";
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'$' | b'{' | b'}' | b'[' | b']' | b'\\' => return None,
+            b'*' => {
+                let run = bytes
+                    .get(i..)
+                    .unwrap_or(&[])
+                    .iter()
+                    .take_while(|c| **c == b'*')
+                    .count();
+                let whole_segment =
+                    i == segment_start && bytes.get(i + run).is_none_or(|c| *c == b'/');
+                if run > 2 || (run == 2 && !whole_segment) {
+                    return None;
+                }
+                wildcards += 1;
+                i += run;
+                continue;
+            }
+            b'?' => wildcards += 1,
+            b'/' => {
+                dot_segment |= is_dots(bytes.get(segment_start..i).unwrap_or(&[]));
+                segment_start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    dot_segment |= is_dots(bytes.get(segment_start..).unwrap_or(&[]));
+    Some(Plain {
+        wildcards,
+        dot_segment,
+    })
+}
+
 /// True when `glob` is one globset's parser cannot reject, so building it
 /// (which also writes out its regex, most of the cost of a pattern) can be
 /// skipped: no `[` class, no `\` escape, and `{` groups that all close and
@@ -2149,6 +2242,39 @@ fn alternative_count(glob: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every pattern of up to six characters over `a*?/.` and one of the
+    /// characters that leave the plain path: `plain_pattern` accepts exactly
+    /// those the full checks find plain and valid, and agrees with them.
+    #[test]
+    fn plain_patterns_agree_with_the_full_checks() {
+        let alphabet = ['a', '*', '?', '/', '.', '{'];
+        let mut patterns = vec![String::new()];
+        for _ in 0..6 {
+            let longer: Vec<String> = patterns
+                .iter()
+                .filter(|p| p.len() == patterns.last().map_or(0, String::len))
+                .flat_map(|p| alphabet.iter().map(move |c| format!("{p}{c}")))
+                .collect();
+            patterns.extend(longer);
+        }
+        for pattern in patterns.iter().filter(|p| !p.is_empty()) {
+            let full_ok = check_glob(pattern, true).is_ok();
+            let plain = plain_pattern(pattern);
+            if pattern.contains('{') {
+                assert!(plain.is_none(), "{pattern}");
+                continue;
+            }
+            assert_eq!(plain.is_some(), full_ok, "{pattern}");
+            if let Some(plain) = plain {
+                assert_eq!(plain.wildcards, wildcard_count(pattern), "{pattern}");
+                let dots = pattern.split('/').any(|s| s == ".." || s == ".");
+                assert_eq!(plain.dot_segment, dots, "{pattern}");
+                assert_eq!(alternative_count(pattern), 1, "{pattern}");
+                assert_eq!(find_variable(pattern), None, "{pattern}");
+            }
+        }
+    }
 
     fn with_condition(condition: &str) -> String {
         format!(

@@ -242,7 +242,14 @@ impl<'l, 'm, 's> Parser<'l, 'm, 's> {
                     }
                     *slot = Some(matcher);
                 }
-                "when" | "unless" => conditions.push(self.condition_block()?),
+                "when" | "unless" => {
+                    // Most statements hold one block: room for exactly that
+                    // (a first push would make room for four).
+                    if conditions.capacity() == 0 {
+                        conditions.reserve_exact(1);
+                    }
+                    conditions.push(self.condition_block()?);
+                }
                 _ => break,
             }
             self.skip();
@@ -308,7 +315,7 @@ impl<'l, 'm, 's> Parser<'l, 'm, 's> {
         }
         let span = Span::new(start, self.lower.comments.content_end(end));
         let mut leading = self.lower.comments.before(span.start);
-        let mut patterns = Vec::with_capacity(raw_patterns.len());
+        let mut patterns = smallvec::SmallVec::with_capacity(raw_patterns.len());
         for (raw, quoted, pattern_span) in raw_patterns {
             let pattern = self
                 .lower
@@ -406,6 +413,10 @@ impl<'l, 'm, 's> Parser<'l, 'm, 's> {
                 leading: expr_leading,
                 trailing: self.lower.comments.trailing(end),
             };
+            // Most blocks hold one line: room for exactly that.
+            if exprs.capacity() == 0 {
+                exprs.reserve_exact(1);
+            }
             exprs.push(expr);
             self.pos = pest_end;
             self.skip();
@@ -432,14 +443,18 @@ impl<'l, 'm, 's> Parser<'l, 'm, 's> {
         self.chain("or", Self::and_expr, ExprKind::Or)
     }
 
+    // Inlined, as are `chain`, `unary` and `primary`: a condition's tree is
+    // then built in place rather than copied out of each level in turn.
+    #[inline]
     fn and_expr(&mut self) -> Fast<(Expr, usize)> {
         self.chain("and", Self::unary, ExprKind::And)
     }
 
+    #[inline]
     fn chain(
         &mut self,
         connective: &str,
-        item: fn(&mut Self) -> Fast<(Expr, usize)>,
+        item: impl Fn(&mut Self) -> Fast<(Expr, usize)>,
         kind: fn(Vec<Expr>) -> ExprKind,
     ) -> Fast<(Expr, usize)> {
         let start = self.pos;
@@ -466,6 +481,7 @@ impl<'l, 'm, 's> Parser<'l, 'm, 's> {
     }
 
     /// `unary = { not_prefix* ~ primary }`.
+    #[inline]
     fn unary(&mut self) -> Fast<(Expr, usize)> {
         let mut nots = Vec::new();
         while self.at_word("not") {
@@ -488,6 +504,7 @@ impl<'l, 'm, 's> Parser<'l, 'm, 's> {
     }
 
     /// `primary = _{ group | has_test | comparison }`.
+    #[inline]
     fn primary(&mut self) -> Fast<(Expr, usize)> {
         let start = self.pos;
         if self.peek() == Some(b'(') {
@@ -654,7 +671,7 @@ impl<'l, 'm, 's> Parser<'l, 'm, 's> {
         if self.peek() == Some(b'[') {
             self.pos += 1;
             self.skip();
-            let mut literals = Vec::new();
+            let mut literals = smallvec::SmallVec::new();
             if self.peek() != Some(b']') {
                 literals.push(self.literal()?);
                 loop {
@@ -690,14 +707,14 @@ impl<'l, 'm, 's> Parser<'l, 'm, 's> {
             return Ok(OperandSyntax {
                 shape: Shape::Range,
                 span: Span::new(start, self.pos),
-                literals: vec![first, second],
+                literals: smallvec::smallvec![first, second],
             });
         }
         self.pos = after;
         Ok(OperandSyntax {
             shape: Shape::One,
             span: first.span,
-            literals: vec![first],
+            literals: smallvec::smallvec![first],
         })
     }
 
