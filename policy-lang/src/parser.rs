@@ -282,7 +282,7 @@ fn scan_comments(map: &SourceMap, source: &str) -> Scan {
                     }
                 }
             }
-            _ => i += 1,
+            _ => i = skip_plain(bytes, i + 1),
         }
     }
     Scan {
@@ -290,6 +290,28 @@ fn scan_comments(map: &SourceMap, source: &str) -> Scan {
         diagnostics,
         too_deep,
     }
+}
+
+/// The bytes [`scan_comments`] stops at: brackets, `#` and `"`.
+const SCAN_STOPS: [bool; 256] = {
+    let mut stops = [false; 256];
+    let mut k = 0;
+    let bytes = b"()[]{}#\"";
+    while k < bytes.len() {
+        stops[bytes[k] as usize] = true;
+        k += 1;
+    }
+    stops
+};
+
+/// Where the first byte [`scan_comments`] stops at stands in `bytes`, from
+/// `i` on (the length if none does): the text between needs no other look.
+fn skip_plain(bytes: &[u8], i: usize) -> usize {
+    let rest = bytes.get(i..).unwrap_or(&[]);
+    i + rest
+        .iter()
+        .position(|&b| SCAN_STOPS[usize::from(b)])
+        .unwrap_or(rest.len())
 }
 
 /// "text nests too deeply to parse", at the byte offset `at`.
@@ -2242,6 +2264,19 @@ fn alternative_count(glob: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `skip_plain` finds the first stop byte from where it starts.
+    #[test]
+    fn skip_plain_finds_the_first_stop_byte() {
+        for stop in b"()[]{}#\"" {
+            let mut text = "ab c\u{e9}\n".repeat(4).into_bytes();
+            text[9] = *stop;
+            assert_eq!(skip_plain(&text, 0), 9);
+            assert_eq!(skip_plain(&text, 9), 9);
+            assert_eq!(skip_plain(&text, 10), text.len());
+        }
+        assert_eq!(skip_plain(b"abc", 5), 5);
+    }
 
     /// Every pattern of up to six characters over `a*?/.` and one of the
     /// characters that leave the plain path: `plain_pattern` accepts exactly

@@ -191,8 +191,12 @@ impl<'l, 'm, 's> Parser<'l, 'm, 's> {
         self.expect(b'{')?;
         self.skip();
         let mut statements: Vec<Statement> = Vec::new();
-        while self.at_word("allow") || self.at_word("deny") {
-            statements.push(self.statement()?);
+        loop {
+            let word = self.word();
+            if word != "allow" && word != "deny" {
+                break;
+            }
+            statements.push(self.statement(word)?);
             self.skip();
         }
         // A repeated name is a diagnostic: pest's path reports it.
@@ -215,10 +219,11 @@ impl<'l, 'm, 's> Parser<'l, 'm, 's> {
         })
     }
 
-    fn statement(&mut self) -> Fast<Statement> {
+    /// A statement, whose first word (`allow` or `deny`) is `effect_word`.
+    fn statement(&mut self, effect_word: &str) -> Fast<Statement> {
         let start = self.pos;
         let leading = self.lower.comments.before(start);
-        let effect = if self.at_word("allow") {
+        let effect = if effect_word == "allow" {
             Effect::Allow
         } else {
             Effect::Deny
@@ -235,7 +240,7 @@ impl<'l, 'm, 's> Parser<'l, 'm, 's> {
             let word = self.word();
             match word {
                 "not" | "principal" | "action" | "resource" => {
-                    let matcher = self.matcher()?;
+                    let matcher = self.matcher(word)?;
                     let slot = &mut matchers[matcher.kind as usize];
                     if slot.is_some() {
                         return Err(Bail);
@@ -275,15 +280,19 @@ impl<'l, 'm, 's> Parser<'l, 'm, 's> {
         })
     }
 
-    fn matcher(&mut self) -> Fast<Matcher> {
+    /// A matcher line, whose first word (the word at the cursor) is
+    /// `first_word`.
+    fn matcher(&mut self, first_word: &str) -> Fast<Matcher> {
         let start = self.pos;
         let mut negated = false;
-        if self.at_word("not") {
+        let mut word = first_word;
+        if word == "not" {
             negated = true;
             self.pos += "not".len();
             self.skip();
+            word = self.word();
         }
-        let kind = match self.word() {
+        let kind = match word {
             "principal" => MatcherKind::Principal,
             "action" => MatcherKind::Action,
             "resource" => MatcherKind::Resource,
