@@ -2,7 +2,7 @@
 //! ids, and one function that decides.
 
 use crate::compile::{CompileError, GlobBank};
-use crate::condition::{Attr, Cond, Problem, Truth};
+use crate::condition::{Attr, Cond, Pool, Problem, Texts, Truth};
 use crate::decision::*;
 use crate::glob::VariablePattern;
 use crate::index::{
@@ -12,9 +12,10 @@ use crate::index::{
 use crate::limits::Limits;
 use crate::request::Request;
 use chrono::{DateTime, Utc};
-use policy_lang::{BlockKind, Effect, Matcher, Pattern, PolicyFile, Span, Statement};
+use policy_lang::{BlockKind, Effect, Matcher, MatcherKind, Pattern, PolicyFile, Span, Statement};
 use smallvec::SmallVec;
 use std::cell::RefCell;
+use std::ops::Range;
 
 /// One named policy source text.
 #[derive(Debug, Clone, Copy)]
@@ -103,8 +104,8 @@ struct CompiledStatement {
     action: Option<u32>,
     /// In [`Shared::resources`].
     resource: Option<u32>,
-    /// `(holds when true, condition)`: `when` blocks must be true, `unless` blocks false.
-    blocks: Box<[(BlockKind, Cond)]>,
+    /// Its `when` and `unless` blocks, in [`Shared::blocks`].
+    blocks: Range<u32>,
     /// Text of each matcher line, for explanations, in [`Shared::texts`].
     lines: [u32; 3],
 }
@@ -116,12 +117,12 @@ struct CompiledStatement {
 struct Shared {
     names: Vec<NameMatcher>,
     resources: Vec<ResourceMatcher>,
-    /// Every text (policy and statement names, line texts), one after
-    /// another: one allocation for them all rather than one each.
-    texts: String,
-    /// Where each text ends in `texts`; it starts where the one before
-    /// ends.
-    text_ends: Vec<usize>,
+    /// Every text: policy and statement names, line and condition texts.
+    texts: Texts,
+    /// Every statement's `when` and `unless` blocks, each statement's
+    /// together: `(kind, condition)`, `when` blocks must be true, `unless`
+    /// blocks false. One allocation for them all rather than one each.
+    blocks: Vec<(BlockKind, Cond)>,
 }
 
 impl Shared {
@@ -130,21 +131,13 @@ impl Shared {
     }
 
     fn text(&self, at: u32) -> &str {
-        let at = at as usize;
-        let start = match at.checked_sub(1) {
-            Some(before) => self.text_ends.get(before).copied().unwrap_or(0),
-            None => 0,
-        };
-        let end = self.text_ends.get(at).copied().unwrap_or(start);
-        self.texts.get(start..end).unwrap_or("")
+        self.texts.get(at)
     }
 
-    /// Appends `text`, returning its index.
-    fn push_text(&mut self, text: &str) -> Result<u32, Problem> {
-        let at = next_id(self.text_ends.len())?;
-        self.texts.push_str(text);
-        self.text_ends.push(self.texts.len());
-        Ok(at)
+    /// The blocks at `range`, or `None` were it not in the table (a broken
+    /// invariant, which callers treat as an unknown condition).
+    fn blocks(&self, range: &Range<u32>) -> Option<&[(BlockKind, Cond)]> {
+        self.blocks.get(range.start as usize..range.end as usize)
     }
 }
 
@@ -156,6 +149,12 @@ struct Interner<'a> {
     names: foldhash::HashMap<String, u32>,
     resources: foldhash::HashMap<String, u32>,
     texts: foldhash::HashMap<&'a str, u32>,
+    /// Each matcher line by its text: the text's index and, once built,
+    /// its matcher's (in [`Shared::names`] for principals and actions, in
+    /// [`Shared::resources`] for resources). A line's text (keyword
+    /// included) determines its matcher, so lines that read the same share
+    /// both without building their key.
+    lines: foldhash::HashMap<&'a str, (u32, Option<u32>)>,
     /// The key of the line being looked up, reused between lookups.
     key: String,
 }
@@ -165,15 +164,50 @@ impl<'a> Interner<'a> {
         if let Some(&at) = self.texts.get(text) {
             return Ok(at);
         }
-        let at = self.shared.push_text(text)?;
+        let at = self.shared.texts.push(text)?;
         self.texts.insert(text, at);
         Ok(at)
+    }
+
+    /// The matcher line `matcher`, whose text is `text`: the index of its
+    /// text and, if `with_matcher`, of its matcher.
+    fn line(
+        &mut self,
+        matcher: &Matcher,
+        text: &'a str,
+        with_matcher: bool,
+    ) -> Result<(u32, Option<u32>), Problem> {
+        let known = self.lines.get(text).copied();
+        // `lines` is the lookup of line texts: one not there is new.
+        let text_at = match known {
+            Some((at, _)) => at,
+            None => self.shared.texts.push(text)?,
+        };
+        if !with_matcher {
+            if known.is_none() {
+                self.lines.insert(text, (text_at, None));
+            }
+            return Ok((text_at, None));
+        }
+        if let Some((_, Some(matcher_at))) = known {
+            return Ok((text_at, Some(matcher_at)));
+        }
+        let matcher_at = match matcher.kind {
+            MatcherKind::Resource => self.resource(matcher)?,
+            MatcherKind::Principal | MatcherKind::Action => self.name(matcher)?,
+        };
+        // Only a text read from a span is a line's own (never the empty
+        // text a span outside the source would give).
+        if !text.is_empty() {
+            self.lines.insert(text, (text_at, Some(matcher_at)));
+        }
+        Ok((text_at, Some(matcher_at)))
     }
 
     /// A text no other statement shares (a statement's name): stored
     /// without being looked up.
     fn unique_text(&mut self, text: &str) -> Result<u32, Problem> {
-        self.shared.push_text(text)
+        self.shared.texts.push(text)
     }
 
     fn name(&mut self, matcher: &Matcher) -> Result<u32, Problem> {
@@ -212,7 +246,7 @@ fn line_key(matcher: &Matcher, key: &mut String) {
 }
 
 /// The id of the next entry of a table of `len`.
-fn next_id(len: usize) -> Result<u32, Problem> {
+pub(crate) fn next_id(len: usize) -> Result<u32, Problem> {
     u32::try_from(len).map_err(|_| Problem {
         span: Span::default(),
         message: format!("a policy set holds at most {} statements", u32::MAX),
@@ -280,6 +314,8 @@ impl Engine {
         };
         // Conditions first: the index files statements by them too.
         let mut pending = Vec::new();
+        let mut pool = Pool::default();
+        let mut blocks = Vec::new();
         for (n, (file, source)) in files.iter().zip(sources).enumerate() {
             for policy in &file.policies {
                 for statement in &policy.statements {
@@ -291,16 +327,19 @@ impl Engine {
                             break;
                         }
                     };
-                    match compile_blocks(statement, source.text) {
-                        Ok(blocks) => pending.push((id, n, policy.name.as_str(), statement, blocks)),
+                    match compile_blocks(statement, source.text, &mut pool, &mut blocks) {
+                        Ok(range) => pending.push((id, n, policy.name.as_str(), statement, range)),
                         Err(failed) => problem(n, failed),
                     }
                 }
             }
         }
         let mut index = IndexBuilder::default();
-        for (id, n, _, statement, blocks) in &pending {
-            index.add(*id, *n, statement, blocks);
+        for (id, n, _, statement, range) in &pending {
+            match blocks.get(range.start as usize..range.end as usize) {
+                Some(conditions) => index.add(*id, *n, statement, conditions),
+                None => problem(*n, internal(statement.span)),
+            }
         }
         let (index, filed_by_line) = match index.build() {
             Ok(built) => built,
@@ -310,14 +349,17 @@ impl Engine {
             }
         };
         let mut interner = Interner::default();
+        // The conditions' texts go on with the others.
+        interner.shared.texts = pool.texts;
         let mut statements = Vec::with_capacity(pending.len());
-        for (at, (_, n, policy, statement, blocks)) in pending.into_iter().enumerate() {
+        interner.shared.blocks = blocks;
+        for (at, (_, n, policy, statement, range)) in pending.into_iter().enumerate() {
             let text = sources.get(n).map_or("", |s| s.text);
             // A statement the index did not file by a line (or any, were
             // the two ever out of step) matches every line itself.
             let by_index = filed_by_line.get(at).copied().flatten();
             let compiled = next_id(n).and_then(|source| {
-                CompiledStatement::new(&mut interner, policy, statement, blocks, text, by_index)
+                CompiledStatement::new(&mut interner, policy, statement, range, text, by_index)
                     .map(|compiled| CompiledStatement { source, ..compiled })
             });
             match compiled {
@@ -525,24 +567,54 @@ impl Engine {
     }
 }
 
-/// A statement's `when` and `unless` blocks, compiled.
-fn compile_blocks(statement: &Statement, source: &str) -> Result<Vec<(BlockKind, Cond)>, Problem> {
-    let mut blocks = Vec::with_capacity(statement.conditions.len());
+/// A broken invariant of compiling, reported as a compile error rather than
+/// a statement left out or changed.
+fn internal(span: Span) -> Problem {
+    Problem {
+        span,
+        message: "internal error while compiling this statement; please report it".into(),
+    }
+}
+
+/// Compiles a statement's `when` and `unless` blocks onto `blocks`: where
+/// they stand there.
+fn compile_blocks<'a>(
+    statement: &'a Statement,
+    source: &str,
+    pool: &mut Pool<'a>,
+    blocks: &mut Vec<(BlockKind, Cond)>,
+) -> Result<Range<u32>, Problem> {
+    let start = blocks.len();
+    let compiled = compile_blocks_onto(statement, source, pool, blocks)
+        .and_then(|()| Ok(next_id(start)?..next_id(blocks.len())?));
+    if compiled.is_err() {
+        // A statement that fails leaves nothing behind.
+        blocks.truncate(start);
+    }
+    compiled
+}
+
+fn compile_blocks_onto<'a>(
+    statement: &'a Statement,
+    source: &str,
+    pool: &mut Pool<'a>,
+    blocks: &mut Vec<(BlockKind, Cond)>,
+) -> Result<(), Problem> {
     for block in &statement.conditions {
         // A block of one line is that line: `all` of one condition holds,
         // fails and is unknown exactly when the condition is.
         let cond = match block.exprs.as_slice() {
-            [only] => Cond::compile(only, source)?,
+            [only] => Cond::compile(only, source, pool)?,
             exprs => Cond::All(
                 exprs
                     .iter()
-                    .map(|e| Cond::compile(e, source))
+                    .map(|e| Cond::compile(e, source, pool))
                     .collect::<Result<_, _>>()?,
             ),
         };
         blocks.push((block.kind, cond));
     }
-    Ok(blocks)
+    Ok(())
 }
 
 impl CompiledStatement {
@@ -552,17 +624,18 @@ impl CompiledStatement {
         interner: &mut Interner<'a>,
         policy: &'a str,
         statement: &Statement,
-        blocks: Vec<(BlockKind, Cond)>,
+        blocks: Range<u32>,
         source: &'a str,
         filed: Option<Line>,
     ) -> Result<CompiledStatement, Problem> {
-        let mut line =
-            |m: &Matcher| interner.text(source.get(m.span.start..m.span.end).unwrap_or(""));
-        let lines = [
-            line(&statement.principal)?,
-            line(&statement.action)?,
-            line(&statement.resource)?,
-        ];
+        // A line the index matches needs no matcher of its own.
+        let mut line = |m: &Matcher, line: Line| {
+            let text = source.get(m.span.start..m.span.end).unwrap_or("");
+            interner.line(m, text, filed != Some(line))
+        };
+        let (principal_text, principal) = line(&statement.principal, Line::Principal)?;
+        let (action_text, action) = line(&statement.action, Line::Action)?;
+        let (resource_text, resource) = line(&statement.resource, Line::Resource)?;
         Ok(CompiledStatement {
             effect: statement.effect,
             source: 0,
@@ -570,20 +643,11 @@ impl CompiledStatement {
             policy: interner.text(policy)?,
             name: interner.unique_text(&statement.name)?,
             filed,
-            principal: match filed {
-                Some(Line::Principal) => None,
-                _ => Some(interner.name(&statement.principal)?),
-            },
-            action: match filed {
-                Some(Line::Action) => None,
-                _ => Some(interner.name(&statement.action)?),
-            },
-            resource: match filed {
-                Some(Line::Resource) => None,
-                _ => Some(interner.resource(&statement.resource)?),
-            },
-            blocks: blocks.into_boxed_slice(),
-            lines,
+            principal,
+            action,
+            resource,
+            blocks,
+            lines: [principal_text, action_text, resource_text],
         })
     }
 
@@ -628,7 +692,12 @@ impl CompiledStatement {
     ) -> Truth {
         let [principal, action, resource] = self.lines_match(shared, request, now, matched);
         let mut truth = action.and(principal).and(resource);
-        for (kind, cond) in &self.blocks {
+        let Some(blocks) = shared.blocks(&self.blocks) else {
+            // Blocks it cannot read: unknown, so that the statement fails
+            // closed.
+            return truth.and(Truth::Unknown);
+        };
+        for (kind, cond) in blocks {
             if truth == Truth::False {
                 break;
             }
@@ -701,9 +770,28 @@ impl CompiledStatement {
                 resource == Truth::Unknown,
             );
         }
-        for (kind, cond) in &self.blocks {
+        let Some(blocks) = shared.blocks(&self.blocks) else {
+            // Blocks it cannot read (a broken invariant) are unknown, as
+            // `applies` took them; the report says so.
+            failures.push(Failure {
+                part: Part::When,
+                expected: "its conditions (internal error: they cannot be read)".into(),
+                actual: None,
+                unknown: true,
+            });
+            return Some(StatementReport {
+                statement,
+                effect: match self.effect {
+                    Effect::Allow => Outcome::Allow,
+                    Effect::Deny => Outcome::Deny,
+                },
+                applied,
+                failures,
+            });
+        };
+        for (kind, cond) in blocks {
             let mut leaves = Vec::new();
-            cond.leaves(request, now, &mut leaves);
+            cond.leaves(&shared.texts, request, now, &mut leaves);
             let (part, failing) = match kind {
                 BlockKind::When => (Part::When, Truth::False),
                 BlockKind::Unless => (Part::Unless, Truth::True),

@@ -33,6 +33,7 @@ use foldhash::HashMap;
 use globset::{Candidate, Glob, GlobBuilder};
 use policy_lang::{BlockKind, Effect, Matcher, Pattern, Span, Statement};
 use smallvec::SmallVec;
+use std::sync::Arc;
 
 /// Candidate statement ids, sorted and without repeats.
 pub(crate) type Ids = SmallVec<[u32; 32]>;
@@ -45,11 +46,16 @@ type Bucket = SmallVec<[u32; 4]>;
 /// A statement's keys in one dimension: most lines hold one pattern.
 type Keys<T> = SmallVec<[T; 1]>;
 
-/// The characters that make a pattern more than a literal name.
-pub(crate) const GLOB_SYNTAX: [char; 7] = ['*', '?', '[', ']', '{', '}', '\\'];
+/// Whether `b` is one of the characters that make a pattern more than a
+/// literal name: `*`, `?`, `[`, `]`, `{`, `}` and `\\`. All are ASCII, and
+/// no byte of a multi-byte character is, so a pattern's bytes can be read
+/// in place of its characters.
+fn is_glob_byte(b: u8) -> bool {
+    matches!(b, b'*' | b'?' | b'[' | b']' | b'{' | b'}' | b'\\')
+}
 
 pub(crate) fn has_glob_syntax(text: &str) -> bool {
-    text.contains(GLOB_SYNTAX)
+    text.bytes().any(is_glob_byte)
 }
 
 /// A name pattern (principal id, group or action) by how it can be looked
@@ -110,7 +116,7 @@ struct Options<'a> {
 
 /// A `when` conjunct comparing an attribute with string literals: the
 /// attribute and the literals, borrowed from the compiled condition.
-type Conjunct<'a> = (&'a Attr, Keys<&'a str>);
+type Conjunct<'a> = (&'a Attr, Keys<&'a Arc<str>>);
 
 /// A key as counted across the set: which dimension, and its text.
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -163,24 +169,47 @@ impl<'a> IndexBuilder<'a> {
     /// Problems (globs the engine refuses) come with their source number.
     #[allow(clippy::type_complexity)]
     pub(crate) fn build(self) -> Result<(Index, Vec<Option<Line>>), Vec<(usize, Problem)>> {
-        let mut counts: HashMap<Counted, u64> = HashMap::default();
+        // Each distinct key gets a slot counting the statements filed under
+        // it; each statement's keys are visited twice in the same order (to
+        // count, then to weigh), the second time reading the slots noted the
+        // first, without hashing again.
+        let mut slots: HashMap<Counted, usize> =
+            HashMap::with_capacity_and_hasher(self.pending.len(), Default::default());
+        let mut counts: Vec<u64> = Vec::new();
+        let mut key_slots: Vec<usize> = Vec::with_capacity(self.pending.len() * 3);
+        let mut count_key = |key: Counted<'a>| {
+            let slot = *slots.entry(key).or_insert(counts.len());
+            match counts.get_mut(slot) {
+                Some(count) => *count += 1,
+                None => counts.push(1),
+            }
+            key_slots.push(slot);
+        };
         for (_, _, _, options) in &self.pending {
             for (text, _) in options.resource.iter().flatten() {
-                *counts.entry(Counted::Resource(text)).or_default() += 1;
+                count_key(Counted::Resource(text));
             }
             for (_, key, _) in options.action.iter().flatten() {
-                *counts.entry(Counted::Action(*key)).or_default() += 1;
+                count_key(Counted::Action(*key));
             }
             for (group, key, _) in options.principal.iter().flatten() {
-                *counts.entry(Counted::Principal(*group, *key)).or_default() += 1;
+                count_key(Counted::Principal(*group, *key));
             }
             for (attr, values) in &options.conditions {
                 for value in values {
-                    *counts.entry(Counted::Condition(attr, value)).or_default() += 1;
+                    count_key(Counted::Condition(attr, value));
                 }
             }
         }
-        let count = |key: &Counted| counts.get(key).copied().unwrap_or(1);
+        drop(slots);
+        // The counts of the keys in the order they were visited. (Each
+        // visited key has a counted slot: the default never applies, and a
+        // count only steers which dimension files a statement, never whether
+        // it is a candidate.)
+        let mut visited = key_slots
+            .iter()
+            .map(|&slot| counts.get(slot).copied().unwrap_or(1));
+        let mut count = || visited.next().unwrap_or(1);
         let mut choices = Vec::with_capacity(self.pending.len());
         for (_, _, _, options) in &self.pending {
             // The cost of a dimension: the statements sharing each key,
@@ -194,7 +223,7 @@ impl<'a> IndexBuilder<'a> {
             if let Some(keys) = &options.resource {
                 consider(
                     keys.iter()
-                        .map(|(text, _)| count(&Counted::Resource(text)) * resource_breadth(text))
+                        .map(|(text, _)| count().saturating_mul(resource_breadth(text)))
                         .fold(0, u64::saturating_add),
                     0,
                 );
@@ -202,7 +231,7 @@ impl<'a> IndexBuilder<'a> {
             if let Some(keys) = &options.action {
                 consider(
                     keys.iter()
-                        .map(|(_, key, _)| count(&Counted::Action(*key)) * key.breadth())
+                        .map(|(_, key, _)| count().saturating_mul(key.breadth()))
                         .fold(0, u64::saturating_add),
                     1,
                 );
@@ -210,17 +239,14 @@ impl<'a> IndexBuilder<'a> {
             if let Some(keys) = &options.principal {
                 consider(
                     keys.iter()
-                        .map(|(g, key, _)| count(&Counted::Principal(*g, *key)) * key.breadth())
+                        .map(|(_, key, _)| count().saturating_mul(key.breadth()))
                         .fold(0, u64::saturating_add),
                     2,
                 );
             }
-            for (n, (attr, values)) in options.conditions.iter().enumerate() {
+            for (n, (_, values)) in options.conditions.iter().enumerate() {
                 consider(
-                    values
-                        .iter()
-                        .map(|v| count(&Counted::Condition(attr, v)))
-                        .fold(0, u64::saturating_add),
+                    values.iter().map(|_| count()).fold(0, u64::saturating_add),
                     3 + n,
                 );
             }
@@ -303,16 +329,16 @@ fn equality_conjuncts(blocks: &[(BlockKind, Cond)]) -> SmallVec<[Conjunct<'_>; 1
         match cond {
             Cond::All(items) => items.iter().for_each(|c| walk(c, out)),
             Cond::Test { attr, test, .. } => {
-                let values: Option<Keys<&str>> = match test {
+                let values: Option<Keys<&Arc<str>>> = match test {
                     Test::Compare(orderings, Lit::Str(value))
                         if *orderings == [std::cmp::Ordering::Equal] =>
                     {
-                        Some(smallvec::smallvec![&**value])
+                        Some(smallvec::smallvec![value])
                     }
                     Test::OneOf(lits) if !lits.is_empty() => lits
                         .iter()
                         .map(|lit| match lit {
-                            Lit::Str(value) => Some(&**value),
+                            Lit::Str(value) => Some(value),
                             _ => None,
                         })
                         .collect(),
@@ -425,7 +451,7 @@ impl Index {
                         }),
                     };
                     for value in values {
-                        entry.by_value.entry(value.into()).or_default().push(id);
+                        entry.by_value.entry(value.clone()).or_default().push(id);
                     }
                     if effect == Effect::Deny {
                         entry.denies.push(id);
@@ -501,8 +527,9 @@ impl Index {
 #[derive(Debug)]
 struct AttrIndex {
     attr: Attr,
-    /// By each value the conjunct accepts.
-    by_value: ByName,
+    /// By each value the conjunct accepts (shared with the statement's
+    /// compiled condition).
+    by_value: HashMap<Arc<str>, Bucket>,
     /// The deny statements among them: when the request's value is missing
     /// or not a string the conjunct is unknown, and a deny then applies.
     /// (An allow then does not: unknown never grants.)
@@ -742,21 +769,26 @@ impl ResourceIndex {
         }
         let mut dirs = Vec::with_capacity(tree.len());
         for (mut bucket, globs) in tree {
-            let only: Vec<Glob> = globs.iter().map(|(g, _, _)| g.clone()).collect();
-            bucket.globs =
-                GlobBank::build(&only, RESOURCE_SYNTAX).map_err(|(i, why)| match globs.get(i) {
-                    Some((glob, span, source)) => (
-                        *source,
-                        Problem {
-                            span: *span,
-                            message: format!(
-                                "the pattern `{}` cannot be compiled: {why}",
-                                glob.glob()
-                            ),
-                        },
-                    ),
-                    None => internal(0, Span::default()),
+            // Most directories hold no other glob: their bank stays empty,
+            // as building it from none would leave it.
+            if !globs.is_empty() {
+                let only: Vec<Glob> = globs.iter().map(|(g, _, _)| g.clone()).collect();
+                bucket.globs = GlobBank::build(&only, RESOURCE_SYNTAX).map_err(|(i, why)| {
+                    match globs.get(i) {
+                        Some((glob, span, source)) => (
+                            *source,
+                            Problem {
+                                span: *span,
+                                message: format!(
+                                    "the pattern `{}` cannot be compiled: {why}",
+                                    glob.glob()
+                                ),
+                            },
+                        ),
+                        None => internal(0, Span::default()),
+                    }
                 })?;
+            }
             bucket.subtree.dedup();
             dirs.push(bucket);
         }
@@ -811,7 +843,8 @@ fn internal(source: usize, span: Span) -> (usize, Problem) {
 /// its first metacharacter.
 fn literal_dir(glob: &str) -> &str {
     let literal = glob
-        .find(GLOB_SYNTAX)
+        .bytes()
+        .position(is_glob_byte)
         .and_then(|i| glob.get(..i))
         .unwrap_or(glob);
     literal
