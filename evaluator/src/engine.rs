@@ -334,7 +334,7 @@ impl Engine {
                 }
             }
         }
-        let mut index = IndexBuilder::default();
+        let mut index = IndexBuilder::with_capacity(pending.len());
         for (id, n, _, statement, range) in &pending {
             match blocks.get(range.start as usize..range.end as usize) {
                 Some(conditions) => index.add(*id, *n, statement, conditions),

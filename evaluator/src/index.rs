@@ -106,7 +106,9 @@ impl<'a> NameKey<'a> {
 
 /// The ways one statement could be filed, each as its keys.
 struct Options<'a> {
-    resource: Option<Keys<(&'a str, Span)>>,
+    /// `(glob text, span, breadth)`: the breadth read while the text is at
+    /// hand.
+    resource: Option<Keys<(&'a str, Span, u64)>>,
     /// `(is_group, key)`; `is_group` is always false for actions.
     action: Option<Keys<(bool, NameKey<'a>, Span)>>,
     principal: Option<Keys<(bool, NameKey<'a>, Span)>>,
@@ -129,7 +131,7 @@ enum Counted<'a> {
 
 /// The dimension a statement is filed under, with its keys.
 pub(crate) enum Filing<'a> {
-    Resource(Keys<(&'a str, Span)>),
+    Resource(Keys<(&'a str, Span, u64)>),
     Action(Keys<(bool, NameKey<'a>, Span)>),
     Principal(Keys<(bool, NameKey<'a>, Span)>),
     Condition(Conjunct<'a>),
@@ -144,6 +146,13 @@ pub(crate) struct IndexBuilder<'a> {
 }
 
 impl<'a> IndexBuilder<'a> {
+    /// A builder with room for `statements`.
+    pub(crate) fn with_capacity(statements: usize) -> IndexBuilder<'a> {
+        IndexBuilder {
+            pending: Vec::with_capacity(statements),
+        }
+    }
+
     /// Adds a statement (checked, and compiled as `conditions`) from source
     /// number `source`.
     pub(crate) fn add(
@@ -186,7 +195,7 @@ impl<'a> IndexBuilder<'a> {
             key_slots.push(slot);
         };
         for (_, _, _, options) in &self.pending {
-            for (text, _) in options.resource.iter().flatten() {
+            for (text, _, _) in options.resource.iter().flatten() {
                 count_key(Counted::Resource(text));
             }
             for (_, key, _) in options.action.iter().flatten() {
@@ -223,7 +232,7 @@ impl<'a> IndexBuilder<'a> {
             if let Some(keys) = &options.resource {
                 consider(
                     keys.iter()
-                        .map(|(text, _)| count().saturating_mul(resource_breadth(text)))
+                        .map(|(_, _, breadth)| count().saturating_mul(*breadth))
                         .fold(0, u64::saturating_add),
                     0,
                 );
@@ -294,7 +303,7 @@ fn resource_breadth(text: &str) -> u64 {
 
 /// The static glob texts of a resource line, or `None` when the line cannot
 /// be indexed by resource (negated, match-all, or holding variables).
-fn resource_keys(matcher: &Matcher) -> Option<Keys<(&str, Span)>> {
+fn resource_keys(matcher: &Matcher) -> Option<Keys<(&str, Span, u64)>> {
     if matcher.negated || matcher.patterns.iter().any(Pattern::is_match_all) {
         return None;
     }
@@ -302,7 +311,10 @@ fn resource_keys(matcher: &Matcher) -> Option<Keys<(&str, Span)>> {
     matcher
         .patterns
         .iter()
-        .map(|p| p.glob_text().map(|text| (text, p.span)))
+        .map(|p| {
+            p.glob_text()
+                .map(|text| (text, p.span, resource_breadth(text)))
+        })
         .collect()
 }
 
@@ -430,7 +442,7 @@ impl Index {
             match filing {
                 Filing::Resource(keys) => resources.extend(
                     keys.into_iter()
-                        .map(|(text, span)| (text, id, span, source)),
+                        .map(|(text, span, _)| (text, id, span, source)),
                 ),
                 Filing::Action(keys) => keys
                     .into_iter()

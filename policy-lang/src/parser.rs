@@ -2265,6 +2265,56 @@ fn alternative_count(glob: &str) -> usize {
 mod tests {
     use super::*;
 
+    /// The tree the hand-written front end reads, if it reads the source,
+    /// and the one pest's path lowers, if that reports nothing.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn both_paths(source: &str) -> (Option<PolicyFile>, Option<PolicyFile>) {
+        let limits = Limits::default();
+        let map = SourceMap::new("t.policy", source);
+        let scan = scan_comments(&map, source);
+        let lower = |comments: Vec<Comment>| Lower {
+            map: &map,
+            comments: CommentPool {
+                comments,
+                next: 0,
+                source,
+            },
+            diagnostics: Vec::new(),
+            depth: 0,
+            limits: &limits,
+        };
+        let mut fast_lower = lower(scan.comments.clone());
+        let fast = fast::Parser::new(&mut fast_lower, source).file().ok();
+        let mut pest_lower = lower(scan.comments);
+        let pest = Grammar::parse(Rule::file, source)
+            .ok()
+            .map(|mut pairs| pest_lower.file(pairs.next()))
+            .filter(|_| pest_lower.diagnostics.is_empty());
+        (fast, pest)
+    }
+
+    /// The front end reads these sources (plain and quoted patterns, lines
+    /// of several, negations, variables, alternatives and classes,
+    /// conditions of every form, comments everywhere) into the tree pest's
+    /// path gives, spans and comments included.
+    #[test]
+    #[cfg(not(target_arch = "wasm32"))]
+    fn the_front_end_reads_what_pest_reads() {
+        let sources = [
+            "policy \"p\" {\n  allow \"s0\" {\n    principal *\n    action    secrets:GetSecretValue\n    resource  prod/team-0/**\n  }\n}\n",
+            "policy \"p\" { allow \"a\" { principal user:u-1, group:g-2 action svc-1:Get* resource prod/shared/db } }",
+            "# top\npolicy \"p\" { # after brace\n  # above\n  deny \"d\" { # inside\n    not principal group:ops # trailing\n    action \"secrets:Get*\", secrets:List?  # two\n    not resource \"prod/a b/**\", dev/{x,y}/[a-c]*\n    when { principal.tags.team == \"team-3\" } # cond\n    unless { source_ip in 10.0.0.0/8 }\n  }\n  # end\n}\n# bottom\n",
+            "policy \"p\" { allow \"v\" { principal * action * resource prod/${principal.tags.team}/** } }",
+            "policy \"p\" { allow \"c\" { principal * action * resource ** when { (mfa and mfa_age < 15m) or not context.break_glass == true\n principal.groups contains \"group:ops\"\n time_of_day in 09:00 .. 17:00 at +02:00\n weekday in [Mon, Tue, Fri]\n resource.path like \"prod/*\"\n context.level >= 3 } } }",
+            "policy \"a\" { allow \"x\" { principal * action a resource b } }\npolicy \"b\" { deny \"x\" { principal * action a resource \"b\\\"c\" unless { has context.ticket } } }",
+        ];
+        for source in sources {
+            let (fast, pest) = both_paths(source);
+            assert!(fast.is_some(), "the front end gave up on {source}");
+            assert_eq!(fast, pest, "{source}");
+        }
+    }
+
     /// `skip_plain` finds the first stop byte from where it starts.
     #[test]
     fn skip_plain_finds_the_first_stop_byte() {
