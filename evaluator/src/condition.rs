@@ -33,6 +33,12 @@ impl Texts {
         Ok(at)
     }
 
+    /// Gives back the room the texts grew into and do not fill.
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.all.shrink_to_fit();
+        self.ends.shrink_to_fit();
+    }
+
     /// Text `at` (empty for an index never handed out).
     pub(crate) fn get(&self, at: u32) -> &str {
         let at = at as usize;

@@ -378,10 +378,15 @@ impl Engine {
         if let Some(error) = error {
             return Err(error);
         }
+        let mut shared = interner.shared;
+        // The tables grew as they were filled: held for the engine's life,
+        // they keep only what they hold.
+        shared.blocks.shrink_to_fit();
+        shared.texts.shrink_to_fit();
         Ok(Engine {
             statements,
             index,
-            shared: interner.shared,
+            shared,
             revision: revision_of(sources),
             limits: limits.clone(),
             schema: None,

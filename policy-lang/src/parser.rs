@@ -374,7 +374,13 @@ impl CommentPool<'_> {
     fn content_end(&self, mut end: usize) -> usize {
         loop {
             let text = self.source.get(..end).unwrap_or("");
-            let trimmed = text.trim_end_matches([' ', '\t', '\r', '\n']).len();
+            // The length without trailing ` `, `\t`, `\r` and `\n`: all
+            // ASCII, so trimming bytes trims the same characters.
+            let trimmed = text
+                .as_bytes()
+                .iter()
+                .rposition(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+                .map_or(0, |last| last + 1);
             let i = self.comments.partition_point(|c| c.span.start < trimmed);
             match i.checked_sub(1).and_then(|i| self.comments.get(i)) {
                 Some(c) if c.span.end >= trimmed => end = c.span.start,
