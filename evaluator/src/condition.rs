@@ -13,6 +13,60 @@ use ipnet::IpNet;
 use policy_lang::{CompareOp, Expr, ExprKind, KeyPath, Operand, ValueKind};
 use std::cmp::Ordering;
 use std::net::IpAddr;
+use std::sync::Arc;
+
+/// Texts stored one after another in one string: one allocation for them
+/// all rather than one each.
+#[derive(Debug, Default)]
+pub(crate) struct Texts {
+    all: String,
+    /// Where each text ends in `all`; it starts where the one before ends.
+    ends: Vec<usize>,
+}
+
+impl Texts {
+    /// Appends `text`, returning its index.
+    pub(crate) fn push(&mut self, text: &str) -> Result<u32, Problem> {
+        let at = crate::engine::next_id(self.ends.len())?;
+        self.all.push_str(text);
+        self.ends.push(self.all.len());
+        Ok(at)
+    }
+
+    /// Gives back the room the texts grew into and do not fill.
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.all.shrink_to_fit();
+        self.ends.shrink_to_fit();
+    }
+
+    /// Text `at` (empty for an index never handed out).
+    pub(crate) fn get(&self, at: u32) -> &str {
+        let at = at as usize;
+        let start = match at.checked_sub(1) {
+            Some(before) => self.ends.get(before).copied().unwrap_or(0),
+            None => 0,
+        };
+        let end = self.ends.get(at).copied().unwrap_or(start);
+        self.all.get(start..end).unwrap_or("")
+    }
+}
+
+/// What the conditions of a set share while it compiles: one copy of each
+/// tag or context name (`'a` is the syntax tree's), and their texts.
+#[derive(Default)]
+pub(crate) struct Pool<'a> {
+    names: foldhash::HashMap<&'a str, Arc<str>>,
+    pub(crate) texts: Texts,
+}
+
+impl<'a> Pool<'a> {
+    fn name(&mut self, name: &'a str) -> Arc<str> {
+        self.names
+            .entry(name)
+            .or_insert_with(|| name.into())
+            .clone()
+    }
+}
 
 /// A three-valued truth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -67,10 +121,10 @@ pub(crate) enum Attr {
     Action,
     PrincipalId,
     PrincipalGroups,
-    PrincipalTag(Box<str>),
+    PrincipalTag(Arc<str>),
     ResourcePath,
-    ResourceTag(Box<str>),
-    Context(Box<str>),
+    ResourceTag(Arc<str>),
+    Context(Arc<str>),
 }
 
 impl Attr {
@@ -98,6 +152,16 @@ impl Attr {
                 | Attr::ResourceTag(_)
                 | Attr::Context(_)
         )
+    }
+
+    /// [`Attr::new`], its name (if any) shared through `pool`.
+    fn pooled<'a>(key: &'a KeyPath, offset: i32, pool: &mut Pool<'a>) -> Attr {
+        match key {
+            KeyPath::PrincipalTag(t) => Attr::PrincipalTag(pool.name(t)),
+            KeyPath::ResourceTag(t) => Attr::ResourceTag(pool.name(t)),
+            KeyPath::Context(c) => Attr::Context(pool.name(c)),
+            other => Attr::new(other, offset),
+        }
     }
 
     pub(crate) fn new(key: &KeyPath, offset: i32) -> Attr {
@@ -195,7 +259,8 @@ impl std::fmt::Display for Val<'_> {
 /// A literal of a compiled test.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Lit {
-    Str(Box<str>),
+    /// Shared with the index, which files statements by it.
+    Str(Arc<str>),
     Number(f64),
     Bool(bool),
     Ip(IpAddr),
@@ -322,8 +387,9 @@ pub(crate) enum Cond {
     Test {
         attr: Attr,
         test: Test,
-        /// The condition as written, for explanations.
-        text: Box<str>,
+        /// The condition as written, for explanations: in the set's
+        /// [`Texts`].
+        text: u32,
     },
 }
 
@@ -332,38 +398,40 @@ impl Cond {
     /// Compiles a checked condition exactly, or says which part of it cannot
     /// be (a `like` pattern the glob engine refuses, say): never a test that
     /// quietly holds for nothing.
-    pub(crate) fn compile(expr: &Expr, source: &str) -> Result<Cond, Problem> {
-        let text = || -> Box<str> {
-            source
-                .get(expr.span.start..expr.span.end)
-                .unwrap_or("")
-                .trim_end()
-                .into()
+    /// Names and texts go to `pool`.
+    pub(crate) fn compile<'a>(
+        expr: &'a Expr,
+        source: &str,
+        pool: &mut Pool<'a>,
+    ) -> Result<Cond, Problem> {
+        let text = |pool: &mut Pool| {
+            let text = source.get(expr.span.start..expr.span.end).unwrap_or("");
+            pool.texts.push(text.trim_end())
         };
         Ok(match &expr.kind {
             ExprKind::And(items) => Cond::All(
                 items
                     .iter()
-                    .map(|e| Cond::compile(e, source))
+                    .map(|e| Cond::compile(e, source, pool))
                     .collect::<Result<_, _>>()?,
             ),
             ExprKind::Or(items) => Cond::Any(
                 items
                     .iter()
-                    .map(|e| Cond::compile(e, source))
+                    .map(|e| Cond::compile(e, source, pool))
                     .collect::<Result<_, _>>()?,
             ),
-            ExprKind::Not(inner) => Cond::Not(Box::new(Cond::compile(inner, source)?)),
-            ExprKind::Group(inner) => Cond::compile(inner, source)?,
-            ExprKind::Has(key) => Cond::Has(Attr::new(&key.path, 0)),
+            ExprKind::Not(inner) => Cond::Not(Box::new(Cond::compile(inner, source, pool)?)),
+            ExprKind::Group(inner) => Cond::compile(inner, source, pool)?,
+            ExprKind::Has(key) => Cond::Has(Attr::pooled(&key.path, 0, pool)),
             ExprKind::Truthy(key) => Cond::Test {
-                attr: Attr::new(&key.path, 0),
+                attr: Attr::pooled(&key.path, 0, pool),
                 test: Test::Truthy,
-                text: text(),
+                text: text(pool)?,
             },
             ExprKind::Compare(c) => {
                 let offset = c.offset.as_ref().map_or(0, |o| o.seconds_east);
-                let attr = Attr::new(&c.key.path, offset);
+                let attr = Attr::pooled(&c.key.path, offset, pool);
                 let (test, negate) = compile_test(c.op, &c.operand).map_err(|message| Problem {
                     span: expr.span,
                     message,
@@ -371,7 +439,7 @@ impl Cond {
                 let test = Cond::Test {
                     attr,
                     test,
-                    text: text(),
+                    text: text(pool)?,
                 };
                 if negate {
                     Cond::Not(Box::new(test))
@@ -414,17 +482,21 @@ impl Cond {
     }
 
     /// Every test under this node with its result and the request's value.
+    /// (`texts` holds the conditions' texts.)
     pub(crate) fn leaves(
         &self,
+        texts: &Texts,
         request: &Request,
         now: DateTime<Utc>,
         out: &mut Vec<(String, Truth, Option<String>)>,
     ) {
         match self {
             Cond::All(items) | Cond::Any(items) => {
-                items.iter().for_each(|i| i.leaves(request, now, out));
+                items
+                    .iter()
+                    .for_each(|i| i.leaves(texts, request, now, out));
             }
-            Cond::Not(inner) => inner.leaves(request, now, out),
+            Cond::Not(inner) => inner.leaves(texts, request, now, out),
             Cond::Has(_) => {}
             Cond::Test { attr, text, .. } => {
                 let value = attr.read(request, now).map(|v| {
@@ -434,7 +506,7 @@ impl Cond {
                         v.to_string()
                     }
                 });
-                out.push((text.to_string(), self.eval(request, now), value));
+                out.push((texts.get(*text).to_string(), self.eval(request, now), value));
             }
         }
     }

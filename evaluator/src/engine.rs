@@ -2,7 +2,7 @@
 //! ids, and one function that decides.
 
 use crate::compile::{CompileError, GlobBank};
-use crate::condition::{Attr, Cond, Problem, Truth};
+use crate::condition::{Attr, Cond, Pool, Problem, Texts, Truth};
 use crate::decision::*;
 use crate::glob::VariablePattern;
 use crate::index::{
@@ -12,9 +12,10 @@ use crate::index::{
 use crate::limits::Limits;
 use crate::request::Request;
 use chrono::{DateTime, Utc};
-use policy_lang::{BlockKind, Effect, Matcher, Pattern, PolicyFile, Span, Statement};
+use policy_lang::{BlockKind, Effect, Matcher, MatcherKind, Pattern, PolicyFile, Span, Statement};
 use smallvec::SmallVec;
 use std::cell::RefCell;
+use std::ops::Range;
 
 /// One named policy source text.
 #[derive(Debug, Clone, Copy)]
@@ -92,7 +93,8 @@ struct CompiledStatement {
     offset: usize,
     /// The policy's name, in [`Shared::texts`].
     policy: u32,
-    name: Box<str>,
+    /// Its own name, in [`Shared::texts`].
+    name: u32,
     /// The line the index files it by, if any: it keeps no matcher of its
     /// own for that line, which the index matches.
     filed: Option<Line>,
@@ -102,8 +104,8 @@ struct CompiledStatement {
     action: Option<u32>,
     /// In [`Shared::resources`].
     resource: Option<u32>,
-    /// `(holds when true, condition)`: `when` blocks must be true, `unless` blocks false.
-    blocks: Box<[(BlockKind, Cond)]>,
+    /// Its `when` and `unless` blocks, in [`Shared::blocks`].
+    blocks: Range<u32>,
     /// Text of each matcher line, for explanations, in [`Shared::texts`].
     lines: [u32; 3],
 }
@@ -115,7 +117,12 @@ struct CompiledStatement {
 struct Shared {
     names: Vec<NameMatcher>,
     resources: Vec<ResourceMatcher>,
-    texts: Vec<Box<str>>,
+    /// Every text: policy and statement names, line and condition texts.
+    texts: Texts,
+    /// Every statement's `when` and `unless` blocks, each statement's
+    /// together: `(kind, condition)`, `when` blocks must be true, `unless`
+    /// blocks false. One allocation for them all rather than one each.
+    blocks: Vec<(BlockKind, Cond)>,
 }
 
 impl Shared {
@@ -124,67 +131,122 @@ impl Shared {
     }
 
     fn text(&self, at: u32) -> &str {
-        self.texts.get(at as usize).map_or("", |t| t)
+        self.texts.get(at)
+    }
+
+    /// The blocks at `range`, or `None` were it not in the table (a broken
+    /// invariant, which callers treat as an unknown condition).
+    fn blocks(&self, range: &Range<u32>) -> Option<&[(BlockKind, Cond)]> {
+        self.blocks.get(range.start as usize..range.end as usize)
     }
 }
 
-/// Builds [`Shared`], handing out one index per distinct key.
+/// Builds [`Shared`], handing out one index per distinct key. Texts are
+/// looked up by the policy text they are borrowed from (`'a`).
 #[derive(Default)]
-struct Interner {
+struct Interner<'a> {
     shared: Shared,
     names: foldhash::HashMap<String, u32>,
     resources: foldhash::HashMap<String, u32>,
-    texts: foldhash::HashMap<Box<str>, u32>,
+    texts: foldhash::HashMap<&'a str, u32>,
+    /// Each matcher line by its text: the text's index and, once built,
+    /// its matcher's (in [`Shared::names`] for principals and actions, in
+    /// [`Shared::resources`] for resources). A line's text (keyword
+    /// included) determines its matcher, so lines that read the same share
+    /// both without building their key.
+    lines: foldhash::HashMap<&'a str, (u32, Option<u32>)>,
+    /// The key of the line being looked up, reused between lookups.
+    key: String,
 }
 
-impl Interner {
-    fn text(&mut self, text: &str) -> Result<u32, Problem> {
+impl<'a> Interner<'a> {
+    fn text(&mut self, text: &'a str) -> Result<u32, Problem> {
         if let Some(&at) = self.texts.get(text) {
             return Ok(at);
         }
-        let at = next_id(self.shared.texts.len())?;
-        self.shared.texts.push(text.into());
-        self.texts.insert(text.into(), at);
+        let at = self.shared.texts.push(text)?;
+        self.texts.insert(text, at);
         Ok(at)
     }
 
+    /// The matcher line `matcher`, whose text is `text`: the index of its
+    /// text and, if `with_matcher`, of its matcher.
+    fn line(
+        &mut self,
+        matcher: &Matcher,
+        text: &'a str,
+        with_matcher: bool,
+    ) -> Result<(u32, Option<u32>), Problem> {
+        let known = self.lines.get(text).copied();
+        // `lines` is the lookup of line texts: one not there is new.
+        let text_at = match known {
+            Some((at, _)) => at,
+            None => self.shared.texts.push(text)?,
+        };
+        if !with_matcher {
+            if known.is_none() {
+                self.lines.insert(text, (text_at, None));
+            }
+            return Ok((text_at, None));
+        }
+        if let Some((_, Some(matcher_at))) = known {
+            return Ok((text_at, Some(matcher_at)));
+        }
+        let matcher_at = match matcher.kind {
+            MatcherKind::Resource => self.resource(matcher)?,
+            MatcherKind::Principal | MatcherKind::Action => self.name(matcher)?,
+        };
+        // Only a text read from a span is a line's own (never the empty
+        // text a span outside the source would give).
+        if !text.is_empty() {
+            self.lines.insert(text, (text_at, Some(matcher_at)));
+        }
+        Ok((text_at, Some(matcher_at)))
+    }
+
+    /// A text no other statement shares (a statement's name): stored
+    /// without being looked up.
+    fn unique_text(&mut self, text: &str) -> Result<u32, Problem> {
+        self.shared.texts.push(text)
+    }
+
     fn name(&mut self, matcher: &Matcher) -> Result<u32, Problem> {
-        let key = line_key(matcher);
-        if let Some(&at) = self.names.get(&key) {
+        line_key(matcher, &mut self.key);
+        if let Some(&at) = self.names.get(self.key.as_str()) {
             return Ok(at);
         }
         let at = next_id(self.shared.names.len())?;
         self.shared.names.push(NameMatcher::new(matcher)?);
-        self.names.insert(key, at);
+        self.names.insert(self.key.clone(), at);
         Ok(at)
     }
 
     fn resource(&mut self, matcher: &Matcher) -> Result<u32, Problem> {
-        let key = line_key(matcher);
-        if let Some(&at) = self.resources.get(&key) {
+        line_key(matcher, &mut self.key);
+        if let Some(&at) = self.resources.get(self.key.as_str()) {
             return Ok(at);
         }
         let at = next_id(self.shared.resources.len())?;
         self.shared.resources.push(ResourceMatcher::new(matcher)?);
-        self.resources.insert(key, at);
+        self.resources.insert(self.key.clone(), at);
         Ok(at)
     }
 }
 
 /// What makes two matcher lines match the same: negation, and each
-/// pattern's kind and text.
-fn line_key(matcher: &Matcher) -> String {
-    let mut key = String::from(if matcher.negated { "!" } else { "=" });
+/// pattern's kind and text; written into `key`.
+fn line_key(matcher: &Matcher, key: &mut String) {
+    key.clear();
+    key.push(if matcher.negated { '!' } else { '=' });
     for pattern in &matcher.patterns {
         key.push(if pattern.is_group { 'g' } else { 'p' });
-        pattern.write_source_text(&mut key);
+        pattern.write_source_text(key);
         key.push('\0');
     }
-    key
 }
 
 /// The id of the next entry of a table of `len`.
-fn next_id(len: usize) -> Result<u32, Problem> {
+pub(crate) fn next_id(len: usize) -> Result<u32, Problem> {
     u32::try_from(len).map_err(|_| Problem {
         span: Span::default(),
         message: format!("a policy set holds at most {} statements", u32::MAX),
@@ -252,7 +314,8 @@ impl Engine {
         };
         // Conditions first: the index files statements by them too.
         let mut pending = Vec::new();
-        let mut index = IndexBuilder::default();
+        let mut pool = Pool::default();
+        let mut blocks = Vec::new();
         for (n, (file, source)) in files.iter().zip(sources).enumerate() {
             for policy in &file.policies {
                 for statement in &policy.statements {
@@ -264,14 +327,18 @@ impl Engine {
                             break;
                         }
                     };
-                    match compile_blocks(statement, source.text) {
-                        Ok(blocks) => {
-                            index.add(id, n, statement, &blocks);
-                            pending.push((n, policy.name.as_str(), statement, blocks));
-                        }
+                    match compile_blocks(statement, source.text, &mut pool, &mut blocks) {
+                        Ok(range) => pending.push((id, n, policy.name.as_str(), statement, range)),
                         Err(failed) => problem(n, failed),
                     }
                 }
+            }
+        }
+        let mut index = IndexBuilder::with_capacity(pending.len());
+        for (id, n, _, statement, range) in &pending {
+            match blocks.get(range.start as usize..range.end as usize) {
+                Some(conditions) => index.add(*id, *n, statement, conditions),
+                None => problem(*n, internal(statement.span)),
             }
         }
         let (index, filed_by_line) = match index.build() {
@@ -282,14 +349,17 @@ impl Engine {
             }
         };
         let mut interner = Interner::default();
+        // The conditions' texts go on with the others.
+        interner.shared.texts = pool.texts;
         let mut statements = Vec::with_capacity(pending.len());
-        for (at, (n, policy, statement, blocks)) in pending.into_iter().enumerate() {
+        interner.shared.blocks = blocks;
+        for (at, (_, n, policy, statement, range)) in pending.into_iter().enumerate() {
             let text = sources.get(n).map_or("", |s| s.text);
             // A statement the index did not file by a line (or any, were
             // the two ever out of step) matches every line itself.
             let by_index = filed_by_line.get(at).copied().flatten();
             let compiled = next_id(n).and_then(|source| {
-                CompiledStatement::new(&mut interner, policy, statement, blocks, text, by_index)
+                CompiledStatement::new(&mut interner, policy, statement, range, text, by_index)
                     .map(|compiled| CompiledStatement { source, ..compiled })
             });
             match compiled {
@@ -308,10 +378,15 @@ impl Engine {
         if let Some(error) = error {
             return Err(error);
         }
+        let mut shared = interner.shared;
+        // The tables grew as they were filled: held for the engine's life,
+        // they keep only what they hold.
+        shared.blocks.shrink_to_fit();
+        shared.texts.shrink_to_fit();
         Ok(Engine {
             statements,
             index,
-            shared: interner.shared,
+            shared,
             revision: revision_of(sources),
             limits: limits.clone(),
             schema: None,
@@ -377,7 +452,7 @@ impl Engine {
     pub fn statements(&self) -> impl ExactSizeIterator<Item = StatementInfo<'_>> + '_ {
         self.statements.iter().map(|s| StatementInfo {
             policy: self.shared.text(s.policy),
-            statement: &s.name,
+            statement: self.shared.text(s.name),
             effect: s.effect,
             source: s.source as usize,
             offset: s.offset,
@@ -492,64 +567,92 @@ impl Engine {
     fn reference(&self, id: u32) -> Option<StatementRef<'_>> {
         self.statements.get(id as usize).map(|s| StatementRef {
             policy: self.shared.text(s.policy),
-            statement: &s.name,
+            statement: self.shared.text(s.name),
         })
     }
 }
 
-/// A statement's `when` and `unless` blocks, compiled.
-fn compile_blocks(statement: &Statement, source: &str) -> Result<Vec<(BlockKind, Cond)>, Problem> {
-    let mut blocks = Vec::with_capacity(statement.conditions.len());
-    for block in &statement.conditions {
-        let all = block
-            .exprs
-            .iter()
-            .map(|e| Cond::compile(e, source))
-            .collect::<Result<_, _>>()?;
-        blocks.push((block.kind, Cond::All(all)));
+/// A broken invariant of compiling, reported as a compile error rather than
+/// a statement left out or changed.
+fn internal(span: Span) -> Problem {
+    Problem {
+        span,
+        message: "internal error while compiling this statement; please report it".into(),
     }
-    Ok(blocks)
+}
+
+/// Compiles a statement's `when` and `unless` blocks onto `blocks`: where
+/// they stand there.
+fn compile_blocks<'a>(
+    statement: &'a Statement,
+    source: &str,
+    pool: &mut Pool<'a>,
+    blocks: &mut Vec<(BlockKind, Cond)>,
+) -> Result<Range<u32>, Problem> {
+    let start = blocks.len();
+    let compiled = compile_blocks_onto(statement, source, pool, blocks)
+        .and_then(|()| Ok(next_id(start)?..next_id(blocks.len())?));
+    if compiled.is_err() {
+        // A statement that fails leaves nothing behind.
+        blocks.truncate(start);
+    }
+    compiled
+}
+
+fn compile_blocks_onto<'a>(
+    statement: &'a Statement,
+    source: &str,
+    pool: &mut Pool<'a>,
+    blocks: &mut Vec<(BlockKind, Cond)>,
+) -> Result<(), Problem> {
+    for block in &statement.conditions {
+        // A block of one line is that line: `all` of one condition holds,
+        // fails and is unknown exactly when the condition is.
+        let cond = match block.exprs.as_slice() {
+            [only] => Cond::compile(only, source, pool)?,
+            exprs => Cond::All(
+                exprs
+                    .iter()
+                    .map(|e| Cond::compile(e, source, pool))
+                    .collect::<Result<_, _>>()?,
+            ),
+        };
+        blocks.push((block.kind, cond));
+    }
+    Ok(())
 }
 
 impl CompiledStatement {
     /// The compiled statement; `filed` is the line the index matches for it
     /// (it then keeps no matcher of its own for that line).
-    fn new(
-        interner: &mut Interner,
-        policy: &str,
+    fn new<'a>(
+        interner: &mut Interner<'a>,
+        policy: &'a str,
         statement: &Statement,
-        blocks: Vec<(BlockKind, Cond)>,
-        source: &str,
+        blocks: Range<u32>,
+        source: &'a str,
         filed: Option<Line>,
     ) -> Result<CompiledStatement, Problem> {
-        let mut line =
-            |m: &Matcher| interner.text(source.get(m.span.start..m.span.end).unwrap_or(""));
-        let lines = [
-            line(&statement.principal)?,
-            line(&statement.action)?,
-            line(&statement.resource)?,
-        ];
+        // A line the index matches needs no matcher of its own.
+        let mut line = |m: &Matcher, line: Line| {
+            let text = source.get(m.span.start..m.span.end).unwrap_or("");
+            interner.line(m, text, filed != Some(line))
+        };
+        let (principal_text, principal) = line(&statement.principal, Line::Principal)?;
+        let (action_text, action) = line(&statement.action, Line::Action)?;
+        let (resource_text, resource) = line(&statement.resource, Line::Resource)?;
         Ok(CompiledStatement {
             effect: statement.effect,
             source: 0,
             offset: statement.span.start,
             policy: interner.text(policy)?,
-            name: statement.name.as_str().into(),
+            name: interner.unique_text(&statement.name)?,
             filed,
-            principal: match filed {
-                Some(Line::Principal) => None,
-                _ => Some(interner.name(&statement.principal)?),
-            },
-            action: match filed {
-                Some(Line::Action) => None,
-                _ => Some(interner.name(&statement.action)?),
-            },
-            resource: match filed {
-                Some(Line::Resource) => None,
-                _ => Some(interner.resource(&statement.resource)?),
-            },
-            blocks: blocks.into_boxed_slice(),
-            lines,
+            principal,
+            action,
+            resource,
+            blocks,
+            lines: [principal_text, action_text, resource_text],
         })
     }
 
@@ -594,7 +697,12 @@ impl CompiledStatement {
     ) -> Truth {
         let [principal, action, resource] = self.lines_match(shared, request, now, matched);
         let mut truth = action.and(principal).and(resource);
-        for (kind, cond) in &self.blocks {
+        let Some(blocks) = shared.blocks(&self.blocks) else {
+            // Blocks it cannot read: unknown, so that the statement fails
+            // closed.
+            return truth.and(Truth::Unknown);
+        };
+        for (kind, cond) in blocks {
             if truth == Truth::False {
                 break;
             }
@@ -667,9 +775,28 @@ impl CompiledStatement {
                 resource == Truth::Unknown,
             );
         }
-        for (kind, cond) in &self.blocks {
+        let Some(blocks) = shared.blocks(&self.blocks) else {
+            // Blocks it cannot read (a broken invariant) are unknown, as
+            // `applies` took them; the report says so.
+            failures.push(Failure {
+                part: Part::When,
+                expected: "its conditions (internal error: they cannot be read)".into(),
+                actual: None,
+                unknown: true,
+            });
+            return Some(StatementReport {
+                statement,
+                effect: match self.effect {
+                    Effect::Allow => Outcome::Allow,
+                    Effect::Deny => Outcome::Deny,
+                },
+                applied,
+                failures,
+            });
+        };
+        for (kind, cond) in blocks {
             let mut leaves = Vec::new();
-            cond.leaves(request, now, &mut leaves);
+            cond.leaves(&shared.texts, request, now, &mut leaves);
             let (part, failing) = match kind {
                 BlockKind::When => (Part::When, Truth::False),
                 BlockKind::Unless => (Part::Unless, Truth::True),
@@ -740,10 +867,10 @@ impl NameSet {
         for pattern in patterns {
             match NameKey::of(&pattern.source_text()) {
                 NameKey::Everything => set.everything = true,
-                NameKey::Exact(name) => set.exact.push(name),
-                NameKey::Prefix(prefix) => set.prefixes.push(prefix),
+                NameKey::Exact(name) => set.exact.push(name.into()),
+                NameKey::Prefix(prefix) => set.prefixes.push(prefix.into()),
                 NameKey::Glob(text) => {
-                    globs.push(NameKey::glob(&text).map_err(|why| refused(pattern.span, &why))?);
+                    globs.push(NameKey::glob(text).map_err(|why| refused(pattern.span, &why))?);
                     owners.push(*pattern);
                 }
             }

@@ -33,40 +33,55 @@ use foldhash::HashMap;
 use globset::{Candidate, Glob, GlobBuilder};
 use policy_lang::{BlockKind, Effect, Matcher, Pattern, Span, Statement};
 use smallvec::SmallVec;
+use std::sync::Arc;
 
 /// Candidate statement ids, sorted and without repeats.
 pub(crate) type Ids = SmallVec<[u32; 32]>;
 
-/// The characters that make a pattern more than a literal name.
-pub(crate) const GLOB_SYNTAX: [char; 7] = ['*', '?', '[', ']', '{', '}', '\\'];
+/// The statements filed under one key: most keys file one or a few, held
+/// inline (in the space of an empty `Vec`) rather than in an allocation of
+/// their own.
+type Bucket = SmallVec<[u32; 4]>;
 
-pub(crate) fn has_glob_syntax(text: &str) -> bool {
-    text.contains(GLOB_SYNTAX)
+/// A statement's keys in one dimension: most lines hold one pattern.
+type Keys<T> = SmallVec<[T; 1]>;
+
+/// Whether `b` is one of the characters that make a pattern more than a
+/// literal name: `*`, `?`, `[`, `]`, `{`, `}` and `\\`. All are ASCII, and
+/// no byte of a multi-byte character is, so a pattern's bytes can be read
+/// in place of its characters.
+fn is_glob_byte(b: u8) -> bool {
+    matches!(b, b'*' | b'?' | b'[' | b']' | b'{' | b'}' | b'\\')
 }
 
-/// A name pattern (principal id, group or action) by how it can be looked up.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) enum NameKey {
+pub(crate) fn has_glob_syntax(text: &str) -> bool {
+    text.bytes().any(is_glob_byte)
+}
+
+/// A name pattern (principal id, group or action) by how it can be looked
+/// up, borrowing the pattern's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum NameKey<'a> {
     /// `*` or `**`: every name.
     Everything,
     /// No glob syntax: the name itself.
-    Exact(Box<str>),
+    Exact(&'a str),
     /// `PREFIX*` with a literal prefix: every name starting with it.
-    Prefix(Box<str>),
+    Prefix(&'a str),
     /// Any other glob, by its text.
-    Glob(Box<str>),
+    Glob(&'a str),
 }
 
-impl NameKey {
-    pub(crate) fn of(text: &str) -> NameKey {
+impl<'a> NameKey<'a> {
+    pub(crate) fn of(text: &'a str) -> NameKey<'a> {
         if text == "*" || text == "**" {
             NameKey::Everything
         } else if !has_glob_syntax(text) {
-            NameKey::Exact(text.into())
+            NameKey::Exact(text)
         } else if let Some(prefix) = text.strip_suffix('*').filter(|p| !has_glob_syntax(p)) {
-            NameKey::Prefix(prefix.into())
+            NameKey::Prefix(prefix)
         } else {
-            NameKey::Glob(text.into())
+            NameKey::Glob(text)
         }
     }
 
@@ -91,29 +106,35 @@ impl NameKey {
 
 /// The ways one statement could be filed, each as its keys.
 struct Options<'a> {
-    resource: Option<Vec<(&'a str, Span)>>,
-    action: Option<Vec<(NameKey, Span)>>,
-    /// `(is_group, key)`.
-    principal: Option<Vec<(bool, NameKey, Span)>>,
+    /// `(glob text, span, breadth)`: the breadth read while the text is at
+    /// hand.
+    resource: Option<Keys<(&'a str, Span, u64)>>,
+    /// `(is_group, key)`; `is_group` is always false for actions.
+    action: Option<Keys<(bool, NameKey<'a>, Span)>>,
+    principal: Option<Keys<(bool, NameKey<'a>, Span)>>,
     /// Each indexable `when` conjunct: the attribute and its values.
-    conditions: Vec<(Attr, Vec<Box<str>>)>,
+    conditions: SmallVec<[Conjunct<'a>; 1]>,
 }
+
+/// A `when` conjunct comparing an attribute with string literals: the
+/// attribute and the literals, borrowed from the compiled condition.
+type Conjunct<'a> = (&'a Attr, Keys<&'a Arc<str>>);
 
 /// A key as counted across the set: which dimension, and its text.
 #[derive(Debug, PartialEq, Eq, Hash)]
 enum Counted<'a> {
     Resource(&'a str),
-    Action(&'a NameKey),
-    Principal(bool, &'a NameKey),
+    Action(NameKey<'a>),
+    Principal(bool, NameKey<'a>),
     Condition(&'a Attr, &'a str),
 }
 
 /// The dimension a statement is filed under, with its keys.
 pub(crate) enum Filing<'a> {
-    Resource(Vec<(&'a str, Span)>),
-    Action(Vec<(NameKey, Span)>),
-    Principal(Vec<(bool, NameKey, Span)>),
-    Condition(Attr, Vec<Box<str>>),
+    Resource(Keys<(&'a str, Span, u64)>),
+    Action(Keys<(bool, NameKey<'a>, Span)>),
+    Principal(Keys<(bool, NameKey<'a>, Span)>),
+    Condition(Conjunct<'a>),
     Always,
 }
 
@@ -125,6 +146,13 @@ pub(crate) struct IndexBuilder<'a> {
 }
 
 impl<'a> IndexBuilder<'a> {
+    /// A builder with room for `statements`.
+    pub(crate) fn with_capacity(statements: usize) -> IndexBuilder<'a> {
+        IndexBuilder {
+            pending: Vec::with_capacity(statements),
+        }
+    }
+
     /// Adds a statement (checked, and compiled as `conditions`) from source
     /// number `source`.
     pub(crate) fn add(
@@ -132,12 +160,11 @@ impl<'a> IndexBuilder<'a> {
         id: u32,
         source: usize,
         statement: &'a Statement,
-        conditions: &[(BlockKind, Cond)],
+        conditions: &'a [(BlockKind, Cond)],
     ) {
         let options = Options {
             resource: resource_keys(&statement.resource),
-            action: name_keys(&statement.action)
-                .map(|keys| keys.into_iter().map(|(_, key, span)| (key, span)).collect()),
+            action: name_keys(&statement.action),
             principal: name_keys(&statement.principal),
             conditions: equality_conjuncts(conditions),
         };
@@ -151,24 +178,47 @@ impl<'a> IndexBuilder<'a> {
     /// Problems (globs the engine refuses) come with their source number.
     #[allow(clippy::type_complexity)]
     pub(crate) fn build(self) -> Result<(Index, Vec<Option<Line>>), Vec<(usize, Problem)>> {
-        let mut counts: HashMap<Counted, u64> = HashMap::default();
-        for (_, _, _, options) in &self.pending {
-            for (text, _) in options.resource.iter().flatten() {
-                *counts.entry(Counted::Resource(text)).or_default() += 1;
+        // Each distinct key gets a slot counting the statements filed under
+        // it; each statement's keys are visited twice in the same order (to
+        // count, then to weigh), the second time reading the slots noted the
+        // first, without hashing again.
+        let mut slots: HashMap<Counted, usize> =
+            HashMap::with_capacity_and_hasher(self.pending.len(), Default::default());
+        let mut counts: Vec<u64> = Vec::new();
+        let mut key_slots: Vec<usize> = Vec::with_capacity(self.pending.len() * 3);
+        let mut count_key = |key: Counted<'a>| {
+            let slot = *slots.entry(key).or_insert(counts.len());
+            match counts.get_mut(slot) {
+                Some(count) => *count += 1,
+                None => counts.push(1),
             }
-            for (key, _) in options.action.iter().flatten() {
-                *counts.entry(Counted::Action(key)).or_default() += 1;
+            key_slots.push(slot);
+        };
+        for (_, _, _, options) in &self.pending {
+            for (text, _, _) in options.resource.iter().flatten() {
+                count_key(Counted::Resource(text));
+            }
+            for (_, key, _) in options.action.iter().flatten() {
+                count_key(Counted::Action(*key));
             }
             for (group, key, _) in options.principal.iter().flatten() {
-                *counts.entry(Counted::Principal(*group, key)).or_default() += 1;
+                count_key(Counted::Principal(*group, *key));
             }
             for (attr, values) in &options.conditions {
                 for value in values {
-                    *counts.entry(Counted::Condition(attr, value)).or_default() += 1;
+                    count_key(Counted::Condition(attr, value));
                 }
             }
         }
-        let count = |key: &Counted| counts.get(key).copied().unwrap_or(1);
+        drop(slots);
+        // The counts of the keys in the order they were visited. (Each
+        // visited key has a counted slot: the default never applies, and a
+        // count only steers which dimension files a statement, never whether
+        // it is a candidate.)
+        let mut visited = key_slots
+            .iter()
+            .map(|&slot| counts.get(slot).copied().unwrap_or(1));
+        let mut count = || visited.next().unwrap_or(1);
         let mut choices = Vec::with_capacity(self.pending.len());
         for (_, _, _, options) in &self.pending {
             // The cost of a dimension: the statements sharing each key,
@@ -182,7 +232,7 @@ impl<'a> IndexBuilder<'a> {
             if let Some(keys) = &options.resource {
                 consider(
                     keys.iter()
-                        .map(|(text, _)| count(&Counted::Resource(text)) * resource_breadth(text))
+                        .map(|(_, _, breadth)| count().saturating_mul(*breadth))
                         .fold(0, u64::saturating_add),
                     0,
                 );
@@ -190,7 +240,7 @@ impl<'a> IndexBuilder<'a> {
             if let Some(keys) = &options.action {
                 consider(
                     keys.iter()
-                        .map(|(key, _)| count(&Counted::Action(key)) * key.breadth())
+                        .map(|(_, key, _)| count().saturating_mul(key.breadth()))
                         .fold(0, u64::saturating_add),
                     1,
                 );
@@ -198,17 +248,14 @@ impl<'a> IndexBuilder<'a> {
             if let Some(keys) = &options.principal {
                 consider(
                     keys.iter()
-                        .map(|(g, key, _)| count(&Counted::Principal(*g, key)) * key.breadth())
+                        .map(|(_, key, _)| count().saturating_mul(key.breadth()))
                         .fold(0, u64::saturating_add),
                     2,
                 );
             }
-            for (n, (attr, values)) in options.conditions.iter().enumerate() {
+            for (n, (_, values)) in options.conditions.iter().enumerate() {
                 consider(
-                    values
-                        .iter()
-                        .map(|v| count(&Counted::Condition(attr, v)))
-                        .fold(0, u64::saturating_add),
+                    values.iter().map(|_| count()).fold(0, u64::saturating_add),
                     3 + n,
                 );
             }
@@ -225,7 +272,7 @@ impl<'a> IndexBuilder<'a> {
                 n => n
                     .checked_sub(3)
                     .and_then(|n| options.conditions.into_iter().nth(n))
-                    .map(|(attr, values)| Filing::Condition(attr, values)),
+                    .map(Filing::Condition),
             };
             let filing = filing.unwrap_or(Filing::Always);
             by_resource.push(match filing {
@@ -256,7 +303,7 @@ fn resource_breadth(text: &str) -> u64 {
 
 /// The static glob texts of a resource line, or `None` when the line cannot
 /// be indexed by resource (negated, match-all, or holding variables).
-fn resource_keys(matcher: &Matcher) -> Option<Vec<(&str, Span)>> {
+fn resource_keys(matcher: &Matcher) -> Option<Keys<(&str, Span, u64)>> {
     if matcher.negated || matcher.patterns.iter().any(Pattern::is_match_all) {
         return None;
     }
@@ -264,18 +311,21 @@ fn resource_keys(matcher: &Matcher) -> Option<Vec<(&str, Span)>> {
     matcher
         .patterns
         .iter()
-        .map(|p| p.glob_text().map(|text| (text, p.span)))
+        .map(|p| {
+            p.glob_text()
+                .map(|text| (text, p.span, resource_breadth(text)))
+        })
         .collect()
 }
 
 /// The keys of a principal or action line, or `None` when it admits every
 /// name (negated, or holding `*`).
-fn name_keys(matcher: &Matcher) -> Option<Vec<(bool, NameKey, Span)>> {
+fn name_keys(matcher: &Matcher) -> Option<Keys<(bool, NameKey<'_>, Span)>> {
     if matcher.negated {
         return None;
     }
     // Names hold no variables; were one there, the line is not indexed.
-    let keys: Vec<(bool, NameKey, Span)> = matcher
+    let keys: Keys<(bool, NameKey, Span)> = matcher
         .patterns
         .iter()
         .map(|p: &Pattern| Some((p.is_group, NameKey::of(p.glob_text()?), p.span)))
@@ -286,34 +336,34 @@ fn name_keys(matcher: &Matcher) -> Option<Vec<(bool, NameKey, Span)>> {
 
 /// The `when` conjuncts that compare a value with string literals: a request
 /// whose value is a string none of them equals makes the statement false.
-fn equality_conjuncts(blocks: &[(BlockKind, Cond)]) -> Vec<(Attr, Vec<Box<str>>)> {
-    fn walk(cond: &Cond, out: &mut Vec<(Attr, Vec<Box<str>>)>) {
+fn equality_conjuncts(blocks: &[(BlockKind, Cond)]) -> SmallVec<[Conjunct<'_>; 1]> {
+    fn walk<'c>(cond: &'c Cond, out: &mut SmallVec<[Conjunct<'c>; 1]>) {
         match cond {
             Cond::All(items) => items.iter().for_each(|c| walk(c, out)),
             Cond::Test { attr, test, .. } => {
-                let values: Option<Vec<Box<str>>> = match test {
+                let values: Option<Keys<&Arc<str>>> = match test {
                     Test::Compare(orderings, Lit::Str(value))
                         if *orderings == [std::cmp::Ordering::Equal] =>
                     {
-                        Some(vec![value.clone()])
+                        Some(smallvec::smallvec![value])
                     }
                     Test::OneOf(lits) if !lits.is_empty() => lits
                         .iter()
                         .map(|lit| match lit {
-                            Lit::Str(value) => Some(value.clone()),
+                            Lit::Str(value) => Some(value),
                             _ => None,
                         })
                         .collect(),
                     _ => None,
                 };
                 if let Some(values) = values.filter(|_| attr.reads_strings()) {
-                    out.push((attr.clone(), values));
+                    out.push((attr, values));
                 }
             }
             Cond::Any(_) | Cond::Not(_) | Cond::Has(_) => {}
         }
     }
-    let mut out = Vec::new();
+    let mut out = SmallVec::new();
     for (kind, cond) in blocks {
         if *kind == BlockKind::When {
             walk(cond, &mut out);
@@ -392,23 +442,28 @@ impl Index {
             match filing {
                 Filing::Resource(keys) => resources.extend(
                     keys.into_iter()
-                        .map(|(text, span)| (text, id, span, source)),
+                        .map(|(text, span, _)| (text, id, span, source)),
                 ),
                 Filing::Action(keys) => keys
                     .into_iter()
-                    .for_each(|(key, span)| actions.add(key, id, span, source)),
+                    .for_each(|(_, key, span)| actions.add(key, id, span, source)),
                 Filing::Principal(keys) => keys.into_iter().for_each(|(group, key, span)| {
                     let builder = if group { &mut groups } else { &mut principals };
                     builder.add(key, id, span, source)
                 }),
-                Filing::Condition(attr, values) => {
-                    let entry = conditions.entry(attr.clone()).or_insert_with(|| AttrIndex {
-                        attr,
-                        by_value: HashMap::default(),
-                        denies: Vec::new(),
-                    });
+                Filing::Condition((attr, values)) => {
+                    // Looked up before inserting: most statements find the
+                    // attribute, and most values are new.
+                    let entry = match conditions.get_mut(attr) {
+                        Some(entry) => entry,
+                        None => conditions.entry(attr.clone()).or_insert_with(|| AttrIndex {
+                            attr: attr.clone(),
+                            by_value: HashMap::default(),
+                            denies: Vec::new(),
+                        }),
+                    };
                     for value in values {
-                        entry.by_value.entry(value).or_default().push(id);
+                        entry.by_value.entry(value.clone()).or_default().push(id);
                     }
                     if effect == Effect::Deny {
                         entry.denies.push(id);
@@ -484,8 +539,9 @@ impl Index {
 #[derive(Debug)]
 struct AttrIndex {
     attr: Attr,
-    /// By each value the conjunct accepts.
-    by_value: HashMap<Box<str>, Vec<u32>>,
+    /// By each value the conjunct accepts (shared with the statement's
+    /// compiled condition).
+    by_value: HashMap<Arc<str>, Bucket>,
     /// The deny statements among them: when the request's value is missing
     /// or not a string the conjunct is unknown, and a deny then applies.
     /// (An allow then does not: unknown never grants.)
@@ -506,14 +562,14 @@ impl AttrIndex {
 }
 
 /// Statement ids by a name or value.
-type ByName = HashMap<Box<str>, Vec<u32>>;
+type ByName = HashMap<Box<str>, Bucket>;
 
 /// Names (principal ids, groups or actions) by exact text, prefix and glob.
 #[derive(Debug, Default)]
 struct NameIndex {
     /// Statements admitting every name.
     everything: Vec<u32>,
-    exact: HashMap<Box<str>, Vec<u32>>,
+    exact: ByName,
     /// Prefixes by length, shortest first: a name has at most one prefix of
     /// each length, found by one lookup.
     prefixes: Vec<(usize, ByName)>,
@@ -523,17 +579,17 @@ struct NameIndex {
 }
 
 #[derive(Default)]
-struct NameIndexBuilder {
+struct NameIndexBuilder<'a> {
     index: NameIndex,
     /// `(glob text, span, source)` for each owner.
-    globs: Vec<(Box<str>, Span, usize)>,
+    globs: Vec<(&'a str, Span, usize)>,
 }
 
-impl NameIndexBuilder {
-    fn add(&mut self, key: NameKey, id: u32, span: Span, source: usize) {
+impl<'a> NameIndexBuilder<'a> {
+    fn add(&mut self, key: NameKey<'a>, id: u32, span: Span, source: usize) {
         let index = &mut self.index;
         match key {
-            NameKey::Exact(name) => index.exact.entry(name).or_default().push(id),
+            NameKey::Exact(name) => index.exact.entry(name.into()).or_default().push(id),
             NameKey::Prefix(prefix) => {
                 let len = prefix.len();
                 let at = match index.prefixes.binary_search_by_key(&len, |(l, _)| *l) {
@@ -544,7 +600,7 @@ impl NameIndexBuilder {
                     }
                 };
                 if let Some((_, map)) = index.prefixes.get_mut(at) {
-                    map.entry(prefix).or_default().push(id);
+                    map.entry(prefix.into()).or_default().push(id);
                 }
             }
             NameKey::Glob(text) => {
@@ -663,7 +719,7 @@ pub(crate) fn resource_glob(text: &str) -> Result<Glob, String> {
 #[derive(Debug, Default)]
 struct ResourceIndex {
     /// Statements with a literal glob, by that path.
-    exact: HashMap<Box<str>, Vec<u32>>,
+    exact: ByName,
     /// The directory tree; node 0 is the root, the directory `""`.
     dirs: Vec<DirNode>,
 }
@@ -673,7 +729,7 @@ struct DirNode {
     /// Child directories by segment (`team-17` for `prod/team-17/`).
     children: HashMap<Box<str>, usize>,
     /// Statements with the glob `{dir}**`: every path under the directory.
-    subtree: Vec<u32>,
+    subtree: Bucket,
     /// The other globs starting with the directory.
     globs: GlobBank,
     /// For each glob in `globs`, the statement it belongs to.
@@ -684,7 +740,7 @@ impl ResourceIndex {
     /// The index of `(glob text, statement, span, source)` entries, or the
     /// first glob that cannot be built, as a problem in its source.
     fn build(entries: &[(&str, u32, Span, usize)]) -> Result<ResourceIndex, (usize, Problem)> {
-        let mut exact: HashMap<Box<str>, Vec<u32>> = HashMap::default();
+        let mut exact = ByName::default();
         // Each node with its globs and where each came from.
         type Pending = Vec<(Glob, Span, usize)>;
         let mut tree: Vec<(DirNode, Pending)> = vec![Default::default()];
@@ -702,7 +758,14 @@ impl ResourceIndex {
             for segment in dir.split_terminator('/') {
                 let next = tree.len();
                 let parent = &mut tree.get_mut(node).ok_or_else(|| internal(source, span))?.0;
-                node = *parent.children.entry(segment.into()).or_insert(next);
+                // Looked up first: the segment is copied only for a new child.
+                node = match parent.children.get(segment) {
+                    Some(&child) => child,
+                    None => {
+                        parent.children.insert(segment.into(), next);
+                        next
+                    }
+                };
                 if node == next {
                     tree.push(Default::default());
                 }
@@ -718,21 +781,26 @@ impl ResourceIndex {
         }
         let mut dirs = Vec::with_capacity(tree.len());
         for (mut bucket, globs) in tree {
-            let only: Vec<Glob> = globs.iter().map(|(g, _, _)| g.clone()).collect();
-            bucket.globs =
-                GlobBank::build(&only, RESOURCE_SYNTAX).map_err(|(i, why)| match globs.get(i) {
-                    Some((glob, span, source)) => (
-                        *source,
-                        Problem {
-                            span: *span,
-                            message: format!(
-                                "the pattern `{}` cannot be compiled: {why}",
-                                glob.glob()
-                            ),
-                        },
-                    ),
-                    None => internal(0, Span::default()),
+            // Most directories hold no other glob: their bank stays empty,
+            // as building it from none would leave it.
+            if !globs.is_empty() {
+                let only: Vec<Glob> = globs.iter().map(|(g, _, _)| g.clone()).collect();
+                bucket.globs = GlobBank::build(&only, RESOURCE_SYNTAX).map_err(|(i, why)| {
+                    match globs.get(i) {
+                        Some((glob, span, source)) => (
+                            *source,
+                            Problem {
+                                span: *span,
+                                message: format!(
+                                    "the pattern `{}` cannot be compiled: {why}",
+                                    glob.glob()
+                                ),
+                            },
+                        ),
+                        None => internal(0, Span::default()),
+                    }
                 })?;
+            }
             bucket.subtree.dedup();
             dirs.push(bucket);
         }
@@ -787,7 +855,8 @@ fn internal(source: usize, span: Span) -> (usize, Problem) {
 /// its first metacharacter.
 fn literal_dir(glob: &str) -> &str {
     let literal = glob
-        .find(GLOB_SYNTAX)
+        .bytes()
+        .position(is_glob_byte)
         .and_then(|i| glob.get(..i))
         .unwrap_or(glob);
     literal

@@ -8,6 +8,7 @@
 use chrono::{DateTime, FixedOffset};
 use ipnet::IpNet;
 use serde::Serialize;
+use smallvec::SmallVec;
 use std::net::IpAddr;
 
 /// A byte range `start..end` in one source text.
@@ -163,8 +164,9 @@ pub struct Matcher {
     pub kind: MatcherKind,
     /// True for `not principal|action|resource`.
     pub negated: bool,
-    /// At least one pattern.
-    pub patterns: Vec<Pattern>,
+    /// At least one pattern. Most lines hold one, kept inline (no
+    /// allocation of its own); it reads as a slice.
+    pub patterns: SmallVec<[Pattern; 1]>,
     /// Comments around the line.
     pub comments: Comments,
     /// The whole line.
@@ -174,8 +176,9 @@ pub struct Matcher {
 /// One pattern of a matcher line.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Pattern {
-    /// The pattern split into literal glob text and policy variables.
-    pub parts: Vec<PatternPart>,
+    /// The pattern split into literal glob text and policy variables. Most
+    /// patterns are one glob, kept inline; it reads as a slice.
+    pub parts: SmallVec<[PatternPart; 1]>,
     /// For principals: whether this pattern matches group membership (`group:...`)
     /// rather than the principal's id. Always false for actions and resources.
     pub is_group: bool,

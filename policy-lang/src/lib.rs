@@ -55,6 +55,9 @@ pub use schema::{
     AttributeType, BUILT_IN_CONTEXT_FIELDS, Declaration, Declared, MAX_SUGGESTED_NAME, Schema,
     SchemaFile, SchemaKey, parse_schema, parse_schema_with,
 };
+/// The inline vector the syntax tree holds a line's patterns and a pattern's
+/// parts in (most hold one): re-exported so that they can be named.
+pub use smallvec::SmallVec;
 
 impl PolicyFile {
     /// True when both trees say the same thing: equal apart from source spans.

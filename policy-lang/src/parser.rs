@@ -282,7 +282,7 @@ fn scan_comments(map: &SourceMap, source: &str) -> Scan {
                     }
                 }
             }
-            _ => i += 1,
+            _ => i = skip_plain(bytes, i + 1),
         }
     }
     Scan {
@@ -290,6 +290,28 @@ fn scan_comments(map: &SourceMap, source: &str) -> Scan {
         diagnostics,
         too_deep,
     }
+}
+
+/// The bytes [`scan_comments`] stops at: brackets, `#` and `"`.
+const SCAN_STOPS: [bool; 256] = {
+    let mut stops = [false; 256];
+    let mut k = 0;
+    let bytes = b"()[]{}#\"";
+    while k < bytes.len() {
+        stops[bytes[k] as usize] = true;
+        k += 1;
+    }
+    stops
+};
+
+/// Where the first byte [`scan_comments`] stops at stands in `bytes`, from
+/// `i` on (the length if none does): the text between needs no other look.
+fn skip_plain(bytes: &[u8], i: usize) -> usize {
+    let rest = bytes.get(i..).unwrap_or(&[]);
+    i + rest
+        .iter()
+        .position(|&b| SCAN_STOPS[usize::from(b)])
+        .unwrap_or(rest.len())
 }
 
 /// "text nests too deeply to parse", at the byte offset `at`.
@@ -352,7 +374,13 @@ impl CommentPool<'_> {
     fn content_end(&self, mut end: usize) -> usize {
         loop {
             let text = self.source.get(..end).unwrap_or("");
-            let trimmed = text.trim_end_matches([' ', '\t', '\r', '\n']).len();
+            // The length without trailing ` `, `\t`, `\r` and `\n`: all
+            // ASCII, so trimming bytes trims the same characters.
+            let trimmed = text
+                .as_bytes()
+                .iter()
+                .rposition(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+                .map_or(0, |last| last + 1);
             let i = self.comments.partition_point(|c| c.span.start < trimmed);
             match i.checked_sub(1).and_then(|i| self.comments.get(i)) {
                 Some(c) if c.span.end >= trimmed => end = c.span.start,
@@ -945,7 +973,7 @@ impl Lower<'_, '_> {
                 Matcher {
                     kind,
                     negated: false,
-                    patterns: Vec::new(),
+                    patterns: smallvec::SmallVec::new(),
                     comments: Comments::default(),
                     span: name_span,
                 }
@@ -974,7 +1002,7 @@ impl Lower<'_, '_> {
         let mut leading = self.comments.before(span.start);
         let mut negated = false;
         let mut kind = MatcherKind::Resource;
-        let mut patterns = Vec::new();
+        let mut patterns = smallvec::SmallVec::new();
         let mut count = 0usize;
         for p in pair.into_inner() {
             match p.as_rule() {
@@ -1054,11 +1082,29 @@ impl Lower<'_, '_> {
             );
             return None;
         }
+        // Most patterns are plain: one pass tells, and such a pattern that
+        // passes every check below is lowered here. Anything else (and a
+        // plain pattern a check refuses) takes the full path, which reports.
+        if let Some(plain) = plain_pattern(&text) {
+            let limits = self.limits;
+            let passes = text.len() <= limits.max_pattern_bytes
+                && plain.wildcards <= limits.max_pattern_wildcards
+                && limits.max_alternatives >= 1
+                && !(kind == MatcherKind::Resource && plain.dot_segment);
+            if passes {
+                let is_group = kind == MatcherKind::Principal && text.starts_with("group:");
+                return Some(Pattern {
+                    parts: smallvec::smallvec![PatternPart::Glob(text.into_owned())],
+                    is_group,
+                    span,
+                });
+            }
+        }
         if !self.pattern_within_limits(&text, span) {
             return None;
         }
-        // Most patterns are one glob: room for exactly that.
-        let mut parts = Vec::with_capacity(1);
+        // Most patterns are one glob: held inline.
+        let mut parts: smallvec::SmallVec<[PatternPart; 1]> = smallvec::SmallVec::new();
         let mut rest = &*text;
         let mut offset = text_start;
         let mut ok = true;
@@ -1481,8 +1527,8 @@ impl Lower<'_, '_> {
             }
         }
         let span = span_of(&inner, base);
-        let literals: Vec<Lit> = match shape {
-            Shape::One => vec![lit(&inner, base)],
+        let literals: Literals = match shape {
+            Shape::One => smallvec::smallvec![lit(&inner, base)],
             _ => inner
                 .into_inner()
                 .filter(|p| p.as_rule() == Rule::literal)
@@ -1582,11 +1628,18 @@ impl Lower<'_, '_> {
             return None;
         }
         // Type every literal, so that each bad one is reported.
-        let typed: Vec<Option<Value>> = literals
-            .into_iter()
-            .map(|lit| self.value(lit, element))
-            .collect();
-        let values: Vec<Value> = typed.into_iter().collect::<Option<_>>()?;
+        let mut values: smallvec::SmallVec<[Value; 2]> =
+            smallvec::SmallVec::with_capacity(literals.len());
+        let mut all_typed = true;
+        for lit in literals {
+            match self.value(lit, element) {
+                Some(value) => values.push(value),
+                None => all_typed = false,
+            }
+        }
+        if !all_typed {
+            return None;
+        }
         if let [start, end] = values.as_slice()
             && shape == Shape::Range
             && let Some(problem) = range_problem(&start.kind, &end.kind)
@@ -1649,6 +1702,15 @@ impl Lower<'_, '_> {
     fn value(&mut self, lit: Lit, want: ValueType) -> Option<Value> {
         let span = lit.span;
         let quoted = lit.quoted();
+        if quoted && want == ValueType::String {
+            // What `literal::typed` gives a quoted string wanted as one:
+            // its text, here moved rather than copied.
+            let text = self.string_text(lit.raw, span);
+            return Some(Value {
+                kind: ValueKind::String(text),
+                span,
+            });
+        }
         let unquoted;
         let text = if quoted {
             unquoted = self.string_text(lit.raw, span);
@@ -1791,8 +1853,11 @@ impl<'s> Lit<'s> {
 struct OperandSyntax<'s> {
     shape: Shape,
     span: Span,
-    literals: Vec<Lit<'s>>,
+    literals: Literals<'s>,
 }
+
+/// An operand's literals: one or two (a range) held inline.
+type Literals<'s> = smallvec::SmallVec<[Lit<'s>; 2]>;
 
 /// For `key_type op shape`, the type each literal must have, or why not.
 fn allowed_element(key: ValueType, op: CompareOp, shape: Shape) -> Result<ValueType, String> {
@@ -2014,6 +2079,62 @@ fn check_glob(glob: &str, matcher: bool) -> Result<(), globset::ErrorKind> {
     Ok(())
 }
 
+/// What one pass over a plain pattern finds.
+struct Plain {
+    /// Its wildcards, as [`wildcard_count`] counts them.
+    wildcards: usize,
+    /// Whether a `/`-separated segment is `.` or `..`.
+    dot_segment: bool,
+}
+
+/// A pattern that is one glob of literal characters, `?` and `*` runs that
+/// [`check_glob`] accepts: no variable (no `$` at all), no `{...}`
+/// alternative, no `[...]` class (no `]` either) and no `\` escape. For
+/// such a pattern the lowering's checks reduce to what this finds: one glob
+/// part, one alternative, accepted by globset, `**` only as a whole
+/// segment. `None` for any other pattern.
+fn plain_pattern(text: &str) -> Option<Plain> {
+    let bytes = text.as_bytes();
+    let mut wildcards = 0;
+    let mut dot_segment = false;
+    let mut segment_start = 0;
+    let is_dots = |segment: &[u8]| segment == b"." || segment == b"..";
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'$' | b'{' | b'}' | b'[' | b']' | b'\\' => return None,
+            b'*' => {
+                let run = bytes
+                    .get(i..)
+                    .unwrap_or(&[])
+                    .iter()
+                    .take_while(|c| **c == b'*')
+                    .count();
+                let whole_segment =
+                    i == segment_start && bytes.get(i + run).is_none_or(|c| *c == b'/');
+                if run > 2 || (run == 2 && !whole_segment) {
+                    return None;
+                }
+                wildcards += 1;
+                i += run;
+                continue;
+            }
+            b'?' => wildcards += 1,
+            b'/' => {
+                dot_segment |= is_dots(bytes.get(segment_start..i).unwrap_or(&[]));
+                segment_start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    dot_segment |= is_dots(bytes.get(segment_start..).unwrap_or(&[]));
+    Some(Plain {
+        wildcards,
+        dot_segment,
+    })
+}
+
 /// True when `glob` is one globset's parser cannot reject, so building it
 /// (which also writes out its regex, most of the cost of a pattern) can be
 /// skipped: no `[` class, no `\` escape, and `{` groups that all close and
@@ -2149,6 +2270,102 @@ fn alternative_count(glob: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The tree the hand-written front end reads, if it reads the source,
+    /// and the one pest's path lowers, if that reports nothing.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn both_paths(source: &str) -> (Option<PolicyFile>, Option<PolicyFile>) {
+        let limits = Limits::default();
+        let map = SourceMap::new("t.policy", source);
+        let scan = scan_comments(&map, source);
+        let lower = |comments: Vec<Comment>| Lower {
+            map: &map,
+            comments: CommentPool {
+                comments,
+                next: 0,
+                source,
+            },
+            diagnostics: Vec::new(),
+            depth: 0,
+            limits: &limits,
+        };
+        let mut fast_lower = lower(scan.comments.clone());
+        let fast = fast::Parser::new(&mut fast_lower, source).file().ok();
+        let mut pest_lower = lower(scan.comments);
+        let pest = Grammar::parse(Rule::file, source)
+            .ok()
+            .map(|mut pairs| pest_lower.file(pairs.next()))
+            .filter(|_| pest_lower.diagnostics.is_empty());
+        (fast, pest)
+    }
+
+    /// The front end reads these sources (plain and quoted patterns, lines
+    /// of several, negations, variables, alternatives and classes,
+    /// conditions of every form, comments everywhere) into the tree pest's
+    /// path gives, spans and comments included.
+    #[test]
+    #[cfg(not(target_arch = "wasm32"))]
+    fn the_front_end_reads_what_pest_reads() {
+        let sources = [
+            "policy \"p\" {\n  allow \"s0\" {\n    principal *\n    action    secrets:GetSecretValue\n    resource  prod/team-0/**\n  }\n}\n",
+            "policy \"p\" { allow \"a\" { principal user:u-1, group:g-2 action svc-1:Get* resource prod/shared/db } }",
+            "# top\npolicy \"p\" { # after brace\n  # above\n  deny \"d\" { # inside\n    not principal group:ops # trailing\n    action \"secrets:Get*\", secrets:List?  # two\n    not resource \"prod/a b/**\", dev/{x,y}/[a-c]*\n    when { principal.tags.team == \"team-3\" } # cond\n    unless { source_ip in 10.0.0.0/8 }\n  }\n  # end\n}\n# bottom\n",
+            "policy \"p\" { allow \"v\" { principal * action * resource prod/${principal.tags.team}/** } }",
+            "policy \"p\" { allow \"c\" { principal * action * resource ** when { (mfa and mfa_age < 15m) or not context.break_glass == true\n principal.groups contains \"group:ops\"\n time_of_day in 09:00 .. 17:00 at +02:00\n weekday in [Mon, Tue, Fri]\n resource.path like \"prod/*\"\n context.level >= 3 } } }",
+            "policy \"a\" { allow \"x\" { principal * action a resource b } }\npolicy \"b\" { deny \"x\" { principal * action a resource \"b\\\"c\" unless { has context.ticket } } }",
+        ];
+        for source in sources {
+            let (fast, pest) = both_paths(source);
+            assert!(fast.is_some(), "the front end gave up on {source}");
+            assert_eq!(fast, pest, "{source}");
+        }
+    }
+
+    /// `skip_plain` finds the first stop byte from where it starts.
+    #[test]
+    fn skip_plain_finds_the_first_stop_byte() {
+        for stop in b"()[]{}#\"" {
+            let mut text = "ab c\u{e9}\n".repeat(4).into_bytes();
+            text[9] = *stop;
+            assert_eq!(skip_plain(&text, 0), 9);
+            assert_eq!(skip_plain(&text, 9), 9);
+            assert_eq!(skip_plain(&text, 10), text.len());
+        }
+        assert_eq!(skip_plain(b"abc", 5), 5);
+    }
+
+    /// Every pattern of up to six characters over `a*?/.` and one of the
+    /// characters that leave the plain path: `plain_pattern` accepts exactly
+    /// those the full checks find plain and valid, and agrees with them.
+    #[test]
+    fn plain_patterns_agree_with_the_full_checks() {
+        let alphabet = ['a', '*', '?', '/', '.', '{'];
+        let mut patterns = vec![String::new()];
+        for _ in 0..6 {
+            let longer: Vec<String> = patterns
+                .iter()
+                .filter(|p| p.len() == patterns.last().map_or(0, String::len))
+                .flat_map(|p| alphabet.iter().map(move |c| format!("{p}{c}")))
+                .collect();
+            patterns.extend(longer);
+        }
+        for pattern in patterns.iter().filter(|p| !p.is_empty()) {
+            let full_ok = check_glob(pattern, true).is_ok();
+            let plain = plain_pattern(pattern);
+            if pattern.contains('{') {
+                assert!(plain.is_none(), "{pattern}");
+                continue;
+            }
+            assert_eq!(plain.is_some(), full_ok, "{pattern}");
+            if let Some(plain) = plain {
+                assert_eq!(plain.wildcards, wildcard_count(pattern), "{pattern}");
+                let dots = pattern.split('/').any(|s| s == ".." || s == ".");
+                assert_eq!(plain.dot_segment, dots, "{pattern}");
+                assert_eq!(alternative_count(pattern), 1, "{pattern}");
+                assert_eq!(find_variable(pattern), None, "{pattern}");
+            }
+        }
+    }
 
     fn with_condition(condition: &str) -> String {
         format!(

@@ -15,7 +15,9 @@
 
 use super::{Lit, Lower, MAX_CONDITION_DEPTH, OperandSyntax, Shape, leaf};
 use crate::ast::*;
-use std::collections::HashSet;
+// Names are hashed with foldhash, as the engine's index keys are: several
+// times faster than SipHash on ten thousands of statement names.
+use foldhash::{HashSet, HashSetExt};
 
 /// The fast path gave up; the pest path decides.
 pub(super) struct Bail;
@@ -39,24 +41,26 @@ fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
 }
 
+/// `pattern_char` of the grammar, by byte: ASCII letters and digits and
+/// `*?/-_.:@+=!%~$`.
+const PATTERN_CHARS: [bool; 256] = {
+    let mut chars = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        chars[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    let others = b"*?/-_.:@+=!%~$";
+    let mut k = 0;
+    while k < others.len() {
+        chars[others[k] as usize] = true;
+        k += 1;
+    }
+    chars
+};
+
 fn is_pattern_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || matches!(
-            b,
-            b'*' | b'?'
-                | b'/'
-                | b'-'
-                | b'_'
-                | b'.'
-                | b':'
-                | b'@'
-                | b'+'
-                | b'='
-                | b'!'
-                | b'%'
-                | b'~'
-                | b'$'
-        )
+    PATTERN_CHARS[usize::from(b)]
 }
 
 fn is_bare_char(b: u8) -> bool {
@@ -191,8 +195,12 @@ impl<'l, 'm, 's> Parser<'l, 'm, 's> {
         self.expect(b'{')?;
         self.skip();
         let mut statements: Vec<Statement> = Vec::new();
-        while self.at_word("allow") || self.at_word("deny") {
-            statements.push(self.statement()?);
+        loop {
+            let word = self.word();
+            if word != "allow" && word != "deny" {
+                break;
+            }
+            statements.push(self.statement(word)?);
             self.skip();
         }
         // A repeated name is a diagnostic: pest's path reports it.
@@ -215,10 +223,11 @@ impl<'l, 'm, 's> Parser<'l, 'm, 's> {
         })
     }
 
-    fn statement(&mut self) -> Fast<Statement> {
+    /// A statement, whose first word (`allow` or `deny`) is `effect_word`.
+    fn statement(&mut self, effect_word: &str) -> Fast<Statement> {
         let start = self.pos;
         let leading = self.lower.comments.before(start);
-        let effect = if self.at_word("allow") {
+        let effect = if effect_word == "allow" {
             Effect::Allow
         } else {
             Effect::Deny
@@ -235,14 +244,21 @@ impl<'l, 'm, 's> Parser<'l, 'm, 's> {
             let word = self.word();
             match word {
                 "not" | "principal" | "action" | "resource" => {
-                    let matcher = self.matcher()?;
+                    let matcher = self.matcher(word)?;
                     let slot = &mut matchers[matcher.kind as usize];
                     if slot.is_some() {
                         return Err(Bail);
                     }
                     *slot = Some(matcher);
                 }
-                "when" | "unless" => conditions.push(self.condition_block()?),
+                "when" | "unless" => {
+                    // Most statements hold one block: room for exactly that
+                    // (a first push would make room for four).
+                    if conditions.capacity() == 0 {
+                        conditions.reserve_exact(1);
+                    }
+                    conditions.push(self.condition_block()?);
+                }
                 _ => break,
             }
             self.skip();
@@ -268,15 +284,19 @@ impl<'l, 'm, 's> Parser<'l, 'm, 's> {
         })
     }
 
-    fn matcher(&mut self) -> Fast<Matcher> {
+    /// A matcher line, whose first word (the word at the cursor) is
+    /// `first_word`.
+    fn matcher(&mut self, first_word: &str) -> Fast<Matcher> {
         let start = self.pos;
         let mut negated = false;
-        if self.at_word("not") {
+        let mut word = first_word;
+        if word == "not" {
             negated = true;
             self.pos += "not".len();
             self.skip();
+            word = self.word();
         }
-        let kind = match self.word() {
+        let kind = match word {
             "principal" => MatcherKind::Principal,
             "action" => MatcherKind::Action,
             "resource" => MatcherKind::Resource,
@@ -308,7 +328,7 @@ impl<'l, 'm, 's> Parser<'l, 'm, 's> {
         }
         let span = Span::new(start, self.lower.comments.content_end(end));
         let mut leading = self.lower.comments.before(span.start);
-        let mut patterns = Vec::with_capacity(raw_patterns.len());
+        let mut patterns = smallvec::SmallVec::with_capacity(raw_patterns.len());
         for (raw, quoted, pattern_span) in raw_patterns {
             let pattern = self
                 .lower
@@ -368,7 +388,11 @@ impl<'l, 'm, 's> Parser<'l, 'm, 's> {
                         self.pos += 1;
                     }
                 }
-                b if is_pattern_char(b) => self.pos += 1,
+                // A run of them at once: none opens an alternative or class.
+                b if is_pattern_char(b) => {
+                    let rest = self.bytes.get(self.pos..).unwrap_or(&[]);
+                    self.pos += rest.iter().take_while(|b| is_pattern_char(**b)).count();
+                }
                 _ => break,
             }
         }
@@ -406,6 +430,10 @@ impl<'l, 'm, 's> Parser<'l, 'm, 's> {
                 leading: expr_leading,
                 trailing: self.lower.comments.trailing(end),
             };
+            // Most blocks hold one line: room for exactly that.
+            if exprs.capacity() == 0 {
+                exprs.reserve_exact(1);
+            }
             exprs.push(expr);
             self.pos = pest_end;
             self.skip();
@@ -432,14 +460,18 @@ impl<'l, 'm, 's> Parser<'l, 'm, 's> {
         self.chain("or", Self::and_expr, ExprKind::Or)
     }
 
+    // Inlined, as are `chain`, `unary` and `primary`: a condition's tree is
+    // then built in place rather than copied out of each level in turn.
+    #[inline]
     fn and_expr(&mut self) -> Fast<(Expr, usize)> {
         self.chain("and", Self::unary, ExprKind::And)
     }
 
+    #[inline]
     fn chain(
         &mut self,
         connective: &str,
-        item: fn(&mut Self) -> Fast<(Expr, usize)>,
+        item: impl Fn(&mut Self) -> Fast<(Expr, usize)>,
         kind: fn(Vec<Expr>) -> ExprKind,
     ) -> Fast<(Expr, usize)> {
         let start = self.pos;
@@ -466,6 +498,7 @@ impl<'l, 'm, 's> Parser<'l, 'm, 's> {
     }
 
     /// `unary = { not_prefix* ~ primary }`.
+    #[inline]
     fn unary(&mut self) -> Fast<(Expr, usize)> {
         let mut nots = Vec::new();
         while self.at_word("not") {
@@ -488,6 +521,7 @@ impl<'l, 'm, 's> Parser<'l, 'm, 's> {
     }
 
     /// `primary = _{ group | has_test | comparison }`.
+    #[inline]
     fn primary(&mut self) -> Fast<(Expr, usize)> {
         let start = self.pos;
         if self.peek() == Some(b'(') {
@@ -654,7 +688,7 @@ impl<'l, 'm, 's> Parser<'l, 'm, 's> {
         if self.peek() == Some(b'[') {
             self.pos += 1;
             self.skip();
-            let mut literals = Vec::new();
+            let mut literals = smallvec::SmallVec::new();
             if self.peek() != Some(b']') {
                 literals.push(self.literal()?);
                 loop {
@@ -690,14 +724,14 @@ impl<'l, 'm, 's> Parser<'l, 'm, 's> {
             return Ok(OperandSyntax {
                 shape: Shape::Range,
                 span: Span::new(start, self.pos),
-                literals: vec![first, second],
+                literals: smallvec::smallvec![first, second],
             });
         }
         self.pos = after;
         Ok(OperandSyntax {
             shape: Shape::One,
             span: first.span,
-            literals: vec![first],
+            literals: smallvec::smallvec![first],
         })
     }
 
