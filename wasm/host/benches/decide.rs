@@ -20,6 +20,10 @@
 //!   fuel metering (`Compiled::with_fuel_metering(.., false)`), to show what
 //!   metering costs.
 //!
+//! Group `glob_line`: `native_json` and `wasmtime_json` on a deny whose
+//! principal line holds 2,000 globs, which the Wasm module tries one by one
+//! (wasm/ABI.md, "Globs") and native builds search as regex sets.
+//!
 //! Before measuring it prints the module's size and checks that the request
 //! is allowed natively and that the module gives the native bytes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
@@ -129,5 +133,48 @@ fn wasm_vs_native(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, wasm_vs_native);
+/// Globs on the glob-heavy line of `glob_line`.
+const GLOBS: usize = 2_000;
+
+/// A set the index does not favour and the Wasm builds match differently:
+/// one deny whose principal line holds 2,000 globs (`user:svc-I-*`), which
+/// native builds search as globset's regex sets and the Wasm modules try
+/// one by one (wasm/ABI.md, "Globs"), beside an allow for everyone.
+/// Requests from a principal no glob matches reach every glob.
+fn glob_line(c: &mut Criterion) {
+    let Some(module) = common::module() else {
+        println!("decide bench: the Wasm module cannot be built here; nothing measured");
+        return;
+    };
+    let globs: Vec<String> = (0..GLOBS).map(|i| format!("user:svc-{i}-*")).collect();
+    let text = format!(
+        "policy \"globs\" {{\n  deny \"services\" {{\n    principal {}\n    action *\n    resource prod/**\n  }}\n  allow \"everyone\" {{\n    principal *\n    action secrets:GetSecretValue\n    resource prod/**\n  }}\n}}\n",
+        globs.join(", ")
+    );
+    let engine = Engine::compile(&[Source::new("globs.policy", &text)]).unwrap();
+    let mut host = Host::new(&module, Limits::default()).unwrap();
+    host.load(&[("globs.policy", text.as_str())]).unwrap();
+    let now = chrono::DateTime::from_timestamp_millis(NOW_MS).unwrap();
+    let request =
+        r#"{"principal": "user:ana", "action": "secrets:GetSecretValue", "resource": "prod/db"}"#;
+    let denied = r#"{"principal": "user:svc-1999-x", "action": "secrets:GetSecretValue", "resource": "prod/db"}"#;
+    for (text, outcome) in [(request, "allow"), (denied, "deny")] {
+        let native = tessera::json::evaluate_at(&engine, text, false, now);
+        assert!(
+            native.starts_with(&format!(r#"{{"decision":"{outcome}""#)),
+            "{native}"
+        );
+        assert_eq!(host.evaluate(text).unwrap(), native);
+    }
+    let mut group = c.benchmark_group("glob_line");
+    group.bench_function("native_json", |b| {
+        b.iter(|| tessera::json::evaluate_at(&engine, black_box(request), false, now))
+    });
+    group.bench_function("wasmtime_json", |b| {
+        b.iter(|| host.evaluate(black_box(request)).unwrap())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, wasm_vs_native, glob_line);
 criterion_main!(benches);
