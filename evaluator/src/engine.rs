@@ -775,24 +775,19 @@ impl CompiledStatement {
                 resource == Truth::Unknown,
             );
         }
-        let Some(blocks) = shared.blocks(&self.blocks) else {
-            // Blocks it cannot read (a broken invariant) are unknown, as
-            // `applies` took them; the report says so.
-            failures.push(Failure {
-                part: Part::When,
-                expected: "its conditions (internal error: they cannot be read)".into(),
-                actual: None,
-                unknown: true,
-            });
-            return Some(StatementReport {
-                statement,
-                effect: match self.effect {
-                    Effect::Allow => Outcome::Allow,
-                    Effect::Deny => Outcome::Deny,
-                },
-                applied,
-                failures,
-            });
+        let blocks = match shared.blocks(&self.blocks) {
+            Some(blocks) => blocks,
+            None => {
+                // Blocks it cannot read (a broken invariant) are unknown, as
+                // `applies` took them; the report says so.
+                failures.push(Failure {
+                    part: Part::When,
+                    expected: "its conditions (internal error: they cannot be read)".into(),
+                    actual: None,
+                    unknown: true,
+                });
+                &[]
+            }
         };
         for (kind, cond) in blocks {
             let mut leaves = Vec::new();
