@@ -57,6 +57,9 @@ pub enum DiagnosticKind {
     /// With a schema, a literal does not fit the declared type of the key it
     /// is compared with (or is not one of its enumeration's values).
     SchemaMismatch,
+    /// A policy document in another language (an AWS IAM policy in JSON, a
+    /// Vault ACL policy in HCL) that cannot be imported as it is written.
+    Import,
 }
 
 impl DiagnosticKind {
@@ -83,6 +86,7 @@ impl DiagnosticKind {
             DiagnosticKind::DuplicateDeclaration => "duplicate-declaration",
             DiagnosticKind::UndeclaredKey => "undeclared-key",
             DiagnosticKind::SchemaMismatch => "schema-mismatch",
+            DiagnosticKind::Import => "import",
         }
     }
 }
