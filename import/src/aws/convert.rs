@@ -24,6 +24,7 @@ struct Cx<'s> {
     file: &'s str,
     source: &'s str,
     version: Version,
+    id: Option<String>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -74,6 +75,7 @@ pub(super) fn convert(file: &str, source: &str) -> Result<String, Vec<Diagnostic
         file,
         source,
         version: Version::V2008,
+        id: None,
         diagnostics: Vec::new(),
     };
     let root = match json::parse(source) {
@@ -121,15 +123,16 @@ pub(super) fn convert(file: &str, source: &str) -> Result<String, Vec<Diagnostic
             ),
         },
     }
-    if let Some(p) = props.iter().find(|p| key(p).0 == "Id")
-        && !matches!(p.value, Value::StringLit(_))
-    {
-        cx.error(
-            range(&p.value),
-            "/Id",
-            format!("expected a string, found {}", kind(&p.value)),
-            None,
-        );
+    if let Some(p) = props.iter().find(|p| key(p).0 == "Id") {
+        match &p.value {
+            Value::StringLit(s) => cx.id = Some(s.value.to_string()),
+            other => cx.error(
+                range(other),
+                "/Id",
+                format!("expected a string, found {}", kind(other)),
+                None,
+            ),
+        }
     }
 
     let mut statements: Vec<(String, Range, &Value<'_>)> = Vec::new();
@@ -328,6 +331,9 @@ fn assemble(cx: &mut Cx<'_>, out: &[Converted], whole: Range) -> Result<String, 
         text,
         "# Requests: principal.id is the caller's ARN, action is `service:Name`, resource.path is the resource ARN."
     );
+    if let Some(id) = &cx.id {
+        let _ = writeln!(text, "# Id: {}", one_line(id));
+    }
     let _ = writeln!(text, "policy {} {{", quote(&stem));
     for c in out {
         // Each statement alone first, so that a statement whose text does not
@@ -1596,7 +1602,11 @@ fn positive(cx: &mut Cx<'_>, key: &Key, cmp: Cmp, values: &[CondValue<'_>]) -> O
                     Cmp::EqIgnoreCase => {
                         tests.push(format!("{k} ilike {}", quote(&like_pattern(&ps))))
                     }
-                    _ => tests.push(format!("{k} like {}", quote(&like_pattern(&ps)))),
+                    _ => match literal(&ps) {
+                        // No wildcard: plain equality says the same, more plainly.
+                        Some(l) => tests.push(format!("{k} == {}", quote(&l))),
+                        None => tests.push(format!("{k} like {}", quote(&like_pattern(&ps)))),
+                    },
                 }
             }
             equal.dedup();
