@@ -478,6 +478,24 @@ fn iam_access_keys_for_tagged_admins() {
     );
 }
 
+#[test]
+fn s3_deny_all_but_product_managers() {
+    // The document only denies: other policies allow everything.
+    let object = "arn:aws:s3:::productionbucket/reports/q1.csv";
+    check(
+        "s3-deny-all-but-product-managers",
+        true,
+        &[
+            (req(ALICE, "s3:PutObject", object).ptag("job-title", "Product-Manager"), true),
+            (req(ALICE, "s3:PutObject", object).ptag("job-title", "Engineer"), false),
+            // StringNotEquals on a missing tag is true: the deny applies.
+            (req(ALICE, "s3:PutObject", object), false),
+            (req(ALICE, "s3:GetObject", object).ptag("job-title", "Engineer"), true),
+            (req(ALICE, "s3:PutObject", "arn:aws:s3:::otherbucket/x").ptag("job-title", "Engineer"), true),
+        ],
+    );
+}
+
 // ------------------------------------------------------- refused for now
 
 #[test]

@@ -1365,63 +1365,105 @@ fn operator(
             Some("list several values in one array instead"),
         );
     }
+    if let Some(q) = quantifier {
+        for p in &keys.properties {
+            let (key_name, _) = key(p);
+            // Malformed values are reported all the same.
+            let _ = condition_values(cx, &p.value, &child(pointer, key_name), family, full);
+        }
+        cx.refuse(
+            at,
+            pointer,
+            format!("`{q}` quantifies over a multivalued key; the keys Tessera maps hold one value, and quantifiers come later"),
+        );
+        return;
+    }
+    let op = Op {
+        name: full,
+        base,
+        family,
+        negated,
+        cmp,
+        if_exists,
+    };
     for p in &keys.properties {
         let (key_name, key_at) = key(p);
         let kp = child(pointer, key_name);
-        let values = condition_values(cx, &p.value, &kp, family, full);
-        if let Some(q) = quantifier {
-            cx.refuse(
-                at,
-                pointer,
-                format!("`{q}` quantifies over a multivalued key; the keys Tessera maps hold one value, and quantifiers come later"),
-            );
-            continue;
-        }
-        let key = match condition_key(key_name) {
-            Ok(k) => k,
-            Err(why) => {
-                cx.refuse(key_at, &kp, why);
-                continue;
-            }
-        };
-        let Some(values) = values else { continue };
-        if family == Family::Null {
-            if let Some(test) = null_test(cx, &key, &values, key_at, &kp) {
-                out.push(test);
-            }
-            continue;
-        }
-        if family != key.family() {
-            cx.refuse(
+        let before = cx.diagnostics.len();
+        match key_test(cx, &op, key_name, key_at, &kp, &p.value) {
+            Some(test) => out.push(test),
+            // Every refusal says why; a condition is never dropped silently.
+            None if cx.diagnostics.len() == before => cx.error(
                 key_at,
                 &kp,
-                format!(
-                    "`{base}` compares `{key_name}` as {}, and Tessera's `{}` holds {}",
-                    family_words(family),
-                    key.tessera(),
-                    family_words(key.family())
-                ),
-            );
-            continue;
+                "internal error: the condition was not converted",
+                None,
+            ),
+            None => {}
         }
-        let Some(core) = positive(cx, &key, cmp, &values) else {
-            continue;
-        };
-        let k = key.tessera();
-        let grouped = if core.contains(" or ") {
-            format!("({core})")
-        } else {
-            core.clone()
-        };
-        let test = match (key.can_be_missing(), negated, if_exists) {
-            (false, false, _) => core,
-            (false, true, _) => format!("not ({core})"),
-            (true, false, false) => format!("has {k} and {grouped}"),
-            (true, false, true) => format!("not has {k} or {grouped}"),
-            (true, true, _) => format!("not has {k} or not ({core})"),
-        };
-        out.push(test);
     }
+}
+
+/// An operator as read from its name.
+struct Op<'a> {
+    name: &'a str,
+    base: &'a str,
+    family: Family,
+    negated: bool,
+    cmp: Cmp,
+    if_exists: bool,
+}
+
+/// The test for one key under one operator, with IAM's missing-key rule
+/// written out; `None` after a diagnostic.
+fn key_test(
+    cx: &mut Cx<'_>,
+    op: &Op<'_>,
+    key_name: &str,
+    key_at: Range,
+    kp: &str,
+    value: &Value<'_>,
+) -> Option<String> {
+    let values = condition_values(cx, value, kp, op.family, op.name);
+    let key = match condition_key(key_name) {
+        Ok(k) => k,
+        Err(why) => {
+            cx.refuse(key_at, kp, why);
+            return None;
+        }
+    };
+    let values = values?;
+    if op.family == Family::Null {
+        return null_test(cx, &key, &values, key_at, kp);
+    }
+    if op.family != key.family() {
+        cx.refuse(
+            key_at,
+            kp,
+            format!(
+                "`{}` compares `{key_name}` as {}, and Tessera's `{}` holds {}",
+                op.base,
+                family_words(op.family),
+                key.tessera(),
+                family_words(key.family())
+            ),
+        );
+        return None;
+    }
+    let core = positive(cx, &key, op.cmp, &values)?;
+    let k = key.tessera();
+    let grouped = if core.contains(" or ") {
+        format!("({core})")
+    } else {
+        core.clone()
+    };
+    Some(match (key.can_be_missing(), op.negated, op.if_exists) {
+        (false, false, _) => core,
+        (false, true, _) => format!("not ({core})"),
+        (true, false, false) => format!("has {k} and {grouped}"),
+        (true, false, true) => format!("not has {k} or {grouped}"),
+        (true, true, _) => format!("not has {k} or not ({core})"),
+    })
 }
 
 /// One value of a condition, with its place.
