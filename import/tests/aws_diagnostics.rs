@@ -392,6 +392,18 @@ fn condition_blocks() {
 }
 
 #[test]
+fn one_key_twice_in_another_case() {
+    let source = cond(
+        "\"IpAddress\": {\"aws:SourceIp\": \"10.0.0.0/8\", \"AWS:SOURCEIP\": \"192.168.0.0/16\"}",
+    );
+    refused(
+        &source,
+        "\"AWS:SOURCEIP\"",
+        "/Statement/0/Condition/IpAddress/AWS:SOURCEIP: is given twice: condition key names ignore case, and `aws:SourceIp` is the same key",
+    );
+}
+
+#[test]
 fn unknown_operators_suggest_the_closest() {
     let ds = refused(
         &cond("\"StringEqual\": {\"secretsmanager:VersionStage\": \"A\"}"),

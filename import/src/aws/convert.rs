@@ -1365,6 +1365,26 @@ fn operator(
             Some("list several values in one array instead"),
         );
     }
+    // Key names ignore case: `aws:SourceIp` and `aws:sourceip` under one
+    // operator are one key given twice, and which copy IAM reads is not
+    // documented.
+    for (i, p) in keys.properties.iter().enumerate() {
+        let (name, at) = key(p);
+        let earlier = keys.properties[..i].iter().map(|q| key(q).0);
+        if let Some(first) = earlier
+            .filter(|f| *f != name)
+            .find(|f| f.eq_ignore_ascii_case(name))
+        {
+            cx.error(
+                at,
+                &child(pointer, name),
+                format!(
+                    "is given twice: condition key names ignore case, and `{first}` is the same key"
+                ),
+                Some("list several values in one array instead"),
+            );
+        }
+    }
     if let Some(q) = quantifier {
         for p in &keys.properties {
             let (key_name, _) = key(p);
