@@ -10,6 +10,7 @@ use super::json::{self, child, duplicates, key, kind, range};
 use jsonc_parser::ast::{ObjectProp, Value};
 use jsonc_parser::common::Range;
 use policy_lang::{Diagnostic, DiagnosticKind, Span, closest};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
@@ -226,25 +227,27 @@ pub(super) fn convert(file: &str, source: &str) -> Result<String, Vec<Diagnostic
         );
     }
     // Statement names: the Sid, or `statement-N`; unique, as IAM requires of Sids.
-    for (i, (name, from_sid, at, pointer)) in names.iter().enumerate() {
-        if let Some((_, _, first_at, _)) = names[..i].iter().find(|o| o.0 == *name) {
-            let (line, column) = line_column(source, first_at.start);
-            let message = if *from_sid {
-                format!(
-                    "duplicate Sid `{}` (first used at {line}:{column})",
-                    one_line(name)
-                )
-            } else {
-                format!("the statement's name `{name}` is already a Sid at {line}:{column}")
-            };
-            let (at, pointer) = (*at, pointer.clone());
-            cx.error(
-                at,
-                &pointer,
-                message,
-                Some("give every statement its own Sid"),
-            );
-        }
+    let mut first_use: HashMap<&str, Range> = HashMap::with_capacity(names.len());
+    for (name, from_sid, at, pointer) in &names {
+        let Some(first_at) = first_use.get(name.as_str()).copied() else {
+            first_use.insert(name, *at);
+            continue;
+        };
+        let (line, column) = line_column(source, first_at.start);
+        let message = if *from_sid {
+            format!(
+                "duplicate Sid `{}` (first used at {line}:{column})",
+                one_line(name)
+            )
+        } else {
+            format!("the statement's name `{name}` is already a Sid at {line}:{column}")
+        };
+        cx.error(
+            *at,
+            pointer,
+            message,
+            Some("give every statement its own Sid"),
+        );
     }
     if !cx.diagnostics.is_empty() {
         return Err(cx.diagnostics);
@@ -341,10 +344,17 @@ fn assemble(cx: &mut Cx<'_>, out: &[Converted], whole: Range) -> Result<String, 
         let alone = format!("policy \"check\" {{\n{}}}\n", c.text);
         if let Err(e) = policy_lang::parse(cx.file, &alone) {
             for d in e.diagnostics() {
-                let message = format!(
-                    "internal error: the converted statement does not parse: {}",
-                    d.message()
-                );
+                let message = if d.kind() == DiagnosticKind::LimitExceeded {
+                    format!(
+                        "cannot be imported: the converted statement is past a Tessera limit: {}",
+                        d.message()
+                    )
+                } else {
+                    format!(
+                        "internal error: the converted statement does not parse: {}",
+                        d.message()
+                    )
+                };
                 let pointer = c.pointer.clone();
                 cx.error(c.at, &pointer, message, d.hint());
             }
@@ -1368,21 +1378,23 @@ fn operator(
     // Key names ignore case: `aws:SourceIp` and `aws:sourceip` under one
     // operator are one key given twice, and which copy IAM reads is not
     // documented.
-    for (i, p) in keys.properties.iter().enumerate() {
+    let mut by_case: HashMap<String, &str> = HashMap::with_capacity(keys.properties.len());
+    for p in &keys.properties {
         let (name, at) = key(p);
-        let earlier = keys.properties[..i].iter().map(|q| key(q).0);
-        if let Some(first) = earlier
-            .filter(|f| *f != name)
-            .find(|f| f.eq_ignore_ascii_case(name))
-        {
-            cx.error(
+        match by_case.get(&name.to_ascii_lowercase()) {
+            None => {
+                by_case.insert(name.to_ascii_lowercase(), name);
+            }
+            // The same spelling twice is reported above.
+            Some(first) if *first == name => {}
+            Some(first) => cx.error(
                 at,
                 &child(pointer, name),
                 format!(
                     "is given twice: condition key names ignore case, and `{first}` is the same key"
                 ),
                 Some("list several values in one array instead"),
-            );
+            ),
         }
     }
     if let Some(q) = quantifier {

@@ -4,6 +4,7 @@
 use jsonc_parser::ast::{ObjectProp, Value};
 use jsonc_parser::common::Range;
 use jsonc_parser::{CollectOptions, ParseOptions};
+use std::collections::HashSet;
 
 /// Strict JSON (RFC 8259): no comments, trailing commas, single quotes,
 /// bare words, hexadecimal or non-finite numbers. IAM reads only JSON.
@@ -65,14 +66,12 @@ pub(super) fn child(pointer: &str, token: &str) -> String {
 /// range: IAM and JSON readers disagree on which copy counts, so a repeated
 /// key is refused rather than guessed at.
 pub(super) fn duplicates<'a>(props: &'a [ObjectProp<'_>]) -> Vec<(&'a str, Range)> {
-    let mut seen: Vec<&str> = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::with_capacity(props.len());
     let mut out = Vec::new();
     for prop in props {
         let (name, range) = key(prop);
-        if seen.contains(&name) {
+        if !seen.insert(name) {
             out.push((name, range));
-        } else {
-            seen.push(name);
         }
     }
     out
