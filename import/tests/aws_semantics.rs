@@ -259,6 +259,8 @@ fn statement_may_be_one_object() {
     );
     assert!(text.contains("# /Statement\n"), "{text}");
     assert!(text.contains("deny \"statement-1\""), "{text}");
+    // No principal anywhere: an identity-based policy, applying to every caller.
+    assert!(text.contains("\n# An identity-based policy: IAM applies it to the principals it is attached to; here it applies to every caller.\npolicy \"o\" {"), "{text}");
 }
 
 #[test]

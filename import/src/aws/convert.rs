@@ -309,6 +309,8 @@ fn checked_props<'a, 'v>(
 
 /// One converted statement: its Tessera text and where its name came from.
 struct Converted {
+    /// The statement has a `Principal` or `NotPrincipal` (a resource-based policy).
+    names_principal: bool,
     pointer: String,
     at: Range,
     text: String,
@@ -336,6 +338,12 @@ fn assemble(cx: &mut Cx<'_>, out: &[Converted], whole: Range) -> Result<String, 
     );
     if let Some(id) = &cx.id {
         let _ = writeln!(text, "# Id: {}", one_line(id));
+    }
+    if out.iter().all(|c| !c.names_principal) {
+        let _ = writeln!(
+            text,
+            "# An identity-based policy: IAM applies it to the principals it is attached to; here it applies to every caller."
+        );
     }
     let _ = writeln!(text, "policy {} {{", quote(&stem));
     for c in out {
@@ -503,12 +511,8 @@ fn statement(
         (None, Some(p)) => {
             principal(cx, &p.value, &child(pointer, "NotPrincipal")).map(|l| format!("not {l}"))
         }
-        (None, None) => {
-            notes.push(
-                "An identity-based statement names no principal: it applies to whoever the document is attached to. Here it applies to every caller.",
-            );
-            Some("principal *".to_string())
-        }
+        // An identity-based policy: the header says what that means here.
+        (None, None) => Some("principal *".to_string()),
     };
 
     // Action / NotAction.
@@ -583,7 +587,7 @@ fn statement(
     if let Some(p) = get("Condition") {
         condition_block(cx, &p.value, &child(pointer, "Condition"), &mut conditions);
     }
-    if conditions.len() > had {
+    if conditions[had..].iter().any(|c| c.contains("has ")) {
         notes.push(
             "IAM reads a condition on a key the request lacks as false (true for a negated operator or ...IfExists); the `has` tests say so explicitly.",
         );
@@ -626,6 +630,7 @@ fn statement(
     }
     let _ = writeln!(text, "  }}");
     Some(Converted {
+        names_principal: get("Principal").is_some() || get("NotPrincipal").is_some(),
         pointer: pointer.to_string(),
         at,
         text,
