@@ -31,17 +31,22 @@ pub fn convert(file: &str, source: &str) -> Result<String, Vec<Diagnostic>> {
 }
 
 /// True when `source` is meant as an IAM policy document: a JSON object with
-/// a top-level `Version` or `Statement` key (in any case, so that a misspelt
-/// document is loaded and refused rather than skipped). Text that is not
-/// valid JSON counts too: a broken policy is reported, never skipped. A
-/// directory walk loads those and leaves other JSON files (requests,
-/// fixtures) alone; a file named on the command line is always read as a
-/// policy document.
+/// a top-level `Version` or `Statement` key. Text that is not valid JSON
+/// counts too, since nothing says it is not a policy: a broken policy is
+/// reported, never skipped. A directory walk loads those and leaves other
+/// JSON files (requests, fixtures) alone; a file named on the command line
+/// is always read as a policy document.
+///
+/// ```
+/// use tessera_import::aws::is_policy_document;
+/// assert!(is_policy_document(r#"{"Version": "2012-10-17", "Statement": []}"#));
+/// assert!(!is_policy_document(r#"{"principal": "user:alice", "action": "a", "resource": "r"}"#));
+/// ```
 pub fn is_policy_document(source: &str) -> bool {
     match json::parse(source) {
         Ok(Some(Value::Object(o))) => o.properties.iter().any(|p| {
             let (name, _) = json::key(p);
-            name.eq_ignore_ascii_case("Version") || name.eq_ignore_ascii_case("Statement")
+            name == "Version" || name == "Statement"
         }),
         Ok(_) => false,
         Err(_) => true,

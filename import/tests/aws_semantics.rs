@@ -270,8 +270,9 @@ fn which_json_files_are_policy_documents() {
         r#"{"Version": "2012-10-17", "Statement": []}"#
     ));
     assert!(is_policy_document(r#"{"Statement": {}}"#));
-    // Misspelt in case: loaded, and then refused with a suggestion.
-    assert!(is_policy_document(r#"{"version": "2012-10-17"}"#));
+    // The key names are IAM's, exactly: other JSON with a `version` is left alone.
+    assert!(!is_policy_document(r#"{"version": "2012-10-17"}"#));
+    assert!(is_policy_document(r#"{"version": "2012-10-17", "Statement": []}"#));
     // Broken JSON: reported, never skipped.
     assert!(is_policy_document("{\"Version\": "));
     // Requests and other JSON: left alone.
