@@ -486,12 +486,25 @@ fn s3_deny_all_but_product_managers() {
         "s3-deny-all-but-product-managers",
         true,
         &[
-            (req(ALICE, "s3:PutObject", object).ptag("job-title", "Product-Manager"), true),
-            (req(ALICE, "s3:PutObject", object).ptag("job-title", "Engineer"), false),
+            (
+                req(ALICE, "s3:PutObject", object).ptag("job-title", "Product-Manager"),
+                true,
+            ),
+            (
+                req(ALICE, "s3:PutObject", object).ptag("job-title", "Engineer"),
+                false,
+            ),
             // StringNotEquals on a missing tag is true: the deny applies.
             (req(ALICE, "s3:PutObject", object), false),
-            (req(ALICE, "s3:GetObject", object).ptag("job-title", "Engineer"), true),
-            (req(ALICE, "s3:PutObject", "arn:aws:s3:::otherbucket/x").ptag("job-title", "Engineer"), true),
+            (
+                req(ALICE, "s3:GetObject", object).ptag("job-title", "Engineer"),
+                true,
+            ),
+            (
+                req(ALICE, "s3:PutObject", "arn:aws:s3:::otherbucket/x")
+                    .ptag("job-title", "Engineer"),
+                true,
+            ),
         ],
     );
 }

@@ -272,7 +272,9 @@ fn which_json_files_are_policy_documents() {
     assert!(is_policy_document(r#"{"Statement": {}}"#));
     // The key names are IAM's, exactly: other JSON with a `version` is left alone.
     assert!(!is_policy_document(r#"{"version": "2012-10-17"}"#));
-    assert!(is_policy_document(r#"{"version": "2012-10-17", "Statement": []}"#));
+    assert!(is_policy_document(
+        r#"{"version": "2012-10-17", "Statement": []}"#
+    ));
     // Broken JSON: reported, never skipped.
     assert!(is_policy_document("{\"Version\": "));
     // Requests and other JSON: left alone.
