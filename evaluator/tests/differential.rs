@@ -122,6 +122,11 @@ const CONDITIONS: &[&str] = &[
     "context.origin == 10.1.2.3",
     "context.origin in [10.1.2.3, fd00::/8]",
     "has context.ticket",
+    "context.\"aws:SourceVpce\" == \"vpce-1\"",
+    "context.\"aws:SourceVpce\" like \"vpce-*\"",
+    "has context.\"aws:SourceVpce\"",
+    "principal.tags.\"cost center\" in [\"cc-1\", \"cc-2\"]",
+    "has principal.tags.\"cost center\"",
     "has source_ip",
     "has mfa_age",
     "has principal.tags.team",
@@ -480,14 +485,16 @@ fn attributes() -> impl Strategy<Value = BTreeMap<String, Attribute>> {
             &[10.0],
         )),
         prop::option::of(attribute(&["db", "api", "*", "a/b"], &[1.0])),
+        prop::option::of(attribute(&["vpce-1", "vpce-2", "VPCE-1"], &[1.0])),
     )
-        .prop_map(|(level, ticket, break_glass, origin, project)| {
+        .prop_map(|(level, ticket, break_glass, origin, project, vpce)| {
             [
                 ("level", level),
                 ("ticket", ticket),
                 ("break_glass", break_glass),
                 ("origin", origin),
                 ("project", project),
+                ("aws:SourceVpce", vpce),
             ]
             .into_iter()
             .filter_map(|(k, v)| v.map(|v| (k.to_string(), v)))
@@ -518,6 +525,9 @@ fn request() -> impl Strategy<Value = Request> {
             request.principal.groups = groups.iter().map(|g| g.to_string()).collect();
             if let Some(team) = team {
                 request = request.with_principal_tag("team", team);
+                if team != "db" {
+                    request = request.with_principal_tag("cost center", "cc-1");
+                }
             }
             if let Some(env) = env {
                 request = request.with_resource_tag("env", env);

@@ -724,3 +724,53 @@ fn request_error_never_echoes_custom_attribute_values() {
     assert_eq!(error.field(), "context.token[1]");
     assert!(!error.to_string().contains(secret));
 }
+
+#[test]
+fn quoted_attribute_names_read_the_keys_as_sent() {
+    let statements = r#"allow "a" { principal * action * resource ** when {
+        context."aws:SourceVpce" == "vpce-1"
+        principal.tags."cost center" == "cc-1"
+        resource.tags."aws:cloudformation:stack-name" like "prod-*"
+    } }"#;
+    let request = |vpce: &str| {
+        format!(
+            r#"{{"principal": {{"id": "u", "tags": {{"cost center": "cc-1"}}}}, "action": "x",
+               "resource": {{"path": "y", "tags": {{"aws:cloudformation:stack-name": "prod-7"}}}},
+               "context": {{{vpce}}}}}"#
+        )
+    };
+    assert_eq!(
+        decide(
+            &policy(statements),
+            &request(r#""aws:SourceVpce": "vpce-1""#)
+        )
+        .0,
+        Outcome::Allow
+    );
+    assert_eq!(
+        decide(
+            &policy(statements),
+            &request(r#""aws:SourceVpce": "vpce-2""#)
+        )
+        .0,
+        Outcome::Deny
+    );
+    // Names compare exactly: another case is another attribute.
+    assert_eq!(
+        decide(
+            &policy(statements),
+            &request(r#""aws:sourcevpce": "vpce-1""#)
+        )
+        .0,
+        Outcome::Deny
+    );
+}
+
+#[test]
+fn a_missing_quoted_attribute_fails_closed_for_a_deny() {
+    let statements = r#"deny "d" { principal * action * resource ** unless { context."aws:SourceVpce" == "vpce-1" } }
+        allow "a" { principal * action * resource ** }"#;
+    let request = r#"{"principal": "u", "action": "x", "resource": "y"}"#;
+    let (outcome, _, names) = decide(&policy(statements), request);
+    assert_eq!((outcome, names), (Outcome::Deny, vec!["d".to_string()]));
+}

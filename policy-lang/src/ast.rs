@@ -509,9 +509,9 @@ impl KeyPath {
 impl std::fmt::Display for KeyPath {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            KeyPath::PrincipalTag(name) => write!(f, "principal.tags.{name}"),
-            KeyPath::ResourceTag(name) => write!(f, "resource.tags.{name}"),
-            KeyPath::Context(name) => write!(f, "context.{name}"),
+            KeyPath::PrincipalTag(name) => write!(f, "principal.tags.{}", AttributeName(name)),
+            KeyPath::ResourceTag(name) => write!(f, "resource.tags.{}", AttributeName(name)),
+            KeyPath::Context(name) => write!(f, "context.{}", AttributeName(name)),
             fixed => {
                 let name = KeyPath::FIXED
                     .iter()
@@ -519,6 +519,30 @@ impl std::fmt::Display for KeyPath {
                     .map_or("?", |(n, _)| n);
                 f.write_str(name)
             }
+        }
+    }
+}
+
+/// Whether `name` is written bare after `context.` or `tags.`: a letter or
+/// `_`, then letters, digits, `_` or `-` (the grammar's `ident`).
+pub fn is_bare_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// An attribute name as written in a key: bare when it is an identifier,
+/// quoted (as a string literal) otherwise, as in `context."aws:SourceVpce"`.
+pub struct AttributeName<'a>(pub &'a str);
+
+impl std::fmt::Display for AttributeName<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if is_bare_name(self.0) {
+            f.write_str(self.0)
+        } else {
+            f.write_str(&crate::literal::quote(self.0))
         }
     }
 }

@@ -116,6 +116,8 @@ impl SchemaKey {
     }
 }
 
+/// As request fields are named (`context.aws:SourceVpce`, unquoted: the
+/// JSON name as sent).
 impl fmt::Display for SchemaKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -804,7 +806,17 @@ impl Parser<'_> {
         let (key, key_span) = match self.peek().cloned() {
             Some((Tok::Word(word), span)) => {
                 self.at += 1;
-                (self.key(&word, span)?, span)
+                // A quoted name right after the dot: `context."aws:SourceVpce"`.
+                match self.peek().cloned() {
+                    Some((Tok::Str(name), name_span))
+                        if word.ends_with('.') && name_span.start == span.end =>
+                    {
+                        self.at += 1;
+                        let span = Span::new(span.start, name_span.end);
+                        (self.quoted_key(&word, name, span)?, span)
+                    }
+                    _ => (self.key(&word, span)?, span),
+                }
             }
             _ => {
                 return Err(self.syntax(
@@ -860,6 +872,40 @@ impl Parser<'_> {
             required,
             span: Span::new(key_span.start, end),
         })
+    }
+
+    /// `prefix"name"`: a custom key whose name is quoted.
+    fn quoted_key(&mut self, prefix: &str, name: String, span: Span) -> Result<SchemaKey, Skip> {
+        let key = match prefix {
+            "context." if !BUILT_IN_CONTEXT_FIELDS.contains(&name.as_str()) => {
+                SchemaKey::Context(name)
+            }
+            "principal.tags." => SchemaKey::PrincipalTag(name),
+            "resource.tags." => SchemaKey::ResourceTag(name),
+            _ => {
+                let text = format!("{prefix}{}", crate::literal::quote(&name));
+                self.error(
+                    DiagnosticKind::UnknownKey,
+                    span,
+                    format!("`{text}` cannot be declared"),
+                    Some(
+                        "only a custom name may be quoted: `context.\"NAME\"`, `principal.tags.\"NAME\"` or `resource.tags.\"NAME\"`"
+                            .to_string(),
+                    ),
+                );
+                return Err(Skip);
+            }
+        };
+        if key.name().is_empty() {
+            self.error(
+                DiagnosticKind::UnknownKey,
+                span,
+                format!("empty attribute name after `{prefix}`"),
+                None,
+            );
+            return Err(Skip);
+        }
+        Ok(key)
     }
 
     fn key(&mut self, text: &str, span: Span) -> Result<SchemaKey, Skip> {

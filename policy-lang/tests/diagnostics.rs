@@ -1078,3 +1078,22 @@ fn contains_makes_a_custom_attribute_a_set_of_strings() {
         "`context.scopes` is tested as a set of strings; `contains` cannot compare it with a list"
     );
 }
+
+rejects! {
+    // Quoted attribute names: only a custom attribute's name, never empty.
+    quoted_name_empty: when(r#"context."" == "x""#) => [
+        err(UnknownKey, 6, 20, "empty attribute name after `context.`").expected(r#"a name, bare (`ticket`) or quoted (`"aws:SourceVpce"`)"#),
+    ];
+    quoted_tag_name_empty: when(r#"has principal.tags."""#) => [
+        err(UnknownKey, 6, 31, "empty attribute name after `principal.tags.`").expected(r#"a name, bare (`ticket`) or quoted (`"aws:SourceVpce"`)"#),
+    ];
+    quoted_fixed_name: when(r#"principal."id" == "x""#) => [
+        err(UnknownKey, 6, 12, r#"unknown attribute `principal."id"`"#).expected("a request attribute such as `source_ip`, `principal.tags.NAME` or `context.NAME`").hint(r#"did you mean `principal.tags."id"`?"#),
+    ];
+    quoted_name_under_a_name: when(r#"context.a."b" == "x""#) => [
+        err(UnknownKey, 6, 12, r#"unknown attribute `context.a."b"`"#).expected("a request attribute such as `source_ip`, `principal.tags.NAME` or `context.NAME`").hint(r#"only a custom attribute's name may be quoted, as in `context."aws:SourceVpce"` or `principal.tags."cost center"`"#),
+    ];
+    quoted_name_unknown_escape: when(r#"context."a\qb" == "x""#) => [
+        err(InvalidEscape, 6, 22, r"unknown escape `\q`").hint("strings know `\\\"`, `\\\\`, `\\n` and `\\t`"),
+    ];
+}

@@ -683,3 +683,28 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn attribute_names_are_bare_when_they_can_be_and_quoted_otherwise() {
+    let source = r#"policy "q" { allow "a" { principal * action * resource * when {
+        context."aws:SourceVpce" == "vpce-1" and principal.tags."cost center" == "x"
+        has resource.tags."aws:cloudformation:stack-name"
+        context."ticket" like "CHG-*"
+        context."a\"b\\c" or context."n-1_x"
+    } } }"#;
+    let expected = r#"policy "q" {
+  allow "a" {
+    principal *
+    action    *
+    resource  *
+    when {
+      context."aws:SourceVpce" == "vpce-1" and principal.tags."cost center" == "x"
+      has resource.tags."aws:cloudformation:stack-name"
+      context.ticket like "CHG-*"
+      context."a\"b\\c" or context.n-1_x
+    }
+  }
+}
+"#;
+    check(source, expected);
+}

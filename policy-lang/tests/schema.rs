@@ -497,3 +497,25 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn schema_files_declare_quoted_names() {
+    let source = "schema {\n  context.\"aws:SourceVpce\": string\n  principal.tags.\"cost center\": enum [\"a\", \"b\"]\n}\n";
+    let schema = Schema::parse_set(&[("a.schema", source)], &Limits::default()).unwrap();
+    assert!(
+        schema
+            .get(&SchemaKey::Context("aws:SourceVpce".into()))
+            .is_some()
+    );
+    assert!(
+        schema
+            .get(&SchemaKey::PrincipalTag("cost center".into()))
+            .is_some()
+    );
+    let empty = "schema {\n  context.\"\": string\n}\n";
+    let error = Schema::parse_set(&[("b.schema", empty)], &Limits::default()).unwrap_err();
+    assert_eq!(
+        error.diagnostics()[0].message(),
+        "empty attribute name after `context.`"
+    );
+}

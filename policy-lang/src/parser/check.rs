@@ -5,9 +5,9 @@
 //! [`Problem`] reported through [`Lower::report`].
 
 use super::error::{Problem, with_article};
-use crate::diagnostic::{Diagnostic, ParseError, SourceMap};
 use super::lower::{Lit, Lower, OperandSyntax, Shape};
 use crate::ast::*;
+use crate::diagnostic::{Diagnostic, ParseError, SourceMap};
 use crate::limits::{Limits, wildcard_count};
 use crate::literal;
 use std::collections::HashMap;
@@ -433,6 +433,9 @@ impl Lower<'_, '_> {
 
     /// The key `text` names, at `span`; an unknown one is reported.
     pub(super) fn key_from_text(&mut self, text: &str, span: Span) -> Option<Key> {
+        if text.contains('"') {
+            return self.quoted_key(text, span);
+        }
         if let Some((_, path)) = KeyPath::FIXED.iter().find(|(name, _)| *name == text) {
             return Some(Key {
                 path: path.clone(),
@@ -465,6 +468,76 @@ impl Lower<'_, '_> {
             hint: unknown_key_hint(text),
         });
         None
+    }
+}
+
+impl Lower<'_, '_> {
+    /// A key with a quoted name, such as `context."aws:SourceVpce"`: only the
+    /// name after `context.`, `principal.tags.` or `resource.tags.` may be
+    /// quoted, and it may not be empty.
+    fn quoted_key(&mut self, text: &str, span: Span) -> Option<Key> {
+        // Split at the dots outside quotes; each part with its offset.
+        let mut parts: Vec<(usize, &str)> = Vec::new();
+        let (mut start, mut quoted, mut escaped) = (0, false, false);
+        for (i, c) in text.char_indices() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' if quoted => escaped = true,
+                '"' => quoted = !quoted,
+                '.' if !quoted => {
+                    parts.push((start, text.get(start..i).unwrap_or("")));
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        parts.push((start, text.get(start..).unwrap_or("")));
+        let (prefix, (offset, raw)) = match parts.as_slice() {
+            [(_, "context"), name] => ("context.", *name),
+            [(_, "principal"), (_, "tags"), name] => ("principal.tags.", *name),
+            [(_, "resource"), (_, "tags"), name] => ("resource.tags.", *name),
+            parts => {
+                // `principal."team"`: a tag, most likely.
+                let suggestion = match parts {
+                    [(_, owner @ ("principal" | "resource")), (_, name)]
+                        if name.starts_with('"') =>
+                    {
+                        Some(format!("{owner}.tags.{name}"))
+                    }
+                    _ => None,
+                };
+                self.report(Problem::MisplacedQuotedName {
+                    span,
+                    text: text.to_string(),
+                    suggestion,
+                });
+                return None;
+            }
+        };
+        let name_span = Span::new(span.start + offset, span.start + offset + raw.len());
+        if !raw.starts_with('"') {
+            // The grammar quotes whole names only; a quote elsewhere is not one.
+            self.report(Problem::MisplacedQuotedName {
+                span,
+                text: text.to_string(),
+                suggestion: None,
+            });
+            return None;
+        }
+        let name = self.string_text(raw, name_span);
+        if name.is_empty() {
+            self.report(Problem::EmptyAttributeName {
+                span: name_span,
+                prefix,
+            });
+            return None;
+        }
+        let path = match prefix {
+            "context." => KeyPath::Context(name),
+            "principal.tags." => KeyPath::PrincipalTag(name),
+            _ => KeyPath::ResourceTag(name),
+        };
+        Some(Key { path, span })
     }
 }
 

@@ -17,7 +17,11 @@ pub(super) enum Problem {
     SourceTooLong { len: usize, max: usize },
     /// The set holds more than `max_statements`; `span` names the first
     /// statement past the limit.
-    TooManyStatements { span: Span, total: usize, max: usize },
+    TooManyStatements {
+        span: Span,
+        total: usize,
+        max: usize,
+    },
 
     // --- Scanning.
     /// A `"` with no closing quote on its line.
@@ -53,7 +57,11 @@ pub(super) enum Problem {
     /// `policy ""` or `allow ""`.
     EmptyName { span: Span, what: &'static str },
     /// A policy name given twice in one source.
-    DuplicatePolicy { span: Span, name: String, first: Span },
+    DuplicatePolicy {
+        span: Span,
+        name: String,
+        first: Span,
+    },
     /// A policy name given twice in a set, first in another source.
     DuplicatePolicyElsewhere {
         span: Span,
@@ -132,7 +140,19 @@ pub(super) enum Problem {
 
     // --- Keys, literals and types.
     /// An attribute name that is neither fixed nor custom.
-    UnknownKey { span: Span, text: String, hint: String },
+    UnknownKey {
+        span: Span,
+        text: String,
+        hint: String,
+    },
+    /// A quoted name where only a custom attribute's name may be quoted.
+    MisplacedQuotedName {
+        span: Span,
+        text: String,
+        suggestion: Option<String>,
+    },
+    /// `context.""`.
+    EmptyAttributeName { span: Span, prefix: &'static str },
     /// A string escape other than `\"`, `\\`, `\n` and `\t`.
     UnknownEscape { span: Span, escape: String },
     /// A bare key that is not boolean.
@@ -476,6 +496,22 @@ impl Problem {
                 .diagnostic(K::UnknownKey, span, format!("unknown attribute `{text}`"))
                 .expected("a request attribute such as `source_ip`, `mfa`, `principal.tags.NAME` or `context.NAME`")
                 .hint(hint)
+                .build(),
+            P::MisplacedQuotedName {
+                span,
+                text,
+                suggestion,
+            } => map
+                .diagnostic(K::UnknownKey, span, format!("unknown attribute `{text}`"))
+                .expected("a request attribute such as `source_ip`, `principal.tags.NAME` or `context.NAME`")
+                .hint(suggestion.map_or_else(
+                    || "only a custom attribute's name may be quoted, as in `context.\"aws:SourceVpce\"` or `principal.tags.\"cost center\"`".to_string(),
+                    |s| format!("did you mean `{s}`?"),
+                ))
+                .build(),
+            P::EmptyAttributeName { span, prefix } => map
+                .diagnostic(K::UnknownKey, span, format!("empty attribute name after `{prefix}`"))
+                .expected("a name, bare (`ticket`) or quoted (`\"aws:SourceVpce\"`)")
                 .build(),
             P::UnknownEscape { span, escape } => map
                 .diagnostic(K::InvalidEscape, span, format!("unknown escape `{escape}`"))

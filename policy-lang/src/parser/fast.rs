@@ -584,6 +584,15 @@ impl<'l, 'm, 's> Parser<'l, 'm, 's> {
                 break;
             }
         }
+        // A quoted name (`context."aws:SourceVpce"`) is left to the pest path.
+        if self
+            .bytes
+            .get(self.pos..)
+            .unwrap_or(&[])
+            .starts_with(b".\"")
+        {
+            return Err(Bail);
+        }
         let text = self.source.get(start..self.pos).ok_or(Bail)?;
         self.lower
             .key_from_text(text, Span::new(start, self.pos))

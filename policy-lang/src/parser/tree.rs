@@ -52,7 +52,7 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         }
         Rule::string | Rule::string_inner => "a quoted string",
         Rule::pattern | Rule::bare_pattern => "a pattern",
-        Rule::key | Rule::ident => "an attribute name",
+        Rule::key | Rule::ident | Rule::quoted_name => "an attribute name",
         Rule::expr
         | Rule::and_expr
         | Rule::unary
