@@ -1998,6 +1998,10 @@ fn clock_keys(expr: &policy_lang::Expr, keys: &mut Vec<&'static str>) {
         ExprKind::Not(inner) | ExprKind::Group(inner) => clock_keys(inner, keys),
         ExprKind::Has(key) | ExprKind::Truthy(key) => add(&key.path),
         ExprKind::Compare(comparison) => add(&comparison.key.path),
+        ExprKind::CompareKeys(c) => {
+            add(&c.left.path);
+            add(&c.right.path);
+        }
     }
 }
 
@@ -2042,6 +2046,10 @@ impl KeysRead {
                 ExprKind::Not(inner) | ExprKind::Group(inner) => walk(read, inner),
                 ExprKind::Has(key) | ExprKind::Truthy(key) => add(read, key),
                 ExprKind::Compare(comparison) => add(read, &comparison.key),
+                ExprKind::CompareKeys(c) => {
+                    add(read, &c.left);
+                    add(read, &c.right);
+                }
             }
         }
         let mut read = KeysRead::default();

@@ -10,7 +10,7 @@ use crate::request::{Attribute, Request};
 use chrono::{DateTime, Datelike, FixedOffset, Timelike, Utc};
 use globset::GlobBuilder;
 use ipnet::IpNet;
-use policy_lang::{CompareOp, Expr, ExprKind, KeyPath, Operand, ValueKind};
+use policy_lang::{CompareOp, Expr, ExprKind, KeyPath, Operand, ValueKind, ValueType};
 use std::cmp::Ordering;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -384,6 +384,16 @@ pub(crate) enum Cond {
     Any(Vec<Cond>),
     Not(Box<Cond>),
     Has(Attr),
+    /// `left op right`: two request values compared as `ty`.
+    Pair {
+        left: Attr,
+        right: Attr,
+        ty: ValueType,
+        /// The orderings that make it hold (`!=` is `==` under a `Not`).
+        orderings: &'static [Ordering],
+        /// The condition as written, in the set's [`Texts`].
+        text: u32,
+    },
     Test {
         attr: Attr,
         test: Test,
@@ -429,6 +439,20 @@ impl Cond {
                 test: Test::Truthy,
                 text: text(pool)?,
             },
+            ExprKind::CompareKeys(c) => {
+                let pair = Cond::Pair {
+                    left: Attr::pooled(&c.left.path, 0, pool),
+                    right: Attr::pooled(&c.right.path, 0, pool),
+                    ty: c.ty,
+                    orderings: orderings(c.op),
+                    text: text(pool)?,
+                };
+                if c.op == CompareOp::Ne {
+                    Cond::Not(Box::new(pair))
+                } else {
+                    pair
+                }
+            }
             ExprKind::Compare(c) => {
                 let offset = c.offset.as_ref().map_or(0, |o| o.seconds_east);
                 let attr = Attr::pooled(&c.key.path, offset, pool);
@@ -474,6 +498,19 @@ impl Cond {
             }
             Cond::Not(inner) => inner.eval(request, now).not(),
             Cond::Has(attr) => Truth::from_bool(attr.read(request, now).is_some()),
+            Cond::Pair {
+                left,
+                right,
+                ty,
+                orderings,
+                ..
+            } => match (left.read(request, now), right.read(request, now)) {
+                (Some(a), Some(b)) => match order_pair(*ty, orderings, &a, &b) {
+                    Some(ordering) => Truth::from_bool(orderings.contains(&ordering)),
+                    None => Truth::Unknown,
+                },
+                _ => Truth::Unknown,
+            },
             Cond::Test { attr, test, .. } => match attr.read(request, now) {
                 Some(val) => test.eval(&val),
                 None => Truth::Unknown,
@@ -498,6 +535,28 @@ impl Cond {
             }
             Cond::Not(inner) => inner.leaves(texts, request, now, out),
             Cond::Has(_) => {}
+            Cond::Pair {
+                left, right, text, ..
+            } => {
+                let show = |attr: &Attr| {
+                    attr.read(request, now).map(|v| {
+                        if attr.names_a_secret() {
+                            crate::audit::MASKED.to_string()
+                        } else {
+                            v.to_string()
+                        }
+                    })
+                };
+                let value = match (show(left), show(right)) {
+                    (None, None) => None,
+                    (a, b) => Some(format!(
+                        "{} and {}",
+                        a.as_deref().unwrap_or("missing"),
+                        b.as_deref().unwrap_or("missing")
+                    )),
+                };
+                out.push((texts.get(*text).to_string(), self.eval(request, now), value));
+            }
             Cond::Test { attr, text, .. } => {
                 let value = attr.read(request, now).map(|v| {
                     if attr.names_a_secret() {
@@ -509,6 +568,80 @@ impl Cond {
                 out.push((texts.get(*text).to_string(), self.eval(request, now), value));
             }
         }
+    }
+}
+
+/// The orderings under which `op` holds (`!=` as `==`, negated by the caller).
+fn orderings(op: CompareOp) -> &'static [Ordering] {
+    use Ordering::{Equal, Greater, Less};
+    match op {
+        CompareOp::Lt => &[Less],
+        CompareOp::Le => &[Less, Equal],
+        CompareOp::Gt => &[Greater],
+        CompareOp::Ge => &[Greater, Equal],
+        _ => &[Equal],
+    }
+}
+
+/// Orders two request values compared as `ty`; `None` (unknown) when either
+/// is not of that type, or does not read as one (a string that is no IP
+/// address or RFC 3339 timestamp), or when two custom values of one JSON
+/// type cannot be ordered (strings and booleans under `<`).
+fn order_pair(ty: ValueType, orderings: &[Ordering], a: &Val, b: &Val) -> Option<Ordering> {
+    let equality = orderings == [Ordering::Equal];
+    match ty {
+        ValueType::String => match (a, b) {
+            (Val::Str(a), Val::Str(b)) => Some((*a).cmp(*b)),
+            _ => None,
+        },
+        ValueType::Number => match (a, b) {
+            (Val::Number(a), Val::Number(b)) => a.partial_cmp(b),
+            _ => None,
+        },
+        ValueType::Bool => match (a, b) {
+            (Val::Bool(a), Val::Bool(b)) => Some(a.cmp(b)),
+            _ => None,
+        },
+        ValueType::Ip => Some(as_ip(a)?.cmp(&as_ip(b)?)),
+        ValueType::Timestamp => Some(as_time(a)?.cmp(&as_time(b)?)),
+        ValueType::Duration => Some(as_seconds(a)?.cmp(&as_seconds(b)?)),
+        ValueType::Any => match (a, b) {
+            (Val::Number(a), Val::Number(b)) => a.partial_cmp(b),
+            (Val::Str(a), Val::Str(b)) if equality => Some((*a).cmp(*b)),
+            (Val::Bool(a), Val::Bool(b)) if equality => Some(a.cmp(b)),
+            _ => None,
+        },
+        ValueType::Cidr | ValueType::TimeOfDay | ValueType::Weekday | ValueType::StringSet => None,
+    }
+}
+
+/// An IP address, or a string that reads as one (canonical: an IPv4-mapped
+/// IPv6 address is its IPv4 address).
+pub(crate) fn as_ip(val: &Val) -> Option<IpAddr> {
+    match val {
+        Val::Ip(ip) => Some(ip.to_canonical()),
+        Val::Str(s) => s.parse::<IpAddr>().ok().map(|ip| ip.to_canonical()),
+        _ => None,
+    }
+}
+
+/// An instant, or a string that reads as an RFC 3339 timestamp.
+pub(crate) fn as_time(val: &Val) -> Option<DateTime<Utc>> {
+    match val {
+        Val::Time(t) => Some(*t),
+        Val::Str(s) => DateTime::parse_from_rfc3339(s)
+            .ok()
+            .map(|t| t.with_timezone(&Utc)),
+        _ => None,
+    }
+}
+
+/// A duration in seconds, or a JSON number of whole seconds, 0 or more.
+pub(crate) fn as_seconds(val: &Val) -> Option<i64> {
+    match val {
+        Val::Duration(d) => Some(*d),
+        Val::Number(n) if n.fract() == 0.0 && *n >= 0.0 && *n < 9.0e15 => Some(*n as i64),
+        _ => None,
     }
 }
 

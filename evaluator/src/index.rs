@@ -360,7 +360,8 @@ fn equality_conjuncts(blocks: &[(BlockKind, Cond)]) -> SmallVec<[Conjunct<'_>; 1
                     out.push((attr, values));
                 }
             }
-            Cond::Any(_) | Cond::Not(_) | Cond::Has(_) => {}
+            // Two request values compared: nothing to file by.
+            Cond::Any(_) | Cond::Not(_) | Cond::Has(_) | Cond::Pair { .. } => {}
         }
     }
     let mut out = SmallVec::new();

@@ -34,8 +34,8 @@ use chrono::{DateTime, Utc};
 use globset::GlobBuilder;
 use ipnet::IpNet;
 use policy_lang::{
-    BlockKind, CompareOp, Comparison, Effect, Expr, ExprKind, KeyPath, Matcher, MatcherKind,
-    Operand, Pattern, PatternPart, PolicyFile, Statement, ValueKind,
+    BlockKind, CompareOp, Comparison, Effect, Expr, ExprKind, KeyComparison, KeyPath, Matcher,
+    MatcherKind, Operand, Pattern, PatternPart, PolicyFile, Statement, ValueKind, ValueType,
 };
 use std::cmp::Ordering;
 use std::net::IpAddr;
@@ -428,6 +428,71 @@ fn expr_truth(expr: &Expr, request: &Request, now: DateTime<Utc>) -> Tri {
             _ => Tri::Unknown,
         },
         ExprKind::Compare(comparison) => compare(comparison, request, now),
+        ExprKind::CompareKeys(c) => compare_keys(c, request, now),
+    }
+}
+
+/// A request value read as the type two keys are compared as.
+#[derive(PartialEq, PartialOrd)]
+enum Plain<'r> {
+    Text(&'r str),
+    Number(f64),
+    Flag(bool),
+    Address(IpAddr),
+    Instant(DateTime<Utc>),
+    Seconds(i64),
+}
+
+/// `val` as a value of type `ty`, or `None` when it is not one (and does
+/// not read as one). A custom pair (`Any`) takes strings, numbers and
+/// booleans as they are.
+fn plain<'r>(val: Val<'r>, ty: ValueType) -> Option<Plain<'r>> {
+    Some(match (ty, val) {
+        (ValueType::String | ValueType::Any, Val::Str(s)) => Plain::Text(s),
+        (ValueType::Number | ValueType::Any, Val::Number(n)) => Plain::Number(n),
+        (ValueType::Bool | ValueType::Any, Val::Bool(b)) => Plain::Flag(b),
+        (ValueType::Ip, Val::Ip(ip)) => Plain::Address(ip.to_canonical()),
+        (ValueType::Ip, Val::Str(s)) => Plain::Address(s.parse::<IpAddr>().ok()?.to_canonical()),
+        (ValueType::Timestamp, Val::Time(t)) => Plain::Instant(t),
+        (ValueType::Timestamp, Val::Str(s)) => {
+            Plain::Instant(DateTime::parse_from_rfc3339(s).ok()?.with_timezone(&Utc))
+        }
+        (ValueType::Duration, Val::Duration(d)) => Plain::Seconds(d),
+        (ValueType::Duration, Val::Number(n)) => {
+            if n < 0.0 || n.fract() != 0.0 || n >= 9.0e15 {
+                return None;
+            }
+            Plain::Seconds(n as i64)
+        }
+        _ => return None,
+    })
+}
+
+/// `left op right`: unknown when either value is missing or not of the
+/// compared type; strings and booleans are equal or not, never ordered.
+fn compare_keys(c: &KeyComparison, request: &Request, now: DateTime<Utc>) -> Tri {
+    let (Some(a), Some(b)) = (
+        read(&c.left.path, 0, request, now),
+        read(&c.right.path, 0, request, now),
+    ) else {
+        return Tri::Unknown;
+    };
+    let (Some(a), Some(b)) = (plain(a, c.ty), plain(b, c.ty)) else {
+        return Tri::Unknown;
+    };
+    let same_kind = std::mem::discriminant(&a) == std::mem::discriminant(&b);
+    let orderable = matches!(a, Plain::Number(_) | Plain::Instant(_) | Plain::Seconds(_));
+    match c.op {
+        CompareOp::Eq | CompareOp::Ne if same_kind => {
+            let equal = a == b;
+            // NaN never reaches a request (JSON has none).
+            Tri::of(if c.op == CompareOp::Eq { equal } else { !equal })
+        }
+        CompareOp::Lt if same_kind && orderable => Tri::known(a.partial_cmp(&b).map(|o| o.is_lt())),
+        CompareOp::Le if same_kind && orderable => Tri::known(a.partial_cmp(&b).map(|o| o.is_le())),
+        CompareOp::Gt if same_kind && orderable => Tri::known(a.partial_cmp(&b).map(|o| o.is_gt())),
+        CompareOp::Ge if same_kind && orderable => Tri::known(a.partial_cmp(&b).map(|o| o.is_ge())),
+        _ => Tri::Unknown,
     }
 }
 

@@ -127,6 +127,20 @@ const CONDITIONS: &[&str] = &[
     "has context.\"aws:SourceVpce\"",
     "principal.tags.\"cost center\" in [\"cc-1\", \"cc-2\"]",
     "has principal.tags.\"cost center\"",
+    "resource.tags.env == principal.tags.team",
+    "resource.tags.env != principal.tags.team",
+    "principal.tags.team == context.project",
+    "principal.id != context.ticket",
+    "context.level == context.project",
+    "context.level != context.ticket",
+    "context.level < context.project",
+    "context.level >= context.project",
+    "context.ticket == context.project",
+    "context.break_glass == context.break_glass",
+    "context.origin == source_ip",
+    "mfa_age >= context.level",
+    "time < context.issued",
+    "time >= context.issued",
     "has source_ip",
     "has mfa_age",
     "has principal.tags.team",
@@ -486,20 +500,32 @@ fn attributes() -> impl Strategy<Value = BTreeMap<String, Attribute>> {
         )),
         prop::option::of(attribute(&["db", "api", "*", "a/b"], &[1.0])),
         prop::option::of(attribute(&["vpce-1", "vpce-2", "VPCE-1"], &[1.0])),
+        prop::option::of(attribute(
+            &[
+                "2026-11-25T10:00:00Z",
+                "2026-11-25T12:00:00+01:00",
+                "2027-01-01T00:00:00Z",
+                "soon",
+            ],
+            &[1.0],
+        )),
     )
-        .prop_map(|(level, ticket, break_glass, origin, project, vpce)| {
-            [
-                ("level", level),
-                ("ticket", ticket),
-                ("break_glass", break_glass),
-                ("origin", origin),
-                ("project", project),
-                ("aws:SourceVpce", vpce),
-            ]
-            .into_iter()
-            .filter_map(|(k, v)| v.map(|v| (k.to_string(), v)))
-            .collect()
-        })
+        .prop_map(
+            |(level, ticket, break_glass, origin, project, vpce, issued)| {
+                [
+                    ("level", level),
+                    ("ticket", ticket),
+                    ("break_glass", break_glass),
+                    ("origin", origin),
+                    ("project", project),
+                    ("aws:SourceVpce", vpce),
+                    ("issued", issued),
+                ]
+                .into_iter()
+                .filter_map(|(k, v)| v.map(|v| (k.to_string(), v)))
+                .collect()
+            },
+        )
 }
 
 fn request() -> impl Strategy<Value = Request> {

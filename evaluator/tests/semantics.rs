@@ -774,3 +774,206 @@ fn a_missing_quoted_attribute_fails_closed_for_a_deny() {
     let (outcome, _, names) = decide(&policy(statements), request);
     assert_eq!((outcome, names), (Outcome::Deny, vec!["d".to_string()]));
 }
+
+// Two request values compared.
+const PAIR: &str = r#"{"principal": {"id": "user:ann", "tags": {"team": "db"}}, "action": "x",
+    "resource": {"path": "y", "tags": {"owner": "db", "env": "prod"}}, "context": {
+    "source_ip": "10.1.2.3", "mfa_age_seconds": 600, "time": "2026-11-25T10:00:00Z",
+    "n": 3, "m": 4, "s": "db", "flag": true, "addr": "10.1.2.3", "issued": "2026-11-25T11:00:00Z",
+    "late": "2026-11-25T09:00:00+00:00", "bad_time": "tomorrow", "limit": 900, "user": "user:ann"}}"#;
+macro_rules! pair_holds {
+    ($name:ident, $cond:expr, $holds:expr) => {
+        #[test]
+        fn $name() {
+            let statement = format!(
+                r#"allow "a" {{ principal * action * resource ** when {{ {} }} }}"#,
+                $cond
+            );
+            let (outcome, _, _) = decide(&policy(&statement), PAIR);
+            assert_eq!(outcome == Outcome::Allow, $holds, "condition `{}`", $cond);
+        }
+    };
+}
+pair_holds!(
+    two_tags_equal,
+    "resource.tags.owner == principal.tags.team",
+    true
+);
+pair_holds!(
+    two_tags_differ,
+    "resource.tags.env == principal.tags.team",
+    false
+);
+pair_holds!(
+    two_tags_not_equal,
+    "resource.tags.env != principal.tags.team",
+    true
+);
+pair_holds!(
+    custom_string_equals_a_tag,
+    "context.s == principal.tags.team",
+    true
+);
+pair_holds!(
+    custom_equals_principal_id,
+    "context.user == principal.id",
+    true
+);
+pair_holds!(
+    custom_numbers_ordered,
+    "context.n < context.m and not (context.m <= context.n)",
+    true
+);
+pair_holds!(
+    custom_numbers_equal,
+    "context.n == context.n and context.n != context.m",
+    true
+);
+pair_holds!(
+    custom_string_equals_custom_string,
+    "context.s == context.user",
+    false
+);
+pair_holds!(
+    custom_address_equals_source_ip,
+    "context.addr == source_ip",
+    true
+);
+pair_holds!(
+    time_before_a_custom_timestamp,
+    "time < context.issued",
+    true
+);
+pair_holds!(
+    time_after_a_custom_timestamp_with_offset,
+    "time > context.late",
+    true
+);
+pair_holds!(
+    mfa_age_within_a_custom_limit,
+    "mfa_age <= context.limit",
+    true
+);
+pair_holds!(
+    custom_bool_equals_custom_bool,
+    "context.flag == context.flag",
+    true
+);
+// Unknown: a missing side, another JSON type, a string that is no
+// timestamp, strings ordered. `not` of unknown is unknown too.
+pair_holds!(
+    missing_side_is_unknown,
+    "not (context.nothing == principal.tags.team)",
+    false
+);
+pair_holds!(
+    missing_side_is_unknown_under_ne,
+    "context.nothing != principal.tags.team",
+    false
+);
+pair_holds!(
+    missing_tag_is_unknown,
+    "not (resource.tags.team == principal.tags.team)",
+    false
+);
+pair_holds!(
+    two_json_types_are_unknown,
+    "not (context.n == context.s)",
+    false
+);
+pair_holds!(
+    two_json_types_are_unknown_under_ne,
+    "context.n != context.s",
+    false
+);
+pair_holds!(
+    number_where_a_string_is_compared,
+    "not (context.n == principal.tags.team)",
+    false
+);
+pair_holds!(
+    unreadable_timestamp_is_unknown,
+    "not (time < context.bad_time)",
+    false
+);
+pair_holds!(
+    two_custom_strings_are_not_ordered,
+    "not (context.s < context.user)",
+    false
+);
+pair_holds!(
+    custom_bools_are_not_ordered,
+    "not (context.flag < context.flag)",
+    false
+);
+pair_holds!(
+    a_string_is_not_a_duration,
+    "not (mfa_age <= context.s)",
+    false
+);
+
+#[test]
+fn two_keys_compared_fail_closed_for_a_deny() {
+    // A deny unless the resource's owner is the caller's team: a request
+    // without either tag, or with a number for a custom side, is denied by it.
+    let statements = r#"deny "owner-only" { principal * action * resource ** unless { resource.tags.owner == principal.tags.team } }
+        deny "not-after-expiry" { principal * action * resource ** unless { time < context.expires } }
+        allow "a" { principal * action * resource ** }"#;
+    let with = |principal_tags: &str, resource_tags: &str, expires: &str| {
+        format!(
+            r#"{{"principal": {{"id": "u", "tags": {principal_tags}}}, "action": "x",
+                "resource": {{"path": "y", "tags": {resource_tags}}},
+                "context": {{"expires": {expires}}}}}"#
+        )
+    };
+    let good = r#""2027-01-01T00:00:00Z""#;
+    for (request, expected) in [
+        (
+            with(r#"{"team": "db"}"#, r#"{"owner": "db"}"#, good),
+            vec![],
+        ),
+        (
+            with(r#"{"team": "db"}"#, r#"{"owner": "web"}"#, good),
+            vec!["owner-only"],
+        ),
+        (
+            with(r#"{}"#, r#"{"owner": "db"}"#, good),
+            vec!["owner-only"],
+        ),
+        (with(r#"{"team": "db"}"#, r#"{}"#, good), vec!["owner-only"]),
+        (
+            with(
+                r#"{"team": "db"}"#,
+                r#"{"owner": "db"}"#,
+                r#""2026-01-01T00:00:00Z""#,
+            ),
+            vec!["not-after-expiry"],
+        ),
+        (
+            with(r#"{"team": "db"}"#, r#"{"owner": "db"}"#, r#""never""#),
+            vec!["not-after-expiry"],
+        ),
+        (
+            with(r#"{"team": "db"}"#, r#"{"owner": "db"}"#, "1893456000"),
+            vec!["not-after-expiry"],
+        ),
+        (
+            with(r#"{"team": "db"}"#, r#"{"owner": "db"}"#, "null"),
+            vec!["not-after-expiry"],
+        ),
+    ] {
+        let (outcome, _, names) = decide(&policy(statements), &request);
+        if expected.is_empty() {
+            assert_eq!(outcome, Outcome::Allow, "{request}");
+        } else {
+            assert_eq!(
+                (outcome, names),
+                (
+                    Outcome::Deny,
+                    expected.iter().map(|s| s.to_string()).collect()
+                ),
+                "{request}"
+            );
+        }
+    }
+}

@@ -308,6 +308,25 @@ pub enum ExprKind {
     Truthy(Key),
     /// `key op operand`, with an optional `at OFFSET` for clock keys.
     Compare(Comparison),
+    /// `key op key`: two request values compared with each other.
+    CompareKeys(KeyComparison),
+}
+
+/// `left op right`, two request values: `resource.tags.owner ==
+/// principal.tags.team`. `op` is `==`, `!=`, `<`, `<=`, `>` or `>=`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KeyComparison {
+    /// The key on the left.
+    pub left: Key,
+    /// The operator.
+    pub op: CompareOp,
+    /// The key on the right.
+    pub right: Key,
+    /// The type both values are compared as: the type of the typed side
+    /// (both agree when both are typed), or [`ValueType::Any`] when both
+    /// are custom attributes (then the request's values must have the same
+    /// JSON type).
+    pub ty: ValueType,
 }
 
 /// `key op operand [at offset]`.
@@ -589,6 +608,25 @@ impl ValueType {
             ValueType::Weekday => "weekday",
             ValueType::StringSet => "set of strings",
             ValueType::Any => "custom attribute",
+        }
+    }
+}
+
+impl ValueType {
+    /// The operators that compare two request values of this type
+    /// (`key op key`): equality on strings, booleans and IP addresses,
+    /// order on timestamps, both on numbers, durations and two custom
+    /// attributes (whose values must then be of one JSON type, and numbers
+    /// to be ordered).
+    pub fn key_comparison_ops(self) -> &'static [CompareOp] {
+        use CompareOp::*;
+        match self {
+            ValueType::String | ValueType::Bool | ValueType::Ip => &[Eq, Ne],
+            ValueType::Timestamp => &[Lt, Le, Gt, Ge],
+            ValueType::Number | ValueType::Duration | ValueType::Any => &[Eq, Ne, Lt, Le, Gt, Ge],
+            ValueType::Cidr | ValueType::TimeOfDay | ValueType::Weekday | ValueType::StringSet => {
+                &[]
+            }
         }
     }
 }

@@ -291,6 +291,7 @@ fn expr_text(expr: &Expr, lists: Lists) -> String {
         ExprKind::Has(key) => format!("has {key}"),
         ExprKind::Truthy(key) => key.to_string(),
         ExprKind::Compare(comparison) => comparison_text(comparison, lists),
+        ExprKind::CompareKeys(c) => format!("{} {} {}", c.left, c.op.symbol(), c.right),
     }
 }
 
@@ -349,7 +350,10 @@ fn nested_comments(expr: &Expr) -> Vec<&Comment> {
     let children: &[Expr] = match &expr.kind {
         ExprKind::And(items) | ExprKind::Or(items) => items,
         ExprKind::Not(inner) | ExprKind::Group(inner) => std::slice::from_ref(inner.as_ref()),
-        ExprKind::Has(_) | ExprKind::Truthy(_) | ExprKind::Compare(_) => &[],
+        ExprKind::Has(_)
+        | ExprKind::Truthy(_)
+        | ExprKind::Compare(_)
+        | ExprKind::CompareKeys(_) => &[],
     };
     let mut out = Vec::new();
     for child in children {

@@ -34,6 +34,7 @@
 //! assert_eq!(problems[1].kind(), policy_lang::DiagnosticKind::SchemaMismatch);
 //! ```
 
+use crate::ValueType;
 use crate::diagnostic::{Diagnostic, DiagnosticKind, ParseError, SourceMap, closest};
 use crate::{
     CompareOp, Expr, ExprKind, Key, KeyPath, Limits, Operand, PatternPart, PolicyFile, Span,
@@ -324,6 +325,15 @@ impl Schema {
     }
 }
 
+/// "a" or "an" before `word`.
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u', 'I']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
 fn first_text<'a>(sources: &[(&'a str, &'a str)], file: &str) -> &'a str {
     sources
         .iter()
@@ -403,6 +413,7 @@ impl Checker<'_> {
                     self.mismatch(key.span, message, None);
                 }
             }
+            ExprKind::CompareKeys(c) => self.key_comparison(c),
             ExprKind::Compare(comparison) => {
                 let Some(declared) = self.declared(&comparison.key) else {
                     return;
@@ -450,6 +461,63 @@ impl Checker<'_> {
                     self.literal(&comparison.key, &ty, membership, value);
                 }
             }
+        }
+    }
+
+    /// `left op right`: each custom side must be declared, and the types
+    /// the schema gives (or the built-in keys have) must agree and be
+    /// compared by `op`.
+    fn key_comparison(&mut self, c: &crate::KeyComparison) {
+        let side = |checker: &mut Self, key: &Key| -> Option<(ValueType, Option<&'static str>)> {
+            if SchemaKey::of(&key.path).is_none() {
+                return Some((key.path.value_type(), None));
+            }
+            let declared = checker.declared(key)?;
+            let ty = match &declared.ty {
+                AttributeType::String | AttributeType::Enum(_) => ValueType::String,
+                AttributeType::Number => ValueType::Number,
+                AttributeType::Bool => ValueType::Bool,
+                AttributeType::Ip => ValueType::Ip,
+                AttributeType::Time => ValueType::Timestamp,
+                AttributeType::Duration => ValueType::Duration,
+                AttributeType::Set(_) => ValueType::StringSet,
+            };
+            Some((ty, Some(declared.ty.name())))
+        };
+        let (Some((lt, ldeclared)), Some((rt, rdeclared))) =
+            (side(self, &c.left), side(self, &c.right))
+        else {
+            return;
+        };
+        if ldeclared.is_none() && rdeclared.is_none() {
+            return;
+        }
+        let describe = |key: &Key, ty: ValueType, declared: Option<&str>| match declared {
+            Some(name) => format!("`{key}` is declared as `{name}`"),
+            None => format!("`{key}` holds {} {}", article(ty.describe()), ty.describe()),
+        };
+        if lt != rt {
+            let message = format!(
+                "{} and {}; they cannot be compared",
+                describe(&c.left, lt, ldeclared),
+                describe(&c.right, rt, rdeclared)
+            );
+            self.mismatch(
+                Span::new(c.left.span.start, c.right.span.end),
+                message,
+                None,
+            );
+        } else if !lt.key_comparison_ops().contains(&c.op) {
+            let message = format!(
+                "{}; `{}` cannot compare it with another attribute",
+                describe(&c.left, lt, ldeclared),
+                c.op.symbol()
+            );
+            self.mismatch(
+                Span::new(c.left.span.start, c.right.span.end),
+                message,
+                None,
+            );
         }
     }
 

@@ -1097,3 +1097,31 @@ rejects! {
         err(InvalidEscape, 6, 22, r"unknown escape `\q`").hint("strings know `\\\"`, `\\\\`, `\\n` and `\\t`"),
     ];
 }
+
+rejects! {
+    // Two keys compared: one type, an operator that compares it.
+    key_on_the_right_of_like: when("context.a like context.b") => [
+        err(TypeMismatch, 6, 22, "`like` takes a value on its right, not an attribute").expected("`==`, `!=`, `<`, `<=`, `>` or `>=` between two attributes").hint("compare two attributes with `==`, `!=`, `<`, `<=`, `>` or `>=`; write a literal after `in`, `like`, `ilike` and `contains`"),
+    ];
+    keys_of_two_types: when("source_ip == mfa_age") => [
+        err(TypeMismatch, 6, 12, "`source_ip` holds an IP address and `mfa_age` a duration; they cannot be compared").hint("compare two attributes of one type, or a custom attribute (`context.NAME`) with any"),
+    ];
+    strings_are_not_ordered: when("principal.id < principal.tags.boss") => [
+        err(TypeMismatch, 6, 25, "`principal.id` holds a string; `<` cannot compare it with another attribute").expected("`==`, `!=`"),
+    ];
+    custom_key_takes_the_timestamp_type: when("context.t == time") => [
+        err(TypeMismatch, 6, 22, "`time` holds a timestamp; `==` cannot compare it with another attribute").expected("`<`, `<=`, `>`, `>=`"),
+    ];
+    weekdays_are_not_compared_with_keys: when("context.d == weekday") => [
+        err(TypeMismatch, 6, 22, "`weekday` holds a weekday; `==` cannot compare it with another attribute").hint("a weekday cannot be compared with another attribute; compare it with a literal"),
+    ];
+    unknown_key_on_the_right: when("context.x == principal.team") => [
+        err(UnknownKey, 6, 25, "unknown attribute `principal.team`").expected("a request attribute such as `source_ip`, `mfa`, `principal.tags.NAME` or `context.NAME`").hint("did you mean `principal.tags.team`?"),
+    ];
+    at_after_a_key_comparison: when("context.y < time at UTC") => [
+        err(TypeMismatch, 6, 29, "`at` applies to `time_of_day` and `weekday`, not `context.y`").hint("remove `at ...`"),
+    ];
+    a_bare_word_that_names_no_key_is_still_an_unquoted_string: when("version_stage == AWSCURRENT") => [
+        err(TypeMismatch, 6, 29, "expected a string, found `AWSCURRENT`").expected("a quoted string").hint("write \"AWSCURRENT\""),
+    ];
+}

@@ -708,3 +708,35 @@ fn attribute_names_are_bare_when_they_can_be_and_quoted_otherwise() {
 "#;
     check(source, expected);
 }
+
+#[test]
+fn two_keys_compared_print_as_keys() {
+    let source = r#"policy "k" { allow "a" { principal * action * resource * when {
+        resource.tags.owner==principal.tags.team context.a!=principal.id
+        context.n<context.m and time < context."aws:TokenIssueTime"
+        mfa == true and weekday != Sun
+    } } }"#;
+    let expected = r#"policy "k" {
+  allow "a" {
+    principal *
+    action    *
+    resource  *
+    when {
+      resource.tags.owner == principal.tags.team
+      context.a != principal.id
+      context.n < context.m and time < context."aws:TokenIssueTime"
+      mfa == true and weekday != Sun
+    }
+  }
+}
+"#;
+    check(source, expected);
+    let file = parse_ok("input", source);
+    let when = &file.policies[0].statements[0].conditions[0].exprs;
+    assert!(matches!(when[0].kind, ExprKind::CompareKeys(_)));
+    // `true` and `Sun` name no attribute: they stay literals.
+    let ExprKind::And(last) = &when[3].kind else {
+        panic!("{:?}", when[3].kind)
+    };
+    assert!(last.iter().all(|e| matches!(e.kind, ExprKind::Compare(_))));
+}

@@ -142,6 +142,7 @@ fn show(e: &Expr) -> String {
         ExprKind::Group(inner) => format!("(group {})", show(inner)),
         ExprKind::Has(key) => format!("(has {key})"),
         ExprKind::Truthy(key) => key.to_string(),
+        ExprKind::CompareKeys(c) => format!("({} {} {})", c.op.symbol(), c.left, c.right),
         ExprKind::Compare(c) => {
             let operand = match &c.operand {
                 Operand::Value(v) => show_value(&v.kind),

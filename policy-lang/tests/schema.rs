@@ -519,3 +519,43 @@ fn schema_files_declare_quoted_names() {
         "empty attribute name after `context.`"
     );
 }
+
+#[test]
+fn two_declared_keys_compared_must_have_one_type() {
+    // Types that agree, or a custom side the schema types like the built-in one.
+    assert_eq!(check("context.expires > time"), vec![]);
+    assert_eq!(check("context.client_ip == source_ip"), vec![]);
+    assert_eq!(check("context.session_age <= mfa_age"), vec![]);
+    assert_eq!(check("principal.tags.team == resource.tags.env"), vec![]);
+    assert_eq!(check("context.incident != principal.id"), vec![]);
+    // Types that differ.
+    assert_eq!(
+        check("context.ticket_count == principal.tags.team"),
+        vec![(
+            "schema-mismatch",
+            "`context.ticket_count` is declared as `number` and `principal.tags.team` is declared as `enum`; they cannot be compared".to_string(),
+            None
+        )]
+    );
+    assert_eq!(
+        check("context.expires < mfa_age"),
+        vec![(
+            "schema-mismatch",
+            "`context.expires` is declared as `time` and `mfa_age` holds a duration; they cannot be compared".to_string(),
+            None
+        )]
+    );
+    // One type, an operator that does not compare it.
+    assert_eq!(
+        check("context.incident < context.incident"),
+        vec![(
+            "schema-mismatch",
+            "`context.incident` is declared as `string`; `<` cannot compare it with another attribute".to_string(),
+            None
+        )]
+    );
+    // An undeclared side is reported as any undeclared key is.
+    let undeclared = check("context.incidnet == principal.id");
+    assert_eq!(undeclared.len(), 1);
+    assert_eq!(undeclared[0].0, "undeclared-key");
+}

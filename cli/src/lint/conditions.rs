@@ -44,6 +44,10 @@ pub fn condition_keys(statement: &Statement) -> Vec<&policy_lang::Key> {
             ExprKind::Not(inner) | ExprKind::Group(inner) => walk(inner, out),
             ExprKind::Has(key) | ExprKind::Truthy(key) => out.push(key),
             ExprKind::Compare(c) => out.push(&c.key),
+            ExprKind::CompareKeys(c) => {
+                out.push(&c.left);
+                out.push(&c.right);
+            }
         }
     }
     let mut out = Vec::new();
@@ -75,6 +79,10 @@ fn collect_keys<'a>(expr: &'a Expr, out: &mut Vec<&'a KeyPath>) {
         ExprKind::Not(inner) | ExprKind::Group(inner) => collect_keys(inner, out),
         ExprKind::Has(key) | ExprKind::Truthy(key) => out.push(&key.path),
         ExprKind::Compare(c) => out.push(&c.key.path),
+        ExprKind::CompareKeys(c) => {
+            out.push(&c.left.path);
+            out.push(&c.right.path);
+        }
     }
 }
 
@@ -139,7 +147,8 @@ fn collect_comparisons<'a>(
         ExprKind::Group(inner) => collect_comparisons(inner, positive, out),
         ExprKind::Not(inner) => collect_comparisons(inner, !positive, out),
         ExprKind::Compare(c) => out.push((c, expr, positive)),
-        ExprKind::Has(_) | ExprKind::Truthy(_) => {}
+        // Two keys compared constrain neither to a literal.
+        ExprKind::Has(_) | ExprKind::Truthy(_) | ExprKind::CompareKeys(_) => {}
     }
 }
 

@@ -471,7 +471,77 @@ impl Lower<'_, '_> {
     }
 }
 
+/// Whether a bare operand names a request attribute rather than a literal:
+/// a built-in key, anything under `principal.`, `resource.` or `context.`,
+/// or any text with a quoted name.
+pub(super) fn names_a_key(text: &str) -> bool {
+    text.contains('"')
+        || KeyPath::FIXED.iter().any(|(name, _)| *name == text)
+        || ["principal.", "resource.", "context."]
+            .iter()
+            .any(|prefix| text.starts_with(prefix))
+}
+
+/// The operators that compare two keys.
+const KEY_OPERATORS: [CompareOp; 6] = [
+    CompareOp::Eq,
+    CompareOp::Ne,
+    CompareOp::Lt,
+    CompareOp::Le,
+    CompareOp::Gt,
+    CompareOp::Ge,
+];
+
 impl Lower<'_, '_> {
+    /// `left op right`, two keys: their types must agree (a custom key takes
+    /// the other's), and the operator must compare that type.
+    pub(super) fn key_comparison(
+        &mut self,
+        left: Key,
+        op: CompareOp,
+        op_span: Span,
+        right: Key,
+    ) -> Option<KeyComparison> {
+        if !KEY_OPERATORS.contains(&op) {
+            self.report(Problem::KeyOperator { span: op_span, op });
+            return None;
+        }
+        let (lt, rt) = (left.path.value_type(), right.path.value_type());
+        let ty = match (lt, rt) {
+            (ValueType::Any, other) | (other, ValueType::Any) => other,
+            (a, b) if a == b => a,
+            _ => {
+                self.report(Problem::KeyTypesDiffer {
+                    span: Span::new(left.span.start, right.span.end),
+                    left: left.path.clone(),
+                    left_ty: lt,
+                    right: right.path.clone(),
+                    right_ty: rt,
+                });
+                return None;
+            }
+        };
+        if !ty.key_comparison_ops().contains(&op) {
+            self.report(Problem::KeyOperatorMismatch {
+                span: op_span,
+                key: if lt == ValueType::Any {
+                    right.path
+                } else {
+                    left.path
+                },
+                ty,
+                op,
+            });
+            return None;
+        }
+        Some(KeyComparison {
+            left,
+            op,
+            right,
+            ty,
+        })
+    }
+
     /// A key with a quoted name, such as `context."aws:SourceVpce"`: only the
     /// name after `context.`, `principal.tags.` or `resource.tags.` may be
     /// quoted, and it may not be empty.

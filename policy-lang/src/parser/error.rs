@@ -5,7 +5,7 @@
 //! expected text, hint and related places.
 
 use super::MAX_CONDITION_DEPTH;
-use crate::ast::{BlockKind, KeyPath, MatcherKind, Span, ValueType};
+use crate::ast::{BlockKind, CompareOp, KeyPath, MatcherKind, Span, ValueType};
 use crate::diagnostic::{Diagnostic, DiagnosticKind, SourceMap};
 use crate::literal;
 
@@ -179,6 +179,23 @@ pub(super) enum Problem {
         verb: &'static str,
         why: String,
         example: String,
+    },
+    /// `in`, `like`, `ilike` or `contains` with a key on the right.
+    KeyOperator { span: Span, op: CompareOp },
+    /// Two keys of different types compared.
+    KeyTypesDiffer {
+        span: Span,
+        left: KeyPath,
+        left_ty: ValueType,
+        right: KeyPath,
+        right_ty: ValueType,
+    },
+    /// Two keys compared with an operator their type does not allow.
+    KeyOperatorMismatch {
+        span: Span,
+        key: KeyPath,
+        ty: ValueType,
+        op: CompareOp,
     },
     /// `in []`.
     EmptyList { span: Span },
@@ -561,6 +578,56 @@ impl Problem {
                 .expected("a quoted string, a number, `true` or `false`, an IP address or a CIDR range")
                 .hint("request context values are JSON strings, numbers and booleans; timestamps, durations and clock times apply to `time`, `mfa_age` and `time_of_day`")
                 .build(),
+            P::KeyOperator { span, op } => map
+                .diagnostic(
+                    K::TypeMismatch,
+                    span,
+                    format!("`{}` takes a value on its right, not an attribute", op.symbol()),
+                )
+                .expected("`==`, `!=`, `<`, `<=`, `>` or `>=` between two attributes")
+                .hint("compare two attributes with `==`, `!=`, `<`, `<=`, `>` or `>=`; write a literal after `in`, `like`, `ilike` and `contains`")
+                .build(),
+            P::KeyTypesDiffer {
+                span,
+                left,
+                left_ty,
+                right,
+                right_ty,
+            } => map
+                .diagnostic(
+                    K::TypeMismatch,
+                    span,
+                    format!(
+                        "`{left}` holds {} and `{right}` {}; they cannot be compared",
+                        with_article(left_ty.describe()),
+                        with_article(right_ty.describe())
+                    ),
+                )
+                .hint("compare two attributes of one type, or a custom attribute (`context.NAME`) with any")
+                .build(),
+            P::KeyOperatorMismatch { span, key, ty, op } => {
+                let ops = ty.key_comparison_ops();
+                let d = map.diagnostic(
+                    K::TypeMismatch,
+                    span,
+                    format!(
+                        "`{key}` holds {}; `{}` cannot compare it with another attribute",
+                        with_article(ty.describe()),
+                        op.symbol()
+                    ),
+                );
+                if ops.is_empty() {
+                    d.hint(format!(
+                        "{} cannot be compared with another attribute; compare it with a literal",
+                        with_article(ty.describe())
+                    ))
+                    .build()
+                } else {
+                    let names: Vec<String> =
+                        ops.iter().map(|o| format!("`{}`", o.symbol())).collect();
+                    d.expected(names.join(", ")).build()
+                }
+            }
             P::OperatorMismatch {
                 span,
                 key,

@@ -761,6 +761,11 @@ impl<'l, 'm, 's> Parser<'l, 'm, 's> {
             return Ok(Lit { raw, span });
         }
         let (raw, span) = self.bare()?;
+        // An attribute on the right (`principal.tags.team`,
+        // `context."aws:TokenIssueTime"`) is left to the pest path.
+        if super::check::names_a_key(raw) || self.peek() == Some(b'"') {
+            return Err(Bail);
+        }
         Ok(Lit { raw, span })
     }
 

@@ -7,7 +7,7 @@
 //! feeds the same checks.
 
 use super::MAX_CONDITION_DEPTH;
-use super::check::{Names, example_for};
+use super::check::{Names, example_for, names_a_key};
 use super::error::Problem;
 use super::scan::{CommentPool, scan, statement_chunks};
 use super::tree::{Rule, keyword_fix, read, span_of, syntax_problem};
@@ -511,6 +511,29 @@ impl Lower<'_, '_> {
             _ => CompareOp::Contains,
         };
         let op_span = span_of(&op_pair, base);
+        // `key op key`: two request values.
+        if let Some(right) = operand_pair
+            .clone()
+            .into_inner()
+            .next()
+            .filter(|p| p.as_rule() == Rule::key_operand && names_a_key(p.as_str()))
+        {
+            let right = self.key(&right, base);
+            if let Some(at) = offset_pair {
+                self.report(Problem::OffsetNotAllowed {
+                    span: span_of(&at, base),
+                    key: key.path.clone(),
+                });
+                return leaf(ExprKind::Truthy(missing_key(span)), span);
+            }
+            let Some(right) = right else {
+                return leaf(ExprKind::Truthy(missing_key(span)), span);
+            };
+            return match self.key_comparison(key, op, op_span, right) {
+                Some(comparison) => leaf(ExprKind::CompareKeys(comparison), span),
+                None => leaf(ExprKind::Truthy(missing_key(span)), span),
+            };
+        }
         let operand = self.operand(&key, op, op_span, operand_pair, base);
         let offset = offset_pair.and_then(|p| {
             let bare = p.into_inner().find(|p| p.as_rule() == Rule::bare)?;

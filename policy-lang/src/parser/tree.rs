@@ -59,7 +59,12 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         | Rule::comparison
         | Rule::has_test
         | Rule::group => "a condition",
-        Rule::operand | Rule::literal | Rule::bare | Rule::list | Rule::range => "a value",
+        Rule::operand
+        | Rule::literal
+        | Rule::bare
+        | Rule::key_operand
+        | Rule::list
+        | Rule::range => "a value",
         Rule::lbrace => "`{`",
         Rule::rbrace => "`}`",
         Rule::lparen => "`(`",
