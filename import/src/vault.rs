@@ -767,7 +767,11 @@ fn resource_pattern(shape: &Shape) -> String {
     if shape.more {
         parts.push("**".to_string());
     }
-    let text = parts.join("/");
+    let mut text = parts.join("/");
+    if text == "*" {
+        // `*` as a whole pattern matches every path; one segment is `?*`.
+        text = "?*".to_string();
+    }
     let bare = text.chars().all(|c| {
         c.is_ascii_alphanumeric() || "*?/-_.:@+=%~[]{}$!".contains(c)
     }) && !text.contains("[]]");
