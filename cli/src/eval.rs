@@ -57,7 +57,7 @@ pub enum Format {
 pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
     let json = args.format == Format::Json;
     let limits = args.limits.limits()?;
-    let policies = load::read_all(&load::policy_files(&args.policies)?)?;
+    let policies = load::read_policies(&load::policy_files(&args.policies)?)?;
     let schemas = args.schema.sources(&args.policies)?;
     let sources = crate::schema::with_schemas(&policies, &schemas);
     let engine = match crate::schema::compile(&policies, &schemas, &limits) {

@@ -386,7 +386,7 @@ fn read_line(input: &mut impl BufRead, line: &mut Vec<u8>, limit: usize) -> io::
 
 /// Every policy file under `paths`, read.
 fn read_sources(paths: &[PathBuf]) -> Result<Vec<SourceFile>, CliError> {
-    load::read_all(&load::policy_files(paths)?)
+    load::read_policies(&load::policy_files(paths)?)
 }
 
 fn named(sources: &[SourceFile]) -> Vec<tessera::Source<'_>> {
