@@ -715,6 +715,29 @@ fn shape_overlaps(a: &Shape, b: &Shape) -> bool {
     a.segs.iter().zip(&b.segs).all(|(x, y)| seg_overlaps(x, y))
 }
 
+/// Whether segment `a` matches every segment `b` matches.
+fn seg_contains(a: &Seg, b: &Seg) -> bool {
+    match (a, b) {
+        (Seg::Any, _) => true,
+        (_, Seg::Any) => false,
+        (Seg::Lit(x), Seg::Lit(y)) => x == y,
+        (Seg::Lit(_), Seg::Prefix(_)) => false,
+        (Seg::Prefix(p), Seg::Lit(y)) | (Seg::Prefix(p), Seg::Prefix(y)) => y.starts_with(p.as_str()),
+    }
+}
+
+/// Whether shape `a` holds every path of shape `b`.
+fn shape_contains(a: &Shape, b: &Shape) -> bool {
+    let (m, n) = (a.segs.len(), b.segs.len());
+    let depth_ok = match (a.more, b.more) {
+        (false, false) => m == n,
+        (true, false) => n > m,
+        (false, true) => false,
+        (true, true) => m <= n,
+    };
+    depth_ok && a.segs.iter().zip(&b.segs).all(|(x, y)| seg_contains(x, y))
+}
+
 fn overlaps(a: &[Shape], b: &[Shape]) -> bool {
     a.iter().any(|x| b.iter().any(|y| shape_overlaps(x, y)))
 }
@@ -1062,6 +1085,21 @@ impl<'a> Writer<'a> {
             Part::Slash => self.slash[index].clone(),
             _ => self.matches[index].clone(),
         };
+        // Paths all taken by more specific rules: the statement would never
+        // apply, so it is left out.
+        let taken = own.iter().all(|o| {
+            carves.iter().any(|&(other, slashed)| {
+                let shapes = if slashed {
+                    &self.slash[other]
+                } else {
+                    &self.matches[other]
+                };
+                shapes.iter().any(|c| shape_contains(c, o))
+            })
+        });
+        if taken {
+            return;
+        }
         match part {
             Part::Main => {}
             Part::List => self.out.push_str(
@@ -1071,7 +1109,11 @@ impl<'a> Writer<'a> {
                 "  # `list` on P is Vault's LIST P/, which this path matches and P does not.\n",
             ),
         }
-        if actions.contains(&"revoke") {
+        if effect == "deny" {
+            self.out.push_str(
+                "  # Vault's deny takes every capability here, whatever any policy grants on this path.\n",
+            );
+        } else if actions.contains(&"revoke") {
             self.out.push_str(
                 "  # `update` also grants Vault's revoke, renew and rollback operations.\n",
             );
