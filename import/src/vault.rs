@@ -742,6 +742,209 @@ fn overlaps(a: &[Shape], b: &[Shape]) -> bool {
     a.iter().any(|x| b.iter().any(|y| shape_overlaps(x, y)))
 }
 
+/// The intersection of two segment sets, when not empty.
+fn seg_intersect(a: &Seg, b: &Seg) -> Option<Seg> {
+    match (a, b) {
+        (Seg::Any, x) | (x, Seg::Any) => Some(x.clone()),
+        (Seg::Lit(x), Seg::Lit(y)) => (x == y).then(|| a.clone()),
+        (Seg::Lit(x), Seg::Prefix(p)) | (Seg::Prefix(p), Seg::Lit(x)) => {
+            x.starts_with(p.as_str()).then(|| Seg::Lit(x.clone()))
+        }
+        (Seg::Prefix(x), Seg::Prefix(y)) => {
+            if x.starts_with(y.as_str()) {
+                Some(a.clone())
+            } else if y.starts_with(x.as_str()) {
+                Some(b.clone())
+            } else {
+                None
+            }
+        }
+    }
+}
+
+/// The segments of `base` but not of any of `minus` (literals and prefixes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct SegSet {
+    base: Seg,
+    minus: Vec<Seg>,
+}
+
+impl SegSet {
+    fn plain(base: Seg) -> SegSet {
+        SegSet {
+            base,
+            minus: Vec::new(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.minus.iter().any(|m| seg_contains(m, &self.base))
+    }
+
+    fn intersect(&self, other: &Seg) -> Option<SegSet> {
+        let base = seg_intersect(&self.base, other)?;
+        let minus = self
+            .minus
+            .iter()
+            .filter(|m| seg_overlaps(m, &base))
+            .cloned()
+            .collect();
+        let set = SegSet { base, minus };
+        (!set.is_empty()).then_some(set)
+    }
+
+    fn without(&self, other: &Seg) -> Option<SegSet> {
+        if !seg_overlaps(&self.base, other) {
+            return Some(self.clone());
+        }
+        if matches!(other, Seg::Any) {
+            return None;
+        }
+        let mut set = self.clone();
+        set.minus.push(other.clone());
+        (!set.is_empty()).then_some(set)
+    }
+
+    /// Glob alternatives for one segment, or `None` when a character would
+    /// need escaping inside a class.
+    fn globs(&self) -> Option<Vec<String>> {
+        match &self.base {
+            Seg::Lit(l) => Some(vec![escape_glob(l)]),
+            Seg::Any => globs_without("", &self.minus),
+            Seg::Prefix(p) => globs_without(p, &self.minus),
+        }
+    }
+}
+
+/// Globs for the non-empty segments that start with `start` and are in none
+/// of `minus`, built one character at a time: `start` itself, each next
+/// character some excluded text continues with (recursively), and every
+/// other next character as a negated class.
+fn globs_without(start: &str, minus: &[Seg]) -> Option<Vec<String>> {
+    let text = |m: &Seg| match m {
+        Seg::Lit(t) | Seg::Prefix(t) => Some(t.clone()),
+        Seg::Any => None,
+    };
+    if minus
+        .iter()
+        .any(|m| matches!(m, Seg::Prefix(p) if start.starts_with(p.as_str())) || matches!(m, Seg::Any))
+    {
+        return Some(Vec::new());
+    }
+    let relevant: Vec<&Seg> = minus
+        .iter()
+        .filter(|m| text(m).is_some_and(|t| t.starts_with(start)))
+        .collect();
+    if relevant.is_empty() {
+        return Some(vec![format!("{}*", escape_glob(start))]);
+    }
+    let mut out = Vec::new();
+    if !start.is_empty() && !relevant.iter().any(|m| **m == Seg::Lit(start.to_string())) {
+        out.push(escape_glob(start));
+    }
+    let mut next: Vec<char> = relevant
+        .iter()
+        .filter_map(|m| text(m).and_then(|t| t[start.len()..].chars().next()))
+        .collect();
+    next.sort_unstable();
+    next.dedup();
+    if next.is_empty() {
+        out.push(format!("{}?*", escape_glob(start)));
+        return Some(out);
+    }
+    for c in &next {
+        if !(c.is_ascii_alphanumeric() || "_.:@+=%~".contains(*c)) {
+            return None;
+        }
+        let longer = format!("{start}{c}");
+        let owned: Vec<Seg> = relevant.iter().map(|m| (*m).clone()).collect();
+        out.extend(globs_without(&longer, &owned)?);
+    }
+    out.push(format!(
+        "{}[!{}]*",
+        escape_glob(start),
+        next.iter().collect::<String>()
+    ));
+    Some(out)
+}
+
+/// A statement's own paths: segment sets, then (when `more`) one or more
+/// further segments.
+#[derive(Debug, Clone)]
+struct Own {
+    segs: Vec<SegSet>,
+    more: bool,
+}
+
+impl Own {
+    fn from_shape(shape: &Shape) -> Own {
+        Own {
+            segs: shape.segs.iter().cloned().map(SegSet::plain).collect(),
+            more: shape.more,
+        }
+    }
+
+    /// These paths without those of `x`, as pieces; `self` and `x` are both
+    /// open (`more`). Both are brought to one depth, then the difference of
+    /// two products is the union over each position `i` of: the common part
+    /// before `i`, this set without `x`'s at `i`, this set after `i`.
+    fn subtract(&self, x: &Shape) -> Option<Vec<Own>> {
+        let (n, m) = (self.segs.len(), x.segs.len());
+        let mut pieces = Vec::new();
+        let mut mine = self.segs.clone();
+        if m > n {
+            // Depths n + 1 ..= m are below x's: kept as they are.
+            for depth in n + 1..=m {
+                let mut segs = self.segs.clone();
+                segs.resize(depth, SegSet::plain(Seg::Any));
+                pieces.push(Own { segs, more: false });
+            }
+            mine.resize(m, SegSet::plain(Seg::Any));
+        }
+        let mut theirs = x.segs.clone();
+        theirs.resize(mine.len(), Seg::Any);
+        let mut common: Vec<SegSet> = Vec::new();
+        for (i, (a, b)) in mine.iter().zip(&theirs).enumerate() {
+            if let Some(rest) = a.without(b) {
+                let mut segs = common.clone();
+                segs.push(rest);
+                segs.extend(mine.iter().skip(i + 1).cloned());
+                pieces.push(Own { segs, more: true });
+            }
+            match a.intersect(b) {
+                Some(both) => common.push(both),
+                // No path in both: nothing to take out.
+                None => return Some(vec![self.clone()]),
+            }
+        }
+        Some(pieces)
+    }
+
+    /// The resource pattern, or `None` when it cannot be written.
+    fn pattern(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        for set in &self.segs {
+            let globs = set.globs()?;
+            match globs.as_slice() {
+                [] => return None,
+                [one] => parts.push(one.clone()),
+                many => {
+                    // Inside `{...}` a `,` or `{` of an escaped literal would
+                    // be read as syntax.
+                    if many.iter().any(|g| g.contains("[,]") || g.contains('{')) {
+                        return None;
+                    }
+                    parts.push(format!("{{{}}}", many.join(",")));
+                }
+            }
+        }
+        if self.more {
+            parts.push("**".to_string());
+        }
+        Some(finish_pattern(parts.join("/")))
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Writing Tessera
 
@@ -775,29 +978,18 @@ fn quote(text: &str) -> String {
     out
 }
 
-/// The resource pattern of a shape (quoted when it holds characters a bare
-/// pattern cannot).
-fn resource_pattern(shape: &Shape) -> String {
-    let mut parts: Vec<String> = shape
-        .segs
-        .iter()
-        .map(|s| match s {
-            Seg::Lit(l) => escape_glob(l),
-            Seg::Any => "*".to_string(),
-            Seg::Prefix(p) => format!("{}*", escape_glob(p)),
-        })
-        .collect();
-    if shape.more {
-        parts.push("**".to_string());
-    }
-    let mut text = parts.join("/");
+
+/// A pattern's text made safe to write: a lone `*` (which as a whole
+/// pattern matches every path) becomes `?*`, one segment; quoted when it
+/// holds characters a bare pattern cannot.
+fn finish_pattern(mut text: String) -> String {
     if text == "*" {
-        // `*` as a whole pattern matches every path; one segment is `?*`.
         text = "?*".to_string();
     }
     let bare = text.chars().all(|c| {
         c.is_ascii_alphanumeric() || "*?/-_.:@+=%~[]{}$!".contains(c)
-    }) && !text.contains("[]]");
+    }) && !text.contains("[]]")
+        && !text.contains(',');
     if bare { text } else { quote(&text) }
 }
 
@@ -1098,34 +1290,19 @@ impl<'a> Writer<'a> {
             })
         });
         if taken {
+            if part == Part::Main {
+                self.out.push_str(
+                    "  # More specific Vault paths take all of its paths: it never decides.\n",
+                );
+            }
             return;
         }
-        match part {
-            Part::Main => {}
-            Part::List => self.out.push_str(
-                "  # `list` on a path P is Vault's LIST P/, and an exact path \"P/\" takes it first.\n",
-            ),
-            Part::Slash => self.out.push_str(
-                "  # `list` on P is Vault's LIST P/, which this path matches and P does not.\n",
-            ),
-        }
-        if effect == "deny" {
-            self.out.push_str(
-                "  # Vault's deny takes every capability here, whatever any policy grants on this path.\n",
-            );
-        } else if actions.contains(&"revoke") {
-            self.out.push_str(
-                "  # `update` also grants Vault's revoke, renew and rollback operations.\n",
-            );
-        }
-        let resources: Vec<String> = own.iter().map(resource_pattern).collect();
-        let _ = writeln!(
-            self.out,
-            "  {effect} {} {{\n    principal *\n    action {}\n    resource {}",
-            quote(name),
-            actions.join(", "),
-            resources.join(", ")
-        );
+        // The statement's own paths, as the resource line will say them: a
+        // more specific path that conditions cannot single out is taken out
+        // of them instead.
+        let mut own_sets: Vec<Own> = own.iter().map(Own::from_shape).collect();
+        let mut hard = index;
+        let mut taken_out: Vec<String> = Vec::new();
         // Exact paths together, as one list.
         let mut literals: Vec<String> = Vec::new();
         let mut blocks: Vec<(String, String)> = Vec::new();
@@ -1176,17 +1353,35 @@ impl<'a> Writer<'a> {
                 match open_condition(shape) {
                     Some(c) => conditions.push(c),
                     None => {
-                        // Restrict to the statement's own segment counts,
-                        // when they are fixed.
-                        if own.iter().any(|o| o.more) {
-                            self.cannot(index, other);
-                            return;
-                        }
-                        for o in &own {
-                            if let Some(segs) = restrict(shape, o.segs.len()) {
-                                conditions.push(fixed_condition(&segs));
+                        // Paths of a fixed depth: the carve-out restricted
+                        // to that depth is a condition. Paths of any depth:
+                        // the carve-out is taken out of the resource line.
+                        let mut next = Vec::new();
+                        for set in own_sets {
+                            if set.more {
+                                hard = other;
+                                let q = quote(&r.written);
+                                if !taken_out.contains(&q) {
+                                    taken_out.push(q);
+                                }
+                                match set.subtract(shape) {
+                                    Some(pieces) => next.extend(pieces),
+                                    None => {
+                                        self.cannot(index, other);
+                                        return;
+                                    }
+                                }
+                            } else {
+                                if let Some(segs) = restrict(shape, set.segs.len()) {
+                                    let c = fixed_condition(&segs);
+                                    if !conditions.contains(&c) {
+                                        conditions.push(c);
+                                    }
+                                }
+                                next.push(set);
                             }
                         }
+                        own_sets = next;
                     }
                 }
             }
@@ -1194,6 +1389,56 @@ impl<'a> Writer<'a> {
                 blocks.push((what.clone(), c));
             }
         }
+        if own_sets.is_empty() {
+            if part == Part::Main {
+                self.out.push_str(
+                    "  # More specific Vault paths take all of its paths: it never decides.\n",
+                );
+            }
+            return;
+        }
+        let mut resources: Vec<String> = Vec::new();
+        for set in &own_sets {
+            match set.pattern() {
+                Some(p) => resources.push(p),
+                None => {
+                    self.cannot(index, hard);
+                    return;
+                }
+            }
+        }
+        match part {
+            Part::Main => {}
+            Part::List => self.out.push_str(
+                "  # `list` on a path P is Vault's LIST P/, and an exact path \"P/\" takes it first.\n",
+            ),
+            Part::Slash => self.out.push_str(
+                "  # `list` on P is Vault's LIST P/, which this path matches and P does not.\n",
+            ),
+        }
+        if effect == "deny" {
+            self.out.push_str(
+                "  # Vault's deny takes every capability here, whatever any policy grants on this path.\n",
+            );
+        } else if actions.contains(&"revoke") {
+            self.out.push_str(
+                "  # `update` also grants Vault's revoke, renew and rollback operations.\n",
+            );
+        }
+        if !taken_out.is_empty() {
+            let _ = writeln!(
+                self.out,
+                "  # The resource line leaves out the paths of Vault path {}, which takes\n  # precedence there: spelled segment by segment, as a condition cannot say it.",
+                taken_out.join(", ")
+            );
+        }
+        let _ = writeln!(
+            self.out,
+            "  {effect} {} {{\n    principal *\n    action {}\n    resource {}",
+            quote(name),
+            actions.join(", "),
+            resources.join(", ")
+        );
         if !literals.is_empty() {
             literals.sort();
             literals.dedup();
@@ -1226,12 +1471,12 @@ impl<'a> Writer<'a> {
             source,
             span,
             format!(
-                "Vault path \"{}\" cannot be imported yet: the more specific path \"{}\" ({}) takes precedence over it on paths of any depth below a `+` segment, which Tessera cannot single out yet",
+                "Vault path \"{}\" cannot be imported yet: the more specific path \"{}\" ({}) takes precedence over it on paths of any depth below a `+` segment, and spelling the rest out segment by segment would need a character class holding a character other than letters, digits and `_.:@+=%~`",
                 rule.written,
                 over.written,
                 self.origins(over)
             ),
-            Some("Tessera needs a `not resource` line beside a `resource` line for this (reported); until then, split the `*` path into paths of fixed depth"),
+            Some("a `not resource` line beside the `resource` line would say this directly (not in the language yet); until then, split the `*` path into paths of fixed depth"),
         ));
     }
 }
@@ -1246,3 +1491,4 @@ fn find_label(source: &str, path: &str) -> Span {
     }
     Span::new(0, 0)
 }
+

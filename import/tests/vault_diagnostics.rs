@@ -152,3 +152,15 @@ fn a_file_with_errors_loads_nothing_even_beside_good_files() {
     assert_eq!(diagnostics.len(), 1);
     assert_eq!(diagnostics[0].file(), "bad.hcl");
 }
+
+#[test]
+fn a_carve_out_that_cannot_be_spelled_yet_is_refused_at_the_broader_path() {
+    let source = "path \"a/+/*\" {\n  capabilities = [\"read\"]\n}\npath \"a/+/b-c*\" {\n  capabilities = [\"deny\"]\n}\n";
+    let (line, column, message, hint) = one(source);
+    assert_eq!((line, column), (1, 6));
+    assert!(
+        message.starts_with("Vault path \"a/+/*\" cannot be imported yet: the more specific path \"a/+/b-c*\" (p.hcl:4)"),
+        "{message}"
+    );
+    assert!(hint.unwrap().contains("`not resource` line"));
+}

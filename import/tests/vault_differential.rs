@@ -255,6 +255,17 @@ proptest! {
         compare(&set, &requests, false)?;
     }
 
+    /// Special characters with `+` and `*` in one path: a carve-out spelled
+    /// segment by segment may meet a character a class cannot hold, and is
+    /// then refused with that reason.
+    #[test]
+    fn special_characters_with_segment_prefixes_decide_as_vault_or_are_refused(
+        set in set(1..=20, true, true),
+        requests in prop::collection::vec(request(true), 60),
+    ) {
+        compare(&set, &requests, true)?;
+    }
+
 }
 
 /// `+` segments with a trailing `*` too: the sets Tessera cannot state yet
@@ -286,6 +297,15 @@ fn segment_prefix_sets_decide_as_vault_or_are_refused() {
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// Large sets with `+` and `*` in one path.
+    #[test]
+    fn large_segment_prefix_sets_decide_as_vault_or_are_refused(
+        set in set(100..=200, true, false),
+        requests in prop::collection::vec(request(false), 300),
+    ) {
+        compare(&set, &requests, true)?;
+    }
 
     /// Sets of the size users write: 150 to 400 paths.
     #[test]

@@ -180,6 +180,7 @@ fn segment_wildcard_priority() {
         (4, "foo/bar/bar/baz"),
         (5, "foo/(ar/(ar/baz"),
         (6, "foo/bar/bar/baz"),
+        (7, "foo/bar/bar/baz"),
     ];
     for (case, path) in cases {
         let name = format!("segment_priority_{case}.hcl");
@@ -188,17 +189,4 @@ fn segment_wildcard_priority() {
         assert!(common::tessera_allows(&engine, "update", path), "case {case}\n{text}");
         assert!(!common::tessera_allows(&engine, "read", path), "case {case}\n{text}");
     }
-}
-
-#[test]
-fn segment_wildcard_priority_case_7_is_refused_for_now() {
-    // `foo/bar/+/ba*` takes precedence over `foo/bar/+/b*` at every depth
-    // below a `+`: a `like` condition cannot single those paths out, so the
-    // file is refused (docs/import.md) rather than decided differently.
-    let source = read("segment_priority_7.hcl");
-    let diagnostics = tessera_import::vault::convert(&[("segment_priority_7.hcl", &source)])
-        .expect_err("refused");
-    assert_eq!(diagnostics.len(), 1);
-    assert!(diagnostics[0].message().contains("cannot be imported yet"), "{}", diagnostics[0].message());
-    assert_eq!(diagnostics[0].location().line, 3);
 }
