@@ -141,6 +141,10 @@ pub fn convert(files: &[(&str, &str)]) -> Result<String, Vec<Diagnostic>> {
     match policy_lang::parse(first.0, &text) {
         Ok(parsed) => Ok(policy_lang::format(&parsed)),
         Err(error) => {
+            let limit = error
+                .diagnostics()
+                .iter()
+                .any(|d| d.kind() == DiagnosticKind::LimitExceeded);
             let detail = error
                 .diagnostics()
                 .first()
@@ -158,8 +162,16 @@ pub fn convert(files: &[(&str, &str)]) -> Result<String, Vec<Diagnostic>> {
                 first.0,
                 first.1,
                 Span::new(0, 0),
-                format!("internal error: the Tessera text converted from these Vault policies does not parse: {detail}"),
-                Some("please report this; nothing was loaded"),
+                if limit {
+                    format!("these Vault policies convert to Tessera text over one of its limits: {detail}")
+                } else {
+                    format!("internal error: the Tessera text converted from these Vault policies does not parse: {detail}")
+                },
+                Some(if limit {
+                    "nothing was loaded; the limit is named above (policy_lang::Limits)"
+                } else {
+                    "please report this; nothing was loaded"
+                }),
             )])
         }
     }
@@ -920,28 +932,49 @@ impl Own {
         Some(pieces)
     }
 
-    /// The resource pattern, or `None` when it cannot be written.
-    fn pattern(&self) -> Option<String> {
-        let mut parts = Vec::new();
+    /// The resource patterns, or `None` when they cannot be written. A
+    /// segment with a few alternatives is one `{...}` group; with many (each
+    /// adds to the pattern's wildcards, which Tessera limits), or with
+    /// characters a group would misread, each alternative is a pattern.
+    fn patterns(&self) -> Option<Vec<String>> {
+        let mut texts: Vec<Vec<String>> = vec![Vec::new()];
         for set in &self.segs {
             let globs = set.globs()?;
-            match globs.as_slice() {
+            let options: Vec<String> = match globs.as_slice() {
                 [] => return None,
-                [one] => parts.push(one.clone()),
-                many => {
-                    // Inside `{...}` a `,` or `{` of an escaped literal would
-                    // be read as syntax.
-                    if many.iter().any(|g| g.contains("[,]") || g.contains('{')) {
-                        return None;
-                    }
-                    parts.push(format!("{{{}}}", many.join(",")));
+                [one] => vec![one.clone()],
+                many if many.len() <= 8
+                    && !many.iter().any(|g| g.contains("[,]") || g.contains('{')) =>
+                {
+                    vec![format!("{{{}}}", many.join(","))]
                 }
+                many => many.to_vec(),
+            };
+            if texts.len() * options.len() > 4096 {
+                return None;
             }
+            texts = texts
+                .iter()
+                .flat_map(|t| {
+                    options.iter().map(move |o| {
+                        let mut t = t.clone();
+                        t.push(o.clone());
+                        t
+                    })
+                })
+                .collect();
         }
-        if self.more {
-            parts.push("**".to_string());
-        }
-        Some(finish_pattern(parts.join("/")))
+        Some(
+            texts
+                .into_iter()
+                .map(|mut parts| {
+                    if self.more {
+                        parts.push("**".to_string());
+                    }
+                    finish_pattern(parts.join("/"))
+                })
+                .collect(),
+        )
     }
 }
 
@@ -1399,8 +1432,8 @@ impl<'a> Writer<'a> {
         }
         let mut resources: Vec<String> = Vec::new();
         for set in &own_sets {
-            match set.pattern() {
-                Some(p) => resources.push(p),
+            match set.patterns() {
+                Some(p) => resources.extend(p),
                 None => {
                     self.cannot(index, hard);
                     return;
