@@ -1,0 +1,2065 @@
+//! From an IAM policy document to Tessera text.
+//!
+//! Every element is read into Tessera conditions that decide exactly as IAM
+//! does, or refused with a located diagnostic. A function that cannot
+//! convert something pushes a diagnostic and returns `None`; [`convert`]
+//! returns the text only when no diagnostic was pushed, so nothing is ever
+//! dropped.
+
+use super::json::{self, child, duplicates, key, kind, range};
+use jsonc_parser::ast::{ObjectProp, Value};
+use jsonc_parser::common::Range;
+use policy_lang::{Diagnostic, DiagnosticKind, Span, closest};
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::net::IpAddr;
+
+/// The document's `Version`: policy variables exist only in 2012-10-17.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Version {
+    V2008,
+    V2012,
+}
+
+struct Cx<'s> {
+    file: &'s str,
+    source: &'s str,
+    version: Version,
+    id: Option<String>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Cx<'_> {
+    fn error(
+        &mut self,
+        at: Range,
+        pointer: &str,
+        message: impl std::fmt::Display,
+        hint: Option<&str>,
+    ) {
+        let place = if pointer.is_empty() {
+            "the document"
+        } else {
+            pointer
+        };
+        self.diagnostics.push(Diagnostic::new(
+            DiagnosticKind::Import,
+            self.file,
+            self.source,
+            Span::new(at.start, at.end),
+            format!("{place}: {message}"),
+            hint,
+        ));
+    }
+
+    fn refuse(&mut self, at: Range, pointer: &str, why: impl std::fmt::Display) {
+        self.error(at, pointer, format!("cannot be imported yet: {why}"), None);
+    }
+}
+
+const TOP_KEYS: &[&str] = &["Version", "Id", "Statement"];
+const STATEMENT_KEYS: &[&str] = &[
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+];
+
+/// Converts the document; see [`super::convert`].
+pub(super) fn convert(file: &str, source: &str) -> Result<String, Vec<Diagnostic>> {
+    let mut cx = Cx {
+        file,
+        source,
+        version: Version::V2008,
+        id: None,
+        diagnostics: Vec::new(),
+    };
+    let root = match json::parse(source) {
+        Ok(Some(root)) => root,
+        Ok(None) => {
+            cx.error(
+                Range::new(0, source.len()),
+                "",
+                "is empty: expected a JSON object",
+                None,
+            );
+            return Err(cx.diagnostics);
+        }
+        Err(e) => {
+            cx.error(
+                e.range(),
+                "",
+                format!("is not valid JSON: {}", e.kind()),
+                None,
+            );
+            return Err(cx.diagnostics);
+        }
+    };
+    let Value::Object(object) = &root else {
+        cx.error(
+            range(&root),
+            "",
+            format!("expected a JSON object, found {}", kind(&root)),
+            None,
+        );
+        return Err(cx.diagnostics);
+    };
+    let props = checked_props(&mut cx, &object.properties, "", TOP_KEYS);
+
+    match props.iter().find(|p| key(p).0 == "Version") {
+        None => cx.version = Version::V2008,
+        Some(p) => match &p.value {
+            Value::StringLit(s) if s.value == "2012-10-17" => cx.version = Version::V2012,
+            Value::StringLit(s) if s.value == "2008-10-17" => cx.version = Version::V2008,
+            other => cx.error(
+                range(other),
+                "/Version",
+                "expected \"2012-10-17\" or \"2008-10-17\"",
+                Some("write \"Version\": \"2012-10-17\""),
+            ),
+        },
+    }
+    if let Some(p) = props.iter().find(|p| key(p).0 == "Id") {
+        match &p.value {
+            Value::StringLit(s) => cx.id = Some(s.value.to_string()),
+            other => cx.error(
+                range(other),
+                "/Id",
+                format!("expected a string, found {}", kind(other)),
+                None,
+            ),
+        }
+    }
+
+    let mut statements: Vec<(String, Range, &Value<'_>)> = Vec::new();
+    match props.iter().find(|p| key(p).0 == "Statement") {
+        None => cx.error(
+            object.range,
+            "",
+            "has no `Statement`",
+            Some("a policy document holds `Version` and `Statement`"),
+        ),
+        Some(p) => match &p.value {
+            Value::Object(_) => {
+                statements.push(("/Statement".to_string(), range(&p.value), &p.value))
+            }
+            Value::Array(a) if a.elements.is_empty() => cx.error(
+                a.range,
+                "/Statement",
+                "is empty: a document needs at least one statement",
+                None,
+            ),
+            Value::Array(a) => {
+                for (i, v) in a.elements.iter().enumerate() {
+                    statements.push((format!("/Statement/{i}"), range(v), v));
+                }
+            }
+            other => cx.error(
+                range(other),
+                "/Statement",
+                format!(
+                    "expected an object or an array of objects, found {}",
+                    kind(other)
+                ),
+                None,
+            ),
+        },
+    }
+
+    let mut out: Vec<Converted> = Vec::new();
+    let mut with_principal: Vec<(bool, Range, String)> = Vec::new();
+    let mut names: Vec<(String, bool, Range, String)> = Vec::new();
+    for (n, (pointer, at, value)) in statements.iter().enumerate() {
+        let Value::Object(st) = value else {
+            cx.error(
+                *at,
+                pointer,
+                format!("expected a statement object, found {}", kind(value)),
+                None,
+            );
+            continue;
+        };
+        let names_principal = st
+            .properties
+            .iter()
+            .any(|p| matches!(key(p).0, "Principal" | "NotPrincipal"));
+        with_principal.push((names_principal, *at, pointer.clone()));
+        // The statement's name, for the duplicate check, whether or not it converts.
+        match st
+            .properties
+            .iter()
+            .find(|p| key(p).0 == "Sid")
+            .map(|p| &p.value)
+        {
+            Some(Value::StringLit(s)) if !s.value.is_empty() => {
+                names.push((s.value.to_string(), true, s.range, child(pointer, "Sid")))
+            }
+            Some(Value::StringLit(s)) => names.push((
+                format!("statement-{}", n + 1),
+                false,
+                s.range,
+                child(pointer, "Sid"),
+            )),
+            Some(_) => {}
+            None => names.push((format!("statement-{}", n + 1), false, *at, pointer.clone())),
+        }
+        if let Some(c) = statement(&mut cx, &st.properties, pointer, n + 1, *at) {
+            out.push(c);
+        }
+    }
+    // A resource-based policy names a principal in every statement; an
+    // identity-based one in none. A mix is neither.
+    if let Some((first, ..)) = with_principal.first()
+        && let Some((_, at, pointer)) = with_principal.iter().find(|(p, ..)| p != first)
+    {
+        let at = *at;
+        let pointer = pointer.clone();
+        cx.error(
+            at,
+            &pointer,
+            "some statements name a `Principal` and others do not",
+            Some("a resource-based policy names one in every statement; an identity-based policy in none"),
+        );
+    }
+    // Statement names: the Sid, or `statement-N`; unique, as IAM requires of Sids.
+    let mut first_use: HashMap<&str, Range> = HashMap::with_capacity(names.len());
+    for (name, from_sid, at, pointer) in &names {
+        let Some(first_at) = first_use.get(name.as_str()).copied() else {
+            first_use.insert(name, *at);
+            continue;
+        };
+        let (line, column) = line_column(source, first_at.start);
+        let message = if *from_sid {
+            format!(
+                "duplicate Sid `{}` (first used at {line}:{column})",
+                one_line(name)
+            )
+        } else {
+            format!("the statement's name `{name}` is already a Sid at {line}:{column}")
+        };
+        cx.error(
+            *at,
+            pointer,
+            message,
+            Some("give every statement its own Sid"),
+        );
+    }
+    if !cx.diagnostics.is_empty() {
+        return Err(cx.diagnostics);
+    }
+    if out.is_empty() {
+        // Unreachable when the checks above hold; refuse rather than print an empty policy.
+        cx.error(
+            object.range,
+            "",
+            "internal error: no statement was converted",
+            None,
+        );
+        return Err(cx.diagnostics);
+    }
+    assemble(&mut cx, &out, object.range)
+}
+
+fn line_column(source: &str, offset: usize) -> (usize, usize) {
+    let before = source.get(..offset).unwrap_or(source);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// The properties of an object, after reporting repeated and unknown keys.
+fn checked_props<'a, 'v>(
+    cx: &mut Cx<'_>,
+    props: &'a [ObjectProp<'v>],
+    pointer: &str,
+    known: &[&str],
+) -> &'a [ObjectProp<'v>] {
+    for (name, at) in duplicates(props) {
+        cx.error(
+            at,
+            &child(pointer, name),
+            "is given twice",
+            Some("keep one copy of the key"),
+        );
+    }
+    for p in props {
+        let (name, at) = key(p);
+        if !known.contains(&name) {
+            let hint = closest(name, known.iter().copied()).map(|c| format!("did you mean `{c}`?"));
+            let list = known
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            cx.error(
+                at,
+                &child(pointer, name),
+                format!("unknown key `{name}`: expected one of {list}"),
+                hint.as_deref(),
+            );
+        }
+    }
+    props
+}
+
+/// One converted statement: its Tessera text and where its name came from.
+struct Converted {
+    /// The statement has a `Principal` or `NotPrincipal` (a resource-based policy).
+    names_principal: bool,
+    pointer: String,
+    at: Range,
+    text: String,
+}
+
+fn assemble(cx: &mut Cx<'_>, out: &[Converted], whole: Range) -> Result<String, Vec<Diagnostic>> {
+    let stem = std::path::Path::new(cx.file)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "aws".to_string());
+    let version = match cx.version {
+        Version::V2012 => "2012-10-17",
+        Version::V2008 => "2008-10-17",
+    };
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "# Imported from the AWS IAM policy document {} (Version {version}).",
+        one_line(cx.file)
+    );
+    let _ = writeln!(
+        text,
+        "# Requests: principal.id is the caller's ARN, action is `service:Name`, resource.path is the resource ARN."
+    );
+    if let Some(id) = &cx.id {
+        let _ = writeln!(text, "# Id: {}", one_line(id));
+    }
+    if out.iter().all(|c| !c.names_principal) {
+        let _ = writeln!(
+            text,
+            "# An identity-based policy: IAM applies it to the principals it is attached to; here it applies to every caller."
+        );
+    }
+    let _ = writeln!(text, "policy {} {{", quote(&stem));
+    for c in out {
+        // Each statement alone first, so that a statement whose text does not
+        // parse is reported at its place in the document.
+        let alone = format!("policy \"check\" {{\n{}}}\n", c.text);
+        if let Err(e) = policy_lang::parse(cx.file, &alone) {
+            for d in e.diagnostics() {
+                let message = if d.kind() == DiagnosticKind::LimitExceeded {
+                    format!(
+                        "cannot be imported: the converted statement is past a Tessera limit: {}",
+                        d.message()
+                    )
+                } else {
+                    format!(
+                        "internal error: the converted statement does not parse: {}",
+                        d.message()
+                    )
+                };
+                let pointer = c.pointer.clone();
+                cx.error(c.at, &pointer, message, d.hint());
+            }
+        }
+        text.push_str(&c.text);
+    }
+    text.push_str("}\n");
+    if !cx.diagnostics.is_empty() {
+        return Err(std::mem::take(&mut cx.diagnostics));
+    }
+    match policy_lang::parse(cx.file, &text) {
+        Ok(parsed) => Ok(policy_lang::format(&parsed)),
+        Err(e) => {
+            for d in e.diagnostics() {
+                let message = format!(
+                    "internal error: the converted policy does not parse: {}",
+                    d.message()
+                );
+                cx.error(whole, "", message, d.hint());
+            }
+            Err(std::mem::take(&mut cx.diagnostics))
+        }
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// A Tessera string literal.
+fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Effect {
+    Allow,
+    Deny,
+}
+
+fn statement(
+    cx: &mut Cx<'_>,
+    props: &[ObjectProp<'_>],
+    pointer: &str,
+    number: usize,
+    at: Range,
+) -> Option<Converted> {
+    let before = cx.diagnostics.len();
+    let props = checked_props(cx, props, pointer, STATEMENT_KEYS);
+    let get = |name: &str| props.iter().find(|p| key(p).0 == name);
+
+    let name = match get("Sid") {
+        Some(p) => match &p.value {
+            Value::StringLit(s) if s.value.chars().any(char::is_control) => {
+                cx.refuse(
+                    s.range,
+                    &child(pointer, "Sid"),
+                    "a Sid with a control character",
+                );
+                String::new()
+            }
+            Value::StringLit(s) if !s.value.is_empty() => s.value.to_string(),
+            Value::StringLit(_) => format!("statement-{number}"),
+            other => {
+                cx.error(
+                    range(other),
+                    &child(pointer, "Sid"),
+                    format!("expected a string, found {}", kind(other)),
+                    None,
+                );
+                String::new()
+            }
+        },
+        None => format!("statement-{number}"),
+    };
+
+    let effect = match get("Effect") {
+        None => {
+            cx.error(
+                at,
+                pointer,
+                "has no `Effect`",
+                Some("add \"Effect\": \"Allow\" or \"Effect\": \"Deny\""),
+            );
+            None
+        }
+        Some(p) => match &p.value {
+            Value::StringLit(s) if s.value == "Allow" => Some(Effect::Allow),
+            Value::StringLit(s) if s.value == "Deny" => Some(Effect::Deny),
+            other => {
+                let hint = match other {
+                    Value::StringLit(s) => closest(&s.value, ["Allow", "Deny"])
+                        .or_else(|| match s.value.to_ascii_lowercase().as_str() {
+                            "allow" => Some("Allow"),
+                            "deny" => Some("Deny"),
+                            _ => None,
+                        })
+                        .map(|c| {
+                            format!("did you mean \"{c}\"? (IAM reads the Effect case-sensitively)")
+                        }),
+                    _ => None,
+                };
+                cx.error(
+                    range(other),
+                    &child(pointer, "Effect"),
+                    "expected \"Allow\" or \"Deny\"",
+                    hint.as_deref(),
+                );
+                None
+            }
+        },
+    };
+
+    let mut conditions: Vec<String> = Vec::new();
+    let mut notes: Vec<&'static str> = Vec::new();
+
+    // Principal / NotPrincipal.
+    let principal_line = match (get("Principal"), get("NotPrincipal")) {
+        (Some(_), Some(np)) => {
+            let (_, r) = key(np);
+            cx.error(
+                r,
+                &child(pointer, "NotPrincipal"),
+                "a statement has `Principal` or `NotPrincipal`, not both",
+                None,
+            );
+            None
+        }
+        (Some(p), None) => {
+            principal(cx, &p.value, &child(pointer, "Principal")).map(|l| l.to_string())
+        }
+        (None, Some(p)) => {
+            principal(cx, &p.value, &child(pointer, "NotPrincipal")).map(|l| format!("not {l}"))
+        }
+        // An identity-based policy: the header says what that means here.
+        (None, None) => Some("principal *".to_string()),
+    };
+
+    // Action / NotAction.
+    let action_line = match (get("Action"), get("NotAction")) {
+        (Some(_), Some(na)) => {
+            let (_, r) = key(na);
+            cx.error(
+                r,
+                &child(pointer, "NotAction"),
+                "a statement has `Action` or `NotAction`, not both",
+                None,
+            );
+            None
+        }
+        (None, None) => {
+            cx.error(at, pointer, "has no `Action` or `NotAction`", None);
+            None
+        }
+        (Some(p), None) => actions(
+            cx,
+            &p.value,
+            &child(pointer, "Action"),
+            false,
+            &mut conditions,
+        ),
+        (None, Some(p)) => actions(
+            cx,
+            &p.value,
+            &child(pointer, "NotAction"),
+            true,
+            &mut conditions,
+        ),
+    };
+    if action_line.is_some() && !conditions.is_empty() {
+        notes.push("IAM matches actions ignoring case; `ilike` does the same (ASCII).");
+    }
+
+    // Resource / NotResource.
+    let resource_line = match (get("Resource"), get("NotResource")) {
+        (Some(_), Some(nr)) => {
+            let (_, r) = key(nr);
+            cx.error(
+                r,
+                &child(pointer, "NotResource"),
+                "a statement has `Resource` or `NotResource`, not both",
+                None,
+            );
+            None
+        }
+        (None, None) => {
+            cx.error(at, pointer, "has no `Resource` or `NotResource`", None);
+            None
+        }
+        (Some(p), None) => resources(
+            cx,
+            &p.value,
+            &child(pointer, "Resource"),
+            false,
+            &mut conditions,
+        ),
+        (None, Some(p)) => resources(
+            cx,
+            &p.value,
+            &child(pointer, "NotResource"),
+            true,
+            &mut conditions,
+        ),
+    };
+
+    // Condition.
+    let had = conditions.len();
+    if let Some(p) = get("Condition") {
+        condition_block(cx, &p.value, &child(pointer, "Condition"), &mut conditions);
+    }
+    if conditions[had..].iter().any(|c| c.contains("has ")) {
+        notes.push(
+            "IAM reads a condition on a key the request lacks as false (true for a negated operator or ...IfExists); the `has` tests say so explicitly.",
+        );
+    }
+
+    if cx.diagnostics.len() > before {
+        return None;
+    }
+    let (Some(effect), Some(principal_line), Some(action_line), Some(resource_line)) =
+        (effect, principal_line, action_line, resource_line)
+    else {
+        cx.error(
+            at,
+            pointer,
+            "internal error: the statement was not converted",
+            None,
+        );
+        return None;
+    };
+
+    let mut text = String::new();
+    let _ = writeln!(text, "  # {pointer}");
+    for n in notes {
+        let _ = writeln!(text, "  # {n}");
+    }
+    let word = match effect {
+        Effect::Allow => "allow",
+        Effect::Deny => "deny",
+    };
+    let _ = writeln!(text, "  {word} {} {{", quote(&name));
+    let _ = writeln!(text, "    {principal_line}");
+    let _ = writeln!(text, "    {action_line}");
+    let _ = writeln!(text, "    {resource_line}");
+    if !conditions.is_empty() {
+        let _ = writeln!(text, "    when {{");
+        for c in &conditions {
+            let _ = writeln!(text, "      {c}");
+        }
+        let _ = writeln!(text, "    }}");
+    }
+    let _ = writeln!(text, "  }}");
+    Some(Converted {
+        names_principal: get("Principal").is_some() || get("NotPrincipal").is_some(),
+        pointer: pointer.to_string(),
+        at,
+        text,
+    })
+}
+
+/// The strings of a value that is a string or a non-empty array of strings.
+fn strings<'a>(
+    cx: &mut Cx<'_>,
+    value: &'a Value<'_>,
+    pointer: &str,
+) -> Option<Vec<(&'a str, Range, String)>> {
+    match value {
+        Value::StringLit(s) => Some(vec![(s.value.as_ref(), s.range, pointer.to_string())]),
+        Value::Array(a) if a.elements.is_empty() => {
+            cx.error(
+                a.range,
+                pointer,
+                "is an empty list",
+                Some("list at least one value"),
+            );
+            None
+        }
+        Value::Array(a) => {
+            let mut out = Vec::new();
+            let mut ok = true;
+            for (i, v) in a.elements.iter().enumerate() {
+                match v {
+                    Value::StringLit(s) => {
+                        out.push((s.value.as_ref(), s.range, format!("{pointer}/{i}")))
+                    }
+                    other => {
+                        cx.error(
+                            range(other),
+                            &format!("{pointer}/{i}"),
+                            format!("expected a string, found {}", kind(other)),
+                            None,
+                        );
+                        ok = false;
+                    }
+                }
+            }
+            ok.then_some(out)
+        }
+        other => {
+            cx.error(
+                range(other),
+                pointer,
+                format!(
+                    "expected a string or an array of strings, found {}",
+                    kind(other)
+                ),
+                None,
+            );
+            None
+        }
+    }
+}
+
+// ---------------------------------------------------------------- principals
+
+fn principal(cx: &mut Cx<'_>, value: &Value<'_>, pointer: &str) -> Option<String> {
+    let values = match value {
+        Value::StringLit(s) if s.value == "*" => return Some("principal *".to_string()),
+        Value::StringLit(s) => {
+            cx.error(
+                s.range,
+                pointer,
+                "expected \"*\" or an object such as {\"AWS\": \"arn:...\"}",
+                None,
+            );
+            return None;
+        }
+        Value::Object(o) => {
+            let props = checked_props(
+                cx,
+                &o.properties,
+                pointer,
+                &["AWS", "Service", "Federated", "CanonicalUser"],
+            );
+            if props.is_empty() {
+                cx.error(o.range, pointer, "is an empty object", None);
+                return None;
+            }
+            let mut values = Vec::new();
+            let mut ok = true;
+            for p in props {
+                let (name, at) = key(p);
+                match name {
+                    "AWS" => match strings(cx, &p.value, &child(pointer, "AWS")) {
+                        Some(v) => values.extend(v),
+                        None => ok = false,
+                    },
+                    "Service" | "Federated" | "CanonicalUser" => {
+                        cx.refuse(at, &child(pointer, name), format!("`{name}` principals have no Tessera principal id; only IAM user and role ARNs convert"));
+                        ok = false;
+                    }
+                    _ => ok = false,
+                }
+            }
+            if !ok {
+                return None;
+            }
+            values
+        }
+        other => {
+            cx.error(
+                range(other),
+                pointer,
+                format!("expected \"*\" or an object, found {}", kind(other)),
+                None,
+            );
+            return None;
+        }
+    };
+    let mut patterns: Vec<String> = Vec::new();
+    let mut ok = true;
+    let mut any = false;
+    for (v, at, p) in values {
+        if v == "*" {
+            any = true;
+            continue;
+        }
+        match principal_arn(v) {
+            Ok(()) => patterns.push(quote(&pattern_literal(v))),
+            Err(PrincipalProblem::Refused(why)) => {
+                cx.refuse(at, &p, why);
+                ok = false;
+            }
+            Err(PrincipalProblem::Invalid(why, hint)) => {
+                cx.error(at, &p, why, hint);
+                ok = false;
+            }
+        }
+    }
+    if ok && any {
+        return Some("principal *".to_string());
+    }
+    (ok && !patterns.is_empty()).then(|| {
+        patterns.dedup();
+        format!("principal {}", patterns.join(", "))
+    })
+}
+
+enum PrincipalProblem {
+    Refused(String),
+    Invalid(String, Option<&'static str>),
+}
+
+/// An IAM user or role ARN, the only principals that convert: the request's
+/// `principal.id` is the caller's ARN as `aws:PrincipalArn` gives it.
+fn principal_arn(v: &str) -> Result<(), PrincipalProblem> {
+    if v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(PrincipalProblem::Refused(format!(
+            "the account `{v}` stands for every principal of the account that its own policies allow, which a principal id pattern cannot say"
+        )));
+    }
+    let parts: Vec<&str> = v.splitn(6, ':').collect();
+    let [arn, partition, service, region, account, resource] = parts.as_slice() else {
+        return Err(PrincipalProblem::Invalid(
+            format!("`{v}` is not a principal: expected an ARN, an account id or \"*\""),
+            None,
+        ));
+    };
+    if *arn != "arn" || partition.is_empty() || account.is_empty() {
+        return Err(PrincipalProblem::Invalid(
+            format!("`{v}` is not a principal: expected an ARN, an account id or \"*\""),
+            None,
+        ));
+    }
+    if v.contains(['*', '?']) {
+        return Err(PrincipalProblem::Invalid(
+            format!("`{v}`: IAM principals take no wildcards (only \"*\" alone)"),
+            Some("name each principal, or use \"*\" with a condition"),
+        ));
+    }
+    if v.chars().any(char::is_control) || !v.is_ascii() {
+        return Err(PrincipalProblem::Refused(format!(
+            "`{}` holds a character IAM ARNs do not",
+            one_line(v)
+        )));
+    }
+    if *service == "sts" {
+        return Err(PrincipalProblem::Refused(
+            "a role session (`sts`) principal; principal.id is the role's ARN, not the session's"
+                .to_string(),
+        ));
+    }
+    if *service != "iam" || !region.is_empty() {
+        return Err(PrincipalProblem::Refused(format!(
+            "`{v}`: only IAM user and role ARNs convert"
+        )));
+    }
+    if *resource == "root" {
+        return Err(PrincipalProblem::Refused(format!(
+            "`{v}` stands for every principal of the account that its own policies allow, which a principal id pattern cannot say"
+        )));
+    }
+    if !(resource.starts_with("user/") || resource.starts_with("role/")) {
+        return Err(PrincipalProblem::Refused(format!(
+            "`{v}`: only IAM user and role ARNs convert"
+        )));
+    }
+    Ok(())
+}
+
+/// A Tessera pattern that matches exactly `text`: every glob character in a
+/// one-character class.
+fn pattern_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        push_literal(&mut out, c);
+    }
+    out
+}
+
+fn push_literal(out: &mut String, c: char) {
+    match c {
+        '*' | '?' | '[' | ']' | '{' | '}' | ',' | '\\' => {
+            out.push('[');
+            out.push(c);
+            out.push(']');
+        }
+        c => out.push(c),
+    }
+}
+
+// ------------------------------------------------------ IAM strings as globs
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Piece {
+    Lit(char),
+    /// IAM `*`: any run of characters, `/` and `:` included.
+    Star,
+    /// IAM `?`: any one character.
+    One,
+}
+
+/// What `${...}` means where a string stands.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Variables {
+    /// Variables are refused for now (Resource, string operators).
+    NotYet,
+    /// Not allowed at all (Action).
+    Invalid,
+}
+
+/// The pieces of an IAM string; `wildcards` says whether `*` and `?` are wildcards there.
+fn pieces(
+    cx: &mut Cx<'_>,
+    text: &str,
+    at: Range,
+    pointer: &str,
+    wildcards: bool,
+    variables: Variables,
+) -> Option<Vec<Piece>> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if cx.version == Version::V2012 && rest.starts_with("${") {
+            let Some(end) = rest.find('}') else {
+                cx.refuse(at, pointer, "an unclosed policy variable `${`");
+                return None;
+            };
+            let inner = &rest[2..end];
+            match inner {
+                "*" => out.push(Piece::Lit('*')),
+                "?" => out.push(Piece::Lit('?')),
+                "$" => out.push(Piece::Lit('$')),
+                _ => {
+                    let var = one_line(&rest[..=end]);
+                    match variables {
+                        Variables::NotYet => cx.refuse(
+                            at,
+                            pointer,
+                            format!("the policy variable `{var}`: Tessera's variables match differently (a value holding `/`, or empty, never matches) and conditions cannot compare two request values yet"),
+                        ),
+                        Variables::Invalid => cx.error(at, pointer, format!("policy variables such as `{var}` are not allowed here"), None),
+                    }
+                    return None;
+                }
+            }
+            rest = &rest[end + 1..];
+            continue;
+        }
+        if c.is_control() {
+            cx.refuse(at, pointer, "a control character in a value");
+            return None;
+        }
+        out.push(match c {
+            '*' if wildcards => Piece::Star,
+            '?' if wildcards => Piece::One,
+            c => Piece::Lit(c),
+        });
+        rest = &rest[c.len_utf8()..];
+    }
+    Some(out)
+}
+
+/// The text when every piece is literal.
+fn literal(pieces: &[Piece]) -> Option<String> {
+    pieces
+        .iter()
+        .map(|p| match p {
+            Piece::Lit(c) => Some(*c),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A `like` / `ilike` pattern (where `*` and `?` cross `/`) for the pieces.
+fn like_pattern(pieces: &[Piece]) -> String {
+    let mut out = String::new();
+    let mut last_star = false;
+    for p in pieces {
+        match p {
+            Piece::Star if last_star => {}
+            Piece::Star => out.push('*'),
+            Piece::One => out.push('?'),
+            Piece::Lit(c) => push_literal(&mut out, *c),
+        }
+        last_star = *p == Piece::Star;
+    }
+    out
+}
+
+// ------------------------------------------------------------------- actions
+
+fn actions(
+    cx: &mut Cx<'_>,
+    value: &Value<'_>,
+    pointer: &str,
+    negated: bool,
+    conditions: &mut Vec<String>,
+) -> Option<String> {
+    let values = strings(cx, value, pointer)?;
+    let mut patterns = Vec::new();
+    let mut any = false;
+    let mut ok = true;
+    for (v, at, p) in values {
+        if v == "*" {
+            any = true;
+            continue;
+        }
+        let Some((service, name)) = v.split_once(':') else {
+            cx.error(
+                at,
+                &p,
+                format!(
+                    "`{}` is not an action: expected `service:Name` or \"*\"",
+                    one_line(v)
+                ),
+                Some("such as \"secretsmanager:GetSecretValue\""),
+            );
+            ok = false;
+            continue;
+        };
+        if service.is_empty()
+            || name.is_empty()
+            || !service
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'*' || b == b'?')
+        {
+            cx.error(
+                at,
+                &p,
+                format!(
+                    "`{}` is not an action: expected `service:Name` or \"*\"",
+                    one_line(v)
+                ),
+                Some("such as \"secretsmanager:GetSecretValue\""),
+            );
+            ok = false;
+            continue;
+        }
+        if !v.is_ascii() {
+            cx.refuse(
+                at,
+                &p,
+                "a non-ASCII action: IAM ignores case beyond ASCII, `ilike` folds ASCII only",
+            );
+            ok = false;
+            continue;
+        }
+        match pieces(cx, v, at, &p, true, Variables::Invalid) {
+            Some(ps) => patterns.push(format!("action ilike {}", quote(&like_pattern(&ps)))),
+            None => ok = false,
+        }
+    }
+    if !ok {
+        return None;
+    }
+    if any {
+        return Some(if negated { "not action *" } else { "action *" }.to_string());
+    }
+    patterns.dedup();
+    let joined = patterns.join(" or ");
+    conditions.push(if negated {
+        format!("not ({joined})")
+    } else {
+        joined
+    });
+    Some("action *".to_string())
+}
+
+// ----------------------------------------------------------------- resources
+
+fn resources(
+    cx: &mut Cx<'_>,
+    value: &Value<'_>,
+    pointer: &str,
+    negated: bool,
+    conditions: &mut Vec<String>,
+) -> Option<String> {
+    let values = strings(cx, value, pointer)?;
+    let mut any = false;
+    let mut ok = true;
+    let mut all: Vec<Vec<Piece>> = Vec::new();
+    for (v, at, p) in values {
+        if v == "*" {
+            any = true;
+            continue;
+        }
+        if !v.starts_with("arn:") {
+            cx.error(
+                at,
+                &p,
+                format!(
+                    "`{}` is not a resource: expected an ARN (`arn:...`) or \"*\"",
+                    one_line(v)
+                ),
+                None,
+            );
+            ok = false;
+            continue;
+        }
+        match pieces(cx, v, at, &p, true, Variables::NotYet) {
+            Some(ps) => all.push(ps),
+            None => ok = false,
+        }
+    }
+    if !ok {
+        return None;
+    }
+    let not = if negated { "not " } else { "" };
+    if any {
+        return Some(format!("{not}resource **"));
+    }
+    // Exact ARNs whose segments a resource pattern can hold: a plain line.
+    let literals: Option<Vec<String>> = all.iter().map(|p| literal(p)).collect();
+    if let Some(literals) = &literals
+        && literals
+            .iter()
+            .all(|l| l.split('/').all(|s| !s.is_empty() && s != "." && s != ".."))
+    {
+        let mut patterns: Vec<String> = literals
+            .iter()
+            .map(|l| quote(&pattern_literal(l)))
+            .collect();
+        patterns.dedup();
+        return Some(format!("{not}resource {}", patterns.join(", ")));
+    }
+    // IAM's `*` and `?` cross `/`: `like` matches the same way.
+    let mut tests: Vec<String> = all
+        .iter()
+        .map(|p| match literal(p) {
+            Some(l) => format!("resource.path == {}", quote(&l)),
+            None => format!("resource.path like {}", quote(&like_pattern(p))),
+        })
+        .collect();
+    tests.dedup();
+    let joined = tests.join(" or ");
+    conditions.push(if negated {
+        format!("not ({joined})")
+    } else {
+        joined
+    });
+    Some("resource **".to_string())
+}
+
+// ---------------------------------------------------------------- conditions
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Family {
+    String,
+    Numeric,
+    Date,
+    Bool,
+    Binary,
+    Ip,
+    Arn,
+    Null,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Cmp {
+    Eq,
+    EqIgnoreCase,
+    Like,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+/// IAM's condition operators: name, family, negated, comparison.
+const OPERATORS: &[(&str, Family, bool, Cmp)] = &[
+    ("StringEquals", Family::String, false, Cmp::Eq),
+    ("StringNotEquals", Family::String, true, Cmp::Eq),
+    (
+        "StringEqualsIgnoreCase",
+        Family::String,
+        false,
+        Cmp::EqIgnoreCase,
+    ),
+    (
+        "StringNotEqualsIgnoreCase",
+        Family::String,
+        true,
+        Cmp::EqIgnoreCase,
+    ),
+    ("StringLike", Family::String, false, Cmp::Like),
+    ("StringNotLike", Family::String, true, Cmp::Like),
+    ("NumericEquals", Family::Numeric, false, Cmp::Eq),
+    ("NumericNotEquals", Family::Numeric, true, Cmp::Eq),
+    ("NumericLessThan", Family::Numeric, false, Cmp::Lt),
+    ("NumericLessThanEquals", Family::Numeric, false, Cmp::Le),
+    ("NumericGreaterThan", Family::Numeric, false, Cmp::Gt),
+    ("NumericGreaterThanEquals", Family::Numeric, false, Cmp::Ge),
+    ("DateEquals", Family::Date, false, Cmp::Eq),
+    ("DateNotEquals", Family::Date, true, Cmp::Eq),
+    ("DateLessThan", Family::Date, false, Cmp::Lt),
+    ("DateLessThanEquals", Family::Date, false, Cmp::Le),
+    ("DateGreaterThan", Family::Date, false, Cmp::Gt),
+    ("DateGreaterThanEquals", Family::Date, false, Cmp::Ge),
+    ("Bool", Family::Bool, false, Cmp::Eq),
+    ("BinaryEquals", Family::Binary, false, Cmp::Eq),
+    ("IpAddress", Family::Ip, false, Cmp::Eq),
+    ("NotIpAddress", Family::Ip, true, Cmp::Eq),
+    ("ArnEquals", Family::Arn, false, Cmp::Eq),
+    ("ArnLike", Family::Arn, false, Cmp::Like),
+    ("ArnNotEquals", Family::Arn, true, Cmp::Eq),
+    ("ArnNotLike", Family::Arn, true, Cmp::Like),
+    ("Null", Family::Null, false, Cmp::Eq),
+];
+
+/// A condition key that has a Tessera key.
+#[derive(Clone, PartialEq, Eq)]
+enum Key {
+    SourceIp,
+    Mfa,
+    MfaAge,
+    Time,
+    VersionStage,
+    PrincipalTag(String),
+    ResourceTag(String),
+}
+
+impl Key {
+    fn tessera(&self) -> String {
+        match self {
+            Key::SourceIp => "source_ip".to_string(),
+            Key::Mfa => "mfa".to_string(),
+            Key::MfaAge => "mfa_age".to_string(),
+            Key::Time => "time".to_string(),
+            Key::VersionStage => "version_stage".to_string(),
+            Key::PrincipalTag(k) => format!("principal.tags.{k}"),
+            Key::ResourceTag(k) => format!("resource.tags.{k}"),
+        }
+    }
+
+    /// The operator family that compares this key as Tessera types it.
+    fn family(&self) -> Family {
+        match self {
+            Key::SourceIp => Family::Ip,
+            Key::Mfa => Family::Bool,
+            Key::MfaAge => Family::Numeric,
+            Key::Time => Family::Date,
+            Key::VersionStage | Key::PrincipalTag(_) | Key::ResourceTag(_) => Family::String,
+        }
+    }
+
+    fn can_be_missing(&self) -> bool {
+        *self != Key::Time
+    }
+}
+
+fn family_words(f: Family) -> &'static str {
+    match f {
+        Family::String => "a string",
+        Family::Numeric => "a number",
+        Family::Date => "a date",
+        Family::Bool => "a boolean",
+        Family::Binary => "binary data",
+        Family::Ip => "an IP address",
+        Family::Arn => "an ARN",
+        Family::Null => "present or absent",
+    }
+}
+
+/// The Tessera key of an IAM condition key (names are case-insensitive), or why there is none.
+fn condition_key(name: &str) -> Result<Key, String> {
+    let lower = name.to_ascii_lowercase();
+    let tag = |prefix: &str| -> Option<Result<String, String>> {
+        let k = lower.strip_prefix(prefix)?;
+        let ok = k
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        Some(if ok {
+            Ok(k.to_string())
+        } else {
+            Err(format!(
+                "the tag key in `{name}` is not a Tessera name (a letter or `_`, then letters, digits, `_` or `-`); quoted names come later"
+            ))
+        })
+    };
+    match lower.as_str() {
+        "aws:sourceip" => return Ok(Key::SourceIp),
+        "aws:multifactorauthpresent" => return Ok(Key::Mfa),
+        "aws:multifactorauthage" => return Ok(Key::MfaAge),
+        "aws:currenttime" => return Ok(Key::Time),
+        "secretsmanager:versionstage" => return Ok(Key::VersionStage),
+        _ => {}
+    }
+    if let Some(t) = tag("aws:principaltag/") {
+        return t.map(Key::PrincipalTag);
+    }
+    if let Some(t) = tag("aws:resourcetag/").or_else(|| tag("secretsmanager:resourcetag/")) {
+        return t.map(Key::ResourceTag);
+    }
+    Err(format!(
+        "the condition key `{}` has no Tessera key, and a custom attribute named after it (`context.\"{}\"`) needs quoted names",
+        one_line(name),
+        one_line(name)
+    ))
+}
+
+fn condition_block(cx: &mut Cx<'_>, value: &Value<'_>, pointer: &str, out: &mut Vec<String>) {
+    let Value::Object(o) = value else {
+        cx.error(
+            range(value),
+            pointer,
+            format!("expected an object of operators, found {}", kind(value)),
+            None,
+        );
+        return;
+    };
+    if o.properties.is_empty() {
+        cx.error(
+            o.range,
+            pointer,
+            "is empty",
+            Some("remove the empty `Condition`, or give it an operator"),
+        );
+        return;
+    }
+    for (name, at) in duplicates(&o.properties) {
+        cx.error(
+            at,
+            &child(pointer, name),
+            "is given twice",
+            Some("put both keys under one operator"),
+        );
+    }
+    for p in &o.properties {
+        let (op_name, op_at) = key(p);
+        operator(cx, op_name, op_at, &p.value, &child(pointer, op_name), out);
+    }
+}
+
+fn operator(
+    cx: &mut Cx<'_>,
+    full: &str,
+    at: Range,
+    value: &Value<'_>,
+    pointer: &str,
+    out: &mut Vec<String>,
+) {
+    let (quantifier, rest) = match full.split_once(':') {
+        Some((q @ ("ForAllValues" | "ForAnyValue"), rest)) => (Some(q), rest),
+        _ => (None, full),
+    };
+    let (base, if_exists) = match rest.strip_suffix("IfExists") {
+        Some(b) if !b.is_empty() => (b, true),
+        _ => (rest, false),
+    };
+    let Some(&(_, family, negated, cmp)) = OPERATORS.iter().find(|(n, ..)| *n == base) else {
+        let names: Vec<String> = OPERATORS.iter().map(|(n, ..)| n.to_string()).collect();
+        let suggestion = closest(base, names.iter().map(String::as_str)).map(|c| {
+            let mut s = String::new();
+            if let Some(q) = quantifier {
+                s.push_str(q);
+                s.push(':');
+            }
+            s.push_str(c);
+            if if_exists {
+                s.push_str("IfExists");
+            }
+            format!("did you mean `{s}`?")
+        });
+        cx.error(
+            at,
+            pointer,
+            format!("unknown condition operator `{}`", one_line(full)),
+            suggestion.as_deref(),
+        );
+        return;
+    };
+    if family == Family::Null && if_exists {
+        cx.error(
+            at,
+            pointer,
+            "`Null` takes no `IfExists`: it tests whether the key is present",
+            Some("use `Null`"),
+        );
+        return;
+    }
+    let Value::Object(keys) = value else {
+        cx.error(
+            range(value),
+            pointer,
+            format!(
+                "expected an object of condition keys, found {}",
+                kind(value)
+            ),
+            None,
+        );
+        return;
+    };
+    if keys.properties.is_empty() {
+        cx.error(
+            keys.range,
+            pointer,
+            "is empty: an operator needs at least one condition key",
+            None,
+        );
+        return;
+    }
+    for (name, at) in duplicates(&keys.properties) {
+        cx.error(
+            at,
+            &child(pointer, name),
+            "is given twice",
+            Some("list several values in one array instead"),
+        );
+    }
+    // Key names ignore case: `aws:SourceIp` and `aws:sourceip` under one
+    // operator are one key given twice, and which copy IAM reads is not
+    // documented.
+    let mut by_case: HashMap<String, &str> = HashMap::with_capacity(keys.properties.len());
+    for p in &keys.properties {
+        let (name, at) = key(p);
+        match by_case.get(&name.to_ascii_lowercase()) {
+            None => {
+                by_case.insert(name.to_ascii_lowercase(), name);
+            }
+            // The same spelling twice is reported above.
+            Some(first) if *first == name => {}
+            Some(first) => cx.error(
+                at,
+                &child(pointer, name),
+                format!(
+                    "is given twice: condition key names ignore case, and `{first}` is the same key"
+                ),
+                Some("list several values in one array instead"),
+            ),
+        }
+    }
+    if let Some(q) = quantifier {
+        for p in &keys.properties {
+            let (key_name, _) = key(p);
+            // Malformed values are reported all the same.
+            let _ = condition_values(cx, &p.value, &child(pointer, key_name), family, full);
+        }
+        cx.refuse(
+            at,
+            pointer,
+            format!("`{q}` quantifies over a multivalued key; the keys Tessera maps hold one value, and quantifiers come later"),
+        );
+        return;
+    }
+    let op = Op {
+        name: full,
+        base,
+        family,
+        negated,
+        cmp,
+        if_exists,
+    };
+    for p in &keys.properties {
+        let (key_name, key_at) = key(p);
+        let kp = child(pointer, key_name);
+        let before = cx.diagnostics.len();
+        match key_test(cx, &op, key_name, key_at, &kp, &p.value) {
+            Some(test) => out.push(test),
+            // Every refusal says why; a condition is never dropped silently.
+            None if cx.diagnostics.len() == before => cx.error(
+                key_at,
+                &kp,
+                "internal error: the condition was not converted",
+                None,
+            ),
+            None => {}
+        }
+    }
+}
+
+/// An operator as read from its name.
+struct Op<'a> {
+    name: &'a str,
+    base: &'a str,
+    family: Family,
+    negated: bool,
+    cmp: Cmp,
+    if_exists: bool,
+}
+
+/// The test for one key under one operator, with IAM's missing-key rule
+/// written out; `None` after a diagnostic.
+fn key_test(
+    cx: &mut Cx<'_>,
+    op: &Op<'_>,
+    key_name: &str,
+    key_at: Range,
+    kp: &str,
+    value: &Value<'_>,
+) -> Option<String> {
+    let values = condition_values(cx, value, kp, op.family, op.name);
+    let key = match condition_key(key_name) {
+        Ok(k) => k,
+        Err(why) => {
+            cx.refuse(key_at, kp, why);
+            return None;
+        }
+    };
+    let values = values?;
+    if op.family == Family::Null {
+        return null_test(cx, &key, &values, key_at, kp);
+    }
+    if op.family != key.family() {
+        cx.refuse(
+            key_at,
+            kp,
+            format!(
+                "`{}` compares `{key_name}` as {}, and Tessera's `{}` holds {}",
+                op.base,
+                family_words(op.family),
+                key.tessera(),
+                family_words(key.family())
+            ),
+        );
+        return None;
+    }
+    let core = positive(cx, &key, op.cmp, &values)?;
+    let k = key.tessera();
+    let grouped = if core.contains(" or ") {
+        format!("({core})")
+    } else {
+        core.clone()
+    };
+    Some(match (key.can_be_missing(), op.negated, op.if_exists) {
+        (false, false, _) => core,
+        (false, true, _) => format!("not ({core})"),
+        (true, false, false) => format!("has {k} and {grouped}"),
+        (true, false, true) => format!("not has {k} or {grouped}"),
+        (true, true, _) => format!("not has {k} or not ({core})"),
+    })
+}
+
+/// One value of a condition, with its place.
+struct CondValue<'a> {
+    value: &'a Value<'a>,
+    at: Range,
+    pointer: String,
+}
+
+fn condition_values<'a>(
+    cx: &mut Cx<'_>,
+    value: &'a Value<'a>,
+    pointer: &str,
+    family: Family,
+    op: &str,
+) -> Option<Vec<CondValue<'a>>> {
+    let list: Vec<CondValue<'a>> = match value {
+        Value::Array(a) if a.elements.is_empty() => {
+            cx.error(
+                a.range,
+                pointer,
+                "is an empty list",
+                Some("list at least one value"),
+            );
+            return None;
+        }
+        Value::Array(a) => a
+            .elements
+            .iter()
+            .enumerate()
+            .map(|(i, v)| CondValue {
+                value: v,
+                at: range(v),
+                pointer: format!("{pointer}/{i}"),
+            })
+            .collect(),
+        v => vec![CondValue {
+            value: v,
+            at: range(v),
+            pointer: pointer.to_string(),
+        }],
+    };
+    let mut ok = true;
+    for v in &list {
+        match v.value {
+            Value::StringLit(s) => {
+                if family != Family::String
+                    && family != Family::Arn
+                    && cx.version == Version::V2012
+                    && s.value.contains("${")
+                {
+                    cx.error(
+                        v.at,
+                        &v.pointer,
+                        format!("a policy variable under `{op}`: IAM substitutes variables only under string and ARN operators"),
+                        None,
+                    );
+                    ok = false;
+                }
+            }
+            Value::NumberLit(_) | Value::BooleanLit(_) => {}
+            other => {
+                cx.error(
+                    v.at,
+                    &v.pointer,
+                    format!(
+                        "expected a string, number or boolean, found {}",
+                        kind(other)
+                    ),
+                    None,
+                );
+                ok = false;
+            }
+        }
+    }
+    ok.then_some(list)
+}
+
+/// `true` / `false` as IAM's `Bool` and `Null` take them.
+fn boolean(cx: &mut Cx<'_>, v: &CondValue<'_>, op: &str) -> Option<bool> {
+    match v.value {
+        Value::BooleanLit(b) => Some(b.value),
+        Value::StringLit(s) if s.value == "true" => Some(true),
+        Value::StringLit(s) if s.value == "false" => Some(false),
+        _ => {
+            cx.error(
+                v.at,
+                &v.pointer,
+                format!("`{op}` takes \"true\" or \"false\""),
+                None,
+            );
+            None
+        }
+    }
+}
+
+fn null_test(
+    cx: &mut Cx<'_>,
+    key: &Key,
+    values: &[CondValue<'_>],
+    at: Range,
+    pointer: &str,
+) -> Option<String> {
+    let mut wanted: Vec<bool> = Vec::new();
+    for v in values {
+        let b = boolean(cx, v, "Null")?;
+        if !wanted.contains(&b) {
+            wanted.push(b);
+        }
+    }
+    if !key.can_be_missing() {
+        cx.refuse(
+            at,
+            pointer,
+            format!("`Null` on `{}`, which every request carries", key.tessera()),
+        );
+        return None;
+    }
+    let k = key.tessera();
+    let tests: Vec<String> = wanted
+        .iter()
+        .map(|absent| {
+            if *absent {
+                format!("not has {k}")
+            } else {
+                format!("has {k}")
+            }
+        })
+        .collect();
+    Some(tests.join(" or "))
+}
+
+/// The test that holds when the key is present and equals (matches,
+/// compares with) any of the values.
+fn positive(cx: &mut Cx<'_>, key: &Key, cmp: Cmp, values: &[CondValue<'_>]) -> Option<String> {
+    let k = key.tessera();
+    let mut tests: Vec<String> = Vec::new();
+    let mut ok = true;
+    match key.family() {
+        Family::String => {
+            let mut equal: Vec<String> = Vec::new();
+            for v in values {
+                let Value::StringLit(s) = v.value else {
+                    cx.refuse(
+                        v.at,
+                        &v.pointer,
+                        format!(
+                            "{} under a string operator; write it as a string",
+                            kind(v.value)
+                        ),
+                    );
+                    ok = false;
+                    continue;
+                };
+                let wildcards = cmp == Cmp::Like;
+                let Some(ps) = pieces(cx, &s.value, v.at, &v.pointer, wildcards, Variables::NotYet)
+                else {
+                    ok = false;
+                    continue;
+                };
+                match cmp {
+                    Cmp::Eq => match literal(&ps) {
+                        Some(l) => equal.push(quote(&l)),
+                        None => {
+                            cx.error(
+                                v.at,
+                                &v.pointer,
+                                "internal error: a wildcard in an exact comparison",
+                                None,
+                            );
+                            ok = false;
+                        }
+                    },
+                    Cmp::EqIgnoreCase if !s.value.is_ascii() => {
+                        cx.refuse(v.at, &v.pointer, "a non-ASCII value under an IgnoreCase operator: `ilike` folds ASCII case only");
+                        ok = false;
+                    }
+                    Cmp::EqIgnoreCase => {
+                        tests.push(format!("{k} ilike {}", quote(&like_pattern(&ps))))
+                    }
+                    _ => match literal(&ps) {
+                        // No wildcard: plain equality says the same, more plainly.
+                        Some(l) => tests.push(format!("{k} == {}", quote(&l))),
+                        None => tests.push(format!("{k} like {}", quote(&like_pattern(&ps)))),
+                    },
+                }
+            }
+            equal.dedup();
+            match equal.len() {
+                0 => {}
+                1 => tests.push(format!("{k} == {}", equal.join(""))),
+                _ => tests.push(format!("{k} in [{}]", equal.join(", "))),
+            }
+        }
+        Family::Numeric => {
+            for v in values {
+                let text = match v.value {
+                    Value::StringLit(s) => s.value.to_string(),
+                    Value::NumberLit(n) => n.value.to_string(),
+                    other => {
+                        cx.error(
+                            v.at,
+                            &v.pointer,
+                            format!("expected a number, found {}", kind(other)),
+                            None,
+                        );
+                        ok = false;
+                        continue;
+                    }
+                };
+                let Some(seconds) = whole_seconds(cx, &text, v) else {
+                    ok = false;
+                    continue;
+                };
+                tests.push(format!("{k} {} {seconds}s", symbol(cmp)));
+            }
+        }
+        Family::Date => {
+            for v in values {
+                let Value::StringLit(s) = v.value else {
+                    cx.refuse(v.at, &v.pointer, "a date given as a number (epoch seconds); write it as an RFC 3339 date-time string");
+                    ok = false;
+                    continue;
+                };
+                if let Err(problem) = rfc3339(&s.value) {
+                    match problem {
+                        DateProblem::Malformed => cx.error(
+                            v.at,
+                            &v.pointer,
+                            format!("`{}` is not a date", one_line(&s.value)),
+                            Some("write a date-time such as \"2026-01-01T00:00:00Z\""),
+                        ),
+                        DateProblem::NotYet => cx.refuse(
+                            v.at,
+                            &v.pointer,
+                            format!("the date `{}`: only whole-second RFC 3339 date-times (`T`, and `Z` or a numeric offset) convert", one_line(&s.value)),
+                        ),
+                    }
+                    ok = false;
+                    continue;
+                }
+                // IAM compares dates to the second: the request's time,
+                // truncated, against the policy's (whole-second) date.
+                let t = &s.value;
+                let Some(next) = plus_one_second(t) else {
+                    cx.refuse(
+                        v.at,
+                        &v.pointer,
+                        format!("the date `{}` is at the end of the calendar", one_line(t)),
+                    );
+                    ok = false;
+                    continue;
+                };
+                tests.push(match cmp {
+                    Cmp::Eq => format!("{k} in {t} .. {next}"),
+                    Cmp::Lt => format!("{k} < {t}"),
+                    Cmp::Le => format!("{k} < {next}"),
+                    Cmp::Gt => format!("{k} >= {next}"),
+                    _ => format!("{k} >= {t}"),
+                });
+            }
+        }
+        Family::Bool => {
+            let mut seen: Vec<bool> = Vec::new();
+            for v in values {
+                match boolean(cx, v, "Bool") {
+                    Some(b) if !seen.contains(&b) => {
+                        seen.push(b);
+                        tests.push(format!("{k} == {b}"));
+                    }
+                    Some(_) => {}
+                    None => ok = false,
+                }
+            }
+        }
+        Family::Ip => {
+            let mut items: Vec<String> = Vec::new();
+            for v in values {
+                let Value::StringLit(s) = v.value else {
+                    cx.error(
+                        v.at,
+                        &v.pointer,
+                        format!(
+                            "expected an address range such as \"203.0.113.0/24\", found {}",
+                            kind(v.value)
+                        ),
+                        None,
+                    );
+                    ok = false;
+                    continue;
+                };
+                match cidr(&s.value) {
+                    Ok(item) => items.push(item),
+                    Err(CidrProblem::Malformed) => {
+                        cx.error(v.at, &v.pointer, format!("`{}` is not an IP address range", one_line(&s.value)), Some("write a CIDR range such as \"203.0.113.0/24\" or \"2001:db8::/32\""));
+                        ok = false;
+                    }
+                    Err(CidrProblem::Mapped) => {
+                        cx.refuse(v.at, &v.pointer, "an IPv4-mapped IPv6 range: Tessera reads such request addresses as IPv4");
+                        ok = false;
+                    }
+                }
+            }
+            items.dedup();
+            if !items.is_empty() {
+                tests.push(format!("{k} in [{}]", items.join(", ")));
+            }
+        }
+        Family::Binary | Family::Arn | Family::Null => {
+            cx.refuse(
+                values.first().map_or(Range::new(0, 0), |v| v.at),
+                "",
+                "internal error: no Tessera key of this family",
+            );
+            ok = false;
+        }
+    }
+    if !ok {
+        return None;
+    }
+    if tests.is_empty() {
+        cx.refuse(
+            values.first().map_or(Range::new(0, 0), |v| v.at),
+            "",
+            "internal error: a condition without a test",
+        );
+        return None;
+    }
+    Some(tests.join(" or "))
+}
+
+fn symbol(cmp: Cmp) -> &'static str {
+    match cmp {
+        Cmp::Lt => "<",
+        Cmp::Le => "<=",
+        Cmp::Gt => ">",
+        Cmp::Ge => ">=",
+        Cmp::Eq | Cmp::EqIgnoreCase | Cmp::Like => "==",
+    }
+}
+
+/// `aws:MultiFactorAuthAge` is whole seconds: a non-negative integer.
+fn whole_seconds(cx: &mut Cx<'_>, text: &str, v: &CondValue<'_>) -> Option<u64> {
+    let digits = text.strip_prefix('+').unwrap_or(text);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        match digits.parse::<u64>() {
+            Ok(n) if n <= 10_000_000_000 => return Some(n),
+            _ => {
+                cx.refuse(
+                    v.at,
+                    &v.pointer,
+                    format!(
+                        "the number `{}` is out of range for a duration",
+                        one_line(text)
+                    ),
+                );
+                return None;
+            }
+        }
+    }
+    if text.parse::<f64>().is_ok_and(f64::is_finite) {
+        cx.refuse(
+            v.at,
+            &v.pointer,
+            format!(
+                "`{}`: `mfa_age` compares whole seconds from 0",
+                one_line(text)
+            ),
+        );
+    } else {
+        cx.error(
+            v.at,
+            &v.pointer,
+            format!("`{}` is not a number", one_line(text)),
+            None,
+        );
+    }
+    None
+}
+
+enum DateProblem {
+    Malformed,
+    NotYet,
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, checked field by field.
+fn rfc3339(s: &str) -> Result<(), DateProblem> {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+        let part = s.get(r)?;
+        if part.bytes().all(|c| c.is_ascii_digit()) {
+            part.parse().ok()
+        } else {
+            None
+        }
+    };
+    let looks_like_date = b.len() >= 10 && digits(0..4).is_some() && b[4] == b'-';
+    let bad = || {
+        if looks_like_date {
+            DateProblem::NotYet
+        } else {
+            DateProblem::Malformed
+        }
+    };
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return Err(bad());
+    }
+    let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = (
+        digits(0..4),
+        digits(5..7),
+        digits(8..10),
+        digits(11..13),
+        digits(14..16),
+        digits(17..19),
+    ) else {
+        return Err(bad());
+    };
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return Err(DateProblem::Malformed),
+    };
+    if year == 0 || day == 0 || day > days || hour > 23 || minute > 59 || second > 59 {
+        return Err(DateProblem::Malformed);
+    }
+    let i = 19;
+    if b.get(i) == Some(&b'.') {
+        // IAM compares whole seconds; what it does with a fraction in the
+        // policy is not documented.
+        return Err(DateProblem::NotYet);
+    }
+    match &s[i..] {
+        "Z" => Ok(()),
+        offset
+            if offset.len() == 6
+                && (offset.starts_with('+') || offset.starts_with('-'))
+                && offset.as_bytes()[3] == b':' =>
+        {
+            match (digits(i + 1..i + 3), digits(i + 4..i + 6)) {
+                (Some(h), Some(m)) if h <= 23 && m <= 59 => Ok(()),
+                _ => Err(DateProblem::Malformed),
+            }
+        }
+        _ => Err(bad()),
+    }
+}
+
+/// The date-time one second after `t` (checked by [`rfc3339`], no
+/// fraction), with the same offset.
+fn plus_one_second(t: &str) -> Option<String> {
+    let num = |r: std::ops::Range<usize>| t.get(r).and_then(|p| p.parse::<u32>().ok());
+    let (mut year, mut month, mut day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (mut hour, mut minute, mut second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let offset = t.get(19..)?;
+    second += 1;
+    if second == 60 {
+        second = 0;
+        minute += 1;
+    }
+    if minute == 60 {
+        minute = 0;
+        hour += 1;
+    }
+    if hour == 24 {
+        hour = 0;
+        day += 1;
+    }
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days = match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => 31,
+    };
+    if day > days {
+        day = 1;
+        month += 1;
+    }
+    if month > 12 {
+        month = 1;
+        year += 1;
+    }
+    if year > 9999 {
+        return None;
+    }
+    Some(format!(
+        "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}{offset}"
+    ))
+}
+
+enum CidrProblem {
+    Malformed,
+    Mapped,
+}
+
+/// An address or CIDR range, with the host bits cleared as IAM reads it.
+fn cidr(s: &str) -> Result<String, CidrProblem> {
+    let (addr, prefix) = match s.split_once('/') {
+        Some((a, p)) => {
+            if p.is_empty() || p.len() > 3 || !p.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(CidrProblem::Malformed);
+            }
+            (
+                a,
+                Some(p.parse::<u8>().map_err(|_| CidrProblem::Malformed)?),
+            )
+        }
+        None => (s, None),
+    };
+    let ip: IpAddr = addr.parse().map_err(|_| CidrProblem::Malformed)?;
+    match ip {
+        IpAddr::V4(v4) => {
+            let prefix = prefix.unwrap_or(32);
+            if prefix > 32 {
+                return Err(CidrProblem::Malformed);
+            }
+            let mask = if prefix == 0 {
+                0
+            } else {
+                u32::MAX << (32 - u32::from(prefix))
+            };
+            let net = std::net::Ipv4Addr::from(u32::from(v4) & mask);
+            Ok(format!("{net}/{prefix}"))
+        }
+        IpAddr::V6(v6) => {
+            let prefix = prefix.unwrap_or(128);
+            if prefix > 128 {
+                return Err(CidrProblem::Malformed);
+            }
+            if v6.to_ipv4_mapped().is_some() || (prefix <= 96 && mapped_overlap(v6, prefix)) {
+                return Err(CidrProblem::Mapped);
+            }
+            let mask = if prefix == 0 {
+                0
+            } else {
+                u128::MAX << (128 - u32::from(prefix))
+            };
+            let net = std::net::Ipv6Addr::from(u128::from(v6) & mask);
+            Ok(format!("{net}/{prefix}"))
+        }
+    }
+}
+
+/// Whether the range `v6/prefix` holds IPv4-mapped addresses (`::ffff:0:0/96`).
+fn mapped_overlap(v6: std::net::Ipv6Addr, prefix: u8) -> bool {
+    let mapped: u128 = 0xffff_u128 << 32;
+    let mask = if prefix == 0 {
+        0
+    } else {
+        u128::MAX << (128 - u32::from(prefix))
+    };
+    (u128::from(v6) & mask) == (mapped & mask)
+}

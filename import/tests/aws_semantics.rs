@@ -1,0 +1,286 @@
+//! What the converted text says and how it decides, element by element,
+//! where IAM's meaning differs from Tessera's defaults.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod aws_support;
+use aws_support::*;
+use serde_json::json;
+
+const ALICE: &str = "arn:aws:iam::111122223333:user/alice";
+
+/// A 2012-10-17 document with one statement `body`.
+fn one(body: &str) -> String {
+    format!("{{\"Version\": \"2012-10-17\", \"Statement\": {{{body}}}}}")
+}
+
+#[test]
+fn the_converted_text() {
+    let source = r#"{"Version": "2012-10-17", "Id": "payments", "Statement": [
+      {"Sid": "ReadCurrent", "Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::111122223333:role/payments"]},
+       "Action": ["secretsmanager:GetSecretValue", "secretsmanager:Describe*"],
+       "Resource": "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/payments/*",
+       "Condition": {"StringEquals": {"secretsmanager:VersionStage": ["AWSCURRENT", "AWSPREVIOUS"]},
+                     "IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}},
+      {"Effect": "Deny", "Principal": "*", "Action": "secretsmanager:*", "Resource": "*",
+       "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}}]}"#;
+    let text = convert("policies/payments.json", source);
+    let expected = r#"# Imported from the AWS IAM policy document policies/payments.json (Version 2012-10-17).
+# Requests: principal.id is the caller's ARN, action is `service:Name`, resource.path is the resource ARN.
+# Id: payments
+policy "payments" {
+  # /Statement/0
+  # IAM matches actions ignoring case; `ilike` does the same (ASCII).
+  # IAM reads a condition on a key the request lacks as false (true for a negated operator or ...IfExists); the `has` tests say so explicitly.
+  allow "ReadCurrent" {
+    principal arn:aws:iam::111122223333:role/payments
+    action    *
+    resource  **
+    when {
+      action ilike "secretsmanager:GetSecretValue" or action ilike "secretsmanager:Describe*"
+      resource.path like "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/payments/*"
+      has version_stage and version_stage in ["AWSCURRENT", "AWSPREVIOUS"]
+      has source_ip and source_ip in [10.0.0.0/8]
+    }
+  }
+
+  # /Statement/1
+  # IAM matches actions ignoring case; `ilike` does the same (ASCII).
+  # IAM reads a condition on a key the request lacks as false (true for a negated operator or ...IfExists); the `has` tests say so explicitly.
+  deny "statement-2" {
+    principal *
+    action    *
+    resource  **
+    when {
+      action ilike "secretsmanager:*"
+      not has mfa or mfa == false
+    }
+  }
+}
+"#;
+    assert_eq!(text, expected);
+    // Canonical: `policy fmt` leaves it as it is.
+    assert_eq!(
+        policy_lang::format(&policy_lang::parse("x.policy", &text).unwrap()),
+        text
+    );
+}
+
+#[test]
+fn policy_named_after_the_file_stem_statements_after_sid_or_position() {
+    let source = r#"{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Sid": "Second", "Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Sid": "", "Effect": "Allow", "Action": "*", "Resource": "*"}]}"#;
+    let text = convert("some/dir/read.only.json", source);
+    assert!(text.contains("policy \"read.only\" {"), "{text}");
+    for name in ["\"statement-1\"", "\"Second\"", "\"statement-3\""] {
+        assert!(text.contains(&format!("allow {name} {{")), "{name}: {text}");
+    }
+}
+
+#[test]
+fn a_deny_on_a_missing_key_is_iam_s_not_tessera_s() {
+    // Tessera alone would apply a deny whose condition reads a missing tag
+    // (unknown fails closed); IAM does not (StringEquals on a missing key is
+    // false). The converted text says IAM's meaning with `has`.
+    let source = one(r#""Effect": "Deny", "Action": "*", "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalTag/employment": "contractor"}}"#);
+    let e = engine(&convert("d.json", &source), true);
+    let r = || {
+        req(
+            ALICE,
+            "secretsmanager:GetSecretValue",
+            "arn:aws:secretsmanager:us-east-1:1:secret:x",
+        )
+    };
+    assert!(r().allowed(&e), "no tag: the deny does not apply");
+    assert!(!r().ptag("employment", "contractor").allowed(&e));
+    assert!(r().ptag("employment", "staff").allowed(&e));
+    // And a negated operator on a missing key applies the deny.
+    let source = one(r#""Effect": "Deny", "Action": "*", "Resource": "*",
+        "Condition": {"StringNotEquals": {"aws:PrincipalTag/employment": "staff"}}"#);
+    let e = engine(&convert("d.json", &source), true);
+    assert!(
+        !r().allowed(&e),
+        "no tag: StringNotEquals is true, the deny applies"
+    );
+    assert!(r().ptag("employment", "staff").allowed(&e));
+    assert!(!r().ptag("employment", "contractor").allowed(&e));
+}
+
+#[test]
+fn null_tests_presence() {
+    let source = one(r#""Effect": "Allow", "Action": "*", "Resource": "*",
+        "Condition": {"Null": {"aws:MultiFactorAuthAge": "true", "aws:ResourceTag/owner": "false"}}"#);
+    let e = engine(&convert("n.json", &source), false);
+    let r = || req(ALICE, "s3:GetObject", "arn:aws:s3:::b/k");
+    assert!(r().rtag("owner", "x").allowed(&e));
+    assert!(!r().allowed(&e));
+    assert!(
+        !r().rtag("owner", "x")
+            .ctx("mfa_age_seconds", json!(5))
+            .allowed(&e)
+    );
+}
+
+#[test]
+fn version_2008_reads_variables_as_text() {
+    // In 2008-10-17 (and without a Version) `${...}` is plain text.
+    for version in ["\"Version\": \"2008-10-17\", ", ""] {
+        let source = format!(
+            "{{{version}\"Statement\": {{\"Effect\": \"Allow\", \"Action\": \"s3:*\", \"Resource\": \"arn:aws:s3:::home/${{aws:username}}/*\"}}}}"
+        );
+        let text = convert("v.json", &source);
+        assert!(text.contains("Version 2008-10-17"), "{text}");
+        let e = engine(&text, false);
+        assert!(req(ALICE, "s3:GetObject", "arn:aws:s3:::home/${aws:username}/k").allowed(&e));
+        assert!(!req(ALICE, "s3:GetObject", "arn:aws:s3:::home/alice/k").allowed(&e));
+    }
+}
+
+#[test]
+fn escapes_in_2012_are_the_characters() {
+    let source =
+        one(r#""Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b/${*}${?}${$}*""#);
+    let e = engine(&convert("e.json", &source), false);
+    assert!(req(ALICE, "s3:GetObject", "arn:aws:s3:::b/*?$").allowed(&e));
+    assert!(req(ALICE, "s3:GetObject", "arn:aws:s3:::b/*?$x/y").allowed(&e));
+    assert!(!req(ALICE, "s3:GetObject", "arn:aws:s3:::b/ab$").allowed(&e));
+}
+
+#[test]
+fn glob_characters_in_arns_are_literal() {
+    let source = one(
+        r#""Effect": "Allow", "Action": "s3:*", "Resource": ["arn:aws:s3:::b/[x]{y,z}\\w", "arn:aws:s3:::c/[x]*"]"#,
+    );
+    let e = engine(&convert("g.json", &source), false);
+    assert!(req(ALICE, "s3:GetObject", "arn:aws:s3:::b/[x]{y,z}\\w").allowed(&e));
+    assert!(!req(ALICE, "s3:GetObject", "arn:aws:s3:::b/x{y,z}\\w").allowed(&e));
+    assert!(!req(ALICE, "s3:GetObject", "arn:aws:s3:::b/[x]y\\w").allowed(&e));
+    assert!(req(ALICE, "s3:GetObject", "arn:aws:s3:::c/[x]").allowed(&e));
+    assert!(req(ALICE, "s3:GetObject", "arn:aws:s3:::c/[x]/deep/er").allowed(&e));
+    assert!(!req(ALICE, "s3:GetObject", "arn:aws:s3:::c/x").allowed(&e));
+}
+
+#[test]
+fn exact_arns_are_plain_resource_patterns() {
+    let source = one(
+        r#""Effect": "Allow", "Action": "s3:GetObject", "Resource": ["arn:aws:s3:::b/k", "arn:aws:s3:::b/./k"]"#,
+    );
+    let text = convert("x.json", &source);
+    // `.` cannot stand in a resource pattern: that list is compared with `==`.
+    assert!(
+        text.contains("resource.path == \"arn:aws:s3:::b/./k\""),
+        "{text}"
+    );
+    let source =
+        one(r#""Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/k""#);
+    let text = convert("x.json", &source);
+    assert!(text.contains("resource  arn:aws:s3:::b/k\n"), "{text}");
+}
+
+#[test]
+fn not_principal_not_action_not_resource() {
+    let source = r#"{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:role/admin"},
+         "NotAction": ["secretsmanager:Get*", "secretsmanager:Describe*"],
+         "NotResource": "arn:aws:secretsmanager:*:*:secret:sandbox/*"}]}"#;
+    let e = engine(&convert("guard.json", source), false);
+    let prod = "arn:aws:secretsmanager:us-east-1:1:secret:prod/db";
+    let sandbox = "arn:aws:secretsmanager:us-east-1:1:secret:sandbox/x/y";
+    let admin = "arn:aws:iam::111122223333:role/admin";
+    assert!(req(ALICE, "secretsmanager:GetSecretValue", prod).allowed(&e));
+    assert!(req(ALICE, "SecretsManager:describesecret", prod).allowed(&e));
+    assert!(!req(ALICE, "secretsmanager:PutSecretValue", prod).allowed(&e));
+    assert!(req(ALICE, "secretsmanager:PutSecretValue", sandbox).allowed(&e));
+    assert!(req(admin, "secretsmanager:PutSecretValue", prod).allowed(&e));
+}
+
+#[test]
+fn several_values_or_negated_nor_operators_and() {
+    let source = one(r#""Effect": "Allow", "Action": "*", "Resource": "*",
+        "Condition": {"StringLike": {"secretsmanager:VersionStage": ["AWSCURRENT", "custom-*"]},
+                      "StringNotEqualsIgnoreCase": {"aws:ResourceTag/env": ["prod", "staging"]}}"#);
+    let e = engine(&convert("m.json", &source), false);
+    let r = |stage: &str| {
+        req(
+            ALICE,
+            "secretsmanager:GetSecretValue",
+            "arn:aws:secretsmanager:us-east-1:1:secret:a",
+        )
+        .ctx("version_stage", json!(stage))
+    };
+    assert!(r("AWSCURRENT").allowed(&e));
+    assert!(r("custom-1").allowed(&e));
+    assert!(!r("AWSPENDING").allowed(&e));
+    assert!(r("AWSCURRENT").rtag("env", "dev").allowed(&e));
+    assert!(!r("AWSCURRENT").rtag("env", "PROD").allowed(&e));
+    assert!(!r("AWSCURRENT").rtag("env", "Staging").allowed(&e));
+}
+
+#[test]
+fn dates_compare_to_the_second() {
+    let source = one(r#""Effect": "Allow", "Action": "*", "Resource": "*",
+        "Condition": {"DateEquals": {"aws:CurrentTime": "2026-03-01T12:00:00Z"}}"#);
+    let e = engine(&convert("t.json", &source), false);
+    let at = |t: &str| req(ALICE, "a:b", "arn:aws:s3:::b").ctx("time", json!(t));
+    assert!(at("2026-03-01T12:00:00Z").allowed(&e));
+    assert!(at("2026-03-01T12:00:00.999Z").allowed(&e));
+    assert!(at("2026-03-01T14:00:00+02:00").allowed(&e));
+    assert!(!at("2026-03-01T12:00:01Z").allowed(&e));
+    assert!(!at("2026-03-01T11:59:59.999Z").allowed(&e));
+}
+
+#[test]
+fn addresses_and_ranges() {
+    let source = one(r#""Effect": "Allow", "Action": "*", "Resource": "*",
+        "Condition": {"IpAddress": {"aws:SourceIp": ["10.1.2.3/8", "2001:db8::/32", "192.0.2.7"]}}"#);
+    let text = convert("ip.json", &source);
+    assert!(
+        text.contains("source_ip in [10.0.0.0/8, 2001:db8::/32, 192.0.2.7/32]"),
+        "{text}"
+    );
+    let e = engine(&text, false);
+    let from = |ip: &str| req(ALICE, "a:b", "arn:aws:s3:::b").ctx("source_ip", json!(ip));
+    assert!(from("10.200.0.1").allowed(&e));
+    assert!(from("2001:db8:1::1").allowed(&e));
+    assert!(from("192.0.2.7").allowed(&e));
+    assert!(!from("192.0.2.8").allowed(&e));
+    assert!(!req(ALICE, "a:b", "arn:aws:s3:::b").allowed(&e));
+}
+
+#[test]
+fn statement_may_be_one_object() {
+    let text = convert(
+        "o.json",
+        &one(r#""Effect": "Deny", "Action": "*", "Resource": "*""#),
+    );
+    assert!(text.contains("# /Statement\n"), "{text}");
+    assert!(text.contains("deny \"statement-1\""), "{text}");
+    // No principal anywhere: an identity-based policy, applying to every caller.
+    assert!(text.contains("\n# An identity-based policy: IAM applies it to the principals it is attached to; here it applies to every caller.\npolicy \"o\" {"), "{text}");
+}
+
+#[test]
+fn which_json_files_are_policy_documents() {
+    use tessera_import::aws::is_policy_document;
+    assert!(is_policy_document(
+        r#"{"Version": "2012-10-17", "Statement": []}"#
+    ));
+    assert!(is_policy_document(r#"{"Statement": {}}"#));
+    // The key names are IAM's, exactly: other JSON with a `version` is left alone.
+    assert!(!is_policy_document(r#"{"version": "2012-10-17"}"#));
+    assert!(is_policy_document(
+        r#"{"version": "2012-10-17", "Statement": []}"#
+    ));
+    // Broken JSON: reported, never skipped.
+    assert!(is_policy_document("{\"Version\": "));
+    // Requests and other JSON: left alone.
+    assert!(!is_policy_document(
+        r#"{"principal": "user:alice", "action": "a", "resource": "r"}"#
+    ));
+    assert!(!is_policy_document("[1, 2]"));
+    assert!(!is_policy_document("\"Version\""));
+}
