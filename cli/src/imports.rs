@@ -32,24 +32,10 @@ pub fn found_in_walk(path: &Path) -> std::io::Result<bool> {
             let Ok(text) = String::from_utf8(std::fs::read(path)?) else {
                 return Ok(false);
             };
-            // The documented shape (a top-level `Version` or `Statement`
-            // key) is checked here too while `aws::is_policy_document` is
-            // the skeleton that says yes to every file: a request or fixture
-            // beside the policies must not stop a directory walk.
-            has_iam_keys(&text) && tessera_import::aws::is_policy_document(&text)
+            tessera_import::aws::is_policy_document(&text)
         }
         _ => false,
     })
-}
-
-/// A JSON object with a top-level `Version` or `Statement` key.
-fn has_iam_keys(text: &str) -> bool {
-    match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(serde_json::Value::Object(map)) => {
-            map.contains_key("Version") || map.contains_key("Statement")
-        }
-        _ => false,
-    }
 }
 
 /// One source read from disk: its name in diagnostics and its text.

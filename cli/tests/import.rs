@@ -2,7 +2,8 @@
 //! beside `.policy` files decided together, `policy import vault` printing
 //! text that decides the same compiled alone, refusals with file:line:column
 //! and exit 2, `fmt` leaving imported files alone, `serve --watch` reloading
-//! a changed `.hcl` file, and directory walks that skip JSON requests.
+//! a changed `.hcl` file, directory walks that skip JSON requests, and AWS
+//! IAM documents decided with the rest.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod server;
@@ -231,4 +232,42 @@ fn serve_watch_reloads_a_changed_hcl_file() {
     assert_eq!(server.decide(&read), "deny");
     let (code, log) = server.finish();
     assert_eq!(code, 0, "{log}");
+}
+
+#[test]
+fn aws_documents_are_decided_with_the_rest_and_requests_are_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("read-one.json"),
+        r#"{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Effect": "Allow",
+      "Action": "secretsmanager:GetSecretValue",
+      "Resource": "arn:aws:secretsmanager:us-east-2:123456789012:secret:MySecret-a1b2c3"
+    }
+  ]
+}
+"#,
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("kv.hcl"), KV).unwrap();
+    std::fs::write(dir.path().join("request.json"), request("user:dev", "read", "x")).unwrap();
+    let d = dir.path();
+    let arn = "arn:aws:secretsmanager:us-east-2:123456789012:secret:MySecret-a1b2c3";
+    assert_eq!(decide(d, ".", "user:dev", "secretsmanager:GetSecretValue", arn), "allow");
+    assert_eq!(decide(d, ".", "user:dev", "secretsmanager:DeleteSecret", arn), "deny");
+    assert_eq!(decide(d, ".", "user:dev", "read", "secret/data/app/db"), "allow");
+    let run = policy(d, &["check", "."], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // The Vault set and the AWS document: one converted source each.
+    assert!(run.stdout.starts_with("ok: 2 file(s)"), "{}", run.stdout);
+    let run = policy(d, &["import", "aws", "read-one.json"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("policy \"read-one\""), "{}", run.stdout);
+    // Named on the command line, a JSON file is always read as a policy.
+    let run = policy(d, &["check", "request.json"], None);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("error[import]"), "{}", run.stderr);
 }
