@@ -11,6 +11,7 @@ use std::path::PathBuf;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Policy files or directories (searched recursively for *.policy,
+    /// Vault *.hcl and AWS IAM *.json policies,
     /// skipping hidden directories and `target`) [default: .]
     paths: Vec<PathBuf>,
     /// Output format.

@@ -10,7 +10,8 @@ use tessera::decision::{Explanation, Part};
 /// Arguments of `policy eval`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Policy files or directories (searched recursively for *.policy).
+    /// Policy files or directories (searched recursively for *.policy,
+    /// Vault *.hcl and AWS IAM *.json policies).
     #[arg(long, short = 'p', required = true, num_args = 1..)]
     policies: Vec<PathBuf>,
     /// The request as a JSON file, or `-` for standard input.

@@ -30,6 +30,7 @@ Suppress one rule for one statement with a comment directly above it: \
 )]
 pub struct Args {
     /// Policy files or directories (searched recursively for *.policy,
+    /// Vault *.hcl and AWS IAM *.json policies,
     /// skipping hidden directories and `target`), linted as one set
     /// [default: .]
     paths: Vec<PathBuf>,

@@ -46,7 +46,8 @@ written are reported there while serving: the first at once, then at most one li
 docs/serve.md."
 )]
 pub struct Args {
-    /// Policy files or directories (searched recursively for *.policy).
+    /// Policy files or directories (searched recursively for *.policy,
+    /// Vault *.hcl and AWS IAM *.json policies).
     #[arg(long, short = 'p', required = true, num_args = 1..)]
     policies: Vec<PathBuf>,
     /// Poll the policy paths and reload the set when a file is added,

@@ -27,7 +27,7 @@ no test result: the run reports as usual, then fails with exit 2 naming the audi
 #[derive(Debug, clap::Args)]
 #[command(
     mut_arg("audit", |arg| arg.help(AUDIT_HELP)),
-    after_help = "Every directory holding *.policy files is compiled, with or without a test \
+    after_help = "Every directory holding policy files (*.policy, Vault *.hcl, AWS IAM *.json) is compiled, with or without a test \
 file beside it: a policy set that does not compile fails the run.\n\
 Exit status: 0 when every test passed, 1 when a test failed (or coverage is below \
 --min-coverage, or no test ran with --fail-on-empty), 2 on usage or input errors (policies \
