@@ -11,6 +11,7 @@ use std::path::PathBuf;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Policy files or directories (searched recursively for *.policy,
+    /// Vault *.hcl and AWS IAM *.json policies,
     /// skipping hidden directories and `target`) [default: .]
     paths: Vec<PathBuf>,
     /// Output format.
@@ -36,7 +37,7 @@ pub enum Format {
 pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
     let limits = args.limits.limits()?;
     let paths = load::or_current_dir(&args.paths);
-    let policies = load::read_all(&load::policy_files(&paths)?)?;
+    let policies = load::read_policies(&load::policy_files(&paths)?)?;
     let schemas = args.schema.sources(&paths)?;
     let result = crate::schema::compile(&policies, &schemas, &limits);
     // Diagnostics may be about a schema file too.

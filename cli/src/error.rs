@@ -21,6 +21,8 @@ pub enum CliError {
     NoPolicies { paths: Vec<PathBuf> },
     /// Policy sources that do not compile; each diagnostic is already rendered.
     Compile { rendered: String, count: usize },
+    /// Vault or AWS IAM files that cannot be converted to Tessera.
+    Import(policy_cli::imports::ImportError),
     /// Anything else the user must fix, with a message.
     Usage(String),
 }
@@ -45,6 +47,14 @@ impl CliError {
                 eprint!("{rendered}");
                 eprintln!("{}: {self}", render::paint_error(style, "error"));
             }
+            CliError::Import(error) => {
+                eprint!("{}", error.render(style.color_stderr));
+                eprintln!(
+                    "{}: {} error(s) in imported policies",
+                    render::paint_error(style, "error"),
+                    error.diagnostics.len()
+                );
+            }
             other => eprintln!("{}: {other}", render::paint_error(style, "error")),
         }
     }
@@ -66,9 +76,15 @@ impl fmt::Display for CliError {
             ),
             CliError::NoPolicies { paths } => {
                 let list: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-                write!(f, "no policy files (*.policy) found in {}", list.join(", "))
+                write!(f, "no policy files (*.policy, *.hcl, *.json) found in {}", list.join(", "))
             }
             CliError::Compile { count, .. } => write!(f, "{count} error(s) in the policy set"),
+            CliError::Import(error) => write!(
+                f,
+                "{}{} error(s) in imported policies",
+                error.render(false),
+                error.diagnostics.len()
+            ),
             CliError::Usage(message) => f.write_str(message),
         }
     }

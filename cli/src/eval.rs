@@ -10,7 +10,8 @@ use tessera::decision::{Explanation, Part};
 /// Arguments of `policy eval`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Policy files or directories (searched recursively for *.policy).
+    /// Policy files or directories (searched recursively for *.policy,
+    /// Vault *.hcl and AWS IAM *.json policies).
     #[arg(long, short = 'p', required = true, num_args = 1..)]
     policies: Vec<PathBuf>,
     /// The request as a JSON file, or `-` for standard input.
@@ -57,7 +58,7 @@ pub enum Format {
 pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
     let json = args.format == Format::Json;
     let limits = args.limits.limits()?;
-    let policies = load::read_all(&load::policy_files(&args.policies)?)?;
+    let policies = load::read_policies(&load::policy_files(&args.policies)?)?;
     let schemas = args.schema.sources(&args.policies)?;
     let sources = crate::schema::with_schemas(&policies, &schemas);
     let engine = match crate::schema::compile(&policies, &schemas, &limits) {

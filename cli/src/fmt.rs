@@ -19,7 +19,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
-    let files = load::policy_files(&load::or_current_dir(&args.paths))?;
+    let files = load::tessera_only(load::policy_files(&load::or_current_dir(&args.paths))?);
     let sources = load::read_all(&files)?;
     // Parse everything first: a file that does not parse stops the run before
     // any file is written.

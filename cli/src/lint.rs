@@ -30,6 +30,7 @@ Suppress one rule for one statement with a comment directly above it: \
 )]
 pub struct Args {
     /// Policy files or directories (searched recursively for *.policy,
+    /// Vault *.hcl and AWS IAM *.json policies,
     /// skipping hidden directories and `target`), linted as one set
     /// [default: .]
     paths: Vec<PathBuf>,
@@ -76,7 +77,7 @@ fn parse_now(text: &str) -> Result<DateTime<FixedOffset>, String> {
 pub fn run(args: Args, style: Style) -> Result<Status, CliError> {
     check_rule_ids(&args.disable)?;
     let paths = load::or_current_dir(&args.paths);
-    let sources = load::read_all(&load::policy_files(&paths)?)?;
+    let sources = load::read_policies(&load::policy_files(&paths)?)?;
     let schemas = args.schema.sources(&paths)?;
     let parsed = match parse(&sources).and_then(|parsed| against_schema(parsed, &sources, &schemas))
     {

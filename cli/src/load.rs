@@ -1,10 +1,8 @@
 //! Finding and reading policy files.
 
 use crate::error::CliError;
+use policy_cli::imports;
 use std::path::{Path, PathBuf};
-
-/// The extension of policy files.
-pub const POLICY_EXTENSION: &str = "policy";
 
 /// Larger files are refused before they are read.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -29,18 +27,26 @@ pub fn or_current_dir(paths: &[PathBuf]) -> Vec<PathBuf> {
     }
 }
 
-/// Every `*.policy` file named or found (recursively) under `paths`, sorted,
-/// without duplicates. A named file is taken whatever its extension.
+/// Every policy file named or found (recursively) under `paths`, sorted,
+/// without duplicates: `*.policy`, Vault's `*.hcl`, and the `*.json` files
+/// that hold AWS IAM policy documents (see [`imports::found_in_walk`]). A
+/// named file is taken whatever its extension.
 pub fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
     let mut files = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|e| CliError::io(path, &e))?;
         if meta.is_dir() {
-            walk(path, &mut |p| {
-                if p.extension().is_some_and(|x| x == POLICY_EXTENSION) {
-                    files.push(p.to_path_buf());
+            let mut failed = None;
+            walk(path, &mut |p| match imports::found_in_walk(p) {
+                Ok(true) => files.push(p.to_path_buf()),
+                Ok(false) => {}
+                Err(e) => {
+                    failed.get_or_insert_with(|| CliError::io(p, &e));
                 }
             })?;
+            if let Some(error) = failed {
+                return Err(error);
+            }
         } else {
             files.push(path.clone());
         }
@@ -149,4 +155,52 @@ pub fn read(path: &Path) -> Result<SourceFile, CliError> {
 /// Reads every file.
 pub fn read_all(paths: &[PathBuf]) -> Result<Vec<SourceFile>, CliError> {
     paths.iter().map(|p| read(p)).collect()
+}
+
+/// Reads the policy files `paths` as Tessera text: Vault (`*.hcl`) and AWS
+/// IAM (`*.json`) files converted ([`imports::convert`]), so that every
+/// command loads the same set. A file that cannot be converted stops the
+/// command with its located diagnostics (exit 2), like a policy that does
+/// not parse.
+pub fn read_policies(paths: &[PathBuf]) -> Result<Vec<SourceFile>, CliError> {
+    let files = read_all(paths)?;
+    let named = files
+        .iter()
+        .map(|f| imports::Named {
+            name: f.name.clone(),
+            text: f.text.clone(),
+        })
+        .collect();
+    let converted = imports::convert(named).map_err(CliError::Import)?;
+    Ok(converted
+        .into_iter()
+        .map(|n| {
+            // A file read as it is keeps its path; a converted one is named
+            // after the files it came from, and placed where the first was.
+            let from = |f: &&SourceFile| {
+                n.name.strip_prefix(f.name.as_str()).is_some_and(|rest| {
+                    rest.starts_with(" (converted from") || rest.starts_with(", ")
+                })
+            };
+            let path = files
+                .iter()
+                .find(|f| n.name == f.name)
+                .or_else(|| files.iter().find(from))
+                .map_or_else(|| PathBuf::from(&n.name), |f| f.path.clone());
+            SourceFile {
+                path,
+                name: n.name,
+                text: n.text,
+            }
+        })
+        .collect())
+}
+
+/// Only the Tessera files of `paths` (`policy fmt` leaves Vault and AWS IAM
+/// files alone).
+pub fn tessera_only(paths: Vec<PathBuf>) -> Vec<PathBuf> {
+    paths
+        .into_iter()
+        .filter(|p| tessera_import::Format::of(p) == tessera_import::Format::Tessera)
+        .collect()
 }

@@ -1,4 +1,5 @@
-//! `policy`: check, format, evaluate, test, lint and serve Tessera policies.
+//! `policy`: check, format, evaluate, test, lint and serve Tessera policies,
+//! and import Vault and AWS IAM policies.
 //!
 //! Exit codes, the same in every subcommand (README.md has the table):
 //! 0 success, 1 the command's finding (failed tests, lint findings, files
@@ -11,6 +12,7 @@ mod check;
 mod error;
 mod eval;
 mod fmt;
+mod import;
 mod limits;
 mod lint;
 mod load;
@@ -54,6 +56,10 @@ enum Command {
     /// Print a JSON Schema (draft 2020-12) for requests: the built-in fields
     /// and the custom attributes and tags the *.schema files declare.
     Schema(schema::Args),
+    /// Print Vault ACL policies (HCL) or an AWS IAM policy document (JSON)
+    /// as Tessera text; every command also loads *.hcl and *.json policy
+    /// files directly.
+    Import(import::Args),
 }
 
 /// How a subcommand ended, when it reported everything itself.
@@ -103,6 +109,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args, style),
         Command::Audit(args) => audit::run(args, style),
         Command::Schema(args) => schema::run(args, style),
+        Command::Import(args) => import::run(args, style),
     };
     match result {
         Ok(Status::Success) => ExitCode::from(exit::SUCCESS),

@@ -96,6 +96,14 @@ impl Problem {
                 "no-policies",
             ),
             CliError::Compile { .. } => (String::new(), "compile"),
+            CliError::Import(error) => (
+                error
+                    .diagnostics
+                    .first()
+                    .map(|d| d.file().to_string())
+                    .unwrap_or_default(),
+                "import",
+            ),
             CliError::Usage(_) => (String::new(), "usage"),
         };
         Problem {

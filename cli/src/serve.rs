@@ -46,7 +46,8 @@ written are reported there while serving: the first at once, then at most one li
 docs/serve.md."
 )]
 pub struct Args {
-    /// Policy files or directories (searched recursively for *.policy).
+    /// Policy files or directories (searched recursively for *.policy,
+    /// Vault *.hcl and AWS IAM *.json policies).
     #[arg(long, short = 'p', required = true, num_args = 1..)]
     policies: Vec<PathBuf>,
     /// Poll the policy paths and reload the set when a file is added,
@@ -386,7 +387,7 @@ fn read_line(input: &mut impl BufRead, line: &mut Vec<u8>, limit: usize) -> io::
 
 /// Every policy file under `paths`, read.
 fn read_sources(paths: &[PathBuf]) -> Result<Vec<SourceFile>, CliError> {
-    load::read_all(&load::policy_files(paths)?)
+    load::read_policies(&load::policy_files(paths)?)
 }
 
 fn named(sources: &[SourceFile]) -> Vec<tessera::Source<'_>> {

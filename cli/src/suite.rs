@@ -362,15 +362,25 @@ pub fn policy_dir(test_file: &Path) -> PathBuf {
     }
 }
 
-/// The `*.policy` files in the test file's own directory (not
-/// subdirectories), sorted; an error when there are none.
+/// The policy files in the test file's own directory (not subdirectories):
+/// `*.policy`, Vault's `*.hcl` and AWS IAM `*.json` documents, sorted; an
+/// error when there are none.
 pub fn policy_files_beside(test_file: &Path) -> Result<Vec<PathBuf>, SuiteError> {
     let dir = policy_dir(test_file);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+    let files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map_err(|e| io_error(&dir, &e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == POLICY_EXTENSION) && p.is_file())
+        .filter(|p| p.is_file())
         .collect();
+    // Vault and AWS IAM files are policies too (crate::imports); an
+    // unreadable JSON file is an error, not a file left out.
+    let mut kept = Vec::new();
+    for path in files {
+        if crate::imports::found_in_walk(&path).map_err(|e| io_error(&path, &e))? {
+            kept.push(path);
+        }
+    }
+    let mut files = kept;
     files.sort();
     if files.is_empty() {
         return Err(SuiteError::new(
@@ -389,10 +399,24 @@ pub fn policy_files_beside(test_file: &Path) -> Result<Vec<PathBuf>, SuiteError>
 /// as plain text in the error's message.
 pub fn compile_beside(test_file: &Path) -> Result<Engine, SuiteError> {
     let paths = policy_files_beside(test_file)?;
-    let mut texts = Vec::new();
+    let mut read = Vec::new();
     for path in &paths {
-        texts.push((path.display().to_string(), read_text(path)?));
+        read.push(crate::imports::Named {
+            name: path.display().to_string(),
+            text: read_text(path)?,
+        });
     }
+    let texts: Vec<(String, String)> = crate::imports::convert(read)
+        .map_err(|error| {
+            SuiteError::new(
+                SuiteErrorKind::Compile,
+                &policy_dir(test_file),
+                format!("the policies cannot be imported:\n{}", error.render(false)),
+            )
+        })?
+        .into_iter()
+        .map(|n| (n.name, n.text))
+        .collect();
     let sources: Vec<tessera::Source> = texts
         .iter()
         .map(|(name, text)| tessera::Source::new(name, text))

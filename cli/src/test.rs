@@ -12,6 +12,7 @@ use crate::eval::explain_text;
 use crate::load::{self, SourceFile};
 use crate::problem::Problem;
 use crate::render::{self, Style};
+use policy_cli::imports;
 use policy_cli::suite::{self, CaseResult, Coverage, TestCase, TestFile};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -26,7 +27,7 @@ no test result: the run reports as usual, then fails with exit 2 naming the audi
 #[derive(Debug, clap::Args)]
 #[command(
     mut_arg("audit", |arg| arg.help(AUDIT_HELP)),
-    after_help = "Every directory holding *.policy files is compiled, with or without a test \
+    after_help = "Every directory holding policy files (*.policy, Vault *.hcl, AWS IAM *.json) is compiled, with or without a test \
 file beside it: a policy set that does not compile fails the run.\n\
 Exit status: 0 when every test passed, 1 when a test failed (or coverage is below \
 --min-coverage, or no test ran with --fail-on-empty), 2 on usage or input errors (policies \
@@ -292,14 +293,17 @@ fn load_sets(
     let mut errors = Vec::new();
     for path in paths.iter().filter(|p| p.is_dir()) {
         let mut policy_dirs = Vec::new();
-        let walked = load::walk(path, &mut |file| {
-            if file
-                .extension()
-                .is_some_and(|x| x == load::POLICY_EXTENSION)
-            {
-                policy_dirs.push(suite::policy_dir(file));
+        let mut unreadable = None;
+        let walked = load::walk(path, &mut |file| match imports::found_in_walk(file) {
+            Ok(true) => policy_dirs.push(suite::policy_dir(file)),
+            Ok(false) => {}
+            Err(e) => {
+                unreadable.get_or_insert_with(|| CliError::io(file, &e));
             }
         });
+        if let Some(error) = unreadable {
+            errors.push(LoadError::plain(error));
+        }
         if let Err(error) = walked {
             errors.push(LoadError::plain(error));
         }
@@ -425,7 +429,7 @@ fn compile_set(
         Some(first) => suite::policy_files_beside(first).map_err(LoadError::suite)?,
         None => policy_files_in(dir).map_err(LoadError::plain)?,
     };
-    let policies = load::read_all(&files).map_err(LoadError::plain)?;
+    let policies = load::read_policies(&files).map_err(LoadError::plain)?;
     // The schema beside the policies (or named with --schema): the
     // policies are checked against it, and so is every test's request.
     let schemas = schema.sources_beside(dir).map_err(LoadError::plain)?;
@@ -445,7 +449,7 @@ fn compile_set(
     }
 }
 
-/// The `*.policy` files directly in `dir` (as `suite::policy_files_beside`
+/// The policy files directly in `dir` (as `suite::policy_files_beside`
 /// takes them for a test file there), sorted.
 fn policy_files_in(dir: &Path) -> Result<Vec<PathBuf>, CliError> {
     let mut files = Vec::new();
@@ -465,11 +469,7 @@ fn policy_files_in(dir: &Path) -> Result<Vec<PathBuf>, CliError> {
             }
         })?;
         let path = entry.path();
-        if path
-            .extension()
-            .is_some_and(|x| x == load::POLICY_EXTENSION)
-            && path.is_file()
-        {
+        if path.is_file() && imports::found_in_walk(path).map_err(|e| CliError::io(path, &e))? {
             files.push(path.to_path_buf());
         }
     }

@@ -1037,7 +1037,7 @@ fn a_directory_without_policies_is_an_input_error() {
         let run = run_owned(dir.path(), &args);
         assert_code(&run, 2);
         assert_eq!(
-            run.stderr, "error: no policy files (*.policy) found in empty\n",
+            run.stderr, "error: no policy files (*.policy, *.hcl, *.json) found in empty\n",
             "{args:?}"
         );
     }

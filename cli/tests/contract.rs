@@ -813,7 +813,7 @@ fn check_lint_and_fmt_default_to_the_current_directory() {
     for command in ["check", "lint", "fmt"] {
         let run = run(empty.path(), &[command]);
         run.assert_code(INVALID);
-        run.assert_stderr_has("no policy files (*.policy) found in .");
+        run.assert_stderr_has("no policy files (*.policy, *.hcl, *.json) found in .");
     }
 }
 

@@ -3,7 +3,7 @@
 //! [`convert`] reads an IAM policy document and prints one Tessera policy that
 //! decides every request as AWS would under that document alone, or refuses
 //! it with located diagnostics. The request mapping, every key and operator,
-//! and what is refused for now are described in `docs/import-aws.md`.
+//! and what is refused for now are described in `docs/import.md`.
 
 mod convert;
 mod json;

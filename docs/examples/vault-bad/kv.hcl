@@ -1,0 +1,6 @@
+path "secret/data/*" {
+  capabilities = ["read", "lsit"]
+  allowed_parameters = {
+    "ttl" = ["1h"]
+  }
+}

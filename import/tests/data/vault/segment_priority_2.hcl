@@ -1,0 +1,4 @@
+# TestACL_SegmentWildcardPriority case 2 (hashicorp/vault vault/acl_test.go):
+# read loses to the more specific update rule on the tested path.
+path "+/*" { capabilities = ["read"] }
+path "foo/+/*" { capabilities = ["update"] }
