@@ -530,26 +530,42 @@ fn quantifiers() {
 }
 
 #[test]
-fn keys_without_a_tessera_key() {
-    refused(
-        &cond("\"StringEquals\": {\"aws:SourceVpce\": \"vpce-1\"}"),
-        "\"aws:SourceVpce\"",
-        "/Statement/0/Condition/StringEquals/aws:SourceVpce: cannot be imported yet: the condition key `aws:SourceVpce` has no Tessera key",
-    );
+fn keys_and_operators_a_custom_attribute_cannot_take() {
+    // Other keys are custom attributes; what Tessera cannot compare them with is refused.
     refused(
         &cond("\"ArnLike\": {\"aws:SourceArn\": \"arn:aws:s3:::b\"}"),
         "\"aws:SourceArn\"",
-        "cannot be imported yet: the condition key `aws:SourceArn`",
+        "/Statement/0/Condition/ArnLike/aws:SourceArn: cannot be imported yet: `ArnLike` compares `aws:SourceArn` as an ARN, which Tessera has no comparison for",
     );
     refused(
-        &cond("\"StringEquals\": {\"aws:PrincipalTag/cost.center\": \"1\"}"),
-        "\"aws:PrincipalTag/cost.center\"",
-        "/Statement/0/Condition/StringEquals/aws:PrincipalTag~1cost.center: cannot be imported yet: the tag key",
+        &cond("\"BinaryEquals\": {\"aws:SourceVpce\": \"QmluYXJ5\"}"),
+        "\"aws:SourceVpce\"",
+        "`BinaryEquals` compares `aws:SourceVpce` as binary data",
+    );
+    refused(
+        &cond("\"DateGreaterThan\": {\"aws:TokenIssueTime\": \"2026-01-01T00:00:00Z\"}"),
+        "\"aws:TokenIssueTime\"",
+        "/Statement/0/Condition/DateGreaterThan/aws:TokenIssueTime: cannot be imported yet: `DateGreaterThan` on `aws:TokenIssueTime`: Tessera compares a custom attribute (`context.\"aws:tokenissuetime\"`) with a date only through another key",
+    );
+    refused(
+        &cond("\"NumericLessThan\": {\"s3:max-keys\": \"1.5\"}"),
+        "\"1.5\"",
+        "/Statement/0/Condition/NumericLessThan/s3:max-keys: cannot be imported yet: `1.5`: only integers convert for a custom attribute",
+    );
+    refused(
+        &cond("\"NumericLessThan\": {\"s3:max-keys\": \"9007199254740993\"}"),
+        "\"9007199254740993\"",
+        "cannot be imported yet: the number `9007199254740993` is past 2^53",
+    );
+    refused(
+        &cond("\"StringEquals\": {\"SourceVpce\": \"v\"}"),
+        "\"SourceVpce\"",
+        "/Statement/0/Condition/StringEquals/SourceVpce: cannot be imported yet: the condition key `SourceVpce` is not `service:name`",
     );
     refused(
         &cond("\"StringEquals\": {\"aws:ResourceTag/\": \"1\"}"),
         "\"aws:ResourceTag/\"",
-        "cannot be imported yet: the tag key",
+        "cannot be imported yet: the tag key in `aws:ResourceTag/` is empty",
     );
 }
 
@@ -648,14 +664,14 @@ fn values_tessera_cannot_compare_yet() {
 
 #[test]
 fn every_problem_is_reported_not_only_the_first() {
-    let source = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {\"Effect\": \"Allow\", \"Action\": \"s3\", \"Resource\": \"*\"},\n    {\"Effect\": \"Deny\", \"Action\": \"*\", \"Resource\": \"*\", \"Condition\": {\"StringEquals\": {\"aws:SourceVpce\": \"v\"}}}\n  ]\n}";
+    let source = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {\"Effect\": \"Allow\", \"Action\": \"s3\", \"Resource\": \"*\"},\n    {\"Effect\": \"Deny\", \"Action\": \"*\", \"Resource\": \"*\", \"Condition\": {\"DateEquals\": {\"aws:SourceVpce\": \"v\"}}}\n  ]\n}";
     let ds = refusals("doc.json", source);
     assert_refused_at(&ds, source, "\"s3\"", "/Statement/0/Action");
     assert_refused_at(
         &ds,
         source,
         "\"aws:SourceVpce\"",
-        "/Statement/1/Condition/StringEquals/aws:SourceVpce",
+        "/Statement/1/Condition/DateEquals/aws:SourceVpce",
     );
     assert_eq!(ds.len(), 2, "{ds:?}");
     assert!(ds.iter().all(|d| d.file() == "doc.json"));

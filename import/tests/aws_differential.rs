@@ -17,7 +17,9 @@
 //!   ORed (negated operators: none may match); a missing key makes a
 //!   positive operator false, a negated one true, `...IfExists` true, and
 //!   `Null` is true when its value says whether the key is absent;
-//! - condition key names are case-insensitive, tag keys too; string values
+//! - condition key names are case-insensitive, tag keys too (other keys
+//!   reach Tessera as custom attributes, the request naming them in lower
+//!   case, by the import guide's mapping); string values
 //!   compare case-sensitively (`IgnoreCase`: ASCII case folded); dates are
 //!   compared to the second (the request's time truncated).
 
@@ -145,6 +147,8 @@ const STRING_KEYS: &[&str] = &[
     "aws:principaltag/Team",
     "aws:ResourceTag/env",
     "secretsmanager:ResourceTag/Env",
+    "aws:SourceVpce",
+    "AWS:sourcevpce",
 ];
 const ALL_KEYS: &[&str] = &[
     "aws:SourceIp",
@@ -153,6 +157,10 @@ const ALL_KEYS: &[&str] = &[
     "secretsmanager:VersionStage",
     "aws:PrincipalTag/team",
     "aws:ResourceTag/env",
+    "aws:SourceVpce",
+    "aws:ViaAWSService",
+    "s3:max-keys",
+    "aws:VpcSourceIp",
 ];
 
 // ------------------------------------------------------------- generators
@@ -272,17 +280,22 @@ fn condition() -> impl Strategy<Value = (String, String, Value)> {
                 "aws:CurrentTime".to_string(),
                 v
             )),
-        (if_exists.clone(), values(&["true", "false"])).prop_map(|(ie, v)| (
-            format!("Bool{ie}"),
-            "aws:MultiFactorAuthPresent".to_string(),
-            v
-        )),
+        (
+            if_exists.clone(),
+            prop::sample::select(&["aws:MultiFactorAuthPresent", "aws:ViaAWSService"][..]),
+            values(&["true", "false"])
+        )
+            .prop_map(|(ie, k, v)| (format!("Bool{ie}"), k.to_string(), v)),
         (
             prop::sample::select(&["IpAddress", "NotIpAddress"][..]),
-            if_exists,
+            if_exists.clone(),
+            prop::sample::select(&["aws:SourceIp", "aws:vpcSourceIp"][..]),
             values(POLICY_IPS)
         )
-            .prop_map(|(op, ie, v)| (format!("{op}{ie}"), "aws:SourceIp".to_string(), v)),
+            .prop_map(|(op, ie, k, v)| (format!("{op}{ie}"), k.to_string(), v)),
+        // A custom attribute compared as a number.
+        (pick(NUMERIC_OPS), if_exists, values(&["-1", "0", "10"]))
+            .prop_map(|(op, ie, v)| (format!("{op}{ie}"), "S3:Max-Keys".to_string(), v)),
         (pick(ALL_KEYS), values(&["true", "false"])).prop_map(|(k, v)| ("Null".to_string(), k, v)),
     ]
 }
@@ -403,6 +416,12 @@ struct Req {
     version_stage: Option<String>,
     team: Option<String>,
     env: Option<String>,
+    /// Custom attributes: `aws:sourcevpce`, `aws:viaawsservice`,
+    /// `s3:max-keys`, `aws:vpcsourceip` (sent under lower-cased names).
+    vpce: Option<String>,
+    via: Option<bool>,
+    max_keys: Option<i64>,
+    vpc_ip: Option<String>,
 }
 
 fn request() -> impl Strategy<Value = Req> {
@@ -419,9 +438,25 @@ fn request() -> impl Strategy<Value = Req> {
             prop::option::of(pick(REQUEST_STRINGS)),
             prop::option::of(pick(REQUEST_STRINGS)),
         ),
+        (
+            prop::option::of(pick(REQUEST_STRINGS)),
+            prop::option::of(any::<bool>()),
+            prop::option::of(prop::sample::select(&[-2i64, -1, 0, 9, 10, 11][..])),
+            prop::option::of(pick(REQUEST_IPS)),
+        ),
     )
         .prop_map(
-            |(principal, action, resource, source_ip, mfa, mfa_age, (t, ms), (vs, team, env))| {
+            |(
+                principal,
+                action,
+                resource,
+                source_ip,
+                mfa,
+                mfa_age,
+                (t, ms),
+                (vs, team, env),
+                (vpce, via, max_keys, vpc_ip),
+            )| {
                 Req {
                     principal,
                     action,
@@ -433,6 +468,10 @@ fn request() -> impl Strategy<Value = Req> {
                     version_stage: vs,
                     team,
                     env,
+                    vpce,
+                    via,
+                    max_keys,
+                    vpc_ip,
                 }
             },
         )
@@ -454,6 +493,18 @@ impl Req {
         }
         if let Some(v) = &self.version_stage {
             context.insert("version_stage".into(), json!(v));
+        }
+        if let Some(v) = &self.vpce {
+            context.insert("aws:sourcevpce".into(), json!(v));
+        }
+        if let Some(v) = self.via {
+            context.insert("aws:viaawsservice".into(), json!(v));
+        }
+        if let Some(n) = self.max_keys {
+            context.insert("s3:max-keys".into(), json!(n));
+        }
+        if let Some(ip) = &self.vpc_ip {
+            context.insert("aws:vpcsourceip".into(), json!(ip));
         }
         let mut ptags = Map::new();
         if let Some(t) = &self.team {
@@ -609,6 +660,10 @@ fn context_value(r: &Req, key: &str) -> Option<Value> {
         "aws:resourcetag/env" | "secretsmanager:resourcetag/env" => {
             r.env.clone().map(Value::String)
         }
+        "aws:sourcevpce" => r.vpce.clone().map(Value::String),
+        "aws:viaawsservice" => r.via.map(Value::Bool),
+        "s3:max-keys" => r.max_keys.map(|n| json!(n)),
+        "aws:vpcsourceip" => r.vpc_ip.clone().map(Value::String),
         other => panic!("the generator made an unmapped key {other}"),
     }
 }
@@ -849,8 +904,33 @@ fn the_evaluator_knows_the_documented_cases() {
         version_stage: None,
         team: None,
         env: None,
+        vpce: None,
+        via: None,
+        max_keys: Some(10),
+        vpc_ip: None,
     };
     // A negated operator on a missing key is true; a positive one false.
+    assert!(condition_holds(
+        "StringNotEquals",
+        "aws:SourceVpce",
+        &json!("vpce-1"),
+        &r,
+        true
+    ));
+    assert!(!condition_holds(
+        "Bool",
+        "aws:ViaAWSService",
+        &json!("false"),
+        &r,
+        true
+    ));
+    assert!(condition_holds(
+        "NumericLessThanEquals",
+        "S3:Max-Keys",
+        &json!("10"),
+        &r,
+        true
+    ));
     assert!(condition_holds(
         "NotIpAddress",
         "aws:SourceIp",

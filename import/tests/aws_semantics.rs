@@ -284,3 +284,82 @@ fn which_json_files_are_policy_documents() {
     assert!(!is_policy_document("[1, 2]"));
     assert!(!is_policy_document("\"Version\""));
 }
+
+/// The `when` lines of a converted one-statement document.
+fn when_lines(text: &str) -> Vec<String> {
+    let start = text.find("when {").unwrap() + "when {".len();
+    let end = start + text[start..].find("}\n").unwrap();
+    text[start..end]
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn other_keys_are_custom_attributes_named_in_lower_case() {
+    let source = one(
+        r#""Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*",
+        "Condition": {
+          "StringEquals": {"aws:SourceVpce": ["vpce-1a2b3c4d", "vpce-5"], "aws:PrincipalTag/cost center": "cc-1"},
+          "StringNotLikeIfExists": {"aws:RequestTag/Env": "prod-*"},
+          "Bool": {"aws:ViaAWSService": "false"},
+          "NumericLessThanEquals": {"s3:max-keys": "10"},
+          "IpAddress": {"aws:VpcSourceIp": ["10.0.0.0/8", "192.168.1.7"]}
+        }"#,
+    );
+    let text = convert("custom.json", &source);
+    assert_eq!(
+        when_lines(&text),
+        [
+            r#"action ilike "secretsmanager:GetSecretValue""#,
+            r#"has context."aws:sourcevpce" and context."aws:sourcevpce" in ["vpce-1a2b3c4d", "vpce-5"]"#,
+            r#"has principal.tags."cost center" and principal.tags."cost center" == "cc-1""#,
+            r#"not has context."aws:requesttag/env" or not (context."aws:requesttag/env" like "prod-*")"#,
+            r#"has context."aws:viaawsservice" and context."aws:viaawsservice" == false"#,
+            r#"has context."s3:max-keys" and context."s3:max-keys" <= 10"#,
+            r#"has context."aws:vpcsourceip" and context."aws:vpcsourceip" in [10.0.0.0/8, 192.168.1.7/32]"#,
+        ],
+        "{text}"
+    );
+    let e = engine(&text, false);
+    let get = "secretsmanager:GetSecretValue";
+    let ok = || {
+        req(ALICE, get, "arn:x")
+            .ctx("aws:sourcevpce", json!("vpce-5"))
+            .ptag("cost center", "cc-1")
+            .ctx("aws:viaawsservice", json!(false))
+            .ctx("s3:max-keys", json!(10))
+            .ctx("aws:vpcsourceip", json!("10.1.2.3"))
+    };
+    assert!(ok().allowed(&e));
+    // The request's names are lower case: another spelling is another key.
+    let mut r = ok();
+    r.context.remove("aws:sourcevpce");
+    assert!(!r.ctx("aws:SourceVpce", json!("vpce-5")).allowed(&e));
+    assert!(!ok().ctx("aws:sourcevpce", json!("vpce-6")).allowed(&e));
+    assert!(!ok().ctx("aws:requesttag/env", json!("prod-1")).allowed(&e));
+    assert!(ok().ctx("aws:requesttag/env", json!("dev")).allowed(&e));
+    assert!(!ok().ctx("aws:viaawsservice", json!(true)).allowed(&e));
+    assert!(!ok().ctx("s3:max-keys", json!(11)).allowed(&e));
+    assert!(!ok().ctx("aws:vpcsourceip", json!("8.8.8.8")).allowed(&e));
+    // A value of another type is unknown: the allow does not apply.
+    assert!(!ok().ctx("s3:max-keys", json!("10")).allowed(&e));
+    assert!(!ok().ctx("aws:viaawsservice", json!("false")).allowed(&e));
+}
+
+#[test]
+fn a_deny_on_a_custom_key_holds_when_the_key_is_missing_or_mistyped() {
+    let source = one(
+        r#""Effect": "Deny", "Action": "*", "Resource": "*",
+        "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-1"}}"#,
+    );
+    let text = convert("deny.json", &source);
+    let e = engine(&text, true);
+    let r = || req(ALICE, "secretsmanager:GetSecretValue", "arn:x");
+    assert!(r().ctx("aws:sourcevpce", json!("vpce-1")).allowed(&e));
+    assert!(!r().ctx("aws:sourcevpce", json!("vpce-2")).allowed(&e));
+    assert!(!r().allowed(&e));
+    assert!(!r().ctx("aws:sourcevpce", json!(1)).allowed(&e));
+}

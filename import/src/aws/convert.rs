@@ -1187,6 +1187,24 @@ enum Key {
     VersionStage,
     PrincipalTag(String),
     ResourceTag(String),
+    /// Any other key: the custom context attribute of that name, lower-cased.
+    Custom(String),
+}
+
+/// A name after `context.` or `.tags.`: bare when it is a Tessera name, else quoted.
+fn attribute_name(name: &str) -> String {
+    let bare = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if bare {
+        name.to_string()
+    } else {
+        quote(name)
+    }
 }
 
 impl Key {
@@ -1197,19 +1215,22 @@ impl Key {
             Key::MfaAge => "mfa_age".to_string(),
             Key::Time => "time".to_string(),
             Key::VersionStage => "version_stage".to_string(),
-            Key::PrincipalTag(k) => format!("principal.tags.{k}"),
-            Key::ResourceTag(k) => format!("resource.tags.{k}"),
+            Key::PrincipalTag(k) => format!("principal.tags.{}", attribute_name(k)),
+            Key::ResourceTag(k) => format!("resource.tags.{}", attribute_name(k)),
+            Key::Custom(k) => format!("context.{}", attribute_name(k)),
         }
     }
 
-    /// The operator family that compares this key as Tessera types it.
-    fn family(&self) -> Family {
+    /// The operator family that compares this key as Tessera types it:
+    /// `None` for a custom attribute, which each comparison types by its literal.
+    fn family(&self) -> Option<Family> {
         match self {
-            Key::SourceIp => Family::Ip,
-            Key::Mfa => Family::Bool,
-            Key::MfaAge => Family::Numeric,
-            Key::Time => Family::Date,
-            Key::VersionStage | Key::PrincipalTag(_) | Key::ResourceTag(_) => Family::String,
+            Key::SourceIp => Some(Family::Ip),
+            Key::Mfa => Some(Family::Bool),
+            Key::MfaAge => Some(Family::Numeric),
+            Key::Time => Some(Family::Date),
+            Key::VersionStage | Key::PrincipalTag(_) | Key::ResourceTag(_) => Some(Family::String),
+            Key::Custom(_) => None,
         }
     }
 
@@ -1233,21 +1254,16 @@ fn family_words(f: Family) -> &'static str {
 
 /// The Tessera key of an IAM condition key (names are case-insensitive), or why there is none.
 fn condition_key(name: &str) -> Result<Key, String> {
+    if name.chars().any(char::is_control) {
+        return Err("a control character in a condition key".to_string());
+    }
     let lower = name.to_ascii_lowercase();
     let tag = |prefix: &str| -> Option<Result<String, String>> {
         let k = lower.strip_prefix(prefix)?;
-        let ok = k
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && k.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-        Some(if ok {
-            Ok(k.to_string())
+        Some(if k.is_empty() {
+            Err(format!("the tag key in `{}` is empty", one_line(name)))
         } else {
-            Err(format!(
-                "the tag key in `{name}` is not a Tessera name (a letter or `_`, then letters, digits, `_` or `-`); quoted names come later"
-            ))
+            Ok(k.to_string())
         })
     };
     match lower.as_str() {
@@ -1264,11 +1280,15 @@ fn condition_key(name: &str) -> Result<Key, String> {
     if let Some(t) = tag("aws:resourcetag/").or_else(|| tag("secretsmanager:resourcetag/")) {
         return t.map(Key::ResourceTag);
     }
-    Err(format!(
-        "the condition key `{}` has no Tessera key, and a custom attribute named after it (`context.\"{}\"`) needs quoted names",
-        one_line(name),
-        one_line(name)
-    ))
+    // IAM's keys are `service:name`; a name without a prefix could clash
+    // with Tessera's own context fields (`context.mfa`).
+    match lower.split_once(':') {
+        Some((service, rest)) if !service.is_empty() && !rest.is_empty() => Ok(Key::Custom(lower)),
+        _ => Err(format!(
+            "the condition key `{}` is not `service:name`",
+            one_line(name)
+        )),
+    }
 }
 
 fn condition_block(cx: &mut Cx<'_>, value: &Value<'_>, pointer: &str, out: &mut Vec<String>) {
@@ -1473,21 +1493,51 @@ fn key_test(
     if op.family == Family::Null {
         return null_test(cx, &key, &values, key_at, kp);
     }
-    if op.family != key.family() {
-        cx.refuse(
-            key_at,
-            kp,
-            format!(
-                "`{}` compares `{key_name}` as {}, and Tessera's `{}` holds {}",
-                op.base,
-                family_words(op.family),
-                key.tessera(),
-                family_words(key.family())
-            ),
-        );
-        return None;
+    match key.family() {
+        Some(f) if f != op.family => {
+            cx.refuse(
+                key_at,
+                kp,
+                format!(
+                    "`{}` compares `{key_name}` as {}, and Tessera's `{}` holds {}",
+                    op.base,
+                    family_words(op.family),
+                    key.tessera(),
+                    family_words(f)
+                ),
+            );
+            return None;
+        }
+        Some(_) => {}
+        None => match op.family {
+            Family::String | Family::Numeric | Family::Bool | Family::Ip => {}
+            Family::Date => {
+                cx.refuse(
+                    key_at,
+                    kp,
+                    format!(
+                        "`{}` on `{key_name}`: Tessera compares a custom attribute (`{}`) with a date only through another key, not with a literal",
+                        op.base,
+                        key.tessera()
+                    ),
+                );
+                return None;
+            }
+            other => {
+                cx.refuse(
+                    key_at,
+                    kp,
+                    format!(
+                        "`{}` compares `{key_name}` as {}, which Tessera has no comparison for",
+                        op.base,
+                        family_words(other)
+                    ),
+                );
+                return None;
+            }
+        },
     }
-    let core = positive(cx, &key, op.cmp, &values)?;
+    let core = positive(cx, &key, op.family, op.cmp, &values)?;
     let k = key.tessera();
     let grouped = if core.contains(" or ") {
         format!("({core})")
@@ -1635,11 +1685,18 @@ fn null_test(
 
 /// The test that holds when the key is present and equals (matches,
 /// compares with) any of the values.
-fn positive(cx: &mut Cx<'_>, key: &Key, cmp: Cmp, values: &[CondValue<'_>]) -> Option<String> {
+fn positive(
+    cx: &mut Cx<'_>,
+    key: &Key,
+    family: Family,
+    cmp: Cmp,
+    values: &[CondValue<'_>],
+) -> Option<String> {
     let k = key.tessera();
+    let custom = matches!(key, Key::Custom(_));
     let mut tests: Vec<String> = Vec::new();
     let mut ok = true;
-    match key.family() {
+    match family {
         Family::String => {
             let mut equal: Vec<String> = Vec::new();
             for v in values {
@@ -1711,6 +1768,14 @@ fn positive(cx: &mut Cx<'_>, key: &Key, cmp: Cmp, values: &[CondValue<'_>]) -> O
                         continue;
                     }
                 };
+                if custom {
+                    let Some(n) = integer(cx, &text, v) else {
+                        ok = false;
+                        continue;
+                    };
+                    tests.push(format!("{k} {} {n}", symbol(cmp)));
+                    continue;
+                }
                 let Some(seconds) = whole_seconds(cx, &text, v) else {
                     ok = false;
                     continue;
@@ -1840,6 +1905,47 @@ fn symbol(cmp: Cmp) -> &'static str {
         Cmp::Ge => ">=",
         Cmp::Eq | Cmp::EqIgnoreCase | Cmp::Like => "==",
     }
+}
+
+/// A number compared with a custom attribute: an integer Tessera and IAM
+/// both read exactly (at most 2^53 in magnitude).
+fn integer(cx: &mut Cx<'_>, text: &str, v: &CondValue<'_>) -> Option<i64> {
+    const LIMIT: i64 = 1 << 53;
+    let digits = text
+        .strip_prefix('-')
+        .or_else(|| text.strip_prefix('+'))
+        .unwrap_or(text);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        match text.parse::<i64>() {
+            Ok(n) if (-LIMIT..=LIMIT).contains(&n) => return Some(n),
+            _ => {
+                cx.refuse(
+                    v.at,
+                    &v.pointer,
+                    format!("the number `{}` is past 2^53", one_line(text)),
+                );
+                return None;
+            }
+        }
+    }
+    if text.parse::<f64>().is_ok_and(f64::is_finite) {
+        cx.refuse(
+            v.at,
+            &v.pointer,
+            format!(
+                "`{}`: only integers convert for a custom attribute (IAM's reading of fractions and exponents is not documented)",
+                one_line(text)
+            ),
+        );
+    } else {
+        cx.error(
+            v.at,
+            &v.pointer,
+            format!("`{}` is not a number", one_line(text)),
+            None,
+        );
+    }
+    None
 }
 
 /// `aws:MultiFactorAuthAge` is whole seconds: a non-negative integer.
