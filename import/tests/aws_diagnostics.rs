@@ -450,12 +450,8 @@ fn policy_variables_under_operators_that_do_not_take_them() {
             &format!("/Statement/0/Condition/{op}/{key}: a policy variable under `{op}`"),
         );
     }
-    // Under a string operator it is a variable Tessera cannot express yet.
-    refused(
-        &cond("\"StringEquals\": {\"aws:ResourceTag/team\": \"${aws:PrincipalTag/team}\"}"),
-        "\"${aws:PrincipalTag/team}\"",
-        "/Statement/0/Condition/StringEquals/aws:ResourceTag~1team: cannot be imported yet: the policy variable",
-    );
+    // Under `StringEquals` a whole variable converts (see aws_semantics);
+    // the forms that stay refused are below.
 }
 
 #[test]
@@ -566,6 +562,40 @@ fn keys_and_operators_a_custom_attribute_cannot_take() {
         &cond("\"StringEquals\": {\"aws:ResourceTag/\": \"1\"}"),
         "\"aws:ResourceTag/\"",
         "cannot be imported yet: the tag key in `aws:ResourceTag/` is empty",
+    );
+}
+
+#[test]
+fn policy_variables_in_conditions_that_stay_refused() {
+    refused(
+        &cond("\"StringNotEquals\": {\"aws:ResourceTag/owner\": \"${aws:PrincipalTag/team}\"}"),
+        "\"${aws:PrincipalTag/team}\"",
+        "/Statement/0/Condition/StringNotEquals/aws:ResourceTag~1owner: cannot be imported yet: the policy variable `${aws:PrincipalTag/team}` under an operator other than `StringEquals`",
+    );
+    refused(
+        &cond("\"StringEqualsIfExists\": {\"aws:ResourceTag/owner\": \"${aws:PrincipalTag/team}\"}"),
+        "\"${aws:PrincipalTag/team}\"",
+        "the policy variable `${aws:PrincipalTag/team}` under an operator other than `StringEquals`",
+    );
+    refused(
+        &cond("\"StringLike\": {\"aws:ResourceTag/owner\": \"${aws:PrincipalTag/team}\"}"),
+        "\"${aws:PrincipalTag/team}\"",
+        "under an operator other than `StringEquals`",
+    );
+    refused(
+        &cond("\"StringEquals\": {\"aws:ResourceTag/owner\": \"team-${aws:PrincipalTag/team}\"}"),
+        "\"team-${aws:PrincipalTag/team}\"",
+        "cannot be imported yet: the policy variable `${aws:PrincipalTag/team}`: Tessera's variables match differently",
+    );
+    refused(
+        &cond("\"StringEquals\": {\"aws:ResourceTag/owner\": \"${aws:SourceIp}\"}"),
+        "\"${aws:SourceIp}\"",
+        "the policy variable `${aws:SourceIp}` is `source_ip`, which Tessera does not hold as a string",
+    );
+    refused(
+        &cond("\"StringEquals\": {\"aws:ResourceTag/owner\": \"${aws:username, 'nobody'}\"}"),
+        "\"${aws:username, 'nobody'}\"",
+        "cannot be imported yet: the policy variable `${aws:username, 'nobody'}`",
     );
 }
 

@@ -21,7 +21,10 @@
 //!   reach Tessera as custom attributes, the request naming them in lower
 //!   case, by the import guide's mapping); string values
 //!   compare case-sensitively (`IgnoreCase`: ASCII case folded); dates are
-//!   compared to the second (the request's time truncated).
+//!   compared to the second (the request's time truncated);
+//! - a condition value that is one policy variable `${key}` (2012-10-17)
+//!   stands for the request's value of that key; a key the request lacks
+//!   has no value and equals nothing (only `StringEquals` is generated).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -116,6 +119,15 @@ const REQUEST_STRINGS: &[&str] = &[
     "a*",
 ];
 
+/// Values with whole policy variables, mixed with plain ones.
+const VARIABLE_VALUES: &[&str] = &[
+    "${aws:PrincipalTag/team}",
+    "${AWS:principaltag/Team}",
+    "${aws:SourceVpce}",
+    "${aws:ResourceTag/env}",
+    "AWSCURRENT",
+    "x",
+];
 const STRING_OPS: &[&str] = &[
     "StringEquals",
     "StringNotEquals",
@@ -293,6 +305,9 @@ fn condition() -> impl Strategy<Value = (String, String, Value)> {
             values(POLICY_IPS)
         )
             .prop_map(|(op, ie, k, v)| (format!("{op}{ie}"), k.to_string(), v)),
+        // A whole policy variable (or plain text before 2012-10-17) under StringEquals.
+        (pick(STRING_KEYS), values(VARIABLE_VALUES))
+            .prop_map(|(k, v)| ("StringEquals".to_string(), k, v)),
         // A custom attribute compared as a number.
         (pick(NUMERIC_OPS), if_exists, values(&["-1", "0", "10"]))
             .prop_map(|(op, ie, v)| (format!("{op}{ie}"), "S3:Max-Keys".to_string(), v)),
@@ -706,6 +721,13 @@ fn condition_holds(op: &str, key: &str, values: &Value, r: &Req, v2012: bool) ->
     let one = |v: &Value| -> bool {
         let p = as_text(v);
         match base {
+            // A whole policy variable: the request's value of that key; a
+            // key the request lacks has no value, and nothing equals it.
+            "StringEquals" | "StringNotEquals"
+                if v2012 && p.starts_with("${") && p.ends_with('}') && p.len() > 4 =>
+            {
+                context_value(r, &p[2..p.len() - 1]).is_some_and(|x| as_text(&x) == a)
+            }
             "StringEquals" | "StringNotEquals" => {
                 let lit: String = tokens(&p, v2012, false)
                     .iter()

@@ -363,3 +363,43 @@ fn a_deny_on_a_custom_key_holds_when_the_key_is_missing_or_mistyped() {
     assert!(!r().allowed(&e));
     assert!(!r().ctx("aws:sourcevpce", json!(1)).allowed(&e));
 }
+
+#[test]
+fn a_whole_policy_variable_under_string_equals_compares_two_request_values() {
+    let source = one(
+        r#""Effect": "Allow", "Action": "*", "Resource": "*",
+        "Condition": {"StringEquals": {
+          "aws:ResourceTag/Owner": ["${aws:PrincipalTag/Team}", "root"],
+          "s3:prefix": "${aws:username}"
+        }}"#,
+    );
+    let text = convert("vars.json", &source);
+    assert_eq!(
+        when_lines(&text),
+        [
+            r#"has resource.tags.owner and (has principal.tags.team and resource.tags.owner == principal.tags.team or resource.tags.owner == "root")"#,
+            r#"has context."s3:prefix" and has context."aws:username" and context."aws:username" like "*" and context."s3:prefix" == context."aws:username""#,
+        ],
+        "{text}"
+    );
+    let e = engine(&text, false);
+    let r = || {
+        req(ALICE, "s3:GetObject", "arn:x")
+            .ctx("s3:prefix", json!("alice"))
+            .ctx("aws:username", json!("alice"))
+    };
+    assert!(r().ptag("team", "a").rtag("owner", "a").allowed(&e));
+    assert!(r().rtag("owner", "root").allowed(&e));
+    assert!(!r().ptag("team", "a").rtag("owner", "b").allowed(&e));
+    assert!(!r().rtag("owner", "a").allowed(&e));
+    assert!(!r().ptag("team", "a").allowed(&e));
+    // The username must be there, equal, and a string.
+    let owner = |q: Req| q.rtag("owner", "root");
+    assert!(!owner(r().ctx("aws:username", json!("bob"))).allowed(&e));
+    let mut missing = owner(r());
+    missing.context.remove("aws:username");
+    assert!(!missing.allowed(&e));
+    assert!(
+        !owner(r().ctx("s3:prefix", json!(1)).ctx("aws:username", json!(1))).allowed(&e)
+    );
+}

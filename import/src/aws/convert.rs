@@ -906,7 +906,7 @@ fn pieces(
                         Variables::NotYet => cx.refuse(
                             at,
                             pointer,
-                            format!("the policy variable `{var}`: Tessera's variables match differently (a value holding `/`, or empty, never matches) and conditions cannot compare two request values yet"),
+                            format!("the policy variable `{var}`: Tessera's variables match differently (a value holding `/`, or empty, never matches); in a condition only a whole value `${{key}}` under `StringEquals` converts"),
                         ),
                         Variables::Invalid => cx.error(at, pointer, format!("policy variables such as `{var}` are not allowed here"), None),
                     }
@@ -1537,7 +1537,8 @@ fn key_test(
             }
         },
     }
-    let core = positive(cx, &key, op.family, op.cmp, &values)?;
+    let plain = !op.negated && !op.if_exists;
+    let core = positive(cx, &key, op.family, op.cmp, plain, &values)?;
     let k = key.tessera();
     let grouped = if core.contains(" or ") {
         format!("({core})")
@@ -1690,6 +1691,7 @@ fn positive(
     key: &Key,
     family: Family,
     cmp: Cmp,
+    plain: bool,
     values: &[CondValue<'_>],
 ) -> Option<String> {
     let k = key.tessera();
@@ -1712,6 +1714,14 @@ fn positive(
                     ok = false;
                     continue;
                 };
+                if let Some(var) = whole_variable(cx, &s.value) {
+                    let Some(test) = variable_test(cx, key, var, cmp, plain, v) else {
+                        ok = false;
+                        continue;
+                    };
+                    tests.push(test);
+                    continue;
+                }
                 let wildcards = cmp == Cmp::Like;
                 let Some(ps) = pieces(cx, &s.value, v.at, &v.pointer, wildcards, Variables::NotYet)
                 else {
@@ -1895,6 +1905,71 @@ fn positive(
         return None;
     }
     Some(tests.join(" or "))
+}
+
+/// The key named by a value that is exactly one policy variable, `${key}`
+/// (2012-10-17; not `${*}`, `${?}`, `${$}`, nor a default `${key, 'd'}`).
+fn whole_variable<'s>(cx: &Cx<'_>, text: &'s str) -> Option<&'s str> {
+    if cx.version != Version::V2012 {
+        return None;
+    }
+    let inner = text.strip_prefix("${")?.strip_suffix('}')?;
+    let simple = !inner.is_empty()
+        && !inner.contains(['{', '}', '$', ',', '\'', ' '])
+        && !matches!(inner, "*" | "?");
+    simple.then_some(inner)
+}
+
+/// `key == VARIABLE` for a condition value that is one policy variable.
+/// IAM: a variable whose key the request lacks has no value, and nothing
+/// equals it; so the test requires both keys. Only `StringEquals` (with no
+/// `IfExists`) converts: for negated operators and `IfExists` AWS documents
+/// that an unresolved variable may make the whole statement invalid.
+fn variable_test(
+    cx: &mut Cx<'_>,
+    key: &Key,
+    var: &str,
+    cmp: Cmp,
+    plain: bool,
+    v: &CondValue<'_>,
+) -> Option<String> {
+    let shown = one_line(var);
+    if cmp != Cmp::Eq || !plain {
+        cx.refuse(
+            v.at,
+            &v.pointer,
+            format!("the policy variable `${{{shown}}}` under an operator other than `StringEquals`: Tessera compares two request values with `==` only, and IAM's reading of a variable the request lacks is documented only for a plain equality"),
+        );
+        return None;
+    }
+    let other = match condition_key(var) {
+        Ok(k) => k,
+        Err(why) => {
+            cx.refuse(v.at, &v.pointer, format!("the policy variable `${{{shown}}}`: {why}"));
+            return None;
+        }
+    };
+    if !matches!(other.family(), None | Some(Family::String)) {
+        cx.refuse(
+            v.at,
+            &v.pointer,
+            format!(
+                "the policy variable `${{{shown}}}` is `{}`, which Tessera does not hold as a string",
+                other.tessera()
+            ),
+        );
+        return None;
+    }
+    let (k, o) = (key.tessera(), other.tessera());
+    // Two custom attributes compare whenever their JSON types agree; IAM
+    // compares strings, so the variable must be one (`like "*"` is unknown
+    // for any other type, and fails closed).
+    let string_check = if matches!((key, &other), (Key::Custom(_), Key::Custom(_))) {
+        format!(" and {o} like \"*\"")
+    } else {
+        String::new()
+    };
+    Some(format!("has {o}{string_check} and {k} == {o}"))
 }
 
 fn symbol(cmp: Cmp) -> &'static str {
