@@ -4,6 +4,7 @@
 use crate::condition::Problem;
 use crate::glob::{GlobSyntax, StaticGlob};
 use globset::{Candidate, Glob, GlobSet, GlobSetBuilder};
+use policy_lang::PatternNode;
 use policy_lang::{Diagnostic, DiagnosticKind, ParseError};
 use std::fmt;
 
@@ -102,6 +103,14 @@ impl AsRef<[Diagnostic]> for CompileError {
 /// cost a few more searches per match and are always built.
 const GLOBS_PER_SET: usize = 1024;
 
+/// A glob for a [`GlobBank`]: built by globset from the text printed from
+/// the pattern's nodes, and the nodes themselves, which the bank matches by
+/// characters where globset would read bytes.
+pub(crate) struct BankGlob<'a> {
+    pub(crate) glob: Glob,
+    pub(crate) nodes: &'a [PatternNode],
+}
+
 /// Globs matched together: in as few `GlobSet`s as the regex engine allows,
 /// except those that read single characters (`?`, classes), which globset
 /// would read as bytes: those are matched by characters
@@ -121,7 +130,10 @@ impl GlobBank {
     /// Builds the bank for globs read with `syntax` (the options they were
     /// built with), or names a glob (by index) that cannot be built even on
     /// its own, with the engine's reason.
-    pub(crate) fn build(globs: &[Glob], syntax: GlobSyntax) -> Result<GlobBank, (usize, String)> {
+    pub(crate) fn build(
+        globs: &[BankGlob<'_>],
+        syntax: GlobSyntax,
+    ) -> Result<GlobBank, (usize, String)> {
         let mut in_sets = Vec::new();
         let mut for_sets = Vec::new();
         let mut by_chars = Vec::new();
@@ -130,11 +142,12 @@ impl GlobBank {
             // globset's sets they leave out the regex engine, about 450 KB
             // of a module (wasm/ABI.md, "Globs"). Same answers; a line's
             // globs are tried one after another there.
-            if cfg!(target_arch = "wasm32") || StaticGlob::reads_single_chars(glob.glob()) {
-                by_chars.push((i, StaticGlob::new(glob.glob(), syntax)));
+            if cfg!(target_arch = "wasm32") || StaticGlob::reads_single_chars(glob.nodes) {
+                let by_char = StaticGlob::new(glob.nodes, syntax).map_err(|why| (i, why))?;
+                by_chars.push((i, by_char));
             } else {
                 in_sets.push(i);
-                for_sets.push(glob.clone());
+                for_sets.push(glob.glob.clone());
             }
         }
         let mut sets = Vec::new();

@@ -1,12 +1,12 @@
 //! The compiled engine: a flat statement table, indexes that hold statement
 //! ids, and one function that decides.
 
-use crate::compile::{CompileError, GlobBank};
+use crate::compile::{BankGlob, CompileError, GlobBank};
 use crate::condition::{Attr, Cond, Pool, Problem, Texts, Truth};
 use crate::decision::*;
 use crate::glob::VariablePattern;
 use crate::index::{
-    Candidates, Index, IndexBuilder, Line, NAME_SYNTAX, NameKey, RESOURCE_SYNTAX, has_glob_syntax,
+    Candidates, Index, IndexBuilder, Line, NAME_SYNTAX, NameKey, RESOURCE_SYNTAX, subtree,
     refused, resource_glob,
 };
 use crate::limits::Limits;
@@ -860,12 +860,13 @@ impl NameSet {
         let mut globs = Vec::new();
         let mut owners = Vec::new();
         for pattern in patterns {
-            match NameKey::of(&pattern.source_text()) {
+            match NameKey::of(pattern) {
                 NameKey::Everything => set.everything = true,
                 NameKey::Exact(name) => set.exact.push(name.into()),
                 NameKey::Prefix(prefix) => set.prefixes.push(prefix.into()),
-                NameKey::Glob(text) => {
-                    globs.push(NameKey::glob(text).map_err(|why| refused(pattern.span, &why))?);
+                NameKey::Glob(nodes) => {
+                    let glob = NameKey::glob(nodes).map_err(|why| refused(pattern.span, &why))?;
+                    globs.push(BankGlob { glob, nodes });
                     owners.push(*pattern);
                 }
             }
@@ -919,18 +920,15 @@ impl ResourceMatcher {
         let mut owners = Vec::new();
         let mut variables = Vec::new();
         for pattern in &matcher.patterns {
-            let text = pattern.source_text();
             if pattern.is_match_all() {
                 everything = true;
-            } else if !pattern.has_variables() && !has_glob_syntax(&text) {
-                exact.push(text.into());
-            } else if let Some(dir) = text
-                .strip_suffix("**")
-                .filter(|d| d.ends_with('/') && !has_glob_syntax(d))
-            {
+            } else if let Some(literal) = pattern.literal() {
+                exact.push(literal.into());
+            } else if let Some(dir) = subtree(&pattern.nodes) {
                 subtrees.push(dir.into());
             } else if pattern.has_variables() {
-                let compiled = VariablePattern::new(&pattern.parts);
+                let compiled =
+                    VariablePattern::new(&pattern.nodes).map_err(|why| refused(pattern.span, &why))?;
                 let attrs = compiled
                     .variables
                     .iter()
@@ -938,7 +936,12 @@ impl ResourceMatcher {
                     .collect();
                 variables.push((compiled, attrs));
             } else {
-                statics.push(resource_glob(&text).map_err(|why| refused(pattern.span, &why))?);
+                let glob = resource_glob(&pattern.source_text())
+                    .map_err(|why| refused(pattern.span, &why))?;
+                statics.push(BankGlob {
+                    glob,
+                    nodes: &pattern.nodes,
+                });
                 owners.push(pattern);
             }
         }
