@@ -1,11 +1,10 @@
 //! What compiling needs beyond the parser: the error type, and glob sets
 //! that stay exact at any size.
 
-use crate::condition::Problem;
 use crate::glob::{GlobSyntax, StaticGlob};
 use globset::{Candidate, Glob, GlobSet, GlobSetBuilder};
 use policy_lang::PatternNode;
-use policy_lang::{Diagnostic, DiagnosticKind, ParseError};
+use policy_lang::{Diagnostic, DiagnosticKind, ParseError, Span};
 use std::fmt;
 
 /// Why a policy set did not compile: every problem found, each a located
@@ -50,7 +49,8 @@ impl CompileError {
         self
     }
 
-    /// The error for problems found while compiling a checked source.
+    /// The error for problems found while compiling a checked source: the
+    /// one place a [`Problem`] becomes a diagnostic.
     pub(crate) fn from_problems(file: &str, source: &str, problems: Vec<Problem>) -> CompileError {
         let diagnostics = problems
             .into_iter()
@@ -59,8 +59,8 @@ impl CompileError {
                     DiagnosticKind::LimitExceeded,
                     file,
                     source,
-                    p.span,
-                    p.message,
+                    p.span(),
+                    p.message(),
                     Some("the engine cannot match this exactly; simplify the pattern or split the line"),
                 )
             })
@@ -94,6 +94,85 @@ impl std::error::Error for CompileError {}
 impl AsRef<[Diagnostic]> for CompileError {
     fn as_ref(&self) -> &[Diagnostic] {
         &self.diagnostics
+    }
+}
+
+/// What the engine cannot compile exactly in a checked statement, each with
+/// where it stands in its source. Compiling is exact or refused: each of
+/// these refuses the set (through [`CompileError::from_problems`]), never
+/// leaves a pattern, condition or statement out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Problem {
+    /// The glob engine (or the character matcher built from the pattern's
+    /// tree) refuses the pattern at `span`, for the reason `why`.
+    PatternRefused { span: Span, why: String },
+    /// A bank of globs refuses one that it cannot name the pattern of.
+    BankRefused { span: Span, why: String },
+    /// The bank of a directory of the resource index refuses `pattern`.
+    IndexedPatternRefused {
+        span: Span,
+        pattern: String,
+        why: String,
+    },
+    /// A condition the engine cannot compile, for the reason `why`.
+    Condition { span: Span, why: String },
+    /// More statements (or texts) than the engine's ids can number.
+    TooManyStatements { span: Span },
+    /// A broken invariant of the index.
+    IndexInvariant { span: Span },
+    /// A broken invariant of compiling a statement.
+    CompileInvariant { span: Span },
+}
+
+impl Problem {
+    /// Where the problem stands.
+    pub(crate) fn span(&self) -> Span {
+        match self {
+            Problem::PatternRefused { span, .. }
+            | Problem::BankRefused { span, .. }
+            | Problem::IndexedPatternRefused { span, .. }
+            | Problem::Condition { span, .. }
+            | Problem::TooManyStatements { span }
+            | Problem::IndexInvariant { span }
+            | Problem::CompileInvariant { span } => *span,
+        }
+    }
+
+    /// The problem placed at `span` instead.
+    pub(crate) fn at(mut self, at: Span) -> Problem {
+        match &mut self {
+            Problem::PatternRefused { span, .. }
+            | Problem::BankRefused { span, .. }
+            | Problem::IndexedPatternRefused { span, .. }
+            | Problem::Condition { span, .. }
+            | Problem::TooManyStatements { span }
+            | Problem::IndexInvariant { span }
+            | Problem::CompileInvariant { span } => *span = at,
+        }
+        self
+    }
+
+    /// The diagnostic's message.
+    fn message(&self) -> String {
+        match self {
+            Problem::PatternRefused { why, .. } => {
+                format!("the pattern cannot be compiled: {why}")
+            }
+            Problem::BankRefused { why, .. } => format!("a pattern cannot be compiled: {why}"),
+            Problem::IndexedPatternRefused { pattern, why, .. } => {
+                format!("the pattern `{pattern}` cannot be compiled: {why}")
+            }
+            Problem::Condition { why, .. } => why.clone(),
+            Problem::TooManyStatements { .. } => {
+                format!("a policy set holds at most {} statements", u32::MAX)
+            }
+            Problem::IndexInvariant { .. } => {
+                "internal error while indexing this pattern; please report it".into()
+            }
+            Problem::CompileInvariant { .. } => {
+                "internal error while compiling this statement; please report it".into()
+            }
+        }
     }
 }
 
@@ -228,6 +307,74 @@ fn build_sets(
             let (left, right) = globs.split_at(globs.len() / 2);
             build_sets(left, first, sets)?;
             build_sets(right, first + left.len(), sets)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// Each problem becomes one located diagnostic, worded as compiling
+    /// words it.
+    #[test]
+    fn problems_become_located_diagnostics() {
+        let span = Span::new(4, 9);
+        let cases = [
+            (
+                Problem::PatternRefused {
+                    span,
+                    why: "too big".into(),
+                },
+                "the pattern cannot be compiled: too big",
+            ),
+            (
+                Problem::BankRefused {
+                    span,
+                    why: "too big".into(),
+                },
+                "a pattern cannot be compiled: too big",
+            ),
+            (
+                Problem::IndexedPatternRefused {
+                    span,
+                    pattern: "a/*".into(),
+                    why: "too big".into(),
+                },
+                "the pattern `a/*` cannot be compiled: too big",
+            ),
+            (
+                Problem::Condition {
+                    span,
+                    why: "`contains` takes a string".into(),
+                },
+                "`contains` takes a string",
+            ),
+            (
+                Problem::TooManyStatements {
+                    span: Span::default(),
+                }
+                .at(span),
+                "a policy set holds at most 4294967295 statements",
+            ),
+            (
+                Problem::IndexInvariant { span },
+                "internal error while indexing this pattern; please report it",
+            ),
+            (
+                Problem::CompileInvariant { span },
+                "internal error while compiling this statement; please report it",
+            ),
+        ];
+        for (problem, message) in cases {
+            assert_eq!(problem.span(), span);
+            let error = CompileError::from_problems("p.policy", "line one\nline two", vec![problem]);
+            let d = &error.diagnostics()[0];
+            assert_eq!(d.message(), message);
+            assert_eq!(d.kind(), DiagnosticKind::LimitExceeded);
+            assert_eq!(d.span(), span);
+            assert!(d.hint().is_some());
         }
     }
 }

@@ -4,7 +4,7 @@
 //! `not` follow Kleene's rules, so a result is unknown only when the missing
 //! value could change it. The statement then fails closed (see `engine`).
 
-use crate::compile::{BankGlob, GlobBank};
+use crate::compile::{BankGlob, GlobBank, Problem};
 use crate::glob::GlobSyntax;
 use crate::request::{Attribute, Request};
 use chrono::{DateTime, Datelike, FixedOffset, Timelike, Utc};
@@ -432,9 +432,9 @@ impl Cond {
             ExprKind::Compare(c) => {
                 let offset = c.offset.as_ref().map_or(0, |o| o.seconds_east);
                 let attr = Attr::pooled(&c.key.path, offset, pool);
-                let (test, negate) = compile_test(c.op, &c.operand).map_err(|message| Problem {
+                let (test, negate) = compile_test(c.op, &c.operand).map_err(|why| Problem::Condition {
                     span: expr.span,
-                    message,
+                    why,
                 })?;
                 let test = Cond::Test {
                     attr,
@@ -584,15 +584,6 @@ fn compile_test(op: CompareOp, operand: &Operand) -> Result<(Test, bool), String
         _ => return Err(format!("`{}` cannot take this operand", op.symbol())),
     };
     Ok((test, matches!(op, CompareOp::Ne | CompareOp::NotIn)))
-}
-
-/// A part of a checked statement that cannot be compiled exactly.
-#[derive(Debug, Clone)]
-pub(crate) struct Problem {
-    /// Where it stands in its source.
-    pub(crate) span: policy_lang::Span,
-    /// What is wrong.
-    pub(crate) message: String,
 }
 
 fn is_network_list<'v>(mut items: impl Iterator<Item = &'v ValueKind>) -> bool {

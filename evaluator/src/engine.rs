@@ -1,8 +1,8 @@
 //! The compiled engine: a flat statement table, indexes that hold statement
 //! ids, and one function that decides.
 
-use crate::compile::{BankGlob, CompileError, GlobBank};
-use crate::condition::{Attr, Cond, Pool, Problem, Texts, Truth};
+use crate::compile::{BankGlob, CompileError, GlobBank, Problem};
+use crate::condition::{Attr, Cond, Pool, Texts, Truth};
 use crate::decision::*;
 use crate::glob::VariablePattern;
 use crate::index::{
@@ -247,9 +247,8 @@ fn line_key(matcher: &Matcher, key: &mut String) {
 
 /// The id of the next entry of a table of `len`.
 pub(crate) fn next_id(len: usize) -> Result<u32, Problem> {
-    u32::try_from(len).map_err(|_| Problem {
+    u32::try_from(len).map_err(|_| Problem::TooManyStatements {
         span: Span::default(),
-        message: format!("a policy set holds at most {} statements", u32::MAX),
     })
 }
 
@@ -321,9 +320,8 @@ impl Engine {
                 for statement in &policy.statements {
                     let id = match next_id(pending.len()) {
                         Ok(id) => id,
-                        Err(mut too_many) => {
-                            too_many.span = statement.name_span;
-                            problem(n, too_many);
+                        Err(too_many) => {
+                            problem(n, too_many.at(statement.name_span));
                             break;
                         }
                     };
@@ -575,10 +573,7 @@ impl Engine {
 /// A broken invariant of compiling, reported as a compile error rather than
 /// a statement left out or changed.
 fn internal(span: Span) -> Problem {
-    Problem {
-        span,
-        message: "internal error while compiling this statement; please report it".into(),
-    }
+    Problem::CompileInvariant { span }
 }
 
 /// Compiles a statement's `when` and `unless` blocks onto `blocks`: where
@@ -874,9 +869,9 @@ impl NameSet {
         set.globs =
             GlobBank::build(&globs, NAME_SYNTAX).map_err(|(i, why)| match owners.get(i) {
                 Some(pattern) => refused(pattern.span, &why),
-                None => Problem {
+                None => Problem::BankRefused {
                     span: Span::default(),
-                    message: format!("a pattern cannot be compiled: {why}"),
+                    why,
                 },
             })?;
         Ok(set)
@@ -948,9 +943,9 @@ impl ResourceMatcher {
         let globs =
             GlobBank::build(&statics, RESOURCE_SYNTAX).map_err(|(i, why)| match owners.get(i) {
                 Some(pattern) => refused(pattern.span, &why),
-                None => Problem {
+                None => Problem::BankRefused {
                     span: matcher.span,
-                    message: format!("a pattern cannot be compiled: {why}"),
+                    why,
                 },
             })?;
         Ok(ResourceMatcher {

@@ -24,8 +24,8 @@
 //! every candidate whole), but never leaves out one that might: a key is only
 //! skipped when the request's value makes the statement false.
 
-use crate::compile::{BankGlob, GlobBank};
-use crate::condition::{Attr, Cond, Lit, Problem, Test, Val};
+use crate::compile::{BankGlob, GlobBank, Problem};
+use crate::condition::{Attr, Cond, Lit, Test, Val};
 use crate::glob::GlobSyntax;
 use crate::request::Request;
 use chrono::{DateTime, Utc};
@@ -682,9 +682,9 @@ impl NameIndex {
 
 /// The problem for a pattern the glob engine refuses.
 pub(crate) fn refused(span: Span, why: &str) -> Problem {
-    Problem {
+    Problem::PatternRefused {
         span,
-        message: format!("the pattern cannot be compiled: {why}"),
+        why: why.to_string(),
     }
 }
 
@@ -810,12 +810,10 @@ impl ResourceIndex {
                     match globs.get(i) {
                         Some((glob, _, span, source)) => (
                             *source,
-                            Problem {
+                            Problem::IndexedPatternRefused {
                                 span: *span,
-                                message: format!(
-                                    "the pattern `{}` cannot be compiled: {why}",
-                                    glob.glob()
-                                ),
+                                pattern: glob.glob().to_string(),
+                                why,
                             },
                         ),
                         None => internal(0, Span::default()),
@@ -865,10 +863,7 @@ impl ResourceIndex {
 fn internal(source: usize, span: Span) -> (usize, Problem) {
     (
         source,
-        Problem {
-            span,
-            message: "internal error while indexing this pattern; please report it".into(),
-        },
+        Problem::IndexInvariant { span },
     )
 }
 
