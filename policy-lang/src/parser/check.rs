@@ -10,6 +10,7 @@ use crate::ast::*;
 use crate::diagnostic::{Diagnostic, ParseError, SourceMap};
 use crate::limits::{Limits, wildcard_count};
 use crate::literal;
+use crate::pattern::{Atom, read_atoms};
 use std::collections::HashMap;
 
 /// Names seen so far in one scope (policies of a file, statements of a
@@ -143,9 +144,10 @@ impl Lower<'_, '_> {
             self.report(Problem::EmptyPattern { span });
             return None;
         }
-        // Most patterns are plain: one pass tells, and such a pattern that
-        // passes every check below is lowered here. Anything else (and a
-        // plain pattern a check refuses) takes the full path, which reports.
+        // Most patterns are plain: one pass tells and reads their nodes,
+        // and such a pattern that passes every check below is lowered here.
+        // Anything else (and a plain pattern a check refuses) takes the full
+        // path, which reports.
         if let Some(plain) = plain_pattern(&text) {
             let limits = self.limits;
             let passes = text.len() <= limits.max_pattern_bytes
@@ -155,7 +157,7 @@ impl Lower<'_, '_> {
             if passes {
                 let is_group = kind == MatcherKind::Principal && text.starts_with("group:");
                 return Some(Pattern {
-                    parts: smallvec::smallvec![PatternPart::Glob(text.into_owned())],
+                    nodes: plain.nodes,
                     is_group,
                     span,
                 });
@@ -164,14 +166,19 @@ impl Lower<'_, '_> {
         if !self.pattern_within_limits(&text, span) {
             return None;
         }
-        // Most patterns are one glob: held inline.
-        let mut parts: smallvec::SmallVec<[PatternPart; 1]> = smallvec::SmallVec::new();
+        // The pattern as the tree's reader takes it: its characters, with
+        // each `${...}` read as one variable. The glob text between
+        // variables is kept for the checks on variables' places.
+        let mut pieces: smallvec::SmallVec<[Piece; 3]> = smallvec::SmallVec::new();
+        let mut globs: smallvec::SmallVec<[&str; 2]> = smallvec::SmallVec::new();
+        let mut variables = 0usize;
         let mut rest = &*text;
         let mut offset = text_start;
         let mut ok = true;
         while let Some(start) = find_variable(rest) {
             if start > 0 {
-                parts.push(PatternPart::Glob(rest[..start].to_string()));
+                globs.push(&rest[..start]);
+                pieces.push(Piece::Text(&rest[..start]));
             }
             let after = &rest[start + 2..];
             let Some(close) = after.find('}') else {
@@ -203,7 +210,8 @@ impl Lower<'_, '_> {
                         | KeyPath::VersionStage
                 );
                 if allowed {
-                    parts.push(PatternPart::Variable(key));
+                    pieces.push(Piece::Variable(key));
+                    variables += 1;
                 } else {
                     self.report(Problem::NotAVariable {
                         span: key_span,
@@ -219,62 +227,62 @@ impl Lower<'_, '_> {
             offset += consumed;
         }
         if !rest.is_empty() {
-            parts.push(PatternPart::Glob(rest.to_string()));
+            globs.push(rest);
+            pieces.push(Piece::Text(rest));
         }
-        if parts.iter().any(|p| matches!(p, PatternPart::Variable(_)))
-            && parts.iter().any(|p| matches!(p, PatternPart::Glob(g) if g.matches('{').count() != g.matches('}').count()))
-        {
+        let unbalanced = |open: char, close: char| {
+            globs
+                .iter()
+                .any(|g| g.matches(open).count() != g.matches(close).count())
+        };
+        if variables > 0 && unbalanced('{', '}') {
             self.report(Problem::VariableInAlternatives { span });
             return None;
         }
-        if parts.iter().any(|p| matches!(p, PatternPart::Variable(_)))
-            && parts.iter().any(|p| matches!(p, PatternPart::Glob(g) if g.matches('[').count() != g.matches(']').count()))
-        {
+        if variables > 0 && unbalanced('[', ']') {
             self.report(Problem::VariableInClass { span });
             return None;
         }
-        let alternatives = parts.iter().fold(1usize, |n, p| match p {
-            PatternPart::Glob(g) => n.saturating_mul(alternative_count(g)),
-            PatternPart::Variable(_) => n,
-        });
+        let alternatives = globs
+            .iter()
+            .fold(1usize, |n, g| n.saturating_mul(alternative_count(g)));
         if alternatives > self.limits.max_alternatives {
             self.report(Problem::TooManyAlternatives {
                 span,
-                pattern: text.into_owned(),
+                pattern: text.to_string(),
                 count: alternatives,
                 max: self.limits.max_alternatives,
             });
             return None;
         }
-        // Check the glob syntax with each variable standing for one literal segment.
-        let probe: std::borrow::Cow<str> = match parts.as_slice() {
-            [PatternPart::Glob(g)] => std::borrow::Cow::Borrowed(g.as_str()),
-            _ => parts
-                .iter()
-                .map(|p| match p {
-                    PatternPart::Glob(g) => g.as_str(),
-                    PatternPart::Variable(_) => "v",
-                })
-                .collect(),
-        };
-        if let Err(error) = check_glob(&probe, true) {
-            self.report(Problem::InvalidGlob {
-                span,
-                pattern: text.into_owned(),
-                error,
-            });
-            return None;
+        let mut atoms: Vec<Atom> = Vec::with_capacity(text.len());
+        for piece in &pieces {
+            match piece {
+                Piece::Text(text) => atoms.extend(text.chars().map(Atom::Char)),
+                Piece::Variable(key) => atoms.push(Atom::Variable(key)),
+            }
         }
-        if kind == MatcherKind::Resource && probe.split('/').any(|s| s == ".." || s == ".") {
+        let nodes = match read_atoms(&atoms, true) {
+            Ok(nodes) => nodes,
+            Err(error) => {
+                self.report(Problem::InvalidGlob {
+                    span,
+                    pattern: text.to_string(),
+                    error,
+                });
+                return None;
+            }
+        };
+        if kind == MatcherKind::Resource && has_dot_segment(&nodes) {
             self.report(Problem::DotSegment {
                 span,
-                pattern: text.into_owned(),
+                pattern: text.to_string(),
             });
             return None;
         }
         let is_group = kind == MatcherKind::Principal && text.starts_with("group:");
         ok.then_some(Pattern {
-            parts,
+            nodes,
             is_group,
             span,
         })
@@ -382,7 +390,7 @@ impl Lower<'_, '_> {
                 kind: ValueKind::String(p),
                 span,
             }) = values.first()
-            && let Err(error) = check_glob(p, false)
+            && let Err(error) = parse_glob(p, false).map_err(|e| e.kind)
         {
             let problem = Problem::InvalidGlob {
                 span: *span,
@@ -755,63 +763,10 @@ fn clock_literal_type(text: &str) -> Option<ValueType> {
     .find(|ty| literal::typed(text, false, *ty).is_ok())
 }
 
-/// Compiles `glob` and applies the language's own rules on top of globset,
-/// which accepts both of these: `{` alternatives cannot nest, and (for
-/// matcher patterns, where `*` stays inside one segment) `**` must be a whole
-/// path segment, so that `a**b` is not silently read as `a*b`.
-fn check_glob(glob: &str, matcher: bool) -> Result<(), globset::ErrorKind> {
-    if !globset_accepts_plainly(glob) {
-        globset::GlobBuilder::new(glob)
-            .literal_separator(matcher)
-            .build()
-            .map_err(|e| e.kind().clone())?;
-    }
-    // Every character this looks at is ASCII, and no byte of a multi-byte
-    // character is, so walking bytes reads the pattern as walking chars did.
-    let chars = glob.as_bytes();
-    let mut depth = 0usize;
-    let mut i = 0;
-    while let Some(&c) = chars.get(i) {
-        match c {
-            b'\\' => i += 1,
-            b'[' => {
-                // Skip the class; `]` right after `[` or `[!` is a member.
-                i += 1;
-                if matches!(chars.get(i), Some(b'!' | b'^')) {
-                    i += 1;
-                }
-                if chars.get(i) == Some(&b']') {
-                    i += 1;
-                }
-                while chars.get(i).is_some_and(|c| *c != b']') {
-                    i += 1;
-                }
-            }
-            b'{' => {
-                depth += 1;
-                if depth > 1 {
-                    return Err(globset::ErrorKind::NestedAlternates);
-                }
-            }
-            b'}' => depth = depth.saturating_sub(1),
-            b'*' if matcher => {
-                let run = chars[i..].iter().take_while(|c| **c == b'*').count();
-                let whole_segment = i
-                    .checked_sub(1)
-                    .and_then(|j| chars.get(j))
-                    .is_none_or(|c| *c == b'/')
-                    && chars.get(i + run).is_none_or(|c| *c == b'/');
-                if run > 2 || (run == 2 && !whole_segment) {
-                    return Err(globset::ErrorKind::InvalidRecursive);
-                }
-                i += run;
-                continue;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    Ok(())
+/// A pattern split at its variables.
+enum Piece<'t> {
+    Text(&'t str),
+    Variable(Key),
 }
 
 /// What one pass over a plain pattern finds.
@@ -820,19 +775,24 @@ struct Plain {
     wildcards: usize,
     /// Whether a `/`-separated segment is `.` or `..`.
     dot_segment: bool,
+    /// Its nodes.
+    nodes: PatternNodes,
 }
 
 /// A pattern that is one glob of literal characters, `?` and `*` runs that
-/// [`check_glob`] accepts: no variable (no `$` at all), no `{...}`
+/// the tree's reader accepts: no variable (no `$` at all), no `{...}`
 /// alternative, no `[...]` class (no `]` either) and no `\` escape. For
-/// such a pattern the lowering's checks reduce to what this finds: one glob
-/// part, one alternative, accepted by globset, `**` only as a whole
-/// segment. `None` for any other pattern.
+/// such a pattern the lowering's checks reduce to what this finds: one
+/// alternative, valid glob syntax, `**` only as a whole segment. `None`
+/// for any other pattern.
 fn plain_pattern(text: &str) -> Option<Plain> {
     let bytes = text.as_bytes();
     let mut wildcards = 0;
     let mut dot_segment = false;
     let mut segment_start = 0;
+    let mut nodes = PatternNodes::new();
+    // Where the literal run being read started.
+    let mut literal_start = 0;
     let is_dots = |segment: &[u8]| segment == b"." || segment == b"..";
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
@@ -850,11 +810,28 @@ fn plain_pattern(text: &str) -> Option<Plain> {
                 if run > 2 || (run == 2 && !whole_segment) {
                     return None;
                 }
+                // Every byte this stops at is ASCII: `i` is a char boundary.
+                if literal_start < i {
+                    nodes.push(PatternNode::Literal(text.get(literal_start..i)?.to_string()));
+                }
+                nodes.push(if run == 2 {
+                    PatternNode::DoubleStar
+                } else {
+                    PatternNode::Star
+                });
                 wildcards += 1;
                 i += run;
+                literal_start = i;
                 continue;
             }
-            b'?' => wildcards += 1,
+            b'?' => {
+                if literal_start < i {
+                    nodes.push(PatternNode::Literal(text.get(literal_start..i)?.to_string()));
+                }
+                nodes.push(PatternNode::AnyChar);
+                wildcards += 1;
+                literal_start = i + 1;
+            }
             b'/' => {
                 dot_segment |= is_dots(bytes.get(segment_start..i).unwrap_or(&[]));
                 segment_start = i + 1;
@@ -863,19 +840,44 @@ fn plain_pattern(text: &str) -> Option<Plain> {
         }
         i += 1;
     }
+    if literal_start < bytes.len() {
+        nodes.push(PatternNode::Literal(text.get(literal_start..)?.to_string()));
+    }
     dot_segment |= is_dots(bytes.get(segment_start..).unwrap_or(&[]));
     Some(Plain {
         wildcards,
         dot_segment,
+        nodes,
     })
 }
 
-/// True when `glob` is one globset's parser cannot reject, so building it
-/// (which also writes out its regex, most of the cost of a pattern) can be
-/// skipped: no `[` class, no `\` escape, and `{` groups that all close and
-/// never nest. globset reports errors only for classes, escapes and
-/// unopened, unclosed or nested alternatives; every other character is a
-/// literal, `?` or a `*` run, none of which fails.
+/// Whether a `/`-separated segment of the pattern is `.` or `..` as
+/// written: literal text alone (an escaped `/` separates too).
+fn has_dot_segment(nodes: &[PatternNode]) -> bool {
+    // The segment read so far: how many `.` it holds, and whether it holds
+    // anything else.
+    let (mut dots, mut other) = (0usize, false);
+    let is_dots = |dots: usize, other: bool| !other && (dots == 1 || dots == 2);
+    for node in nodes {
+        match node {
+            PatternNode::Literal(text) => {
+                for c in text.chars() {
+                    match c {
+                        '/' if is_dots(dots, other) => return true,
+                        '/' => (dots, other) = (0, false),
+                        '.' => dots += 1,
+                        _ => other = true,
+                    }
+                }
+            }
+            PatternNode::Escaped('/') if is_dots(dots, other) => return true,
+            PatternNode::Escaped('/') => (dots, other) = (0, false),
+            _ => other = true,
+        }
+    }
+    is_dots(dots, other)
+}
+
 /// Where the first `${` in `text` starts.
 fn find_variable(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
@@ -888,21 +890,6 @@ fn find_variable(text: &str) -> Option<usize> {
         from = at + 1;
     }
     None
-}
-
-fn globset_accepts_plainly(glob: &str) -> bool {
-    let mut open = false;
-    for b in glob.bytes() {
-        match b {
-            b'[' | b'\\' => return false,
-            b'{' if open => return false,
-            b'{' => open = true,
-            b'}' if !open => return false,
-            b'}' => open = false,
-            _ => {}
-        }
-    }
-    !open
 }
 
 /// How many patterns the `{a,b}` groups of `glob` expand to.
@@ -940,7 +927,8 @@ mod tests {
             patterns.extend(longer);
         }
         for pattern in patterns.iter().filter(|p| !p.is_empty()) {
-            let full_ok = check_glob(pattern, true).is_ok();
+            let full = parse_glob(pattern, true);
+            let full_ok = full.is_ok();
             let plain = plain_pattern(pattern);
             if pattern.contains('{') {
                 assert!(plain.is_none(), "{pattern}");
@@ -948,7 +936,9 @@ mod tests {
             }
             assert_eq!(plain.is_some(), full_ok, "{pattern}");
             if let Some(plain) = plain {
+                assert_eq!(Ok(plain.nodes.clone()), full, "{pattern}");
                 assert_eq!(plain.wildcards, wildcard_count(pattern), "{pattern}");
+                assert_eq!(plain.dot_segment, has_dot_segment(&plain.nodes), "{pattern}");
                 let dots = pattern.split('/').any(|s| s == ".." || s == ".");
                 assert_eq!(plain.dot_segment, dots, "{pattern}");
                 assert_eq!(alternative_count(pattern), 1, "{pattern}");

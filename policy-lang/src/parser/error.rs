@@ -8,6 +8,7 @@ use super::MAX_CONDITION_DEPTH;
 use crate::ast::{BlockKind, CompareOp, KeyPath, MatcherKind, Span, ValueType};
 use crate::diagnostic::{Diagnostic, DiagnosticKind, SourceMap};
 use crate::literal;
+use crate::pattern::glob_error_text;
 
 /// A problem found in a source, before it is rendered as a [`Diagnostic`].
 #[derive(Debug, Clone)]
@@ -685,20 +686,6 @@ pub(super) fn with_article(noun: &str) -> String {
         "a"
     };
     format!("{article} {noun}")
-}
-
-fn glob_error_text(e: &globset::ErrorKind) -> String {
-    match e {
-        globset::ErrorKind::UnclosedClass => "unclosed character class".to_string(),
-        globset::ErrorKind::InvalidRange(a, b) => format!("invalid range `{a}-{b}`"),
-        globset::ErrorKind::UnopenedAlternates => "`}` without an opening `{`".to_string(),
-        globset::ErrorKind::UnclosedAlternates => "unclosed `{` alternatives".to_string(),
-        globset::ErrorKind::NestedAlternates => "nested `{` alternatives".to_string(),
-        globset::ErrorKind::DanglingEscape => "dangling `\\`".to_string(),
-        globset::ErrorKind::InvalidRecursive => "`**` must be a whole path segment".to_string(),
-        globset::ErrorKind::TooManyNestedAlternates => "nested `{` alternatives".to_string(),
-        other => other.to_string(),
-    }
 }
 
 fn glob_error_hint(e: &globset::ErrorKind) -> &'static str {
