@@ -559,6 +559,11 @@ fn keys_and_operators_a_custom_attribute_cannot_take() {
         "/Statement/0/Condition/StringEquals/SourceVpce: cannot be imported yet: the condition key `SourceVpce` is not `service:name`",
     );
     refused(
+        &cond("\"StringEquals\": {\"aws:PrincipalTag/Équipe\": \"a\"}"),
+        "\"aws:PrincipalTag/Équipe\"",
+        "cannot be imported yet: the condition key `aws:PrincipalTag/Équipe` is not ASCII",
+    );
+    refused(
         &cond("\"StringEquals\": {\"aws:ResourceTag/\": \"1\"}"),
         "\"aws:ResourceTag/\"",
         "cannot be imported yet: the tag key in `aws:ResourceTag/` is empty",

@@ -1257,6 +1257,13 @@ fn condition_key(name: &str) -> Result<Key, String> {
     if name.chars().any(char::is_control) {
         return Err("a control character in a condition key".to_string());
     }
+    if !name.is_ascii() {
+        // The request's names are the policy's in lower case; IAM's case
+        // folding beyond ASCII is not documented.
+        return Err(format!(
+            "the condition key `{name}` is not ASCII: IAM reads key names ignoring case, and how it folds other letters is not documented"
+        ));
+    }
     let lower = name.to_ascii_lowercase();
     let tag = |prefix: &str| -> Option<Result<String, String>> {
         let k = lower.strip_prefix(prefix)?;
