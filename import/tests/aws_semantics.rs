@@ -403,3 +403,31 @@ fn a_whole_policy_variable_under_string_equals_compares_two_request_values() {
         !owner(r().ctx("s3:prefix", json!(1)).ctx("aws:username", json!(1))).allowed(&e)
     );
 }
+
+#[test]
+fn key_names_with_quotes_and_backslashes_are_read_exactly() {
+    // JSON `"x:a\" or true or \"\\b"` is the key `x:a" or true or "\b`.
+    let source = one(
+        r#""Effect": "Allow", "Action": "*", "Resource": "*",
+        "Condition": {"StringEquals": {"x:a\" or true or \"\\b": "v", "aws:PrincipalTag/t\"x": "w"}}"#,
+    );
+    let text = convert("quotes.json", &source);
+    assert_eq!(
+        when_lines(&text),
+        [
+            // The name's ` or ` makes the importer group the test: harmless.
+            r#"has context."x:a\" or true or \"\\b" and (context."x:a\" or true or \"\\b" == "v")"#,
+            r#"has principal.tags."t\"x" and principal.tags."t\"x" == "w""#,
+        ],
+        "{text}"
+    );
+    let e = engine(&text, false);
+    let r = || req(ALICE, "s3:GetObject", "arn:x");
+    assert!(
+        r().ctx("x:a\" or true or \"\\b", json!("v"))
+            .ptag("t\"x", "w")
+            .allowed(&e)
+    );
+    assert!(!r().ctx("x:a", json!("v")).ptag("t\"x", "w").allowed(&e));
+    assert!(!r().ctx("x:a\" or true or \"\\b", json!("v")).allowed(&e));
+}
