@@ -294,7 +294,10 @@ impl Lit {
             (Val::Ip(a), Lit::Ip(b)) => Some(a.cmp(b)),
             (Val::Str(a), Lit::Ip(b)) => a.parse::<IpAddr>().ok().map(|a| a.to_canonical().cmp(b)),
             (Val::Time(a), Lit::Time(b)) => Some(a.cmp(b)),
+            // A custom attribute: an RFC 3339 string, whole seconds.
+            (Val::Str(_), Lit::Time(b)) => as_time(val).map(|a| a.cmp(b)),
             (Val::Duration(a), Lit::Duration(b)) => Some(a.cmp(b)),
+            (Val::Number(_), Lit::Duration(b)) => as_seconds(val).map(|a| a.cmp(b)),
             (Val::TimeOfDay(a), Lit::TimeOfDay(b)) => Some(a.cmp(b)),
             (Val::Weekday(a), Lit::Weekday(b)) => Some(a.cmp(b)),
             _ => None,
@@ -456,10 +459,11 @@ impl Cond {
             ExprKind::Compare(c) => {
                 let offset = c.offset.as_ref().map_or(0, |o| o.seconds_east);
                 let attr = Attr::pooled(&c.key.path, offset, pool);
-                let (test, negate) = compile_test(c.op, &c.operand).map_err(|why| Problem::Condition {
-                    span: expr.span,
-                    why,
-                })?;
+                let (test, negate) =
+                    compile_test(c.op, &c.operand).map_err(|why| Problem::Condition {
+                        span: expr.span,
+                        why,
+                    })?;
                 let test = Cond::Test {
                     attr,
                     test,
@@ -696,8 +700,14 @@ fn compile_test(op: CompareOp, operand: &Operand) -> Result<(Test, bool), String
                 literal_separator: false,
                 case_insensitive: op == CompareOp::ILike,
             };
-            let bank = GlobBank::build(&[BankGlob { glob, nodes: &nodes }], syntax)
-                .map_err(|(_, why)| format!("the pattern cannot be compiled: {why}"))?;
+            let bank = GlobBank::build(
+                &[BankGlob {
+                    glob,
+                    nodes: &nodes,
+                }],
+                syntax,
+            )
+            .map_err(|(_, why)| format!("the pattern cannot be compiled: {why}"))?;
             Test::Like(bank)
         }
         (CompareOp::Contains, Operand::Value(v)) => match &v.kind {

@@ -382,6 +382,17 @@ fn order(val: &Val, literal: &ValueKind) -> Option<Ordering> {
         }
         (Val::Time(a), ValueKind::Timestamp(b)) => Some(a.cmp(&b.with_timezone(&Utc))),
         (Val::Duration(a), ValueKind::Duration(b)) => Some(a.cmp(b)),
+        // Custom attributes: an RFC 3339 string, a number of whole seconds.
+        (Val::Str(a), ValueKind::Timestamp(b)) => match plain(Val::Str(a), ValueType::Timestamp)? {
+            Plain::Instant(a) => Some(a.cmp(&b.with_timezone(&Utc))),
+            _ => None,
+        },
+        (Val::Number(a), ValueKind::Duration(b)) => {
+            match plain(Val::Number(*a), ValueType::Duration)? {
+                Plain::Seconds(a) => Some(a.cmp(b)),
+                _ => None,
+            }
+        }
         (Val::TimeOfDay(a), ValueKind::TimeOfDay(b)) => Some(a.cmp(&i64::from(*b))),
         (Val::Weekday(a), ValueKind::Weekday(b)) => Some(a.cmp(&i64::from(*b))),
         _ => None,

@@ -977,3 +977,110 @@ fn two_keys_compared_fail_closed_for_a_deny() {
         }
     }
 }
+
+// Custom timestamps and durations, typed by their literal.
+const CLOCKS: &str = r#"{"principal": "u", "action": "x", "resource": "y", "context": {
+    "time": "2026-11-25T10:00:00Z", "expires": "2026-12-01T00:00:00+01:00", "age": 600,
+    "bad_time": "next week", "number_time": 1764547200, "text_age": "600", "half_age": 1.5,
+    "negative_age": -5}}"#;
+macro_rules! clock_holds {
+    ($name:ident, $cond:expr, $holds:expr) => {
+        #[test]
+        fn $name() {
+            let statement = format!(
+                r#"allow "a" {{ principal * action * resource ** when {{ {} }} }}"#,
+                $cond
+            );
+            let (outcome, _, _) = decide(&policy(&statement), CLOCKS);
+            assert_eq!(outcome == Outcome::Allow, $holds, "condition `{}`", $cond);
+        }
+    };
+}
+clock_holds!(
+    custom_timestamp_ordered,
+    "context.expires > 2026-11-30T22:59:59Z",
+    true
+);
+clock_holds!(
+    custom_timestamp_as_an_instant,
+    "context.expires <= 2026-11-30T23:00:00Z",
+    true
+);
+clock_holds!(
+    custom_timestamp_in_a_range,
+    "context.expires in 2026-11-30T23:00:00Z .. 2026-12-01T00:00:00Z",
+    true
+);
+clock_holds!(
+    custom_duration_ordered,
+    "context.age <= 10m and context.age > 9m59s",
+    true
+);
+clock_holds!(
+    custom_duration_equal,
+    "context.age == 10m and context.age != 5m",
+    true
+);
+clock_holds!(custom_duration_in_a_range, "context.age in 0s .. 15m", true);
+// Unknown, so neither the test nor its negation holds: another string, a
+// number where a timestamp is read, a string or fraction or negative number
+// where a duration is, a missing value.
+clock_holds!(
+    unreadable_custom_timestamp,
+    "context.bad_time < 2030-01-01T00:00:00Z or not (context.bad_time < 2030-01-01T00:00:00Z)",
+    false
+);
+clock_holds!(
+    number_is_not_a_timestamp,
+    "context.number_time < 2030-01-01T00:00:00Z or not (context.number_time < 2030-01-01T00:00:00Z)",
+    false
+);
+clock_holds!(
+    text_is_not_a_duration,
+    "context.text_age < 1h or not (context.text_age < 1h)",
+    false
+);
+clock_holds!(
+    fraction_is_not_a_duration,
+    "context.half_age < 1h or not (context.half_age < 1h)",
+    false
+);
+clock_holds!(
+    negative_is_not_a_duration,
+    "context.negative_age < 1h or not (context.negative_age < 1h)",
+    false
+);
+clock_holds!(
+    missing_custom_timestamp,
+    "context.nothing < 2030-01-01T00:00:00Z or not (context.nothing < 2030-01-01T00:00:00Z)",
+    false
+);
+
+#[test]
+fn an_unreadable_custom_timestamp_fails_closed_for_a_deny() {
+    let statements = r#"deny "expired" { principal * action * resource ** unless { context.expires > 2026-11-25T00:00:00Z } }
+        allow "a" { principal * action * resource ** }"#;
+    let with = |expires: &str| {
+        format!(
+            r#"{{"principal": "u", "action": "x", "resource": "y", "context": {{"expires": {expires}}}}}"#
+        )
+    };
+    assert_eq!(
+        decide(&policy(statements), &with(r#""2027-01-01T00:00:00Z""#)).0,
+        Outcome::Allow
+    );
+    for bad in [
+        r#""2020-01-01T00:00:00Z""#,
+        r#""soon""#,
+        "1893456000",
+        "true",
+        "null",
+    ] {
+        let (outcome, _, names) = decide(&policy(statements), &with(bad));
+        assert_eq!(
+            (outcome, names),
+            (Outcome::Deny, vec!["expired".to_string()]),
+            "{bad}"
+        );
+    }
+}

@@ -315,7 +315,10 @@ impl Builder {
 /// Reads `atoms` as globset reads a glob (with a literal separator when
 /// `matcher`), reporting its errors first, then the language's own: nested
 /// alternatives, and in matcher patterns `**` that is not a whole segment.
-pub(crate) fn read_atoms(atoms: &[Atom<'_>], matcher: bool) -> Result<PatternNodes, globset::ErrorKind> {
+pub(crate) fn read_atoms(
+    atoms: &[Atom<'_>],
+    matcher: bool,
+) -> Result<PatternNodes, globset::ErrorKind> {
     use globset::ErrorKind as E;
     let ch = |i: usize| match atoms.get(i) {
         Some(Atom::Char(c)) => Some(*c),
@@ -589,7 +592,10 @@ mod tests {
         use ClassItem::*;
         assert_eq!(nodes("[a-z]"), [class(None, &[Char('a'), RangeTo('z')])]);
         assert_eq!(nodes("[!]a]"), [class(Some('!'), &[Char(']'), Char('a')])]);
-        assert_eq!(nodes("[^-a-]"), [class(Some('^'), &[Char('-'), Char('a'), Char('-')])]);
+        assert_eq!(
+            nodes("[^-a-]"),
+            [class(Some('^'), &[Char('-'), Char('a'), Char('-')])]
+        );
         assert_eq!(nodes("[+--]"), [class(None, &[Char('+'), RangeTo('-')])]);
         assert_eq!(
             nodes("[[:alpha:][:nope:]]"),

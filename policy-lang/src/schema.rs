@@ -37,8 +37,7 @@
 use crate::ValueType;
 use crate::diagnostic::{Diagnostic, DiagnosticKind, ParseError, SourceMap, closest};
 use crate::{
-    CompareOp, Expr, ExprKind, Key, KeyPath, Limits, Operand, PolicyFile, Span,
-    ValueKind,
+    CompareOp, Expr, ExprKind, Key, KeyPath, Limits, Operand, PolicyFile, Span, ValueKind,
 };
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -529,12 +528,15 @@ impl Checker<'_> {
             ) | (AttributeType::Number, ValueKind::Number(_))
                 | (AttributeType::Bool, ValueKind::Bool(_))
                 | (AttributeType::Ip, ValueKind::Ip(_) | ValueKind::Cidr(_))
+                | (AttributeType::Time, ValueKind::Timestamp(_))
+                | (AttributeType::Duration, ValueKind::Duration(_))
         );
         if !fits {
             let hint = match ty {
-                AttributeType::Time | AttributeType::Duration => Some(
-                    "policies cannot compare custom `time` and `duration` attributes; only requests are checked against them",
-                ),
+                AttributeType::Time => {
+                    Some("compare it with a timestamp, as in `2026-01-01T00:00:00Z`")
+                }
+                AttributeType::Duration => Some("compare it with a duration, as in `15m`"),
                 _ => None,
             };
             let message = format!(

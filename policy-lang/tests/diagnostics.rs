@@ -444,11 +444,14 @@ rejects! {
     custom_mixed_list: when("context.level in [1, \"two\"]") => [
         err(TypeMismatch, 6, 33, "expected a number, found the string \"two\"").expected("an unquoted number").hint("remove the quotes: `two`"),
     ];
-    custom_timestamp: when("context.expires < 2026-01-01T00:00:00Z") => [
-        err(TypeMismatch, 6, 30, "custom attribute `context.expires` cannot be compared with a timestamp").expected("a quoted string, a number, `true` or `false`, an IP address or a CIDR range").hint("request context values are JSON strings, numbers and booleans; timestamps, durations and clock times apply to `time`, `mfa_age` and `time_of_day`"),
+    custom_time_of_day: when("context.opens < 09:00") => [
+        err(TypeMismatch, 6, 28, "custom attribute `context.opens` cannot be compared with a time of day").expected("a quoted string, a number, `true` or `false`, an IP address, a CIDR range, a timestamp or a duration").hint("clock times apply to `time_of_day`; a custom attribute holds a timestamp (an RFC 3339 string) or a duration (whole seconds), not a time of day"),
     ];
-    custom_duration: when("context.age < 15m") => [
-        err(TypeMismatch, 6, 26, "custom attribute `context.age` cannot be compared with a duration").expected("a quoted string, a number, `true` or `false`, an IP address or a CIDR range").hint("request context values are JSON strings, numbers and booleans; timestamps, durations and clock times apply to `time`, `mfa_age` and `time_of_day`"),
+    custom_timestamp_is_not_equal: when("context.expires == 2026-01-01T00:00:00Z") => [
+        err(TypeMismatch, 6, 28, "`context.expires` is compared with a timestamp; `==` cannot compare it with a value").hint("for example `context.expires in 2026-01-01T00:00:00Z .. 2027-01-01T00:00:00Z`"),
+    ];
+    custom_timestamp_mixed_list: when("context.expires in 2026-01-01T00:00:00Z .. 15m") => [
+        err(InvalidLiteral, 6, 55, "invalid timestamp `15m`").expected("an RFC 3339 timestamp such as `2026-01-01T00:00:00Z`").hint("write date, `T`, time and offset: `2026-01-01T09:00:00+02:00`"),
     ];
 
     // Syntax inside conditions.

@@ -423,7 +423,14 @@ fn literals_that_do_not_fit_the_declared_type_are_reported() {
             .2
             .as_deref()
             .unwrap()
-            .contains("cannot compare custom `time`")
+            .contains("compare it with a timestamp")
+    );
+    // A declared `time` or `duration` takes a timestamp or a duration.
+    assert_eq!(check("context.expires > 2026-01-01T00:00:00Z"), vec![]);
+    assert_eq!(check("context.session_age in 0s .. 15m"), vec![]);
+    assert_eq!(
+        codes("context.ticket_count > 2026-01-01T00:00:00Z"),
+        ["`context.ticket_count` is declared as `number`, but is compared with a timestamp"]
     );
     // Each item of a list is checked.
     assert_eq!(check("context.ticket_count in [\"1\", \"2\"]").len(), 2);

@@ -306,10 +306,15 @@ impl Lower<'_, '_> {
         // Which literal type each operator wants, given the key's type.
         let first_literal = literals.first().copied();
         let custom = key_type == ValueType::Any;
-        if custom
-            && let Some(lit) = &first_literal
-            && !lit.quoted()
-            && let Some(other) = clock_literal_type(lit.text())
+        // A custom attribute compared with a timestamp or a duration takes
+        // that type (the request sends an RFC 3339 string, or a number of
+        // whole seconds); clock times stay with `time_of_day`.
+        let clock = first_literal
+            .as_ref()
+            .filter(|lit| custom && !lit.quoted())
+            .and_then(|lit| clock_literal_type(lit.text()));
+        if let Some(lit) = &first_literal
+            && let Some(other @ ValueType::TimeOfDay) = clock
         {
             self.report(Problem::CustomClockLiteral {
                 span: lit.span,
@@ -322,6 +327,8 @@ impl Lower<'_, '_> {
         // tests a set of strings (a JSON array in the request).
         let key_type = if custom && op == CompareOp::Contains {
             ValueType::StringSet
+        } else if let Some(clock) = clock {
+            clock
         } else if custom {
             first_literal.as_ref().map_or(ValueType::String, |lit| {
                 literal::infer_type(lit.text(), lit.quoted())
@@ -812,7 +819,9 @@ fn plain_pattern(text: &str) -> Option<Plain> {
                 }
                 // Every byte this stops at is ASCII: `i` is a char boundary.
                 if literal_start < i {
-                    nodes.push(PatternNode::Literal(text.get(literal_start..i)?.to_string()));
+                    nodes.push(PatternNode::Literal(
+                        text.get(literal_start..i)?.to_string(),
+                    ));
                 }
                 nodes.push(if run == 2 {
                     PatternNode::DoubleStar
@@ -826,7 +835,9 @@ fn plain_pattern(text: &str) -> Option<Plain> {
             }
             b'?' => {
                 if literal_start < i {
-                    nodes.push(PatternNode::Literal(text.get(literal_start..i)?.to_string()));
+                    nodes.push(PatternNode::Literal(
+                        text.get(literal_start..i)?.to_string(),
+                    ));
                 }
                 nodes.push(PatternNode::AnyChar);
                 wildcards += 1;
@@ -938,7 +949,11 @@ mod tests {
             if let Some(plain) = plain {
                 assert_eq!(Ok(plain.nodes.clone()), full, "{pattern}");
                 assert_eq!(plain.wildcards, wildcard_count(pattern), "{pattern}");
-                assert_eq!(plain.dot_segment, has_dot_segment(&plain.nodes), "{pattern}");
+                assert_eq!(
+                    plain.dot_segment,
+                    has_dot_segment(&plain.nodes),
+                    "{pattern}"
+                );
                 let dots = pattern.split('/').any(|s| s == ".." || s == ".");
                 assert_eq!(plain.dot_segment, dots, "{pattern}");
                 assert_eq!(alternative_count(pattern), 1, "{pattern}");

@@ -576,8 +576,8 @@ impl Problem {
                         with_article(other.describe())
                     ),
                 )
-                .expected("a quoted string, a number, `true` or `false`, an IP address or a CIDR range")
-                .hint("request context values are JSON strings, numbers and booleans; timestamps, durations and clock times apply to `time`, `mfa_age` and `time_of_day`")
+                .expected("a quoted string, a number, `true` or `false`, an IP address, a CIDR range, a timestamp or a duration")
+                .hint("clock times apply to `time_of_day`; a custom attribute holds a timestamp (an RFC 3339 string) or a duration (whole seconds), not a time of day")
                 .build(),
             P::KeyOperator { span, op } => map
                 .diagnostic(
