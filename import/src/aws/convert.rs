@@ -1517,19 +1517,7 @@ fn key_test(
         }
         Some(_) => {}
         None => match op.family {
-            Family::String | Family::Numeric | Family::Bool | Family::Ip => {}
-            Family::Date => {
-                cx.refuse(
-                    key_at,
-                    kp,
-                    format!(
-                        "`{}` on `{key_name}`: Tessera compares a custom attribute (`{}`) with a date only through another key, not with a literal",
-                        op.base,
-                        key.tessera()
-                    ),
-                );
-                return None;
-            }
+            Family::String | Family::Numeric | Family::Bool | Family::Ip | Family::Date => {}
             other => {
                 cx.refuse(
                     key_at,
@@ -1837,6 +1825,8 @@ fn positive(
                     continue;
                 };
                 tests.push(match cmp {
+                    // A custom timestamp: the same second, written out.
+                    Cmp::Eq if custom => format!("{k} >= {t} and {k} < {next}"),
                     Cmp::Eq => format!("{k} in {t} .. {next}"),
                     Cmp::Lt => format!("{k} < {t}"),
                     Cmp::Le => format!("{k} < {next}"),
