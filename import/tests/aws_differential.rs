@@ -279,6 +279,7 @@ fn condition() -> impl Strategy<Value = (String, String, Value)> {
         (
             pick(DATE_OPS),
             if_exists.clone(),
+            prop::sample::select(&["aws:CurrentTime", "aws:TokenIssueTime"][..]),
             values(&[
                 "2025-12-31T23:59:59Z",
                 "2026-01-01T00:00:00Z",
@@ -287,11 +288,7 @@ fn condition() -> impl Strategy<Value = (String, String, Value)> {
                 "2025-12-31T23:00:00-01:00",
             ])
         )
-            .prop_map(|(op, ie, v)| (
-                format!("{op}{ie}"),
-                "aws:CurrentTime".to_string(),
-                v
-            )),
+            .prop_map(|(op, ie, k, v)| (format!("{op}{ie}"), k.to_string(), v)),
         (
             if_exists.clone(),
             prop::sample::select(&["aws:MultiFactorAuthPresent", "aws:ViaAWSService"][..]),
@@ -437,6 +434,8 @@ struct Req {
     via: Option<bool>,
     max_keys: Option<i64>,
     vpc_ip: Option<String>,
+    /// `aws:tokenissuetime`, one of the request times.
+    token_time: Option<(String, i64)>,
 }
 
 fn request() -> impl Strategy<Value = Req> {
@@ -458,6 +457,7 @@ fn request() -> impl Strategy<Value = Req> {
             prop::option::of(any::<bool>()),
             prop::option::of(prop::sample::select(&[-2i64, -1, 0, 9, 10, 11][..])),
             prop::option::of(pick(REQUEST_IPS)),
+            prop::option::of(prop::sample::select(REQUEST_TIMES)),
         ),
     )
         .prop_map(
@@ -470,7 +470,7 @@ fn request() -> impl Strategy<Value = Req> {
                 mfa_age,
                 (t, ms),
                 (vs, team, env),
-                (vpce, via, max_keys, vpc_ip),
+                (vpce, via, max_keys, vpc_ip, token_time),
             )| {
                 Req {
                     principal,
@@ -487,6 +487,7 @@ fn request() -> impl Strategy<Value = Req> {
                     via,
                     max_keys,
                     vpc_ip,
+                    token_time: token_time.map(|(t, ms)| (t.to_string(), ms)),
                 }
             },
         )
@@ -520,6 +521,9 @@ impl Req {
         }
         if let Some(ip) = &self.vpc_ip {
             context.insert("aws:vpcsourceip".into(), json!(ip));
+        }
+        if let Some((t, _)) = &self.token_time {
+            context.insert("aws:tokenissuetime".into(), json!(t));
         }
         let mut ptags = Map::new();
         if let Some(t) = &self.team {
@@ -679,6 +683,7 @@ fn context_value(r: &Req, key: &str) -> Option<Value> {
         "aws:viaawsservice" => r.via.map(Value::Bool),
         "s3:max-keys" => r.max_keys.map(|n| json!(n)),
         "aws:vpcsourceip" => r.vpc_ip.clone().map(Value::String),
+        "aws:tokenissuetime" => r.token_time.clone().map(|(t, _)| Value::String(t)),
         other => panic!("the generator made an unmapped key {other}"),
     }
 }
@@ -755,7 +760,11 @@ fn condition_holds(op: &str, key: &str, values: &Value, r: &Req, v2012: bool) ->
             }
             b if b.starts_with("Date") => {
                 // To the second: the request's instant, truncated.
-                let x = r.time.1.div_euclid(1000);
+                let ms = match &r.token_time {
+                    Some((_, ms)) if key.eq_ignore_ascii_case("aws:TokenIssueTime") => *ms,
+                    _ => r.time.1,
+                };
+                let x = ms.div_euclid(1000);
                 let y = policy_date(&p);
                 match b {
                     "DateEquals" | "DateNotEquals" => x == y,
@@ -930,6 +939,7 @@ fn the_evaluator_knows_the_documented_cases() {
         via: None,
         max_keys: Some(10),
         vpc_ip: None,
+        token_time: None,
     };
     // A negated operator on a missing key is true; a positive one false.
     assert!(condition_holds(
