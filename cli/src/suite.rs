@@ -2048,7 +2048,7 @@ impl KeysRead {
     /// The keys read by the policy sources (`(name, text)`). Sources that do
     /// not parse add none (they do not compile either).
     pub fn new(sources: &[(&str, &str)]) -> KeysRead {
-        use policy_lang::{ExprKind, Key, KeyPath, PatternPart};
+        use policy_lang::{ExprKind, Key, KeyPath};
         fn add(read: &mut KeysRead, key: &Key) {
             let entry = match &key.path {
                 KeyPath::Context(name) => ("context", name),
@@ -2080,10 +2080,8 @@ impl KeysRead {
             for expr in statement.conditions.iter().flat_map(|b| &b.exprs) {
                 walk(&mut read, expr);
             }
-            for part in statement.resource.patterns.iter().flat_map(|p| &p.parts) {
-                if let PatternPart::Variable(key) = part {
-                    add(&mut read, key);
-                }
+            for key in statement.resource.patterns.iter().flat_map(|p| p.variables()) {
+                add(&mut read, key);
             }
         }
         read

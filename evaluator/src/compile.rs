@@ -1,10 +1,10 @@
 //! What compiling needs beyond the parser: the error type, and glob sets
 //! that stay exact at any size.
 
-use crate::condition::Problem;
 use crate::glob::{GlobSyntax, StaticGlob};
 use globset::{Candidate, Glob, GlobSet, GlobSetBuilder};
-use policy_lang::{Diagnostic, DiagnosticKind, ParseError};
+use policy_lang::PatternNode;
+use policy_lang::{Diagnostic, DiagnosticKind, ParseError, Span};
 use std::fmt;
 
 /// Why a policy set did not compile: every problem found, each a located
@@ -49,7 +49,8 @@ impl CompileError {
         self
     }
 
-    /// The error for problems found while compiling a checked source.
+    /// The error for problems found while compiling a checked source: the
+    /// one place a [`Problem`] becomes a diagnostic.
     pub(crate) fn from_problems(file: &str, source: &str, problems: Vec<Problem>) -> CompileError {
         let diagnostics = problems
             .into_iter()
@@ -58,8 +59,8 @@ impl CompileError {
                     DiagnosticKind::LimitExceeded,
                     file,
                     source,
-                    p.span,
-                    p.message,
+                    p.span(),
+                    p.message(),
                     Some("the engine cannot match this exactly; simplify the pattern or split the line"),
                 )
             })
@@ -96,11 +97,98 @@ impl AsRef<[Diagnostic]> for CompileError {
     }
 }
 
+/// What the engine cannot compile exactly in a checked statement, each with
+/// where it stands in its source. Compiling is exact or refused: each of
+/// these refuses the set (through [`CompileError::from_problems`]), never
+/// leaves a pattern, condition or statement out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Problem {
+    /// The glob engine (or the character matcher built from the pattern's
+    /// tree) refuses the pattern at `span`, for the reason `why`.
+    PatternRefused { span: Span, why: String },
+    /// A bank of globs refuses one that it cannot name the pattern of.
+    BankRefused { span: Span, why: String },
+    /// The bank of a directory of the resource index refuses `pattern`.
+    IndexedPatternRefused {
+        span: Span,
+        pattern: String,
+        why: String,
+    },
+    /// A condition the engine cannot compile, for the reason `why`.
+    Condition { span: Span, why: String },
+    /// More statements (or texts) than the engine's ids can number.
+    TooManyStatements { span: Span },
+    /// A broken invariant of the index.
+    IndexInvariant { span: Span },
+    /// A broken invariant of compiling a statement.
+    CompileInvariant { span: Span },
+}
+
+impl Problem {
+    /// Where the problem stands.
+    pub(crate) fn span(&self) -> Span {
+        match self {
+            Problem::PatternRefused { span, .. }
+            | Problem::BankRefused { span, .. }
+            | Problem::IndexedPatternRefused { span, .. }
+            | Problem::Condition { span, .. }
+            | Problem::TooManyStatements { span }
+            | Problem::IndexInvariant { span }
+            | Problem::CompileInvariant { span } => *span,
+        }
+    }
+
+    /// The problem placed at `span` instead.
+    pub(crate) fn at(mut self, at: Span) -> Problem {
+        match &mut self {
+            Problem::PatternRefused { span, .. }
+            | Problem::BankRefused { span, .. }
+            | Problem::IndexedPatternRefused { span, .. }
+            | Problem::Condition { span, .. }
+            | Problem::TooManyStatements { span }
+            | Problem::IndexInvariant { span }
+            | Problem::CompileInvariant { span } => *span = at,
+        }
+        self
+    }
+
+    /// The diagnostic's message.
+    fn message(&self) -> String {
+        match self {
+            Problem::PatternRefused { why, .. } => {
+                format!("the pattern cannot be compiled: {why}")
+            }
+            Problem::BankRefused { why, .. } => format!("a pattern cannot be compiled: {why}"),
+            Problem::IndexedPatternRefused { pattern, why, .. } => {
+                format!("the pattern `{pattern}` cannot be compiled: {why}")
+            }
+            Problem::Condition { why, .. } => why.clone(),
+            Problem::TooManyStatements { .. } => {
+                format!("a policy set holds at most {} statements", u32::MAX)
+            }
+            Problem::IndexInvariant { .. } => {
+                "internal error while indexing this pattern; please report it".into()
+            }
+            Problem::CompileInvariant { .. } => {
+                "internal error while compiling this statement; please report it".into()
+            }
+        }
+    }
+}
+
 /// Globs per `GlobSet` to start with. globset turns the globs that need a
 /// regex into one regex per set, and the regex engine refuses one past its
 /// size limit (from about 13,000 globs like `svc-p1-*-x`); a few smaller sets
 /// cost a few more searches per match and are always built.
 const GLOBS_PER_SET: usize = 1024;
+
+/// A glob for a [`GlobBank`]: built by globset from the text printed from
+/// the pattern's nodes, and the nodes themselves, which the bank matches by
+/// characters where globset would read bytes.
+pub(crate) struct BankGlob<'a> {
+    pub(crate) glob: Glob,
+    pub(crate) nodes: &'a [PatternNode],
+}
 
 /// Globs matched together: in as few `GlobSet`s as the regex engine allows,
 /// except those that read single characters (`?`, classes), which globset
@@ -121,7 +209,10 @@ impl GlobBank {
     /// Builds the bank for globs read with `syntax` (the options they were
     /// built with), or names a glob (by index) that cannot be built even on
     /// its own, with the engine's reason.
-    pub(crate) fn build(globs: &[Glob], syntax: GlobSyntax) -> Result<GlobBank, (usize, String)> {
+    pub(crate) fn build(
+        globs: &[BankGlob<'_>],
+        syntax: GlobSyntax,
+    ) -> Result<GlobBank, (usize, String)> {
         let mut in_sets = Vec::new();
         let mut for_sets = Vec::new();
         let mut by_chars = Vec::new();
@@ -130,11 +221,12 @@ impl GlobBank {
             // globset's sets they leave out the regex engine, about 450 KB
             // of a module (wasm/ABI.md, "Globs"). Same answers; a line's
             // globs are tried one after another there.
-            if cfg!(target_arch = "wasm32") || StaticGlob::reads_single_chars(glob.glob()) {
-                by_chars.push((i, StaticGlob::new(glob.glob(), syntax)));
+            if cfg!(target_arch = "wasm32") || StaticGlob::reads_single_chars(glob.nodes) {
+                let by_char = StaticGlob::new(glob.nodes, syntax).map_err(|why| (i, why))?;
+                by_chars.push((i, by_char));
             } else {
                 in_sets.push(i);
-                for_sets.push(glob.clone());
+                for_sets.push(glob.glob.clone());
             }
         }
         let mut sets = Vec::new();
@@ -215,6 +307,74 @@ fn build_sets(
             let (left, right) = globs.split_at(globs.len() / 2);
             build_sets(left, first, sets)?;
             build_sets(right, first + left.len(), sets)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// Each problem becomes one located diagnostic, worded as compiling
+    /// words it.
+    #[test]
+    fn problems_become_located_diagnostics() {
+        let span = Span::new(4, 9);
+        let cases = [
+            (
+                Problem::PatternRefused {
+                    span,
+                    why: "too big".into(),
+                },
+                "the pattern cannot be compiled: too big",
+            ),
+            (
+                Problem::BankRefused {
+                    span,
+                    why: "too big".into(),
+                },
+                "a pattern cannot be compiled: too big",
+            ),
+            (
+                Problem::IndexedPatternRefused {
+                    span,
+                    pattern: "a/*".into(),
+                    why: "too big".into(),
+                },
+                "the pattern `a/*` cannot be compiled: too big",
+            ),
+            (
+                Problem::Condition {
+                    span,
+                    why: "`contains` takes a string".into(),
+                },
+                "`contains` takes a string",
+            ),
+            (
+                Problem::TooManyStatements {
+                    span: Span::default(),
+                }
+                .at(span),
+                "a policy set holds at most 4294967295 statements",
+            ),
+            (
+                Problem::IndexInvariant { span },
+                "internal error while indexing this pattern; please report it",
+            ),
+            (
+                Problem::CompileInvariant { span },
+                "internal error while compiling this statement; please report it",
+            ),
+        ];
+        for (problem, message) in cases {
+            assert_eq!(problem.span(), span);
+            let error = CompileError::from_problems("p.policy", "line one\nline two", vec![problem]);
+            let d = &error.diagnostics()[0];
+            assert_eq!(d.message(), message);
+            assert_eq!(d.kind(), DiagnosticKind::LimitExceeded);
+            assert_eq!(d.span(), span);
+            assert!(d.hint().is_some());
         }
     }
 }

@@ -1,12 +1,12 @@
 //! The compiled engine: a flat statement table, indexes that hold statement
 //! ids, and one function that decides.
 
-use crate::compile::{CompileError, GlobBank};
-use crate::condition::{Attr, Cond, Pool, Problem, Texts, Truth};
+use crate::compile::{BankGlob, CompileError, GlobBank, Problem};
+use crate::condition::{Attr, Cond, Pool, Texts, Truth};
 use crate::decision::*;
 use crate::glob::VariablePattern;
 use crate::index::{
-    Candidates, Index, IndexBuilder, Line, NAME_SYNTAX, NameKey, RESOURCE_SYNTAX, has_glob_syntax,
+    Candidates, Index, IndexBuilder, Line, NAME_SYNTAX, NameKey, RESOURCE_SYNTAX, subtree,
     refused, resource_glob,
 };
 use crate::limits::Limits;
@@ -247,9 +247,8 @@ fn line_key(matcher: &Matcher, key: &mut String) {
 
 /// The id of the next entry of a table of `len`.
 pub(crate) fn next_id(len: usize) -> Result<u32, Problem> {
-    u32::try_from(len).map_err(|_| Problem {
+    u32::try_from(len).map_err(|_| Problem::TooManyStatements {
         span: Span::default(),
-        message: format!("a policy set holds at most {} statements", u32::MAX),
     })
 }
 
@@ -321,9 +320,8 @@ impl Engine {
                 for statement in &policy.statements {
                     let id = match next_id(pending.len()) {
                         Ok(id) => id,
-                        Err(mut too_many) => {
-                            too_many.span = statement.name_span;
-                            problem(n, too_many);
+                        Err(too_many) => {
+                            problem(n, too_many.at(statement.name_span));
                             break;
                         }
                     };
@@ -575,10 +573,7 @@ impl Engine {
 /// A broken invariant of compiling, reported as a compile error rather than
 /// a statement left out or changed.
 fn internal(span: Span) -> Problem {
-    Problem {
-        span,
-        message: "internal error while compiling this statement; please report it".into(),
-    }
+    Problem::CompileInvariant { span }
 }
 
 /// Compiles a statement's `when` and `unless` blocks onto `blocks`: where
@@ -860,12 +855,13 @@ impl NameSet {
         let mut globs = Vec::new();
         let mut owners = Vec::new();
         for pattern in patterns {
-            match NameKey::of(&pattern.source_text()) {
+            match NameKey::of(pattern) {
                 NameKey::Everything => set.everything = true,
                 NameKey::Exact(name) => set.exact.push(name.into()),
                 NameKey::Prefix(prefix) => set.prefixes.push(prefix.into()),
-                NameKey::Glob(text) => {
-                    globs.push(NameKey::glob(text).map_err(|why| refused(pattern.span, &why))?);
+                NameKey::Glob(nodes) => {
+                    let glob = NameKey::glob(nodes).map_err(|why| refused(pattern.span, &why))?;
+                    globs.push(BankGlob { glob, nodes });
                     owners.push(*pattern);
                 }
             }
@@ -873,9 +869,9 @@ impl NameSet {
         set.globs =
             GlobBank::build(&globs, NAME_SYNTAX).map_err(|(i, why)| match owners.get(i) {
                 Some(pattern) => refused(pattern.span, &why),
-                None => Problem {
+                None => Problem::BankRefused {
                     span: Span::default(),
-                    message: format!("a pattern cannot be compiled: {why}"),
+                    why,
                 },
             })?;
         Ok(set)
@@ -919,18 +915,15 @@ impl ResourceMatcher {
         let mut owners = Vec::new();
         let mut variables = Vec::new();
         for pattern in &matcher.patterns {
-            let text = pattern.source_text();
             if pattern.is_match_all() {
                 everything = true;
-            } else if !pattern.has_variables() && !has_glob_syntax(&text) {
-                exact.push(text.into());
-            } else if let Some(dir) = text
-                .strip_suffix("**")
-                .filter(|d| d.ends_with('/') && !has_glob_syntax(d))
-            {
+            } else if let Some(literal) = pattern.literal() {
+                exact.push(literal.into());
+            } else if let Some(dir) = subtree(&pattern.nodes) {
                 subtrees.push(dir.into());
             } else if pattern.has_variables() {
-                let compiled = VariablePattern::new(&pattern.parts);
+                let compiled =
+                    VariablePattern::new(&pattern.nodes).map_err(|why| refused(pattern.span, &why))?;
                 let attrs = compiled
                     .variables
                     .iter()
@@ -938,16 +931,21 @@ impl ResourceMatcher {
                     .collect();
                 variables.push((compiled, attrs));
             } else {
-                statics.push(resource_glob(&text).map_err(|why| refused(pattern.span, &why))?);
+                let glob = resource_glob(&pattern.source_text())
+                    .map_err(|why| refused(pattern.span, &why))?;
+                statics.push(BankGlob {
+                    glob,
+                    nodes: &pattern.nodes,
+                });
                 owners.push(pattern);
             }
         }
         let globs =
             GlobBank::build(&statics, RESOURCE_SYNTAX).map_err(|(i, why)| match owners.get(i) {
                 Some(pattern) => refused(pattern.span, &why),
-                None => Problem {
+                None => Problem::BankRefused {
                     span: matcher.span,
-                    message: format!("a pattern cannot be compiled: {why}"),
+                    why,
                 },
             })?;
         Ok(ResourceMatcher {

@@ -24,14 +24,14 @@
 //! every candidate whole), but never leaves out one that might: a key is only
 //! skipped when the request's value makes the statement false.
 
-use crate::compile::GlobBank;
-use crate::condition::{Attr, Cond, Lit, Problem, Test, Val};
+use crate::compile::{BankGlob, GlobBank, Problem};
+use crate::condition::{Attr, Cond, Lit, Test, Val};
 use crate::glob::GlobSyntax;
 use crate::request::Request;
 use chrono::{DateTime, Utc};
 use foldhash::HashMap;
 use globset::{Candidate, Glob, GlobBuilder};
-use policy_lang::{BlockKind, Effect, Matcher, Pattern, Span, Statement};
+use policy_lang::{BlockKind, Effect, Matcher, Pattern, PatternNode, Span, Statement, pattern_text};
 use smallvec::SmallVec;
 use std::sync::Arc;
 
@@ -46,49 +46,34 @@ type Bucket = SmallVec<[u32; 4]>;
 /// A statement's keys in one dimension: most lines hold one pattern.
 type Keys<T> = SmallVec<[T; 1]>;
 
-/// Whether `b` is one of the characters that make a pattern more than a
-/// literal name: `*`, `?`, `[`, `]`, `{`, `}` and `\\`. All are ASCII, and
-/// no byte of a multi-byte character is, so a pattern's bytes can be read
-/// in place of its characters.
-fn is_glob_byte(b: u8) -> bool {
-    matches!(b, b'*' | b'?' | b'[' | b']' | b'{' | b'}' | b'\\')
-}
-
-pub(crate) fn has_glob_syntax(text: &str) -> bool {
-    text.bytes().any(is_glob_byte)
-}
-
 /// A name pattern (principal id, group or action) by how it can be looked
-/// up, borrowing the pattern's text.
+/// up, borrowing the pattern's nodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum NameKey<'a> {
     /// `*` or `**`: every name.
     Everything,
-    /// No glob syntax: the name itself.
+    /// A literal: the name itself.
     Exact(&'a str),
     /// `PREFIX*` with a literal prefix: every name starting with it.
     Prefix(&'a str),
-    /// Any other glob, by its text.
-    Glob(&'a str),
+    /// Any other glob, by its nodes.
+    Glob(&'a [PatternNode]),
 }
 
 impl<'a> NameKey<'a> {
-    pub(crate) fn of(text: &'a str) -> NameKey<'a> {
-        if text == "*" || text == "**" {
-            NameKey::Everything
-        } else if !has_glob_syntax(text) {
-            NameKey::Exact(text)
-        } else if let Some(prefix) = text.strip_suffix('*').filter(|p| !has_glob_syntax(p)) {
-            NameKey::Prefix(prefix)
-        } else {
-            NameKey::Glob(text)
+    pub(crate) fn of(pattern: &'a Pattern) -> NameKey<'a> {
+        match pattern.nodes.as_slice() {
+            [PatternNode::Star | PatternNode::DoubleStar] => NameKey::Everything,
+            [PatternNode::Literal(name)] => NameKey::Exact(name),
+            [PatternNode::Literal(prefix), PatternNode::Star] => NameKey::Prefix(prefix),
+            nodes => NameKey::Glob(nodes),
         }
     }
 
     /// The glob of a name pattern (`*` crosses `/` in names), read with
-    /// [`NAME_SYNTAX`].
-    pub(crate) fn glob(text: &str) -> Result<Glob, String> {
-        GlobBuilder::new(text)
+    /// [`NAME_SYNTAX`] from the text printed from its nodes.
+    pub(crate) fn glob(nodes: &[PatternNode]) -> Result<Glob, String> {
+        GlobBuilder::new(&pattern_text(nodes))
             .build()
             .map_err(|e| e.kind().to_string())
     }
@@ -104,11 +89,51 @@ impl<'a> NameKey<'a> {
     }
 }
 
+/// A static resource pattern by how it can be looked up, borrowing the
+/// pattern's nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum ResourceKey<'a> {
+    /// A literal: the path itself.
+    Exact(&'a str),
+    /// `DIR/**` with a literal `DIR/`: every path under it.
+    Subtree(&'a str),
+    /// Any other glob, by its nodes.
+    Glob(&'a [PatternNode]),
+}
+
+impl<'a> ResourceKey<'a> {
+    fn of(nodes: &'a [PatternNode]) -> ResourceKey<'a> {
+        if let [PatternNode::Literal(path)] = nodes {
+            ResourceKey::Exact(path)
+        } else if let Some(dir) = subtree(nodes) {
+            ResourceKey::Subtree(dir)
+        } else {
+            ResourceKey::Glob(nodes)
+        }
+    }
+
+    /// How broad the key is, relatively (see [`NameKey::breadth`]).
+    fn breadth(&self) -> u64 {
+        match self {
+            ResourceKey::Exact(_) => 1,
+            ResourceKey::Subtree(_) => 2,
+            ResourceKey::Glob(_) => 3,
+        }
+    }
+}
+
+/// The directory `DIR/` of a pattern `DIR/**` whose `DIR` is literal.
+pub(crate) fn subtree(nodes: &[PatternNode]) -> Option<&str> {
+    match nodes {
+        [PatternNode::Literal(dir), PatternNode::DoubleStar] if dir.ends_with('/') => Some(dir),
+        _ => None,
+    }
+}
+
 /// The ways one statement could be filed, each as its keys.
 struct Options<'a> {
-    /// `(glob text, span, breadth)`: the breadth read while the text is at
-    /// hand.
-    resource: Option<Keys<(&'a str, Span, u64)>>,
+    /// `(key, span)`.
+    resource: Option<Keys<(ResourceKey<'a>, Span)>>,
     /// `(is_group, key)`; `is_group` is always false for actions.
     action: Option<Keys<(bool, NameKey<'a>, Span)>>,
     principal: Option<Keys<(bool, NameKey<'a>, Span)>>,
@@ -123,7 +148,7 @@ type Conjunct<'a> = (&'a Attr, Keys<&'a Arc<str>>);
 /// A key as counted across the set: which dimension, and its text.
 #[derive(Debug, PartialEq, Eq, Hash)]
 enum Counted<'a> {
-    Resource(&'a str),
+    Resource(ResourceKey<'a>),
     Action(NameKey<'a>),
     Principal(bool, NameKey<'a>),
     Condition(&'a Attr, &'a str),
@@ -131,7 +156,7 @@ enum Counted<'a> {
 
 /// The dimension a statement is filed under, with its keys.
 pub(crate) enum Filing<'a> {
-    Resource(Keys<(&'a str, Span, u64)>),
+    Resource(Keys<(ResourceKey<'a>, Span)>),
     Action(Keys<(bool, NameKey<'a>, Span)>),
     Principal(Keys<(bool, NameKey<'a>, Span)>),
     Condition(Conjunct<'a>),
@@ -195,8 +220,8 @@ impl<'a> IndexBuilder<'a> {
             key_slots.push(slot);
         };
         for (_, _, _, options) in &self.pending {
-            for (text, _, _) in options.resource.iter().flatten() {
-                count_key(Counted::Resource(text));
+            for (key, _) in options.resource.iter().flatten() {
+                count_key(Counted::Resource(*key));
             }
             for (_, key, _) in options.action.iter().flatten() {
                 count_key(Counted::Action(*key));
@@ -232,7 +257,7 @@ impl<'a> IndexBuilder<'a> {
             if let Some(keys) = &options.resource {
                 consider(
                     keys.iter()
-                        .map(|(_, _, breadth)| count().saturating_mul(*breadth))
+                        .map(|(key, _)| count().saturating_mul(key.breadth()))
                         .fold(0, u64::saturating_add),
                     0,
                 );
@@ -287,34 +312,17 @@ impl<'a> IndexBuilder<'a> {
     }
 }
 
-/// How broad a static resource glob is, relatively (see [`NameKey::breadth`]).
-fn resource_breadth(text: &str) -> u64 {
-    if !has_glob_syntax(text) {
-        1
-    } else if text
-        .strip_suffix("**")
-        .is_some_and(|dir| dir.ends_with('/') && !has_glob_syntax(dir))
-    {
-        2
-    } else {
-        3
-    }
-}
-
-/// The static glob texts of a resource line, or `None` when the line cannot
-/// be indexed by resource (negated, match-all, or holding variables).
-fn resource_keys(matcher: &Matcher) -> Option<Keys<(&str, Span, u64)>> {
+/// The keys of a resource line, or `None` when the line cannot be indexed
+/// by resource (negated, match-all, or holding variables).
+fn resource_keys(matcher: &Matcher) -> Option<Keys<(ResourceKey<'_>, Span)>> {
     if matcher.negated || matcher.patterns.iter().any(Pattern::is_match_all) {
         return None;
     }
-    // A pattern with a variable has no glob text: the line is not indexed.
+    // A pattern with a variable is no static glob: the line is not indexed.
     matcher
         .patterns
         .iter()
-        .map(|p| {
-            p.glob_text()
-                .map(|text| (text, p.span, resource_breadth(text)))
-        })
+        .map(|p| (!p.has_variables()).then(|| (ResourceKey::of(&p.nodes), p.span)))
         .collect()
 }
 
@@ -328,7 +336,7 @@ fn name_keys(matcher: &Matcher) -> Option<Keys<(bool, NameKey<'_>, Span)>> {
     let keys: Keys<(bool, NameKey, Span)> = matcher
         .patterns
         .iter()
-        .map(|p: &Pattern| Some((p.is_group, NameKey::of(p.glob_text()?), p.span)))
+        .map(|p: &Pattern| (!p.has_variables()).then(|| (p.is_group, NameKey::of(p), p.span)))
         .collect::<Option<_>>()?;
     let everything = keys.iter().any(|(_, k, _)| *k == NameKey::Everything);
     (!everything).then_some(keys)
@@ -442,7 +450,7 @@ impl Index {
             match filing {
                 Filing::Resource(keys) => resources.extend(
                     keys.into_iter()
-                        .map(|(text, span, _)| (text, id, span, source)),
+                        .map(|(key, span)| (key, id, span, source)),
                 ),
                 Filing::Action(keys) => keys
                     .into_iter()
@@ -581,8 +589,8 @@ struct NameIndex {
 #[derive(Default)]
 struct NameIndexBuilder<'a> {
     index: NameIndex,
-    /// `(glob text, span, source)` for each owner.
-    globs: Vec<(&'a str, Span, usize)>,
+    /// `(glob nodes, span, source)` for each owner.
+    globs: Vec<(&'a [PatternNode], Span, usize)>,
 }
 
 impl<'a> NameIndexBuilder<'a> {
@@ -603,9 +611,9 @@ impl<'a> NameIndexBuilder<'a> {
                     map.entry(prefix.into()).or_default().push(id);
                 }
             }
-            NameKey::Glob(text) => {
+            NameKey::Glob(nodes) => {
                 index.owners.push(id);
-                self.globs.push((text, span, source));
+                self.globs.push((nodes, span, source));
             }
             // Not filed by name (such a line admits every name), but were
             // one filed, it would be a candidate for every name.
@@ -617,10 +625,10 @@ impl<'a> NameIndexBuilder<'a> {
         let mut index = self.index;
         let mut globs = Vec::with_capacity(self.globs.len());
         let mut problems = Vec::new();
-        for (text, span, source) in &self.globs {
-            match NameKey::glob(text) {
-                Ok(glob) => globs.push(glob),
-                Err(why) => problems.push((*source, refused(*span, &why))),
+        for &(nodes, span, source) in &self.globs {
+            match NameKey::glob(nodes) {
+                Ok(glob) => globs.push(BankGlob { glob, nodes }),
+                Err(why) => problems.push((source, refused(span, &why))),
             }
         }
         if !problems.is_empty() {
@@ -674,9 +682,9 @@ impl NameIndex {
 
 /// The problem for a pattern the glob engine refuses.
 pub(crate) fn refused(span: Span, why: &str) -> Problem {
-    Problem {
+    Problem::PatternRefused {
         span,
-        message: format!("the pattern cannot be compiled: {why}"),
+        why: why.to_string(),
     }
 }
 
@@ -737,23 +745,28 @@ struct DirNode {
 }
 
 impl ResourceIndex {
-    /// The index of `(glob text, statement, span, source)` entries, or the
+    /// The index of `(key, statement, span, source)` entries, or the
     /// first glob that cannot be built, as a problem in its source.
-    fn build(entries: &[(&str, u32, Span, usize)]) -> Result<ResourceIndex, (usize, Problem)> {
+    fn build(
+        entries: &[(ResourceKey<'_>, u32, Span, usize)],
+    ) -> Result<ResourceIndex, (usize, Problem)> {
         let mut exact = ByName::default();
         // Each node with its globs and where each came from.
-        type Pending = Vec<(Glob, Span, usize)>;
+        type Pending<'n> = Vec<(Glob, &'n [PatternNode], Span, usize)>;
         let mut tree: Vec<(DirNode, Pending)> = vec![Default::default()];
-        for &(text, id, span, source) in entries {
+        for &(key, id, span, source) in entries {
             // A literal, or `DIR/**` with `DIR` literal, is no glob the
             // engine could refuse (nor the parser, which checked every
             // pattern): it is filed without building one. Any other glob is
             // built here, and refused here if it cannot be.
-            if !has_glob_syntax(text) {
-                exact.entry(text.into()).or_default().push(id);
-                continue;
-            }
-            let dir = literal_dir(text);
+            let dir = match key {
+                ResourceKey::Exact(path) => {
+                    exact.entry(path.into()).or_default().push(id);
+                    continue;
+                }
+                ResourceKey::Subtree(dir) => dir,
+                ResourceKey::Glob(nodes) => literal_dir(nodes),
+            };
             let mut node = 0;
             for segment in dir.split_terminator('/') {
                 let next = tree.len();
@@ -771,12 +784,14 @@ impl ResourceIndex {
                 }
             }
             let (bucket, globs) = tree.get_mut(node).ok_or_else(|| internal(source, span))?;
-            if text.get(dir.len()..) == Some("**") {
-                bucket.subtree.push(id);
-            } else {
-                let glob = resource_glob(text).map_err(|why| (source, refused(span, &why)))?;
-                bucket.owners.push(id);
-                globs.push((glob, span, source));
+            match key {
+                ResourceKey::Glob(nodes) => {
+                    let glob = resource_glob(&pattern_text(nodes))
+                        .map_err(|why| (source, refused(span, &why)))?;
+                    bucket.owners.push(id);
+                    globs.push((glob, nodes, span, source));
+                }
+                _ => bucket.subtree.push(id),
             }
         }
         let mut dirs = Vec::with_capacity(tree.len());
@@ -784,17 +799,21 @@ impl ResourceIndex {
             // Most directories hold no other glob: their bank stays empty,
             // as building it from none would leave it.
             if !globs.is_empty() {
-                let only: Vec<Glob> = globs.iter().map(|(g, _, _)| g.clone()).collect();
+                let only: Vec<BankGlob> = globs
+                    .iter()
+                    .map(|(glob, nodes, _, _)| BankGlob {
+                        glob: glob.clone(),
+                        nodes,
+                    })
+                    .collect();
                 bucket.globs = GlobBank::build(&only, RESOURCE_SYNTAX).map_err(|(i, why)| {
                     match globs.get(i) {
-                        Some((glob, span, source)) => (
+                        Some((glob, _, span, source)) => (
                             *source,
-                            Problem {
+                            Problem::IndexedPatternRefused {
                                 span: *span,
-                                message: format!(
-                                    "the pattern `{}` cannot be compiled: {why}",
-                                    glob.glob()
-                                ),
+                                pattern: glob.glob().to_string(),
+                                why,
                             },
                         ),
                         None => internal(0, Span::default()),
@@ -844,23 +863,18 @@ impl ResourceIndex {
 fn internal(source: usize, span: Span) -> (usize, Problem) {
     (
         source,
-        Problem {
-            span,
-            message: "internal error while indexing this pattern; please report it".into(),
-        },
+        Problem::IndexInvariant { span },
     )
 }
 
-/// The literal directory of a glob: up to and including the last `/` before
-/// its first metacharacter.
-fn literal_dir(glob: &str) -> &str {
-    let literal = glob
-        .bytes()
-        .position(is_glob_byte)
-        .and_then(|i| glob.get(..i))
-        .unwrap_or(glob);
-    literal
-        .rfind('/')
-        .and_then(|i| literal.get(..=i))
-        .unwrap_or("")
+/// The literal directory of a glob: the literal text it starts with, up to
+/// and including its last `/` (`""` when it starts otherwise).
+fn literal_dir(nodes: &[PatternNode]) -> &str {
+    match nodes.first() {
+        Some(PatternNode::Literal(text)) => text
+            .rfind('/')
+            .and_then(|i| text.get(..=i))
+            .unwrap_or(""),
+        _ => "",
+    }
 }

@@ -35,7 +35,7 @@ use globset::GlobBuilder;
 use ipnet::IpNet;
 use policy_lang::{
     BlockKind, CompareOp, Comparison, Effect, Expr, ExprKind, KeyPath, Matcher, MatcherKind,
-    Operand, Pattern, PatternPart, PolicyFile, Statement, ValueKind,
+    Operand, Pattern, PatternNode, PolicyFile, Statement, ValueKind,
 };
 use std::cmp::Ordering;
 use std::net::IpAddr;
@@ -232,12 +232,10 @@ fn pattern_truth(
 /// never match (empty, holding `/`, `.` or `..`).
 fn glob_text(pattern: &Pattern, request: &Request, now: DateTime<Utc>) -> Option<Option<String>> {
     let mut values = Vec::new();
-    for part in &pattern.parts {
-        if let PatternPart::Variable(key) = part {
-            match read(&key.path, 0, request, now) {
-                Some(Val::Str(s)) => values.push(s),
-                _ => return None,
-            }
+    for key in pattern.variables() {
+        match read(&key.path, 0, request, now) {
+            Some(Val::Str(s)) => values.push(s),
+            _ => return None,
         }
     }
     if values
@@ -248,10 +246,10 @@ fn glob_text(pattern: &Pattern, request: &Request, now: DateTime<Utc>) -> Option
     }
     let mut values = values.into_iter();
     let mut text = String::new();
-    for part in &pattern.parts {
-        match part {
-            PatternPart::Glob(glob) => text.push_str(glob),
-            PatternPart::Variable(_) => text.push_str(&escape(values.next().unwrap_or_default())),
+    for node in &pattern.nodes {
+        match node {
+            PatternNode::Variable(_) => text.push_str(&escape(values.next().unwrap_or_default())),
+            node => policy_lang::write_nodes(std::slice::from_ref(node), &mut text),
         }
     }
     Some(Some(text))
@@ -295,12 +293,17 @@ fn glob_matches(
     else {
         return false;
     };
-    if StaticGlob::reads_single_chars(glob) {
+    // The engine reads the glob's nodes where globset would read bytes.
+    // (Nested alternatives, which globset reads, never get here.)
+    let Ok(nodes) = policy_lang::parse_glob(glob, false) else {
+        return false;
+    };
+    if StaticGlob::reads_single_chars(&nodes) {
         let syntax = GlobSyntax {
             literal_separator,
             case_insensitive,
         };
-        return StaticGlob::new(glob, syntax).is_match(subject);
+        return StaticGlob::new(&nodes, syntax).is_ok_and(|g| g.is_match(subject));
     }
     globset::GlobSetBuilder::new()
         .add(built)

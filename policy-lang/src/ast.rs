@@ -9,6 +9,11 @@ use chrono::{DateTime, FixedOffset};
 use ipnet::IpNet;
 use serde::Serialize;
 use smallvec::SmallVec;
+
+pub use crate::pattern::{
+    CharClass, ClassItem, GlobError, GlobPart, PatternNode, PatternNodes, parse_glob, parse_glob_parts,
+    pattern_text, write_nodes,
+};
 use std::net::IpAddr;
 
 /// A byte range `start..end` in one source text.
@@ -173,12 +178,13 @@ pub struct Matcher {
     pub span: Span,
 }
 
-/// One pattern of a matcher line.
+/// One pattern of a matcher line, read into its syntax tree.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Pattern {
-    /// The pattern split into literal glob text and policy variables. Most
-    /// patterns are one glob, kept inline; it reads as a slice.
-    pub parts: SmallVec<[PatternPart; 1]>,
+    /// The pattern's nodes: literal text, wildcards, classes, alternatives
+    /// and policy variables (see [`PatternNode`]). Most patterns are a
+    /// literal and a wildcard or two, kept inline; it reads as a slice.
+    pub nodes: PatternNodes,
     /// For principals: whether this pattern matches group membership (`group:...`)
     /// rather than the principal's id. Always false for actions and resources.
     pub is_group: bool,
@@ -187,7 +193,7 @@ pub struct Pattern {
 }
 
 impl Pattern {
-    /// The glob text with variables written back as `${...}`.
+    /// The pattern's text, printed from its nodes (variables as `${...}`).
     ///
     /// ```
     /// let file = policy_lang::parse("p.policy", r#"policy "p" { allow "a" {
@@ -201,58 +207,48 @@ impl Pattern {
         out
     }
 
-    /// The glob text, borrowed, when the pattern holds no variable (as
-    /// every principal and action pattern): [`Pattern::source_text`]
-    /// without the copy.
+    /// The literal text of a pattern that is one literal (no glob syntax,
+    /// no variable), borrowed.
     ///
     /// ```
     /// let file = policy_lang::parse("p.policy", r#"policy "p" { allow "a" {
-    ///     principal * action secrets:Get* resource prod/${principal.id} } }"#).unwrap();
+    ///     principal * action secrets:GetSecretValue resource prod/${principal.id} } }"#).unwrap();
     /// let statement = &file.policies[0].statements[0];
-    /// assert_eq!(statement.action.patterns[0].glob_text(), Some("secrets:Get*"));
-    /// assert_eq!(statement.resource.patterns[0].glob_text(), None);
+    /// assert_eq!(statement.action.patterns[0].literal(), Some("secrets:GetSecretValue"));
+    /// assert_eq!(statement.resource.patterns[0].literal(), None);
     /// ```
-    pub fn glob_text(&self) -> Option<&str> {
-        match self.parts.as_slice() {
-            [PatternPart::Glob(text)] => Some(text),
+    pub fn literal(&self) -> Option<&str> {
+        match self.nodes.as_slice() {
+            [PatternNode::Literal(text)] => Some(text),
             _ => None,
         }
     }
 
     /// Appends [`Pattern::source_text`] to `out`.
     pub fn write_source_text(&self, out: &mut String) {
-        for part in &self.parts {
-            match part {
-                PatternPart::Glob(text) => out.push_str(text),
-                PatternPart::Variable(key) => {
-                    out.push_str("${");
-                    out.push_str(&key.to_string());
-                    out.push('}');
-                }
-            }
-        }
+        write_nodes(&self.nodes, out);
     }
 
-    /// True when the pattern is the single glob `*` or `**` (matches everything).
+    /// True when the pattern is `*` or `**` alone (matches everything).
     pub fn is_match_all(&self) -> bool {
-        matches!(self.parts.as_slice(), [PatternPart::Glob(g)] if g == "*" || g == "**")
+        matches!(
+            self.nodes.as_slice(),
+            [PatternNode::Star | PatternNode::DoubleStar]
+        )
     }
 
     /// True when the pattern holds a policy variable.
     pub fn has_variables(&self) -> bool {
-        self.parts
-            .iter()
-            .any(|p| matches!(p, PatternPart::Variable(_)))
+        self.variables().next().is_some()
     }
-}
 
-/// A piece of a pattern.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub enum PatternPart {
-    /// Glob text: `*`, `**`, `?`, `[a-z]`, `{a,b}` and literal characters.
-    Glob(String),
-    /// `${principal.tags.team}`: replaced by the request's value, matched literally.
-    Variable(Key),
+    /// The policy variables of the pattern, in order.
+    pub fn variables(&self) -> impl Iterator<Item = &Key> {
+        self.nodes.iter().filter_map(|n| match n {
+            PatternNode::Variable(key) => Some(key),
+            _ => None,
+        })
+    }
 }
 
 /// `when { ... }` holds when its expressions hold; `unless { ... }` when they don't.

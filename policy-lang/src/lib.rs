@@ -42,6 +42,7 @@ mod format;
 mod limits;
 mod literal;
 mod parser;
+mod pattern;
 pub mod render;
 mod schema;
 

@@ -7,6 +7,7 @@ use ipnet::{IpNet, Ipv4Net};
 use std::net::IpAddr;
 
 /// Why a literal could not be read as the wanted type.
+#[derive(Debug, Clone)]
 pub(crate) struct Problem {
     pub message: String,
     pub expected: String,

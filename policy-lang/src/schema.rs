@@ -36,7 +36,7 @@
 
 use crate::diagnostic::{Diagnostic, DiagnosticKind, ParseError, SourceMap, closest};
 use crate::{
-    CompareOp, Expr, ExprKind, Key, KeyPath, Limits, Operand, PatternPart, PolicyFile, Span,
+    CompareOp, Expr, ExprKind, Key, KeyPath, Limits, Operand, PolicyFile, Span,
     ValueKind,
 };
 use serde::Serialize;
@@ -302,10 +302,8 @@ impl Schema {
             for statement in &policy.statements {
                 for matcher in [&statement.principal, &statement.action, &statement.resource] {
                     for pattern in &matcher.patterns {
-                        for part in &pattern.parts {
-                            if let PatternPart::Variable(key) = part {
-                                checker.variable(key);
-                            }
+                        for key in pattern.variables() {
+                            checker.variable(key);
                         }
                     }
                 }

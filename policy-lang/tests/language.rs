@@ -7,7 +7,7 @@
 
 use policy_lang::{
     BlockKind, ConditionBlock, Effect, Expr, ExprKind, Matcher, MatcherKind, Operand, Pattern,
-    PatternPart, PolicyFile, Statement, ValueKind, parse, parse_set,
+    PatternNode, PolicyFile, Statement, ValueKind, parse, parse_set,
 };
 
 /// The sample policy of the brief; LANGUAGE.md's worked example must match it.
@@ -114,10 +114,10 @@ fn show_pattern(p: &Pattern) -> String {
     if p.is_group {
         out.push_str("group=");
     }
-    for part in &p.parts {
-        match part {
-            PatternPart::Glob(g) => out.push_str(g),
-            PatternPart::Variable(key) => out.push_str(&format!("<{key}>")),
+    for node in &p.nodes {
+        match node {
+            PatternNode::Variable(key) => out.push_str(&format!("<{key}>")),
+            node => out.push_str(&node.to_string()),
         }
     }
     out

@@ -2,12 +2,13 @@
 //! covers another, whether two patterns are disjoint, and whether a resource
 //! pattern can reach a top-level folder such as `prod/`.
 //!
-//! Every answer is conservative: `true` only when it is proven from the text
-//! of the patterns. A pattern the analysis cannot read (a backslash, nested or
-//! too many alternatives) is never proven to cover, be disjoint from, or reach
-//! anything, except through the match-all patterns `*` and `**`.
+//! Every answer is conservative: `true` only when it is proven from the
+//! patterns' syntax trees (read once by the parser). A pattern the analysis
+//! does not read (an escaped character, too many alternatives) is never
+//! proven to cover, be disjoint from, or reach anything, except through the
+//! match-all patterns `*` and `**`.
 
-use policy_lang::{Matcher, MatcherKind, Pattern, PatternPart, Span};
+use policy_lang::{Matcher, MatcherKind, Pattern, PatternNode, Span};
 
 /// Patterns with more alternatives than this are not analysed.
 const MAX_ALTERNATIVES: usize = 64;
@@ -68,7 +69,7 @@ enum Raw {
 impl PatternShape {
     /// Prepares one pattern of a matcher of `kind`.
     pub fn new(pattern: &Pattern, kind: MatcherKind) -> PatternShape {
-        let alts = tokenize(&pattern.parts, kind).and_then(|raw| expand(&raw));
+        let alts = tokenize(&pattern.nodes, kind).and_then(|raw| expand(&raw));
         PatternShape {
             is_group: pattern.is_group,
             match_all: pattern.is_match_all(),
@@ -77,10 +78,14 @@ impl PatternShape {
         }
     }
 
-    /// A resource pattern built from glob text, such as `prod/**`.
+    /// A resource pattern built from glob text, such as `prod/**` (one
+    /// that does not read is never proven to match anything).
     pub fn resource(glob: &str) -> PatternShape {
-        let parts = [PatternPart::Glob(glob.to_string())];
-        let alts = tokenize(&parts, MatcherKind::Resource).and_then(|raw| expand(&raw));
+        let nodes = policy_lang::parse_glob(glob, true).ok();
+        let alts = nodes
+            .as_deref()
+            .and_then(|nodes| tokenize(nodes, MatcherKind::Resource))
+            .and_then(|raw| expand(&raw));
         PatternShape {
             is_group: false,
             match_all: glob == "*" || glob == "**",
@@ -279,91 +284,49 @@ fn segment_matches(tokens: &[Tok], text: &[char]) -> bool {
     }
 }
 
-/// Splits the pattern's parts into tokens; `None` for text the analysis does
-/// not read (a backslash, an unclosed class).
-fn tokenize(parts: &[PatternPart], kind: MatcherKind) -> Option<Vec<Raw>> {
+/// The tokens of a pattern's nodes, with its alternative groups in them;
+/// `None` for a pattern the analysis does not read (an escaped character).
+fn tokenize(nodes: &[PatternNode], kind: MatcherKind) -> Option<Vec<Raw>> {
     let mut out = Vec::new();
-    let mut depth = 0usize;
-    for part in parts {
-        match part {
-            PatternPart::Variable(key) => out.push(Raw::Tok(Tok::Var(key.to_string()))),
-            PatternPart::Glob(text) => tokenize_glob(text, kind, &mut depth, &mut out)?,
+    for node in nodes {
+        if let PatternNode::Alternatives(choices) = node {
+            out.push(Raw::Open);
+            for (i, choice) in choices.iter().enumerate() {
+                if i > 0 {
+                    out.push(Raw::Comma);
+                }
+                for node in choice {
+                    push_tokens(node, kind, &mut out)?;
+                }
+            }
+            out.push(Raw::Close);
+        } else {
+            push_tokens(node, kind, &mut out)?;
         }
     }
-    (depth == 0).then_some(out)
+    Some(out)
 }
 
-fn tokenize_glob(
-    text: &str,
-    kind: MatcherKind,
-    depth: &mut usize,
-    out: &mut Vec<Raw>,
-) -> Option<()> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut i = 0;
-    while let Some(&c) = chars.get(i) {
-        i += 1;
-        let raw = match c {
-            '*' if chars.get(i) == Some(&'*') => {
-                i += 1;
-                let star = if kind == MatcherKind::Resource {
-                    Tok::DoubleStar
-                } else {
-                    Tok::Star
-                };
-                Raw::Tok(star)
-            }
-            '*' => Raw::Tok(Tok::Star),
-            '?' => Raw::Tok(Tok::Any),
-            '[' => {
-                let (class, next) = class(&chars, i)?;
-                i = next;
-                Raw::Tok(class)
-            }
-            '{' => {
-                *depth += 1;
-                Raw::Open
-            }
-            '}' => {
-                *depth = depth.checked_sub(1)?;
-                Raw::Close
-            }
-            ',' if *depth > 0 => Raw::Comma,
-            '\\' => return None,
-            other => Raw::Tok(Tok::Lit(other)),
-        };
-        out.push(raw);
-    }
+/// Appends the tokens of a node other than alternatives to `out`.
+fn push_tokens(node: &PatternNode, kind: MatcherKind, out: &mut Vec<Raw>) -> Option<()> {
+    let tok = match node {
+        PatternNode::Literal(text) => {
+            out.extend(text.chars().map(|c| Raw::Tok(Tok::Lit(c))));
+            return Some(());
+        }
+        PatternNode::Star => Tok::Star,
+        PatternNode::DoubleStar if kind == MatcherKind::Resource => Tok::DoubleStar,
+        PatternNode::DoubleStar => Tok::Star,
+        PatternNode::AnyChar => Tok::Any,
+        PatternNode::Class(class) => Tok::Class {
+            negated: class.negated(),
+            ranges: class.ranges(),
+        },
+        PatternNode::Variable(key) => Tok::Var(key.to_string()),
+        PatternNode::Escaped(_) | PatternNode::Alternatives(_) => return None,
+    };
+    out.push(Raw::Tok(tok));
     Some(())
-}
-
-/// Reads a class whose `[` stood just before `start`; returns it and the
-/// index after its `]`.
-fn class(chars: &[char], start: usize) -> Option<(Tok, usize)> {
-    let mut i = start;
-    let negated = matches!(chars.get(i), Some('!' | '^'));
-    if negated {
-        i += 1;
-    }
-    let mut ranges = Vec::new();
-    let mut first = true;
-    loop {
-        let c = *chars.get(i)?;
-        if c == ']' && !first {
-            return Some((Tok::Class { negated, ranges }, i + 1));
-        }
-        first = false;
-        match (chars.get(i + 1), chars.get(i + 2)) {
-            (Some('-'), Some(&hi)) if hi != ']' => {
-                ranges.push((c, hi));
-                i += 3;
-            }
-            _ => {
-                ranges.push((c, c));
-                i += 1;
-            }
-        }
-    }
 }
 
 /// Expands `{a,b}` groups (not nested) into alternatives.

@@ -792,10 +792,8 @@ fn custom_reads(
         .filter_map(custom)
         .collect();
     for pattern in &statement.resource.patterns {
-        for part in &pattern.parts {
-            if let policy_lang::PatternPart::Variable(key) = part {
-                out.extend(custom(key));
-            }
+        for key in pattern.variables() {
+            out.extend(custom(key));
         }
     }
     out

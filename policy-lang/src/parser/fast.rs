@@ -13,7 +13,8 @@
 //! produces the diagnostics. So it can only be faster, never different: a
 //! source it accepts is one pest accepts into the same tree.
 
-use super::{Lit, Lower, MAX_CONDITION_DEPTH, OperandSyntax, Shape, leaf};
+use super::MAX_CONDITION_DEPTH;
+use super::lower::{Lit, Lower, OperandSyntax, Shape, leaf};
 use crate::ast::*;
 // Names are hashed with foldhash, as the engine's index keys are: several
 // times faster than SipHash on ten thousands of statement names.
