@@ -282,7 +282,7 @@ fn push_raw(
         })),
         PatternNode::Variable(key) => {
             out.push(Raw::Token(Token::Variable(variables.len())));
-            variables.push(key.clone());
+            variables.push((**key).clone());
         }
         PatternNode::Alternatives(_) => {
             return Err("`{` alternatives cannot nest".into());

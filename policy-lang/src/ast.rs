@@ -219,7 +219,7 @@ impl Pattern {
     /// ```
     pub fn literal(&self) -> Option<&str> {
         match self.nodes.as_slice() {
-            [PatternNode::Literal(text)] => Some(text),
+            [PatternNode::Literal(text)] => Some(&**text),
             _ => None,
         }
     }
@@ -245,7 +245,7 @@ impl Pattern {
     /// The policy variables of the pattern, in order.
     pub fn variables(&self) -> impl Iterator<Item = &Key> {
         self.nodes.iter().filter_map(|n| match n {
-            PatternNode::Variable(key) => Some(key),
+            PatternNode::Variable(key) => Some(&**key),
             _ => None,
         })
     }

@@ -27,11 +27,13 @@ use std::fmt;
 /// wildcard or two, held inline.
 pub type PatternNodes = SmallVec<[PatternNode; 2]>;
 
-/// One element of a pattern.
+/// One element of a pattern. Every variant is at most two words, so that a
+/// pattern of two nodes (`prod/**`, `secrets:Get*`) is held inline in no
+/// more room than its text would take.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub enum PatternNode {
     /// Characters matched as themselves: a run holding no glob syntax.
-    Literal(String),
+    Literal(Box<str>),
     /// `\c`: the character `c` matched as itself.
     Escaped(char),
     /// `*`: any run of characters (within one path segment in resource
@@ -43,14 +45,14 @@ pub enum PatternNode {
     /// `?`: any one character (not `/` in resource patterns).
     AnyChar,
     /// `[...]`: one character in (or not in) a class.
-    Class(CharClass),
+    Class(Box<CharClass>),
     /// `{a,b}`: any one of the alternatives, each a sequence of nodes
     /// without alternatives of its own (they cannot nest). An empty
     /// alternative (`{,a}`) matches as if it were left out.
-    Alternatives(Vec<Vec<PatternNode>>),
+    Alternatives(Box<[Vec<PatternNode>]>),
     /// `${key}`: the request's value of `key`, matched literally (resource
     /// patterns only).
-    Variable(Key),
+    Variable(Box<Key>),
 }
 
 /// A character class, `[a-z]` or `[!a-z]`.
@@ -292,7 +294,8 @@ impl Builder {
         if self.literal.is_empty() {
             return;
         }
-        let text = std::mem::take(&mut self.literal);
+        let text = Box::from(self.literal.as_str());
+        self.literal.clear();
         self.push_node(PatternNode::Literal(text));
     }
 
@@ -333,7 +336,7 @@ pub(crate) fn read_atoms(atoms: &[Atom<'_>], matcher: bool) -> Result<PatternNod
     while let Some(atom) = atoms.get(i) {
         let c = match atom {
             Atom::Variable(key) => {
-                b.push(PatternNode::Variable((*key).clone()));
+                b.push(PatternNode::Variable(Box::new((*key).clone())));
                 i += 1;
                 continue;
             }
@@ -364,7 +367,7 @@ pub(crate) fn read_atoms(atoms: &[Atom<'_>], matcher: bool) -> Result<PatternNod
             }
             '[' => match read_class(atoms, i + 1)? {
                 Some((class, next)) => {
-                    b.push(PatternNode::Class(class));
+                    b.push(PatternNode::Class(Box::new(class)));
                     i = next;
                 }
                 // A variable inside: `[` is a character.
@@ -394,7 +397,7 @@ pub(crate) fn read_atoms(atoms: &[Atom<'_>], matcher: bool) -> Result<PatternNod
                 if depth == 0 {
                     b.flush();
                     if let Some(choices) = b.group.take() {
-                        b.top.push(PatternNode::Alternatives(choices));
+                        b.top.push(PatternNode::Alternatives(choices.into_boxed_slice()));
                     }
                 }
                 i += 1;
@@ -544,14 +547,14 @@ mod tests {
     use proptest::prelude::*;
 
     fn lit(s: &str) -> PatternNode {
-        PatternNode::Literal(s.to_string())
+        PatternNode::Literal(s.into())
     }
 
     fn class(negation: Option<char>, items: &[ClassItem]) -> PatternNode {
-        PatternNode::Class(CharClass {
+        PatternNode::Class(Box::new(CharClass {
             negation,
             items: items.to_vec(),
-        })
+        }))
     }
 
     fn nodes(text: &str) -> Vec<PatternNode> {
@@ -613,11 +616,9 @@ mod tests {
             nodes("a{b,,*c}"),
             [
                 lit("a"),
-                PatternNode::Alternatives(vec![
-                    vec![lit("b")],
-                    vec![],
-                    vec![PatternNode::Star, lit("c")]
-                ])
+                PatternNode::Alternatives(
+                    vec![vec![lit("b")], vec![], vec![PatternNode::Star, lit("c")]].into()
+                )
             ]
         );
         let key = Key {
@@ -635,7 +636,7 @@ mod tests {
             read,
             [
                 lit("p/"),
-                PatternNode::Variable(key),
+                PatternNode::Variable(Box::new(key)),
                 lit("/"),
                 PatternNode::DoubleStar
             ]

@@ -669,7 +669,7 @@ fn plain_pattern(text: &str) -> Option<Plain> {
                 }
                 // Every byte this stops at is ASCII: `i` is a char boundary.
                 if literal_start < i {
-                    nodes.push(PatternNode::Literal(text.get(literal_start..i)?.to_string()));
+                    nodes.push(PatternNode::Literal(text.get(literal_start..i)?.into()));
                 }
                 nodes.push(if run == 2 {
                     PatternNode::DoubleStar
@@ -683,7 +683,7 @@ fn plain_pattern(text: &str) -> Option<Plain> {
             }
             b'?' => {
                 if literal_start < i {
-                    nodes.push(PatternNode::Literal(text.get(literal_start..i)?.to_string()));
+                    nodes.push(PatternNode::Literal(text.get(literal_start..i)?.into()));
                 }
                 nodes.push(PatternNode::AnyChar);
                 wildcards += 1;
@@ -698,7 +698,7 @@ fn plain_pattern(text: &str) -> Option<Plain> {
         i += 1;
     }
     if literal_start < bytes.len() {
-        nodes.push(PatternNode::Literal(text.get(literal_start..)?.to_string()));
+        nodes.push(PatternNode::Literal(text.get(literal_start..)?.into()));
     }
     dot_segment |= is_dots(bytes.get(segment_start..).unwrap_or(&[]));
     Some(Plain {
