@@ -2080,7 +2080,12 @@ impl KeysRead {
             for expr in statement.conditions.iter().flat_map(|b| &b.exprs) {
                 walk(&mut read, expr);
             }
-            for key in statement.resource.patterns.iter().flat_map(|p| p.variables()) {
+            for key in statement
+                .resource
+                .patterns
+                .iter()
+                .flat_map(|p| p.variables())
+            {
                 add(&mut read, key);
             }
         }

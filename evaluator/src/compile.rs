@@ -369,7 +369,8 @@ mod tests {
         ];
         for (problem, message) in cases {
             assert_eq!(problem.span(), span);
-            let error = CompileError::from_problems("p.policy", "line one\nline two", vec![problem]);
+            let error =
+                CompileError::from_problems("p.policy", "line one\nline two", vec![problem]);
             let d = &error.diagnostics()[0];
             assert_eq!(d.message(), message);
             assert_eq!(d.kind(), DiagnosticKind::LimitExceeded);

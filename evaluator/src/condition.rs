@@ -432,10 +432,11 @@ impl Cond {
             ExprKind::Compare(c) => {
                 let offset = c.offset.as_ref().map_or(0, |o| o.seconds_east);
                 let attr = Attr::pooled(&c.key.path, offset, pool);
-                let (test, negate) = compile_test(c.op, &c.operand).map_err(|why| Problem::Condition {
-                    span: expr.span,
-                    why,
-                })?;
+                let (test, negate) =
+                    compile_test(c.op, &c.operand).map_err(|why| Problem::Condition {
+                        span: expr.span,
+                        why,
+                    })?;
                 let test = Cond::Test {
                     attr,
                     test,
@@ -563,8 +564,14 @@ fn compile_test(op: CompareOp, operand: &Operand) -> Result<(Test, bool), String
                 literal_separator: false,
                 case_insensitive: op == CompareOp::ILike,
             };
-            let bank = GlobBank::build(&[BankGlob { glob, nodes: &nodes }], syntax)
-                .map_err(|(_, why)| format!("the pattern cannot be compiled: {why}"))?;
+            let bank = GlobBank::build(
+                &[BankGlob {
+                    glob,
+                    nodes: &nodes,
+                }],
+                syntax,
+            )
+            .map_err(|(_, why)| format!("the pattern cannot be compiled: {why}"))?;
             Test::Like(bank)
         }
         (CompareOp::Contains, Operand::Value(v)) => match &v.kind {

@@ -6,8 +6,8 @@ use crate::condition::{Attr, Cond, Pool, Texts, Truth};
 use crate::decision::*;
 use crate::glob::VariablePattern;
 use crate::index::{
-    Candidates, Index, IndexBuilder, Line, NAME_SYNTAX, NameKey, RESOURCE_SYNTAX, subtree,
-    refused, resource_glob,
+    Candidates, Index, IndexBuilder, Line, NAME_SYNTAX, NameKey, RESOURCE_SYNTAX, refused,
+    resource_glob, subtree,
 };
 use crate::limits::Limits;
 use crate::request::Request;
@@ -922,8 +922,8 @@ impl ResourceMatcher {
             } else if let Some(dir) = subtree(&pattern.nodes) {
                 subtrees.push(dir.into());
             } else if pattern.has_variables() {
-                let compiled =
-                    VariablePattern::new(&pattern.nodes).map_err(|why| refused(pattern.span, &why))?;
+                let compiled = VariablePattern::new(&pattern.nodes)
+                    .map_err(|why| refused(pattern.span, &why))?;
                 let attrs = compiled
                     .variables
                     .iter()

@@ -31,7 +31,9 @@ use crate::request::Request;
 use chrono::{DateTime, Utc};
 use foldhash::HashMap;
 use globset::{Candidate, Glob, GlobBuilder};
-use policy_lang::{BlockKind, Effect, Matcher, Pattern, PatternNode, Span, Statement, pattern_text};
+use policy_lang::{
+    BlockKind, Effect, Matcher, Pattern, PatternNode, Span, Statement, pattern_text,
+};
 use smallvec::SmallVec;
 use std::sync::Arc;
 
@@ -448,10 +450,9 @@ impl Index {
         let mut conditions: HashMap<Attr, AttrIndex> = HashMap::default();
         for (id, effect, source, filing) in filings {
             match filing {
-                Filing::Resource(keys) => resources.extend(
-                    keys.into_iter()
-                        .map(|(key, span)| (key, id, span, source)),
-                ),
+                Filing::Resource(keys) => {
+                    resources.extend(keys.into_iter().map(|(key, span)| (key, id, span, source)))
+                }
                 Filing::Action(keys) => keys
                     .into_iter()
                     .for_each(|(_, key, span)| actions.add(key, id, span, source)),
@@ -861,20 +862,16 @@ impl ResourceIndex {
 /// A broken invariant of the index, reported as a compile error rather
 /// than a pattern left out.
 fn internal(source: usize, span: Span) -> (usize, Problem) {
-    (
-        source,
-        Problem::IndexInvariant { span },
-    )
+    (source, Problem::IndexInvariant { span })
 }
 
 /// The literal directory of a glob: the literal text it starts with, up to
 /// and including its last `/` (`""` when it starts otherwise).
 fn literal_dir(nodes: &[PatternNode]) -> &str {
     match nodes.first() {
-        Some(PatternNode::Literal(text)) => text
-            .rfind('/')
-            .and_then(|i| text.get(..=i))
-            .unwrap_or(""),
+        Some(PatternNode::Literal(text)) => {
+            text.rfind('/').and_then(|i| text.get(..=i)).unwrap_or("")
+        }
         _ => "",
     }
 }

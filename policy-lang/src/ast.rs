@@ -11,8 +11,8 @@ use serde::Serialize;
 use smallvec::SmallVec;
 
 pub use crate::pattern::{
-    CharClass, ClassItem, GlobError, GlobPart, PatternNode, PatternNodes, parse_glob, parse_glob_parts,
-    pattern_text, write_nodes,
+    CharClass, ClassItem, GlobError, GlobPart, PatternNode, PatternNodes, parse_glob,
+    parse_glob_parts, pattern_text, write_nodes,
 };
 use std::net::IpAddr;
 

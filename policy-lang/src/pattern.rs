@@ -318,7 +318,10 @@ impl Builder {
 /// Reads `atoms` as globset reads a glob (with a literal separator when
 /// `matcher`), reporting its errors first, then the language's own: nested
 /// alternatives, and in matcher patterns `**` that is not a whole segment.
-pub(crate) fn read_atoms(atoms: &[Atom<'_>], matcher: bool) -> Result<PatternNodes, globset::ErrorKind> {
+pub(crate) fn read_atoms(
+    atoms: &[Atom<'_>],
+    matcher: bool,
+) -> Result<PatternNodes, globset::ErrorKind> {
     use globset::ErrorKind as E;
     let ch = |i: usize| match atoms.get(i) {
         Some(Atom::Char(c)) => Some(*c),
@@ -397,7 +400,8 @@ pub(crate) fn read_atoms(atoms: &[Atom<'_>], matcher: bool) -> Result<PatternNod
                 if depth == 0 {
                     b.flush();
                     if let Some(choices) = b.group.take() {
-                        b.top.push(PatternNode::Alternatives(choices.into_boxed_slice()));
+                        b.top
+                            .push(PatternNode::Alternatives(choices.into_boxed_slice()));
                     }
                 }
                 i += 1;
@@ -592,7 +596,10 @@ mod tests {
         use ClassItem::*;
         assert_eq!(nodes("[a-z]"), [class(None, &[Char('a'), RangeTo('z')])]);
         assert_eq!(nodes("[!]a]"), [class(Some('!'), &[Char(']'), Char('a')])]);
-        assert_eq!(nodes("[^-a-]"), [class(Some('^'), &[Char('-'), Char('a'), Char('-')])]);
+        assert_eq!(
+            nodes("[^-a-]"),
+            [class(Some('^'), &[Char('-'), Char('a'), Char('-')])]
+        );
         assert_eq!(nodes("[+--]"), [class(None, &[Char('+'), RangeTo('-')])]);
         assert_eq!(
             nodes("[[:alpha:][:nope:]]"),

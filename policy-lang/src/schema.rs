@@ -36,8 +36,7 @@
 
 use crate::diagnostic::{Diagnostic, DiagnosticKind, ParseError, SourceMap, closest};
 use crate::{
-    CompareOp, Expr, ExprKind, Key, KeyPath, Limits, Operand, PolicyFile, Span,
-    ValueKind,
+    CompareOp, Expr, ExprKind, Key, KeyPath, Limits, Operand, PolicyFile, Span, ValueKind,
 };
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};

@@ -5,9 +5,9 @@
 //! [`Problem`] reported through [`Lower::report`].
 
 use super::error::{Problem, with_article};
-use crate::diagnostic::{Diagnostic, ParseError, SourceMap};
 use super::lower::{Lit, Lower, OperandSyntax, Shape};
 use crate::ast::*;
+use crate::diagnostic::{Diagnostic, ParseError, SourceMap};
 use crate::limits::{Limits, wildcard_count};
 use crate::literal;
 use crate::pattern::{Atom, read_atoms};
@@ -795,7 +795,11 @@ mod tests {
             if let Some(plain) = plain {
                 assert_eq!(Ok(plain.nodes.clone()), full, "{pattern}");
                 assert_eq!(plain.wildcards, wildcard_count(pattern), "{pattern}");
-                assert_eq!(plain.dot_segment, has_dot_segment(&plain.nodes), "{pattern}");
+                assert_eq!(
+                    plain.dot_segment,
+                    has_dot_segment(&plain.nodes),
+                    "{pattern}"
+                );
                 let dots = pattern.split('/').any(|s| s == ".." || s == ".");
                 assert_eq!(plain.dot_segment, dots, "{pattern}");
                 assert_eq!(alternative_count(pattern), 1, "{pattern}");

@@ -18,7 +18,11 @@ pub(super) enum Problem {
     SourceTooLong { len: usize, max: usize },
     /// The set holds more than `max_statements`; `span` names the first
     /// statement past the limit.
-    TooManyStatements { span: Span, total: usize, max: usize },
+    TooManyStatements {
+        span: Span,
+        total: usize,
+        max: usize,
+    },
 
     // --- Scanning.
     /// A `"` with no closing quote on its line.
@@ -54,7 +58,11 @@ pub(super) enum Problem {
     /// `policy ""` or `allow ""`.
     EmptyName { span: Span, what: &'static str },
     /// A policy name given twice in one source.
-    DuplicatePolicy { span: Span, name: String, first: Span },
+    DuplicatePolicy {
+        span: Span,
+        name: String,
+        first: Span,
+    },
     /// A policy name given twice in a set, first in another source.
     DuplicatePolicyElsewhere {
         span: Span,
@@ -133,7 +141,11 @@ pub(super) enum Problem {
 
     // --- Keys, literals and types.
     /// An attribute name that is neither fixed nor custom.
-    UnknownKey { span: Span, text: String, hint: String },
+    UnknownKey {
+        span: Span,
+        text: String,
+        hint: String,
+    },
     /// A string escape other than `\"`, `\\`, `\n` and `\t`.
     UnknownEscape { span: Span, escape: String },
     /// A bare key that is not boolean.
