@@ -76,7 +76,11 @@ impl fmt::Display for CliError {
             ),
             CliError::NoPolicies { paths } => {
                 let list: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-                write!(f, "no policy files (*.policy, *.hcl, *.json) found in {}", list.join(", "))
+                write!(
+                    f,
+                    "no policy files (*.policy, *.hcl, *.json) found in {}",
+                    list.join(", ")
+                )
             }
             CliError::Compile { count, .. } => write!(f, "{count} error(s) in the policy set"),
             CliError::Import(error) => write!(

@@ -3,10 +3,10 @@
 //! command loads `*.hcl` or `*.json` files beside `*.policy` files; this
 //! shows what they load as, for review or to keep as Tessera source.
 
+use crate::Status;
 use crate::error::CliError;
 use crate::load;
 use crate::render::Style;
-use crate::Status;
 use policy_cli::imports::{ImportError, Named};
 use std::path::PathBuf;
 

@@ -50,7 +50,12 @@ fn policy(dir: &Path, args: &[&str], stdin: Option<&str>) -> Run {
         .spawn()
         .unwrap();
     if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
     } else {
         drop(child.stdin.take());
     }
@@ -69,7 +74,15 @@ fn request(principal: &str, action: &str, path: &str) -> String {
 fn decide(dir: &Path, policies: &str, principal: &str, action: &str, path: &str) -> String {
     let run = policy(
         dir,
-        &["eval", "--policies", policies, "--request", "-", "--format", "json"],
+        &[
+            "eval",
+            "--policies",
+            policies,
+            "--request",
+            "-",
+            "--format",
+            "json",
+        ],
         Some(&request(principal, action, path)),
     );
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
@@ -83,24 +96,52 @@ fn vault_and_tessera_files_are_decided_together() {
     std::fs::write(dir.path().join("kv.hcl"), KV).unwrap();
     std::fs::write(dir.path().join("ops.policy"), OPS).unwrap();
     // A request beside the policies is not a policy: the walk skips it.
-    std::fs::write(dir.path().join("request.json"), request("user:dev", "read", "x")).unwrap();
+    std::fs::write(
+        dir.path().join("request.json"),
+        request("user:dev", "read", "x"),
+    )
+    .unwrap();
     let d = dir.path();
-    assert_eq!(decide(d, ".", "user:dev", "read", "secret/data/app/db"), "allow");
-    assert_eq!(decide(d, ".", "user:dev", "list", "secret/data/app"), "allow");
-    assert_eq!(decide(d, ".", "user:dev", "update", "secret/data/app/db"), "deny");
+    assert_eq!(
+        decide(d, ".", "user:dev", "read", "secret/data/app/db"),
+        "allow"
+    );
+    assert_eq!(
+        decide(d, ".", "user:dev", "list", "secret/data/app"),
+        "allow"
+    );
+    assert_eq!(
+        decide(d, ".", "user:dev", "update", "secret/data/app/db"),
+        "deny"
+    );
     // The Tessera allow adds what Vault's paths do not grant.
-    assert_eq!(decide(d, ".", "user:ops", "update", "secret/data/app/db"), "allow");
+    assert_eq!(
+        decide(d, ".", "user:ops", "update", "secret/data/app/db"),
+        "allow"
+    );
     // Vault's deny beats the broader Vault allow, and the more specific path
     // escapes the deny.
-    assert_eq!(decide(d, ".", "user:dev", "read", "secret/data/admin/root"), "deny");
-    assert_eq!(decide(d, ".", "user:dev", "read", "secret/data/admin/rotation"), "allow");
-    assert_eq!(decide(d, ".", "user:dev", "help", "anything/at/all"), "allow");
+    assert_eq!(
+        decide(d, ".", "user:dev", "read", "secret/data/admin/root"),
+        "deny"
+    );
+    assert_eq!(
+        decide(d, ".", "user:dev", "read", "secret/data/admin/rotation"),
+        "allow"
+    );
+    assert_eq!(
+        decide(d, ".", "user:dev", "help", "anything/at/all"),
+        "allow"
+    );
 
     let run = policy(d, &["check", "."], None);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.starts_with("ok: 2 file(s)"), "{}", run.stdout);
     // Named on the command line, one at a time, too.
-    assert_eq!(decide(d, "kv.hcl", "user:dev", "read", "secret/data/app/db"), "allow");
+    assert_eq!(
+        decide(d, "kv.hcl", "user:dev", "read", "secret/data/app/db"),
+        "allow"
+    );
 }
 
 #[test]
@@ -110,7 +151,11 @@ fn policy_import_vault_prints_text_that_decides_the_same() {
     let run = policy(dir.path(), &["import", "vault", "kv.hcl"], None);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("policy \"vault\" {"), "{}", run.stdout);
-    assert!(run.stdout.contains("deny \"secret/data/admin/*\""), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("deny \"secret/data/admin/*\""),
+        "{}",
+        run.stdout
+    );
 
     let alone = tempfile::tempdir().unwrap();
     std::fs::write(alone.path().join("vault.policy"), &run.stdout).unwrap();
@@ -151,9 +196,22 @@ fn a_bad_capability_exits_2_with_file_line_and_column() {
     ] {
         let run = policy(dir.path(), args, Some(&request("u", "read", "secret/x")));
         assert_eq!(run.code, 2, "{args:?}: {}{}", run.stdout, run.stderr);
-        assert!(run.stderr.contains("error[import]: unknown capability `lsit` on path \"secret/*\""), "{args:?}: {}", run.stderr);
-        assert!(run.stderr.contains("bad.hcl:2:27"), "{args:?}: {}", run.stderr);
-        assert!(run.stderr.contains("help: did you mean `list`?"), "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("error[import]: unknown capability `lsit` on path \"secret/*\""),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("bad.hcl:2:27"),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("help: did you mean `list`?"),
+            "{args:?}: {}",
+            run.stderr
+        );
     }
 }
 
@@ -164,7 +222,10 @@ fn fmt_leaves_imported_files_alone() {
     std::fs::write(dir.path().join("ops.policy"), OPS).unwrap();
     let run = policy(dir.path(), &["fmt", "."], None);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(std::fs::read_to_string(dir.path().join("kv.hcl")).unwrap(), KV);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("kv.hcl")).unwrap(),
+        KV
+    );
 }
 
 #[test]
@@ -226,9 +287,17 @@ fn serve_watch_reloads_a_changed_hcl_file() {
     server.wait_for("reloaded:");
     assert_eq!(server.decide(&read), "deny");
     // A broken file keeps the last good set serving.
-    std::fs::write(dir.path().join("kv.hcl"), "path \"a\" { capabilities = [\"raed\"] }\n").unwrap();
+    std::fs::write(
+        dir.path().join("kv.hcl"),
+        "path \"a\" { capabilities = [\"raed\"] }\n",
+    )
+    .unwrap();
     server.wait_for("reload failed");
-    assert!(server.log().contains("unknown capability `raed`"), "{}", server.log());
+    assert!(
+        server.log().contains("unknown capability `raed`"),
+        "{}",
+        server.log()
+    );
     assert_eq!(server.decide(&read), "deny");
     let (code, log) = server.finish();
     assert_eq!(code, 0, "{log}");
@@ -253,12 +322,25 @@ fn aws_documents_are_decided_with_the_rest_and_requests_are_skipped() {
     )
     .unwrap();
     std::fs::write(dir.path().join("kv.hcl"), KV).unwrap();
-    std::fs::write(dir.path().join("request.json"), request("user:dev", "read", "x")).unwrap();
+    std::fs::write(
+        dir.path().join("request.json"),
+        request("user:dev", "read", "x"),
+    )
+    .unwrap();
     let d = dir.path();
     let arn = "arn:aws:secretsmanager:us-east-2:123456789012:secret:MySecret-a1b2c3";
-    assert_eq!(decide(d, ".", "user:dev", "secretsmanager:GetSecretValue", arn), "allow");
-    assert_eq!(decide(d, ".", "user:dev", "secretsmanager:DeleteSecret", arn), "deny");
-    assert_eq!(decide(d, ".", "user:dev", "read", "secret/data/app/db"), "allow");
+    assert_eq!(
+        decide(d, ".", "user:dev", "secretsmanager:GetSecretValue", arn),
+        "allow"
+    );
+    assert_eq!(
+        decide(d, ".", "user:dev", "secretsmanager:DeleteSecret", arn),
+        "deny"
+    );
+    assert_eq!(
+        decide(d, ".", "user:dev", "read", "secret/data/app/db"),
+        "allow"
+    );
     let run = policy(d, &["check", "."], None);
     assert_eq!(run.code, 0, "{}", run.stderr);
     // The Vault set and the AWS document: one converted source each.

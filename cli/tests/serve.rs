@@ -341,7 +341,10 @@ fn a_missing_policy_path_exits_2_with_a_clear_message() {
 
     let (code, log) = run_to_end(&["--policies", path_str(dir.path()), "--watch"]);
     assert_eq!(code, 2, "{log}");
-    assert!(log.contains("no policy files (*.policy, *.hcl, *.json) found in"), "{log}");
+    assert!(
+        log.contains("no policy files (*.policy, *.hcl, *.json) found in"),
+        "{log}"
+    );
 }
 
 #[test]

@@ -163,9 +163,13 @@ pub fn convert(files: &[(&str, &str)]) -> Result<String, Vec<Diagnostic>> {
                 first.1,
                 Span::new(0, 0),
                 if limit {
-                    format!("these Vault policies convert to Tessera text over one of its limits: {detail}")
+                    format!(
+                        "these Vault policies convert to Tessera text over one of its limits: {detail}"
+                    )
                 } else {
-                    format!("internal error: the Tessera text converted from these Vault policies does not parse: {detail}")
+                    format!(
+                        "internal error: the Tessera text converted from these Vault policies does not parse: {detail}"
+                    )
                 },
                 Some(if limit {
                     "nothing was loaded; the limit is named above (policy_lang::Limits)"
@@ -345,11 +349,7 @@ impl Reader<'_> {
                         Structure::Attribute(a) => a.key.span(),
                         Structure::Block(b) => b.ident.span(),
                     };
-                    self.refuse(
-                        span,
-                        format!("unknown key `{key}` in a Vault policy"),
-                        hint,
-                    );
+                    self.refuse(span, format!("unknown key `{key}` in a Vault policy"), hint);
                 }
             }
         }
@@ -410,7 +410,9 @@ impl Reader<'_> {
                     self.refuse(
                         span,
                         format!("unknown key `{key}` in the block of path \"{raw}\""),
-                        hint.or_else(|| Some(format!("a path block holds {}", PATH_KEYS.join(", ")))),
+                        hint.or_else(|| {
+                            Some(format!("a path block holds {}", PATH_KEYS.join(", ")))
+                        }),
                     );
                     ok = false;
                     continue;
@@ -432,7 +434,9 @@ impl Reader<'_> {
                     self.refuse(
                         span,
                         format!("unknown key `{key}` in the block of path \"{raw}\""),
-                        hint.or_else(|| Some(format!("a path block holds {}", PATH_KEYS.join(", ")))),
+                        hint.or_else(|| {
+                            Some(format!("a path block holds {}", PATH_KEYS.join(", ")))
+                        }),
                     );
                     ok = false;
                 }
@@ -465,7 +469,10 @@ impl Reader<'_> {
         // Vault strips one leading `/` (policy.go).
         let path = raw.strip_prefix('/').unwrap_or(raw);
         let problem: Option<(String, Option<String>)> = if path.contains("+*") {
-            Some((malformed("`+*` is not allowed (Vault refuses it too)"), Some("write `+/*` or `+` ".into())))
+            Some((
+                malformed("`+*` is not allowed (Vault refuses it too)"),
+                Some("write `+/*` or `+` ".into()),
+            ))
         } else if path.contains("{{") {
             Some((
                 format!("templated Vault path \"{raw}\" cannot be imported yet"),
@@ -734,7 +741,9 @@ fn seg_contains(a: &Seg, b: &Seg) -> bool {
         (_, Seg::Any) => false,
         (Seg::Lit(x), Seg::Lit(y)) => x == y,
         (Seg::Lit(_), Seg::Prefix(_)) => false,
-        (Seg::Prefix(p), Seg::Lit(y)) | (Seg::Prefix(p), Seg::Prefix(y)) => y.starts_with(p.as_str()),
+        (Seg::Prefix(p), Seg::Lit(y)) | (Seg::Prefix(p), Seg::Prefix(y)) => {
+            y.starts_with(p.as_str())
+        }
     }
 }
 
@@ -837,10 +846,9 @@ fn globs_without(start: &str, minus: &[Seg]) -> Option<Vec<String>> {
         Seg::Lit(t) | Seg::Prefix(t) => Some(t.clone()),
         Seg::Any => None,
     };
-    if minus
-        .iter()
-        .any(|m| matches!(m, Seg::Prefix(p) if start.starts_with(p.as_str())) || matches!(m, Seg::Any))
-    {
+    if minus.iter().any(|m| {
+        matches!(m, Seg::Prefix(p) if start.starts_with(p.as_str())) || matches!(m, Seg::Any)
+    }) {
         return Some(Vec::new());
     }
     let relevant: Vec<&Seg> = minus
@@ -1011,7 +1019,6 @@ fn quote(text: &str) -> String {
     out
 }
 
-
 /// A pattern's text made safe to write: a lone `*` (which as a whole
 /// pattern matches every path) becomes `?*`, one segment; quoted when it
 /// holds characters a bare pattern cannot.
@@ -1019,9 +1026,10 @@ fn finish_pattern(mut text: String) -> String {
     if text == "*" {
         text = "?*".to_string();
     }
-    let bare = text.chars().all(|c| {
-        c.is_ascii_alphanumeric() || "*?/-_.:@+=%~[]{}$!".contains(c)
-    }) && !text.contains("[]]")
+    let bare = text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "*?/-_.:@+=%~[]{}$!".contains(c))
+        && !text.contains("[]]")
         && !text.contains(',');
     if bare { text } else { quote(&text) }
 }
@@ -1078,14 +1086,22 @@ fn open_condition(shape: &Shape) -> Option<String> {
         .iter()
         .position(|s| !matches!(s, Seg::Lit(_)))
         .unwrap_or(shape.segs.len());
-    if shape.segs.iter().skip(first_open + 1).any(|s| !matches!(s, Seg::Any)) {
+    if shape
+        .segs
+        .iter()
+        .skip(first_open + 1)
+        .any(|s| !matches!(s, Seg::Any))
+    {
         return None;
     }
     let text = like_segments(&shape.segs);
     if text.is_empty() {
         return Some("resource.path like \"*\"".to_string());
     }
-    Some(format!("resource.path like {}", quote(&format!("{text}/*"))))
+    Some(format!(
+        "resource.path like {}",
+        quote(&format!("{text}/*"))
+    ))
 }
 
 /// The shapes of `carve` restricted to paths of exactly `count` segments.
@@ -1138,7 +1154,13 @@ impl<'a> Writer<'a> {
     fn origins(&self, rule: &Rule) -> String {
         rule.origins
             .iter()
-            .map(|o| format!("{}:{}", self.names.get(o.file).copied().unwrap_or("?"), o.line))
+            .map(|o| {
+                format!(
+                    "{}:{}",
+                    self.names.get(o.file).copied().unwrap_or("?"),
+                    o.line
+                )
+            })
             .collect::<Vec<_>>()
             .join(", ")
     }
@@ -1217,7 +1239,11 @@ impl<'a> Writer<'a> {
         let main_carves = self.carves(index, Part::Main);
         let list_carves = self.carves(index, Part::List);
         let list_with_main = main_carves == list_carves;
-        let effect = if rule.bits & DENY != 0 { "deny" } else { "allow" };
+        let effect = if rule.bits & DENY != 0 {
+            "deny"
+        } else {
+            "allow"
+        };
         let list_only = ["list"];
         if !self.matches[index].is_empty() {
             let mut actions = others.clone();
@@ -1225,7 +1251,14 @@ impl<'a> Writer<'a> {
                 actions.push("list");
             }
             if !actions.is_empty() {
-                self.statement(index, effect, &rule.written, &actions, Part::Main, &main_carves);
+                self.statement(
+                    index,
+                    effect,
+                    &rule.written,
+                    &actions,
+                    Part::Main,
+                    &main_carves,
+                );
             }
             if has_list && !list_with_main && self.list_reachable(index) {
                 let name = format!("{} [list]", rule.written);
@@ -1349,7 +1382,10 @@ impl<'a> Writer<'a> {
                 &self.matches[other]
             };
             let what = if slashed {
-                format!("Vault path {} (through LIST's trailing slash)", quote(&r.written))
+                format!(
+                    "Vault path {} (through LIST's trailing slash)",
+                    quote(&r.written)
+                )
             } else {
                 format!("Vault path {}", quote(&r.written))
             };
@@ -1480,7 +1516,11 @@ impl<'a> Writer<'a> {
             if let [one] = literals.as_slice() {
                 let _ = writeln!(self.out, "    unless {{ resource.path == {} }}", quote(one));
             } else {
-                let list = literals.iter().map(|l| quote(l)).collect::<Vec<_>>().join(", ");
+                let list = literals
+                    .iter()
+                    .map(|l| quote(l))
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 let _ = writeln!(self.out, "    unless {{ resource.path in [{list}] }}");
             }
         }
@@ -1524,4 +1564,3 @@ fn find_label(source: &str, path: &str) -> Span {
     }
     Span::new(0, 0)
 }
-

@@ -44,7 +44,6 @@ fn blocks() -> Vec<Block> {
     found
 }
 
-
 #[test]
 fn the_guide_s_conversions_are_the_real_ones() {
     let all = blocks();

@@ -44,12 +44,17 @@ fn unknown_capability_with_did_you_mean() {
 fn unknown_capability_far_from_any() {
     let (_, _, message, hint) = one("path \"a\" { capabilities = [\"everything\"] }\n");
     assert!(message.contains("unknown capability `everything`"));
-    assert!(hint.unwrap().starts_with("Vault's capabilities are create, read"));
+    assert!(
+        hint.unwrap()
+            .starts_with("Vault's capabilities are create, read")
+    );
 }
 
 #[test]
 fn every_bad_capability_is_reported() {
-    let all = refuse("path \"a\" {\n  capabilities = [\"raed\"]\n}\npath \"b\" {\n  capabilities = [\"updat\"]\n}\n");
+    let all = refuse(
+        "path \"a\" {\n  capabilities = [\"raed\"]\n}\npath \"b\" {\n  capabilities = [\"updat\"]\n}\n",
+    );
     assert_eq!(all.len(), 2);
     assert_eq!((all[0].0, all[0].1), (2, 19));
     assert_eq!((all[1].0, all[1].1), (5, 19));
@@ -77,36 +82,56 @@ fn capabilities_must_be_a_list_of_strings() {
 fn unknown_keys() {
     let (line, column, message, hint) = one("path \"a\" {\n  capabilites = [\"read\"]\n}\n");
     assert_eq!((line, column), (2, 3));
-    assert_eq!(message, "unknown key `capabilites` in the block of path \"a\"");
+    assert_eq!(
+        message,
+        "unknown key `capabilites` in the block of path \"a\""
+    );
     assert_eq!(hint.as_deref(), Some("did you mean `capabilities`?"));
 
-    let (line, column, message, hint) = one("name = \"x\"\npaht \"a\" {\n  capabilities = [\"read\"]\n}\n");
+    let (line, column, message, hint) =
+        one("name = \"x\"\npaht \"a\" {\n  capabilities = [\"read\"]\n}\n");
     assert_eq!((line, column), (2, 1));
     assert_eq!(message, "unknown key `paht` in a Vault policy");
     assert_eq!(hint.as_deref(), Some("did you mean `path`?"));
 
-    let (line, column, message, _) = one("path \"a\" {\n  capabilities = [\"read\"]\n  capabilities = [\"list\"]\n}\n");
+    let (line, column, message, _) =
+        one("path \"a\" {\n  capabilities = [\"read\"]\n  capabilities = [\"list\"]\n}\n");
     assert_eq!((line, column), (3, 3));
-    assert!(message.contains("redefined") || message.contains("given twice"), "{message}");
+    assert!(
+        message.contains("redefined") || message.contains("given twice"),
+        "{message}"
+    );
 }
 
 #[test]
 fn parameters_ttls_and_control_groups_cannot_be_imported_yet() {
     let cases = [
-        ("allowed_parameters = {\n    \"ttl\" = [\"1h\"]\n  }", "allowed_parameters"),
-        ("denied_parameters = {\n    \"*\" = []\n  }", "denied_parameters"),
+        (
+            "allowed_parameters = {\n    \"ttl\" = [\"1h\"]\n  }",
+            "allowed_parameters",
+        ),
+        (
+            "denied_parameters = {\n    \"*\" = []\n  }",
+            "denied_parameters",
+        ),
         ("required_parameters = [\"ttl\"]", "required_parameters"),
         ("min_wrapping_ttl = \"1m\"", "min_wrapping_ttl"),
         ("max_wrapping_ttl = 300", "max_wrapping_ttl"),
         ("control_group = {\n    ttl = \"4h\"\n  }", "control_group"),
-        ("control_group {\n    factor \"ops\" {}\n  }", "control_group"),
+        (
+            "control_group {\n    factor \"ops\" {}\n  }",
+            "control_group",
+        ),
         ("mfa_methods = [\"okta\"]", "mfa_methods"),
     ];
     for (body, key) in cases {
         let source = format!("path \"secret/*\" {{\n  capabilities = [\"read\"]\n  {body}\n}}\n");
         let (line, column, message, hint) = one(&source);
         assert_eq!((line, column), (3, 3), "{key}");
-        assert_eq!(message, format!("`{key}` cannot be imported yet (path \"secret/*\")"));
+        assert_eq!(
+            message,
+            format!("`{key}` cannot be imported yet (path \"secret/*\")")
+        );
         assert!(hint.unwrap().contains("would grant more than Vault does"));
     }
 }
@@ -118,7 +143,10 @@ fn malformed_paths() {
     assert!(message.starts_with("malformed Vault path \"secret/+*\": `+*`"));
 
     let (_, _, message, hint) = one("path \"secret/../admin\" { capabilities = [\"read\"] }\n");
-    assert_eq!(message, "malformed Vault path \"secret/../admin\": it has a `..` segment");
+    assert_eq!(
+        message,
+        "malformed Vault path \"secret/../admin\": it has a `..` segment"
+    );
     assert!(hint.unwrap().contains("never resolves"));
     let (_, _, message, _) = one("path \"secret/./*\" { capabilities = [\"read\"] }\n");
     assert!(message.contains("a `.` segment"));
@@ -139,7 +167,10 @@ fn malformed_paths() {
 #[test]
 fn hcl_syntax_errors_are_located() {
     let (line, column, message, _) = one("path \"a\" {\n  capabilities = [\"read\"\n}\n");
-    assert!(message.starts_with("this Vault policy is not valid HCL"), "{message}");
+    assert!(
+        message.starts_with("this Vault policy is not valid HCL"),
+        "{message}"
+    );
     assert_eq!(line, 3, "{column}");
 }
 

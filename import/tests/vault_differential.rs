@@ -10,7 +10,15 @@ use common::Acl;
 use proptest::prelude::*;
 
 const CAPS: [&str; 9] = [
-    "create", "read", "update", "patch", "delete", "list", "sudo", "subscribe", "recover",
+    "create",
+    "read",
+    "update",
+    "patch",
+    "delete",
+    "list",
+    "sudo",
+    "subscribe",
+    "recover",
 ];
 const SHORTHANDS: [&str; 4] = ["deny", "read", "write", "sudo"];
 
@@ -148,11 +156,19 @@ impl Set {
                     let escaped = path.replace('\\', "\\\\").replace('"', "\\\"");
                     match grant {
                         Grant::Caps(caps) => {
-                            let list = caps.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ");
-                            text.push_str(&format!("path \"{escaped}\" {{\n  capabilities = [{list}]\n}}\n"));
+                            let list = caps
+                                .iter()
+                                .map(|c| format!("\"{c}\""))
+                                .collect::<Vec<_>>()
+                                .join(", ");
+                            text.push_str(&format!(
+                                "path \"{escaped}\" {{\n  capabilities = [{list}]\n}}\n"
+                            ));
                         }
                         Grant::Shorthand(s) => {
-                            text.push_str(&format!("path \"{escaped}\" {{\n  policy = \"{s}\"\n}}\n"));
+                            text.push_str(&format!(
+                                "path \"{escaped}\" {{\n  policy = \"{s}\"\n}}\n"
+                            ));
                         }
                     }
                 }
@@ -178,16 +194,33 @@ impl Set {
 
 /// `count` rules over 1 to 3 files; a third of the rules reuse a path from
 /// a shared pool, so that files merge rules for the same path.
-fn set(count: std::ops::RangeInclusive<usize>, segment_prefix: bool, special: bool) -> impl Strategy<Value = Set> {
+fn set(
+    count: std::ops::RangeInclusive<usize>,
+    segment_prefix: bool,
+    special: bool,
+) -> impl Strategy<Value = Set> {
     (
         prop::collection::vec(path_spec(segment_prefix, special), 1..8),
-        prop::collection::vec((path_spec(segment_prefix, special), grant(), any::<prop::sample::Index>(), prop::bool::weighted(0.3), 0usize..3), count),
+        prop::collection::vec(
+            (
+                path_spec(segment_prefix, special),
+                grant(),
+                any::<prop::sample::Index>(),
+                prop::bool::weighted(0.3),
+                0usize..3,
+            ),
+            count,
+        ),
         1usize..=3,
     )
         .prop_map(|(pool, rules, files)| {
             let mut out = vec![Vec::new(); files];
             for (spec, grant, pick, shared, file) in rules {
-                let path = if shared { pool[pick.index(pool.len())].render() } else { spec.render() };
+                let path = if shared {
+                    pool[pick.index(pool.len())].render()
+                } else {
+                    spec.render()
+                };
                 out[file % files].push((path, grant));
             }
             Set { files: out }
@@ -202,15 +235,23 @@ fn request(special: bool) -> impl Strategy<Value = (String, &'static str)> {
         .prop_map(|(segs, op)| (segs.join("/"), op))
 }
 
-fn compare(set: &Set, requests: &[(String, &'static str)], allow_refusal: bool) -> Result<(), TestCaseError> {
+fn compare(
+    set: &Set,
+    requests: &[(String, &'static str)],
+    allow_refusal: bool,
+) -> Result<(), TestCaseError> {
     let sources = set.sources();
-    let files: Vec<(&str, &str)> = sources.iter().map(|(n, s)| (n.as_str(), s.as_str())).collect();
+    let files: Vec<(&str, &str)> = sources
+        .iter()
+        .map(|(n, s)| (n.as_str(), s.as_str()))
+        .collect();
     let text = match tessera_import::vault::convert(&files) {
         Ok(text) => text,
         Err(diagnostics) => {
-            let expected = diagnostics
-                .iter()
-                .all(|d| d.message().contains("cannot be imported yet: the more specific path"));
+            let expected = diagnostics.iter().all(|d| {
+                d.message()
+                    .contains("cannot be imported yet: the more specific path")
+            });
             prop_assert!(
                 allow_refusal && expected,
                 "refused: {:?}\n{:?}",
@@ -233,7 +274,15 @@ fn compare(set: &Set, requests: &[(String, &'static str)], allow_refusal: bool) 
     for (q, op) in requests {
         let vault = model.allows_tessera(op, q);
         let tessera = common::tessera_allows(&engine, op, q);
-        prop_assert_eq!(tessera, vault, "{} {}\nsources: {:?}\n{}", op, q, sources, text);
+        prop_assert_eq!(
+            tessera,
+            vault,
+            "{} {}\nsources: {:?}\n{}",
+            op,
+            q,
+            sources,
+            text
+        );
     }
     Ok(())
 }
@@ -282,12 +331,21 @@ fn segment_prefix_sets_decide_as_vault_or_are_refused() {
     use std::cell::Cell;
     let decided = Cell::new(0usize);
     let refused = Cell::new(0usize);
-    let mut runner = TestRunner::new(Config { cases: 256, ..Config::default() });
-    let strategy = (set(1..=20, true, false), prop::collection::vec(request(false), 60));
+    let mut runner = TestRunner::new(Config {
+        cases: 256,
+        ..Config::default()
+    });
+    let strategy = (
+        set(1..=20, true, false),
+        prop::collection::vec(request(false), 60),
+    );
     runner
         .run(&strategy, |(set, requests)| {
             let sources = set.sources();
-            let files: Vec<(&str, &str)> = sources.iter().map(|(n, s)| (n.as_str(), s.as_str())).collect();
+            let files: Vec<(&str, &str)> = sources
+                .iter()
+                .map(|(n, s)| (n.as_str(), s.as_str()))
+                .collect();
             if tessera_import::vault::convert(&files).is_ok() {
                 decided.set(decided.get() + 1);
             } else {
@@ -296,8 +354,17 @@ fn segment_prefix_sets_decide_as_vault_or_are_refused() {
             compare(&set, &requests, true)
         })
         .unwrap();
-    eprintln!("segment-prefix sets: {} decided as Vault, {} refused", decided.get(), refused.get());
-    assert!(decided.get() > refused.get(), "{} decided, {} refused", decided.get(), refused.get());
+    eprintln!(
+        "segment-prefix sets: {} decided as Vault, {} refused",
+        decided.get(),
+        refused.get()
+    );
+    assert!(
+        decided.get() > refused.get(),
+        "{} decided, {} refused",
+        decided.get(),
+        refused.get()
+    );
 }
 
 proptest! {

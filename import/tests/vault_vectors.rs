@@ -18,18 +18,27 @@ mod common;
 use std::path::Path;
 
 fn read(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/vault").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/vault")
+        .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 fn convert(names: &[&str]) -> String {
     let sources: Vec<(String, String)> = names.iter().map(|n| (n.to_string(), read(n))).collect();
-    let files: Vec<(&str, &str)> = sources.iter().map(|(n, s)| (n.as_str(), s.as_str())).collect();
+    let files: Vec<(&str, &str)> = sources
+        .iter()
+        .map(|(n, s)| (n.as_str(), s.as_str()))
+        .collect();
     match tessera_import::vault::convert(&files) {
         Ok(text) => text,
         Err(diagnostics) => panic!(
             "refused: {}",
-            diagnostics.iter().map(|d| d.message().to_string()).collect::<Vec<_>>().join("\n")
+            diagnostics
+                .iter()
+                .map(|d| d.message().to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
         ),
     }
 }
@@ -161,11 +170,18 @@ fn acl_granting_policies() {
         ("read", "kv/path/foo", true),
         ("recover", "ns1/kv/foo", true),
     ];
-    for (names, cases) in [(&["granting.hcl"][..], one), (&["granting.hcl", "granting_merged.hcl"][..], both)] {
+    for (names, cases) in [
+        (&["granting.hcl"][..], one),
+        (&["granting.hcl", "granting_merged.hcl"][..], both),
+    ] {
         let text = convert(names);
         let engine = common::engine(&text);
         for &(op, path, allowed) in cases {
-            assert_eq!(common::tessera_allows(&engine, op, path), allowed, "{op} {path}\n{text}");
+            assert_eq!(
+                common::tessera_allows(&engine, op, path),
+                allowed,
+                "{op} {path}\n{text}"
+            );
         }
     }
 }
@@ -186,7 +202,13 @@ fn segment_wildcard_priority() {
         let name = format!("segment_priority_{case}.hcl");
         let text = convert(&[name.as_str()]);
         let engine = common::engine(&text);
-        assert!(common::tessera_allows(&engine, "update", path), "case {case}\n{text}");
-        assert!(!common::tessera_allows(&engine, "read", path), "case {case}\n{text}");
+        assert!(
+            common::tessera_allows(&engine, "update", path),
+            "case {case}\n{text}"
+        );
+        assert!(
+            !common::tessera_allows(&engine, "read", path),
+            "case {case}\n{text}"
+        );
     }
 }

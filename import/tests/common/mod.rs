@@ -63,8 +63,19 @@ pub fn needs(op: &str) -> Option<u32> {
 }
 
 pub const OPERATIONS: [&str; 13] = [
-    "create", "read", "update", "revoke", "renew", "rollback", "patch", "delete", "list", "sudo",
-    "subscribe", "recover", "help",
+    "create",
+    "read",
+    "update",
+    "revoke",
+    "renew",
+    "rollback",
+    "patch",
+    "delete",
+    "list",
+    "sudo",
+    "subscribe",
+    "recover",
+    "help",
 ];
 
 #[derive(Default, Debug)]
@@ -97,8 +108,7 @@ impl Acl {
         let caps = if caps & DENY != 0 { DENY } else { caps };
         let mut path = written.strip_prefix('/').unwrap_or(written).to_string();
         assert!(!path.contains("+*"));
-        let has_segment_wildcards =
-            path == "+" || path.contains("/+") || path.starts_with("+/");
+        let has_segment_wildcards = path == "+" || path.contains("/+") || path.starts_with("+/");
         let mut is_prefix = false;
         if path.ends_with('*') && !has_segment_wildcards {
             path.pop();
