@@ -578,7 +578,9 @@ fn policy_variables_in_conditions_that_stay_refused() {
         "/Statement/0/Condition/StringNotEquals/aws:ResourceTag~1owner: cannot be imported yet: the policy variable `${aws:PrincipalTag/team}` under an operator other than `StringEquals`",
     );
     refused(
-        &cond("\"StringEqualsIfExists\": {\"aws:ResourceTag/owner\": \"${aws:PrincipalTag/team}\"}"),
+        &cond(
+            "\"StringEqualsIfExists\": {\"aws:ResourceTag/owner\": \"${aws:PrincipalTag/team}\"}",
+        ),
         "\"${aws:PrincipalTag/team}\"",
         "the policy variable `${aws:PrincipalTag/team}` under an operator other than `StringEquals`",
     );

@@ -303,11 +303,17 @@ fn condition() -> impl Strategy<Value = (String, String, Value)> {
         )
             .prop_map(|(op, ie, k, v)| (format!("{op}{ie}"), k.to_string(), v)),
         // A whole policy variable (or plain text before 2012-10-17) under StringEquals.
-        (pick(STRING_KEYS), values(VARIABLE_VALUES))
-            .prop_map(|(k, v)| ("StringEquals".to_string(), k, v)),
+        (pick(STRING_KEYS), values(VARIABLE_VALUES)).prop_map(|(k, v)| (
+            "StringEquals".to_string(),
+            k,
+            v
+        )),
         // A custom attribute compared as a number.
-        (pick(NUMERIC_OPS), if_exists, values(&["-1", "0", "10"]))
-            .prop_map(|(op, ie, v)| (format!("{op}{ie}"), "S3:Max-Keys".to_string(), v)),
+        (pick(NUMERIC_OPS), if_exists, values(&["-1", "0", "10"])).prop_map(|(op, ie, v)| (
+            format!("{op}{ie}"),
+            "S3:Max-Keys".to_string(),
+            v
+        )),
         (pick(ALL_KEYS), values(&["true", "false"])).prop_map(|(k, v)| ("Null".to_string(), k, v)),
     ]
 }

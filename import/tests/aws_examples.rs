@@ -590,8 +590,14 @@ fn secrets_manager_abac_matching_tags() {
                     .rtag("AccessProject", "Payments"),
                 false,
             ),
-            (req(ALICE, get, SECRET).rtag("AccessProject", "payments"), false),
-            (req(ALICE, get, SECRET).ptag("AccessProject", "payments"), false),
+            (
+                req(ALICE, get, SECRET).rtag("AccessProject", "payments"),
+                false,
+            ),
+            (
+                req(ALICE, get, SECRET).ptag("AccessProject", "payments"),
+                false,
+            ),
             (req(ALICE, get, SECRET), false),
             (
                 req(ALICE, "secretsmanager:PutSecretValue", SECRET)
@@ -623,7 +629,10 @@ fn iam_access_keys_by_token_issue_time() {
             (r("2020-01-01T01:00:02+01:00"), true),
             (req(ALICE, "iam:CreateAccessKey", user), false),
             // Not a timestamp: unknown, the allow does not apply.
-            (req(ALICE, "iam:CreateAccessKey", user).ctx("aws:tokenissuetime", json!(1)), false),
+            (
+                req(ALICE, "iam:CreateAccessKey", user).ctx("aws:tokenissuetime", json!(1)),
+                false,
+            ),
             (r("2021-06-01T12:00:00Z").ctx("x", json!(1)), true),
         ],
     );
@@ -677,4 +686,3 @@ fn refused_user_name_variable() {
     );
     assert_eq!(ds.len(), 2, "{ds:?}");
 }
-

@@ -351,10 +351,8 @@ fn other_keys_are_custom_attributes_named_in_lower_case() {
 
 #[test]
 fn a_deny_on_a_custom_key_holds_when_the_key_is_missing_or_mistyped() {
-    let source = one(
-        r#""Effect": "Deny", "Action": "*", "Resource": "*",
-        "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-1"}}"#,
-    );
+    let source = one(r#""Effect": "Deny", "Action": "*", "Resource": "*",
+        "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-1"}}"#);
     let text = convert("deny.json", &source);
     let e = engine(&text, true);
     let r = || req(ALICE, "secretsmanager:GetSecretValue", "arn:x");
@@ -366,13 +364,11 @@ fn a_deny_on_a_custom_key_holds_when_the_key_is_missing_or_mistyped() {
 
 #[test]
 fn a_whole_policy_variable_under_string_equals_compares_two_request_values() {
-    let source = one(
-        r#""Effect": "Allow", "Action": "*", "Resource": "*",
+    let source = one(r#""Effect": "Allow", "Action": "*", "Resource": "*",
         "Condition": {"StringEquals": {
           "aws:ResourceTag/Owner": ["${aws:PrincipalTag/Team}", "root"],
           "s3:prefix": "${aws:username}"
-        }}"#,
-    );
+        }}"#);
     let text = convert("vars.json", &source);
     assert_eq!(
         when_lines(&text),
@@ -399,18 +395,14 @@ fn a_whole_policy_variable_under_string_equals_compares_two_request_values() {
     let mut missing = owner(r());
     missing.context.remove("aws:username");
     assert!(!missing.allowed(&e));
-    assert!(
-        !owner(r().ctx("s3:prefix", json!(1)).ctx("aws:username", json!(1))).allowed(&e)
-    );
+    assert!(!owner(r().ctx("s3:prefix", json!(1)).ctx("aws:username", json!(1))).allowed(&e));
 }
 
 #[test]
 fn key_names_with_quotes_and_backslashes_are_read_exactly() {
     // JSON `"x:a\" or true or \"\\b"` is the key `x:a" or true or "\b`.
-    let source = one(
-        r#""Effect": "Allow", "Action": "*", "Resource": "*",
-        "Condition": {"StringEquals": {"x:a\" or true or \"\\b": "v", "aws:PrincipalTag/t\"x": "w"}}"#,
-    );
+    let source = one(r#""Effect": "Allow", "Action": "*", "Resource": "*",
+        "Condition": {"StringEquals": {"x:a\" or true or \"\\b": "v", "aws:PrincipalTag/t\"x": "w"}}"#);
     let text = convert("quotes.json", &source);
     assert_eq!(
         when_lines(&text),

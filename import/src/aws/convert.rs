@@ -1200,11 +1200,7 @@ fn attribute_name(name: &str) -> String {
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if bare {
-        name.to_string()
-    } else {
-        quote(name)
-    }
+    if bare { name.to_string() } else { quote(name) }
 }
 
 impl Key {
@@ -1942,7 +1938,11 @@ fn variable_test(
     let other = match condition_key(var) {
         Ok(k) => k,
         Err(why) => {
-            cx.refuse(v.at, &v.pointer, format!("the policy variable `${{{shown}}}`: {why}"));
+            cx.refuse(
+                v.at,
+                &v.pointer,
+                format!("the policy variable `${{{shown}}}`: {why}"),
+            );
             return None;
         }
     };
