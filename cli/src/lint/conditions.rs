@@ -9,8 +9,8 @@
 //! condition under it is never reported.
 
 use policy_lang::{
-    BlockKind, CompareOp, Comparison, ConditionBlock, Expr, ExprKind, KeyPath, Operand, Span,
-    Statement, Value, ValueKind,
+    BlockKind, CompareOp, Comparison, ConditionBlock, Expr, ExprKind, KeyPath, Operand, Quantified,
+    Span, Statement, Value, ValueKind,
 };
 use std::cmp::Ordering;
 
@@ -156,6 +156,26 @@ fn collect_comparisons<'a>(
         | ExprKind::CompareKeys(_)
         | ExprKind::Quantified(_) => {}
     }
+}
+
+/// Every `any` / `all` comparison in a statement's conditions.
+pub fn quantified(statement: &Statement) -> Vec<&Quantified> {
+    fn walk<'a>(expr: &'a Expr, out: &mut Vec<&'a Quantified>) {
+        match &expr.kind {
+            ExprKind::And(items) | ExprKind::Or(items) => items.iter().for_each(|e| walk(e, out)),
+            ExprKind::Not(inner) | ExprKind::Group(inner) => walk(inner, out),
+            ExprKind::Quantified(q) => out.push(q),
+            ExprKind::Has(_)
+            | ExprKind::Truthy(_)
+            | ExprKind::Compare(_)
+            | ExprKind::CompareKeys(_) => {}
+        }
+    }
+    let mut out = Vec::new();
+    for block in &statement.conditions {
+        block.exprs.iter().for_each(|e| walk(e, &mut out));
+    }
+    out
 }
 
 /// A value that can be ordered: numbers, or instants, durations and clock
