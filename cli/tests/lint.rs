@@ -400,8 +400,32 @@ fn wildcard_in_equality() {
             .contains(r#"context.ticket like "CHG-*""#)
     );
 
+    // Under a quantifier each item is compared exactly too; the hint keeps
+    // the quantifier (and turns it over for an exclusion).
+    for (conditions, hint) in [
+        (
+            r#"when { any context.scopes == "admin*" }"#,
+            r#"any context.scopes like "admin*""#,
+        ),
+        (
+            r#"when { all context.scopes not in ["x*"] }"#,
+            r#"not any context.scopes like "x*""#,
+        ),
+    ] {
+        let bad = format!(
+            r#"allow "read" {{ principal group:dev action secrets:GetSecretValue resource dev/** {conditions} }}"#
+        );
+        assert_fires(&bad, "wildcard-in-equality", "warning", "read");
+        let found = findings(&policy(&bad));
+        assert!(
+            found[0]["hint"].as_str().unwrap().contains(hint),
+            "{found:?}"
+        );
+    }
+
     assert_clean(
         r#"allow "read" { principal group:dev action secrets:GetSecretValue resource dev/**
+             when { any context.scopes like ["admin*"] and all context.parameters in ["ttl"] }
              when { context.ticket like "CHG-*" and version_stage == "AWSCURRENT" }
              unless { principal.tags.team ilike "CONTRACT*" or principal.groups contains "group:sre" } }"#,
     );

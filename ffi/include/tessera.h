@@ -262,8 +262,9 @@ tessera_error_code_t tessera_engine_compile(const tessera_source_t *sources,
  * max_pattern_wildcards, max_alternatives; a source past one is a
  * TESSERA_ERROR_COMPILE diagnostic with code "limit-exceeded". Request
  * limits: max_bytes, max_path_bytes, max_path_segments, max_groups,
- * max_tags, max_attributes, max_value_bytes; the engine reads every request
- * (JSON or struct) under them.
+ * max_tags, max_attributes, max_value_bytes, max_attribute_depth,
+ * max_attribute_values; the engine reads every request (JSON or struct)
+ * under them.
  *
  * Returns as tessera_engine_compile(), and TESSERA_ERROR_INVALID_ARGUMENT
  * when `limits_json` is not such an object (an unknown name included).

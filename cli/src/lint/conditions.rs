@@ -9,8 +9,8 @@
 //! condition under it is never reported.
 
 use policy_lang::{
-    BlockKind, CompareOp, Comparison, ConditionBlock, Expr, ExprKind, KeyPath, Operand, Span,
-    Statement, Value, ValueKind,
+    BlockKind, CompareOp, Comparison, ConditionBlock, Expr, ExprKind, KeyPath, Operand, Quantified,
+    Span, Statement, Value, ValueKind,
 };
 use std::cmp::Ordering;
 
@@ -44,6 +44,7 @@ pub fn condition_keys(statement: &Statement) -> Vec<&policy_lang::Key> {
             ExprKind::Not(inner) | ExprKind::Group(inner) => walk(inner, out),
             ExprKind::Has(key) | ExprKind::Truthy(key) => out.push(key),
             ExprKind::Compare(c) => out.push(&c.key),
+            ExprKind::Quantified(q) => out.push(&q.comparison.key),
             ExprKind::CompareKeys(c) => {
                 out.push(&c.left);
                 out.push(&c.right);
@@ -79,6 +80,7 @@ fn collect_keys<'a>(expr: &'a Expr, out: &mut Vec<&'a KeyPath>) {
         ExprKind::Not(inner) | ExprKind::Group(inner) => collect_keys(inner, out),
         ExprKind::Has(key) | ExprKind::Truthy(key) => out.push(&key.path),
         ExprKind::Compare(c) => out.push(&c.key.path),
+        ExprKind::Quantified(q) => out.push(&q.comparison.key.path),
         ExprKind::CompareKeys(c) => {
             out.push(&c.left.path);
             out.push(&c.right.path);
@@ -147,9 +149,33 @@ fn collect_comparisons<'a>(
         ExprKind::Group(inner) => collect_comparisons(inner, positive, out),
         ExprKind::Not(inner) => collect_comparisons(inner, !positive, out),
         ExprKind::Compare(c) => out.push((c, expr, positive)),
-        // Two keys compared constrain neither to a literal.
-        ExprKind::Has(_) | ExprKind::Truthy(_) | ExprKind::CompareKeys(_) => {}
+        // Two keys compared constrain neither to a literal; a quantified
+        // comparison constrains the items of a set, not the key's value.
+        ExprKind::Has(_)
+        | ExprKind::Truthy(_)
+        | ExprKind::CompareKeys(_)
+        | ExprKind::Quantified(_) => {}
     }
+}
+
+/// Every `any` / `all` comparison in a statement's conditions.
+pub fn quantified(statement: &Statement) -> Vec<&Quantified> {
+    fn walk<'a>(expr: &'a Expr, out: &mut Vec<&'a Quantified>) {
+        match &expr.kind {
+            ExprKind::And(items) | ExprKind::Or(items) => items.iter().for_each(|e| walk(e, out)),
+            ExprKind::Not(inner) | ExprKind::Group(inner) => walk(inner, out),
+            ExprKind::Quantified(q) => out.push(q),
+            ExprKind::Has(_)
+            | ExprKind::Truthy(_)
+            | ExprKind::Compare(_)
+            | ExprKind::CompareKeys(_) => {}
+        }
+    }
+    let mut out = Vec::new();
+    for block in &statement.conditions {
+        block.exprs.iter().for_each(|e| walk(e, &mut out));
+    }
+    out
 }
 
 /// A value that can be ordered: numbers, or instants, durations and clock

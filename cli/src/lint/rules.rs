@@ -726,9 +726,16 @@ fn overlapping_statement(cx: &Context) -> Vec<Finding> {
 /// string literal holding `*` or `?`.
 fn wildcard_in_equality(cx: &Context) -> Vec<Finding> {
     each(cx, |i, u| {
-        conditions::comparisons(u.statement)
+        let plain = conditions::comparisons(u.statement)
             .into_iter()
-            .filter(|(c, _, _)| {
+            .map(|(c, _, _)| (c, None));
+        // Under `any` / `all`, each item is compared exactly too.
+        let quantified = conditions::quantified(u.statement)
+            .into_iter()
+            .map(|q| (&q.comparison, Some(q.quantifier)));
+        plain
+            .chain(quantified)
+            .filter(|(c, _)| {
                 matches!(
                     c.op,
                     CompareOp::Eq
@@ -738,29 +745,48 @@ fn wildcard_in_equality(cx: &Context) -> Vec<Finding> {
                         | CompareOp::Contains
                 )
             })
-            .flat_map(|(c, _, _)| {
+            .flat_map(|(c, quantifier)| {
                 operand_values(&c.operand)
                     .into_iter()
                     .filter(|v| matches!(&v.kind, ValueKind::String(s) if s.contains(['*', '?'])))
-                    .map(|v| wildcard_finding(cx, i, c, v))
+                    .map(|v| wildcard_finding(cx, i, c, v, quantifier))
                     .collect::<Vec<_>>()
             })
             .collect()
     })
 }
 
-fn wildcard_finding(cx: &Context, i: usize, c: &Comparison, value: &Value) -> Finding {
+fn wildcard_finding(
+    cx: &Context,
+    i: usize,
+    c: &Comparison,
+    value: &Value,
+    quantifier: Option<policy_lang::Quantifier>,
+) -> Finding {
+    use policy_lang::Quantifier;
     let unit_file = cx.units.get(i).map_or(0, |u| u.file);
     let literal = cx.text(unit_file, value.span);
     let key = &c.key;
-    let hint = match c.op {
-        CompareOp::Ne | CompareOp::NotIn => {
+    let hint = match (c.op, quantifier) {
+        (CompareOp::Ne | CompareOp::NotIn, None) => {
             format!("to exclude a pattern, write `not {key} like {literal}`")
         }
-        CompareOp::Contains => format!(
+        // `all K != P` is `not any K like P`; `any K != P`, `not all K like P`.
+        (CompareOp::Ne | CompareOp::NotIn, Some(q)) => {
+            let dual = match q {
+                Quantifier::All => "any",
+                Quantifier::Any => "all",
+            };
+            format!("to exclude a pattern, write `not {dual} {key} like {literal}`")
+        }
+        (CompareOp::Contains, _) => format!(
             "`contains` takes no patterns: list the exact values, such as `{key} contains \"group:ops\" or {key} contains \"group:sre\"`"
         ),
-        _ => format!("to match a pattern, write `{key} like {literal}`"),
+        (_, Some(q)) => format!(
+            "to match a pattern, write `{} {key} like {literal}`",
+            q.keyword()
+        ),
+        (_, None) => format!("to match a pattern, write `{key} like {literal}`"),
     };
     cx.finding(
         "wildcard-in-equality",
@@ -781,7 +807,7 @@ fn custom_reads(
 ) -> Vec<(&'static str, &str, policy_lang::Span)> {
     fn custom(key: &policy_lang::Key) -> Option<(&'static str, &str, policy_lang::Span)> {
         match &key.path {
-            KeyPath::Context(name) => Some(("context", name, key.span)),
+            KeyPath::Context(path) => Some(("context", path.first(), key.span)),
             KeyPath::PrincipalTag(name) => Some(("principal.tags", name, key.span)),
             KeyPath::ResourceTag(name) => Some(("resource.tags", name, key.span)),
             _ => None,
