@@ -528,15 +528,37 @@ fn quantifiers() {
 #[test]
 fn keys_and_operators_a_custom_attribute_cannot_take() {
     // Other keys are custom attributes; what Tessera cannot compare them with is refused.
+    // IAM keeps a `*` in the first five ARN components inside its
+    // component; `like` can say so only when the resource part has no wildcard.
     refused(
-        &cond("\"ArnLike\": {\"aws:SourceArn\": \"arn:aws:s3:::b\"}"),
-        "\"aws:SourceArn\"",
-        "/Statement/0/Condition/ArnLike/aws:SourceArn: cannot be imported yet: `ArnLike` compares `aws:SourceArn` as an ARN, which Tessera has no comparison for",
+        &cond("\"ArnLike\": {\"aws:SourceArn\": \"arn:aws:iam::*:role/*\"}"),
+        "\"arn:aws:iam::*:role/*\"",
+        "/Statement/0/Condition/ArnLike/aws:SourceArn: cannot be imported yet: a `*` in the first five components of an ARN",
     );
     refused(
-        &cond("\"BinaryEquals\": {\"aws:SourceVpce\": \"QmluYXJ5\"}"),
-        "\"aws:SourceVpce\"",
-        "`BinaryEquals` compares `aws:SourceVpce` as binary data",
+        &cond("\"ArnEquals\": {\"aws:SourceArn\": [\"arn:aws:s3:::b\", \"arn:aws:s3\"]}"),
+        "\"arn:aws:s3\"",
+        "/Statement/0/Condition/ArnEquals/aws:SourceArn/1: cannot be imported yet: an ARN pattern with 3 colon-separated components",
+    );
+    refused(
+        &cond("\"ArnLike\": {\"aws:SourceArn\": \"arn:aws:s3:::${aws:username}\"}"),
+        "\"arn:aws:s3:::${aws:username}\"",
+        "cannot be imported yet: the policy variable `${aws:username}`",
+    );
+    refused(
+        &cond("\"BinaryEquals\": {\"aws:SourceVpce\": \"QmluYXJ\"}"),
+        "\"QmluYXJ\"",
+        "/Statement/0/Condition/BinaryEquals/aws:SourceVpce: cannot be imported yet: `QmluYXJ` under `BinaryEquals`: not padded base64",
+    );
+    refused(
+        &cond("\"BinaryEquals\": {\"aws:SourceVpce\": \"QmluYXJ5-_==\"}"),
+        "\"QmluYXJ5-_==\"",
+        "not standard base64",
+    );
+    refused(
+        &cond("\"BinaryEquals\": {\"aws:SourceVpce\": \"QR==\"}"),
+        "\"QR==\"",
+        "not canonical base64 (non-zero bits after the last byte)",
     );
     refused(
         &cond("\"DateGreaterThan\": {\"aws:TokenIssueTime\": 1577836801}"),
@@ -544,9 +566,14 @@ fn keys_and_operators_a_custom_attribute_cannot_take() {
         "/Statement/0/Condition/DateGreaterThan/aws:TokenIssueTime: cannot be imported yet: a date given as a number",
     );
     refused(
-        &cond("\"NumericLessThan\": {\"s3:max-keys\": \"1.5\"}"),
-        "\"1.5\"",
-        "/Statement/0/Condition/NumericLessThan/s3:max-keys: cannot be imported yet: `1.5`: only integers convert for a custom attribute",
+        &cond("\"NumericLessThan\": {\"s3:max-keys\": \"1e3\"}"),
+        "\"1e3\"",
+        "/Statement/0/Condition/NumericLessThan/s3:max-keys: cannot be imported yet: `1e3`: only integers and decimal fractions (`1.5`) convert for a custom attribute",
+    );
+    refused(
+        &cond("\"NumericLessThan\": {\"s3:max-keys\": \"0.1000000000000001\"}"),
+        "\"0.1000000000000001\"",
+        "cannot be imported yet: `0.1000000000000001` has more than 15 significant digits",
     );
     refused(
         &cond("\"NumericLessThan\": {\"s3:max-keys\": \"9007199254740993\"}"),
@@ -707,7 +734,7 @@ fn every_problem_is_reported_not_only_the_first() {
     assert_refused_at(
         &ds,
         source,
-        "\"aws:SourceVpce\"",
+        "\"v\"",
         "/Statement/1/Condition/ArnEquals/aws:SourceVpce",
     );
     assert_eq!(ds.len(), 2, "{ds:?}");

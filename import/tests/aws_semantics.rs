@@ -5,7 +5,7 @@
 
 mod aws_support;
 use aws_support::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
 const ALICE: &str = "arn:aws:iam::111122223333:user/alice";
 
@@ -422,4 +422,109 @@ fn key_names_with_quotes_and_backslashes_are_read_exactly() {
     );
     assert!(!r().ctx("x:a", json!("v")).ptag("t\"x", "w").allowed(&e));
     assert!(!r().ctx("x:a\" or true or \"\\b", json!("v")).allowed(&e));
+}
+
+#[test]
+fn arn_operators_match_the_six_components_one_by_one() {
+    let source = one(r#""Effect": "Allow", "Action": "*", "Resource": "*",
+        "Condition": {
+          "ArnLike": {"aws:SourceArn": ["arn:aws:s3:::bucket-?/*", "arn:aws:sns:us-?-1:1:t"]},
+          "ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::*:role/app"}
+        }"#);
+    let text = convert("arn.json", &source);
+    assert_eq!(
+        when_lines(&text),
+        [
+            r#"has context."aws:sourcearn" and (context."aws:sourcearn" like "arn:aws:s3:::bucket-?/*" or context."aws:sourcearn" like "arn:aws:sns:us-[!:]-1:1:t")"#,
+            r#"has context."aws:principalarn" and context."aws:principalarn" like "arn:aws:iam::*:role/app" and not context."aws:principalarn" like "*:*:*:*:*:*:*""#,
+        ],
+        "{text}"
+    );
+    let e = engine(&text, false);
+    let r = |source: &str, principal: &str| {
+        req(ALICE, "s3:GetObject", "arn:x")
+            .ctx("aws:sourcearn", json!(source))
+            .ctx("aws:principalarn", json!(principal))
+    };
+    let role = "arn:aws:iam::111122223333:role/app";
+    assert!(r("arn:aws:s3:::bucket-a/key", role).allowed(&e));
+    // In the resource component, `*` and `?` cross `:` and `/`.
+    assert!(r("arn:aws:s3:::bucket-:/a:b", role).allowed(&e));
+    assert!(r("arn:aws:sns:us-e-1:1:t", role).allowed(&e));
+    // In the first five, `?` is one character other than `:`, `*` a run without `:`.
+    assert!(!r("arn:aws:sns:us-:-1:1:t", role).allowed(&e));
+    assert!(!r("arn:aws:iam::1:2:role/app", "").allowed(&e));
+    assert!(!r("arn:aws:s3:::bucket-a/key", "arn:aws:iam::1:2:role/app").allowed(&e));
+    assert!(!r("arn:aws:s3:::bucket-a/key", "arn:aws:iam::1:role/app:x").allowed(&e));
+    assert!(r("arn:aws:s3:::bucket-a/key", "arn:aws:iam:::role/app").allowed(&e));
+    // Case-sensitive, and an ARN of fewer than six components matches nothing.
+    assert!(!r("arn:aws:S3:::bucket-a/key", role).allowed(&e));
+    assert!(!r("arn:aws:s3:bucket-a/key", role).allowed(&e));
+    // Missing, or not a string: the allow does not apply.
+    let mut missing = r("arn:aws:s3:::bucket-a/key", role);
+    missing.context.remove("aws:principalarn");
+    assert!(!missing.allowed(&e));
+    assert!(
+        !r("arn:aws:s3:::bucket-a/key", role)
+            .ctx("aws:sourcearn", json!(1))
+            .allowed(&e)
+    );
+}
+
+#[test]
+fn arn_not_like_on_a_missing_key_holds_and_exact_arns_are_equalities() {
+    let source = one(r#""Effect": "Deny", "Action": "*", "Resource": "*",
+        "Condition": {"ArnNotEquals": {"aws:SourceArn": ["arn:p:s:::a", "arn:p:s:::b"]}}"#);
+    let text = convert("arn-not.json", &source);
+    // The formatter spreads the list over lines.
+    assert_eq!(
+        when_lines(&text).concat(),
+        r#"not has context."aws:sourcearn" or not (context."aws:sourcearn" in ["arn:p:s:::a","arn:p:s:::b",])"#,
+        "{text}"
+    );
+    let e = engine(&text, true);
+    let r = || req(ALICE, "s3:GetObject", "arn:x");
+    assert!(r().ctx("aws:sourcearn", json!("arn:p:s:::b")).allowed(&e));
+    assert!(!r().ctx("aws:sourcearn", json!("arn:p:s:::c")).allowed(&e));
+    assert!(!r().allowed(&e));
+}
+
+#[test]
+fn binary_equals_compares_canonical_base64_text() {
+    let source = one(r#""Effect": "Allow", "Action": "*", "Resource": "*",
+        "Condition": {"BinaryEqualsIfExists": {"example:Blob": ["QmluYXJ5", "QQ=="]}}"#);
+    let text = convert("bin.json", &source);
+    assert_eq!(
+        when_lines(&text),
+        [r#"not has context."example:blob" or context."example:blob" in ["QmluYXJ5", "QQ=="]"#],
+        "{text}"
+    );
+    let e = engine(&text, false);
+    let r = || req(ALICE, "s3:GetObject", "arn:x");
+    assert!(r().ctx("example:blob", json!("QQ==")).allowed(&e));
+    assert!(r().allowed(&e));
+    assert!(!r().ctx("example:blob", json!("Qg==")).allowed(&e));
+}
+
+#[test]
+fn decimal_fractions_of_at_most_15_digits_compare_as_decimals() {
+    let source = one(r#""Effect": "Allow", "Action": "*", "Resource": "*",
+        "Condition": {"NumericLessThan": {"example:Ratio": ["0.1", "+002.50"]},
+                      "NumericGreaterThanEquals": {"example:Ratio": -1.25}}"#);
+    let text = convert("frac.json", &source);
+    assert_eq!(
+        when_lines(&text),
+        [
+            r#"has context."example:ratio" and (context."example:ratio" < 0.1 or context."example:ratio" < 2.5)"#,
+            r#"has context."example:ratio" and context."example:ratio" >= -1.25"#,
+        ],
+        "{text}"
+    );
+    let e = engine(&text, false);
+    let r = |x: Value| req(ALICE, "s3:GetObject", "arn:x").ctx("example:ratio", x);
+    assert!(r(json!(2.49)).allowed(&e));
+    assert!(!r(json!(2.5)).allowed(&e));
+    assert!(r(json!(-1.25)).allowed(&e));
+    assert!(!r(json!(-1.26)).allowed(&e));
+    assert!(!r(json!("1")).allowed(&e));
 }

@@ -1513,7 +1513,13 @@ fn key_test(
         }
         Some(_) => {}
         None => match op.family {
-            Family::String | Family::Numeric | Family::Bool | Family::Ip | Family::Date => {}
+            Family::String
+            | Family::Numeric
+            | Family::Bool
+            | Family::Ip
+            | Family::Date
+            | Family::Arn
+            | Family::Binary => {}
             other => {
                 cx.refuse(
                     key_at,
@@ -1770,7 +1776,7 @@ fn positive(
                     }
                 };
                 if custom {
-                    let Some(n) = integer(cx, &text, v) else {
+                    let Some(n) = number(cx, &text, v) else {
                         ok = false;
                         continue;
                     };
@@ -1877,7 +1883,78 @@ fn positive(
                 tests.push(format!("{k} in [{}]", items.join(", ")));
             }
         }
-        Family::Binary | Family::Arn | Family::Null => {
+        Family::Arn => {
+            let mut equal: Vec<String> = Vec::new();
+            for v in values {
+                let Value::StringLit(s) = v.value else {
+                    cx.refuse(
+                        v.at,
+                        &v.pointer,
+                        format!(
+                            "{} under an ARN operator; write it as a string",
+                            kind(v.value)
+                        ),
+                    );
+                    ok = false;
+                    continue;
+                };
+                let Some(ps) = pieces(cx, &s.value, v.at, &v.pointer, true, Variables::NotYet)
+                else {
+                    ok = false;
+                    continue;
+                };
+                match arn_test(&k, &ps) {
+                    Ok(ArnTest::Equal(l)) => equal.push(quote(&l)),
+                    Ok(ArnTest::Test(t)) => tests.push(t),
+                    Err(why) => {
+                        cx.refuse(v.at, &v.pointer, why);
+                        ok = false;
+                    }
+                }
+            }
+            equal.dedup();
+            match equal.len() {
+                0 => {}
+                1 => tests.push(format!("{k} == {}", equal.join(""))),
+                _ => tests.push(format!("{k} in [{}]", equal.join(", "))),
+            }
+        }
+        Family::Binary => {
+            let mut equal: Vec<String> = Vec::new();
+            for v in values {
+                let Value::StringLit(s) = v.value else {
+                    cx.error(
+                        v.at,
+                        &v.pointer,
+                        format!(
+                            "`BinaryEquals` takes base64 text, found {}",
+                            kind(v.value)
+                        ),
+                        None,
+                    );
+                    ok = false;
+                    continue;
+                };
+                match base64_problem(&s.value) {
+                    None => equal.push(quote(&s.value)),
+                    Some(why) => {
+                        cx.refuse(
+                            v.at,
+                            &v.pointer,
+                            format!("`{}` under `BinaryEquals`: {why}", one_line(&s.value)),
+                        );
+                        ok = false;
+                    }
+                }
+            }
+            equal.dedup();
+            match equal.len() {
+                0 => {}
+                1 => tests.push(format!("{k} == {}", equal.join(""))),
+                _ => tests.push(format!("{k} in [{}]", equal.join(", "))),
+            }
+        }
+        Family::Null => {
             cx.refuse(
                 values.first().map_or(Range::new(0, 0), |v| v.at),
                 "",
@@ -1898,6 +1975,114 @@ fn positive(
         return None;
     }
     Some(tests.join(" or "))
+}
+
+/// What an ARN pattern under an `Arn*` operator becomes.
+enum ArnTest {
+    /// No wildcard: the request's ARN equals this text.
+    Equal(String),
+    /// A test on the key.
+    Test(String),
+}
+
+/// The test for one ARN pattern under `ArnEquals` / `ArnLike` (IAM reads
+/// both alike): the six colon-separated components (`arn`, partition,
+/// service, region, account, and the resource, which holds the rest with its
+/// colons) are matched one by one, and `*` and `?` never cross a `:` in the
+/// first five. An ARN with fewer than six components matches nothing.
+///
+/// In `like`, `?` in the first five components is `[!:]`; a `*` there needs
+/// a run without `:`, which `like` cannot say, except when the resource
+/// component has no wildcard: then the request's ARN has exactly as many
+/// colons as the pattern, and no `*` can take one.
+fn arn_test(k: &str, ps: &[Piece]) -> Result<ArnTest, String> {
+    let mut components: Vec<&[Piece]> = Vec::with_capacity(6);
+    let mut rest = ps;
+    while components.len() < 5 {
+        let Some(i) = rest.iter().position(|p| *p == Piece::Lit(':')) else {
+            return Err(format!(
+                "an ARN pattern with {} colon-separated components; IAM matches only ARNs of six (`arn:partition:service:region:account:resource`), so this value never matches",
+                components.len() + 1
+            ));
+        };
+        components.push(&rest[..i]);
+        rest = &rest[i + 1..];
+    }
+    let resource = rest;
+    if let Some(l) = literal(ps) {
+        return Ok(ArnTest::Equal(l));
+    }
+    let star_in_head = components.iter().any(|c| c.contains(&Piece::Star));
+    let resource_wild = resource.iter().any(|p| !matches!(p, Piece::Lit(_)));
+    if star_in_head && resource_wild {
+        return Err("a `*` in the first five components of an ARN (which IAM keeps inside one component) together with a wildcard in the resource component: Tessera's `like` has no wildcard that stops at `:`".to_string());
+    }
+    let mut pattern = String::new();
+    for c in &components {
+        let mut last_star = false;
+        for p in *c {
+            match p {
+                Piece::Star if last_star => {}
+                Piece::Star => pattern.push('*'),
+                Piece::One => pattern.push_str("[!:]"),
+                Piece::Lit(c) => push_literal(&mut pattern, *c),
+            }
+            last_star = *p == Piece::Star;
+        }
+        pattern.push(':');
+    }
+    pattern.push_str(&like_pattern(resource));
+    let mut test = format!("{k} like {}", quote(&pattern));
+    if star_in_head {
+        // Exactly the pattern's colons: five, and those of the literal resource.
+        let colons = 5 + resource.iter().filter(|p| **p == Piece::Lit(':')).count();
+        let more = vec!["*"; colons + 2].join(":");
+        let _ = write!(test, " and not {k} like {}", quote(&more));
+    }
+    Ok(ArnTest::Test(test))
+}
+
+/// Why `text` is not canonical base64 (the standard alphabet, padded, no
+/// whitespace, zero bits after the last byte), or `None`. IAM compares the
+/// request's bytes with the decoded value; the host sends the request's
+/// bytes in canonical base64, so equal text is equal bytes.
+fn base64_problem(text: &str) -> Option<&'static str> {
+    let b = text.as_bytes();
+    if b.is_empty() {
+        return Some("an empty value");
+    }
+    if b.len() % 4 != 0 {
+        return Some("not padded base64 (its length is not a multiple of 4)");
+    }
+    let value = |c: u8| -> Option<u8> {
+        match c {
+            b'A'..=b'Z' => Some(c - b'A'),
+            b'a'..=b'z' => Some(c - b'a' + 26),
+            b'0'..=b'9' => Some(c - b'0' + 52),
+            b'+' => Some(62),
+            b'/' => Some(63),
+            _ => None,
+        }
+    };
+    let pad = b.iter().rev().take_while(|c| **c == b'=').count();
+    if pad > 2 {
+        return Some("not base64 (too much `=` padding)");
+    }
+    let body = &b[..b.len() - pad];
+    if body.iter().any(|c| value(*c).is_none()) {
+        return Some("not standard base64 (only `A-Z a-z 0-9 + /` and final `=` padding)");
+    }
+    // The bits after the last whole byte must be zero, or two texts decode alike.
+    let last = body.last().and_then(|c| value(*c)).unwrap_or(0);
+    let unused = match pad {
+        1 => last & 0b11,
+        2 => last & 0b1111,
+        _ => 0,
+    };
+    if unused != 0 {
+        return Some("not canonical base64 (non-zero bits after the last byte)");
+    }
+    None
 }
 
 /// The key named by a value that is exactly one policy variable, `${key}`
@@ -1979,17 +2164,24 @@ fn symbol(cmp: Cmp) -> &'static str {
     }
 }
 
-/// A number compared with a custom attribute: an integer Tessera and IAM
-/// both read exactly (at most 2^53 in magnitude).
-fn integer(cx: &mut Cx<'_>, text: &str, v: &CondValue<'_>) -> Option<i64> {
+/// A number compared with a custom attribute, as Tessera text: an integer
+/// Tessera and IAM both read exactly (at most 2^53 in magnitude), or a
+/// decimal fraction of at most 15 significant digits. Tessera compares
+/// numbers as binary doubles; two decimals of at most 15 significant digits
+/// are told apart by their nearest doubles, in the same order, so such a
+/// value compares with a request's value (of at most 15 digits too) as
+/// decimals compare.
+fn number(cx: &mut Cx<'_>, text: &str, v: &CondValue<'_>) -> Option<String> {
     const LIMIT: i64 = 1 << 53;
-    let digits = text
+    let unsigned = text
         .strip_prefix('-')
         .or_else(|| text.strip_prefix('+'))
         .unwrap_or(text);
-    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+    let sign = if text.starts_with('-') { "-" } else { "" };
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if all_digits(unsigned) {
         match text.parse::<i64>() {
-            Ok(n) if (-LIMIT..=LIMIT).contains(&n) => return Some(n),
+            Ok(n) if (-LIMIT..=LIMIT).contains(&n) => return Some(n.to_string()),
             _ => {
                 cx.refuse(
                     v.at,
@@ -2000,12 +2192,40 @@ fn integer(cx: &mut Cx<'_>, text: &str, v: &CondValue<'_>) -> Option<i64> {
             }
         }
     }
+    if let Some((whole, fraction)) = unsigned.split_once('.')
+        && all_digits(whole)
+        && all_digits(fraction)
+    {
+        let digits = format!("{whole}{fraction}");
+        let significant = digits.trim_start_matches('0').trim_end_matches('0').len();
+        if significant <= 15 {
+            // Leading zeros of the whole part are dropped, as Tessera's literal
+            // has none; trailing zeros of the fraction say nothing.
+            let whole = whole.trim_start_matches('0');
+            let whole = if whole.is_empty() { "0" } else { whole };
+            let fraction = fraction.trim_end_matches('0');
+            return Some(if fraction.is_empty() {
+                format!("{sign}{whole}")
+            } else {
+                format!("{sign}{whole}.{fraction}")
+            });
+        }
+        cx.refuse(
+            v.at,
+            &v.pointer,
+            format!(
+                "`{}` has more than 15 significant digits: Tessera compares numbers as doubles, which tell apart decimals of at most 15",
+                one_line(text)
+            ),
+        );
+        return None;
+    }
     if text.parse::<f64>().is_ok_and(f64::is_finite) {
         cx.refuse(
             v.at,
             &v.pointer,
             format!(
-                "`{}`: only integers convert for a custom attribute (IAM's reading of fractions and exponents is not documented)",
+                "`{}`: only integers and decimal fractions (`1.5`) convert for a custom attribute (IAM's reading of exponents is not documented)",
                 one_line(text)
             ),
         );
