@@ -24,7 +24,14 @@
 //!   compared to the second (the request's time truncated);
 //! - a condition value that is one policy variable `${key}` (2012-10-17)
 //!   stands for the request's value of that key; a key the request lacks
-//!   has no value and equals nothing (only `StringEquals` is generated).
+//!   has no value and equals nothing (only `StringEquals` is generated);
+//! - `Arn*` operators (`ArnEquals` and `ArnLike` alike) split both ARNs into
+//!   six components at the first five colons and match each with its own
+//!   pattern, so `*` and `?` never cross a `:` in the first five; an ARN of
+//!   fewer than six components matches nothing; case-sensitive;
+//! - `BinaryEquals` compares the bytes the base64 texts decode to;
+//! - numbers compare by value, fractions included (the generated ones have
+//!   at most 15 significant digits).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -234,11 +241,44 @@ fn request_resource() -> impl Strategy<Value = String> {
 
 fn value_of(s: &str, style: u8) -> Value {
     // The same value as a JSON string, or (for numbers and booleans) bare.
-    match (style, s.parse::<i64>(), s.parse::<bool>()) {
-        (1, Ok(n), _) => json!(n),
-        (1, _, Ok(b)) => json!(b),
+    match (style, s.parse::<i64>(), s.parse::<bool>(), s.parse::<f64>()) {
+        (1, Ok(n), _, _) => json!(n),
+        (1, _, Ok(b), _) => json!(b),
+        (1, _, _, Ok(f)) if !s.starts_with('+') => json!(f),
         _ => json!(s),
     }
+}
+
+/// An ARN pattern the importer converts: wildcards anywhere but `*` in the
+/// first five components, or `*` there and a literal resource part.
+fn arn_pattern() -> impl Strategy<Value = String> {
+    let head = |pool: &'static [&'static str]| {
+        prop::collection::vec(prop::sample::select(pool), 5..=5).prop_map(|c| c.join(":"))
+    };
+    let resource = |pool: &'static [&'static str]| {
+        prop::collection::vec(prop::sample::select(pool), 0..4).prop_map(|c| c.concat())
+    };
+    prop_oneof![
+        (
+            head(&["arn", "aws", "a?s", "?", "", "a"]),
+            resource(&["a", "b", ":", "/", "*", "?"])
+        )
+            .prop_map(|(h, r)| format!("{h}:{r}")),
+        (
+            head(&["arn", "aws", "*", "a*", "", "a"]),
+            resource(&["a", "b", ":", "/"])
+        )
+            .prop_map(|(h, r)| format!("{h}:{r}")),
+    ]
+}
+
+/// A request ARN: components (some holding colons), fewer than six too.
+fn request_arn() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop::sample::select(&["arn", "aws", "a", "as", "", "ab", "b", "a/b"][..]),
+        4..9,
+    )
+    .prop_map(|c| c.join(":"))
 }
 
 /// One `operator: {key: values}` entry.
@@ -309,12 +349,33 @@ fn condition() -> impl Strategy<Value = (String, String, Value)> {
             v
         )),
         // A custom attribute compared as a number.
-        (pick(NUMERIC_OPS), if_exists, values(&["-1", "0", "10"])).prop_map(|(op, ie, v)| (
+        (
+            pick(NUMERIC_OPS),
+            if_exists.clone(),
+            values(&["-1", "0", "10", "0.5", "10.25", "-1.5", "+2.50"])
+        )
+            .prop_map(|(op, ie, v)| (
             format!("{op}{ie}"),
             "S3:Max-Keys".to_string(),
             v
         )),
         (pick(ALL_KEYS), values(&["true", "false"])).prop_map(|(k, v)| ("Null".to_string(), k, v)),
+        (
+            prop::sample::select(&["ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike"][..]),
+            if_exists.clone(),
+            prop::collection::vec(arn_pattern(), 1..3),
+            any::<bool>(),
+        )
+            .prop_map(|(op, ie, v, one)| (
+                format!("{op}{ie}"),
+                "aws:SourceArn".to_string(),
+                list_or_one(v, one)
+            )),
+        (if_exists.clone(), values(&["QQ==", "Qg==", "QUI=", "QUJD"])).prop_map(|(ie, v)| (
+            format!("BinaryEquals{ie}"),
+            "example:Blob".to_string(),
+            v
+        )),
     ]
 }
 
@@ -438,10 +499,13 @@ struct Req {
     /// `s3:max-keys`, `aws:vpcsourceip` (sent under lower-cased names).
     vpce: Option<String>,
     via: Option<bool>,
-    max_keys: Option<i64>,
+    max_keys: Option<f64>,
     vpc_ip: Option<String>,
     /// `aws:tokenissuetime`, one of the request times.
     token_time: Option<(String, i64)>,
+    /// `aws:sourcearn` and `example:blob` (canonical base64).
+    source_arn: Option<String>,
+    blob: Option<String>,
 }
 
 fn request() -> impl Strategy<Value = Req> {
@@ -461,9 +525,13 @@ fn request() -> impl Strategy<Value = Req> {
         (
             prop::option::of(pick(REQUEST_STRINGS)),
             prop::option::of(any::<bool>()),
-            prop::option::of(prop::sample::select(&[-2i64, -1, 0, 9, 10, 11][..])),
+            prop::option::of(prop::sample::select(
+                &[-2.0, -1.5, -1.0, 0.0, 0.5, 9.0, 10.0, 10.25, 11.0][..],
+            )),
             prop::option::of(pick(REQUEST_IPS)),
             prop::option::of(prop::sample::select(REQUEST_TIMES)),
+            prop::option::of(request_arn()),
+            prop::option::of(pick(&["QQ==", "Qg==", "QUI=", "QUJD", "QUJE"])),
         ),
     )
         .prop_map(
@@ -476,7 +544,7 @@ fn request() -> impl Strategy<Value = Req> {
                 mfa_age,
                 (t, ms),
                 (vs, team, env),
-                (vpce, via, max_keys, vpc_ip, token_time),
+                (vpce, via, max_keys, vpc_ip, token_time, source_arn, blob),
             )| {
                 Req {
                     principal,
@@ -494,6 +562,8 @@ fn request() -> impl Strategy<Value = Req> {
                     max_keys,
                     vpc_ip,
                     token_time: token_time.map(|(t, ms)| (t.to_string(), ms)),
+                    source_arn,
+                    blob,
                 }
             },
         )
@@ -530,6 +600,12 @@ impl Req {
         }
         if let Some((t, _)) = &self.token_time {
             context.insert("aws:tokenissuetime".into(), json!(t));
+        }
+        if let Some(a) = &self.source_arn {
+            context.insert("aws:sourcearn".into(), json!(a));
+        }
+        if let Some(b) = &self.blob {
+            context.insert("example:blob".into(), json!(b));
         }
         let mut ptags = Map::new();
         if let Some(t) = &self.team {
@@ -690,6 +766,8 @@ fn context_value(r: &Req, key: &str) -> Option<Value> {
         "s3:max-keys" => r.max_keys.map(|n| json!(n)),
         "aws:vpcsourceip" => r.vpc_ip.clone().map(Value::String),
         "aws:tokenissuetime" => r.token_time.clone().map(|(t, _)| Value::String(t)),
+        "aws:sourcearn" => r.source_arn.clone().map(Value::String),
+        "example:blob" => r.blob.clone().map(Value::String),
         other => panic!("the generator made an unmapped key {other}"),
     }
 }
@@ -700,6 +778,37 @@ fn policy_date(s: &str) -> i64 {
         .find(|(d, _)| *d == s)
         .map(|(_, secs)| *secs)
         .unwrap()
+}
+
+/// IAM's ARN match: six components each, matched one by one.
+fn arn_matches(pattern: &str, arn: &str, v2012: bool) -> bool {
+    let p: Vec<&str> = pattern.splitn(6, ':').collect();
+    let a: Vec<&str> = arn.splitn(6, ':').collect();
+    p.len() == 6
+        && a.len() == 6
+        && p.iter().zip(&a).all(|(p, a)| {
+            let t: Vec<char> = a.chars().collect();
+            glob(&tokens(p, v2012, true), &t, false)
+        })
+}
+
+/// The bytes of standard padded base64 text.
+fn base64_decode(text: &str) -> Vec<u8> {
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut bits: u32 = 0;
+    let mut n = 0;
+    let mut out = Vec::new();
+    for c in text.bytes().filter(|c| *c != b'=') {
+        let v = alphabet.iter().position(|a| *a == c).unwrap() as u32;
+        bits = (bits << 6) | v;
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            out.push((bits >> n) as u8);
+            bits &= (1 << n) - 1;
+        }
+    }
+    out
 }
 
 /// One operator on one key; `None` for the request value means missing.
@@ -724,6 +833,8 @@ fn condition_holds(op: &str, key: &str, values: &Value, r: &Req, v2012: bool) ->
             | "NumericNotEquals"
             | "DateNotEquals"
             | "NotIpAddress"
+            | "ArnNotEquals"
+            | "ArnNotLike"
     );
     let Some(actual) = present else {
         return if_exists || negated;
@@ -755,7 +866,7 @@ fn condition_holds(op: &str, key: &str, values: &Value, r: &Req, v2012: bool) ->
             }
             "StringLike" | "StringNotLike" => matches(&p, &a, v2012, false),
             b if b.starts_with("Numeric") => {
-                let (x, y) = (a.parse::<i64>().unwrap(), p.parse::<i64>().unwrap());
+                let (x, y) = (a.parse::<f64>().unwrap(), p.parse::<f64>().unwrap());
                 match b {
                     "NumericEquals" | "NumericNotEquals" => x == y,
                     "NumericLessThan" => x < y,
@@ -782,6 +893,8 @@ fn condition_holds(op: &str, key: &str, values: &Value, r: &Req, v2012: bool) ->
             }
             "Bool" => a == p,
             "IpAddress" | "NotIpAddress" => cidr_contains(&p, &a),
+            "ArnEquals" | "ArnLike" | "ArnNotEquals" | "ArnNotLike" => arn_matches(&p, &a, v2012),
+            "BinaryEquals" => base64_decode(&p) == base64_decode(&a),
             other => panic!("operator {other}"),
         }
     };
@@ -861,6 +974,27 @@ fn hits(doc: &str, seed: &Req) -> Vec<Req> {
     let doc: Value = serde_json::from_str(doc).unwrap();
     let mut out = Vec::new();
     for s in strings(&doc["Statement"]) {
+        if let Some(Value::Object(block)) = s.get("Condition") {
+            for (op, keys) in block {
+                if !op.starts_with("Arn") {
+                    continue;
+                }
+                for values in keys.as_object().unwrap().values() {
+                    for p in strings(values) {
+                        let p = as_text(&p);
+                        for filled in [
+                            p.replace('*', "a").replace('?', "b"),
+                            p.replace('*', "").replace('?', ":"),
+                            p.replace('*', "a:b"),
+                        ] {
+                            let mut r = seed.clone();
+                            r.source_arn = Some(filled);
+                            out.push(r);
+                        }
+                    }
+                }
+            }
+        }
         for key in ["Resource", "NotResource"] {
             if let Some(v) = s.get(key) {
                 for p in strings(v) {
@@ -943,9 +1077,11 @@ fn the_evaluator_knows_the_documented_cases() {
         env: None,
         vpce: None,
         via: None,
-        max_keys: Some(10),
+        max_keys: Some(10.0),
         vpc_ip: None,
         token_time: None,
+        source_arn: Some("arn:aws:iam::1:2:role/x".into()),
+        blob: None,
     };
     // A negated operator on a missing key is true; a positive one false.
     assert!(condition_holds(
@@ -1018,4 +1154,17 @@ fn the_evaluator_knows_the_documented_cases() {
     assert!(!matches("a${*}", "ab", true, false));
     assert!(matches("a${*}", "a*", true, false));
     assert!(matches("a${*}", "a${*}", false, false));
+    // ARNs: component by component; fewer than six never match.
+    assert!(!condition_holds(
+        "ArnLike",
+        "aws:SourceArn",
+        &json!("arn:aws:iam::*:role/*"),
+        &r,
+        true
+    ));
+    assert!(arn_matches("arn:aws:iam::*:*", "arn:aws:iam::1:2:role/x", true));
+    assert!(!arn_matches("arn:aws:iam:*", "arn:aws:iam:*", true));
+    assert!(!arn_matches("arn:aws:s3:::?", "arn:aws:s3::", true));
+    assert_eq!(base64_decode("QUJD"), b"ABC");
+    assert_eq!(base64_decode("QQ=="), b"A");
 }
