@@ -43,12 +43,20 @@ use std::net::IpAddr;
 
 // ------------------------------------------------------------------ pools
 
+/// `AWS` principals: ARNs and accounts (a `service:` entry is a `Service` principal).
 const PRINCIPALS: &[&str] = &[
     "arn:aws:iam::111122223333:user/alice",
     "arn:aws:iam::111122223333:role/app",
     "arn:aws:iam::444455556666:user/bob",
+    "111122223333",
+    "arn:aws:iam::444455556666:root",
+    "service:secretsmanager.amazonaws.com",
 ];
 const REQUEST_PRINCIPALS: &[&str] = &[
+    "arn:aws:iam::111122223333:root",
+    "arn:aws:sts::111122223333:federated-user/carol",
+    "arn:aws:iam::444455556666:root",
+    "service:secretsmanager.amazonaws.com",
     "arn:aws:iam::111122223333:user/alice",
     "arn:aws:iam::111122223333:user/ALICE",
     "arn:aws:iam::111122223333:role/app",
@@ -423,10 +431,31 @@ fn statement(principals: bool) -> impl Strategy<Value = Map<String, Value>> {
                 let mut s = Map::new();
                 s.insert("Effect".into(), json!(if allow { "Allow" } else { "Deny" }));
                 if principals {
-                    let value = if ps.len() == 1 && ps[0] == "*" && !p_obj {
+                    let mut ps = ps;
+                    if allow && not_p {
+                        // Accounts in the NotPrincipal of an Allow are refused.
+                        ps.retain(|p| account_of_entry(p).is_none());
+                        if ps.is_empty() {
+                            ps.push(PRINCIPALS[0].to_string());
+                        }
+                    }
+                    let (services, aws): (Vec<String>, Vec<String>) =
+                        ps.into_iter().partition(|p| p.starts_with("service:"));
+                    let value = if aws.len() == 1 && aws[0] == "*" && !p_obj && services.is_empty() {
                         json!("*")
                     } else {
-                        json!({"AWS": list_or_one(ps, p_obj)})
+                        let mut o = Map::new();
+                        if !aws.is_empty() {
+                            o.insert("AWS".into(), list_or_one(aws, p_obj));
+                        }
+                        if !services.is_empty() {
+                            let names: Vec<String> = services
+                                .iter()
+                                .map(|s| s["service:".len()..].to_string())
+                                .collect();
+                            o.insert("Service".into(), list_or_one(names, p_obj));
+                        }
+                        Value::Object(o)
                     };
                     s.insert(
                         if not_p { "NotPrincipal" } else { "Principal" }.into(),
@@ -916,23 +945,82 @@ fn element_matches(
     Some(if negated { !any } else { any })
 }
 
+/// The entries of a `Principal` value: `*`, ARNs and account ids as
+/// written, services as `service:NAME`.
+fn entries(p: &Value) -> Vec<String> {
+    match p {
+        Value::String(star) if star == "*" => vec!["*".to_string()],
+        Value::Object(o) => {
+            let mut out: Vec<String> = o.get("AWS").map(strings).unwrap_or_default().iter().map(as_text).collect();
+            if let Some(sv) = o.get("Service") {
+                out.extend(strings(sv).iter().map(|v| format!("service:{}", as_text(v))));
+            }
+            out
+        }
+        other => panic!("principal {other}"),
+    }
+}
+
+/// The partition and account an entry names as an account, if it does:
+/// a 12-digit id (IAM reads it as `arn:aws:iam::ID:root`) or a root ARN.
+fn account_of_entry(e: &str) -> Option<(String, String)> {
+    if e.len() == 12 && e.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(("aws".to_string(), e.to_string()));
+    }
+    let parts: Vec<&str> = e.splitn(6, ':').collect();
+    match parts.as_slice() {
+        ["arn", p, "iam", "", a, "root"] => Some((p.to_string(), a.to_string())),
+        _ => None,
+    }
+}
+
+/// The partition and account of a caller's IAM or STS ARN.
+fn caller_account(caller: &str) -> Option<(String, String)> {
+    let parts: Vec<&str> = caller.splitn(6, ':').collect();
+    match parts.as_slice() {
+        ["arn", p, "iam" | "sts", "", a, _] => Some((p.to_string(), a.to_string())),
+        _ => None,
+    }
+}
+
+/// A `Principal` entry against the caller: an account stands for every
+/// IAM and STS principal of the account.
+fn principal_matches(e: &str, caller: &str) -> bool {
+    e == "*"
+        || e == caller
+        || account_of_entry(e)
+            .is_some_and(|a| caller_account(caller).is_some_and(|c| c == a))
+}
+
 fn applies(s: &Map<String, Value>, r: &Req, v2012: bool) -> bool {
     let principal = match (s.get("Principal"), s.get("NotPrincipal")) {
         (None, None) => true,
-        _ => {
-            let test = |p: &Value| match p {
-                Value::String(star) if star == "*" => true,
-                Value::Object(o) => strings(&o["AWS"])
-                    .iter()
-                    .any(|a| as_text(a) == "*" || as_text(a) == r.principal),
-                other => panic!("principal {other}"),
+        (Some(p), None) => entries(p).iter().any(|e| principal_matches(e, &r.principal)),
+        (None, Some(p)) => {
+            let listed = entries(p);
+            let spared = if s["Effect"] == "Deny" {
+                // IAM may check the caller's account before the caller:
+                // spared only when every identity it may check is listed.
+                let own = listed.iter().any(|e| {
+                    *e == "*"
+                        || *e == r.principal
+                        || account_of_entry(e).is_some_and(|a| {
+                            r.principal == format!("arn:{}:iam::{}:root", a.0, a.1)
+                        })
+                });
+                let account = match caller_account(&r.principal) {
+                    None => true,
+                    Some(a) => listed
+                        .iter()
+                        .any(|e| *e == "*" || account_of_entry(e).as_ref() == Some(&a)),
+                };
+                own && account
+            } else {
+                listed.iter().any(|e| *e == "*" || *e == r.principal)
             };
-            match (s.get("Principal"), s.get("NotPrincipal")) {
-                (Some(p), None) => test(p),
-                (None, Some(p)) => !test(p),
-                _ => unreachable!(),
-            }
+            !spared
         }
+        _ => unreachable!(),
     };
     let action = element_matches(s, "Action", |p| matches(p, &r.action, false, true)).unwrap();
     let resource =

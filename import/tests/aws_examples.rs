@@ -641,23 +641,17 @@ fn iam_access_keys_by_token_issue_time() {
 // ------------------------------------------------------- refused for now
 
 #[test]
-fn refused_account_principal_and_for_any_value() {
+fn refused_for_any_value() {
     let name = "sm-resource-root-current-version";
     let source = data(name);
     let ds = refusals(name, &source);
     assert_refused_at(
         &ds,
         &source,
-        "\"arn:aws:iam::123456789012:root\"",
-        "/Statement/0/Principal/AWS: cannot be imported yet",
-    );
-    assert_refused_at(
-        &ds,
-        &source,
         "\"ForAnyValue:StringEquals\"",
         "/Statement/0/Condition/ForAnyValue:StringEquals: cannot be imported yet",
     );
-    assert_eq!(ds.len(), 2, "{ds:?}");
+    assert_eq!(ds.len(), 1, "{ds:?}");
 }
 
 #[test]

@@ -184,7 +184,7 @@ fn exact_arns_are_plain_resource_patterns() {
 fn not_principal_not_action_not_resource() {
     let source = r#"{"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "*", "Resource": "*"},
-        {"Effect": "Deny", "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:role/admin"},
+        {"Effect": "Deny", "NotPrincipal": {"AWS": ["arn:aws:iam::111122223333:role/admin", "111122223333"]},
          "NotAction": ["secretsmanager:Get*", "secretsmanager:Describe*"],
          "NotResource": "arn:aws:secretsmanager:*:*:secret:sandbox/*"}]}"#;
     let e = engine(&convert("guard.json", source), false);
@@ -527,4 +527,73 @@ fn decimal_fractions_of_at_most_15_digits_compare_as_decimals() {
     assert!(r(json!(-1.25)).allowed(&e));
     assert!(!r(json!(-1.26)).allowed(&e));
     assert!(!r(json!("1")).allowed(&e));
+}
+
+#[test]
+fn accounts_services_and_providers_as_principals() {
+    let source = r#"{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": ["123456789012", "arn:aws-cn:iam::210987654321:root"],
+          "Service": "secretsmanager.amazonaws.com", "Federated": "cognito-identity.amazonaws.com",
+          "CanonicalUser": "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"},
+         "Action": "*", "Resource": "*"}]}"#;
+    let text = convert("who.json", source);
+    assert!(
+        text.contains("An account in `Principal` stands for every IAM and STS principal"),
+        "{text}"
+    );
+    let e = engine(&text, false);
+    let get = |who: &str| req(who, "secretsmanager:GetSecretValue", "arn:x").allowed(&e);
+    // Every IAM and STS principal of the account, in its partition.
+    assert!(get("arn:aws:iam::123456789012:user/alice"));
+    assert!(get("arn:aws:iam::123456789012:role/app"));
+    assert!(get("arn:aws:iam::123456789012:root"));
+    assert!(get("arn:aws:sts::123456789012:federated-user/bob"));
+    assert!(get("arn:aws-cn:iam::210987654321:user/a"));
+    assert!(!get("arn:aws:iam::210987654321:user/a"));
+    assert!(!get("arn:aws:iam::999999999999:user/alice"));
+    assert!(!get("arn:aws:s3::123456789012:x"));
+    assert!(!get("arn:aws:iam::1234567890123:user/alice"));
+    // Services, providers and canonical users by their prefixed names.
+    assert!(get("service:secretsmanager.amazonaws.com"));
+    assert!(!get("secretsmanager.amazonaws.com"));
+    assert!(!get("service:ec2.amazonaws.com"));
+    assert!(get("federated:cognito-identity.amazonaws.com"));
+    assert!(!get("service:cognito-identity.amazonaws.com"));
+    assert!(get(
+        "canonical-user:79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"
+    ));
+}
+
+#[test]
+fn not_principal_in_a_deny_spares_a_caller_only_with_its_account() {
+    let source = r#"{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "NotPrincipal": {"AWS": ["arn:aws:iam::111122223333:role/admin",
+           "arn:aws:iam::444455556666:user/bob", "111122223333"], "Service": "backup.amazonaws.com"},
+         "Action": "*", "Resource": "*"}]}"#;
+    let text = convert("np.json", source);
+    let e = engine(&text, false);
+    let get = |who: &str| req(who, "secretsmanager:GetSecretValue", "arn:x").allowed(&e);
+    // Named with its account: spared.
+    assert!(get("arn:aws:iam::111122223333:role/admin"));
+    assert!(get("arn:aws:iam::111122223333:root"));
+    assert!(get("service:backup.amazonaws.com"));
+    // Named without its account: IAM may deny the account first, so the deny applies.
+    assert!(!get("arn:aws:iam::444455556666:user/bob"));
+    // An account named alone spares its root user only.
+    assert!(!get("arn:aws:iam::111122223333:user/alice"));
+    assert!(!get(ALICE));
+
+    // Nobody spared at all: the deny applies to every caller.
+    let source = r#"{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "NotPrincipal": {"AWS": "arn:aws:iam::444455556666:user/bob"},
+         "Action": "*", "Resource": "*"}]}"#;
+    let e = engine(&convert("np2.json", source), false);
+    let r = req(
+        "arn:aws:iam::444455556666:user/bob",
+        "secretsmanager:GetSecretValue",
+        "arn:x",
+    );
+    assert!(!r.allowed(&e));
 }

@@ -505,12 +505,14 @@ fn statement(
             );
             None
         }
-        (Some(p), None) => {
-            principal(cx, &p.value, &child(pointer, "Principal")).map(|l| l.to_string())
-        }
-        (None, Some(p)) => {
-            principal(cx, &p.value, &child(pointer, "NotPrincipal")).map(|l| format!("not {l}"))
-        }
+        (Some(p), None) => principal(cx, &p.value, &child(pointer, "Principal"), None, &mut notes),
+        (None, Some(p)) => principal(
+            cx,
+            &p.value,
+            &child(pointer, "NotPrincipal"),
+            Some(effect),
+            &mut notes,
+        ),
         // An identity-based policy: the header says what that means here.
         (None, None) => Some("principal *".to_string()),
     };
@@ -692,9 +694,54 @@ fn strings<'a>(
 
 // ---------------------------------------------------------------- principals
 
-fn principal(cx: &mut Cx<'_>, value: &Value<'_>, pointer: &str) -> Option<String> {
-    let values = match value {
-        Value::StringLit(s) if s.value == "*" => return Some("principal *".to_string()),
+/// One entry of a `Principal` or `NotPrincipal`.
+#[derive(Clone, PartialEq, Eq)]
+enum Who {
+    /// `"*"`: everyone.
+    Any,
+    /// An IAM user or role ARN: the caller's `principal.id`.
+    Arn(String),
+    /// An account (`"123456789012"` or `arn:PARTITION:iam::ID:root`):
+    /// partition and id.
+    Account(String, String),
+    /// A service, federated provider or canonical user: the `principal.id`
+    /// the host sends for it (`service:NAME`, `federated:NAME`,
+    /// `canonical-user:ID`).
+    Other(String),
+}
+
+/// The partition and account of an IAM or STS ARN.
+fn arn_account(arn: &str) -> Option<(&str, &str)> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    match parts.as_slice() {
+        ["arn", partition, _, _, account, _] => Some((partition, account)),
+        _ => None,
+    }
+}
+
+/// The principal line for a `Principal` (`not_for` is `None`) or a
+/// `NotPrincipal` in a statement of the given effect.
+///
+/// An account stands for every IAM and STS principal of the account: its
+/// ARNs `arn:PARTITION:iam::ID:*` and `arn:PARTITION:sts::ID:*`.
+///
+/// In a `NotPrincipal` of a `Deny`, IAM may check the caller's account
+/// before the caller itself ("Otherwise, the policy might deny access to the
+/// entire account containing the principal"): a user or role escapes the
+/// deny only when its account is named too, and an account named alone lets
+/// only its root user escape. Read so, the deny applies at least wherever
+/// IAM's does. In a `NotPrincipal` of an `Allow` (which AWS does not
+/// support for most resources), accounts are refused.
+fn principal(
+    cx: &mut Cx<'_>,
+    value: &Value<'_>,
+    pointer: &str,
+    not_for: Option<Option<Effect>>,
+    notes: &mut Vec<&'static str>,
+) -> Option<String> {
+    let not = if not_for.is_some() { "not " } else { "" };
+    let values: Vec<(Who, Range, String)> = match value {
+        Value::StringLit(s) if s.value == "*" => return Some(format!("{not}principal *")),
         Value::StringLit(s) => {
             cx.error(
                 s.range,
@@ -718,17 +765,28 @@ fn principal(cx: &mut Cx<'_>, value: &Value<'_>, pointer: &str) -> Option<String
             let mut values = Vec::new();
             let mut ok = true;
             for p in props {
-                let (name, at) = key(p);
-                match name {
-                    "AWS" => match strings(cx, &p.value, &child(pointer, "AWS")) {
-                        Some(v) => values.extend(v),
-                        None => ok = false,
-                    },
-                    "Service" | "Federated" | "CanonicalUser" => {
-                        cx.refuse(at, &child(pointer, name), format!("`{name}` principals have no Tessera principal id; only IAM user and role ARNs convert"));
-                        ok = false;
+                let (name, _) = key(p);
+                let Some(list) = strings(cx, &p.value, &child(pointer, name)) else {
+                    ok = false;
+                    continue;
+                };
+                for (v, at, vp) in list {
+                    let who = match name {
+                        "AWS" if v == "*" => Ok(Who::Any),
+                        "AWS" => principal_arn(v),
+                        _ => other_principal(name, v),
+                    };
+                    match who {
+                        Ok(w) => values.push((w, at, vp)),
+                        Err(PrincipalProblem::Refused(why)) => {
+                            cx.refuse(at, &vp, why);
+                            ok = false;
+                        }
+                        Err(PrincipalProblem::Invalid(why, hint)) => {
+                            cx.error(at, &vp, why, hint);
+                            ok = false;
+                        }
                     }
-                    _ => ok = false,
                 }
             }
             if !ok {
@@ -746,33 +804,79 @@ fn principal(cx: &mut Cx<'_>, value: &Value<'_>, pointer: &str) -> Option<String
             return None;
         }
     };
+    if values.iter().any(|(w, ..)| *w == Who::Any) {
+        return Some(format!("{not}principal *"));
+    }
     let mut patterns: Vec<String> = Vec::new();
-    let mut ok = true;
-    let mut any = false;
-    for (v, at, p) in values {
-        if v == "*" {
-            any = true;
-            continue;
-        }
-        match principal_arn(v) {
-            Ok(()) => patterns.push(quote(&pattern_literal(v))),
-            Err(PrincipalProblem::Refused(why)) => {
-                cx.refuse(at, &p, why);
-                ok = false;
+    match not_for {
+        None => {
+            for (w, ..) in &values {
+                match w {
+                    Who::Any => {}
+                    Who::Arn(a) | Who::Other(a) => patterns.push(quote(&pattern_literal(a))),
+                    Who::Account(partition, id) => {
+                        for service in ["iam", "sts"] {
+                            let prefix = format!("arn:{partition}:{service}::{id}:");
+                            patterns.push(quote(&format!("{}*", pattern_literal(&prefix))));
+                        }
+                    }
+                }
             }
-            Err(PrincipalProblem::Invalid(why, hint)) => {
-                cx.error(at, &p, why, hint);
-                ok = false;
+            if values.iter().any(|(w, ..)| matches!(w, Who::Account(..))) {
+                notes.push("An account in `Principal` stands for every IAM and STS principal of the account (their ARNs); AWS also asks the account's own policies, which are not part of this document.");
+            }
+        }
+        Some(Some(Effect::Deny)) => {
+            let accounts: Vec<(&str, &str)> = values
+                .iter()
+                .filter_map(|(w, ..)| match w {
+                    Who::Account(p, id) => Some((p.as_str(), id.as_str())),
+                    _ => None,
+                })
+                .collect();
+            let mut dropped = false;
+            for (w, ..) in &values {
+                match w {
+                    Who::Any => {}
+                    Who::Other(a) => patterns.push(quote(&pattern_literal(a))),
+                    Who::Arn(a) => {
+                        if arn_account(a).is_some_and(|acct| accounts.contains(&acct)) {
+                            patterns.push(quote(&pattern_literal(a)));
+                        } else {
+                            dropped = true;
+                        }
+                    }
+                    Who::Account(p, id) => {
+                        patterns.push(quote(&pattern_literal(&format!("arn:{p}:iam::{id}:root"))))
+                    }
+                }
+            }
+            if dropped || !accounts.is_empty() {
+                notes.push("IAM may check the caller's account before the caller: a principal in `NotPrincipal` escapes this deny only when its account is named too, and a named account lets only its root user escape.");
+            }
+            if patterns.is_empty() {
+                // Nobody escapes: the deny applies to every caller.
+                return Some("principal *".to_string());
+            }
+        }
+        Some(_) => {
+            for (w, at, vp) in &values {
+                match w {
+                    Who::Any => {}
+                    Who::Arn(a) | Who::Other(a) => patterns.push(quote(&pattern_literal(a))),
+                    Who::Account(..) => {
+                        cx.refuse(*at, vp, "an account in the `NotPrincipal` of an `Allow`: AWS does not document which of the caller's identities (account, user or role, session) it checks there");
+                    }
+                }
+            }
+            if values.iter().any(|(w, ..)| matches!(w, Who::Account(..))) {
+                return None;
             }
         }
     }
-    if ok && any {
-        return Some("principal *".to_string());
-    }
-    (ok && !patterns.is_empty()).then(|| {
-        patterns.dedup();
-        format!("principal {}", patterns.join(", "))
-    })
+    let mut seen = std::collections::HashSet::with_capacity(patterns.len());
+    patterns.retain(|p| seen.insert(p.clone()));
+    (!patterns.is_empty()).then(|| format!("{not}principal {}", patterns.join(", ")))
 }
 
 enum PrincipalProblem {
@@ -780,13 +884,47 @@ enum PrincipalProblem {
     Invalid(String, Option<&'static str>),
 }
 
-/// An IAM user or role ARN, the only principals that convert: the request's
-/// `principal.id` is the caller's ARN as `aws:PrincipalArn` gives it.
-fn principal_arn(v: &str) -> Result<(), PrincipalProblem> {
-    if v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit()) {
+/// A `Service`, `Federated` or `CanonicalUser` principal: the host sends
+/// `service:NAME`, `federated:NAME` (the provider's name or ARN, as the
+/// policy writes it) and `canonical-user:ID` as `principal.id`.
+fn other_principal(kind: &str, v: &str) -> Result<Who, PrincipalProblem> {
+    let prefix = match kind {
+        "Service" => "service",
+        "Federated" => "federated",
+        _ => "canonical-user",
+    };
+    if v.is_empty() {
+        return Err(PrincipalProblem::Invalid(
+            format!("an empty `{kind}` principal"),
+            None,
+        ));
+    }
+    if v.contains(['*', '?']) {
+        return Err(PrincipalProblem::Invalid(
+            format!(
+                "`{}`: IAM principals take no wildcards (only \"*\" alone, under `AWS`)",
+                one_line(v)
+            ),
+            None,
+        ));
+    }
+    if v.chars().any(char::is_control) || !v.is_ascii() || v.contains(char::is_whitespace) {
         return Err(PrincipalProblem::Refused(format!(
-            "the account `{v}` stands for every principal of the account that its own policies allow, which a principal id pattern cannot say"
+            "`{}` holds a character AWS principal names do not",
+            one_line(v)
         )));
+    }
+    Ok(Who::Other(format!("{prefix}:{v}")))
+}
+
+/// An `AWS` principal: an IAM user or role ARN (the request's
+/// `principal.id` is the caller's ARN as `aws:PrincipalArn` gives it), or an
+/// account (a 12-digit id, which IAM reads as `arn:aws:iam::ID:root`, or
+/// that ARN in any partition).
+fn principal_arn(v: &str) -> Result<Who, PrincipalProblem> {
+    let twelve = |s: &str| s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit());
+    if twelve(v) {
+        return Ok(Who::Account("aws".to_string(), v.to_string()));
     }
     let parts: Vec<&str> = v.splitn(6, ':').collect();
     let [arn, partition, service, region, account, resource] = parts.as_slice() else {
@@ -821,20 +959,24 @@ fn principal_arn(v: &str) -> Result<(), PrincipalProblem> {
     }
     if *service != "iam" || !region.is_empty() {
         return Err(PrincipalProblem::Refused(format!(
-            "`{v}`: only IAM user and role ARNs convert"
+            "`{v}`: only IAM user and role ARNs and accounts convert"
         )));
     }
     if *resource == "root" {
-        return Err(PrincipalProblem::Refused(format!(
-            "`{v}` stands for every principal of the account that its own policies allow, which a principal id pattern cannot say"
-        )));
+        if !twelve(account) {
+            return Err(PrincipalProblem::Invalid(
+                format!("`{v}`: an account id is 12 digits"),
+                None,
+            ));
+        }
+        return Ok(Who::Account(partition.to_string(), account.to_string()));
     }
     if !(resource.starts_with("user/") || resource.starts_with("role/")) {
         return Err(PrincipalProblem::Refused(format!(
-            "`{v}`: only IAM user and role ARNs convert"
+            "`{v}`: only IAM user and role ARNs and accounts convert"
         )));
     }
-    Ok(())
+    Ok(Who::Arn(v.to_string()))
 }
 
 /// A Tessera pattern that matches exactly `text`: every glob character in a
