@@ -274,9 +274,9 @@ fn resources() {
         "/Statement/0/Resource: `prod/db` is not a resource: expected an ARN",
     );
     refused(
-        &body("[\"arn:aws:s3:::b\", \"arn:aws:s3:::home/${aws:username}/*\"]"),
-        "\"arn:aws:s3:::home/${aws:username}/*\"",
-        "/Statement/0/Resource/1: cannot be imported yet: the policy variable `${aws:username}`",
+        &body("[\"arn:aws:s3:::b\", \"arn:aws:s3:::home/${aws:UserName}/${aws:CurrentTime}\"]"),
+        "\"arn:aws:s3:::home/${aws:UserName}/${aws:CurrentTime}\"",
+        "/Statement/0/Resource/1: cannot be imported yet: the policy variable `${aws:CurrentTime}` is `time`",
     );
     refused(
         &body("\"arn:aws:s3:::b/${aws:username\""),
@@ -752,4 +752,56 @@ fn every_problem_is_reported_not_only_the_first() {
     );
     assert_eq!(ds.len(), 2, "{ds:?}");
     assert!(ds.iter().all(|d| d.file() == "doc.json"));
+}
+
+#[test]
+fn policy_variables_in_resources_that_cannot_be_strict() {
+    let deny = |r: &str| {
+        doc(&format!(
+            "      \"Effect\": \"Deny\",\n      \"Action\": \"*\",\n      \"Resource\": {r}"
+        ))
+    };
+    refused(
+        &deny("\"arn:aws:s3:::home/${aws:username}\""),
+        "\"arn:aws:s3:::home/${aws:username}\"",
+        "/Statement/0/Resource: cannot be imported yet: a policy variable in the `Resource` of a `Deny`",
+    );
+    let allow_not = doc(
+        "      \"Effect\": \"Allow\",\n      \"Action\": \"*\",\n      \"NotResource\": [\"arn:aws:s3:::x\", \"arn:aws:s3:::home/${aws:username}\"]",
+    );
+    refused(
+        &allow_not,
+        "\"arn:aws:s3:::home/${aws:username}\"",
+        "/Statement/0/NotResource/1: cannot be imported yet: a policy variable in the `NotResource` of an `Allow`",
+    );
+    let allow = |r: &str| {
+        doc(&format!(
+            "      \"Effect\": \"Allow\",\n      \"Action\": \"*\",\n      \"Resource\": {r}"
+        ))
+    };
+    refused(
+        &allow("\"arn:aws:s3:::a*b*c*d*e*f/${aws:username}\""),
+        "\"arn:aws:s3:::a*b*c*d*e*f/${aws:username}\"",
+        "cannot be imported yet: an ARN with a policy variable and more than 4 wildcards",
+    );
+    refused(
+        &allow("\"arn:aws:s3:::a[b]/${aws:username}\""),
+        "\"arn:aws:s3:::a[b]/${aws:username}\"",
+        "cannot be imported yet: the character `[` beside a policy variable",
+    );
+    refused(
+        &allow("\"arn:aws:s3:::a/../${aws:username}\""),
+        "\"arn:aws:s3:::a/../${aws:username}\"",
+        "cannot be imported yet: a `..` path segment",
+    );
+    refused(
+        &allow("\"arn:aws:s3:::a/${aws:SourceIp}\""),
+        "\"arn:aws:s3:::a/${aws:SourceIp}\"",
+        "cannot be imported yet: the policy variable `${aws:SourceIp}` is `source_ip`",
+    );
+    refused(
+        &allow("\"arn:aws:s3:::a/${aws:username, 'x'}\""),
+        "\"arn:aws:s3:::a/${aws:username, 'x'}\"",
+        "cannot be imported yet: the policy variable `${aws:username, 'x'}`: only `${key}` converts",
+    );
 }

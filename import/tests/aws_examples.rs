@@ -655,28 +655,31 @@ fn refused_for_any_value() {
 }
 
 #[test]
-fn refused_user_name_variable() {
-    let name = "iam-mfa-self-manage";
-    let source = data(name);
-    let ds = refusals(name, &source);
-    assert_refused_at(
-        &ds,
-        &source,
-        "\"arn:aws:iam::*:user/${aws:username}\"",
-        "/Statement/2/Resource: cannot be imported yet: the policy variable `${aws:username}`",
+fn iam_self_managed_mfa_by_user_name() {
+    // `${aws:username}` in a Resource: the request's `aws:username`.
+    let user = |name: &str| format!("arn:aws:iam::123456789012:user/{name}");
+    let alice = "arn:aws:iam::123456789012:user/alice";
+    let r = |action: &str, resource: &str| {
+        req(alice, action, resource).ctx("aws:username", json!("alice"))
+    };
+    check(
+        "iam-mfa-self-manage",
+        false,
+        &[
+            (r("iam:ListUsers", "*"), true),
+            (r("iam:CreateVirtualMFADevice", "arn:aws:iam::123456789012:mfa/alice"), true),
+            (r("iam:EnableMFADevice", &user("alice")), true),
+            (r("iam:ResyncMFADevice", &user("alice")), true),
+            (r("iam:EnableMFADevice", &user("bob")), false),
+            // Deactivating needs MFA; without it the deny of everything else applies.
+            (r("iam:DeactivateMFADevice", &user("alice")).ctx("mfa", json!(true)), true),
+            (r("iam:DeactivateMFADevice", &user("alice")), false),
+            (r("iam:DeactivateMFADevice", &user("alice")).ctx("mfa", json!(false)), false),
+            (r("iam:DeactivateMFADevice", &user("bob")).ctx("mfa", json!(true)), false),
+            // No user name in the request: the variable has no value, no match.
+            (req(alice, "iam:EnableMFADevice", &user("alice")), false),
+            // Anything else without MFA is denied, with MFA not granted here.
+            (r("iam:DeleteUser", &user("alice")), false),
+        ],
     );
-    // The second statement that names it: located at its own value.
-    let second = source
-        .rfind("\"arn:aws:iam::*:user/${aws:username}\"")
-        .unwrap();
-    let (line, column) = locate(&source, &source[second..]);
-    assert!(
-        ds.iter().any(
-            |d| (d.location().line, d.location().column) == (line, column)
-                && d.message()
-                    .starts_with("/Statement/3/Resource/0: cannot be imported yet")
-        ),
-        "{ds:?}"
-    );
-    assert_eq!(ds.len(), 2, "{ds:?}");
 }

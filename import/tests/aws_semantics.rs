@@ -597,3 +597,66 @@ fn not_principal_in_a_deny_spares_a_caller_only_with_its_account() {
     );
     assert!(!r.allowed(&e));
 }
+
+#[test]
+fn policy_variables_in_an_allow_s_resource_are_pattern_variables() {
+    let source = one(r#""Effect": "Allow", "Action": "*",
+        "Resource": ["arn:aws:iam::*:user/${aws:username}", "arn:aws:s3:::b/${aws:PrincipalTag/Team}/a?x"]"#);
+    let text = convert("vars.json", &source);
+    assert!(
+        text.contains(r#"resource  "arn:aws:iam::*:user/${context.\"aws:username\"}","#),
+        "{text}"
+    );
+    assert!(
+        text.contains("arn:aws:s3:::b/${principal.tags.team}/a/x"),
+        "{text}"
+    );
+    assert!(text.contains("matches its value literally"), "{text}");
+    let e = engine(&text, false);
+    let r = |resource: &str| {
+        req(ALICE, "iam:GetUser", resource)
+            .ctx("aws:username", json!("alice"))
+            .ptag("team", "blue")
+    };
+    // IAM's `*` crosses `/` and `:`; `?` is any one character, `/` too.
+    assert!(r("arn:aws:iam::111122223333:user/alice").allowed(&e));
+    assert!(r("arn:aws:iam::1:2/3:user/alice").allowed(&e));
+    assert!(!r("arn:aws:iam::1:user/bob").allowed(&e));
+    assert!(!r("arn:aws:iam::1:user/alice/x").allowed(&e));
+    assert!(r("arn:aws:s3:::b/blue/abx").allowed(&e));
+    assert!(r("arn:aws:s3:::b/blue/a/x").allowed(&e));
+    assert!(!r("arn:aws:s3:::b/red/abx").allowed(&e));
+    // The value is matched literally: `*` in a user name is a star.
+    let star = req(ALICE, "iam:GetUser", "arn:aws:iam::1:user/bob").ctx("aws:username", json!("*"));
+    assert!(!star.allowed(&e));
+    // Missing, or of another type: no match (unknown, the allow does not apply).
+    assert!(!req(ALICE, "iam:GetUser", "arn:aws:iam::1:user/alice").allowed(&e));
+    let number =
+        req(ALICE, "iam:GetUser", "arn:aws:iam::1:user/1").ctx("aws:username", json!(1));
+    assert!(!number.allowed(&e));
+    // Stricter than IAM where Tessera's variables are: a value holding `/`
+    // matches nothing (IAM would match `user/a/b` as text).
+    let slash = req(ALICE, "iam:GetUser", "arn:aws:iam::1:user/a/b").ctx("aws:username", json!("a/b"));
+    assert!(!slash.allowed(&e));
+}
+
+#[test]
+fn policy_variables_in_a_deny_s_not_resource_deny_at_least_where_iam_does() {
+    let source = r#"{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "*", "NotResource": "arn:aws:s3:::home/${aws:username}/*"}]}"#;
+    let text = convert("home.json", source);
+    let e = engine(&text, false);
+    let r = |resource: &str, user: Option<&str>| {
+        let q = req(ALICE, "s3:GetObject", resource);
+        match user {
+            Some(u) => q.ctx("aws:username", json!(u)),
+            None => q,
+        }
+    };
+    assert!(r("arn:aws:s3:::home/alice/a/b", Some("alice")).allowed(&e));
+    assert!(!r("arn:aws:s3:::home/bob/a", Some("alice")).allowed(&e));
+    // No user name: IAM's pattern matches nothing, so NotResource holds and
+    // the deny applies; Tessera's is unknown, and the deny applies too.
+    assert!(!r("arn:aws:s3:::home/alice/a", None).allowed(&e));
+}

@@ -573,14 +573,18 @@ fn statement(
             &p.value,
             &child(pointer, "Resource"),
             false,
+            effect,
             &mut conditions,
+            &mut notes,
         ),
         (None, Some(p)) => resources(
             cx,
             &p.value,
             &child(pointer, "NotResource"),
             true,
+            effect,
             &mut conditions,
+            &mut notes,
         ),
     };
 
@@ -1185,9 +1189,14 @@ fn resources(
     value: &Value<'_>,
     pointer: &str,
     negated: bool,
+    effect: Option<Effect>,
     conditions: &mut Vec<String>,
+    notes: &mut Vec<&'static str>,
 ) -> Option<String> {
     let values = strings(cx, value, pointer)?;
+    if cx.version == Version::V2012 && values.iter().any(|(v, ..)| has_variable(v)) {
+        return variable_resources(cx, &values, negated, effect, notes);
+    }
     let mut any = false;
     let mut ok = true;
     let mut all: Vec<Vec<Piece>> = Vec::new();
@@ -1251,6 +1260,250 @@ fn resources(
         joined
     });
     Some("resource **".to_string())
+}
+
+/// Whether `v` holds a policy variable other than the escapes `${*}`,
+/// `${?}`, `${$}` (read in 2012-10-17 only).
+fn has_variable(v: &str) -> bool {
+    let mut rest = v;
+    while let Some(i) = rest.find("${") {
+        let after = &rest[i + 2..];
+        match after.find('}') {
+            Some(end) if matches!(&after[..end], "*" | "?" | "$") => rest = &after[end + 1..],
+            _ => return true,
+        }
+    }
+    false
+}
+
+/// One piece of an ARN with policy variables.
+enum VarPiece {
+    Piece(Piece),
+    /// `${key}`: the Tessera key the variable reads.
+    Var(String),
+}
+
+/// The most `*` and `?` an ARN with variables may hold: each doubles the
+/// patterns written.
+const MAX_VARIABLE_ARN_WILDCARDS: usize = 4;
+
+/// A `Resource` (or `NotResource`) list in which some ARN holds a policy
+/// variable: every ARN becomes resource patterns, the variables Tessera's
+/// `${key}`.
+///
+/// IAM's `*` is any run of characters, `/` included: it is written as two
+/// patterns, `*` (inside one segment) and `*/**/*` (across segments); IAM's
+/// `?` as `?` and `/`. Tessera's variable matches its value literally, and
+/// never a value that is empty, holds `/`, or is `.` or `..`, where IAM
+/// matches the value as text (how IAM reads a `*` in a value is not
+/// documented): the converted pattern matches a subset of IAM's. That is
+/// strict in an `Allow`'s `Resource` and a `Deny`'s `NotResource` only; the
+/// other two are refused. A missing value makes the pattern unknown, which
+/// fails closed (IAM: no match), the same decision in both places.
+fn variable_resources(
+    cx: &mut Cx<'_>,
+    values: &[(&str, Range, String)],
+    negated: bool,
+    effect: Option<Effect>,
+    notes: &mut Vec<&'static str>,
+) -> Option<String> {
+    let not = if negated { "not " } else { "" };
+    let strict = matches!(
+        (effect, negated),
+        (Some(Effect::Allow), false) | (Some(Effect::Deny), true)
+    );
+    let mut patterns: Vec<String> = Vec::new();
+    let mut ok = true;
+    let mut any = false;
+    for (v, at, p) in values {
+        if *v == "*" {
+            any = true;
+            continue;
+        }
+        if !v.starts_with("arn:") {
+            cx.error(
+                *at,
+                p,
+                format!(
+                    "`{}` is not a resource: expected an ARN (`arn:...`) or \"*\"",
+                    one_line(v)
+                ),
+                None,
+            );
+            ok = false;
+            continue;
+        }
+        if has_variable(v) && !strict {
+            let place = if negated {
+                "the `NotResource` of an `Allow`"
+            } else {
+                "the `Resource` of a `Deny`"
+            };
+            cx.refuse(
+                *at,
+                p,
+                format!("a policy variable in {place}: Tessera's variable matches fewer paths than IAM's (never a value that is empty or holds `/`), so the statement would apply to fewer requests than IAM's"),
+            );
+            ok = false;
+            continue;
+        }
+        let Some(ps) = variable_pieces(cx, v, *at, p) else {
+            ok = false;
+            continue;
+        };
+        match variable_patterns(&ps) {
+            Ok(list) => patterns.extend(list),
+            Err(why) => {
+                cx.refuse(*at, p, why);
+                ok = false;
+            }
+        }
+    }
+    if !ok {
+        return None;
+    }
+    if any {
+        return Some(format!("{not}resource **"));
+    }
+    notes.push("A policy variable in the resource matches its value literally; a value that is empty, holds `/`, or is `.` or `..` matches nothing (IAM matches it as text), and a missing one makes the resource unknown.");
+    let mut seen = std::collections::HashSet::with_capacity(patterns.len());
+    patterns.retain(|p| seen.insert(p.clone()));
+    Some(format!("{not}resource {}", patterns.join(", ")))
+}
+
+/// The pieces of an ARN with policy variables (2012-10-17).
+fn variable_pieces(cx: &mut Cx<'_>, text: &str, at: Range, pointer: &str) -> Option<Vec<VarPiece>> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if rest.starts_with("${") {
+            let Some(end) = rest.find('}') else {
+                cx.refuse(at, pointer, "an unclosed policy variable `${`");
+                return None;
+            };
+            let inner = &rest[2..end];
+            match inner {
+                "*" => out.push(VarPiece::Piece(Piece::Lit('*'))),
+                "?" => out.push(VarPiece::Piece(Piece::Lit('?'))),
+                "$" => out.push(VarPiece::Piece(Piece::Lit('$'))),
+                _ => {
+                    let shown = one_line(&rest[..=end]);
+                    let simple = !inner.is_empty()
+                        && !inner.contains(['{', '}', '$', ',', '\'', ' ', '"', '\\']);
+                    if !simple {
+                        cx.refuse(
+                            at,
+                            pointer,
+                            format!("the policy variable `{shown}`: only `${{key}}` converts, without a default"),
+                        );
+                        return None;
+                    }
+                    let key = match condition_key(inner) {
+                        Ok(k) => k,
+                        Err(why) => {
+                            cx.refuse(at, pointer, format!("the policy variable `{shown}`: {why}"));
+                            return None;
+                        }
+                    };
+                    if !matches!(key.family(), None | Some(Family::String)) {
+                        cx.refuse(
+                            at,
+                            pointer,
+                            format!(
+                                "the policy variable `{shown}` is `{}`, which Tessera does not hold as a string",
+                                key.tessera()
+                            ),
+                        );
+                        return None;
+                    }
+                    out.push(VarPiece::Var(key.tessera()));
+                }
+            }
+            rest = &rest[end + 1..];
+            continue;
+        }
+        if c.is_control() {
+            cx.refuse(at, pointer, "a control character in a value");
+            return None;
+        }
+        out.push(VarPiece::Piece(match c {
+            '*' => Piece::Star,
+            '?' => Piece::One,
+            c => Piece::Lit(c),
+        }));
+        rest = &rest[c.len_utf8()..];
+    }
+    Some(out)
+}
+
+/// The resource patterns that together match what IAM's ARN pattern does
+/// (variables aside, see [`variable_resources`]): one per choice of `*`
+/// or `*/**/*` for each IAM `*`, and `?` or `/` for each IAM `?`.
+fn variable_patterns(ps: &[VarPiece]) -> Result<Vec<String>, String> {
+    // Consecutive stars are one.
+    let mut pieces: Vec<&VarPiece> = Vec::with_capacity(ps.len());
+    for p in ps {
+        let star = |p: &VarPiece| matches!(p, VarPiece::Piece(Piece::Star));
+        if star(p) && pieces.last().is_some_and(|l| star(l)) {
+            continue;
+        }
+        pieces.push(p);
+    }
+    let wild = pieces
+        .iter()
+        .filter(|p| matches!(p, VarPiece::Piece(Piece::Star | Piece::One)))
+        .count();
+    if wild > MAX_VARIABLE_ARN_WILDCARDS {
+        return Err(format!("an ARN with a policy variable and more than {MAX_VARIABLE_ARN_WILDCARDS} wildcards (`*`, `?`): each is written as two resource patterns"));
+    }
+    let variables = pieces.iter().any(|p| matches!(p, VarPiece::Var(_)));
+    // The literal text, for the checks on what a resource pattern may hold.
+    let mut segment = String::new();
+    for p in &pieces {
+        match p {
+            VarPiece::Piece(Piece::Lit(c)) if matches!(c, '[' | ']' | '{' | '}') && variables => {
+                return Err(format!("the character `{c}` beside a policy variable: Tessera's variables cannot stand next to a class or alternatives"));
+            }
+            VarPiece::Piece(Piece::Lit('/')) => {
+                if segment == "." || segment == ".." {
+                    return Err(format!("a `{segment}` path segment, which a resource pattern cannot hold"));
+                }
+                segment.clear();
+            }
+            VarPiece::Piece(Piece::Lit(c)) => segment.push(*c),
+            _ => segment.push('x'),
+        }
+    }
+    if segment == "." || segment == ".." {
+        return Err(format!("a `{segment}` path segment, which a resource pattern cannot hold"));
+    }
+    let mut out = Vec::with_capacity(1 << wild);
+    for choice in 0..(1usize << wild) {
+        let mut text = String::new();
+        let mut k = 0;
+        for p in &pieces {
+            match p {
+                VarPiece::Piece(Piece::Lit(c)) => push_literal(&mut text, *c),
+                VarPiece::Piece(w @ (Piece::Star | Piece::One)) => {
+                    let across = (choice >> k) & 1 == 1;
+                    k += 1;
+                    text.push_str(match (w, across) {
+                        (Piece::Star, false) => "*",
+                        (Piece::Star, true) => "*/**/*",
+                        (_, false) => "?",
+                        (_, true) => "/",
+                    });
+                }
+                VarPiece::Var(key) => {
+                    text.push_str("${");
+                    text.push_str(key);
+                    text.push('}');
+                }
+            }
+        }
+        out.push(quote(&text));
+    }
+    Ok(out)
 }
 
 // ---------------------------------------------------------------- conditions
