@@ -214,6 +214,31 @@ fn action_pattern() -> impl Strategy<Value = String> {
     ]
 }
 
+/// Policy variables generated in resources (2012-10-17): request values.
+const VAR_TEAM: &str = "${aws:PrincipalTag/team}";
+const VAR_VPCE: &str = "${AWS:SourceVpce}";
+
+/// The resource pattern as the importer converts it in a statement of this
+/// shape: variables only in an Allow's `Resource` or a Deny's `NotResource`,
+/// and only beside at most four wildcards and no class or group characters.
+fn fit_variables(pattern: String, allow: bool, not_r: bool) -> String {
+    let vars = pattern.contains(VAR_TEAM) || pattern.contains(VAR_VPCE);
+    if !vars {
+        return pattern;
+    }
+    let plain = pattern
+        .replace("${*}", "")
+        .replace("${?}", "")
+        .replace("${$}", "");
+    let wild = plain.matches(['*', '?']).count();
+    let fits = allow != not_r && wild <= 4 && !plain.contains(['[', ']', '{', '}']);
+    if fits {
+        pattern
+    } else {
+        pattern.replace(VAR_TEAM, "a").replace(VAR_VPCE, "b")
+    }
+}
+
 /// A resource pattern: `*`, or an ARN whose secret part holds wildcards,
 /// escapes and glob characters that Tessera must read literally.
 fn resource_pattern() -> impl Strategy<Value = String> {
@@ -222,7 +247,7 @@ fn resource_pattern() -> impl Strategy<Value = String> {
         1 => Just(format!("{PREFIX}*")),
         8 => prop::collection::vec(
             prop::sample::select(
-                &["a", "b", "/", ":", "-", "*", "?", "${*}", "${?}", "${$}", "[", "]", "{", "}", ",", "\\", "$a"][..],
+                &["a", "b", "/", ":", "-", "*", "?", "${*}", "${?}", "${$}", "[", "]", "{", "}", ",", "\\", "$a", VAR_TEAM, VAR_VPCE][..],
             ),
             0..6,
         )
@@ -466,6 +491,10 @@ fn statement(principals: bool) -> impl Strategy<Value = Map<String, Value>> {
                     if not_a { "NotAction" } else { "Action" }.into(),
                     list_or_one(actions, one_a),
                 );
+                let resources: Vec<String> = resources
+                    .into_iter()
+                    .map(|r| fit_variables(r, allow, not_r))
+                    .collect();
                 s.insert(
                     if not_r { "NotResource" } else { "Resource" }.into(),
                     list_or_one(resources, one_r),
@@ -661,6 +690,41 @@ enum Tok {
     Lit(char),
     Star,
     One,
+}
+
+/// A resource pattern with its policy variables (2012-10-17) replaced by
+/// the request's values, each character of a value literal (written as the
+/// escapes `${*}`, `${?}`, `${$}` where needed); `None` when a value is
+/// missing. How IAM reads a `*` inside a value is not documented: read
+/// literally here, as Tessera does.
+fn substitute(p: &str, r: &Req, v2012: bool) -> Option<String> {
+    if !v2012 {
+        return Some(p.to_string());
+    }
+    let mut out = String::new();
+    let mut rest = p;
+    while let Some(i) = rest.find("${") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        let end = after.find('}').unwrap();
+        let inner = &after[..end];
+        if matches!(inner, "*" | "?" | "$") {
+            out.push_str(&rest[i..i + 2 + end + 1]);
+        } else {
+            let value = as_text(&context_value(r, inner)?);
+            for c in value.chars() {
+                match c {
+                    '*' => out.push_str("${*}"),
+                    '?' => out.push_str("${?}"),
+                    '$' => out.push_str("${$}"),
+                    c => out.push(c),
+                }
+            }
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
 }
 
 /// An IAM string as tokens: wildcards where `wild`, escapes in 2012-10-17.
@@ -1023,8 +1087,12 @@ fn applies(s: &Map<String, Value>, r: &Req, v2012: bool) -> bool {
         _ => unreachable!(),
     };
     let action = element_matches(s, "Action", |p| matches(p, &r.action, false, true)).unwrap();
-    let resource =
-        element_matches(s, "Resource", |p| matches(p, &r.resource, v2012, false)).unwrap();
+    let resource = element_matches(s, "Resource", |p| match substitute(p, r, v2012) {
+        Some(p) => matches(&p, &r.resource, v2012, false),
+        // A variable the request has no value for: the ARN matches nothing.
+        None => false,
+    })
+    .unwrap();
     let conditions = match s.get("Condition") {
         None => true,
         Some(Value::Object(block)) => block.iter().all(|(op, keys)| {
@@ -1090,7 +1158,11 @@ fn hits(doc: &str, seed: &Req) -> Vec<Req> {
                     if p == "*" {
                         continue;
                     }
-                    // Wildcards filled, escapes read as the character they stand for.
+                    // Variables as the seed's values, wildcards filled, escapes
+                    // read as the character they stand for.
+                    let p = p
+                        .replace(VAR_TEAM, seed.team.as_deref().unwrap_or("t"))
+                        .replace(VAR_VPCE, seed.vpce.as_deref().unwrap_or("v"));
                     let filled = p
                         .replace("${*}", "*")
                         .replace("${?}", "?")
