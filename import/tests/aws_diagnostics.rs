@@ -601,7 +601,7 @@ fn keys_and_operators_a_custom_attribute_cannot_take() {
     refused(
         &cond("\"StringEquals\": {\"aws:PrincipalTag/Équipe\": \"a\"}"),
         "\"aws:PrincipalTag/Équipe\"",
-        "cannot be imported yet: the condition key `aws:PrincipalTag/Équipe` is not ASCII",
+        "cannot be imported yet: the condition key `aws:PrincipalTag/Équipe` holds `É`, a letter with case beyond ASCII",
     );
     refused(
         &cond("\"StringEquals\": {\"aws:ResourceTag/\": \"1\"}"),
@@ -632,7 +632,17 @@ fn policy_variables_in_conditions_that_stay_refused() {
     refused(
         &cond("\"StringEquals\": {\"aws:ResourceTag/owner\": \"team-${aws:PrincipalTag/team}\"}"),
         "\"team-${aws:PrincipalTag/team}\"",
-        "cannot be imported yet: the policy variable `${aws:PrincipalTag/team}`: Tessera's variables match differently",
+        "cannot be imported yet: the policy variable `${aws:PrincipalTag/team}` joined to other text: Tessera compares a request value with another only whole",
+    );
+    refused(
+        &cond("\"StringLike\": {\"aws:ResourceTag/owner\": \"${aws:username}-*\"}"),
+        "\"${aws:username}-*\"",
+        "/Statement/0/Condition/StringLike/aws:ResourceTag~1owner: cannot be imported yet: the policy variable `${aws:username}` joined to other text",
+    );
+    refused(
+        &cond("\"ArnEquals\": {\"aws:SourceArn\": \"${aws:PrincipalArn}\"}"),
+        "\"${aws:PrincipalArn}\"",
+        "cannot be imported yet: the policy variable `${aws:PrincipalArn}` under an ARN operator",
     );
     refused(
         &cond("\"StringEquals\": {\"aws:ResourceTag/owner\": \"${aws:SourceIp}\"}"),

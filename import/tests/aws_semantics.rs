@@ -660,3 +660,26 @@ fn policy_variables_in_a_deny_s_not_resource_deny_at_least_where_iam_does() {
     // the deny applies; Tessera's is unknown, and the deny applies too.
     assert!(!r("arn:aws:s3:::home/alice/a", None).allowed(&e));
 }
+
+#[test]
+fn key_names_beyond_ascii_convert_when_their_letters_have_no_case() {
+    // `成本` and `€` have no case, so every case folding leaves them alone;
+    // the rest of the name is lower-cased as usual.
+    let source = one(r#""Effect": "Allow", "Action": "*", "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalTag/Team成本": "a", "Example:Price€": "b"}}"#);
+    let text = convert("cjk.json", &source);
+    assert_eq!(
+        when_lines(&text),
+        [
+            r#"has principal.tags."team成本" and principal.tags."team成本" == "a""#,
+            r#"has context."example:price€" and context."example:price€" == "b""#,
+        ],
+        "{text}"
+    );
+    let e = engine(&text, false);
+    let r = req(ALICE, "s3:GetObject", "arn:x")
+        .ptag("team成本", "a")
+        .ctx("example:price€", json!("b"));
+    assert!(r.allowed(&e));
+    assert!(!r.ptag("team成本", "b").allowed(&e));
+}

@@ -1048,11 +1048,16 @@ fn pieces(
                 "$" => out.push(Piece::Lit('$')),
                 _ => {
                     let var = one_line(&rest[..=end]);
+                    let why = if inner.contains(',') {
+                        "with a default: only `${key}` converts"
+                    } else {
+                        "joined to other text: Tessera compares a request value with another only whole (`==`), and cannot join text to one; in a condition only a whole value `${key}` under `StringEquals` converts"
+                    };
                     match variables {
                         Variables::NotYet => cx.refuse(
                             at,
                             pointer,
-                            format!("the policy variable `{var}`: Tessera's variables match differently (a value holding `/`, or empty, never matches); in a condition only a whole value `${{key}}` under `StringEquals` converts"),
+                            format!("the policy variable `{var}` {why}"),
                         ),
                         Variables::Invalid => cx.error(at, pointer, format!("policy variables such as `{var}` are not allowed here"), None),
                     }
@@ -1643,16 +1648,25 @@ fn family_words(f: Family) -> &'static str {
     }
 }
 
+/// Whether `c` has another case (`é` and `É`), or folds to something else.
+fn has_case(c: char) -> bool {
+    let lower: Vec<char> = c.to_lowercase().collect();
+    let upper: Vec<char> = c.to_uppercase().collect();
+    lower != [c] || upper != [c]
+}
+
 /// The Tessera key of an IAM condition key (names are case-insensitive), or why there is none.
 fn condition_key(name: &str) -> Result<Key, String> {
     if name.chars().any(char::is_control) {
         return Err("a control character in a condition key".to_string());
     }
-    if !name.is_ascii() {
-        // The request's names are the policy's in lower case; IAM's case
-        // folding beyond ASCII is not documented.
+    // The request's names are the policy's in ASCII lower case; IAM's case
+    // folding beyond ASCII is not documented, so a name converts only when
+    // its other characters have no case (`成本`, `€`): then every folding
+    // leaves them as they are.
+    if let Some(c) = name.chars().find(|c| !c.is_ascii() && has_case(*c)) {
         return Err(format!(
-            "the condition key `{name}` is not ASCII: IAM reads key names ignoring case, and how it folds other letters is not documented"
+            "the condition key `{name}` holds `{c}`, a letter with case beyond ASCII: IAM reads key names ignoring case, and how it folds such letters is not documented"
         ));
     }
     let lower = name.to_ascii_lowercase();
@@ -2293,6 +2307,15 @@ fn positive(
                     ok = false;
                     continue;
                 };
+                if let Some(var) = whole_variable(cx, &s.value) {
+                    cx.refuse(
+                        v.at,
+                        &v.pointer,
+                        format!("the policy variable `${{{}}}` under an ARN operator: Tessera compares two request values with `==` only, and IAM's ARN operators match component by component", one_line(var)),
+                    );
+                    ok = false;
+                    continue;
+                }
                 let Some(ps) = pieces(cx, &s.value, v.at, &v.pointer, true, Variables::NotYet)
                 else {
                     ok = false;
