@@ -86,14 +86,27 @@ fn a_quoted_context_name_in_a_variable() {
     // exactly; its value is matched literally, on long values too.
     let e = engine(r#"users/${context.\"aws:username\"}/*"#);
     let user = |path: &str, name: tessera::Attribute| {
-        Request::new("user:ann", "secrets:GetSecretValue", path).with_attribute("aws:username", name)
+        Request::new("user:ann", "secrets:GetSecretValue", path)
+            .with_attribute("aws:username", name)
     };
     let s = |v: &str| tessera::Attribute::String(v.to_string());
-    assert_eq!(decide(&e, &user("users/ann/key", s("ann")), true), Outcome::Allow);
-    assert_eq!(decide(&e, &user("users/bob/key", s("ann")), true), Outcome::Deny);
+    assert_eq!(
+        decide(&e, &user("users/ann/key", s("ann")), true),
+        Outcome::Allow
+    );
+    assert_eq!(
+        decide(&e, &user("users/bob/key", s("ann")), true),
+        Outcome::Deny
+    );
     // A `*` in the value is a literal star, never a wildcard.
-    assert_eq!(decide(&e, &user("users/bob/key", s("*")), true), Outcome::Deny);
-    assert_eq!(decide(&e, &user("users/*/key", s("*")), true), Outcome::Allow);
+    assert_eq!(
+        decide(&e, &user("users/bob/key", s("*")), true),
+        Outcome::Deny
+    );
+    assert_eq!(
+        decide(&e, &user("users/*/key", s("*")), true),
+        Outcome::Allow
+    );
     // Another spelling of the key is another key: the value is missing,
     // the resource unknown, and the allow does not apply.
     let other = Request::new("user:ann", "secrets:GetSecretValue", "users/ann/key")
@@ -101,7 +114,11 @@ fn a_quoted_context_name_in_a_variable() {
     assert_eq!(decide(&e, &other, true), Outcome::Deny);
     // A value of another type is missing too.
     assert_eq!(
-        decide(&e, &user("users/1/key", tessera::Attribute::Number(1.0)), true),
+        decide(
+            &e,
+            &user("users/1/key", tessera::Attribute::Number(1.0)),
+            true
+        ),
         Outcome::Deny
     );
     // A long value: linear, and matched literally.

@@ -387,11 +387,7 @@ fn condition() -> impl Strategy<Value = (String, String, Value)> {
             if_exists.clone(),
             values(&["-1", "0", "10", "0.5", "10.25", "-1.5", "+2.50"])
         )
-            .prop_map(|(op, ie, v)| (
-            format!("{op}{ie}"),
-            "S3:Max-Keys".to_string(),
-            v
-        )),
+            .prop_map(|(op, ie, v)| (format!("{op}{ie}"), "S3:Max-Keys".to_string(), v)),
         (pick(ALL_KEYS), values(&["true", "false"])).prop_map(|(k, v)| ("Null".to_string(), k, v)),
         (
             prop::sample::select(&["ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike"][..]),
@@ -466,7 +462,8 @@ fn statement(principals: bool) -> impl Strategy<Value = Map<String, Value>> {
                     }
                     let (services, aws): (Vec<String>, Vec<String>) =
                         ps.into_iter().partition(|p| p.starts_with("service:"));
-                    let value = if aws.len() == 1 && aws[0] == "*" && !p_obj && services.is_empty() {
+                    let value = if aws.len() == 1 && aws[0] == "*" && !p_obj && services.is_empty()
+                    {
                         json!("*")
                     } else {
                         let mut o = Map::new();
@@ -1015,9 +1012,19 @@ fn entries(p: &Value) -> Vec<String> {
     match p {
         Value::String(star) if star == "*" => vec!["*".to_string()],
         Value::Object(o) => {
-            let mut out: Vec<String> = o.get("AWS").map(strings).unwrap_or_default().iter().map(as_text).collect();
+            let mut out: Vec<String> = o
+                .get("AWS")
+                .map(strings)
+                .unwrap_or_default()
+                .iter()
+                .map(as_text)
+                .collect();
             if let Some(sv) = o.get("Service") {
-                out.extend(strings(sv).iter().map(|v| format!("service:{}", as_text(v))));
+                out.extend(
+                    strings(sv)
+                        .iter()
+                        .map(|v| format!("service:{}", as_text(v))),
+                );
             }
             out
         }
@@ -1052,14 +1059,15 @@ fn caller_account(caller: &str) -> Option<(String, String)> {
 fn principal_matches(e: &str, caller: &str) -> bool {
     e == "*"
         || e == caller
-        || account_of_entry(e)
-            .is_some_and(|a| caller_account(caller).is_some_and(|c| c == a))
+        || account_of_entry(e).is_some_and(|a| caller_account(caller).is_some_and(|c| c == a))
 }
 
 fn applies(s: &Map<String, Value>, r: &Req, v2012: bool) -> bool {
     let principal = match (s.get("Principal"), s.get("NotPrincipal")) {
         (None, None) => true,
-        (Some(p), None) => entries(p).iter().any(|e| principal_matches(e, &r.principal)),
+        (Some(p), None) => entries(p)
+            .iter()
+            .any(|e| principal_matches(e, &r.principal)),
         (None, Some(p)) => {
             let listed = entries(p);
             let spared = if s["Effect"] == "Deny" {
@@ -1322,7 +1330,11 @@ fn the_evaluator_knows_the_documented_cases() {
         &r,
         true
     ));
-    assert!(arn_matches("arn:aws:iam::*:*", "arn:aws:iam::1:2:role/x", true));
+    assert!(arn_matches(
+        "arn:aws:iam::*:*",
+        "arn:aws:iam::1:2:role/x",
+        true
+    ));
     assert!(!arn_matches("arn:aws:iam:*", "arn:aws:iam:*", true));
     assert!(!arn_matches("arn:aws:s3:::?", "arn:aws:s3::", true));
     assert_eq!(base64_decode("QUJD"), b"ABC");

@@ -667,15 +667,30 @@ fn iam_self_managed_mfa_by_user_name() {
         false,
         &[
             (r("iam:ListUsers", "*"), true),
-            (r("iam:CreateVirtualMFADevice", "arn:aws:iam::123456789012:mfa/alice"), true),
+            (
+                r(
+                    "iam:CreateVirtualMFADevice",
+                    "arn:aws:iam::123456789012:mfa/alice",
+                ),
+                true,
+            ),
             (r("iam:EnableMFADevice", &user("alice")), true),
             (r("iam:ResyncMFADevice", &user("alice")), true),
             (r("iam:EnableMFADevice", &user("bob")), false),
             // Deactivating needs MFA; without it the deny of everything else applies.
-            (r("iam:DeactivateMFADevice", &user("alice")).ctx("mfa", json!(true)), true),
+            (
+                r("iam:DeactivateMFADevice", &user("alice")).ctx("mfa", json!(true)),
+                true,
+            ),
             (r("iam:DeactivateMFADevice", &user("alice")), false),
-            (r("iam:DeactivateMFADevice", &user("alice")).ctx("mfa", json!(false)), false),
-            (r("iam:DeactivateMFADevice", &user("bob")).ctx("mfa", json!(true)), false),
+            (
+                r("iam:DeactivateMFADevice", &user("alice")).ctx("mfa", json!(false)),
+                false,
+            ),
+            (
+                r("iam:DeactivateMFADevice", &user("bob")).ctx("mfa", json!(true)),
+                false,
+            ),
             // No user name in the request: the variable has no value, no match.
             (req(alice, "iam:EnableMFADevice", &user("alice")), false),
             // Anything else without MFA is denied, with MFA not granted here.

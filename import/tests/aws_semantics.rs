@@ -631,12 +631,12 @@ fn policy_variables_in_an_allow_s_resource_are_pattern_variables() {
     assert!(!star.allowed(&e));
     // Missing, or of another type: no match (unknown, the allow does not apply).
     assert!(!req(ALICE, "iam:GetUser", "arn:aws:iam::1:user/alice").allowed(&e));
-    let number =
-        req(ALICE, "iam:GetUser", "arn:aws:iam::1:user/1").ctx("aws:username", json!(1));
+    let number = req(ALICE, "iam:GetUser", "arn:aws:iam::1:user/1").ctx("aws:username", json!(1));
     assert!(!number.allowed(&e));
     // Stricter than IAM where Tessera's variables are: a value holding `/`
     // matches nothing (IAM would match `user/a/b` as text).
-    let slash = req(ALICE, "iam:GetUser", "arn:aws:iam::1:user/a/b").ctx("aws:username", json!("a/b"));
+    let slash =
+        req(ALICE, "iam:GetUser", "arn:aws:iam::1:user/a/b").ctx("aws:username", json!("a/b"));
     assert!(!slash.allowed(&e));
 }
 

@@ -1132,7 +1132,8 @@ rejects! {
 #[test]
 fn variables_with_quoted_names_are_checked_where_they_stand() {
     // A `}` inside the quoted name does not close the variable.
-    let ok = r#"policy "p" { allow "a" { principal * action * resource "u/${context.\"a}b\"}/x" } }"#;
+    let ok =
+        r#"policy "p" { allow "a" { principal * action * resource "u/${context.\"a}b\"}/x" } }"#;
     let file = parse("q.policy", ok).unwrap();
     let pattern = &file.policies[0].statements[0].resource.patterns[0];
     let vars: Vec<String> = pattern.variables().map(|k| k.to_string()).collect();

@@ -1054,12 +1054,15 @@ fn pieces(
                         "joined to other text: Tessera compares a request value with another only whole (`==`), and cannot join text to one; in a condition only a whole value `${key}` under `StringEquals` converts"
                     };
                     match variables {
-                        Variables::NotYet => cx.refuse(
+                        Variables::NotYet => {
+                            cx.refuse(at, pointer, format!("the policy variable `{var}` {why}"))
+                        }
+                        Variables::Invalid => cx.error(
                             at,
                             pointer,
-                            format!("the policy variable `{var}` {why}"),
+                            format!("policy variables such as `{var}` are not allowed here"),
+                            None,
                         ),
-                        Variables::Invalid => cx.error(at, pointer, format!("policy variables such as `{var}` are not allowed here"), None),
                     }
                     return None;
                 }
@@ -1459,7 +1462,9 @@ fn variable_patterns(ps: &[VarPiece]) -> Result<Vec<String>, String> {
         .filter(|p| matches!(p, VarPiece::Piece(Piece::Star | Piece::One)))
         .count();
     if wild > MAX_VARIABLE_ARN_WILDCARDS {
-        return Err(format!("an ARN with a policy variable and more than {MAX_VARIABLE_ARN_WILDCARDS} wildcards (`*`, `?`): each is written as two resource patterns"));
+        return Err(format!(
+            "an ARN with a policy variable and more than {MAX_VARIABLE_ARN_WILDCARDS} wildcards (`*`, `?`): each is written as two resource patterns"
+        ));
     }
     let variables = pieces.iter().any(|p| matches!(p, VarPiece::Var(_)));
     // The literal text, for the checks on what a resource pattern may hold.
@@ -1467,11 +1472,15 @@ fn variable_patterns(ps: &[VarPiece]) -> Result<Vec<String>, String> {
     for p in &pieces {
         match p {
             VarPiece::Piece(Piece::Lit(c)) if matches!(c, '[' | ']' | '{' | '}') && variables => {
-                return Err(format!("the character `{c}` beside a policy variable: Tessera's variables cannot stand next to a class or alternatives"));
+                return Err(format!(
+                    "the character `{c}` beside a policy variable: Tessera's variables cannot stand next to a class or alternatives"
+                ));
             }
             VarPiece::Piece(Piece::Lit('/')) => {
                 if segment == "." || segment == ".." {
-                    return Err(format!("a `{segment}` path segment, which a resource pattern cannot hold"));
+                    return Err(format!(
+                        "a `{segment}` path segment, which a resource pattern cannot hold"
+                    ));
                 }
                 segment.clear();
             }
@@ -1480,7 +1489,9 @@ fn variable_patterns(ps: &[VarPiece]) -> Result<Vec<String>, String> {
         }
     }
     if segment == "." || segment == ".." {
-        return Err(format!("a `{segment}` path segment, which a resource pattern cannot hold"));
+        return Err(format!(
+            "a `{segment}` path segment, which a resource pattern cannot hold"
+        ));
     }
     let mut out = Vec::with_capacity(1 << wild);
     for choice in 0..(1usize << wild) {
@@ -2344,10 +2355,7 @@ fn positive(
                     cx.error(
                         v.at,
                         &v.pointer,
-                        format!(
-                            "`BinaryEquals` takes base64 text, found {}",
-                            kind(v.value)
-                        ),
+                        format!("`BinaryEquals` takes base64 text, found {}", kind(v.value)),
                         None,
                     );
                     ok = false;
@@ -2469,7 +2477,7 @@ fn base64_problem(text: &str) -> Option<&'static str> {
     if b.is_empty() {
         return Some("an empty value");
     }
-    if b.len() % 4 != 0 {
+    if !b.len().is_multiple_of(4) {
         return Some("not padded base64 (its length is not a multiple of 4)");
     }
     let value = |c: u8| -> Option<u8> {
