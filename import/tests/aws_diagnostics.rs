@@ -524,18 +524,30 @@ fn malformed_values() {
 
 #[test]
 fn quantifiers() {
+    // Custom attributes may be lists: `any` / `all` over lists come later.
     for q in ["ForAllValues", "ForAnyValue"] {
-        let source = cond(&format!(
-            "\"{q}:StringEquals\": {{\"secretsmanager:VersionStage\": \"AWSCURRENT\"}}"
-        ));
         refused(
-            &source,
-            &format!("\"{q}:StringEquals\""),
+            &cond(&format!(
+                "\"{q}:StringEquals\": {{\"aws:TagKeys\": \"env\"}}"
+            )),
+            "\"aws:TagKeys\"",
             &format!(
-                "/Statement/0/Condition/{q}:StringEquals: cannot be imported yet: `{q}` quantifies"
+                "/Statement/0/Condition/{q}:StringEquals/aws:TagKeys: cannot be imported yet: `{q}` on `aws:TagKeys`, a custom attribute"
             ),
         );
     }
+    refused(
+        &cond(
+            "\"ForAnyValue:StringEqualsIfExists\": {\"secretsmanager:VersionStage\": \"AWSCURRENT\"}",
+        ),
+        "\"ForAnyValue:StringEqualsIfExists\"",
+        "/Statement/0/Condition/ForAnyValue:StringEqualsIfExists: cannot be imported yet: `ForAnyValue:` with `IfExists`",
+    );
+    refused(
+        &cond("\"ForAllValues:Null\": {\"aws:SourceIp\": \"true\"}"),
+        "\"ForAllValues:Null\"",
+        "/Statement/0/Condition/ForAllValues:Null: `Null` takes no `ForAllValues:` or `ForAnyValue:`",
+    );
 }
 
 #[test]

@@ -389,6 +389,24 @@ fn condition() -> impl Strategy<Value = (String, String, Value)> {
         )
             .prop_map(|(op, ie, v)| (format!("{op}{ie}"), "S3:Max-Keys".to_string(), v)),
         (pick(ALL_KEYS), values(&["true", "false"])).prop_map(|(k, v)| ("Null".to_string(), k, v)),
+        // Quantifiers on keys Tessera holds as one value (no IfExists with ForAnyValue).
+        (
+            prop::sample::select(&["ForAnyValue", "ForAllValues"][..]),
+            pick(STRING_OPS),
+            if_exists.clone(),
+            prop::sample::select(&STRING_KEYS[..6]),
+            values(POLICY_STRINGS)
+        )
+            .prop_map(|(q, op, ie, k, v)| {
+                let ie = if q == "ForAnyValue" { "" } else { ie };
+                (format!("{q}:{op}{ie}"), k.to_string(), v)
+            }),
+        (
+            prop::sample::select(&["ForAnyValue", "ForAllValues"][..]),
+            prop::sample::select(&["IpAddress", "NotIpAddress"][..]),
+            values(POLICY_IPS)
+        )
+            .prop_map(|(q, op, v)| (format!("{q}:{op}"), "aws:SourceIp".to_string(), v)),
         (
             prop::sample::select(&["ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike"][..]),
             if_exists.clone(),
@@ -903,6 +921,18 @@ fn base64_decode(text: &str) -> Vec<u8> {
 
 /// One operator on one key; `None` for the request value means missing.
 fn condition_holds(op: &str, key: &str, values: &Value, r: &Req, v2012: bool) -> bool {
+    // ForAnyValue / ForAllValues on a key that holds one value: a set of
+    // one; a missing key is an empty set (any: false, all: true). (Empty
+    // strings, whose reading AWS does not document, are not generated.)
+    let op = match op.split_once(':') {
+        Some((q, rest)) => {
+            if context_value(r, key).is_none() {
+                return q == "ForAllValues";
+            }
+            rest
+        }
+        None => op,
+    };
     let present = context_value(r, key);
     let values = strings(values);
     if op == "Null" {

@@ -641,17 +641,42 @@ fn iam_access_keys_by_token_issue_time() {
 // ------------------------------------------------------- refused for now
 
 #[test]
-fn refused_for_any_value() {
-    let name = "sm-resource-root-current-version";
-    let source = data(name);
-    let ds = refusals(name, &source);
-    assert_refused_at(
-        &ds,
-        &source,
-        "\"ForAnyValue:StringEquals\"",
-        "/Statement/0/Condition/ForAnyValue:StringEquals: cannot be imported yet",
+fn secrets_manager_account_reads_the_current_version() {
+    // Principal `arn:aws:iam::123456789012:root`: every IAM and STS
+    // principal of the account. `ForAnyValue:StringEquals` on the one
+    // version stage a request names: the stage is AWSCURRENT; a request
+    // naming no stage has an empty set of them, and the allow does not apply.
+    let secret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/ServerA-a1b2c3";
+    let get = "secretsmanager:GetSecretValue";
+    let stage = |who: &str, s: &str| req(who, get, secret).ctx("version_stage", json!(s));
+    check(
+        "sm-resource-root-current-version",
+        false,
+        &[
+            (stage(ALICE, "AWSCURRENT"), true),
+            (
+                stage("arn:aws:iam::123456789012:role/app", "AWSCURRENT"),
+                true,
+            ),
+            (stage("arn:aws:iam::123456789012:root", "AWSCURRENT"), true),
+            (
+                stage("arn:aws:sts::123456789012:federated-user/f", "AWSCURRENT"),
+                true,
+            ),
+            (stage(ALICE, "AWSPREVIOUS"), false),
+            (stage(ALICE, ""), false),
+            (req(ALICE, get, secret), false),
+            (
+                stage("arn:aws:iam::210987654321:user/alice", "AWSCURRENT"),
+                false,
+            ),
+            (
+                req(ALICE, "secretsmanager:PutSecretValue", secret)
+                    .ctx("version_stage", json!("AWSCURRENT")),
+                false,
+            ),
+        ],
     );
-    assert_eq!(ds.len(), 1, "{ds:?}");
 }
 
 #[test]

@@ -114,9 +114,9 @@ fn arn_patterns_past_the_limits_are_refused_never_loosened() {
         );
         let ds = tessera_import::aws::convert("arn.json", &doc).unwrap_err();
         assert!(
-            ds.iter().all(|d| d
-                .message()
-                .starts_with("/Statement: cannot be imported: the converted statement is past a Tessera limit")),
+            ds.iter().all(|d| d.message().starts_with(
+                "/Statement: cannot be imported: the converted statement is past a Tessera limit"
+            )),
             "{ds:?}"
         );
     }
@@ -127,5 +127,9 @@ fn arn_patterns_past_the_limits_are_refused_never_loosened() {
         accounts.join(",")
     );
     let text = tessera_import::aws::convert("many.json", &doc).unwrap();
-    assert!(text.contains("arn:aws:sts::000000001999:*"), "{}", &text[..200]);
+    assert!(
+        text.contains("arn:aws:sts::000000001999:*"),
+        "{}",
+        &text[..200]
+    );
 }

@@ -683,3 +683,80 @@ fn key_names_beyond_ascii_convert_when_their_letters_have_no_case() {
     assert!(r.allowed(&e));
     assert!(!r.ptag("team成本", "b").allowed(&e));
 }
+
+#[test]
+fn quantifiers_on_keys_that_hold_one_value() {
+    // IAM reads one value as a set of one, a missing key or an empty string
+    // as an empty set: ForAnyValue is false there, ForAllValues true.
+    let source = one(r#""Effect": "Allow", "Action": "*", "Resource": "*",
+        "Condition": {
+          "ForAnyValue:StringLike": {"aws:PrincipalTag/team": ["pay*", "bill*"]},
+          "ForAllValues:StringNotEquals": {"aws:ResourceTag/env": "prod"},
+          "ForAllValues:IpAddress": {"aws:SourceIp": "10.0.0.0/8"}
+        }"#);
+    let text = convert("q.json", &source);
+    assert_eq!(
+        when_lines(&text),
+        [
+            r#"has principal.tags.team and principal.tags.team != "" and (principal.tags.team like "pay*" or principal.tags.team like "bill*")"#,
+            r#"not has resource.tags.env or resource.tags.env == "" or not (resource.tags.env == "prod")"#,
+            r#"not has source_ip or source_ip in [10.0.0.0/8]"#,
+        ],
+        "{text}"
+    );
+    let e = engine(&text, false);
+    let r = || req(ALICE, "s3:GetObject", "arn:x").ptag("team", "payments");
+    assert!(r().allowed(&e));
+    assert!(r().rtag("env", "dev").allowed(&e));
+    assert!(r().rtag("env", "").allowed(&e));
+    assert!(!r().rtag("env", "prod").allowed(&e));
+    assert!(r().ctx("source_ip", json!("10.1.2.3")).allowed(&e));
+    assert!(!r().ctx("source_ip", json!("8.8.8.8")).allowed(&e));
+    assert!(!req(ALICE, "s3:GetObject", "arn:x").allowed(&e));
+    assert!(
+        !req(ALICE, "s3:GetObject", "arn:x")
+            .ptag("team", "")
+            .allowed(&e)
+    );
+    assert!(
+        !req(ALICE, "s3:GetObject", "arn:x")
+            .ptag("team", "ops")
+            .allowed(&e)
+    );
+}
+
+#[test]
+fn for_any_value_on_an_empty_string_takes_the_stricter_reading() {
+    // Whether IAM reads an empty value as no value (ForAnyValue false) or
+    // as the value "" is not documented: an Allow applies under both, a
+    // Deny under either.
+    let doc = |effect: &str| {
+        one(&format!(
+            r#""Effect": "{effect}", "Action": "*", "Resource": "*",
+            "Condition": {{"ForAnyValue:StringNotEquals": {{"aws:PrincipalTag/team": "ops"}}}}"#
+        ))
+    };
+    let allow = convert("a.json", &doc("Allow"));
+    assert_eq!(
+        when_lines(&allow),
+        [
+            r#"has principal.tags.team and principal.tags.team != "" and not (principal.tags.team == "ops")"#
+        ],
+        "{allow}"
+    );
+    let deny = convert("d.json", &doc("Deny"));
+    assert_eq!(
+        when_lines(&deny),
+        [r#"has principal.tags.team and not (principal.tags.team == "ops")"#],
+        "{deny}"
+    );
+    let empty = req(ALICE, "s3:GetObject", "arn:x").ptag("team", "");
+    assert!(!empty.allowed(&engine(&allow, false)));
+    assert!(!empty.allowed(&engine(&deny, true)));
+    let dev = req(ALICE, "s3:GetObject", "arn:x").ptag("team", "dev");
+    assert!(dev.allowed(&engine(&allow, false)));
+    assert!(!dev.allowed(&engine(&deny, true)));
+    let ops = req(ALICE, "s3:GetObject", "arn:x").ptag("team", "ops");
+    assert!(!ops.allowed(&engine(&allow, false)));
+    assert!(ops.allowed(&engine(&deny, true)));
+}

@@ -591,7 +591,13 @@ fn statement(
     // Condition.
     let had = conditions.len();
     if let Some(p) = get("Condition") {
-        condition_block(cx, &p.value, &child(pointer, "Condition"), &mut conditions);
+        condition_block(
+            cx,
+            &p.value,
+            &child(pointer, "Condition"),
+            effect,
+            &mut conditions,
+        );
     }
     if conditions[had..].iter().any(|c| c.contains("has ")) {
         notes.push(
@@ -1714,7 +1720,13 @@ fn condition_key(name: &str) -> Result<Key, String> {
     }
 }
 
-fn condition_block(cx: &mut Cx<'_>, value: &Value<'_>, pointer: &str, out: &mut Vec<String>) {
+fn condition_block(
+    cx: &mut Cx<'_>,
+    value: &Value<'_>,
+    pointer: &str,
+    effect: Option<Effect>,
+    out: &mut Vec<String>,
+) {
     let Value::Object(o) = value else {
         cx.error(
             range(value),
@@ -1743,7 +1755,15 @@ fn condition_block(cx: &mut Cx<'_>, value: &Value<'_>, pointer: &str, out: &mut 
     }
     for p in &o.properties {
         let (op_name, op_at) = key(p);
-        operator(cx, op_name, op_at, &p.value, &child(pointer, op_name), out);
+        operator(
+            cx,
+            op_name,
+            op_at,
+            &p.value,
+            &child(pointer, op_name),
+            effect,
+            out,
+        );
     }
 }
 
@@ -1753,6 +1773,7 @@ fn operator(
     at: Range,
     value: &Value<'_>,
     pointer: &str,
+    effect: Option<Effect>,
     out: &mut Vec<String>,
 ) {
     let (quantifier, rest) = match full.split_once(':') {
@@ -1845,19 +1866,34 @@ fn operator(
             ),
         }
     }
-    if let Some(q) = quantifier {
-        for p in &keys.properties {
-            let (key_name, _) = key(p);
-            // Malformed values are reported all the same.
-            let _ = condition_values(cx, &p.value, &child(pointer, key_name), family, full);
+    let quantifier = match quantifier {
+        None => None,
+        Some(_) if family == Family::Null => {
+            cx.error(
+                at,
+                pointer,
+                "`Null` takes no `ForAllValues:` or `ForAnyValue:`: it tests whether the key is present",
+                Some("use `Null`"),
+            );
+            return;
         }
-        cx.refuse(
-            at,
-            pointer,
-            format!("`{q}` quantifies over a multivalued key; the keys Tessera maps hold one value, and quantifiers come later"),
-        );
-        return;
-    }
+        // With `ForAnyValue:`, what `IfExists` changes is not documented.
+        Some("ForAnyValue") if if_exists => {
+            for p in &keys.properties {
+                let (key_name, _) = key(p);
+                // Malformed values are reported all the same.
+                let _ = condition_values(cx, &p.value, &child(pointer, key_name), family, full);
+            }
+            cx.refuse(
+                at,
+                pointer,
+                "`ForAnyValue:` with `IfExists`: AWS does not document what `IfExists` changes for a key the request lacks there",
+            );
+            return;
+        }
+        Some("ForAnyValue") => Some(Quantifier::Any),
+        Some(_) => Some(Quantifier::All),
+    };
     let op = Op {
         name: full,
         base,
@@ -1865,6 +1901,8 @@ fn operator(
         negated,
         cmp,
         if_exists,
+        quantifier,
+        effect,
     };
     for p in &keys.properties {
         let (key_name, key_at) = key(p);
@@ -1892,6 +1930,18 @@ struct Op<'a> {
     negated: bool,
     cmp: Cmp,
     if_exists: bool,
+    quantifier: Option<Quantifier>,
+    /// The statement's effect: where IAM's reading is not documented, the
+    /// converted condition takes the reading under which the statement
+    /// applies to fewer requests (an `Allow`) or more (a `Deny`).
+    effect: Option<Effect>,
+}
+
+/// `ForAnyValue:` or `ForAllValues:`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Quantifier {
+    Any,
+    All,
 }
 
 /// The test for one key under one operator, with IAM's missing-key rule
@@ -1954,7 +2004,18 @@ fn key_test(
             }
         },
     }
-    let plain = !op.negated && !op.if_exists;
+    if op.quantifier.is_some() && matches!(key, Key::Custom(_)) {
+        cx.refuse(
+            key_at,
+            kp,
+            format!(
+                "`{}` on `{key_name}`, a custom attribute a request may send as a list: Tessera's `any` and `all` over lists come later",
+                op.name.split(':').next().unwrap_or(op.name)
+            ),
+        );
+        return None;
+    }
+    let plain = !op.negated && !op.if_exists && op.quantifier.is_none();
     let core = positive(cx, &key, op.family, op.cmp, plain, &values)?;
     let k = key.tessera();
     let grouped = if core.contains(" or ") {
@@ -1962,6 +2023,9 @@ fn key_test(
     } else {
         core.clone()
     };
+    if let Some(q) = op.quantifier {
+        return Some(quantified(&key, q, op, &core, &grouped));
+    }
     Some(match (key.can_be_missing(), op.negated, op.if_exists) {
         (false, false, _) => core,
         (false, true, _) => format!("not ({core})"),
@@ -1969,6 +2033,39 @@ fn key_test(
         (true, false, true) => format!("not has {k} or {grouped}"),
         (true, true, _) => format!("not has {k} or not ({core})"),
     })
+}
+
+/// `ForAnyValue:` / `ForAllValues:` on a key Tessera holds as one value.
+/// IAM reads one value as a set of one, and a missing key or an empty
+/// string as an empty set: `ForAnyValue:` is then false, `ForAllValues:`
+/// true (with or without `IfExists`). A negated operator (`StringNotEquals`)
+/// asks of each value that it matches none of the policy's.
+///
+/// That a missing key or an empty value makes `ForAllValues:` true is
+/// documented (IAM User Guide, multivalued context key examples); what
+/// `ForAnyValue:` does with an empty string is not: as a set of none it is
+/// false, as the value `""` it is the operator's answer for `""`. An `Allow`
+/// takes both readings (false), a `Deny` either (the operator's answer).
+fn quantified(key: &Key, q: Quantifier, op: &Op<'_>, core: &str, grouped: &str) -> String {
+    let k = key.tessera();
+    let negated = op.negated;
+    let test = if negated {
+        format!("not ({core})")
+    } else if core.contains(" and ") {
+        format!("({core})")
+    } else {
+        grouped.to_string()
+    };
+    let string = key.family() == Some(Family::String);
+    let string_any = string && op.effect != Some(Effect::Deny);
+    match (q, key.can_be_missing(), string) {
+        (Quantifier::Any, false, _) => test,
+        (Quantifier::Any, true, _) if !string_any => format!("has {k} and {test}"),
+        (Quantifier::Any, true, _) => format!("has {k} and {k} != \"\" and {test}"),
+        (Quantifier::All, false, _) => test,
+        (Quantifier::All, true, false) => format!("not has {k} or {test}"),
+        (Quantifier::All, true, true) => format!("not has {k} or {k} == \"\" or {test}"),
+    }
 }
 
 /// One value of a condition, with its place.
