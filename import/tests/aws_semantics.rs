@@ -760,3 +760,54 @@ fn for_any_value_on_an_empty_string_takes_the_stricter_reading() {
     assert!(!ops.allowed(&engine(&allow, false)));
     assert!(ops.allowed(&engine(&deny, true)));
 }
+
+#[test]
+fn arn_patterns_that_like_cannot_say_exactly_are_bounded_strictly() {
+    // `*` in the account component and in the resource part: IAM keeps the
+    // first inside its component, which `like` cannot say. An Allow takes
+    // the narrower test (exactly five colons), a Deny the wider one.
+    let doc = |effect: &str, op: &str| {
+        one(&format!(
+            r#""Effect": "{effect}", "Action": "*", "Resource": "*",
+            "Condition": {{"{op}": {{"aws:PrincipalArn": "arn:aws:iam::*:role/*"}}}}"#
+        ))
+    };
+    let allow = convert("a.json", &doc("Allow", "ArnLike"));
+    assert!(allow.contains("is bounded, not exact"), "{allow}");
+    assert_eq!(
+        when_lines(&allow),
+        [
+            r#"has context."aws:principalarn" and context."aws:principalarn" like "arn:aws:iam::*:role/*" and not context."aws:principalarn" like "*:*:*:*:*:*:*""#
+        ],
+        "{allow}"
+    );
+    let deny = convert("d.json", &doc("Deny", "ArnLike"));
+    assert_eq!(
+        when_lines(&deny),
+        [
+            r#"has context."aws:principalarn" and context."aws:principalarn" like "arn:aws:iam::*:role/*""#
+        ],
+        "{deny}"
+    );
+    let r = |arn: &str| req(ALICE, "s3:GetObject", "arn:x").ctx("aws:principalarn", json!(arn));
+    let (a, d) = (engine(&allow, false), engine(&deny, true));
+    // IAM matches: the Allow applies, the Deny applies.
+    assert!(r("arn:aws:iam::111122223333:role/app").allowed(&a));
+    assert!(!r("arn:aws:iam::111122223333:role/app").allowed(&d));
+    // IAM does not match (the account holds a colon): neither applies in
+    // the Allow; the Deny, wider, applies (stricter than IAM).
+    assert!(!r("arn:aws:iam::1:2:role/app").allowed(&a));
+    assert!(!r("arn:aws:iam::1:2:role/app").allowed(&d));
+    // IAM matches (a colon in the resource part): the narrower Allow does
+    // not apply (stricter than IAM); the Deny does.
+    assert!(!r("arn:aws:iam::1:role/a:b").allowed(&a));
+    assert!(!r("arn:aws:iam::1:role/a:b").allowed(&d));
+    // Negated: the bounds swap.
+    let not_allow = convert("na.json", &doc("Allow", "ArnNotLike"));
+    assert!(!when_lines(&not_allow)[0].contains("*:*:*"), "{not_allow}");
+    let not_deny = convert("nd.json", &doc("Deny", "ArnNotLike"));
+    assert!(
+        when_lines(&not_deny)[0].contains("*:*:*:*:*:*:*"),
+        "{not_deny}"
+    );
+}

@@ -27,6 +27,9 @@ struct Cx<'s> {
     version: Version,
     id: Option<String>,
     diagnostics: Vec<Diagnostic>,
+    /// Set when an ARN pattern of the statement being converted was bounded
+    /// rather than converted exactly (see [`arn_test`]).
+    bounded_arn: bool,
 }
 
 impl Cx<'_> {
@@ -78,6 +81,7 @@ pub(super) fn convert(file: &str, source: &str) -> Result<String, Vec<Diagnostic
         version: Version::V2008,
         id: None,
         diagnostics: Vec::new(),
+        bounded_arn: false,
     };
     let root = match json::parse(source) {
         Ok(Some(root)) => root,
@@ -590,6 +594,7 @@ fn statement(
 
     // Condition.
     let had = conditions.len();
+    cx.bounded_arn = false;
     if let Some(p) = get("Condition") {
         condition_block(
             cx,
@@ -605,6 +610,9 @@ fn statement(
         );
     }
 
+    if std::mem::take(&mut cx.bounded_arn) {
+        notes.push("An ARN pattern with `*` in its first five components and a wildcard in its resource part is bounded, not exact (Tessera's `like` has no `*` that stops at `:`): its test matches fewer ARNs than IAM's in an Allow, more in a Deny (the other way round for a negated operator), so the statement never applies where IAM's would not (Allow) nor misses where IAM's applies (Deny).");
+    }
     if cx.diagnostics.len() > before {
         return None;
     }
@@ -2016,7 +2024,19 @@ fn key_test(
         return None;
     }
     let plain = !op.negated && !op.if_exists && op.quantifier.is_none();
-    let core = positive(cx, &key, op.family, op.cmp, plain, &values)?;
+    // Whether the statement applies to fewer requests as the match narrows
+    // (an `Allow` with a positive operator, a `Deny` with a negated one).
+    let narrower_is_strict = match (op.effect, op.negated) {
+        (Some(Effect::Allow), false) | (Some(Effect::Deny), true) => Some(true),
+        (Some(Effect::Allow), true) | (Some(Effect::Deny), false) => Some(false),
+        (None, _) => None,
+    };
+    let arn_bound = if op.family == Family::Arn {
+        narrower_is_strict
+    } else {
+        None
+    };
+    let core = positive(cx, &key, op.family, op.cmp, plain, arn_bound, &values)?;
     let k = key.tessera();
     let grouped = if core.contains(" or ") {
         format!("({core})")
@@ -2206,6 +2226,7 @@ fn positive(
     family: Family,
     cmp: Cmp,
     plain: bool,
+    arn_bound: Option<bool>,
     values: &[CondValue<'_>],
 ) -> Option<String> {
     let k = key.tessera();
@@ -2429,9 +2450,13 @@ fn positive(
                     ok = false;
                     continue;
                 };
-                match arn_test(&k, &ps) {
+                match arn_test(&k, &ps, arn_bound) {
                     Ok(ArnTest::Equal(l)) => equal.push(quote(&l)),
                     Ok(ArnTest::Test(t)) => tests.push(t),
+                    Ok(ArnTest::Bounded(t)) => {
+                        cx.bounded_arn = true;
+                        tests.push(t);
+                    }
                     Err(why) => {
                         cx.refuse(v.at, &v.pointer, why);
                         ok = false;
@@ -2506,6 +2531,8 @@ enum ArnTest {
     Equal(String),
     /// A test on the key.
     Test(String),
+    /// A test on the key that bounds IAM's match rather than being it.
+    Bounded(String),
 }
 
 /// The test for one ARN pattern under `ArnEquals` / `ArnLike` (IAM reads
@@ -2518,7 +2545,13 @@ enum ArnTest {
 /// a run without `:`, which `like` cannot say, except when the resource
 /// component has no wildcard: then the request's ARN has exactly as many
 /// colons as the pattern, and no `*` can take one.
-fn arn_test(k: &str, ps: &[Piece]) -> Result<ArnTest, String> {
+///
+/// Otherwise the pattern is bounded, never loosened: `narrower` says which
+/// bound keeps the statement strict. The narrower test also asks for exactly
+/// the pattern's colons (every IAM match with no colon in the resource
+/// part); the wider one lets `*` cross `:` (every IAM match, and more).
+/// With no effect to go by (`None`), such a pattern is refused.
+fn arn_test(k: &str, ps: &[Piece], narrower: Option<bool>) -> Result<ArnTest, String> {
     let mut components: Vec<&[Piece]> = Vec::with_capacity(6);
     let mut rest = ps;
     while components.len() < 5 {
@@ -2537,9 +2570,14 @@ fn arn_test(k: &str, ps: &[Piece]) -> Result<ArnTest, String> {
     }
     let star_in_head = components.iter().any(|c| c.contains(&Piece::Star));
     let resource_wild = resource.iter().any(|p| !matches!(p, Piece::Lit(_)));
-    if star_in_head && resource_wild {
-        return Err("a `*` in the first five components of an ARN (which IAM keeps inside one component) together with a wildcard in the resource component: Tessera's `like` has no wildcard that stops at `:`".to_string());
-    }
+    let pin_colons = match (star_in_head, resource_wild, narrower) {
+        (false, _, _) => false,
+        (true, false, _) | (true, true, Some(true)) => true,
+        (true, true, Some(false)) => false,
+        (true, true, None) => {
+            return Err("a `*` in the first five components of an ARN (which IAM keeps inside one component) together with a wildcard in the resource component: Tessera's `like` has no wildcard that stops at `:`".to_string());
+        }
+    };
     let mut pattern = String::new();
     for c in &components {
         let mut last_star = false;
@@ -2556,13 +2594,17 @@ fn arn_test(k: &str, ps: &[Piece]) -> Result<ArnTest, String> {
     }
     pattern.push_str(&like_pattern(resource));
     let mut test = format!("{k} like {}", quote(&pattern));
-    if star_in_head {
+    if pin_colons {
         // Exactly the pattern's colons: five, and those of the literal resource.
         let colons = 5 + resource.iter().filter(|p| **p == Piece::Lit(':')).count();
         let more = vec!["*"; colons + 2].join(":");
         let _ = write!(test, " and not {k} like {}", quote(&more));
     }
-    Ok(ArnTest::Test(test))
+    Ok(if star_in_head && resource_wild {
+        ArnTest::Bounded(test)
+    } else {
+        ArnTest::Test(test)
+    })
 }
 
 /// Why `text` is not canonical base64 (the standard alphabet, padded, no
