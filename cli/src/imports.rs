@@ -27,10 +27,10 @@ pub fn found_in_walk(path: &Path) -> std::io::Result<bool> {
             if std::fs::metadata(path)?.len() > MAX_SNIFF_BYTES {
                 return Ok(true);
             }
-            // Not UTF-8: not a JSON document, so not a policy (a request
-            // or fixture; a command that reads it as a request says why).
+            // Not UTF-8 (a policy saved as UTF-16, say): taken, so that
+            // reading it refuses it. Left out, its denies would be lost.
             let Ok(text) = String::from_utf8(std::fs::read(path)?) else {
-                return Ok(false);
+                return Ok(true);
             };
             tessera_import::aws::is_policy_document(&text)
         }

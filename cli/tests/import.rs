@@ -265,6 +265,25 @@ fn corpus_directories_with_json_requests_still_load() {
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
 
+/// An IAM policy saved as UTF-16 (as some Windows editors do) is not
+/// UTF-8: a walk takes it and refuses it, rather than leaving its Deny out.
+#[test]
+fn a_utf16_json_policy_in_a_walk_is_refused_not_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let document = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}"#;
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(document.encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(dir.path().join("deny-all.json"), utf16).unwrap();
+    std::fs::write(dir.path().join("kv.hcl"), KV).unwrap();
+    let run = policy(dir.path(), &["check", "."], None);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("deny-all.json") && run.stderr.contains("not valid UTF-8"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn serve_watch_reloads_a_changed_hcl_file() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,6 +1,7 @@
 //! What compiling needs beyond the parser: the error type, and glob sets
 //! that stay exact at any size.
 
+use crate::condition::Truth;
 use crate::glob::{GlobSyntax, StaticGlob};
 use globset::{Candidate, Glob, GlobSet, GlobSetBuilder};
 use policy_lang::PatternNode;
@@ -245,7 +246,9 @@ impl GlobBank {
         self.sets.is_empty() && self.by_chars.is_empty()
     }
 
-    pub(crate) fn is_match(&self, subject: &str) -> bool {
+    /// Whether a glob of the bank matches `subject`: unknown when none
+    /// does but one could not be decided.
+    pub(crate) fn is_match(&self, subject: &str) -> Truth {
         let in_sets = match self.sets.as_slice() {
             [] => false,
             [(set, _)] => set.is_match(subject),
@@ -255,10 +258,18 @@ impl GlobBank {
                     .any(|(set, _)| set.is_match_candidate(&candidate))
             }
         };
-        in_sets || self.by_chars.iter().any(|(_, glob)| glob.is_match(subject))
+        let mut truth = Truth::from_bool(in_sets);
+        for (_, glob) in &self.by_chars {
+            if truth == Truth::True {
+                break;
+            }
+            truth = truth.or(Truth::known(glob.is_match(subject)));
+        }
+        truth
     }
 
-    /// Calls `found` with the index of every glob matching `subject`
+    /// Calls `found` with the index of every glob matching `subject`, and
+    /// `undecided` with that of every glob the matcher could not decide
     /// (`candidate` is `subject` for globset); `scratch` is reused between
     /// sets.
     pub(crate) fn matches_into(
@@ -267,6 +278,7 @@ impl GlobBank {
         candidate: &Candidate,
         scratch: &mut Vec<usize>,
         mut found: impl FnMut(usize),
+        mut undecided: impl FnMut(usize),
     ) {
         for (set, first) in &self.sets {
             set.matches_candidate_into(candidate, scratch);
@@ -279,8 +291,10 @@ impl GlobBank {
             }
         }
         for (i, glob) in &self.by_chars {
-            if glob.is_match(subject) {
-                found(*i);
+            match glob.is_match(subject) {
+                Some(true) => found(*i),
+                Some(false) => {}
+                None => undecided(*i),
             }
         }
     }

@@ -83,6 +83,10 @@ impl Truth {
     pub(crate) fn from_bool(b: bool) -> Truth {
         if b { Truth::True } else { Truth::False }
     }
+    /// `None`, a question the engine could not answer, is unknown.
+    pub(crate) fn known(b: Option<bool>) -> Truth {
+        b.map_or(Truth::Unknown, Truth::from_bool)
+    }
     pub(crate) fn not(self) -> Truth {
         match self {
             Truth::True => Truth::False,
@@ -369,7 +373,7 @@ impl Test {
                 known(ip.map(|ip| nets.iter().any(|n| n.contains(&ip))))
             }
             Test::Like(glob) => match val {
-                Val::Str(s) => Truth::from_bool(glob.is_match(s)),
+                Val::Str(s) => glob.is_match(s),
                 _ => Truth::Unknown,
             },
             Test::Contains(item) => match val {

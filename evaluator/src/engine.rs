@@ -494,7 +494,7 @@ impl Engine {
                 self.statements
                     .get(id as usize)
                     .map_or((Effect::Deny, Truth::Unknown), |s| {
-                        let matched = |line| Some(line) == matched;
+                        let matched = |line| matched.truth(line);
                         (s.effect, s.applies(&self.shared, request, now, &matched))
                     });
             match (effect, truth) {
@@ -660,19 +660,19 @@ impl CompiledStatement {
         shared: &Shared,
         request: &Request,
         now: DateTime<Utc>,
-        matched: &dyn Fn(Line) -> bool,
+        matched: &dyn Fn(Line) -> Truth,
     ) -> [Truth; 3] {
         let by_index = |line: Line| match self.filed == Some(line) {
-            true => Truth::from_bool(matched(line)),
+            true => matched(line),
             false => Truth::Unknown,
         };
         let principal = self.principal.and_then(|at| shared.name(at)).map_or_else(
             || by_index(Line::Principal),
-            |m| Truth::from_bool(m.matches(&request.principal.id, &request.principal.groups)),
+            |m| m.matches(&request.principal.id, &request.principal.groups),
         );
         let action = self.action.and_then(|at| shared.name(at)).map_or_else(
             || by_index(Line::Action),
-            |m| Truth::from_bool(m.matches(&request.action, &[])),
+            |m| m.matches(&request.action, &[]),
         );
         let resource = self
             .resource
@@ -688,7 +688,7 @@ impl CompiledStatement {
         shared: &Shared,
         request: &Request,
         now: DateTime<Utc>,
-        matched: &dyn Fn(Line) -> bool,
+        matched: &dyn Fn(Line) -> Truth,
     ) -> Truth {
         let [principal, action, resource] = self.lines_match(shared, request, now, matched);
         let mut truth = action.and(principal).and(resource);
@@ -718,7 +718,7 @@ impl CompiledStatement {
         statement: StatementRef<'e>,
         request: &Request,
         now: DateTime<Utc>,
-        index: &dyn Fn(Line) -> bool,
+        index: &dyn Fn(Line) -> Truth,
     ) -> Option<StatementReport<'e>> {
         let [principal, action, resource] = self.lines_match(shared, request, now, index);
         let matched = [principal, action, resource]
@@ -833,10 +833,17 @@ impl NameMatcher {
         })
     }
 
-    fn matches(&self, id: &str, groups: &[String]) -> bool {
-        let hit = self.ids.matches(id)
-            || (!self.groups.is_empty() && groups.iter().any(|g| self.groups.matches(g)));
-        hit != self.negated
+    fn matches(&self, id: &str, groups: &[String]) -> Truth {
+        let mut hit = self.ids.matches(id);
+        if !self.groups.is_empty() {
+            for group in groups {
+                if hit == Truth::True {
+                    break;
+                }
+                hit = hit.or(self.groups.matches(group));
+            }
+        }
+        if self.negated { hit.not() } else { hit }
     }
 }
 
@@ -884,11 +891,15 @@ impl NameSet {
             && self.globs.is_empty()
     }
 
-    fn matches(&self, name: &str) -> bool {
-        self.everything
+    fn matches(&self, name: &str) -> Truth {
+        let plain = self.everything
             || self.exact.iter().any(|e| **e == *name)
-            || self.prefixes.iter().any(|p| name.starts_with(&**p))
-            || self.globs.is_match(name)
+            || self.prefixes.iter().any(|p| name.starts_with(&**p));
+        if plain {
+            Truth::True
+        } else {
+            self.globs.is_match(name)
+        }
     }
 }
 
@@ -960,12 +971,14 @@ impl ResourceMatcher {
 
     fn matches(&self, request: &Request, now: DateTime<Utc>) -> Truth {
         let path = request.resource.path.as_str();
-        let mut truth = Truth::from_bool(
-            self.everything
-                || self.exact.iter().any(|e| **e == *path)
-                || self.subtrees.iter().any(|d| path.starts_with(&**d))
-                || self.globs.is_match(path),
-        );
+        let plain = self.everything
+            || self.exact.iter().any(|e| **e == *path)
+            || self.subtrees.iter().any(|d| path.starts_with(&**d));
+        let mut truth = if plain {
+            Truth::True
+        } else {
+            self.globs.is_match(path)
+        };
         for (pattern, attrs) in &self.variables {
             if truth == Truth::True {
                 break;
@@ -981,9 +994,52 @@ impl ResourceMatcher {
             truth = truth.or(if missing {
                 Truth::Unknown
             } else {
-                Truth::from_bool(pattern.is_match(path, &values))
+                Truth::known(pattern.is_match(path, &values))
             });
         }
         if self.negated { truth.not() } else { truth }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::index::{Candidates, Found};
+
+    /// When the index cannot decide the line a statement is filed by (its
+    /// glob matcher left the match undecided), the line is unknown: a deny
+    /// then applies and an allow does not, as for a missing value.
+    #[test]
+    fn an_undecided_filed_line_makes_a_deny_apply_and_an_allow_not() {
+        let engine = Engine::compile_str(
+            "t.policy",
+            r#"policy "p" {
+              deny "d" { principal * action * resource prod/[a-z]*x }
+              allow "a" { principal * action * resource prod/[a-z]*x }
+            }"#,
+        )
+        .unwrap();
+        let request = Request::new("user:a", "read", "prod/bx");
+        let now = Utc::now();
+        let undecided = Candidates {
+            undecided: SmallVec::from_slice(&[0, 1]),
+            ..Candidates::default()
+        };
+        assert!(undecided.iter().all(|(_, found)| found == Found::Undecided));
+        for (id, statement) in (0u32..).zip(&engine.statements) {
+            assert_eq!(statement.filed, Some(Line::Resource));
+            assert_eq!(undecided.matched(id, Line::Resource), Truth::Unknown);
+            let truth = statement.applies(&engine.shared, &request, now, &|line| {
+                Found::Undecided.truth(line)
+            });
+            assert_eq!(truth, Truth::Unknown, "{:?}", statement.effect);
+            // And decided, the same lines match.
+            let decided = statement.applies(&engine.shared, &request, now, &|line| {
+                Found::Line(Line::Resource).truth(line)
+            });
+            assert_eq!(decided, Truth::True);
+        }
+        assert_eq!(engine.decide_at(&request, now).outcome, Outcome::Deny);
     }
 }

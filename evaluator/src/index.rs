@@ -25,7 +25,7 @@
 //! skipped when the request's value makes the statement false.
 
 use crate::compile::{BankGlob, GlobBank, Problem};
-use crate::condition::{Attr, Cond, Lit, Test, Val};
+use crate::condition::{Attr, Cond, Lit, Test, Truth, Val};
 use crate::glob::GlobSyntax;
 use crate::request::Request;
 use chrono::{DateTime, Utc};
@@ -414,28 +414,61 @@ pub(crate) struct Candidates {
     pub(crate) by_principal: Ids,
     /// Filed by condition or always checked: every line still to be checked.
     pub(crate) others: Ids,
+    /// Filed by a line whose glob the matcher could not decide: that line is
+    /// unknown (so a deny applies), never "not matched".
+    pub(crate) undecided: Ids,
+}
+
+/// What the index says of a candidate's filed line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Found {
+    /// The index matched this line.
+    Line(Line),
+    /// Filed by condition or always checked: the index matched no line.
+    Checked,
+    /// The index could not decide the statement's filed line.
+    Undecided,
+}
+
+impl Found {
+    /// The truth of `line` by the index, for the line a statement is filed by.
+    pub(crate) fn truth(self, line: Line) -> Truth {
+        match self {
+            Found::Line(matched) => Truth::from_bool(matched == line),
+            Found::Checked => Truth::False,
+            Found::Undecided => Truth::Unknown,
+        }
+    }
 }
 
 impl Candidates {
-    /// Each candidate with the line the index matched for it.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (u32, Option<Line>)> + '_ {
-        fn with(ids: &Ids, line: Option<Line>) -> impl Iterator<Item = (u32, Option<Line>)> + '_ {
-            ids.iter().map(move |&id| (id, line))
+    /// Each candidate with what the index found for it.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (u32, Found)> + '_ {
+        fn with(ids: &Ids, found: Found) -> impl Iterator<Item = (u32, Found)> + '_ {
+            ids.iter().map(move |&id| (id, found))
         }
-        with(&self.by_resource, Some(Line::Resource))
-            .chain(with(&self.by_action, Some(Line::Action)))
-            .chain(with(&self.by_principal, Some(Line::Principal)))
-            .chain(with(&self.others, None))
+        with(&self.by_resource, Found::Line(Line::Resource))
+            .chain(with(&self.by_action, Found::Line(Line::Action)))
+            .chain(with(&self.by_principal, Found::Line(Line::Principal)))
+            .chain(with(&self.others, Found::Checked))
+            .chain(with(&self.undecided, Found::Undecided))
     }
 
-    /// Whether the index matched `line` for statement `id`.
-    pub(crate) fn matched(&self, id: u32, line: Line) -> bool {
+    /// The truth of `line` for statement `id` by the index: matched, not
+    /// matched, or undecided.
+    pub(crate) fn matched(&self, id: u32, line: Line) -> Truth {
         let ids = match line {
             Line::Resource => &self.by_resource,
             Line::Action => &self.by_action,
             Line::Principal => &self.by_principal,
         };
-        ids.binary_search(&id).is_ok()
+        if ids.binary_search(&id).is_ok() {
+            Truth::True
+        } else if self.undecided.binary_search(&id).is_ok() {
+            Truth::Unknown
+        } else {
+            Truth::False
+        }
     }
 }
 
@@ -517,16 +550,22 @@ impl Index {
         scratch: &mut Vec<usize>,
         out: &mut Candidates,
     ) {
-        self.resources
-            .matches_into(&request.resource.path, scratch, &mut out.by_resource);
+        let undecided = &mut out.undecided;
+        self.resources.matches_into(
+            &request.resource.path,
+            scratch,
+            &mut out.by_resource,
+            undecided,
+        );
         self.actions
-            .matches_into(&request.action, scratch, &mut out.by_action);
+            .matches_into(&request.action, scratch, &mut out.by_action, undecided);
         let principals = &mut out.by_principal;
         self.principals
-            .matches_into(&request.principal.id, scratch, principals);
+            .matches_into(&request.principal.id, scratch, principals, undecided);
         if !self.groups.is_empty() {
             for group in &request.principal.groups {
-                self.groups.matches_into(group, scratch, principals);
+                self.groups
+                    .matches_into(group, scratch, principals, undecided);
             }
         }
         for attr in &self.conditions {
@@ -538,6 +577,7 @@ impl Index {
             &mut out.by_action,
             &mut out.by_principal,
             &mut out.others,
+            &mut out.undecided,
         ] {
             ids.sort_unstable();
             ids.dedup();
@@ -658,7 +698,13 @@ impl NameIndex {
             && self.globs.is_empty()
     }
 
-    fn matches_into(&self, name: &str, scratch: &mut Vec<usize>, out: &mut Ids) {
+    fn matches_into(
+        &self,
+        name: &str,
+        scratch: &mut Vec<usize>,
+        out: &mut Ids,
+        undecided: &mut Ids,
+    ) {
         if let Some(ids) = self.exact.get(name) {
             out.extend_from_slice(ids);
         }
@@ -674,10 +720,13 @@ impl NameIndex {
             }
         }
         if !self.globs.is_empty() {
-            self.globs
-                .matches_into(name, &Candidate::new(name), scratch, |glob| {
-                    out.extend(self.owners.get(glob).copied())
-                });
+            self.globs.matches_into(
+                name,
+                &Candidate::new(name),
+                scratch,
+                |glob| out.extend(self.owners.get(glob).copied()),
+                |glob| undecided.extend(self.owners.get(glob).copied()),
+            );
         }
     }
 }
@@ -832,8 +881,15 @@ impl ResourceIndex {
     }
 
     /// Appends to `out` every statement with a glob matching `path` (possibly
-    /// repeated); `scratch` is reused between glob sets.
-    fn matches_into(&self, path: &str, scratch: &mut Vec<usize>, out: &mut Ids) {
+    /// repeated), and to `undecided` every one with a glob the matcher could
+    /// not decide; `scratch` is reused between glob sets.
+    fn matches_into(
+        &self,
+        path: &str,
+        scratch: &mut Vec<usize>,
+        out: &mut Ids,
+        undecided: &mut Ids,
+    ) {
         if let Some(ids) = self.exact.get(path) {
             out.extend_from_slice(ids);
         }
@@ -844,9 +900,13 @@ impl ResourceIndex {
             out.extend_from_slice(&bucket.subtree);
             if !bucket.globs.is_empty() {
                 let candidate = candidate.get_or_insert_with(|| Candidate::new(path));
-                bucket.globs.matches_into(path, candidate, scratch, |glob| {
-                    out.extend(bucket.owners.get(glob).copied());
-                });
+                bucket.globs.matches_into(
+                    path,
+                    candidate,
+                    scratch,
+                    |glob| out.extend(bucket.owners.get(glob).copied()),
+                    |glob| undecided.extend(bucket.owners.get(glob).copied()),
+                );
             }
             // The last piece of the path is its name, not a directory.
             node = match (segments.next(), segments.clone().next()) {

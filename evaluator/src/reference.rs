@@ -303,7 +303,7 @@ fn glob_matches(
             literal_separator,
             case_insensitive,
         };
-        return StaticGlob::new(&nodes, syntax).is_ok_and(|g| g.is_match(subject));
+        return StaticGlob::new(&nodes, syntax).is_ok_and(|g| g.is_match(subject) == Some(true));
     }
     globset::GlobSetBuilder::new()
         .add(built)
