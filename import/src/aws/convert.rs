@@ -30,6 +30,9 @@ struct Cx<'s> {
     /// Set when an ARN pattern of the statement being converted was bounded
     /// rather than converted exactly (see [`arn_test`]).
     bounded_arn: bool,
+    /// Whether `ForAnyValue:` / `ForAllValues:` on custom attributes (lists)
+    /// convert to `any` / `all`: off until the engine compiles them.
+    list_quantifiers: bool,
 }
 
 impl Cx<'_> {
@@ -75,14 +78,21 @@ const STATEMENT_KEYS: &[&str] = &[
 
 /// Converts the document; see [`super::convert`].
 pub(super) fn convert(file: &str, source: &str) -> Result<String, Vec<Diagnostic>> {
-    let mut cx = Cx {
+    let cx = Cx {
         file,
         source,
         version: Version::V2008,
         id: None,
         diagnostics: Vec::new(),
         bounded_arn: false,
+        list_quantifiers: false,
     };
+    convert_in(cx)
+}
+
+/// [`convert`] with the options in `cx`.
+fn convert_in(mut cx: Cx<'_>) -> Result<String, Vec<Diagnostic>> {
+    let source = cx.source;
     let root = match json::parse(source) {
         Ok(Some(root)) => root,
         Ok(None) => {
@@ -2012,6 +2022,13 @@ fn key_test(
             }
         },
     }
+    if let (Some(q), true, true) = (
+        op.quantifier,
+        matches!(key, Key::Custom(_)),
+        cx.list_quantifiers && op.family == Family::String,
+    ) {
+        return list_quantified(cx, &key, q, op, &values);
+    }
     if op.quantifier.is_some() && matches!(key, Key::Custom(_)) {
         cx.refuse(
             key_at,
@@ -2086,6 +2103,96 @@ fn quantified(key: &Key, q: Quantifier, op: &Op<'_>, core: &str, grouped: &str) 
         (Quantifier::All, true, false) => format!("not has {k} or {test}"),
         (Quantifier::All, true, true) => format!("not has {k} or {k} == \"\" or {test}"),
     }
+}
+
+/// `ForAnyValue:` / `ForAllValues:` with a string operator on a custom
+/// attribute, which the request sends as a JSON array of strings:
+///
+/// - `ForAnyValue:Op` is `has K and any K op X`, `ForAnyValue:NotOp` is
+///   `has K and not all K op X` (some item matches none of the values);
+/// - `ForAllValues:Op` is `not has K or all K op X`, `ForAllValues:NotOp`
+///   is `not has K or not any K op X` (no item matches any).
+///
+/// An empty list makes `any` false and `all` true, as IAM's empty set; a
+/// missing key likewise. A value that is not a list of strings makes the
+/// line unknown, which fails closed.
+fn list_quantified(
+    cx: &mut Cx<'_>,
+    key: &Key,
+    q: Quantifier,
+    op: &Op<'_>,
+    values: &[CondValue<'_>],
+) -> Option<String> {
+    let k = key.tessera();
+    let mut items: Vec<String> = Vec::new();
+    let mut ok = true;
+    for v in values {
+        let Value::StringLit(s) = v.value else {
+            cx.refuse(
+                v.at,
+                &v.pointer,
+                format!(
+                    "{} under a string operator; write it as a string",
+                    kind(v.value)
+                ),
+            );
+            ok = false;
+            continue;
+        };
+        if op.cmp == Cmp::EqIgnoreCase && !s.value.is_ascii() {
+            cx.refuse(
+                v.at,
+                &v.pointer,
+                "a non-ASCII value under an IgnoreCase operator: `ilike` folds ASCII case only",
+            );
+            ok = false;
+            continue;
+        }
+        let wildcards = op.cmp == Cmp::Like;
+        let Some(ps) = pieces(cx, &s.value, v.at, &v.pointer, wildcards, Variables::NotYet) else {
+            ok = false;
+            continue;
+        };
+        items.push(match op.cmp {
+            Cmp::Eq => match literal(&ps) {
+                Some(l) => quote(&l),
+                None => {
+                    cx.error(
+                        v.at,
+                        &v.pointer,
+                        "internal error: a wildcard in an exact comparison",
+                        None,
+                    );
+                    ok = false;
+                    continue;
+                }
+            },
+            _ => quote(&like_pattern(&ps)),
+        });
+    }
+    if !ok {
+        return None;
+    }
+    let mut seen = std::collections::HashSet::with_capacity(items.len());
+    items.retain(|i| seen.insert(i.clone()));
+    let word = match op.cmp {
+        Cmp::Eq if items.len() == 1 => "==",
+        Cmp::Eq => "in",
+        Cmp::EqIgnoreCase => "ilike",
+        _ => "like",
+    };
+    let operand = if items.len() == 1 {
+        items.join("")
+    } else {
+        format!("[{}]", items.join(", "))
+    };
+    let test = |quantifier: &str| format!("{quantifier} {k} {word} {operand}");
+    Some(match (q, op.negated) {
+        (Quantifier::Any, false) => format!("has {k} and {}", test("any")),
+        (Quantifier::Any, true) => format!("has {k} and not {}", test("all")),
+        (Quantifier::All, false) => format!("not has {k} or {}", test("all")),
+        (Quantifier::All, true) => format!("not has {k} or not {}", test("any")),
+    })
 }
 
 /// One value of a condition, with its place.
@@ -3025,4 +3132,53 @@ fn mapped_overlap(v6: std::net::Ipv6Addr, prefix: u8) -> bool {
         u128::MAX << (128 - u32::from(prefix))
     };
     (u128::from(v6) & mask) == (mapped & mask)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    /// `convert` with quantifiers over lists turned on (the engine does not
+    /// compile `any` / `all` yet; the parser reads them).
+    fn convert_with_lists(source: &str) -> Result<String, Vec<Diagnostic>> {
+        let cx = Cx {
+            file: "q.json",
+            source,
+            version: Version::V2008,
+            id: None,
+            diagnostics: Vec::new(),
+            bounded_arn: false,
+            list_quantifiers: true,
+        };
+        convert_in(cx)
+    }
+
+    #[test]
+    fn quantifiers_over_lists_become_any_and_all() {
+        let source = r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*",
+          "Condition": {
+            "ForAnyValue:StringEquals": {"aws:TagKeys": ["env", "team"]},
+            "ForAnyValue:StringNotLike": {"aws:CalledVia": "athena.*"},
+            "ForAllValues:StringLike": {"aws:TagKeys": ["env*", "team*"]},
+            "ForAllValues:StringNotEqualsIgnoreCase": {"example:Roles": "Admin"}
+          }}}"#;
+        let text = convert_with_lists(source).unwrap();
+        for line in [
+            r#"has context."aws:tagkeys" and any context."aws:tagkeys" in ["env", "team"]"#,
+            r#"has context."aws:calledvia" and not all context."aws:calledvia" like "athena.*""#,
+            r#"not has context."aws:tagkeys" or all context."aws:tagkeys" like ["env*", "team*"]"#,
+            r#"not has context."example:roles" or not any context."example:roles" ilike "Admin""#,
+        ] {
+            assert!(text.contains(line), "{line}\n{text}");
+        }
+        // Off (the default), they are refused, located at the key.
+        let ds = convert("q.json", source).unwrap_err();
+        assert!(
+            ds.iter().all(|d| d
+                .message()
+                .contains("a custom attribute a request may send as a list")),
+            "{ds:?}"
+        );
+    }
 }
