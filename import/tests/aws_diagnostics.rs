@@ -537,13 +537,6 @@ fn quantifiers() {
         );
     }
     refused(
-        &cond(
-            "\"ForAnyValue:StringEqualsIfExists\": {\"secretsmanager:VersionStage\": \"AWSCURRENT\"}",
-        ),
-        "\"ForAnyValue:StringEqualsIfExists\"",
-        "/Statement/0/Condition/ForAnyValue:StringEqualsIfExists: cannot be imported yet: `ForAnyValue:` with `IfExists`",
-    );
-    refused(
         &cond("\"ForAllValues:Null\": {\"aws:SourceIp\": \"true\"}"),
         "\"ForAllValues:Null\"",
         "/Statement/0/Condition/ForAllValues:Null: `Null` takes no `ForAllValues:` or `ForAnyValue:`",

@@ -811,3 +811,31 @@ fn arn_patterns_that_like_cannot_say_exactly_are_bounded_strictly() {
         "{not_deny}"
     );
 }
+
+#[test]
+fn for_any_value_if_exists_takes_the_stricter_reading() {
+    // What IfExists changes under ForAnyValue is not documented: an Allow
+    // reads a missing key as false, a Deny as true.
+    let doc = |effect: &str| {
+        one(&format!(
+            r#""Effect": "{effect}", "Action": "*", "Resource": "*",
+            "Condition": {{"ForAnyValue:StringEqualsIfExists": {{"aws:ResourceTag/env": "prod"}}}}"#
+        ))
+    };
+    let allow = convert("a.json", &doc("Allow"));
+    let deny = convert("d.json", &doc("Deny"));
+    assert_eq!(
+        when_lines(&deny),
+        [r#"not has resource.tags.env or resource.tags.env == "" or resource.tags.env == "prod""#],
+        "{deny}"
+    );
+    let none = req(ALICE, "s3:GetObject", "arn:x");
+    assert!(!none.allowed(&engine(&allow, false)));
+    assert!(!none.allowed(&engine(&deny, true)));
+    let prod = req(ALICE, "s3:GetObject", "arn:x").rtag("env", "prod");
+    assert!(prod.allowed(&engine(&allow, false)));
+    assert!(!prod.allowed(&engine(&deny, true)));
+    let dev = req(ALICE, "s3:GetObject", "arn:x").rtag("env", "dev");
+    assert!(!dev.allowed(&engine(&allow, false)));
+    assert!(dev.allowed(&engine(&deny, true)));
+}

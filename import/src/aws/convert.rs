@@ -1895,8 +1895,10 @@ fn operator(
             );
             return;
         }
-        // With `ForAnyValue:`, what `IfExists` changes is not documented.
-        Some("ForAnyValue") if if_exists => {
+        // With `ForAnyValue:`, what `IfExists` changes is not documented:
+        // the reading is chosen by the statement's effect (see
+        // `quantified`), which needs one.
+        Some("ForAnyValue") if if_exists && effect.is_none() => {
             for p in &keys.properties {
                 let (key_name, _) = key(p);
                 // Malformed values are reported all the same.
@@ -2073,6 +2075,9 @@ fn key_test(
 }
 
 /// `ForAnyValue:` / `ForAllValues:` on a key Tessera holds as one value.
+/// What `IfExists` changes under `ForAnyValue:` is not documented either: an
+/// `Allow` reads it as without `IfExists` (a missing key is false), a `Deny`
+/// as a missing or empty key being true.
 /// IAM reads one value as a set of one, and a missing key or an empty
 /// string as an empty set: `ForAnyValue:` is then false, `ForAllValues:`
 /// true (with or without `IfExists`). A negated operator (`StringNotEquals`)
@@ -2095,6 +2100,19 @@ fn quantified(key: &Key, q: Quantifier, op: &Op<'_>, core: &str, grouped: &str) 
     };
     let string = key.family() == Some(Family::String);
     let string_any = string && op.effect != Some(Effect::Deny);
+    // `ForAnyValue:...IfExists` in a `Deny`: the widest reading, where
+    // `IfExists` makes a missing (or empty) key true.
+    if q == Quantifier::Any
+        && op.if_exists
+        && op.effect == Some(Effect::Deny)
+        && key.can_be_missing()
+    {
+        return if string {
+            format!("not has {k} or {k} == \"\" or {test}")
+        } else {
+            format!("not has {k} or {test}")
+        };
+    }
     match (q, key.can_be_missing(), string) {
         (Quantifier::Any, false, _) => test,
         (Quantifier::Any, true, _) if !string_any => format!("has {k} and {test}"),
