@@ -524,15 +524,15 @@ fn malformed_values() {
 
 #[test]
 fn quantifiers() {
-    // Custom attributes may be lists: `any` / `all` over lists come later.
+    // Custom attributes may be lists: only string operators convert yet.
     for q in ["ForAllValues", "ForAnyValue"] {
         refused(
             &cond(&format!(
-                "\"{q}:StringEquals\": {{\"aws:TagKeys\": \"env\"}}"
+                "\"{q}:NumericLessThan\": {{\"example:Sizes\": \"5\"}}"
             )),
-            "\"aws:TagKeys\"",
+            "\"example:Sizes\"",
             &format!(
-                "/Statement/0/Condition/{q}:StringEquals/aws:TagKeys: cannot be imported yet: `{q}` on `aws:TagKeys`, a custom attribute"
+                "/Statement/0/Condition/{q}:NumericLessThan/example:Sizes: cannot be imported yet: `{q}` with a non-string operator on `example:Sizes`"
             ),
         );
     }

@@ -839,3 +839,47 @@ fn for_any_value_if_exists_takes_the_stricter_reading() {
     assert!(!dev.allowed(&engine(&allow, false)));
     assert!(dev.allowed(&engine(&deny, true)));
 }
+
+#[test]
+fn quantifiers_over_lists_are_any_and_all() {
+    let source = one(r#""Effect": "Allow", "Action": "*", "Resource": "*",
+        "Condition": {
+          "ForAnyValue:StringEquals": {"aws:CalledVia": ["athena.amazonaws.com", "glue.amazonaws.com"]},
+          "ForAllValues:StringLike": {"aws:TagKeys": ["env*", "team*"]},
+          "ForAllValues:StringNotEqualsIgnoreCase": {"example:Roles": "Admin"}
+        }"#);
+    let text = convert("lists.json", &source);
+    let flat: Vec<String> = when_lines(&text);
+    let joined = flat.concat();
+    for line in [
+        r#"has context."aws:calledvia" and any context."aws:calledvia" in ["#,
+        r#"not has context."aws:tagkeys" or all context."aws:tagkeys" like ["env*", "team*"]"#,
+        r#"not has context."example:roles" or not any context."example:roles" ilike "Admin""#,
+    ] {
+        assert!(joined.contains(line), "{line}\n{text}");
+    }
+    let e = engine(&text, false);
+    let r = |via: Value| req(ALICE, "s3:GetObject", "arn:x").ctx("aws:calledvia", via);
+    assert!(r(json!(["glue.amazonaws.com"])).allowed(&e));
+    assert!(r(json!(["x", "athena.amazonaws.com"])).allowed(&e));
+    assert!(!r(json!(["x"])).allowed(&e));
+    // An empty set or a missing key: ForAnyValue false.
+    assert!(!r(json!([])).allowed(&e));
+    assert!(!req(ALICE, "s3:GetObject", "arn:x").allowed(&e));
+    // One string rather than a list: unknown in Tessera (IAM reads a set of
+    // one), so the allow does not apply: stricter, never looser.
+    assert!(!r(json!("glue.amazonaws.com")).allowed(&e));
+    let ok = || r(json!(["glue.amazonaws.com"]));
+    assert!(
+        ok().ctx("aws:tagkeys", json!(["env", "team-a"]))
+            .allowed(&e)
+    );
+    assert!(ok().ctx("aws:tagkeys", json!([])).allowed(&e));
+    assert!(!ok().ctx("aws:tagkeys", json!(["env", "cost"])).allowed(&e));
+    assert!(
+        !ok()
+            .ctx("example:roles", json!(["reader", "ADMIN"]))
+            .allowed(&e)
+    );
+    assert!(ok().ctx("example:roles", json!(["reader"])).allowed(&e));
+}
