@@ -395,6 +395,17 @@ fn condition() -> impl Strategy<Value = (String, String, Value)> {
         )
             .prop_map(|(op, ie, v)| (format!("{op}{ie}"), "S3:Max-Keys".to_string(), v)),
         (pick(ALL_KEYS), values(&["true", "false"])).prop_map(|(k, v)| ("Null".to_string(), k, v)),
+        // Quantifiers over a list (no IfExists with ForAnyValue).
+        (
+            prop::sample::select(&["ForAnyValue", "ForAllValues"][..]),
+            pick(STRING_OPS),
+            if_exists.clone(),
+            values(POLICY_STRINGS)
+        )
+            .prop_map(|(q, op, ie, v)| {
+                let ie = if q == "ForAnyValue" { "" } else { ie };
+                (format!("{q}:{op}{ie}"), "aws:TagKeys".to_string(), v)
+            }),
         // Quantifiers on keys Tessera holds as one value (no IfExists with ForAnyValue).
         (
             prop::sample::select(&["ForAnyValue", "ForAllValues"][..]),
@@ -585,6 +596,8 @@ struct Req {
     /// `aws:sourcearn` and `example:blob` (canonical base64).
     source_arn: Option<String>,
     blob: Option<String>,
+    /// `aws:tagkeys`, a list.
+    tag_keys: Option<Vec<String>>,
 }
 
 fn request() -> impl Strategy<Value = Req> {
@@ -611,6 +624,7 @@ fn request() -> impl Strategy<Value = Req> {
             prop::option::of(prop::sample::select(REQUEST_TIMES)),
             prop::option::of(request_arn()),
             prop::option::of(pick(&["QQ==", "Qg==", "QUI=", "QUJD", "QUJE"])),
+            prop::option::of(prop::collection::vec(pick(REQUEST_STRINGS), 0..3)),
         ),
     )
         .prop_map(
@@ -623,7 +637,7 @@ fn request() -> impl Strategy<Value = Req> {
                 mfa_age,
                 (t, ms),
                 (vs, team, env),
-                (vpce, via, max_keys, vpc_ip, token_time, source_arn, blob),
+                (vpce, via, max_keys, vpc_ip, token_time, source_arn, blob, tag_keys),
             )| {
                 Req {
                     principal,
@@ -643,6 +657,7 @@ fn request() -> impl Strategy<Value = Req> {
                     token_time: token_time.map(|(t, ms)| (t.to_string(), ms)),
                     source_arn,
                     blob,
+                    tag_keys,
                 }
             },
         )
@@ -685,6 +700,9 @@ impl Req {
         }
         if let Some(b) = &self.blob {
             context.insert("example:blob".into(), json!(b));
+        }
+        if let Some(k) = &self.tag_keys {
+            context.insert("aws:tagkeys".into(), json!(k));
         }
         let mut ptags = Map::new();
         if let Some(t) = &self.team {
@@ -882,6 +900,7 @@ fn context_value(r: &Req, key: &str) -> Option<Value> {
         "aws:tokenissuetime" => r.token_time.clone().map(|(t, _)| Value::String(t)),
         "aws:sourcearn" => r.source_arn.clone().map(Value::String),
         "example:blob" => r.blob.clone().map(Value::String),
+        "aws:tagkeys" => r.tag_keys.clone().map(|k| json!(k)),
         other => panic!("the generator made an unmapped key {other}"),
     }
 }
@@ -932,8 +951,24 @@ fn condition_holds(op: &str, key: &str, values: &Value, r: &Req, v2012: bool) ->
     // strings, whose reading AWS does not document, are not generated.)
     let op = match op.split_once(':') {
         Some((q, rest)) => {
-            if context_value(r, key).is_none() {
+            let Some(present) = context_value(r, key) else {
                 return q == "ForAllValues";
+            };
+            if let Value::Array(items) = present {
+                // A list: each item against the values (ORed; a negated
+                // operator: none may match), then some (any) or every (all).
+                let base = rest.strip_suffix("IfExists").unwrap_or(rest);
+                let each = |item: &Value| {
+                    let mut one = r.clone();
+                    one.tag_keys = None;
+                    one.vpce = Some(as_text(item));
+                    condition_holds(base, "aws:SourceVpce", values, &one, v2012)
+                };
+                return if q == "ForAnyValue" {
+                    items.iter().any(each)
+                } else {
+                    items.iter().all(each)
+                };
             }
             rest
         }
@@ -1291,6 +1326,7 @@ fn the_evaluator_knows_the_documented_cases() {
         token_time: None,
         source_arn: Some("arn:aws:iam::1:2:role/x".into()),
         blob: None,
+        tag_keys: Some(vec![]),
     };
     // A negated operator on a missing key is true; a positive one false.
     assert!(condition_holds(
@@ -1379,5 +1415,20 @@ fn the_evaluator_knows_the_documented_cases() {
     assert!(!arn_matches("arn:aws:iam:*", "arn:aws:iam:*", true));
     assert!(!arn_matches("arn:aws:s3:::?", "arn:aws:s3::", true));
     assert_eq!(base64_decode("QUJD"), b"ABC");
+    // Lists: an empty one makes ForAnyValue false and ForAllValues true.
+    assert!(!condition_holds(
+        "ForAnyValue:StringEquals",
+        "aws:TagKeys",
+        &json!("x"),
+        &r,
+        true
+    ));
+    assert!(condition_holds(
+        "ForAllValues:StringEquals",
+        "aws:TagKeys",
+        &json!("x"),
+        &r,
+        true
+    ));
     assert_eq!(base64_decode("QQ=="), b"A");
 }
