@@ -79,3 +79,52 @@ fn a_one_mib_tag_value() {
     let failing = format!("prod/{team}a/x/{team}a/db");
     assert_eq!(decide(&e, &request(&failing, &team), false), Outcome::Deny);
 }
+
+#[test]
+fn a_quoted_context_name_in_a_variable() {
+    // `${context."aws:username"}` reads the context key `aws:username`
+    // exactly; its value is matched literally, on long values too.
+    let e = engine(r#"users/${context.\"aws:username\"}/*"#);
+    let user = |path: &str, name: tessera::Attribute| {
+        Request::new("user:ann", "secrets:GetSecretValue", path)
+            .with_attribute("aws:username", name)
+    };
+    let s = |v: &str| tessera::Attribute::String(v.to_string());
+    assert_eq!(
+        decide(&e, &user("users/ann/key", s("ann")), true),
+        Outcome::Allow
+    );
+    assert_eq!(
+        decide(&e, &user("users/bob/key", s("ann")), true),
+        Outcome::Deny
+    );
+    // A `*` in the value is a literal star, never a wildcard.
+    assert_eq!(
+        decide(&e, &user("users/bob/key", s("*")), true),
+        Outcome::Deny
+    );
+    assert_eq!(
+        decide(&e, &user("users/*/key", s("*")), true),
+        Outcome::Allow
+    );
+    // Another spelling of the key is another key: the value is missing,
+    // the resource unknown, and the allow does not apply.
+    let other = Request::new("user:ann", "secrets:GetSecretValue", "users/ann/key")
+        .with_attribute("aws:UserName", s("ann"));
+    assert_eq!(decide(&e, &other, true), Outcome::Deny);
+    // A value of another type is missing too.
+    assert_eq!(
+        decide(
+            &e,
+            &user("users/1/key", tessera::Attribute::Number(1.0)),
+            true
+        ),
+        Outcome::Deny
+    );
+    // A long value: linear, and matched literally.
+    let long = "a*".repeat(MIB / 2);
+    let path = format!("users/{long}/key");
+    assert_eq!(decide(&e, &user(&path, s(&long)), false), Outcome::Allow);
+    let near = format!("users/{}b/key", &long[..long.len() - 1]);
+    assert_eq!(decide(&e, &user(&near, s(&long)), false), Outcome::Deny);
+}

@@ -274,9 +274,9 @@ fn resources() {
         "/Statement/0/Resource: `prod/db` is not a resource: expected an ARN",
     );
     refused(
-        &body("[\"arn:aws:s3:::b\", \"arn:aws:s3:::home/${aws:username}/*\"]"),
-        "\"arn:aws:s3:::home/${aws:username}/*\"",
-        "/Statement/0/Resource/1: cannot be imported yet: the policy variable `${aws:username}`",
+        &body("[\"arn:aws:s3:::b\", \"arn:aws:s3:::home/${aws:UserName}/${aws:CurrentTime}\"]"),
+        "\"arn:aws:s3:::home/${aws:UserName}/${aws:CurrentTime}\"",
+        "/Statement/0/Resource/1: cannot be imported yet: the policy variable `${aws:CurrentTime}` is `time`",
     );
     refused(
         &body("\"arn:aws:s3:::b/${aws:username\""),
@@ -309,14 +309,9 @@ fn principals() {
         "/Statement/0/Principal/AWS/1: `alice` is not a principal",
     );
     refused(
-        &body("{\"AWS\": \"123456789012\"}"),
-        "\"123456789012\"",
-        "/Statement/0/Principal/AWS: cannot be imported yet: the account `123456789012`",
-    );
-    refused(
-        &body("{\"AWS\": \"arn:aws:iam::123456789012:root\"}"),
-        "\"arn:aws:iam::123456789012:root\"",
-        "cannot be imported yet: `arn:aws:iam::123456789012:root` stands for every principal",
+        &body("{\"AWS\": \"arn:aws:iam::1234:root\"}"),
+        "\"arn:aws:iam::1234:root\"",
+        "/Statement/0/Principal/AWS: `arn:aws:iam::1234:root`: an account id is 12 digits",
     );
     refused(
         &body("{\"AWS\": \"arn:aws:sts::123456789012:assumed-role/r/s\"}"),
@@ -326,12 +321,30 @@ fn principals() {
     refused(
         &body("{\"AWS\": \"arn:aws:iam::123456789012:group/ops\"}"),
         "\"arn:aws:iam::123456789012:group/ops\"",
-        "cannot be imported yet: `arn:aws:iam::123456789012:group/ops`: only IAM user and role ARNs convert",
+        "cannot be imported yet: `arn:aws:iam::123456789012:group/ops`: only IAM user and role ARNs and accounts convert",
     );
     refused(
-        &body("{\"Service\": \"ec2.amazonaws.com\"}"),
-        "\"Service\"",
-        "/Statement/0/Principal/Service: cannot be imported yet: `Service` principals",
+        &body("{\"Service\": [\"ec2.amazonaws.com\", \"*.amazonaws.com\"]}"),
+        "\"*.amazonaws.com\"",
+        "/Statement/0/Principal/Service/1: `*.amazonaws.com`: IAM principals take no wildcards",
+    );
+    refused(
+        &body("{\"Federated\": \"\"}"),
+        "\"\"}",
+        "/Statement/0/Principal/Federated: an empty `Federated` principal",
+    );
+    refused(
+        &body("{\"CanonicalUser\": \"a b\"}"),
+        "\"a b\"",
+        "/Statement/0/Principal/CanonicalUser: cannot be imported yet: `a b` holds a character",
+    );
+    // An account in the NotPrincipal of an Allow: which identities IAM checks is not documented.
+    refused(
+        &doc(&format!(
+            "{ALLOW_ALL},\n      \"NotPrincipal\": {{\"AWS\": [\"arn:aws:iam::123456789012:user/a\", \"123456789012\"]}}"
+        )),
+        "\"123456789012\"]",
+        "/Statement/0/NotPrincipal/AWS/1: cannot be imported yet: an account in the `NotPrincipal` of an `Allow`",
     );
     let ds = refused(
         &body("{\"Aws\": \"*\"}"),
@@ -511,32 +524,52 @@ fn malformed_values() {
 
 #[test]
 fn quantifiers() {
+    // Custom attributes may be lists: only string operators convert yet.
     for q in ["ForAllValues", "ForAnyValue"] {
-        let source = cond(&format!(
-            "\"{q}:StringEquals\": {{\"secretsmanager:VersionStage\": \"AWSCURRENT\"}}"
-        ));
         refused(
-            &source,
-            &format!("\"{q}:StringEquals\""),
+            &cond(&format!(
+                "\"{q}:NumericLessThan\": {{\"example:Sizes\": \"5\"}}"
+            )),
+            "\"example:Sizes\"",
             &format!(
-                "/Statement/0/Condition/{q}:StringEquals: cannot be imported yet: `{q}` quantifies"
+                "/Statement/0/Condition/{q}:NumericLessThan/example:Sizes: cannot be imported yet: `{q}` with a non-string operator on `example:Sizes`"
             ),
         );
     }
+    refused(
+        &cond("\"ForAllValues:Null\": {\"aws:SourceIp\": \"true\"}"),
+        "\"ForAllValues:Null\"",
+        "/Statement/0/Condition/ForAllValues:Null: `Null` takes no `ForAllValues:` or `ForAnyValue:`",
+    );
 }
 
 #[test]
 fn keys_and_operators_a_custom_attribute_cannot_take() {
     // Other keys are custom attributes; what Tessera cannot compare them with is refused.
     refused(
-        &cond("\"ArnLike\": {\"aws:SourceArn\": \"arn:aws:s3:::b\"}"),
-        "\"aws:SourceArn\"",
-        "/Statement/0/Condition/ArnLike/aws:SourceArn: cannot be imported yet: `ArnLike` compares `aws:SourceArn` as an ARN, which Tessera has no comparison for",
+        &cond("\"ArnEquals\": {\"aws:SourceArn\": [\"arn:aws:s3:::b\", \"arn:aws:s3\"]}"),
+        "\"arn:aws:s3\"",
+        "/Statement/0/Condition/ArnEquals/aws:SourceArn/1: cannot be imported yet: an ARN pattern with 3 colon-separated components",
     );
     refused(
-        &cond("\"BinaryEquals\": {\"aws:SourceVpce\": \"QmluYXJ5\"}"),
-        "\"aws:SourceVpce\"",
-        "`BinaryEquals` compares `aws:SourceVpce` as binary data",
+        &cond("\"ArnLike\": {\"aws:SourceArn\": \"arn:aws:s3:::${aws:username}\"}"),
+        "\"arn:aws:s3:::${aws:username}\"",
+        "cannot be imported yet: the policy variable `${aws:username}`",
+    );
+    refused(
+        &cond("\"BinaryEquals\": {\"aws:SourceVpce\": \"QmluYXJ\"}"),
+        "\"QmluYXJ\"",
+        "/Statement/0/Condition/BinaryEquals/aws:SourceVpce: cannot be imported yet: `QmluYXJ` under `BinaryEquals`: not padded base64",
+    );
+    refused(
+        &cond("\"BinaryEquals\": {\"aws:SourceVpce\": \"QmluYXJ5-_==\"}"),
+        "\"QmluYXJ5-_==\"",
+        "not standard base64",
+    );
+    refused(
+        &cond("\"BinaryEquals\": {\"aws:SourceVpce\": \"QR==\"}"),
+        "\"QR==\"",
+        "not canonical base64 (non-zero bits after the last byte)",
     );
     refused(
         &cond("\"DateGreaterThan\": {\"aws:TokenIssueTime\": 1577836801}"),
@@ -544,9 +577,14 @@ fn keys_and_operators_a_custom_attribute_cannot_take() {
         "/Statement/0/Condition/DateGreaterThan/aws:TokenIssueTime: cannot be imported yet: a date given as a number",
     );
     refused(
-        &cond("\"NumericLessThan\": {\"s3:max-keys\": \"1.5\"}"),
-        "\"1.5\"",
-        "/Statement/0/Condition/NumericLessThan/s3:max-keys: cannot be imported yet: `1.5`: only integers convert for a custom attribute",
+        &cond("\"NumericLessThan\": {\"s3:max-keys\": \"1e3\"}"),
+        "\"1e3\"",
+        "/Statement/0/Condition/NumericLessThan/s3:max-keys: cannot be imported yet: `1e3`: only integers and decimal fractions (`1.5`) convert for a custom attribute",
+    );
+    refused(
+        &cond("\"NumericLessThan\": {\"s3:max-keys\": \"0.1000000000000001\"}"),
+        "\"0.1000000000000001\"",
+        "cannot be imported yet: `0.1000000000000001` has more than 15 significant digits",
     );
     refused(
         &cond("\"NumericLessThan\": {\"s3:max-keys\": \"9007199254740993\"}"),
@@ -561,7 +599,7 @@ fn keys_and_operators_a_custom_attribute_cannot_take() {
     refused(
         &cond("\"StringEquals\": {\"aws:PrincipalTag/Équipe\": \"a\"}"),
         "\"aws:PrincipalTag/Équipe\"",
-        "cannot be imported yet: the condition key `aws:PrincipalTag/Équipe` is not ASCII",
+        "cannot be imported yet: the condition key `aws:PrincipalTag/Équipe` holds `É`, a letter with case beyond ASCII",
     );
     refused(
         &cond("\"StringEquals\": {\"aws:ResourceTag/\": \"1\"}"),
@@ -592,7 +630,17 @@ fn policy_variables_in_conditions_that_stay_refused() {
     refused(
         &cond("\"StringEquals\": {\"aws:ResourceTag/owner\": \"team-${aws:PrincipalTag/team}\"}"),
         "\"team-${aws:PrincipalTag/team}\"",
-        "cannot be imported yet: the policy variable `${aws:PrincipalTag/team}`: Tessera's variables match differently",
+        "cannot be imported yet: the policy variable `${aws:PrincipalTag/team}` joined to other text: Tessera compares a request value with another only whole",
+    );
+    refused(
+        &cond("\"StringLike\": {\"aws:ResourceTag/owner\": \"${aws:username}-*\"}"),
+        "\"${aws:username}-*\"",
+        "/Statement/0/Condition/StringLike/aws:ResourceTag~1owner: cannot be imported yet: the policy variable `${aws:username}` joined to other text",
+    );
+    refused(
+        &cond("\"ArnEquals\": {\"aws:SourceArn\": \"${aws:PrincipalArn}\"}"),
+        "\"${aws:PrincipalArn}\"",
+        "cannot be imported yet: the policy variable `${aws:PrincipalArn}` under an ARN operator",
     );
     refused(
         &cond("\"StringEquals\": {\"aws:ResourceTag/owner\": \"${aws:SourceIp}\"}"),
@@ -707,9 +755,61 @@ fn every_problem_is_reported_not_only_the_first() {
     assert_refused_at(
         &ds,
         source,
-        "\"aws:SourceVpce\"",
+        "\"v\"",
         "/Statement/1/Condition/ArnEquals/aws:SourceVpce",
     );
     assert_eq!(ds.len(), 2, "{ds:?}");
     assert!(ds.iter().all(|d| d.file() == "doc.json"));
+}
+
+#[test]
+fn policy_variables_in_resources_that_cannot_be_strict() {
+    let deny = |r: &str| {
+        doc(&format!(
+            "      \"Effect\": \"Deny\",\n      \"Action\": \"*\",\n      \"Resource\": {r}"
+        ))
+    };
+    refused(
+        &deny("\"arn:aws:s3:::home/${aws:username}\""),
+        "\"arn:aws:s3:::home/${aws:username}\"",
+        "/Statement/0/Resource: cannot be imported yet: a policy variable in the `Resource` of a `Deny`",
+    );
+    let allow_not = doc(
+        "      \"Effect\": \"Allow\",\n      \"Action\": \"*\",\n      \"NotResource\": [\"arn:aws:s3:::x\", \"arn:aws:s3:::home/${aws:username}\"]",
+    );
+    refused(
+        &allow_not,
+        "\"arn:aws:s3:::home/${aws:username}\"",
+        "/Statement/0/NotResource/1: cannot be imported yet: a policy variable in the `NotResource` of an `Allow`",
+    );
+    let allow = |r: &str| {
+        doc(&format!(
+            "      \"Effect\": \"Allow\",\n      \"Action\": \"*\",\n      \"Resource\": {r}"
+        ))
+    };
+    refused(
+        &allow("\"arn:aws:s3:::a*b*c*d*e*f/${aws:username}\""),
+        "\"arn:aws:s3:::a*b*c*d*e*f/${aws:username}\"",
+        "cannot be imported yet: an ARN with a policy variable and more than 4 wildcards",
+    );
+    refused(
+        &allow("\"arn:aws:s3:::a[b]/${aws:username}\""),
+        "\"arn:aws:s3:::a[b]/${aws:username}\"",
+        "cannot be imported yet: the character `[` beside a policy variable",
+    );
+    refused(
+        &allow("\"arn:aws:s3:::a/../${aws:username}\""),
+        "\"arn:aws:s3:::a/../${aws:username}\"",
+        "cannot be imported yet: a `..` path segment",
+    );
+    refused(
+        &allow("\"arn:aws:s3:::a/${aws:SourceIp}\""),
+        "\"arn:aws:s3:::a/${aws:SourceIp}\"",
+        "cannot be imported yet: the policy variable `${aws:SourceIp}` is `source_ip`",
+    );
+    refused(
+        &allow("\"arn:aws:s3:::a/${aws:username, 'x'}\""),
+        "\"arn:aws:s3:::a/${aws:username, 'x'}\"",
+        "cannot be imported yet: the policy variable `${aws:username, 'x'}`: only `${key}` converts",
+    );
 }

@@ -641,48 +641,85 @@ fn iam_access_keys_by_token_issue_time() {
 // ------------------------------------------------------- refused for now
 
 #[test]
-fn refused_account_principal_and_for_any_value() {
-    let name = "sm-resource-root-current-version";
-    let source = data(name);
-    let ds = refusals(name, &source);
-    assert_refused_at(
-        &ds,
-        &source,
-        "\"arn:aws:iam::123456789012:root\"",
-        "/Statement/0/Principal/AWS: cannot be imported yet",
+fn secrets_manager_account_reads_the_current_version() {
+    // Principal `arn:aws:iam::123456789012:root`: every IAM and STS
+    // principal of the account. `ForAnyValue:StringEquals` on the one
+    // version stage a request names: the stage is AWSCURRENT; a request
+    // naming no stage has an empty set of them, and the allow does not apply.
+    let secret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/ServerA-a1b2c3";
+    let get = "secretsmanager:GetSecretValue";
+    let stage = |who: &str, s: &str| req(who, get, secret).ctx("version_stage", json!(s));
+    check(
+        "sm-resource-root-current-version",
+        false,
+        &[
+            (stage(ALICE, "AWSCURRENT"), true),
+            (
+                stage("arn:aws:iam::123456789012:role/app", "AWSCURRENT"),
+                true,
+            ),
+            (stage("arn:aws:iam::123456789012:root", "AWSCURRENT"), true),
+            (
+                stage("arn:aws:sts::123456789012:federated-user/f", "AWSCURRENT"),
+                true,
+            ),
+            (stage(ALICE, "AWSPREVIOUS"), false),
+            (stage(ALICE, ""), false),
+            (req(ALICE, get, secret), false),
+            (
+                stage("arn:aws:iam::210987654321:user/alice", "AWSCURRENT"),
+                false,
+            ),
+            (
+                req(ALICE, "secretsmanager:PutSecretValue", secret)
+                    .ctx("version_stage", json!("AWSCURRENT")),
+                false,
+            ),
+        ],
     );
-    assert_refused_at(
-        &ds,
-        &source,
-        "\"ForAnyValue:StringEquals\"",
-        "/Statement/0/Condition/ForAnyValue:StringEquals: cannot be imported yet",
-    );
-    assert_eq!(ds.len(), 2, "{ds:?}");
 }
 
 #[test]
-fn refused_user_name_variable() {
-    let name = "iam-mfa-self-manage";
-    let source = data(name);
-    let ds = refusals(name, &source);
-    assert_refused_at(
-        &ds,
-        &source,
-        "\"arn:aws:iam::*:user/${aws:username}\"",
-        "/Statement/2/Resource: cannot be imported yet: the policy variable `${aws:username}`",
+fn iam_self_managed_mfa_by_user_name() {
+    // `${aws:username}` in a Resource: the request's `aws:username`.
+    let user = |name: &str| format!("arn:aws:iam::123456789012:user/{name}");
+    let alice = "arn:aws:iam::123456789012:user/alice";
+    let r = |action: &str, resource: &str| {
+        req(alice, action, resource).ctx("aws:username", json!("alice"))
+    };
+    check(
+        "iam-mfa-self-manage",
+        false,
+        &[
+            (r("iam:ListUsers", "*"), true),
+            (
+                r(
+                    "iam:CreateVirtualMFADevice",
+                    "arn:aws:iam::123456789012:mfa/alice",
+                ),
+                true,
+            ),
+            (r("iam:EnableMFADevice", &user("alice")), true),
+            (r("iam:ResyncMFADevice", &user("alice")), true),
+            (r("iam:EnableMFADevice", &user("bob")), false),
+            // Deactivating needs MFA; without it the deny of everything else applies.
+            (
+                r("iam:DeactivateMFADevice", &user("alice")).ctx("mfa", json!(true)),
+                true,
+            ),
+            (r("iam:DeactivateMFADevice", &user("alice")), false),
+            (
+                r("iam:DeactivateMFADevice", &user("alice")).ctx("mfa", json!(false)),
+                false,
+            ),
+            (
+                r("iam:DeactivateMFADevice", &user("bob")).ctx("mfa", json!(true)),
+                false,
+            ),
+            // No user name in the request: the variable has no value, no match.
+            (req(alice, "iam:EnableMFADevice", &user("alice")), false),
+            // Anything else without MFA is denied, with MFA not granted here.
+            (r("iam:DeleteUser", &user("alice")), false),
+        ],
     );
-    // The second statement that names it: located at its own value.
-    let second = source
-        .rfind("\"arn:aws:iam::*:user/${aws:username}\"")
-        .unwrap();
-    let (line, column) = locate(&source, &source[second..]);
-    assert!(
-        ds.iter().any(
-            |d| (d.location().line, d.location().column) == (line, column)
-                && d.message()
-                    .starts_with("/Statement/3/Resource/0: cannot be imported yet")
-        ),
-        "{ds:?}"
-    );
-    assert_eq!(ds.len(), 2, "{ds:?}");
 }

@@ -98,3 +98,38 @@ fn long_values_and_many_wildcards() {
         (1, at + 1)
     );
 }
+
+#[test]
+fn arn_patterns_past_the_limits_are_refused_never_loosened() {
+    // A `*` in the first five components with a literal resource part of
+    // 20,000 colons: the colon count test is past Tessera's limits.
+    let colons = ":".repeat(20_000);
+    let classes = "?".repeat(20_000);
+    for value in [
+        format!("arn:aws:s*:::{colons}"),
+        format!("arn:aws:{classes}:::x"),
+    ] {
+        let doc = format!(
+            "{{\"Version\": \"2012-10-17\", \"Statement\": {{\"Effect\": \"Deny\", \"Action\": \"*\", \"Resource\": \"*\", \"Condition\": {{\"ArnLike\": {{\"aws:SourceArn\": \"{value}\"}}}}}}}}"
+        );
+        let ds = tessera_import::aws::convert("arn.json", &doc).unwrap_err();
+        assert!(
+            ds.iter().all(|d| d.message().starts_with(
+                "/Statement: cannot be imported: the converted statement is past a Tessera limit"
+            )),
+            "{ds:?}"
+        );
+    }
+    // Many account principals and variables: converted, each one pattern pair.
+    let accounts: Vec<String> = (0..2_000).map(|i| format!("\"{i:012}\"")).collect();
+    let doc = format!(
+        "{{\"Version\": \"2012-10-17\", \"Statement\": {{\"Effect\": \"Allow\", \"Principal\": {{\"AWS\": [{}]}}, \"Action\": \"*\", \"Resource\": \"arn:aws:s3:::home/${{aws:username}}/*\"}}}}",
+        accounts.join(",")
+    );
+    let text = tessera_import::aws::convert("many.json", &doc).unwrap();
+    assert!(
+        text.contains("arn:aws:sts::000000001999:*"),
+        "{}",
+        &text[..200]
+    );
+}

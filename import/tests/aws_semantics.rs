@@ -5,7 +5,7 @@
 
 mod aws_support;
 use aws_support::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
 const ALICE: &str = "arn:aws:iam::111122223333:user/alice";
 
@@ -184,7 +184,7 @@ fn exact_arns_are_plain_resource_patterns() {
 fn not_principal_not_action_not_resource() {
     let source = r#"{"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "*", "Resource": "*"},
-        {"Effect": "Deny", "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:role/admin"},
+        {"Effect": "Deny", "NotPrincipal": {"AWS": ["arn:aws:iam::111122223333:role/admin", "111122223333"]},
          "NotAction": ["secretsmanager:Get*", "secretsmanager:Describe*"],
          "NotResource": "arn:aws:secretsmanager:*:*:secret:sandbox/*"}]}"#;
     let e = engine(&convert("guard.json", source), false);
@@ -422,4 +422,464 @@ fn key_names_with_quotes_and_backslashes_are_read_exactly() {
     );
     assert!(!r().ctx("x:a", json!("v")).ptag("t\"x", "w").allowed(&e));
     assert!(!r().ctx("x:a\" or true or \"\\b", json!("v")).allowed(&e));
+}
+
+#[test]
+fn arn_operators_match_the_six_components_one_by_one() {
+    let source = one(r#""Effect": "Allow", "Action": "*", "Resource": "*",
+        "Condition": {
+          "ArnLike": {"aws:SourceArn": ["arn:aws:s3:::bucket-?/*", "arn:aws:sns:us-?-1:1:t"]},
+          "ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::*:role/app"}
+        }"#);
+    let text = convert("arn.json", &source);
+    assert_eq!(
+        when_lines(&text),
+        [
+            r#"has context."aws:sourcearn" and (context."aws:sourcearn" like "arn:aws:s3:::bucket-?/*" or context."aws:sourcearn" like "arn:aws:sns:us-[!:]-1:1:t")"#,
+            r#"has context."aws:principalarn" and context."aws:principalarn" like "arn:aws:iam::*:role/app" and not context."aws:principalarn" like "*:*:*:*:*:*:*""#,
+        ],
+        "{text}"
+    );
+    let e = engine(&text, false);
+    let r = |source: &str, principal: &str| {
+        req(ALICE, "s3:GetObject", "arn:x")
+            .ctx("aws:sourcearn", json!(source))
+            .ctx("aws:principalarn", json!(principal))
+    };
+    let role = "arn:aws:iam::111122223333:role/app";
+    assert!(r("arn:aws:s3:::bucket-a/key", role).allowed(&e));
+    // In the resource component, `*` and `?` cross `:` and `/`.
+    assert!(r("arn:aws:s3:::bucket-:/a:b", role).allowed(&e));
+    assert!(r("arn:aws:sns:us-e-1:1:t", role).allowed(&e));
+    // In the first five, `?` is one character other than `:`, `*` a run without `:`.
+    assert!(!r("arn:aws:sns:us-:-1:1:t", role).allowed(&e));
+    assert!(!r("arn:aws:iam::1:2:role/app", "").allowed(&e));
+    assert!(!r("arn:aws:s3:::bucket-a/key", "arn:aws:iam::1:2:role/app").allowed(&e));
+    assert!(!r("arn:aws:s3:::bucket-a/key", "arn:aws:iam::1:role/app:x").allowed(&e));
+    assert!(r("arn:aws:s3:::bucket-a/key", "arn:aws:iam:::role/app").allowed(&e));
+    // Case-sensitive, and an ARN of fewer than six components matches nothing.
+    assert!(!r("arn:aws:S3:::bucket-a/key", role).allowed(&e));
+    assert!(!r("arn:aws:s3:bucket-a/key", role).allowed(&e));
+    // Missing, or not a string: the allow does not apply.
+    let mut missing = r("arn:aws:s3:::bucket-a/key", role);
+    missing.context.remove("aws:principalarn");
+    assert!(!missing.allowed(&e));
+    assert!(
+        !r("arn:aws:s3:::bucket-a/key", role)
+            .ctx("aws:sourcearn", json!(1))
+            .allowed(&e)
+    );
+}
+
+#[test]
+fn arn_not_like_on_a_missing_key_holds_and_exact_arns_are_equalities() {
+    let source = one(r#""Effect": "Deny", "Action": "*", "Resource": "*",
+        "Condition": {"ArnNotEquals": {"aws:SourceArn": ["arn:p:s:::a", "arn:p:s:::b"]}}"#);
+    let text = convert("arn-not.json", &source);
+    // The formatter spreads the list over lines.
+    assert_eq!(
+        when_lines(&text).concat(),
+        r#"not has context."aws:sourcearn" or not (context."aws:sourcearn" in ["arn:p:s:::a","arn:p:s:::b",])"#,
+        "{text}"
+    );
+    let e = engine(&text, true);
+    let r = || req(ALICE, "s3:GetObject", "arn:x");
+    assert!(r().ctx("aws:sourcearn", json!("arn:p:s:::b")).allowed(&e));
+    assert!(!r().ctx("aws:sourcearn", json!("arn:p:s:::c")).allowed(&e));
+    assert!(!r().allowed(&e));
+}
+
+#[test]
+fn binary_equals_compares_canonical_base64_text() {
+    let source = one(r#""Effect": "Allow", "Action": "*", "Resource": "*",
+        "Condition": {"BinaryEqualsIfExists": {"example:Blob": ["QmluYXJ5", "QQ=="]}}"#);
+    let text = convert("bin.json", &source);
+    assert_eq!(
+        when_lines(&text),
+        [r#"not has context."example:blob" or context."example:blob" in ["QmluYXJ5", "QQ=="]"#],
+        "{text}"
+    );
+    let e = engine(&text, false);
+    let r = || req(ALICE, "s3:GetObject", "arn:x");
+    assert!(r().ctx("example:blob", json!("QQ==")).allowed(&e));
+    assert!(r().allowed(&e));
+    assert!(!r().ctx("example:blob", json!("Qg==")).allowed(&e));
+}
+
+#[test]
+fn decimal_fractions_of_at_most_15_digits_compare_as_decimals() {
+    let source = one(r#""Effect": "Allow", "Action": "*", "Resource": "*",
+        "Condition": {"NumericLessThan": {"example:Ratio": ["0.1", "+002.50"]},
+                      "NumericGreaterThanEquals": {"example:Ratio": -1.25}}"#);
+    let text = convert("frac.json", &source);
+    assert_eq!(
+        when_lines(&text),
+        [
+            r#"has context."example:ratio" and (context."example:ratio" < 0.1 or context."example:ratio" < 2.5)"#,
+            r#"has context."example:ratio" and context."example:ratio" >= -1.25"#,
+        ],
+        "{text}"
+    );
+    let e = engine(&text, false);
+    let r = |x: Value| req(ALICE, "s3:GetObject", "arn:x").ctx("example:ratio", x);
+    assert!(r(json!(2.49)).allowed(&e));
+    assert!(!r(json!(2.5)).allowed(&e));
+    assert!(r(json!(-1.25)).allowed(&e));
+    assert!(!r(json!(-1.26)).allowed(&e));
+    assert!(!r(json!("1")).allowed(&e));
+}
+
+#[test]
+fn accounts_services_and_providers_as_principals() {
+    let source = r#"{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": ["123456789012", "arn:aws-cn:iam::210987654321:root"],
+          "Service": "secretsmanager.amazonaws.com", "Federated": "cognito-identity.amazonaws.com",
+          "CanonicalUser": "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"},
+         "Action": "*", "Resource": "*"}]}"#;
+    let text = convert("who.json", source);
+    assert!(
+        text.contains("An account in `Principal` stands for every IAM and STS principal"),
+        "{text}"
+    );
+    let e = engine(&text, false);
+    let get = |who: &str| req(who, "secretsmanager:GetSecretValue", "arn:x").allowed(&e);
+    // Every IAM and STS principal of the account, in its partition.
+    assert!(get("arn:aws:iam::123456789012:user/alice"));
+    assert!(get("arn:aws:iam::123456789012:role/app"));
+    assert!(get("arn:aws:iam::123456789012:root"));
+    assert!(get("arn:aws:sts::123456789012:federated-user/bob"));
+    assert!(get("arn:aws-cn:iam::210987654321:user/a"));
+    assert!(!get("arn:aws:iam::210987654321:user/a"));
+    assert!(!get("arn:aws:iam::999999999999:user/alice"));
+    assert!(!get("arn:aws:s3::123456789012:x"));
+    assert!(!get("arn:aws:iam::1234567890123:user/alice"));
+    // Services, providers and canonical users by their prefixed names.
+    assert!(get("service:secretsmanager.amazonaws.com"));
+    assert!(!get("secretsmanager.amazonaws.com"));
+    assert!(!get("service:ec2.amazonaws.com"));
+    assert!(get("federated:cognito-identity.amazonaws.com"));
+    assert!(!get("service:cognito-identity.amazonaws.com"));
+    assert!(get(
+        "canonical-user:79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"
+    ));
+}
+
+#[test]
+fn not_principal_in_a_deny_spares_a_caller_only_with_its_account() {
+    let source = r#"{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "NotPrincipal": {"AWS": ["arn:aws:iam::111122223333:role/admin",
+           "arn:aws:iam::444455556666:user/bob", "111122223333"], "Service": "backup.amazonaws.com"},
+         "Action": "*", "Resource": "*"}]}"#;
+    let text = convert("np.json", source);
+    let e = engine(&text, false);
+    let get = |who: &str| req(who, "secretsmanager:GetSecretValue", "arn:x").allowed(&e);
+    // Named with its account: spared.
+    assert!(get("arn:aws:iam::111122223333:role/admin"));
+    assert!(get("arn:aws:iam::111122223333:root"));
+    assert!(get("service:backup.amazonaws.com"));
+    // Named without its account: IAM may deny the account first, so the deny applies.
+    assert!(!get("arn:aws:iam::444455556666:user/bob"));
+    // An account named alone spares its root user only.
+    assert!(!get("arn:aws:iam::111122223333:user/alice"));
+    assert!(!get(ALICE));
+
+    // Nobody spared at all: the deny applies to every caller.
+    let source = r#"{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "NotPrincipal": {"AWS": "arn:aws:iam::444455556666:user/bob"},
+         "Action": "*", "Resource": "*"}]}"#;
+    let e = engine(&convert("np2.json", source), false);
+    let r = req(
+        "arn:aws:iam::444455556666:user/bob",
+        "secretsmanager:GetSecretValue",
+        "arn:x",
+    );
+    assert!(!r.allowed(&e));
+}
+
+#[test]
+fn policy_variables_in_an_allow_s_resource_are_pattern_variables() {
+    let source = one(r#""Effect": "Allow", "Action": "*",
+        "Resource": ["arn:aws:iam::*:user/${aws:username}", "arn:aws:s3:::b/${aws:PrincipalTag/Team}/a?x"]"#);
+    let text = convert("vars.json", &source);
+    assert!(
+        text.contains(r#"resource  "arn:aws:iam::*:user/${context.\"aws:username\"}","#),
+        "{text}"
+    );
+    assert!(
+        text.contains("arn:aws:s3:::b/${principal.tags.team}/a/x"),
+        "{text}"
+    );
+    assert!(text.contains("matches its value literally"), "{text}");
+    let e = engine(&text, false);
+    let r = |resource: &str| {
+        req(ALICE, "iam:GetUser", resource)
+            .ctx("aws:username", json!("alice"))
+            .ptag("team", "blue")
+    };
+    // IAM's `*` crosses `/` and `:`; `?` is any one character, `/` too.
+    assert!(r("arn:aws:iam::111122223333:user/alice").allowed(&e));
+    assert!(r("arn:aws:iam::1:2/3:user/alice").allowed(&e));
+    assert!(!r("arn:aws:iam::1:user/bob").allowed(&e));
+    assert!(!r("arn:aws:iam::1:user/alice/x").allowed(&e));
+    assert!(r("arn:aws:s3:::b/blue/abx").allowed(&e));
+    assert!(r("arn:aws:s3:::b/blue/a/x").allowed(&e));
+    assert!(!r("arn:aws:s3:::b/red/abx").allowed(&e));
+    // The value is matched literally: `*` in a user name is a star.
+    let star = req(ALICE, "iam:GetUser", "arn:aws:iam::1:user/bob").ctx("aws:username", json!("*"));
+    assert!(!star.allowed(&e));
+    // Missing, or of another type: no match (unknown, the allow does not apply).
+    assert!(!req(ALICE, "iam:GetUser", "arn:aws:iam::1:user/alice").allowed(&e));
+    let number = req(ALICE, "iam:GetUser", "arn:aws:iam::1:user/1").ctx("aws:username", json!(1));
+    assert!(!number.allowed(&e));
+    // Stricter than IAM where Tessera's variables are: a value holding `/`
+    // matches nothing (IAM would match `user/a/b` as text).
+    let slash =
+        req(ALICE, "iam:GetUser", "arn:aws:iam::1:user/a/b").ctx("aws:username", json!("a/b"));
+    assert!(!slash.allowed(&e));
+}
+
+#[test]
+fn policy_variables_in_a_deny_s_not_resource_deny_at_least_where_iam_does() {
+    let source = r#"{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "*", "NotResource": "arn:aws:s3:::home/${aws:username}/*"}]}"#;
+    let text = convert("home.json", source);
+    let e = engine(&text, false);
+    let r = |resource: &str, user: Option<&str>| {
+        let q = req(ALICE, "s3:GetObject", resource);
+        match user {
+            Some(u) => q.ctx("aws:username", json!(u)),
+            None => q,
+        }
+    };
+    assert!(r("arn:aws:s3:::home/alice/a/b", Some("alice")).allowed(&e));
+    assert!(!r("arn:aws:s3:::home/bob/a", Some("alice")).allowed(&e));
+    // No user name: IAM's pattern matches nothing, so NotResource holds and
+    // the deny applies; Tessera's is unknown, and the deny applies too.
+    assert!(!r("arn:aws:s3:::home/alice/a", None).allowed(&e));
+}
+
+#[test]
+fn key_names_beyond_ascii_convert_when_their_letters_have_no_case() {
+    // `成本` and `€` have no case, so every case folding leaves them alone;
+    // the rest of the name is lower-cased as usual.
+    let source = one(r#""Effect": "Allow", "Action": "*", "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalTag/Team成本": "a", "Example:Price€": "b"}}"#);
+    let text = convert("cjk.json", &source);
+    assert_eq!(
+        when_lines(&text),
+        [
+            r#"has principal.tags."team成本" and principal.tags."team成本" == "a""#,
+            r#"has context."example:price€" and context."example:price€" == "b""#,
+        ],
+        "{text}"
+    );
+    let e = engine(&text, false);
+    let r = req(ALICE, "s3:GetObject", "arn:x")
+        .ptag("team成本", "a")
+        .ctx("example:price€", json!("b"));
+    assert!(r.allowed(&e));
+    assert!(!r.ptag("team成本", "b").allowed(&e));
+}
+
+#[test]
+fn quantifiers_on_keys_that_hold_one_value() {
+    // IAM reads one value as a set of one, a missing key or an empty string
+    // as an empty set: ForAnyValue is false there, ForAllValues true.
+    let source = one(r#""Effect": "Allow", "Action": "*", "Resource": "*",
+        "Condition": {
+          "ForAnyValue:StringLike": {"aws:PrincipalTag/team": ["pay*", "bill*"]},
+          "ForAllValues:StringNotEquals": {"aws:ResourceTag/env": "prod"},
+          "ForAllValues:IpAddress": {"aws:SourceIp": "10.0.0.0/8"}
+        }"#);
+    let text = convert("q.json", &source);
+    assert_eq!(
+        when_lines(&text),
+        [
+            r#"has principal.tags.team and principal.tags.team != "" and (principal.tags.team like "pay*" or principal.tags.team like "bill*")"#,
+            r#"not has resource.tags.env or resource.tags.env == "" or not (resource.tags.env == "prod")"#,
+            r#"not has source_ip or source_ip in [10.0.0.0/8]"#,
+        ],
+        "{text}"
+    );
+    let e = engine(&text, false);
+    let r = || req(ALICE, "s3:GetObject", "arn:x").ptag("team", "payments");
+    assert!(r().allowed(&e));
+    assert!(r().rtag("env", "dev").allowed(&e));
+    assert!(r().rtag("env", "").allowed(&e));
+    assert!(!r().rtag("env", "prod").allowed(&e));
+    assert!(r().ctx("source_ip", json!("10.1.2.3")).allowed(&e));
+    assert!(!r().ctx("source_ip", json!("8.8.8.8")).allowed(&e));
+    assert!(!req(ALICE, "s3:GetObject", "arn:x").allowed(&e));
+    assert!(
+        !req(ALICE, "s3:GetObject", "arn:x")
+            .ptag("team", "")
+            .allowed(&e)
+    );
+    assert!(
+        !req(ALICE, "s3:GetObject", "arn:x")
+            .ptag("team", "ops")
+            .allowed(&e)
+    );
+}
+
+#[test]
+fn for_any_value_on_an_empty_string_takes_the_stricter_reading() {
+    // Whether IAM reads an empty value as no value (ForAnyValue false) or
+    // as the value "" is not documented: an Allow applies under both, a
+    // Deny under either.
+    let doc = |effect: &str| {
+        one(&format!(
+            r#""Effect": "{effect}", "Action": "*", "Resource": "*",
+            "Condition": {{"ForAnyValue:StringNotEquals": {{"aws:PrincipalTag/team": "ops"}}}}"#
+        ))
+    };
+    let allow = convert("a.json", &doc("Allow"));
+    assert_eq!(
+        when_lines(&allow),
+        [
+            r#"has principal.tags.team and principal.tags.team != "" and not (principal.tags.team == "ops")"#
+        ],
+        "{allow}"
+    );
+    let deny = convert("d.json", &doc("Deny"));
+    assert_eq!(
+        when_lines(&deny),
+        [r#"has principal.tags.team and not (principal.tags.team == "ops")"#],
+        "{deny}"
+    );
+    let empty = req(ALICE, "s3:GetObject", "arn:x").ptag("team", "");
+    assert!(!empty.allowed(&engine(&allow, false)));
+    assert!(!empty.allowed(&engine(&deny, true)));
+    let dev = req(ALICE, "s3:GetObject", "arn:x").ptag("team", "dev");
+    assert!(dev.allowed(&engine(&allow, false)));
+    assert!(!dev.allowed(&engine(&deny, true)));
+    let ops = req(ALICE, "s3:GetObject", "arn:x").ptag("team", "ops");
+    assert!(!ops.allowed(&engine(&allow, false)));
+    assert!(ops.allowed(&engine(&deny, true)));
+}
+
+#[test]
+fn arn_patterns_that_like_cannot_say_exactly_are_bounded_strictly() {
+    // `*` in the account component and in the resource part: IAM keeps the
+    // first inside its component, which `like` cannot say. An Allow takes
+    // the narrower test (exactly five colons), a Deny the wider one.
+    let doc = |effect: &str, op: &str| {
+        one(&format!(
+            r#""Effect": "{effect}", "Action": "*", "Resource": "*",
+            "Condition": {{"{op}": {{"aws:PrincipalArn": "arn:aws:iam::*:role/*"}}}}"#
+        ))
+    };
+    let allow = convert("a.json", &doc("Allow", "ArnLike"));
+    assert!(allow.contains("is bounded, not exact"), "{allow}");
+    assert_eq!(
+        when_lines(&allow),
+        [
+            r#"has context."aws:principalarn" and context."aws:principalarn" like "arn:aws:iam::*:role/*" and not context."aws:principalarn" like "*:*:*:*:*:*:*""#
+        ],
+        "{allow}"
+    );
+    let deny = convert("d.json", &doc("Deny", "ArnLike"));
+    assert_eq!(
+        when_lines(&deny),
+        [
+            r#"has context."aws:principalarn" and context."aws:principalarn" like "arn:aws:iam::*:role/*""#
+        ],
+        "{deny}"
+    );
+    let r = |arn: &str| req(ALICE, "s3:GetObject", "arn:x").ctx("aws:principalarn", json!(arn));
+    let (a, d) = (engine(&allow, false), engine(&deny, true));
+    // IAM matches: the Allow applies, the Deny applies.
+    assert!(r("arn:aws:iam::111122223333:role/app").allowed(&a));
+    assert!(!r("arn:aws:iam::111122223333:role/app").allowed(&d));
+    // IAM does not match (the account holds a colon): neither applies in
+    // the Allow; the Deny, wider, applies (stricter than IAM).
+    assert!(!r("arn:aws:iam::1:2:role/app").allowed(&a));
+    assert!(!r("arn:aws:iam::1:2:role/app").allowed(&d));
+    // IAM matches (a colon in the resource part): the narrower Allow does
+    // not apply (stricter than IAM); the Deny does.
+    assert!(!r("arn:aws:iam::1:role/a:b").allowed(&a));
+    assert!(!r("arn:aws:iam::1:role/a:b").allowed(&d));
+    // Negated: the bounds swap.
+    let not_allow = convert("na.json", &doc("Allow", "ArnNotLike"));
+    assert!(!when_lines(&not_allow)[0].contains("*:*:*"), "{not_allow}");
+    let not_deny = convert("nd.json", &doc("Deny", "ArnNotLike"));
+    assert!(
+        when_lines(&not_deny)[0].contains("*:*:*:*:*:*:*"),
+        "{not_deny}"
+    );
+}
+
+#[test]
+fn for_any_value_if_exists_takes_the_stricter_reading() {
+    // What IfExists changes under ForAnyValue is not documented: an Allow
+    // reads a missing key as false, a Deny as true.
+    let doc = |effect: &str| {
+        one(&format!(
+            r#""Effect": "{effect}", "Action": "*", "Resource": "*",
+            "Condition": {{"ForAnyValue:StringEqualsIfExists": {{"aws:ResourceTag/env": "prod"}}}}"#
+        ))
+    };
+    let allow = convert("a.json", &doc("Allow"));
+    let deny = convert("d.json", &doc("Deny"));
+    assert_eq!(
+        when_lines(&deny),
+        [r#"not has resource.tags.env or resource.tags.env == "" or resource.tags.env == "prod""#],
+        "{deny}"
+    );
+    let none = req(ALICE, "s3:GetObject", "arn:x");
+    assert!(!none.allowed(&engine(&allow, false)));
+    assert!(!none.allowed(&engine(&deny, true)));
+    let prod = req(ALICE, "s3:GetObject", "arn:x").rtag("env", "prod");
+    assert!(prod.allowed(&engine(&allow, false)));
+    assert!(!prod.allowed(&engine(&deny, true)));
+    let dev = req(ALICE, "s3:GetObject", "arn:x").rtag("env", "dev");
+    assert!(!dev.allowed(&engine(&allow, false)));
+    assert!(dev.allowed(&engine(&deny, true)));
+}
+
+#[test]
+fn quantifiers_over_lists_are_any_and_all() {
+    let source = one(r#""Effect": "Allow", "Action": "*", "Resource": "*",
+        "Condition": {
+          "ForAnyValue:StringEquals": {"aws:CalledVia": ["athena.amazonaws.com", "glue.amazonaws.com"]},
+          "ForAllValues:StringLike": {"aws:TagKeys": ["env*", "team*"]},
+          "ForAllValues:StringNotEqualsIgnoreCase": {"example:Roles": "Admin"}
+        }"#);
+    let text = convert("lists.json", &source);
+    let flat: Vec<String> = when_lines(&text);
+    let joined = flat.concat();
+    for line in [
+        r#"has context."aws:calledvia" and any context."aws:calledvia" in ["#,
+        r#"not has context."aws:tagkeys" or all context."aws:tagkeys" like ["env*", "team*"]"#,
+        r#"not has context."example:roles" or not any context."example:roles" ilike "Admin""#,
+    ] {
+        assert!(joined.contains(line), "{line}\n{text}");
+    }
+    let e = engine(&text, false);
+    let r = |via: Value| req(ALICE, "s3:GetObject", "arn:x").ctx("aws:calledvia", via);
+    assert!(r(json!(["glue.amazonaws.com"])).allowed(&e));
+    assert!(r(json!(["x", "athena.amazonaws.com"])).allowed(&e));
+    assert!(!r(json!(["x"])).allowed(&e));
+    // An empty set or a missing key: ForAnyValue false.
+    assert!(!r(json!([])).allowed(&e));
+    assert!(!req(ALICE, "s3:GetObject", "arn:x").allowed(&e));
+    // One string rather than a list: unknown in Tessera (IAM reads a set of
+    // one), so the allow does not apply: stricter, never looser.
+    assert!(!r(json!("glue.amazonaws.com")).allowed(&e));
+    let ok = || r(json!(["glue.amazonaws.com"]));
+    assert!(
+        ok().ctx("aws:tagkeys", json!(["env", "team-a"]))
+            .allowed(&e)
+    );
+    assert!(ok().ctx("aws:tagkeys", json!([])).allowed(&e));
+    assert!(!ok().ctx("aws:tagkeys", json!(["env", "cost"])).allowed(&e));
+    assert!(
+        !ok()
+            .ctx("example:roles", json!(["reader", "ADMIN"]))
+            .allowed(&e)
+    );
+    assert!(ok().ctx("example:roles", json!(["reader"])).allowed(&e));
 }

@@ -1169,3 +1169,34 @@ rejects! {
         err(TypeMismatch, 6, 29, "expected a string, found `AWSCURRENT`").expected("a quoted string").hint("write \"AWSCURRENT\""),
     ];
 }
+
+#[test]
+fn variables_with_quoted_names_are_checked_where_they_stand() {
+    // A `}` inside the quoted name does not close the variable.
+    let ok =
+        r#"policy "p" { allow "a" { principal * action * resource "u/${context.\"a}b\"}/x" } }"#;
+    let file = parse("q.policy", ok).unwrap();
+    let pattern = &file.policies[0].statements[0].resource.patterns[0];
+    let vars: Vec<String> = pattern.variables().map(|k| k.to_string()).collect();
+    assert_eq!(vars, [r#"context."a}b""#]);
+
+    // Errors are located in the text as written, past the pattern's escapes.
+    let src = "policy \"p\" {\n  allow \"a\" { principal * action * resource \"\\\\u/${context.\\\"\\\"}/x\" }\n}";
+    let found = located(src);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, DiagnosticKind::UnknownKey);
+    assert_eq!((found[0].1, found[0].2), (2, 60));
+    assert!(found[0].3.starts_with("\\\""), "{found:?}");
+
+    let src = "policy \"p\" {\n  allow \"a\" { principal * action * resource \"\\\\u/${context.\\\"x}/x\" }\n}";
+    let found = located(src);
+    assert_eq!(found[0].0, DiagnosticKind::InvalidVariable, "{found:?}");
+    assert_eq!((found[0].1, found[0].2), (2, 50));
+    assert!(found[0].3.starts_with("${context."), "{found:?}");
+
+    let src = "policy \"p\" {\n  allow \"a\" { principal * action * resource \"u/${context.\\\"x\\\".y}\" }\n}";
+    let found = located(src);
+    // A nested attribute, which a pattern variable cannot name.
+    assert_eq!(found[0].0, DiagnosticKind::InvalidVariable, "{found:?}");
+    assert_eq!(found[0].3, "context.\\\"x\\\".y");
+}

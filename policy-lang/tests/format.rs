@@ -741,6 +741,27 @@ fn two_keys_compared_print_as_keys() {
     assert!(last.iter().all(|e| matches!(e.kind, ExprKind::Compare(_))));
 }
 
+#[test]
+fn variables_with_quoted_names_round_trip() {
+    // A quoted name inside a variable: the pattern is quoted, and the name's
+    // quotes and escapes are escaped once more; a name that can be bare is
+    // written bare.
+    check(
+        r#"policy "p" { allow "a" { principal * action * resource "u/${context.\"aws:username\"}/x", "t/${principal.tags.\"cost center\"}-*", "w/${resource.tags.\"a}b\\\\c\\\"d\"}", "v/${context.\"ticket\"}" } }"#,
+        r#"policy "p" {
+  allow "a" {
+    principal *
+    action    *
+    resource  "u/${context.\"aws:username\"}/x",
+              "t/${principal.tags.\"cost center\"}-*",
+              "w/${resource.tags.\"a}b\\\\c\\\"d\"}",
+              v/${context.ticket}
+  }
+}
+"#,
+    );
+}
+
 /// Quantifiers, `like` lists and nested attributes print in canonical form
 /// (names bare where they can be) and read back to the same tree.
 #[test]

@@ -27,6 +27,9 @@ struct Cx<'s> {
     version: Version,
     id: Option<String>,
     diagnostics: Vec<Diagnostic>,
+    /// Set when an ARN pattern of the statement being converted was bounded
+    /// rather than converted exactly (see [`arn_test`]).
+    bounded_arn: bool,
 }
 
 impl Cx<'_> {
@@ -72,13 +75,20 @@ const STATEMENT_KEYS: &[&str] = &[
 
 /// Converts the document; see [`super::convert`].
 pub(super) fn convert(file: &str, source: &str) -> Result<String, Vec<Diagnostic>> {
-    let mut cx = Cx {
+    let cx = Cx {
         file,
         source,
         version: Version::V2008,
         id: None,
         diagnostics: Vec::new(),
+        bounded_arn: false,
     };
+    convert_in(cx)
+}
+
+/// [`convert`] with the options in `cx`.
+fn convert_in(mut cx: Cx<'_>) -> Result<String, Vec<Diagnostic>> {
+    let source = cx.source;
     let root = match json::parse(source) {
         Ok(Some(root)) => root,
         Ok(None) => {
@@ -505,12 +515,14 @@ fn statement(
             );
             None
         }
-        (Some(p), None) => {
-            principal(cx, &p.value, &child(pointer, "Principal")).map(|l| l.to_string())
-        }
-        (None, Some(p)) => {
-            principal(cx, &p.value, &child(pointer, "NotPrincipal")).map(|l| format!("not {l}"))
-        }
+        (Some(p), None) => principal(cx, &p.value, &child(pointer, "Principal"), None, &mut notes),
+        (None, Some(p)) => principal(
+            cx,
+            &p.value,
+            &child(pointer, "NotPrincipal"),
+            Some(effect),
+            &mut notes,
+        ),
         // An identity-based policy: the header says what that means here.
         (None, None) => Some("principal *".to_string()),
     };
@@ -571,21 +583,32 @@ fn statement(
             &p.value,
             &child(pointer, "Resource"),
             false,
+            effect,
             &mut conditions,
+            &mut notes,
         ),
         (None, Some(p)) => resources(
             cx,
             &p.value,
             &child(pointer, "NotResource"),
             true,
+            effect,
             &mut conditions,
+            &mut notes,
         ),
     };
 
     // Condition.
     let had = conditions.len();
+    cx.bounded_arn = false;
     if let Some(p) = get("Condition") {
-        condition_block(cx, &p.value, &child(pointer, "Condition"), &mut conditions);
+        condition_block(
+            cx,
+            &p.value,
+            &child(pointer, "Condition"),
+            effect,
+            &mut conditions,
+        );
     }
     if conditions[had..].iter().any(|c| c.contains("has ")) {
         notes.push(
@@ -593,6 +616,9 @@ fn statement(
         );
     }
 
+    if std::mem::take(&mut cx.bounded_arn) {
+        notes.push("An ARN pattern with `*` in its first five components and a wildcard in its resource part is bounded, not exact (Tessera's `like` has no `*` that stops at `:`): its test matches fewer ARNs than IAM's in an Allow, more in a Deny (the other way round for a negated operator), so the statement never applies where IAM's would not (Allow) nor misses where IAM's applies (Deny).");
+    }
     if cx.diagnostics.len() > before {
         return None;
     }
@@ -692,9 +718,54 @@ fn strings<'a>(
 
 // ---------------------------------------------------------------- principals
 
-fn principal(cx: &mut Cx<'_>, value: &Value<'_>, pointer: &str) -> Option<String> {
-    let values = match value {
-        Value::StringLit(s) if s.value == "*" => return Some("principal *".to_string()),
+/// One entry of a `Principal` or `NotPrincipal`.
+#[derive(Clone, PartialEq, Eq)]
+enum Who {
+    /// `"*"`: everyone.
+    Any,
+    /// An IAM user or role ARN: the caller's `principal.id`.
+    Arn(String),
+    /// An account (`"123456789012"` or `arn:PARTITION:iam::ID:root`):
+    /// partition and id.
+    Account(String, String),
+    /// A service, federated provider or canonical user: the `principal.id`
+    /// the host sends for it (`service:NAME`, `federated:NAME`,
+    /// `canonical-user:ID`).
+    Other(String),
+}
+
+/// The partition and account of an IAM or STS ARN.
+fn arn_account(arn: &str) -> Option<(&str, &str)> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    match parts.as_slice() {
+        ["arn", partition, _, _, account, _] => Some((partition, account)),
+        _ => None,
+    }
+}
+
+/// The principal line for a `Principal` (`not_for` is `None`) or a
+/// `NotPrincipal` in a statement of the given effect.
+///
+/// An account stands for every IAM and STS principal of the account: its
+/// ARNs `arn:PARTITION:iam::ID:*` and `arn:PARTITION:sts::ID:*`.
+///
+/// In a `NotPrincipal` of a `Deny`, IAM may check the caller's account
+/// before the caller itself ("Otherwise, the policy might deny access to the
+/// entire account containing the principal"): a user or role escapes the
+/// deny only when its account is named too, and an account named alone lets
+/// only its root user escape. Read so, the deny applies at least wherever
+/// IAM's does. In a `NotPrincipal` of an `Allow` (which AWS does not
+/// support for most resources), accounts are refused.
+fn principal(
+    cx: &mut Cx<'_>,
+    value: &Value<'_>,
+    pointer: &str,
+    not_for: Option<Option<Effect>>,
+    notes: &mut Vec<&'static str>,
+) -> Option<String> {
+    let not = if not_for.is_some() { "not " } else { "" };
+    let values: Vec<(Who, Range, String)> = match value {
+        Value::StringLit(s) if s.value == "*" => return Some(format!("{not}principal *")),
         Value::StringLit(s) => {
             cx.error(
                 s.range,
@@ -718,17 +789,28 @@ fn principal(cx: &mut Cx<'_>, value: &Value<'_>, pointer: &str) -> Option<String
             let mut values = Vec::new();
             let mut ok = true;
             for p in props {
-                let (name, at) = key(p);
-                match name {
-                    "AWS" => match strings(cx, &p.value, &child(pointer, "AWS")) {
-                        Some(v) => values.extend(v),
-                        None => ok = false,
-                    },
-                    "Service" | "Federated" | "CanonicalUser" => {
-                        cx.refuse(at, &child(pointer, name), format!("`{name}` principals have no Tessera principal id; only IAM user and role ARNs convert"));
-                        ok = false;
+                let (name, _) = key(p);
+                let Some(list) = strings(cx, &p.value, &child(pointer, name)) else {
+                    ok = false;
+                    continue;
+                };
+                for (v, at, vp) in list {
+                    let who = match name {
+                        "AWS" if v == "*" => Ok(Who::Any),
+                        "AWS" => principal_arn(v),
+                        _ => other_principal(name, v),
+                    };
+                    match who {
+                        Ok(w) => values.push((w, at, vp)),
+                        Err(PrincipalProblem::Refused(why)) => {
+                            cx.refuse(at, &vp, why);
+                            ok = false;
+                        }
+                        Err(PrincipalProblem::Invalid(why, hint)) => {
+                            cx.error(at, &vp, why, hint);
+                            ok = false;
+                        }
                     }
-                    _ => ok = false,
                 }
             }
             if !ok {
@@ -746,33 +828,79 @@ fn principal(cx: &mut Cx<'_>, value: &Value<'_>, pointer: &str) -> Option<String
             return None;
         }
     };
+    if values.iter().any(|(w, ..)| *w == Who::Any) {
+        return Some(format!("{not}principal *"));
+    }
     let mut patterns: Vec<String> = Vec::new();
-    let mut ok = true;
-    let mut any = false;
-    for (v, at, p) in values {
-        if v == "*" {
-            any = true;
-            continue;
-        }
-        match principal_arn(v) {
-            Ok(()) => patterns.push(quote(&pattern_literal(v))),
-            Err(PrincipalProblem::Refused(why)) => {
-                cx.refuse(at, &p, why);
-                ok = false;
+    match not_for {
+        None => {
+            for (w, ..) in &values {
+                match w {
+                    Who::Any => {}
+                    Who::Arn(a) | Who::Other(a) => patterns.push(quote(&pattern_literal(a))),
+                    Who::Account(partition, id) => {
+                        for service in ["iam", "sts"] {
+                            let prefix = format!("arn:{partition}:{service}::{id}:");
+                            patterns.push(quote(&format!("{}*", pattern_literal(&prefix))));
+                        }
+                    }
+                }
             }
-            Err(PrincipalProblem::Invalid(why, hint)) => {
-                cx.error(at, &p, why, hint);
-                ok = false;
+            if values.iter().any(|(w, ..)| matches!(w, Who::Account(..))) {
+                notes.push("An account in `Principal` stands for every IAM and STS principal of the account (their ARNs); AWS also asks the account's own policies, which are not part of this document.");
+            }
+        }
+        Some(Some(Effect::Deny)) => {
+            let accounts: Vec<(&str, &str)> = values
+                .iter()
+                .filter_map(|(w, ..)| match w {
+                    Who::Account(p, id) => Some((p.as_str(), id.as_str())),
+                    _ => None,
+                })
+                .collect();
+            let mut dropped = false;
+            for (w, ..) in &values {
+                match w {
+                    Who::Any => {}
+                    Who::Other(a) => patterns.push(quote(&pattern_literal(a))),
+                    Who::Arn(a) => {
+                        if arn_account(a).is_some_and(|acct| accounts.contains(&acct)) {
+                            patterns.push(quote(&pattern_literal(a)));
+                        } else {
+                            dropped = true;
+                        }
+                    }
+                    Who::Account(p, id) => {
+                        patterns.push(quote(&pattern_literal(&format!("arn:{p}:iam::{id}:root"))))
+                    }
+                }
+            }
+            if dropped || !accounts.is_empty() {
+                notes.push("IAM may check the caller's account before the caller: a principal in `NotPrincipal` escapes this deny only when its account is named too, and a named account lets only its root user escape.");
+            }
+            if patterns.is_empty() {
+                // Nobody escapes: the deny applies to every caller.
+                return Some("principal *".to_string());
+            }
+        }
+        Some(_) => {
+            for (w, at, vp) in &values {
+                match w {
+                    Who::Any => {}
+                    Who::Arn(a) | Who::Other(a) => patterns.push(quote(&pattern_literal(a))),
+                    Who::Account(..) => {
+                        cx.refuse(*at, vp, "an account in the `NotPrincipal` of an `Allow`: AWS does not document which of the caller's identities (account, user or role, session) it checks there");
+                    }
+                }
+            }
+            if values.iter().any(|(w, ..)| matches!(w, Who::Account(..))) {
+                return None;
             }
         }
     }
-    if ok && any {
-        return Some("principal *".to_string());
-    }
-    (ok && !patterns.is_empty()).then(|| {
-        patterns.dedup();
-        format!("principal {}", patterns.join(", "))
-    })
+    let mut seen = std::collections::HashSet::with_capacity(patterns.len());
+    patterns.retain(|p| seen.insert(p.clone()));
+    (!patterns.is_empty()).then(|| format!("{not}principal {}", patterns.join(", ")))
 }
 
 enum PrincipalProblem {
@@ -780,13 +908,47 @@ enum PrincipalProblem {
     Invalid(String, Option<&'static str>),
 }
 
-/// An IAM user or role ARN, the only principals that convert: the request's
-/// `principal.id` is the caller's ARN as `aws:PrincipalArn` gives it.
-fn principal_arn(v: &str) -> Result<(), PrincipalProblem> {
-    if v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit()) {
+/// A `Service`, `Federated` or `CanonicalUser` principal: the host sends
+/// `service:NAME`, `federated:NAME` (the provider's name or ARN, as the
+/// policy writes it) and `canonical-user:ID` as `principal.id`.
+fn other_principal(kind: &str, v: &str) -> Result<Who, PrincipalProblem> {
+    let prefix = match kind {
+        "Service" => "service",
+        "Federated" => "federated",
+        _ => "canonical-user",
+    };
+    if v.is_empty() {
+        return Err(PrincipalProblem::Invalid(
+            format!("an empty `{kind}` principal"),
+            None,
+        ));
+    }
+    if v.contains(['*', '?']) {
+        return Err(PrincipalProblem::Invalid(
+            format!(
+                "`{}`: IAM principals take no wildcards (only \"*\" alone, under `AWS`)",
+                one_line(v)
+            ),
+            None,
+        ));
+    }
+    if v.chars().any(char::is_control) || !v.is_ascii() || v.contains(char::is_whitespace) {
         return Err(PrincipalProblem::Refused(format!(
-            "the account `{v}` stands for every principal of the account that its own policies allow, which a principal id pattern cannot say"
+            "`{}` holds a character AWS principal names do not",
+            one_line(v)
         )));
+    }
+    Ok(Who::Other(format!("{prefix}:{v}")))
+}
+
+/// An `AWS` principal: an IAM user or role ARN (the request's
+/// `principal.id` is the caller's ARN as `aws:PrincipalArn` gives it), or an
+/// account (a 12-digit id, which IAM reads as `arn:aws:iam::ID:root`, or
+/// that ARN in any partition).
+fn principal_arn(v: &str) -> Result<Who, PrincipalProblem> {
+    let twelve = |s: &str| s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit());
+    if twelve(v) {
+        return Ok(Who::Account("aws".to_string(), v.to_string()));
     }
     let parts: Vec<&str> = v.splitn(6, ':').collect();
     let [arn, partition, service, region, account, resource] = parts.as_slice() else {
@@ -821,20 +983,24 @@ fn principal_arn(v: &str) -> Result<(), PrincipalProblem> {
     }
     if *service != "iam" || !region.is_empty() {
         return Err(PrincipalProblem::Refused(format!(
-            "`{v}`: only IAM user and role ARNs convert"
+            "`{v}`: only IAM user and role ARNs and accounts convert"
         )));
     }
     if *resource == "root" {
-        return Err(PrincipalProblem::Refused(format!(
-            "`{v}` stands for every principal of the account that its own policies allow, which a principal id pattern cannot say"
-        )));
+        if !twelve(account) {
+            return Err(PrincipalProblem::Invalid(
+                format!("`{v}`: an account id is 12 digits"),
+                None,
+            ));
+        }
+        return Ok(Who::Account(partition.to_string(), account.to_string()));
     }
     if !(resource.starts_with("user/") || resource.starts_with("role/")) {
         return Err(PrincipalProblem::Refused(format!(
-            "`{v}`: only IAM user and role ARNs convert"
+            "`{v}`: only IAM user and role ARNs and accounts convert"
         )));
     }
-    Ok(())
+    Ok(Who::Arn(v.to_string()))
 }
 
 /// A Tessera pattern that matches exactly `text`: every glob character in a
@@ -902,13 +1068,21 @@ fn pieces(
                 "$" => out.push(Piece::Lit('$')),
                 _ => {
                     let var = one_line(&rest[..=end]);
+                    let why = if inner.contains(',') {
+                        "with a default: only `${key}` converts"
+                    } else {
+                        "joined to other text: Tessera compares a request value with another only whole (`==`), and cannot join text to one; in a condition only a whole value `${key}` under `StringEquals` converts"
+                    };
                     match variables {
-                        Variables::NotYet => cx.refuse(
+                        Variables::NotYet => {
+                            cx.refuse(at, pointer, format!("the policy variable `{var}` {why}"))
+                        }
+                        Variables::Invalid => cx.error(
                             at,
                             pointer,
-                            format!("the policy variable `{var}`: Tessera's variables match differently (a value holding `/`, or empty, never matches); in a condition only a whole value `${{key}}` under `StringEquals` converts"),
+                            format!("policy variables such as `{var}` are not allowed here"),
+                            None,
                         ),
-                        Variables::Invalid => cx.error(at, pointer, format!("policy variables such as `{var}` are not allowed here"), None),
                     }
                     return None;
                 }
@@ -1043,9 +1217,14 @@ fn resources(
     value: &Value<'_>,
     pointer: &str,
     negated: bool,
+    effect: Option<Effect>,
     conditions: &mut Vec<String>,
+    notes: &mut Vec<&'static str>,
 ) -> Option<String> {
     let values = strings(cx, value, pointer)?;
+    if cx.version == Version::V2012 && values.iter().any(|(v, ..)| has_variable(v)) {
+        return variable_resources(cx, &values, negated, effect, notes);
+    }
     let mut any = false;
     let mut ok = true;
     let mut all: Vec<Vec<Piece>> = Vec::new();
@@ -1109,6 +1288,258 @@ fn resources(
         joined
     });
     Some("resource **".to_string())
+}
+
+/// Whether `v` holds a policy variable other than the escapes `${*}`,
+/// `${?}`, `${$}` (read in 2012-10-17 only).
+fn has_variable(v: &str) -> bool {
+    let mut rest = v;
+    while let Some(i) = rest.find("${") {
+        let after = &rest[i + 2..];
+        match after.find('}') {
+            Some(end) if matches!(&after[..end], "*" | "?" | "$") => rest = &after[end + 1..],
+            _ => return true,
+        }
+    }
+    false
+}
+
+/// One piece of an ARN with policy variables.
+enum VarPiece {
+    Piece(Piece),
+    /// `${key}`: the Tessera key the variable reads.
+    Var(String),
+}
+
+/// The most `*` and `?` an ARN with variables may hold: each doubles the
+/// patterns written.
+const MAX_VARIABLE_ARN_WILDCARDS: usize = 4;
+
+/// A `Resource` (or `NotResource`) list in which some ARN holds a policy
+/// variable: every ARN becomes resource patterns, the variables Tessera's
+/// `${key}`.
+///
+/// IAM's `*` is any run of characters, `/` included: it is written as two
+/// patterns, `*` (inside one segment) and `*/**/*` (across segments); IAM's
+/// `?` as `?` and `/`. Tessera's variable matches its value literally, and
+/// never a value that is empty, holds `/`, or is `.` or `..`, where IAM
+/// matches the value as text (how IAM reads a `*` in a value is not
+/// documented): the converted pattern matches a subset of IAM's. That is
+/// strict in an `Allow`'s `Resource` and a `Deny`'s `NotResource` only; the
+/// other two are refused. A missing value makes the pattern unknown, which
+/// fails closed (IAM: no match), the same decision in both places.
+fn variable_resources(
+    cx: &mut Cx<'_>,
+    values: &[(&str, Range, String)],
+    negated: bool,
+    effect: Option<Effect>,
+    notes: &mut Vec<&'static str>,
+) -> Option<String> {
+    let not = if negated { "not " } else { "" };
+    let strict = matches!(
+        (effect, negated),
+        (Some(Effect::Allow), false) | (Some(Effect::Deny), true)
+    );
+    let mut patterns: Vec<String> = Vec::new();
+    let mut ok = true;
+    let mut any = false;
+    for (v, at, p) in values {
+        if *v == "*" {
+            any = true;
+            continue;
+        }
+        if !v.starts_with("arn:") {
+            cx.error(
+                *at,
+                p,
+                format!(
+                    "`{}` is not a resource: expected an ARN (`arn:...`) or \"*\"",
+                    one_line(v)
+                ),
+                None,
+            );
+            ok = false;
+            continue;
+        }
+        if has_variable(v) && !strict {
+            let place = if negated {
+                "the `NotResource` of an `Allow`"
+            } else {
+                "the `Resource` of a `Deny`"
+            };
+            cx.refuse(
+                *at,
+                p,
+                format!("a policy variable in {place}: Tessera's variable matches fewer paths than IAM's (never a value that is empty or holds `/`), so the statement would apply to fewer requests than IAM's"),
+            );
+            ok = false;
+            continue;
+        }
+        let Some(ps) = variable_pieces(cx, v, *at, p) else {
+            ok = false;
+            continue;
+        };
+        match variable_patterns(&ps) {
+            Ok(list) => patterns.extend(list),
+            Err(why) => {
+                cx.refuse(*at, p, why);
+                ok = false;
+            }
+        }
+    }
+    if !ok {
+        return None;
+    }
+    if any {
+        return Some(format!("{not}resource **"));
+    }
+    notes.push("A policy variable in the resource matches its value literally; a value that is empty, holds `/`, or is `.` or `..` matches nothing (IAM matches it as text), and a missing one makes the resource unknown.");
+    let mut seen = std::collections::HashSet::with_capacity(patterns.len());
+    patterns.retain(|p| seen.insert(p.clone()));
+    Some(format!("{not}resource {}", patterns.join(", ")))
+}
+
+/// The pieces of an ARN with policy variables (2012-10-17).
+fn variable_pieces(cx: &mut Cx<'_>, text: &str, at: Range, pointer: &str) -> Option<Vec<VarPiece>> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if rest.starts_with("${") {
+            let Some(end) = rest.find('}') else {
+                cx.refuse(at, pointer, "an unclosed policy variable `${`");
+                return None;
+            };
+            let inner = &rest[2..end];
+            match inner {
+                "*" => out.push(VarPiece::Piece(Piece::Lit('*'))),
+                "?" => out.push(VarPiece::Piece(Piece::Lit('?'))),
+                "$" => out.push(VarPiece::Piece(Piece::Lit('$'))),
+                _ => {
+                    let shown = one_line(&rest[..=end]);
+                    let simple = !inner.is_empty()
+                        && !inner.contains(['{', '}', '$', ',', '\'', ' ', '"', '\\']);
+                    if !simple {
+                        cx.refuse(
+                            at,
+                            pointer,
+                            format!("the policy variable `{shown}`: only `${{key}}` converts, without a default"),
+                        );
+                        return None;
+                    }
+                    let key = match condition_key(inner) {
+                        Ok(k) => k,
+                        Err(why) => {
+                            cx.refuse(at, pointer, format!("the policy variable `{shown}`: {why}"));
+                            return None;
+                        }
+                    };
+                    if !matches!(key.family(), None | Some(Family::String)) {
+                        cx.refuse(
+                            at,
+                            pointer,
+                            format!(
+                                "the policy variable `{shown}` is `{}`, which Tessera does not hold as a string",
+                                key.tessera()
+                            ),
+                        );
+                        return None;
+                    }
+                    out.push(VarPiece::Var(key.tessera()));
+                }
+            }
+            rest = &rest[end + 1..];
+            continue;
+        }
+        if c.is_control() {
+            cx.refuse(at, pointer, "a control character in a value");
+            return None;
+        }
+        out.push(VarPiece::Piece(match c {
+            '*' => Piece::Star,
+            '?' => Piece::One,
+            c => Piece::Lit(c),
+        }));
+        rest = &rest[c.len_utf8()..];
+    }
+    Some(out)
+}
+
+/// The resource patterns that together match what IAM's ARN pattern does
+/// (variables aside, see [`variable_resources`]): one per choice of `*`
+/// or `*/**/*` for each IAM `*`, and `?` or `/` for each IAM `?`.
+fn variable_patterns(ps: &[VarPiece]) -> Result<Vec<String>, String> {
+    // Consecutive stars are one.
+    let mut pieces: Vec<&VarPiece> = Vec::with_capacity(ps.len());
+    for p in ps {
+        let star = |p: &VarPiece| matches!(p, VarPiece::Piece(Piece::Star));
+        if star(p) && pieces.last().is_some_and(|l| star(l)) {
+            continue;
+        }
+        pieces.push(p);
+    }
+    let wild = pieces
+        .iter()
+        .filter(|p| matches!(p, VarPiece::Piece(Piece::Star | Piece::One)))
+        .count();
+    if wild > MAX_VARIABLE_ARN_WILDCARDS {
+        return Err(format!(
+            "an ARN with a policy variable and more than {MAX_VARIABLE_ARN_WILDCARDS} wildcards (`*`, `?`): each is written as two resource patterns"
+        ));
+    }
+    let variables = pieces.iter().any(|p| matches!(p, VarPiece::Var(_)));
+    // The literal text, for the checks on what a resource pattern may hold.
+    let mut segment = String::new();
+    for p in &pieces {
+        match p {
+            VarPiece::Piece(Piece::Lit(c)) if matches!(c, '[' | ']' | '{' | '}') && variables => {
+                return Err(format!(
+                    "the character `{c}` beside a policy variable: Tessera's variables cannot stand next to a class or alternatives"
+                ));
+            }
+            VarPiece::Piece(Piece::Lit('/')) => {
+                if segment == "." || segment == ".." {
+                    return Err(format!(
+                        "a `{segment}` path segment, which a resource pattern cannot hold"
+                    ));
+                }
+                segment.clear();
+            }
+            VarPiece::Piece(Piece::Lit(c)) => segment.push(*c),
+            _ => segment.push('x'),
+        }
+    }
+    if segment == "." || segment == ".." {
+        return Err(format!(
+            "a `{segment}` path segment, which a resource pattern cannot hold"
+        ));
+    }
+    let mut out = Vec::with_capacity(1 << wild);
+    for choice in 0..(1usize << wild) {
+        let mut text = String::new();
+        let mut k = 0;
+        for p in &pieces {
+            match p {
+                VarPiece::Piece(Piece::Lit(c)) => push_literal(&mut text, *c),
+                VarPiece::Piece(w @ (Piece::Star | Piece::One)) => {
+                    let across = (choice >> k) & 1 == 1;
+                    k += 1;
+                    text.push_str(match (w, across) {
+                        (Piece::Star, false) => "*",
+                        (Piece::Star, true) => "*/**/*",
+                        (_, false) => "?",
+                        (_, true) => "/",
+                    });
+                }
+                VarPiece::Var(key) => {
+                    text.push_str("${");
+                    text.push_str(key);
+                    text.push('}');
+                }
+            }
+        }
+        out.push(quote(&text));
+    }
+    Ok(out)
 }
 
 // ---------------------------------------------------------------- conditions
@@ -1248,16 +1679,25 @@ fn family_words(f: Family) -> &'static str {
     }
 }
 
+/// Whether `c` has another case (`é` and `É`), or folds to something else.
+fn has_case(c: char) -> bool {
+    let lower: Vec<char> = c.to_lowercase().collect();
+    let upper: Vec<char> = c.to_uppercase().collect();
+    lower != [c] || upper != [c]
+}
+
 /// The Tessera key of an IAM condition key (names are case-insensitive), or why there is none.
 fn condition_key(name: &str) -> Result<Key, String> {
     if name.chars().any(char::is_control) {
         return Err("a control character in a condition key".to_string());
     }
-    if !name.is_ascii() {
-        // The request's names are the policy's in lower case; IAM's case
-        // folding beyond ASCII is not documented.
+    // The request's names are the policy's in ASCII lower case; IAM's case
+    // folding beyond ASCII is not documented, so a name converts only when
+    // its other characters have no case (`成本`, `€`): then every folding
+    // leaves them as they are.
+    if let Some(c) = name.chars().find(|c| !c.is_ascii() && has_case(*c)) {
         return Err(format!(
-            "the condition key `{name}` is not ASCII: IAM reads key names ignoring case, and how it folds other letters is not documented"
+            "the condition key `{name}` holds `{c}`, a letter with case beyond ASCII: IAM reads key names ignoring case, and how it folds such letters is not documented"
         ));
     }
     let lower = name.to_ascii_lowercase();
@@ -1294,7 +1734,13 @@ fn condition_key(name: &str) -> Result<Key, String> {
     }
 }
 
-fn condition_block(cx: &mut Cx<'_>, value: &Value<'_>, pointer: &str, out: &mut Vec<String>) {
+fn condition_block(
+    cx: &mut Cx<'_>,
+    value: &Value<'_>,
+    pointer: &str,
+    effect: Option<Effect>,
+    out: &mut Vec<String>,
+) {
     let Value::Object(o) = value else {
         cx.error(
             range(value),
@@ -1323,7 +1769,15 @@ fn condition_block(cx: &mut Cx<'_>, value: &Value<'_>, pointer: &str, out: &mut 
     }
     for p in &o.properties {
         let (op_name, op_at) = key(p);
-        operator(cx, op_name, op_at, &p.value, &child(pointer, op_name), out);
+        operator(
+            cx,
+            op_name,
+            op_at,
+            &p.value,
+            &child(pointer, op_name),
+            effect,
+            out,
+        );
     }
 }
 
@@ -1333,6 +1787,7 @@ fn operator(
     at: Range,
     value: &Value<'_>,
     pointer: &str,
+    effect: Option<Effect>,
     out: &mut Vec<String>,
 ) {
     let (quantifier, rest) = match full.split_once(':') {
@@ -1425,19 +1880,36 @@ fn operator(
             ),
         }
     }
-    if let Some(q) = quantifier {
-        for p in &keys.properties {
-            let (key_name, _) = key(p);
-            // Malformed values are reported all the same.
-            let _ = condition_values(cx, &p.value, &child(pointer, key_name), family, full);
+    let quantifier = match quantifier {
+        None => None,
+        Some(_) if family == Family::Null => {
+            cx.error(
+                at,
+                pointer,
+                "`Null` takes no `ForAllValues:` or `ForAnyValue:`: it tests whether the key is present",
+                Some("use `Null`"),
+            );
+            return;
         }
-        cx.refuse(
-            at,
-            pointer,
-            format!("`{q}` quantifies over a multivalued key; the keys Tessera maps hold one value, and quantifiers come later"),
-        );
-        return;
-    }
+        // With `ForAnyValue:`, what `IfExists` changes is not documented:
+        // the reading is chosen by the statement's effect (see
+        // `quantified`), which needs one.
+        Some("ForAnyValue") if if_exists && effect.is_none() => {
+            for p in &keys.properties {
+                let (key_name, _) = key(p);
+                // Malformed values are reported all the same.
+                let _ = condition_values(cx, &p.value, &child(pointer, key_name), family, full);
+            }
+            cx.refuse(
+                at,
+                pointer,
+                "`ForAnyValue:` with `IfExists`: AWS does not document what `IfExists` changes for a key the request lacks there",
+            );
+            return;
+        }
+        Some("ForAnyValue") => Some(Quantifier::Any),
+        Some(_) => Some(Quantifier::All),
+    };
     let op = Op {
         name: full,
         base,
@@ -1445,6 +1917,8 @@ fn operator(
         negated,
         cmp,
         if_exists,
+        quantifier,
+        effect,
     };
     for p in &keys.properties {
         let (key_name, key_at) = key(p);
@@ -1472,6 +1946,18 @@ struct Op<'a> {
     negated: bool,
     cmp: Cmp,
     if_exists: bool,
+    quantifier: Option<Quantifier>,
+    /// The statement's effect: where IAM's reading is not documented, the
+    /// converted condition takes the reading under which the statement
+    /// applies to fewer requests (an `Allow`) or more (a `Deny`).
+    effect: Option<Effect>,
+}
+
+/// `ForAnyValue:` or `ForAllValues:`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Quantifier {
+    Any,
+    All,
 }
 
 /// The test for one key under one operator, with IAM's missing-key rule
@@ -1513,7 +1999,13 @@ fn key_test(
         }
         Some(_) => {}
         None => match op.family {
-            Family::String | Family::Numeric | Family::Bool | Family::Ip | Family::Date => {}
+            Family::String
+            | Family::Numeric
+            | Family::Bool
+            | Family::Ip
+            | Family::Date
+            | Family::Arn
+            | Family::Binary => {}
             other => {
                 cx.refuse(
                     key_at,
@@ -1528,20 +2020,199 @@ fn key_test(
             }
         },
     }
-    let plain = !op.negated && !op.if_exists;
-    let core = positive(cx, &key, op.family, op.cmp, plain, &values)?;
+    if let (Some(q), true, Family::String) =
+        (op.quantifier, matches!(key, Key::Custom(_)), op.family)
+    {
+        return list_quantified(cx, &key, q, op, &values);
+    }
+    if op.quantifier.is_some() && matches!(key, Key::Custom(_)) {
+        cx.refuse(
+            key_at,
+            kp,
+            format!(
+                "`{}` with a non-string operator on `{key_name}`, a custom attribute a request may send as a list: only string operators convert to `any` / `all` yet",
+                op.name.split(':').next().unwrap_or(op.name)
+            ),
+        );
+        return None;
+    }
+    let plain = !op.negated && !op.if_exists && op.quantifier.is_none();
+    // Whether the statement applies to fewer requests as the match narrows
+    // (an `Allow` with a positive operator, a `Deny` with a negated one).
+    let narrower_is_strict = match (op.effect, op.negated) {
+        (Some(Effect::Allow), false) | (Some(Effect::Deny), true) => Some(true),
+        (Some(Effect::Allow), true) | (Some(Effect::Deny), false) => Some(false),
+        (None, _) => None,
+    };
+    let arn_bound = if op.family == Family::Arn {
+        narrower_is_strict
+    } else {
+        None
+    };
+    let core = positive(cx, &key, op.family, op.cmp, plain, arn_bound, &values)?;
     let k = key.tessera();
     let grouped = if core.contains(" or ") {
         format!("({core})")
     } else {
         core.clone()
     };
+    if let Some(q) = op.quantifier {
+        return Some(quantified(&key, q, op, &core, &grouped));
+    }
     Some(match (key.can_be_missing(), op.negated, op.if_exists) {
         (false, false, _) => core,
         (false, true, _) => format!("not ({core})"),
         (true, false, false) => format!("has {k} and {grouped}"),
         (true, false, true) => format!("not has {k} or {grouped}"),
         (true, true, _) => format!("not has {k} or not ({core})"),
+    })
+}
+
+/// `ForAnyValue:` / `ForAllValues:` on a key Tessera holds as one value.
+/// What `IfExists` changes under `ForAnyValue:` is not documented either: an
+/// `Allow` reads it as without `IfExists` (a missing key is false), a `Deny`
+/// as a missing or empty key being true.
+/// IAM reads one value as a set of one, and a missing key or an empty
+/// string as an empty set: `ForAnyValue:` is then false, `ForAllValues:`
+/// true (with or without `IfExists`). A negated operator (`StringNotEquals`)
+/// asks of each value that it matches none of the policy's.
+///
+/// That a missing key or an empty value makes `ForAllValues:` true is
+/// documented (IAM User Guide, multivalued context key examples); what
+/// `ForAnyValue:` does with an empty string is not: as a set of none it is
+/// false, as the value `""` it is the operator's answer for `""`. An `Allow`
+/// takes both readings (false), a `Deny` either (the operator's answer).
+fn quantified(key: &Key, q: Quantifier, op: &Op<'_>, core: &str, grouped: &str) -> String {
+    let k = key.tessera();
+    let negated = op.negated;
+    let test = if negated {
+        format!("not ({core})")
+    } else if core.contains(" and ") {
+        format!("({core})")
+    } else {
+        grouped.to_string()
+    };
+    let string = key.family() == Some(Family::String);
+    let string_any = string && op.effect != Some(Effect::Deny);
+    // `ForAnyValue:...IfExists` in a `Deny`: the widest reading, where
+    // `IfExists` makes a missing (or empty) key true.
+    if q == Quantifier::Any
+        && op.if_exists
+        && op.effect == Some(Effect::Deny)
+        && key.can_be_missing()
+    {
+        return if string {
+            format!("not has {k} or {k} == \"\" or {test}")
+        } else {
+            format!("not has {k} or {test}")
+        };
+    }
+    match (q, key.can_be_missing(), string) {
+        (Quantifier::Any, false, _) => test,
+        (Quantifier::Any, true, _) if !string_any => format!("has {k} and {test}"),
+        (Quantifier::Any, true, _) => format!("has {k} and {k} != \"\" and {test}"),
+        (Quantifier::All, false, _) => test,
+        (Quantifier::All, true, false) => format!("not has {k} or {test}"),
+        (Quantifier::All, true, true) => format!("not has {k} or {k} == \"\" or {test}"),
+    }
+}
+
+/// `ForAnyValue:` / `ForAllValues:` with a string operator on a custom
+/// attribute, which the request sends as a JSON array of strings:
+///
+/// - `ForAnyValue:Op` is `has K and any K op X`, `ForAnyValue:NotOp` is
+///   `has K and not all K op X` (some item matches none of the values);
+/// - `ForAllValues:Op` is `not has K or all K op X`, `ForAllValues:NotOp`
+///   is `not has K or not any K op X` (no item matches any).
+///
+/// An empty list makes `any` false and `all` true, as IAM's empty set; a
+/// missing key likewise. A value that is not a list of strings makes the
+/// line unknown, which fails closed.
+fn list_quantified(
+    cx: &mut Cx<'_>,
+    key: &Key,
+    q: Quantifier,
+    op: &Op<'_>,
+    values: &[CondValue<'_>],
+) -> Option<String> {
+    let k = key.tessera();
+    let mut items: Vec<String> = Vec::new();
+    let mut ok = true;
+    for v in values {
+        let Value::StringLit(s) = v.value else {
+            cx.refuse(
+                v.at,
+                &v.pointer,
+                format!(
+                    "{} under a string operator; write it as a string",
+                    kind(v.value)
+                ),
+            );
+            ok = false;
+            continue;
+        };
+        if op.cmp == Cmp::EqIgnoreCase && !s.value.is_ascii() {
+            cx.refuse(
+                v.at,
+                &v.pointer,
+                "a non-ASCII value under an IgnoreCase operator: `ilike` folds ASCII case only",
+            );
+            ok = false;
+            continue;
+        }
+        let wildcards = op.cmp == Cmp::Like;
+        let Some(ps) = pieces(cx, &s.value, v.at, &v.pointer, wildcards, Variables::NotYet) else {
+            ok = false;
+            continue;
+        };
+        items.push(match op.cmp {
+            Cmp::Eq => match literal(&ps) {
+                Some(l) => quote(&l),
+                None => {
+                    cx.error(
+                        v.at,
+                        &v.pointer,
+                        "internal error: a wildcard in an exact comparison",
+                        None,
+                    );
+                    ok = false;
+                    continue;
+                }
+            },
+            _ => quote(&like_pattern(&ps)),
+        });
+    }
+    if !ok {
+        return None;
+    }
+    let mut seen = std::collections::HashSet::with_capacity(items.len());
+    items.retain(|i| seen.insert(i.clone()));
+    let word = match op.cmp {
+        Cmp::Eq if items.len() == 1 => "==",
+        Cmp::Eq => "in",
+        Cmp::EqIgnoreCase => "ilike",
+        _ => "like",
+    };
+    let operand = if items.len() == 1 {
+        items.join("")
+    } else {
+        format!("[{}]", items.join(", "))
+    };
+    let test = |quantifier: &str| format!("{quantifier} {k} {word} {operand}");
+    // `ForAnyValue:...IfExists` in a `Deny`: a missing key true (see `quantified`).
+    if q == Quantifier::Any && op.if_exists && op.effect == Some(Effect::Deny) {
+        let inner = if op.negated {
+            format!("not {}", test("all"))
+        } else {
+            test("any")
+        };
+        return Some(format!("not has {k} or {inner}"));
+    }
+    Some(match (q, op.negated) {
+        (Quantifier::Any, false) => format!("has {k} and {}", test("any")),
+        (Quantifier::Any, true) => format!("has {k} and not {}", test("all")),
+        (Quantifier::All, false) => format!("not has {k} or {}", test("all")),
+        (Quantifier::All, true) => format!("not has {k} or not {}", test("any")),
     })
 }
 
@@ -1683,6 +2354,7 @@ fn positive(
     family: Family,
     cmp: Cmp,
     plain: bool,
+    arn_bound: Option<bool>,
     values: &[CondValue<'_>],
 ) -> Option<String> {
     let k = key.tessera();
@@ -1770,7 +2442,7 @@ fn positive(
                     }
                 };
                 if custom {
-                    let Some(n) = integer(cx, &text, v) else {
+                    let Some(n) = number(cx, &text, v) else {
                         ok = false;
                         continue;
                     };
@@ -1877,7 +2549,88 @@ fn positive(
                 tests.push(format!("{k} in [{}]", items.join(", ")));
             }
         }
-        Family::Binary | Family::Arn | Family::Null => {
+        Family::Arn => {
+            let mut equal: Vec<String> = Vec::new();
+            for v in values {
+                let Value::StringLit(s) = v.value else {
+                    cx.refuse(
+                        v.at,
+                        &v.pointer,
+                        format!(
+                            "{} under an ARN operator; write it as a string",
+                            kind(v.value)
+                        ),
+                    );
+                    ok = false;
+                    continue;
+                };
+                if let Some(var) = whole_variable(cx, &s.value) {
+                    cx.refuse(
+                        v.at,
+                        &v.pointer,
+                        format!("the policy variable `${{{}}}` under an ARN operator: Tessera compares two request values with `==` only, and IAM's ARN operators match component by component", one_line(var)),
+                    );
+                    ok = false;
+                    continue;
+                }
+                let Some(ps) = pieces(cx, &s.value, v.at, &v.pointer, true, Variables::NotYet)
+                else {
+                    ok = false;
+                    continue;
+                };
+                match arn_test(&k, &ps, arn_bound) {
+                    Ok(ArnTest::Equal(l)) => equal.push(quote(&l)),
+                    Ok(ArnTest::Test(t)) => tests.push(t),
+                    Ok(ArnTest::Bounded(t)) => {
+                        cx.bounded_arn = true;
+                        tests.push(t);
+                    }
+                    Err(why) => {
+                        cx.refuse(v.at, &v.pointer, why);
+                        ok = false;
+                    }
+                }
+            }
+            equal.dedup();
+            match equal.len() {
+                0 => {}
+                1 => tests.push(format!("{k} == {}", equal.join(""))),
+                _ => tests.push(format!("{k} in [{}]", equal.join(", "))),
+            }
+        }
+        Family::Binary => {
+            let mut equal: Vec<String> = Vec::new();
+            for v in values {
+                let Value::StringLit(s) = v.value else {
+                    cx.error(
+                        v.at,
+                        &v.pointer,
+                        format!("`BinaryEquals` takes base64 text, found {}", kind(v.value)),
+                        None,
+                    );
+                    ok = false;
+                    continue;
+                };
+                match base64_problem(&s.value) {
+                    None => equal.push(quote(&s.value)),
+                    Some(why) => {
+                        cx.refuse(
+                            v.at,
+                            &v.pointer,
+                            format!("`{}` under `BinaryEquals`: {why}", one_line(&s.value)),
+                        );
+                        ok = false;
+                    }
+                }
+            }
+            equal.dedup();
+            match equal.len() {
+                0 => {}
+                1 => tests.push(format!("{k} == {}", equal.join(""))),
+                _ => tests.push(format!("{k} in [{}]", equal.join(", "))),
+            }
+        }
+        Family::Null => {
             cx.refuse(
                 values.first().map_or(Range::new(0, 0), |v| v.at),
                 "",
@@ -1898,6 +2651,131 @@ fn positive(
         return None;
     }
     Some(tests.join(" or "))
+}
+
+/// What an ARN pattern under an `Arn*` operator becomes.
+enum ArnTest {
+    /// No wildcard: the request's ARN equals this text.
+    Equal(String),
+    /// A test on the key.
+    Test(String),
+    /// A test on the key that bounds IAM's match rather than being it.
+    Bounded(String),
+}
+
+/// The test for one ARN pattern under `ArnEquals` / `ArnLike` (IAM reads
+/// both alike): the six colon-separated components (`arn`, partition,
+/// service, region, account, and the resource, which holds the rest with its
+/// colons) are matched one by one, and `*` and `?` never cross a `:` in the
+/// first five. An ARN with fewer than six components matches nothing.
+///
+/// In `like`, `?` in the first five components is `[!:]`; a `*` there needs
+/// a run without `:`, which `like` cannot say, except when the resource
+/// component has no wildcard: then the request's ARN has exactly as many
+/// colons as the pattern, and no `*` can take one.
+///
+/// Otherwise the pattern is bounded, never loosened: `narrower` says which
+/// bound keeps the statement strict. The narrower test also asks for exactly
+/// the pattern's colons (every IAM match with no colon in the resource
+/// part); the wider one lets `*` cross `:` (every IAM match, and more).
+/// With no effect to go by (`None`), such a pattern is refused.
+fn arn_test(k: &str, ps: &[Piece], narrower: Option<bool>) -> Result<ArnTest, String> {
+    let mut components: Vec<&[Piece]> = Vec::with_capacity(6);
+    let mut rest = ps;
+    while components.len() < 5 {
+        let Some(i) = rest.iter().position(|p| *p == Piece::Lit(':')) else {
+            return Err(format!(
+                "an ARN pattern with {} colon-separated components; IAM matches only ARNs of six (`arn:partition:service:region:account:resource`), so this value never matches",
+                components.len() + 1
+            ));
+        };
+        components.push(&rest[..i]);
+        rest = &rest[i + 1..];
+    }
+    let resource = rest;
+    if let Some(l) = literal(ps) {
+        return Ok(ArnTest::Equal(l));
+    }
+    let star_in_head = components.iter().any(|c| c.contains(&Piece::Star));
+    let resource_wild = resource.iter().any(|p| !matches!(p, Piece::Lit(_)));
+    let pin_colons = match (star_in_head, resource_wild, narrower) {
+        (false, _, _) => false,
+        (true, false, _) | (true, true, Some(true)) => true,
+        (true, true, Some(false)) => false,
+        (true, true, None) => {
+            return Err("a `*` in the first five components of an ARN (which IAM keeps inside one component) together with a wildcard in the resource component: Tessera's `like` has no wildcard that stops at `:`".to_string());
+        }
+    };
+    let mut pattern = String::new();
+    for c in &components {
+        let mut last_star = false;
+        for p in *c {
+            match p {
+                Piece::Star if last_star => {}
+                Piece::Star => pattern.push('*'),
+                Piece::One => pattern.push_str("[!:]"),
+                Piece::Lit(c) => push_literal(&mut pattern, *c),
+            }
+            last_star = *p == Piece::Star;
+        }
+        pattern.push(':');
+    }
+    pattern.push_str(&like_pattern(resource));
+    let mut test = format!("{k} like {}", quote(&pattern));
+    if pin_colons {
+        // Exactly the pattern's colons: five, and those of the literal resource.
+        let colons = 5 + resource.iter().filter(|p| **p == Piece::Lit(':')).count();
+        let more = vec!["*"; colons + 2].join(":");
+        let _ = write!(test, " and not {k} like {}", quote(&more));
+    }
+    Ok(if star_in_head && resource_wild {
+        ArnTest::Bounded(test)
+    } else {
+        ArnTest::Test(test)
+    })
+}
+
+/// Why `text` is not canonical base64 (the standard alphabet, padded, no
+/// whitespace, zero bits after the last byte), or `None`. IAM compares the
+/// request's bytes with the decoded value; the host sends the request's
+/// bytes in canonical base64, so equal text is equal bytes.
+fn base64_problem(text: &str) -> Option<&'static str> {
+    let b = text.as_bytes();
+    if b.is_empty() {
+        return Some("an empty value");
+    }
+    if !b.len().is_multiple_of(4) {
+        return Some("not padded base64 (its length is not a multiple of 4)");
+    }
+    let value = |c: u8| -> Option<u8> {
+        match c {
+            b'A'..=b'Z' => Some(c - b'A'),
+            b'a'..=b'z' => Some(c - b'a' + 26),
+            b'0'..=b'9' => Some(c - b'0' + 52),
+            b'+' => Some(62),
+            b'/' => Some(63),
+            _ => None,
+        }
+    };
+    let pad = b.iter().rev().take_while(|c| **c == b'=').count();
+    if pad > 2 {
+        return Some("not base64 (too much `=` padding)");
+    }
+    let body = &b[..b.len() - pad];
+    if body.iter().any(|c| value(*c).is_none()) {
+        return Some("not standard base64 (only `A-Z a-z 0-9 + /` and final `=` padding)");
+    }
+    // The bits after the last whole byte must be zero, or two texts decode alike.
+    let last = body.last().and_then(|c| value(*c)).unwrap_or(0);
+    let unused = match pad {
+        1 => last & 0b11,
+        2 => last & 0b1111,
+        _ => 0,
+    };
+    if unused != 0 {
+        return Some("not canonical base64 (non-zero bits after the last byte)");
+    }
+    None
 }
 
 /// The key named by a value that is exactly one policy variable, `${key}`
@@ -1979,17 +2857,24 @@ fn symbol(cmp: Cmp) -> &'static str {
     }
 }
 
-/// A number compared with a custom attribute: an integer Tessera and IAM
-/// both read exactly (at most 2^53 in magnitude).
-fn integer(cx: &mut Cx<'_>, text: &str, v: &CondValue<'_>) -> Option<i64> {
+/// A number compared with a custom attribute, as Tessera text: an integer
+/// Tessera and IAM both read exactly (at most 2^53 in magnitude), or a
+/// decimal fraction of at most 15 significant digits. Tessera compares
+/// numbers as binary doubles; two decimals of at most 15 significant digits
+/// are told apart by their nearest doubles, in the same order, so such a
+/// value compares with a request's value (of at most 15 digits too) as
+/// decimals compare.
+fn number(cx: &mut Cx<'_>, text: &str, v: &CondValue<'_>) -> Option<String> {
     const LIMIT: i64 = 1 << 53;
-    let digits = text
+    let unsigned = text
         .strip_prefix('-')
         .or_else(|| text.strip_prefix('+'))
         .unwrap_or(text);
-    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+    let sign = if text.starts_with('-') { "-" } else { "" };
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if all_digits(unsigned) {
         match text.parse::<i64>() {
-            Ok(n) if (-LIMIT..=LIMIT).contains(&n) => return Some(n),
+            Ok(n) if (-LIMIT..=LIMIT).contains(&n) => return Some(n.to_string()),
             _ => {
                 cx.refuse(
                     v.at,
@@ -2000,12 +2885,40 @@ fn integer(cx: &mut Cx<'_>, text: &str, v: &CondValue<'_>) -> Option<i64> {
             }
         }
     }
+    if let Some((whole, fraction)) = unsigned.split_once('.')
+        && all_digits(whole)
+        && all_digits(fraction)
+    {
+        let digits = format!("{whole}{fraction}");
+        let significant = digits.trim_start_matches('0').trim_end_matches('0').len();
+        if significant <= 15 {
+            // Leading zeros of the whole part are dropped, as Tessera's literal
+            // has none; trailing zeros of the fraction say nothing.
+            let whole = whole.trim_start_matches('0');
+            let whole = if whole.is_empty() { "0" } else { whole };
+            let fraction = fraction.trim_end_matches('0');
+            return Some(if fraction.is_empty() {
+                format!("{sign}{whole}")
+            } else {
+                format!("{sign}{whole}.{fraction}")
+            });
+        }
+        cx.refuse(
+            v.at,
+            &v.pointer,
+            format!(
+                "`{}` has more than 15 significant digits: Tessera compares numbers as doubles, which tell apart decimals of at most 15",
+                one_line(text)
+            ),
+        );
+        return None;
+    }
     if text.parse::<f64>().is_ok_and(f64::is_finite) {
         cx.refuse(
             v.at,
             &v.pointer,
             format!(
-                "`{}`: only integers convert for a custom attribute (IAM's reading of fractions and exponents is not documented)",
+                "`{}`: only integers and decimal fractions (`1.5`) convert for a custom attribute (IAM's reading of exponents is not documented)",
                 one_line(text)
             ),
         );

@@ -173,7 +173,15 @@ impl Lower<'_, '_> {
         let mut globs: smallvec::SmallVec<[&str; 2]> = smallvec::SmallVec::new();
         let mut variables = 0usize;
         let mut rest = &*text;
-        let mut offset = text_start;
+        // Where `rest` starts in `text`; `at` maps a place in `text` to the
+        // source (a quoted pattern's escapes take more room there).
+        let mut offset = 0usize;
+        let escapes = if quoted && raw.contains('\\') {
+            source_offsets(raw)
+        } else {
+            Vec::new()
+        };
+        let at = |i: usize| text_start + escapes.get(i).copied().unwrap_or(i);
         let mut ok = true;
         while let Some(start) = find_variable(rest) {
             if start > 0 {
@@ -181,22 +189,22 @@ impl Lower<'_, '_> {
                 pieces.push(Piece::Text(&rest[..start]));
             }
             let after = &rest[start + 2..];
-            let Some(close) = after.find('}') else {
+            let Some(close) = variable_end(after) else {
                 self.report(Problem::UnclosedVariable {
-                    span: Span::new(offset + start, span.end),
+                    span: Span::new(at(offset + start), span.end),
                 });
                 return None;
             };
             let key_text = &after[..close];
-            let key_span = Span::new(offset + start + 2, offset + start + 2 + close);
+            let key_span = Span::new(at(offset + start + 2), at(offset + start + 2 + close));
             if key_text.is_empty() {
                 self.report(Problem::EmptyVariable {
-                    span: Span::new(offset + start, key_span.end + 1),
+                    span: Span::new(at(offset + start), key_span.end + 1),
                 });
                 ok = false;
             } else if kind != MatcherKind::Resource {
                 self.report(Problem::VariableNotAllowed {
-                    span: Span::new(offset + start, key_span.end + 1),
+                    span: Span::new(at(offset + start), key_span.end + 1),
                     kind,
                 });
                 ok = false;
@@ -1020,6 +1028,47 @@ fn has_dot_segment(nodes: &[PatternNode]) -> bool {
         }
     }
     is_dots(dots, other)
+}
+
+/// Where the `}` that closes a variable is in `after` (the text after its
+/// `${`): the first one outside a quoted name (`${context."a}b"}`), whose
+/// `\` escapes are skipped.
+fn variable_end(after: &str) -> Option<usize> {
+    let (mut quoted, mut escaped) = (false, false);
+    for (i, c) in after.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            '}' if !quoted => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// For a quoted pattern `raw` (with its quotes), where each byte of its
+/// unescaped text (and the end) stands, counted from the first byte after
+/// the opening quote.
+fn source_offsets(raw: &str) -> Vec<usize> {
+    let body = raw.get(1..raw.len().saturating_sub(1)).unwrap_or("");
+    let mut out = Vec::with_capacity(body.len() + 1);
+    let mut chars = body.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let width = if c == '\\' {
+            match chars.next() {
+                // `\"`, `\\`, `\n`, `\t`: one byte of text.
+                Some((_, 'n' | 't' | '"' | '\\')) => 1,
+                // Unknown escapes are reported elsewhere; keep going.
+                _ => 0,
+            }
+        } else {
+            c.len_utf8()
+        };
+        out.extend(std::iter::repeat_n(i, width));
+    }
+    out.push(body.len());
+    out
 }
 
 /// Where the first `${` in `text` starts.
