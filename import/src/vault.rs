@@ -27,6 +27,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::ops::Range;
 
+mod params;
+
+use params::{Params, Which};
+
 // Capability bits (Vault's own order does not matter here; only the names do).
 const DENY: u32 = 1;
 const CREATE: u32 = 1 << 1;
@@ -81,16 +85,15 @@ const SHORTHANDS: [(&str, u32); 4] = [
 
 /// Keys Vault accepts in a path block that change what a grant allows, which
 /// Tessera cannot express yet. Ignoring one would loosen the policy.
-const NOT_YET: [&str; 8] = [
-    "allowed_parameters",
-    "denied_parameters",
-    "required_parameters",
+const NOT_YET: [&str; 3] = [
     "min_wrapping_ttl",
     "max_wrapping_ttl",
-    "control_group",
-    "mfa_methods",
     "subscribe_event_types",
 ];
+
+/// Keys of Vault Enterprise that need Vault itself (an MFA validation, a
+/// control group's approvals) to decide.
+const ENTERPRISE: [&str; 2] = ["control_group", "mfa_methods"];
 
 /// Every key a path block may hold.
 const PATH_KEYS: [&str; 11] = [
@@ -211,6 +214,8 @@ struct Rule {
     /// As written (without the leading `/`), for names and comments.
     written: String,
     bits: u32,
+    /// Parameter constraints (empty on a deny rule).
+    params: Params,
     origins: Vec<Origin>,
 }
 
@@ -226,11 +231,15 @@ impl Rules {
     fn add(&mut self, rule: Rule) {
         match self.by_key.get_mut(&(rule.kind, rule.key.clone())) {
             Some(existing) => {
-                existing.bits = if (existing.bits | rule.bits) & DENY != 0 {
-                    DENY
+                if (existing.bits | rule.bits) & DENY != 0 {
+                    // A deny keeps nothing else, its parameter constraints
+                    // included (NewACL clears them).
+                    existing.bits = DENY;
+                    existing.params = Params::default();
                 } else {
-                    existing.bits | rule.bits
-                };
+                    existing.bits |= rule.bits;
+                    existing.params.merge(&rule.params);
+                }
                 existing.origins.extend(rule.origins);
             }
             None => {
@@ -374,6 +383,7 @@ impl Reader<'_> {
             return;
         };
         let mut bits: Option<u32> = None;
+        let mut params = Params::default();
         let mut ok = true;
         let mut seen: Vec<&str> = Vec::new();
         for structure in block.body.iter() {
@@ -391,6 +401,17 @@ impl Reader<'_> {
                 continue;
             }
             seen.push(key);
+            if ENTERPRISE.contains(&key) {
+                self.refuse(
+                    span,
+                    format!("`{key}` cannot be imported (path \"{raw}\")"),
+                    Some(format!(
+                        "`{key}` is a Vault Enterprise check that Vault itself carries out (an MFA validation or a control group's approvals), outside the policy; Tessera cannot decide it, and ignoring it would grant more than Vault does"
+                    )),
+                );
+                ok = false;
+                continue;
+            }
             if NOT_YET.contains(&key) {
                 self.refuse(
                     span,
@@ -428,6 +449,18 @@ impl Reader<'_> {
                     Some(b) => bits = Some(bits.unwrap_or(0) | b),
                     None => ok = false,
                 },
+                "allowed_parameters" => match self.parameter_map(value, Which::Allowed, raw) {
+                    Some(map) => params.allowed = map,
+                    None => ok = false,
+                },
+                "denied_parameters" => match self.parameter_map(value, Which::Denied, raw) {
+                    Some(map) => params.denied = map,
+                    None => ok = false,
+                },
+                "required_parameters" => match self.required(value, raw) {
+                    Some(names) => params.required = names,
+                    None => ok = false,
+                },
                 _ => {
                     let hint = policy_lang::closest(key, PATH_KEYS)
                         .map(|c| format!("did you mean `{c}`?"));
@@ -448,6 +481,10 @@ impl Reader<'_> {
         // A deny among the capabilities leaves only deny (policy.go).
         let bits = bits.unwrap_or(0);
         let bits = if bits & DENY != 0 { DENY } else { bits };
+        // policy.go reads no parameter constraint for a deny.
+        if bits & DENY != 0 {
+            params = Params::default();
+        }
         let line = self.line_of(label_span.map_or(0, |s| s.start));
         let (kind, key) = key_info;
         rules.add(Rule {
@@ -455,6 +492,7 @@ impl Reader<'_> {
             key,
             written: raw.strip_prefix('/').unwrap_or(raw).to_string(),
             bits,
+            params,
             origins: vec![Origin {
                 file: self.index,
                 line,
@@ -1136,6 +1174,10 @@ struct Writer<'a> {
     slash: Vec<Vec<Shape>>,
     out: String,
     diagnostics: Vec<Diagnostic>,
+    /// `when` blocks for the next statement (parameter checks).
+    when: Vec<String>,
+    /// Whether this rule's "never decides" comment is written.
+    said_never: bool,
 }
 
 impl<'a> Writer<'a> {
@@ -1148,6 +1190,8 @@ impl<'a> Writer<'a> {
             slash: rules.iter().map(Rule::slash_matches).collect(),
             out: String::new(),
             diagnostics: Vec::new(),
+            when: Vec::new(),
+            said_never: false,
         }
     }
 
@@ -1245,8 +1289,21 @@ impl<'a> Writer<'a> {
             "allow"
         };
         let list_only = ["list"];
+        // Vault checks parameters for some operations only: those go to a
+        // statement of their own, with the checks as `when` blocks.
+        let conditions = if effect == "allow" {
+            rule.params.conditions()
+        } else {
+            Vec::new()
+        };
+        let (checked, unchecked): (Vec<&str>, Vec<&str>) = if conditions.is_empty() {
+            (Vec::new(), others.clone())
+        } else {
+            others.iter().partition(|a| params::CHECKED.contains(*a))
+        };
+        self.said_never = false;
         if !self.matches[index].is_empty() {
-            let mut actions = others.clone();
+            let mut actions = unchecked;
             if has_list && list_with_main {
                 actions.push("list");
             }
@@ -1259,6 +1316,16 @@ impl<'a> Writer<'a> {
                     Part::Main,
                     &main_carves,
                 );
+            }
+            if !checked.is_empty() {
+                let name = if actions.is_empty() {
+                    rule.written.clone()
+                } else {
+                    format!("{} [parameters]", rule.written)
+                };
+                self.when = conditions;
+                self.statement(index, effect, &name, &checked, Part::Main, &main_carves);
+                self.when = Vec::new();
             }
             if has_list && !list_with_main && self.list_reachable(index) {
                 let name = format!("{} [list]", rule.written);
@@ -1356,7 +1423,8 @@ impl<'a> Writer<'a> {
             })
         });
         if taken {
-            if part == Part::Main {
+            if part == Part::Main && !self.said_never {
+                self.said_never = true;
                 self.out.push_str(
                     "  # More specific Vault paths take all of its paths: it never decides.\n",
                 );
@@ -1459,7 +1527,8 @@ impl<'a> Writer<'a> {
             }
         }
         if own_sets.is_empty() {
-            if part == Part::Main {
+            if part == Part::Main && !self.said_never {
+                self.said_never = true;
                 self.out.push_str(
                     "  # More specific Vault paths take all of its paths: it never decides.\n",
                 );
@@ -1527,6 +1596,14 @@ impl<'a> Writer<'a> {
         for (what, condition) in blocks {
             let _ = writeln!(self.out, "    # {what} takes precedence here.");
             let _ = writeln!(self.out, "    unless {{ {condition} }}");
+        }
+        if !self.when.is_empty() {
+            self.out.push_str(
+                "    # Vault's parameter checks for these operations (acl.go): the request's\n    # parameters are context.parameters; see docs/import.md.\n",
+            );
+            for condition in &self.when {
+                let _ = writeln!(self.out, "    when {{ {condition} }}");
+            }
         }
         self.out.push_str("  }\n");
     }

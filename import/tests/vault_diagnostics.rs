@@ -104,19 +104,27 @@ fn unknown_keys() {
 }
 
 #[test]
-fn parameters_ttls_and_control_groups_cannot_be_imported_yet() {
+fn wrapping_ttls_and_event_types_cannot_be_imported_yet() {
     let cases = [
-        (
-            "allowed_parameters = {\n    \"ttl\" = [\"1h\"]\n  }",
-            "allowed_parameters",
-        ),
-        (
-            "denied_parameters = {\n    \"*\" = []\n  }",
-            "denied_parameters",
-        ),
-        ("required_parameters = [\"ttl\"]", "required_parameters"),
         ("min_wrapping_ttl = \"1m\"", "min_wrapping_ttl"),
         ("max_wrapping_ttl = 300", "max_wrapping_ttl"),
+        ("subscribe_event_types = [\"kv*\"]", "subscribe_event_types"),
+    ];
+    for (body, key) in cases {
+        let source = format!("path \"secret/*\" {{\n  capabilities = [\"read\"]\n  {body}\n}}\n");
+        let (line, column, message, hint) = one(&source);
+        assert_eq!((line, column), (3, 3), "{key}");
+        assert_eq!(
+            message,
+            format!("`{key}` cannot be imported yet (path \"secret/*\")")
+        );
+        assert!(hint.unwrap().contains("would grant more than Vault does"));
+    }
+}
+
+#[test]
+fn control_groups_and_mfa_methods_are_enterprise_and_refused() {
+    let cases = [
         ("control_group = {\n    ttl = \"4h\"\n  }", "control_group"),
         (
             "control_group {\n    factor \"ops\" {}\n  }",
@@ -130,9 +138,11 @@ fn parameters_ttls_and_control_groups_cannot_be_imported_yet() {
         assert_eq!((line, column), (3, 3), "{key}");
         assert_eq!(
             message,
-            format!("`{key}` cannot be imported yet (path \"secret/*\")")
+            format!("`{key}` cannot be imported (path \"secret/*\")")
         );
-        assert!(hint.unwrap().contains("would grant more than Vault does"));
+        let hint = hint.unwrap();
+        assert!(hint.contains("Vault Enterprise"), "{hint}");
+        assert!(hint.contains("would grant more than Vault does"), "{hint}");
     }
 }
 

@@ -1,6 +1,4 @@
 path "secret/data/*" {
   capabilities = ["read", "lsit"]
-  allowed_parameters = {
-    "ttl" = ["1h"]
-  }
+  max_wrapping_ttl = "1h"
 }
