@@ -205,3 +205,146 @@ fn a_carve_out_that_cannot_be_spelled_yet_is_refused_at_the_broader_path() {
     );
     assert!(hint.unwrap().contains("`not resource` line"));
 }
+
+/// `path "a" { capabilities = ["update"] BODY }`, with BODY from line 3.
+fn with_body(body: &str) -> String {
+    format!("path \"a\" {{\n  capabilities = [\"update\"]\n{body}\n}}\n")
+}
+
+#[test]
+fn parameter_maps_must_be_maps_of_lists() {
+    let (line, column, message, hint) = one(&with_body("  allowed_parameters = \"foo\""));
+    assert_eq!((line, column), (3, 24));
+    assert_eq!(
+        message,
+        "`allowed_parameters` of path \"a\" must be a map from parameter names to lists of values"
+    );
+    assert!(hint.unwrap().contains("an empty list means any value"));
+
+    let (line, column, message, _) = one(&with_body("  denied_parameters = [\"foo\"]"));
+    assert_eq!((line, column), (3, 23));
+    assert!(message.starts_with("`denied_parameters` of path \"a\" must be a map"));
+
+    let (line, column, message, hint) = one(&with_body(
+        "  denied_parameters = {\n    \"foo\" = \"bar\"\n  }",
+    ));
+    assert_eq!((line, column), (4, 13));
+    assert_eq!(
+        message,
+        "the values of parameter `foo` in `denied_parameters` of path \"a\" must be a list"
+    );
+    assert!(hint.unwrap().contains("for any value"));
+}
+
+#[test]
+fn parameter_values_that_cannot_be_imported() {
+    let (line, column, message, _) = one(&with_body(
+        "  allowed_parameters = {\n    foo = [\"a\", [\"b\"]]\n  }",
+    ));
+    assert_eq!((line, column), (4, 17));
+    assert_eq!(
+        message,
+        "a list or map among the values of parameter `foo` in `allowed_parameters` of path \"a\" cannot be imported yet"
+    );
+
+    let (line, column, message, _) = one(&with_body(
+        "  allowed_parameters = {\n    foo = [{ x = 1 }]\n  }",
+    ));
+    assert_eq!((line, column), (4, 12));
+    assert!(message.starts_with("a list or map among the values"));
+
+    let (_, _, message, _) = one(&with_body(
+        "  allowed_parameters = {\n    foo = [null]\n  }",
+    ));
+    assert_eq!(
+        message,
+        "a value of parameter `foo` in `allowed_parameters` of path \"a\" must be a string, a number or a boolean"
+    );
+
+    let (line, column, message, hint) = one(&with_body(
+        "  allowed_parameters = {\n    foo = [\"{{identity.entity.id}}\"]\n  }",
+    ));
+    assert_eq!((line, column), (4, 12));
+    assert!(message.starts_with("a templated value of parameter `foo`"));
+    assert!(hint.unwrap().contains("filled in per token"));
+
+    let (_, _, message, _) = one(&with_body(
+        "  denied_parameters = {\n    foo = [\"a${b}\"]\n  }",
+    ));
+    assert!(message.contains("holds `${` or `%{`"), "{message}");
+
+    let (line, column, message, hint) = one(&with_body(
+        "  allowed_parameters = {\n    foo = [\"a\\\\b*\"]\n  }",
+    ));
+    assert_eq!((line, column), (4, 12));
+    assert_eq!(
+        message,
+        "value \"a\\\\b*\" of parameter `foo` in `allowed_parameters` of path \"a\" cannot be imported yet: it has a `*` and a `\\`"
+    );
+    assert!(hint.unwrap().contains("`\\`"));
+
+    let (_, _, message, _) = one(&with_body(
+        "  allowed_parameters = {\n    foo = [\"a\\u0001\"]\n  }",
+    ));
+    assert!(message.contains("holds a control character"), "{message}");
+}
+
+#[test]
+fn parameter_names_that_cannot_be_imported() {
+    let (line, column, message, hint) = one(&with_body(
+        "  allowed_parameters = {\n    Foo = []\n    \"foo\" = [\"x\"]\n  }",
+    ));
+    assert_eq!((line, column), (5, 5));
+    assert_eq!(
+        message,
+        "parameter `foo` is given twice in `allowed_parameters` of path \"a\" (as `Foo` before; Vault lower-cases the names)"
+    );
+    assert!(hint.unwrap().contains("at random"));
+
+    let (line, column, message, _) = one(&with_body(
+        "  denied_parameters = {\n    \"Ärger\" = []\n  }",
+    ));
+    assert_eq!((line, column), (4, 5));
+    assert!(
+        message.ends_with("cannot be imported yet: it holds a capital letter outside ASCII"),
+        "{message}"
+    );
+
+    let (line, column, message, _) = one(&with_body(
+        "  allowed_parameters = {\n    \"\" = [\"x\"]\n  }",
+    ));
+    assert_eq!((line, column), (4, 5));
+    assert!(message.starts_with("the empty parameter name"), "{message}");
+}
+
+#[test]
+fn required_parameters_must_be_a_list_of_names() {
+    let (line, column, message, hint) = one(&with_body("  required_parameters = \"foo\""));
+    assert_eq!((line, column), (3, 25));
+    assert_eq!(
+        message,
+        "`required_parameters` of path \"a\" must be a list of parameter names"
+    );
+    assert_eq!(
+        hint.as_deref(),
+        Some("write `required_parameters = [\"name\"]`")
+    );
+
+    let (line, column, message, _) = one(&with_body("  required_parameters = [\"a\", 1]"));
+    assert_eq!((line, column), (3, 31));
+    assert_eq!(
+        message,
+        "a required parameter of path \"a\" must be a quoted string"
+    );
+}
+
+#[test]
+fn every_bad_parameter_is_reported() {
+    let all = refuse(&with_body(
+        "  allowed_parameters = {\n    a = \"x\"\n    b = [[1]]\n  }\n  required_parameters = [2]",
+    ));
+    assert_eq!(all.len(), 3, "{all:?}");
+    assert_eq!((all[0].0, all[0].1), (4, 9));
+    assert_eq!((all[1].0, all[1].1), (5, 10));
+    assert_eq!((all[2].0, all[2].1), (7, 26));
+}
