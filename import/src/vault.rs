@@ -1266,6 +1266,9 @@ impl<'a> Writer<'a> {
             self.out
                 .push_str("  # The rules for this path are merged, as Vault merges them.\n");
         }
+        if let Some(summary) = rule.params.summary() {
+            let _ = writeln!(self.out, "  # Parameters: {summary}.");
+        }
         if caps.is_empty() {
             self.out.push_str(
                 "  # It grants nothing, but where it is the most specific path it still\n  # decides (no capability): the less specific paths below leave it out.\n",

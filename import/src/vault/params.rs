@@ -74,6 +74,39 @@ impl Params {
         }
     }
 
+    /// The constraints in a few words, for the converted text's comments.
+    pub(super) fn summary(&self) -> Option<String> {
+        let map = |m: &BTreeMap<String, Vec<Value>>| {
+            m.iter()
+                .map(|(name, values)| {
+                    if values.is_empty() {
+                        format!("`{name}` (any value)")
+                    } else {
+                        format!("`{name}`")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut parts = Vec::new();
+        if !self.required.is_empty() {
+            let names = self
+                .required
+                .iter()
+                .map(|n| format!("`{}`", lower(n)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            parts.push(format!("required {names}"));
+        }
+        if !self.denied.is_empty() {
+            parts.push(format!("denied {}", map(&self.denied)));
+        }
+        if !self.allowed.is_empty() {
+            parts.push(format!("allowed {}", map(&self.allowed)));
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+
     /// True when the constraints never turn a request away.
     pub(super) fn is_open(&self) -> bool {
         self.required.is_empty()
