@@ -85,11 +85,7 @@ const SHORTHANDS: [(&str, u32); 4] = [
 
 /// Keys Vault accepts in a path block that change what a grant allows, which
 /// Tessera cannot express yet. Ignoring one would loosen the policy.
-const NOT_YET: [&str; 3] = [
-    "min_wrapping_ttl",
-    "max_wrapping_ttl",
-    "subscribe_event_types",
-];
+const NOT_YET: [&str; 1] = ["subscribe_event_types"];
 
 /// Keys of Vault Enterprise that need Vault itself (an MFA validation, a
 /// control group's approvals) to decide.
@@ -461,6 +457,18 @@ impl Reader<'_> {
                     Some(names) => params.required = names,
                     None => ok = false,
                 },
+                "min_wrapping_ttl" | "max_wrapping_ttl" => match params::parse_ttl(value) {
+                    Some(seconds) if key == "min_wrapping_ttl" => params.min_wrap = seconds,
+                    Some(seconds) => params.max_wrap = seconds,
+                    None => {
+                        self.refuse(
+                            value.span(),
+                            format!("`{key}` of path \"{raw}\" cannot be imported: it is not a duration the importer reads"),
+                            Some("write whole seconds (`300`) or whole hours, minutes and seconds, largest first (`\"1h30m\"`)".into()),
+                        );
+                        ok = false;
+                    }
+                },
                 _ => {
                     let hint = policy_lang::closest(key, PATH_KEYS)
                         .map(|c| format!("did you mean `{c}`?"));
@@ -484,6 +492,14 @@ impl Reader<'_> {
         // policy.go reads no parameter constraint for a deny.
         if bits & DENY != 0 {
             params = Params::default();
+        } else if params.min_wrap > 0 && params.max_wrap > 0 && params.max_wrap < params.min_wrap {
+            // policy.go refuses it.
+            self.refuse(
+                label_span.clone(),
+                format!("path \"{raw}\": `max_wrapping_ttl` cannot be less than `min_wrapping_ttl` (Vault refuses this policy too)"),
+                None,
+            );
+            return;
         }
         let line = self.line_of(label_span.map_or(0, |s| s.start));
         let (kind, key) = key_info;
@@ -1292,53 +1308,72 @@ impl<'a> Writer<'a> {
             "allow"
         };
         let list_only = ["list"];
-        // Vault checks parameters for some operations only: those go to a
-        // statement of their own, with the checks as `when` blocks.
-        let conditions = if effect == "allow" {
-            rule.params.conditions()
+        // Vault checks wrapping TTLs for most operations, and parameters
+        // for some: each set goes to a statement of its own, with the
+        // checks as `when` blocks.
+        let (wrap, param) = if effect == "allow" {
+            (rule.params.wrap_conditions(), rule.params.conditions())
         } else {
-            Vec::new()
+            (Vec::new(), Vec::new())
         };
-        let (checked, unchecked): (Vec<&str>, Vec<&str>) = if conditions.is_empty() {
-            (Vec::new(), others.clone())
-        } else {
-            others.iter().partition(|a| params::CHECKED.contains(*a))
-        };
+        let by_wrap = |a: &&str| !wrap.is_empty() && params::wrap_checked(a);
+        let by_param = |a: &&str| !param.is_empty() && params::CHECKED.contains(a);
+        let mut plain: Vec<&str> = Vec::new();
+        let mut wrapped: Vec<&str> = Vec::new();
+        let mut checked: Vec<&str> = Vec::new();
+        for a in &others {
+            if by_param(a) {
+                checked.push(a);
+            } else if by_wrap(a) {
+                wrapped.push(a);
+            } else {
+                plain.push(a);
+            }
+        }
+        if has_list && list_with_main {
+            if by_wrap(&"list") {
+                wrapped.push("list");
+            } else {
+                plain.push("list");
+            }
+        }
+        let mut all_checks = wrap.clone();
+        all_checks.extend(param.iter().cloned());
         self.said_never = false;
         if !self.matches[index].is_empty() {
-            let mut actions = unchecked;
-            if has_list && list_with_main {
-                actions.push("list");
-            }
-            if !actions.is_empty() {
-                self.statement(
-                    index,
-                    effect,
-                    &rule.written,
-                    &actions,
-                    Part::Main,
-                    &main_carves,
-                );
-            }
-            if !checked.is_empty() {
-                let name = if actions.is_empty() {
-                    rule.written.clone()
+            let groups = [
+                (plain, Vec::new(), ""),
+                (wrapped, wrap.clone(), " [wrapping TTL]"),
+                (checked, all_checks, " [parameters]"),
+            ];
+            let mut named = false;
+            for (actions, conditions, suffix) in groups {
+                if actions.is_empty() {
+                    continue;
+                }
+                let name = if named {
+                    format!("{}{suffix}", rule.written)
                 } else {
-                    format!("{} [parameters]", rule.written)
+                    rule.written.clone()
                 };
+                named = true;
                 self.when = conditions;
-                self.statement(index, effect, &name, &checked, Part::Main, &main_carves);
+                self.statement(index, effect, &name, &actions, Part::Main, &main_carves);
                 self.when = Vec::new();
             }
             if has_list && !list_with_main && self.list_reachable(index) {
                 let name = format!("{} [list]", rule.written);
+                self.when = wrap.clone();
                 self.statement(index, effect, &name, &list_only, Part::List, &list_carves);
+                self.when = Vec::new();
             }
         }
         if has_list && !self.slash[index].is_empty() {
             let carves = self.carves(index, Part::Slash);
             let name = format!("{} [list, trailing slash]", rule.written);
+            self.when = wrap;
             self.statement(index, effect, &name, &list_only, Part::Slash, &carves);
+            self.when = Vec::new();
         }
     }
 
@@ -1602,7 +1637,7 @@ impl<'a> Writer<'a> {
         }
         if !self.when.is_empty() {
             self.out.push_str(
-                "    # Vault's parameter checks for these operations (acl.go): the request's\n    # parameters are context.parameters; see docs/import.md.\n",
+                "    # Vault's checks of this path for these operations (acl.go): the wrapping\n    # TTL is context.wrap_ttl_seconds, the parameters are context.parameters;\n    # see docs/import.md.\n",
             );
             for condition in &self.when {
                 let _ = writeln!(self.out, "    when {{ {condition} }}");

@@ -104,12 +104,8 @@ fn unknown_keys() {
 }
 
 #[test]
-fn wrapping_ttls_and_event_types_cannot_be_imported_yet() {
-    let cases = [
-        ("min_wrapping_ttl = \"1m\"", "min_wrapping_ttl"),
-        ("max_wrapping_ttl = 300", "max_wrapping_ttl"),
-        ("subscribe_event_types = [\"kv*\"]", "subscribe_event_types"),
-    ];
+fn event_types_cannot_be_imported_yet() {
+    let cases = [("subscribe_event_types = [\"kv*\"]", "subscribe_event_types")];
     for (body, key) in cases {
         let source = format!("path \"secret/*\" {{\n  capabilities = [\"read\"]\n  {body}\n}}\n");
         let (line, column, message, hint) = one(&source);
@@ -347,4 +343,37 @@ fn every_bad_parameter_is_reported() {
     assert_eq!((all[0].0, all[0].1), (4, 9));
     assert_eq!((all[1].0, all[1].1), (5, 10));
     assert_eq!((all[2].0, all[2].1), (7, 26));
+}
+
+#[test]
+fn wrapping_ttls_the_importer_cannot_read_are_refused() {
+    for (body, key) in [
+        ("  min_wrapping_ttl = \"1.5h\"", "min_wrapping_ttl"),
+        ("  max_wrapping_ttl = \"300ms\"", "max_wrapping_ttl"),
+        ("  max_wrapping_ttl = \"30m1h\"", "max_wrapping_ttl"),
+        ("  max_wrapping_ttl = -5", "max_wrapping_ttl"),
+        ("  max_wrapping_ttl = [300]", "max_wrapping_ttl"),
+    ] {
+        let (line, column, message, hint) = one(&with_body(body));
+        assert_eq!((line, column), (3, 22), "{body}");
+        assert_eq!(
+            message,
+            format!(
+                "`{key}` of path \"a\" cannot be imported: it is not a duration the importer reads"
+            )
+        );
+        assert!(hint.unwrap().contains("largest first"));
+    }
+}
+
+#[test]
+fn a_max_wrapping_ttl_below_the_min_is_refused_as_vault_refuses_it() {
+    let (line, column, message, _) = one(&with_body(
+        "  min_wrapping_ttl = \"10m\"\n  max_wrapping_ttl = 300",
+    ));
+    assert_eq!((line, column), (1, 6));
+    assert_eq!(
+        message,
+        "path \"a\": `max_wrapping_ttl` cannot be less than `min_wrapping_ttl` (Vault refuses this policy too)"
+    );
 }

@@ -415,8 +415,17 @@ const BODY_STRINGS: [&str; 16] = [
     "zip", "zap", "za", "zip,zap", "zip, zap", "", "root", "ROOT", "x*", "é", "a,b", "b", "Root",
     "z\\p", "q?[x]", " zip",
 ];
-const PARAM_OPS: [&str; 8] = [
-    "read", "create", "update", "patch", "recover", "delete", "renew", "list",
+const PARAM_OPS: [&str; 10] = [
+    "read",
+    "create",
+    "update",
+    "patch",
+    "recover",
+    "delete",
+    "renew",
+    "list",
+    "sudo",
+    "subscribe",
 ];
 
 fn policy_value() -> impl Strategy<Value = PolicyValue> {
@@ -462,6 +471,8 @@ struct ParamRule {
     allowed: Option<ParamMap>,
     denied: Option<ParamMap>,
     required: Vec<String>,
+    /// min_wrapping_ttl and max_wrapping_ttl in seconds (0: not given).
+    wrap: (u64, u64),
 }
 
 fn hcl_string(s: &str) -> String {
@@ -513,6 +524,14 @@ impl ParamRule {
                 .join(", ");
             text.push_str(&format!("  required_parameters = [{list}]\n"));
         }
+        // Both forms Vault reads: a number of seconds, Go duration text.
+        if self.wrap.0 > 0 {
+            text.push_str(&format!("  min_wrapping_ttl = {}\n", self.wrap.0));
+        }
+        if self.wrap.1 > 0 {
+            let (m, sec) = (self.wrap.1 / 60, self.wrap.1 % 60);
+            text.push_str(&format!("  max_wrapping_ttl = \"{m}m{sec}s\"\n"));
+        }
         text.push_str("}\n");
         text
     }
@@ -529,13 +548,23 @@ fn param_rule() -> impl Strategy<Value = ParamRule> {
         param_map(),
         param_map(),
         prop::collection::vec(prop::sample::select(&PARAM_NAMES[..]), 0..2),
+        prop_oneof![
+            4 => Just((0u64, 0u64)),
+            1 => (0u64..4, 0u64..4).prop_map(|(a, b)| (a * 60, b * 60 + 30)),
+        ],
     )
-        .prop_map(|(path, grant, allowed, denied, required)| ParamRule {
+        .prop_map(|(path, grant, allowed, denied, required, wrap)| ParamRule {
             path,
             grant,
             allowed,
             denied,
             required: required.into_iter().map(str::to_string).collect(),
+            // policy.go refuses a max below the min in one rule.
+            wrap: if wrap.0 > 0 && wrap.1 < wrap.0 {
+                (wrap.0, 0)
+            } else {
+                wrap
+            },
         })
 }
 
@@ -603,7 +632,7 @@ fn grant_bits(grant: &Grant) -> u32 {
 
 fn compare_parameters(
     files: &[Vec<ParamRule>],
-    requests: &[(&'static str, &'static str, Option<Json>)],
+    requests: &[(&'static str, &'static str, Option<Json>, Option<u64>)],
     stats: &mut (usize, usize),
 ) -> Result<(), TestCaseError> {
     let sources: Vec<(String, String)> = files
@@ -639,25 +668,27 @@ fn compare_parameters(
     let engine = common::engine(&text);
     let mut acl = common::Acl::default();
     for rule in files.iter().flatten() {
-        acl.add_perms(
-            rule.path,
-            common::perms_from_policy(
-                grant_bits(&rule.grant),
-                rule.allowed.as_deref(),
-                rule.denied.as_deref(),
-                &rule.required,
-            ),
+        let mut perms = common::perms_from_policy(
+            grant_bits(&rule.grant),
+            rule.allowed.as_deref(),
+            rule.denied.as_deref(),
+            &rule.required,
         );
+        if perms.bits & common::DENY == 0 {
+            (perms.min_wrap, perms.max_wrap) = rule.wrap;
+        }
+        acl.add_perms(rule.path, perms);
     }
-    for (op, q, body) in requests {
-        let vault = acl.allows_tessera_with(op, q, &go_body(body));
-        let tessera = common::tessera_allows_with(&engine, op, q, body.as_ref());
+    for (op, q, body, wrap) in requests {
+        let vault = acl.allows_tessera_wrapped(op, q, &go_body(body), *wrap);
+        let tessera = common::tessera_allows_wrapped(&engine, op, q, body.as_ref(), *wrap);
         prop_assert!(
             !tessera || vault,
-            "Tessera allows what Vault denies: {} {} {:?}\nsources: {:?}\n{}",
+            "Tessera allows what Vault denies: {} {} {:?} wrapped {:?}\nsources: {:?}\n{}",
             op,
             q,
             body,
+            wrap,
             sources,
             text
         );
@@ -665,10 +696,11 @@ fn compare_parameters(
             prop_assert_eq!(
                 tessera,
                 vault,
-                "{} {} {:?}\nsources: {:?}\n{}",
+                "{} {} {:?} wrapped {:?}\nsources: {:?}\n{}",
                 op,
                 q,
                 body,
+                wrap,
                 sources,
                 text
             );
@@ -699,6 +731,7 @@ fn parameter_constraints_decide_as_vault_or_stricter() {
                 prop::sample::select(&PARAM_OPS[..]),
                 prop::sample::select(&["a/b", "a/c", "b/b", "a/b/c", "a"][..]),
                 body(),
+                prop_oneof![2 => Just(None), 1 => (0u64..300).prop_map(Some)],
             ),
             40,
         ),

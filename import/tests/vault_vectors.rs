@@ -213,30 +213,41 @@ fn segment_wildcard_priority() {
     }
 }
 
-/// (operation, path, request body, allowed): decided with the body as
-/// `context.parameters`.
-type BodyCase = (&'static str, &'static str, &'static str, bool);
+/// (operation, path, request body, wrapping TTL, allowed): decided with
+/// the body as `context.parameters` and the TTL (seconds) as
+/// `context.wrap_ttl_seconds`.
+type BodyCase = (&'static str, &'static str, &'static str, Option<u64>, bool);
 
 fn check_bodies(names: &[&str], cases: &[BodyCase]) {
     let text = convert(names);
     let engine = common::engine(&text);
-    for &(op, path, body, allowed) in cases {
+    for &(op, path, body, wrap, allowed) in cases {
         let body: serde_json::Value = serde_json::from_str(body).unwrap();
         assert_eq!(
-            common::tessera_allows_with(&engine, op, path, Some(&body)),
+            common::tessera_allows_wrapped(&engine, op, path, Some(&body), wrap),
             allowed,
-            "{op} {path} {body} (expected allowed = {allowed})\n{text}"
+            "{op} {path} {body} wrapped {wrap:?} (expected allowed = {allowed})\n{text}"
         );
     }
 }
 
-/// Vault runs these cases for update and create; Tessera's `read`, `patch`
-/// and `recover` take the same checks (acl.go checks parameters for all five).
+/// Vault runs these cases for update and create.
 fn for_checked_operations(cases: &[(&'static str, &'static str, bool)]) -> Vec<BodyCase> {
+    for_checked_operations_wrapped(
+        &cases
+            .iter()
+            .map(|&(path, body, allowed)| (path, None, body, allowed))
+            .collect::<Vec<_>>(),
+    )
+}
+
+fn for_checked_operations_wrapped(
+    cases: &[(&'static str, Option<u64>, &'static str, bool)],
+) -> Vec<BodyCase> {
     let mut out = Vec::new();
     for op in ["update", "create"] {
-        for &(path, body, allowed) in cases {
-            out.push((op, path, body, allowed));
+        for &(path, wrap, body, allowed) in cases {
+            out.push((op, path, body, wrap, allowed));
         }
     }
     out
@@ -244,8 +255,24 @@ fn for_checked_operations(cases: &[(&'static str, &'static str, bool)]) -> Vec<B
 
 #[test]
 fn acl_allow_operation_parameters() {
-    // TestACL_AllowOperation: each named parameter set to "". Its cases on
-    // paths with wrapping TTLs are left out (the importer refuses them).
+    // TestACL_AllowOperation: each named parameter set to "".
+    check_bodies(
+        &["allow_operation.hcl"],
+        &for_checked_operations_wrapped(&[
+            ("foo/bar", None, r#"{"zap": ""}"#, false),
+            ("foo/bar", None, r#"{"zip": ""}"#, false),
+            ("foo/bar", Some(50), r#"{"zip": ""}"#, false),
+            ("foo/bar", Some(450), r#"{"zip": ""}"#, false),
+            ("foo/bar", Some(350), r#"{"zip": ""}"#, true),
+            ("foo/baz", None, r#"{"hello": ""}"#, false),
+            ("foo/baz", Some(50), r#"{"hello": ""}"#, false),
+            ("foo/baz", Some(450), r#"{"hello": ""}"#, true),
+            ("foo/baz", None, r#"{"zap": ""}"#, false),
+            ("working/phone", None, r#"{"": ""}"#, false),
+            ("working/phone", Some(450), r#"{"": ""}"#, false),
+            ("working/phone", Some(350), r#"{"": ""}"#, true),
+        ]),
+    );
     check_bodies(
         &["allow_operation.hcl"],
         &for_checked_operations(&[
@@ -325,6 +352,9 @@ fn acl_policy_merge_parameters() {
     check_bodies(
         &["merging.hcl"],
         &for_checked_operations(&[
+            // allowed {foo: [], bar: []}, required [foo, bar], wrapping
+            // TTL between 50 and 200 seconds (the lesser of each bound)
+            ("hello/universe", r#"{"foo": "", "bar": ""}"#, false),
             // denied {baz: [], zip: []}, required [baz]
             ("foo/bar", r#"{}"#, false),
             ("foo/bar", r#"{"baz": "x"}"#, false),
@@ -348,6 +378,48 @@ fn acl_policy_merge_parameters() {
             ("value/empty", r#"{"empty": "x"}"#, false),
             ("value/empty", r#"{"other": "x"}"#, false),
             ("value/empty", r#"{}"#, true),
+        ]),
+    );
+    check_bodies(
+        &["merging.hcl"],
+        &for_checked_operations_wrapped(&[
+            (
+                "hello/universe",
+                Some(100),
+                r#"{"foo": "", "bar": ""}"#,
+                true,
+            ),
+            (
+                "hello/universe",
+                Some(50),
+                r#"{"foo": "", "bar": ""}"#,
+                true,
+            ),
+            (
+                "hello/universe",
+                Some(200),
+                r#"{"foo": "", "bar": ""}"#,
+                true,
+            ),
+            (
+                "hello/universe",
+                Some(49),
+                r#"{"foo": "", "bar": ""}"#,
+                false,
+            ),
+            (
+                "hello/universe",
+                Some(201),
+                r#"{"foo": "", "bar": ""}"#,
+                false,
+            ),
+            ("hello/universe", Some(100), r#"{"foo": ""}"#, false),
+            (
+                "hello/universe",
+                Some(100),
+                r#"{"foo": "", "bar": "", "x": ""}"#,
+                false,
+            ),
         ]),
     );
 }

@@ -45,6 +45,17 @@ pub(super) struct Params {
     pub(super) denied: BTreeMap<String, Vec<Value>>,
     /// As written (Vault lower-cases each when it checks it).
     pub(super) required: Vec<String>,
+    /// `min_wrapping_ttl` and `max_wrapping_ttl` in seconds; 0 is not set.
+    pub(super) min_wrap: u64,
+    pub(super) max_wrap: u64,
+}
+
+/// The operations Vault checks wrapping TTLs for: every operation a
+/// capability allows (acl.go checks them after the capability), which for
+/// Tessera's actions is all but `sudo` (Vault's root privileges are read
+/// before) and `subscribe`.
+pub(super) fn wrap_checked(action: &str) -> bool {
+    !matches!(action, "sudo" | "subscribe" | "help")
 }
 
 impl Params {
@@ -72,6 +83,36 @@ impl Params {
                 self.required.push(name.clone());
             }
         }
+        // The lesser of two given values, for each bound.
+        for (mine, theirs) in [
+            (&mut self.min_wrap, other.min_wrap),
+            (&mut self.max_wrap, other.max_wrap),
+        ] {
+            if theirs > 0 && (*mine == 0 || theirs < *mine) {
+                *mine = theirs;
+            }
+        }
+    }
+
+    /// The `when` blocks of the wrapping TTL bounds: Vault turns away a
+    /// request that is not response-wrapped, or whose wrapping TTL is
+    /// outside them (acl.go, AllowOperation). The TTL is
+    /// `context.wrap_ttl_seconds`, whole seconds.
+    pub(super) fn wrap_conditions(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.min_wrap > 0 {
+            out.push(format!(
+                "context.wrap_ttl_seconds >= {}",
+                duration(self.min_wrap)
+            ));
+        }
+        if self.max_wrap > 0 {
+            out.push(format!(
+                "context.wrap_ttl_seconds <= {}",
+                duration(self.max_wrap)
+            ));
+        }
+        out
     }
 
     /// The constraints in a few words, for the converted text's comments.
@@ -104,10 +145,16 @@ impl Params {
         if !self.allowed.is_empty() {
             parts.push(format!("allowed {}", map(&self.allowed)));
         }
+        if self.min_wrap > 0 {
+            parts.push(format!("min_wrapping_ttl {}", duration(self.min_wrap)));
+        }
+        if self.max_wrap > 0 {
+            parts.push(format!("max_wrapping_ttl {}", duration(self.max_wrap)));
+        }
         (!parts.is_empty()).then(|| parts.join("; "))
     }
 
-    /// True when the constraints never turn a request away.
+    /// True when the parameter constraints never turn a request away.
     pub(super) fn is_open(&self) -> bool {
         self.required.is_empty()
             && self.denied.is_empty()
@@ -178,6 +225,64 @@ impl Params {
             .join("\n        and ");
         blocks.push(format!("{empty}\n      or ({body})"));
         blocks
+    }
+}
+
+/// A Tessera duration literal: `1h30m`, `45s`, `0s`.
+fn duration(seconds: u64) -> String {
+    if seconds == 0 {
+        return "0s".to_string();
+    }
+    let mut out = String::new();
+    let mut rest = seconds;
+    for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] {
+        if rest >= size {
+            out.push_str(&format!("{}{unit}", rest / size));
+            rest %= size;
+        }
+    }
+    out
+}
+
+/// Reads a wrapping TTL as Vault's ParseDurationSecond does, for the forms
+/// the importer accepts: a whole number of seconds (a number, or a string
+/// of digits), or Go duration text of whole `h`, `m` and `s` parts
+/// (`"1h30m"`). `None` for anything else.
+pub(super) fn parse_ttl(value: &Expression) -> Option<u64> {
+    match value {
+        Expression::Number(n) => n.as_u64(),
+        Expression::String(s) => {
+            let text = s.as_str();
+            if !text.is_empty() && text.chars().all(|c| c.is_ascii_digit()) {
+                return text.parse().ok();
+            }
+            let mut total: u64 = 0;
+            let mut digits = String::new();
+            let mut last_unit = 4;
+            for c in text.chars() {
+                if c.is_ascii_digit() {
+                    digits.push(c);
+                    continue;
+                }
+                let (rank, size) = match c {
+                    'h' => (3, 3_600),
+                    'm' => (2, 60),
+                    's' => (1, 1),
+                    _ => return None,
+                };
+                // Largest unit first, each once (Go accepts more; they are
+                // refused rather than guessed).
+                if digits.is_empty() || rank >= last_unit {
+                    return None;
+                }
+                last_unit = rank;
+                let n: u64 = digits.parse().ok()?;
+                total = total.checked_add(n.checked_mul(size)?)?;
+                digits.clear();
+            }
+            (digits.is_empty() && last_unit < 4).then_some(total)
+        }
+        _ => None,
     }
 }
 

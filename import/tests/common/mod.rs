@@ -127,6 +127,9 @@ pub struct Perms {
     pub allowed: Option<HashMap<String, Vec<PolicyValue>>>,
     pub denied: Option<HashMap<String, Vec<PolicyValue>>>,
     pub required: Vec<String>,
+    /// Wrapping TTL bounds in seconds, 0 when not set.
+    pub min_wrap: u64,
+    pub max_wrap: u64,
 }
 
 /// Go's strings.ToLower, for the characters the tests use: per character,
@@ -171,6 +174,8 @@ pub fn perms_from_policy(
         allowed: map(allowed),
         denied: map(denied),
         required: required.to_vec(),
+        min_wrap: 0,
+        max_wrap: 0,
     }
 }
 
@@ -218,6 +223,16 @@ fn merge(slot: Option<&mut Perms>, perms: Perms) -> Option<Perms> {
                     if !existing.required.contains(&r) {
                         existing.required.push(r);
                     }
+                }
+                if perms.max_wrap > 0
+                    && (existing.max_wrap == 0 || perms.max_wrap < existing.max_wrap)
+                {
+                    existing.max_wrap = perms.max_wrap;
+                }
+                if perms.min_wrap > 0
+                    && (existing.min_wrap == 0 || perms.min_wrap < existing.min_wrap)
+                {
+                    existing.min_wrap = perms.min_wrap;
                 }
             }
             None
@@ -476,6 +491,17 @@ impl Acl {
 
     /// Whether Vault allows `op` on `path` with the request body `data`.
     pub fn allows_with(&self, op: &str, path: &str, data: &[(String, GoValue)]) -> bool {
+        self.allows_wrapped(op, path, data, None)
+    }
+
+    /// ... and the response-wrapping TTL `wrap` (seconds), if wrapped.
+    pub fn allows_wrapped(
+        &self,
+        op: &str,
+        path: &str,
+        data: &[(String, GoValue)],
+        wrap: Option<u64>,
+    ) -> bool {
         if op == "help" {
             return true;
         }
@@ -485,6 +511,19 @@ impl Acl {
         };
         if perms.bits & DENY != 0 || perms.bits & need == 0 {
             return false;
+        }
+        // The wrapping TTL bounds, for every operation a capability allows
+        // (the sudo and subscribe questions are answered before).
+        if !matches!(op, "sudo" | "subscribe") {
+            if perms.max_wrap > 0 && wrap.is_none_or(|t| t > perms.max_wrap) {
+                return false;
+            }
+            if perms.min_wrap > 0 && wrap.is_none_or(|t| t < perms.min_wrap) {
+                return false;
+            }
+            if perms.min_wrap != 0 && perms.max_wrap != 0 && perms.max_wrap < perms.min_wrap {
+                return false;
+            }
         }
         // The operations acl.go checks parameters for.
         if matches!(op, "read" | "update" | "create" | "patch" | "recover") {
@@ -500,10 +539,20 @@ impl Acl {
     }
 
     pub fn allows_tessera_with(&self, action: &str, q: &str, data: &[(String, GoValue)]) -> bool {
+        self.allows_tessera_wrapped(action, q, data, None)
+    }
+
+    pub fn allows_tessera_wrapped(
+        &self,
+        action: &str,
+        q: &str,
+        data: &[(String, GoValue)],
+        wrap: Option<u64>,
+    ) -> bool {
         if action == "list" {
-            self.allows_with("list", &format!("{q}/"), data)
+            self.allows_wrapped("list", &format!("{q}/"), data, wrap)
         } else {
-            self.allows_with(action, q, data)
+            self.allows_wrapped(action, q, data, wrap)
         }
     }
 }
@@ -530,13 +579,28 @@ pub fn tessera_allows_with(
     q: &str,
     parameters: Option<&serde_json::Value>,
 ) -> bool {
+    tessera_allows_wrapped(engine, action, q, parameters, None)
+}
+
+/// ... and the wrapping TTL as `context.wrap_ttl_seconds`.
+pub fn tessera_allows_wrapped(
+    engine: &tessera::Engine,
+    action: &str,
+    q: &str,
+    parameters: Option<&serde_json::Value>,
+    wrap: Option<u64>,
+) -> bool {
     let mut request = serde_json::json!({
         "principal": "user:token",
         "action": action,
         "resource": q,
+        "context": {},
     });
     if let Some(p) = parameters {
-        request["context"] = serde_json::json!({ "parameters": p });
+        request["context"]["parameters"] = p.clone();
+    }
+    if let Some(t) = wrap {
+        request["context"]["wrap_ttl_seconds"] = serde_json::json!(t);
     }
     match tessera::Request::from_json(&request.to_string()) {
         Ok(r) => engine.decide(&r).is_allowed(),

@@ -1,6 +1,4 @@
-# permissionsPolicy of TestACL_AllowOperation (vault/acl_test.go), without
-# its paths that set min_wrapping_ttl or max_wrapping_ttl (foo/bar, foo/baz,
-# working/phone): the importer refuses wrapping TTLs.
+# permissionsPolicy of TestACL_AllowOperation (vault/acl_test.go).
 name = "dev"
 path "dev/*" {
 	policy = "write"
@@ -8,6 +6,28 @@ path "dev/*" {
 	allowed_parameters = {
 		"zip" = []
 	}
+}
+path "foo/bar" {
+	policy = "write"
+	denied_parameters = {
+		"zap" = []
+	}
+	min_wrapping_ttl = 300
+	max_wrapping_ttl = 400
+}
+path "foo/baz" {
+	policy = "write"
+	allowed_parameters = {
+		"hello" = []
+	}
+	denied_parameters = {
+		"zap" = []
+	}
+	min_wrapping_ttl = 300
+}
+path "working/phone" {
+	policy = "write"
+	max_wrapping_ttl = 400
 }
 path "broken/phone" {
 	policy = "write"

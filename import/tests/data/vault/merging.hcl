@@ -1,5 +1,4 @@
-# mergingPolicies of TestACL_PolicyMerge (vault/acl_test.go), without its
-# path "hello/universe" (wrapping TTLs, refused by the importer).
+# mergingPolicies of TestACL_PolicyMerge (vault/acl_test.go).
 name = "ops"
 path "foo/bar" {
 	policy = "write"
@@ -13,6 +12,24 @@ path "foo/bar" {
 	denied_parameters = {
 		"zip" = []
 	}
+}
+path "hello/universe" {
+	policy = "write"
+	allowed_parameters = {
+		"foo" = []
+	}
+	required_parameters = ["foo"]
+	max_wrapping_ttl = 300
+	min_wrapping_ttl = 100
+}
+path "hello/universe" {
+	policy = "write"
+	allowed_parameters = {
+		"bar" = []
+	}
+	required_parameters = ["bar"]
+	max_wrapping_ttl = 200
+	min_wrapping_ttl = 50
 }
 path "allow/all" {
 	policy = "write"
