@@ -1283,7 +1283,7 @@ impl<'a> Writer<'a> {
                 .push_str("  # The rules for this path are merged, as Vault merges them.\n");
         }
         if let Some(summary) = rule.params.summary() {
-            let _ = writeln!(self.out, "  # Parameters: {summary}.");
+            let _ = writeln!(self.out, "  # Constraints: {summary}.");
         }
         if caps.is_empty() {
             self.out.push_str(
