@@ -156,12 +156,13 @@ impl Params {
 
     /// True when the parameter constraints never turn a request away.
     pub(super) fn is_open(&self) -> bool {
-        self.required.is_empty()
-            && self.denied.is_empty()
-            && self
-                .allowed
-                .iter()
-                .all(|(name, values)| name == "*" && values.is_empty())
+        self.required.is_empty() && self.denied.is_empty() && self.allows_all()
+    }
+
+    /// No `allowed_parameters`, or only the name `*` (whatever its values:
+    /// Vault then allows every parameter without looking further).
+    fn allows_all(&self) -> bool {
+        self.allowed.is_empty() || (self.allowed.len() == 1 && self.allowed.contains_key("*"))
     }
 
     /// The `when` blocks that hold exactly (or, where Tessera cannot say
@@ -199,7 +200,7 @@ impl Params {
                 checks.push(c);
             }
         }
-        if !self.allowed.is_empty() {
+        if !self.allows_all() {
             if !self.allowed.contains_key("*") {
                 let names = self
                     .allowed
