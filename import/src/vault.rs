@@ -1043,12 +1043,14 @@ impl Own {
 // ---------------------------------------------------------------------------
 // Writing Tessera
 
-/// `text` with every glob-special character in a one-character class.
+/// `text` with every glob-special character in a one-character class. A
+/// `!` is special only right after `[` (which is always escaped), so it
+/// stays as it is: `[!]` would open a negated class.
 fn escape_glob(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
-            '*' | '?' | '[' | ']' | '{' | '}' | '$' | ',' | '!' => {
+            '*' | '?' | '[' | ']' | '{' | '}' | '$' | ',' => {
                 out.push('[');
                 out.push(c);
                 out.push(']');

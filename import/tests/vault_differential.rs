@@ -44,6 +44,7 @@ fn segment(special: bool) -> BoxedStrategy<String> {
             1 => Just("$d".to_string()),
             1 => Just("é".to_string()),
             1 => Just("(a".to_string()),
+            1 => Just("!x".to_string()),
         ]
         .boxed()
     } else {
