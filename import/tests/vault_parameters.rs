@@ -93,10 +93,10 @@ fn allowed_values_are_vault_globs() {
             ("update", json!({"ttl": 1}), false),
             // The empty string is an empty comma-separated list.
             ("update", json!({"ttl": ""}), true),
-            // An array passes when every item does.
-            ("update", json!({"ttl": ["1h", "2h"]}), true),
-            ("update", json!({"ttl": []}), true),
             ("update", json!({"ttl": ["1h", "3h"]}), false),
+            // An object is never an allowed value.
+            ("update", json!({"ttl": {"1h": 1}}), false),
+            ("update", json!({"ttl": {}}), false),
             (
                 "update",
                 json!({"ttl": "1h", "role": "app-x", "note": "n"}),
@@ -119,7 +119,10 @@ fn where_tessera_is_stricter_with_allowed_values() {
             ("update", json!({"note": "x", "é": "y"}), false),
             // A comma-separated string whose parts each match.
             ("update", json!({"ttl": "1h,2h"}), false),
-            // An array item that is a boolean.
+            // An array, even when every item matches (Tessera's `all`
+            // cannot tell it from an object, which Vault never allows).
+            ("update", json!({"ttl": ["1h", "2h"]}), false),
+            ("update", json!({"ttl": []}), false),
             ("update", json!({"flag": [true]}), false),
         ],
     );
@@ -257,7 +260,9 @@ fn policies_and_token_policies_compare_lower_cased() {
 }"#,
         &[
             ("update", json!({"policies": "DEFAULT"}), true),
-            ("update", json!({"policies": ["default", "App-Web"]}), true),
+            ("update", json!({"policies": "App-Web"}), true),
+            // Vault: true (every item matches); Tessera: stricter, an array.
+            ("update", json!({"policies": ["default", "App-Web"]}), false),
             // "Admin" can never match a lower-cased value.
             ("update", json!({"policies": "Admin"}), false),
             ("update", json!({"policies": "admin"}), false),

@@ -425,18 +425,14 @@ fn split(name: &str, values: &[Value]) -> (Vec<Glob>, Vec<bool>, bool) {
 /// Holds when the request's value for `name` passes an `allowed_parameters`
 /// list that is not empty (acl.go, valueInAllowedParameterList): a string
 /// that matches an item, the empty string (an empty comma-separated list),
-/// a JSON array whose every item matches, a boolean in the list. Stricter
-/// than Vault: a string whose comma-separated parts each match but that
-/// does not match as a whole, array items that are booleans, and for
-/// `policies` and `token_policies` a value with characters outside ASCII.
+/// a boolean in the list. Stricter than Vault: a string whose
+/// comma-separated parts each match but that does not match as a whole, a
+/// JSON array (Vault allows it when every item matches), and for `policies`
+/// and `token_policies` a value with characters outside ASCII.
 fn allowed_check(name: &str, values: &[Value]) -> String {
     let (globs, bools, folded) = split(name, values);
     let k = key(name);
     let mut terms = vec![format!("not any context.parameters == {}", quote_str(name))];
-    let patterns: Vec<String> = globs
-        .iter()
-        .filter_map(|g| g.pattern().map(|p| quote_str(&p)))
-        .collect();
     let exact: Vec<String> = globs
         .iter()
         .filter_map(|g| match g {
@@ -457,12 +453,11 @@ fn allowed_check(name: &str, values: &[Value]) -> String {
         terms.push(format!("{k} {op} {}", list(&globbed)));
     }
     terms.push(format!("{k} == \"\""));
-    if patterns.is_empty() {
-        // Only an empty array passes.
-        terms.push(format!("not any {k} like \"*\""));
-    } else {
-        terms.push(format!("all {k} {op} {}", list(&patterns)));
-    }
+    // Vault also allows a JSON array whose every item passes. Tessera's
+    // `all` ranges over an array's items and over an object's member names
+    // alike, and Vault never allows an object here: `all` would let one
+    // through. So arrays are turned away (stricter), until the language can
+    // tell an array from an object.
     for b in bools {
         terms.push(format!("{k} == {b}"));
     }
