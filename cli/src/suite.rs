@@ -2022,6 +2022,7 @@ fn clock_keys(expr: &policy_lang::Expr, keys: &mut Vec<&'static str>) {
         ExprKind::Not(inner) | ExprKind::Group(inner) => clock_keys(inner, keys),
         ExprKind::Has(key) | ExprKind::Truthy(key) => add(&key.path),
         ExprKind::Compare(comparison) => add(&comparison.key.path),
+        ExprKind::Quantified(q) => add(&q.comparison.key.path),
         ExprKind::CompareKeys(c) => {
             add(&c.left.path);
             add(&c.right.path);
@@ -2054,8 +2055,10 @@ impl KeysRead {
     pub fn new(sources: &[(&str, &str)]) -> KeysRead {
         use policy_lang::{ExprKind, Key, KeyPath};
         fn add(read: &mut KeysRead, key: &Key) {
+            // A nested attribute is the request's top-level member it
+            // starts at: that is the key a request sends.
             let entry = match &key.path {
-                KeyPath::Context(name) => ("context", name),
+                KeyPath::Context(path) => ("context", &path.first().to_string()),
                 KeyPath::PrincipalTag(name) => ("principal.tags", name),
                 KeyPath::ResourceTag(name) => ("resource.tags", name),
                 _ => return,
@@ -2070,6 +2073,7 @@ impl KeysRead {
                 ExprKind::Not(inner) | ExprKind::Group(inner) => walk(read, inner),
                 ExprKind::Has(key) | ExprKind::Truthy(key) => add(read, key),
                 ExprKind::Compare(comparison) => add(read, &comparison.key),
+                ExprKind::Quantified(q) => add(read, &q.comparison.key),
                 ExprKind::CompareKeys(c) => {
                     add(read, &c.left);
                     add(read, &c.right);

@@ -159,7 +159,7 @@ impl Attr {
         match key {
             KeyPath::PrincipalTag(t) => Attr::PrincipalTag(pool.name(t)),
             KeyPath::ResourceTag(t) => Attr::ResourceTag(pool.name(t)),
-            KeyPath::Context(c) => Attr::Context(pool.name(c)),
+            KeyPath::Context(c) => Attr::Context(pool.name(c.first())),
             other => Attr::new(other, offset),
         }
     }
@@ -179,7 +179,7 @@ impl Attr {
             KeyPath::PrincipalTag(t) => Attr::PrincipalTag(t.as_str().into()),
             KeyPath::ResourcePath => Attr::ResourcePath,
             KeyPath::ResourceTag(t) => Attr::ResourceTag(t.as_str().into()),
-            KeyPath::Context(c) => Attr::Context(c.as_str().into()),
+            KeyPath::Context(c) => Attr::Context(c.first().into()),
         }
     }
 
@@ -421,7 +421,32 @@ impl Cond {
             let text = source.get(expr.span.start..expr.span.end).unwrap_or("");
             pool.texts.push(text.trim_end())
         };
+        let not_yet = |key: &policy_lang::Key| -> Result<(), Problem> {
+            match &key.path {
+                KeyPath::Context(path) if path.is_nested() => Err(Problem::Condition {
+                    span: key.span,
+                    why: "nested custom attributes are not compiled yet".into(),
+                }),
+                _ => Ok(()),
+            }
+        };
+        match &expr.kind {
+            ExprKind::Has(key) | ExprKind::Truthy(key) => not_yet(key)?,
+            ExprKind::Compare(c) => not_yet(&c.key)?,
+            ExprKind::CompareKeys(c) => {
+                not_yet(&c.left)?;
+                not_yet(&c.right)?;
+            }
+            ExprKind::Quantified(_) => {
+                return Err(Problem::Condition {
+                    span: expr.span,
+                    why: "`any` and `all` are not compiled yet".into(),
+                });
+            }
+            _ => {}
+        }
         Ok(match &expr.kind {
+            ExprKind::Quantified(_) => unreachable!(),
             ExprKind::And(items) => Cond::All(
                 items
                     .iter()

@@ -360,7 +360,8 @@ fn read<'r>(
         KeyPath::PrincipalTag(name) => Val::Str(request.principal.tags.get(name)?),
         KeyPath::ResourcePath => Val::Str(&request.resource.path),
         KeyPath::ResourceTag(name) => Val::Str(request.resource.tags.get(name)?),
-        KeyPath::Context(name) => match context.attributes.get(name)? {
+        KeyPath::Context(path) if path.is_nested() => return None,
+        KeyPath::Context(path) => match context.attributes.get(path.first())? {
             Attribute::String(s) => Val::Str(s),
             Attribute::Number(n) => Val::Number(*n),
             Attribute::Bool(b) => Val::Bool(*b),
@@ -443,6 +444,7 @@ fn expr_truth(expr: &Expr, request: &Request, now: DateTime<Utc>) -> Tri {
         },
         ExprKind::Compare(comparison) => compare(comparison, request, now),
         ExprKind::CompareKeys(c) => compare_keys(c, request, now),
+        ExprKind::Quantified(_) => Tri::Unknown,
     }
 }
 

@@ -306,6 +306,43 @@ pub enum ExprKind {
     Compare(Comparison),
     /// `key op key`: two request values compared with each other.
     CompareKeys(KeyComparison),
+    /// `any key op operand` / `all key op operand`: a comparison of each
+    /// item of a set-valued key (`principal.groups`, a `context.NAME` sent
+    /// as a JSON array or object), joined with `or` / `and`.
+    Quantified(Quantified),
+}
+
+/// Whether some or every item of a set must pass a comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Quantifier {
+    /// `any`: true when some item's comparison is true (false on an empty set).
+    Any,
+    /// `all`: true when no item's comparison is false or unknown (true on an empty set).
+    All,
+}
+
+impl Quantifier {
+    /// The keyword: `any` or `all`.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Quantifier::Any => "any",
+            Quantifier::All => "all",
+        }
+    }
+}
+
+/// `any key op operand` / `all key op operand`.
+///
+/// `comparison.key` is the set-valued key; `comparison.op` and
+/// `comparison.operand` are the comparison each item takes, typed as a
+/// custom attribute's is (by its literal), with no `at` offset.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Quantified {
+    /// `any` or `all`.
+    pub quantifier: Quantifier,
+    /// The comparison of one item.
+    pub comparison: Comparison,
 }
 
 /// `left op right`, two request values: `resource.tags.owner ==
@@ -480,8 +517,80 @@ pub enum KeyPath {
     ResourcePath,
     /// `resource.tags.NAME`: string.
     ResourceTag(String),
-    /// `context.NAME`: a custom request attribute; its type comes from the literal.
-    Context(String),
+    /// `context.NAME` or `context.A.B...`: a custom request attribute (a
+    /// member of nested JSON objects for a path of several names); its type
+    /// comes from the literal.
+    Context(ContextPath),
+}
+
+/// The names after `context.`: one for `context.ticket`, several for a
+/// member of nested objects (`context.parameters."max-ttl"`), at most
+/// [`ContextPath::MAX_NAMES`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct ContextPath {
+    names: SmallVec<[String; 1]>,
+}
+
+impl ContextPath {
+    /// The most names a path may have after `context.`.
+    pub const MAX_NAMES: usize = 8;
+
+    /// A path of one name, as `context.NAME` reads.
+    ///
+    /// ```
+    /// let path = policy_lang::ContextPath::name("ticket");
+    /// assert_eq!(path.to_string(), "ticket");
+    /// ```
+    pub fn name(name: impl Into<String>) -> Self {
+        ContextPath {
+            names: smallvec::smallvec![name.into()],
+        }
+    }
+
+    /// A path of the given names, or `None` when there are none or more
+    /// than [`ContextPath::MAX_NAMES`], or one is empty.
+    ///
+    /// ```
+    /// let path = policy_lang::ContextPath::new(["parameters", "max-ttl"]).unwrap();
+    /// assert_eq!(path.to_string(), "parameters.max-ttl");
+    /// assert!(policy_lang::ContextPath::new(Vec::<String>::new()).is_none());
+    /// ```
+    pub fn new<S: Into<String>>(names: impl IntoIterator<Item = S>) -> Option<Self> {
+        let names: SmallVec<[String; 1]> = names.into_iter().map(Into::into).collect();
+        let ok = !names.is_empty()
+            && names.len() <= Self::MAX_NAMES
+            && names.iter().all(|n| !n.is_empty());
+        ok.then_some(ContextPath { names })
+    }
+
+    /// The names, outermost first.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The first name: the member of `context` the path starts at.
+    pub fn first(&self) -> &str {
+        self.names.first().map_or("", String::as_str)
+    }
+
+    /// True for a path of several names.
+    pub fn is_nested(&self) -> bool {
+        self.names.len() > 1
+    }
+}
+
+impl std::fmt::Display for ContextPath {
+    /// The names joined with `.`, each bare or quoted as written in a key.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, name) in self.names.iter().enumerate() {
+            if i > 0 {
+                f.write_str(".")?;
+            }
+            write!(f, "{}", AttributeName(name))?;
+        }
+        Ok(())
+    }
 }
 
 impl KeyPath {
@@ -526,7 +635,7 @@ impl std::fmt::Display for KeyPath {
         match self {
             KeyPath::PrincipalTag(name) => write!(f, "principal.tags.{}", AttributeName(name)),
             KeyPath::ResourceTag(name) => write!(f, "resource.tags.{}", AttributeName(name)),
-            KeyPath::Context(name) => write!(f, "context.{}", AttributeName(name)),
+            KeyPath::Context(path) => write!(f, "context.{path}"),
             fixed => {
                 let name = KeyPath::FIXED
                     .iter()

@@ -292,6 +292,11 @@ fn expr_text(expr: &Expr, lists: Lists) -> String {
         ExprKind::Truthy(key) => key.to_string(),
         ExprKind::Compare(comparison) => comparison_text(comparison, lists),
         ExprKind::CompareKeys(c) => format!("{} {} {}", c.left, c.op.symbol(), c.right),
+        ExprKind::Quantified(q) => format!(
+            "{} {}",
+            q.quantifier.keyword(),
+            comparison_text(&q.comparison, lists)
+        ),
     }
 }
 
@@ -353,7 +358,8 @@ fn nested_comments(expr: &Expr) -> Vec<&Comment> {
         ExprKind::Has(_)
         | ExprKind::Truthy(_)
         | ExprKind::Compare(_)
-        | ExprKind::CompareKeys(_) => &[],
+        | ExprKind::CompareKeys(_)
+        | ExprKind::Quantified(_) => &[],
     };
     let mut out = Vec::new();
     for child in children {

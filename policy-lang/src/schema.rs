@@ -99,7 +99,12 @@ impl SchemaKey {
     /// The schema key a policy key reads, `None` for built-in keys.
     pub fn of(path: &KeyPath) -> Option<SchemaKey> {
         match path {
-            KeyPath::Context(name) => Some(SchemaKey::Context(name.clone())),
+            // A nested attribute is declared by its dotted path, each name
+            // bare or quoted as in a policy (`context.parameters."max-ttl"`).
+            KeyPath::Context(path) => Some(SchemaKey::Context(match path.names() {
+                [name] => name.clone(),
+                _ => path.to_string(),
+            })),
             KeyPath::PrincipalTag(name) => Some(SchemaKey::PrincipalTag(name.clone())),
             KeyPath::ResourceTag(name) => Some(SchemaKey::ResourceTag(name.clone())),
             _ => None,
@@ -411,6 +416,34 @@ impl Checker<'_> {
                 }
             }
             ExprKind::CompareKeys(c) => self.key_comparison(c),
+            ExprKind::Quantified(q) => {
+                let comparison = &q.comparison;
+                let Some(declared) = self.declared(&comparison.key) else {
+                    return;
+                };
+                let AttributeType::Set(item) = declared.ty.clone() else {
+                    let message = format!(
+                        "`{}` is declared as `{}`; `{}` takes a set",
+                        comparison.key,
+                        declared.ty.name(),
+                        q.quantifier.keyword()
+                    );
+                    self.mismatch(comparison.key.span, message, None);
+                    return;
+                };
+                let values: Vec<&crate::Value> = match &comparison.operand {
+                    Operand::Value(value) => vec![value],
+                    Operand::List(values) => values.iter().collect(),
+                    Operand::Range(from, to) => vec![from, to],
+                };
+                let membership = matches!(
+                    comparison.op,
+                    CompareOp::Eq | CompareOp::Ne | CompareOp::In | CompareOp::NotIn
+                );
+                for value in values {
+                    self.literal(&comparison.key, &item, membership, value);
+                }
+            }
             ExprKind::Compare(comparison) => {
                 let Some(declared) = self.declared(&comparison.key) else {
                     return;

@@ -361,8 +361,49 @@ rejects! {
     tag_typo: when("principal.tag.team == \"payments\"") => [
         err(UnknownKey, 6, 12, "unknown attribute `principal.tag.team`").expected("a request attribute such as `source_ip`, `mfa`, `principal.tags.NAME` or `context.NAME`").hint("did you mean `principal.tags.team`?"),
     ];
-    nested_context_name: when("context.a.b == \"x\"") => [
-        err(UnknownKey, 6, 12, "unknown attribute `context.a.b`").expected("a request attribute such as `source_ip`, `mfa`, `principal.tags.NAME` or `context.NAME`").hint("a custom attribute is one name after `context.`, as in `context.ticket`"),
+    too_many_context_names: when("has context.a.b.c.d.e.f.g.h.i") => [
+        err(UnknownKey, 6, 40, "`context.a.b.c.d.e.f.g.h.i` has 9 names after `context.`; the limit is 8").hint("a custom attribute reads at most 8 levels of nested objects, as in `context.parameters.ttl`"),
+    ];
+    nested_context_variable: line("resource prod/${context.a.b}/*") => [
+        err(InvalidVariable, 3, 21, "`context.a.b` cannot be used as a policy variable: a variable reads one name after `context.`").hint("compare a nested attribute in a condition instead, as in `when { context.a.b == \"x\" }`"),
+    ];
+    empty_nested_name: when("context.a.\"\" == \"x\"") => [
+        err(UnknownKey, 6, 22, "empty attribute name after `context.`").expected("a name, bare (`ticket`) or quoted (`\"aws:SourceVpce\"`)"),
+    ];
+
+    // Quantifiers.
+    quantifier_not_a_set: when("any source_ip in 10.0.0.0/8") => [
+        err(TypeMismatch, 6, 16, "`any` takes a set, but `source_ip` holds an IP address").expected("`principal.groups` or a custom attribute `context.NAME`").hint("compare the key itself, without `any`"),
+    ];
+    quantifier_contains: when("all principal.groups contains \"x\"") => [
+        err(TypeMismatch, 6, 33, "`contains` tests the whole set; it cannot follow `all`").hint("write `any principal.groups == \"x\"`, or `principal.groups contains \"x\"` without `all`"),
+    ];
+    quantifier_key_operand: when("any context.a == principal.id") => [
+        err(TypeMismatch, 6, 29, "`any` compares each item with a value, not an attribute").hint("write a literal on the right, such as `\"x\"`, `[\"a\", \"b\"]` or `1 .. 5`"),
+    ];
+    quantifier_at: when("any context.a == 1 at UTC") => [
+        err(TypeMismatch, 6, 31, "`at` applies to `time_of_day` and `weekday`, not `context.a`").hint("remove `at ...`"),
+    ];
+    quantifier_groups_ordered: when("any principal.groups < \"x\"") => [
+        err(TypeMismatch, 6, 33, "`principal.groups` holds items that are each a string; `<` cannot compare it with a value").hint("for example `any principal.groups == \"value\"`"),
+    ];
+    quantifier_groups_number: when("any principal.groups == 3") => [
+        err(TypeMismatch, 6, 36, "expected a string, found `3`").expected("a quoted string").hint("write \"3\""),
+    ];
+    quantifier_custom_bool_like: when("all context.flags like true") => [
+        err(TypeMismatch, 6, 30, "`context.flags` has items compared with a boolean; `like` cannot compare it with a value").hint("for example `all context.flags == true`"),
+    ];
+    quantifier_without_operator: when("any context.a") => [
+        err(Syntax, 6, 26, "unexpected `}`").expected("an operator (`==`, `!=`, `<`, `<=`, `>`, `>=`, `in`, `not in`, `like`, `ilike`, `contains`)"),
+    ];
+
+    // `like` with a list of patterns: each pattern is checked.
+    like_list_bad_patterns: when("resource.path like [\"a/[z-a]\", \"b/*\", \"c/{x\"]") => [
+        err(InvalidGlob, 6, 32, "invalid pattern `a/[z-a]`: invalid range `z-a`").hint("a range runs from low to high, as in `[a-z]`"),
+        err(InvalidGlob, 6, 50, "invalid pattern `c/{x`: unclosed `{` alternatives").hint("close the alternatives with `}`, as in `{a,b}`"),
+    ];
+    like_list_empty: when("resource.path like []") => [
+        err(InvalidLiteral, 6, 31, "empty list").hint("list at least one value; `in []` could never hold"),
     ];
     has_unknown_key: when("has ticket") => [
         err(UnknownKey, 6, 16, "unknown attribute `ticket`").expected("a request attribute such as `source_ip`, `mfa`, `principal.tags.NAME` or `context.NAME`").hint("custom request attributes are read as `context.ticket`"),
@@ -471,10 +512,10 @@ rejects! {
         err(Syntax, 6, 20, "unexpected `}`").expected("a condition"),
     ];
     dangling_not: when("not") => [
-        err(Syntax, 6, 16, "unexpected `}`").expected("an attribute name, `not`, `has` or `(`"),
+        err(Syntax, 6, 16, "unexpected `}`").expected("`any`, `all`, an attribute name, `not`, `has` or `(`"),
     ];
     misplaced_in: when("not in") => [
-        err(Syntax, 6, 16, "unexpected `in`").expected("an attribute name, `not`, `has` or `(`"),
+        err(Syntax, 6, 16, "unexpected `in`").expected("`any`, `all`, an attribute name, `not`, `has` or `(`"),
     ];
     missing_operand: when("mfa_age <=") => [
         err(Syntax, 6, 23, "unexpected `}`").expected("a value"),
@@ -1093,8 +1134,8 @@ rejects! {
     quoted_fixed_name: when(r#"principal."id" == "x""#) => [
         err(UnknownKey, 6, 12, r#"unknown attribute `principal."id"`"#).expected("a request attribute such as `source_ip`, `principal.tags.NAME` or `context.NAME`").hint(r#"did you mean `principal.tags."id"`?"#),
     ];
-    quoted_name_under_a_name: when(r#"context.a."b" == "x""#) => [
-        err(UnknownKey, 6, 12, r#"unknown attribute `context.a."b"`"#).expected("a request attribute such as `source_ip`, `principal.tags.NAME` or `context.NAME`").hint(r#"only a custom attribute's name may be quoted, as in `context."aws:SourceVpce"` or `principal.tags."cost center"`"#),
+    quoted_name_under_a_name: when(r#"resource.tags.a."b" == "x""#) => [
+        err(UnknownKey, 6, 12, r#"unknown attribute `resource.tags.a."b"`"#).expected("a request attribute such as `source_ip`, `principal.tags.NAME` or `context.NAME`").hint(r#"only a custom attribute's name may be quoted, as in `context."aws:SourceVpce"` or `principal.tags."cost center"`"#),
     ];
     quoted_name_unknown_escape: when(r#"context."a\qb" == "x""#) => [
         err(InvalidEscape, 6, 22, r"unknown escape `\q`").hint("strings know `\\\"`, `\\\\`, `\\n` and `\\t`"),

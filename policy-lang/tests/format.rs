@@ -740,3 +740,33 @@ fn two_keys_compared_print_as_keys() {
     };
     assert!(last.iter().all(|e| matches!(e.kind, ExprKind::Compare(_))));
 }
+
+/// Quantifiers, `like` lists and nested attributes print in canonical form
+/// (names bare where they can be) and read back to the same tree.
+#[test]
+fn quantifiers_like_lists_and_nested_attributes() {
+    let source = concat!(
+        "policy \"q\" { allow \"a\" { principal * action * resource * when { ",
+        "any   principal.groups like[\"group:ops-*\",\"group:sre-*\",] ",
+        "all context.\"parameters\" in [\"ttl\",\"policies\"] ",
+        "not any context.scores>=3 or all context.ports not in 1..1024 ",
+        "context.parameters.\"max-ttl\" <= 3600 and has context.a.\"b\".c ",
+        "resource.path ilike [\"prod/*\"] } } }"
+    );
+    let expected = r#"policy "q" {
+  allow "a" {
+    principal *
+    action    *
+    resource  *
+    when {
+      any principal.groups like ["group:ops-*", "group:sre-*"]
+      all context.parameters in ["ttl", "policies"]
+      not any context.scores >= 3 or all context.ports not in 1 .. 1024
+      context.parameters.max-ttl <= 3600 and has context.a.b.c
+      resource.path ilike ["prod/*"]
+    }
+  }
+}
+"#;
+    check(source, expected);
+}

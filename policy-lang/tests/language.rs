@@ -143,6 +143,14 @@ fn show(e: &Expr) -> String {
         ExprKind::Has(key) => format!("(has {key})"),
         ExprKind::Truthy(key) => key.to_string(),
         ExprKind::CompareKeys(c) => format!("({} {} {})", c.op.symbol(), c.left, c.right),
+        ExprKind::Quantified(q) => {
+            let inner = Expr {
+                kind: ExprKind::Compare(q.comparison.clone()),
+                comments: Default::default(),
+                span: e.span,
+            };
+            format!("({} {})", q.quantifier.keyword(), show(&inner))
+        }
         ExprKind::Compare(c) => {
             let operand = match &c.operand {
                 Operand::Value(v) => show_value(&v.kind),
@@ -316,6 +324,33 @@ mod conditions {
         context_ip_in: "context.client_ip in 10.0.0.0/8" => "when[(in context.client_ip cidr:10.0.0.0/8)]";
         context_ip_eq: "context.client_ip == 10.1.2.3" => "when[(== context.client_ip ip:10.1.2.3)]";
         context_name_with_dash: r#"context.change-id == "x""# => r#"when[(== context.change-id "x")]"#;
+        // Quantifiers: each item of a set compared, joined with `or` / `and`.
+        any_groups_like: r#"any principal.groups like "group:ops-*""# => r#"when[(any (like principal.groups "group:ops-*"))]"#;
+        all_groups_in: r#"all principal.groups in ["a", "b"]"# => r#"when[(all (in principal.groups ["a", "b"]))]"#;
+        all_object_names_in: r#"all context.parameters in ["ttl", "policies"]"# => r#"when[(all (in context.parameters ["ttl", "policies"]))]"#;
+        any_number_gt: "any context.scores > 3" => "when[(any (> context.scores num:3))]";
+        all_number_range: "all context.ports in 1 .. 1024" => "when[(all (in context.ports num:1..num:1024))]";
+        any_bool: "any context.flags == true" => "when[(any (== context.flags bool:true))]";
+        any_cidr: "any context.addresses in 10.0.0.0/8" => "when[(any (in context.addresses cidr:10.0.0.0/8))]";
+        all_ne: r#"all context.scopes != "admin""# => r#"when[(all (!= context.scopes "admin"))]"#;
+        all_not_in: r#"all context.scopes not in ["admin"]"# => r#"when[(all (not in context.scopes ["admin"]))]"#;
+        any_ilike_list: r#"any context.scopes ilike ["read:*", "list:*"]"# => r#"when[(any (ilike context.scopes ["read:*", "list:*"]))]"#;
+        any_timestamp: "any context.expiries < 2026-01-01T00:00:00Z" => "when[(any (< context.expiries ts:2026-01-01T00:00:00+00:00))]";
+        any_duration: "all context.ttls <= 1h" => "when[(all (<= context.ttls dur:3600))]";
+        quantifier_nested_key: r#"all context.parameters.policies in ["default"]"# => r#"when[(all (in context.parameters.policies ["default"]))]"#;
+        quantifier_in_logic: r#"has context.tags and not any context.tags == "x""# => r#"when[(and (has context.tags) (not (any (== context.tags "x"))))]"#;
+        any_as_a_name: r#"context.any == "x" and context.all == 1"# => r#"when[(and (== context.any "x") (== context.all num:1))]"#;
+        // `like` with a list of patterns.
+        like_list: r#"resource.path like ["prod/*", "staging/*"]"# => r#"when[(like resource.path ["prod/*", "staging/*"])]"#;
+        ilike_list_custom: r#"context.ticket ilike ["chg-*", "inc-*",]"# => r#"when[(ilike context.ticket ["chg-*", "inc-*"])]"#;
+        // Nested custom attributes.
+        nested_context: "context.parameters.ttl <= 3600" => "when[(<= context.parameters.ttl num:3600)]";
+        nested_context_quoted: r#"context.parameters."max-ttl" == "1h""# => r#"when[(== context.parameters.max-ttl "1h")]"#;
+        nested_context_quoted_dot: r#"context.a."b.c" == "x""# => r#"when[(== context.a."b.c" "x")]"#;
+        nested_context_has: "has context.a.b.c" => "when[(has context.a.b.c)]";
+        nested_context_bare: "context.flags.break_glass" => "when[context.flags.break_glass]";
+        nested_context_keys: "context.a.b == context.c.d" => "when[(== context.a.b context.c.d)]";
+        nested_context_eight: "has context.a.b.c.d.e.f.g.h" => "when[(has context.a.b.c.d.e.f.g.h)]";
         // Booleans.
         mfa_bare: "mfa" => "when[mfa]";
         mfa_eq_false: "mfa == false" => "when[(== mfa bool:false)]";

@@ -44,6 +44,7 @@ pub fn condition_keys(statement: &Statement) -> Vec<&policy_lang::Key> {
             ExprKind::Not(inner) | ExprKind::Group(inner) => walk(inner, out),
             ExprKind::Has(key) | ExprKind::Truthy(key) => out.push(key),
             ExprKind::Compare(c) => out.push(&c.key),
+            ExprKind::Quantified(q) => out.push(&q.comparison.key),
             ExprKind::CompareKeys(c) => {
                 out.push(&c.left);
                 out.push(&c.right);
@@ -79,6 +80,7 @@ fn collect_keys<'a>(expr: &'a Expr, out: &mut Vec<&'a KeyPath>) {
         ExprKind::Not(inner) | ExprKind::Group(inner) => collect_keys(inner, out),
         ExprKind::Has(key) | ExprKind::Truthy(key) => out.push(&key.path),
         ExprKind::Compare(c) => out.push(&c.key.path),
+        ExprKind::Quantified(q) => out.push(&q.comparison.key.path),
         ExprKind::CompareKeys(c) => {
             out.push(&c.left.path);
             out.push(&c.right.path);
@@ -147,8 +149,12 @@ fn collect_comparisons<'a>(
         ExprKind::Group(inner) => collect_comparisons(inner, positive, out),
         ExprKind::Not(inner) => collect_comparisons(inner, !positive, out),
         ExprKind::Compare(c) => out.push((c, expr, positive)),
-        // Two keys compared constrain neither to a literal.
-        ExprKind::Has(_) | ExprKind::Truthy(_) | ExprKind::CompareKeys(_) => {}
+        // Two keys compared constrain neither to a literal; a quantified
+        // comparison constrains the items of a set, not the key's value.
+        ExprKind::Has(_)
+        | ExprKind::Truthy(_)
+        | ExprKind::CompareKeys(_)
+        | ExprKind::Quantified(_) => {}
     }
 }
 

@@ -781,7 +781,7 @@ fn custom_reads(
 ) -> Vec<(&'static str, &str, policy_lang::Span)> {
     fn custom(key: &policy_lang::Key) -> Option<(&'static str, &str, policy_lang::Span)> {
         match &key.path {
-            KeyPath::Context(name) => Some(("context", name, key.span)),
+            KeyPath::Context(path) => Some(("context", path.first(), key.span)),
             KeyPath::PrincipalTag(name) => Some(("principal.tags", name, key.span)),
             KeyPath::ResourceTag(name) => Some(("resource.tags", name, key.span)),
             _ => None,

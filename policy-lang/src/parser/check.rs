@@ -201,6 +201,15 @@ impl Lower<'_, '_> {
                 });
                 ok = false;
             } else if let Some(key) = self.key_from_text(key_text, key_span) {
+                if let KeyPath::Context(path) = &key.path
+                    && path.is_nested()
+                {
+                    self.report(Problem::NestedVariable {
+                        span: key_span,
+                        key: key_text.to_string(),
+                    });
+                    return None;
+                }
                 let allowed = matches!(
                     key.path,
                     KeyPath::PrincipalId
@@ -297,7 +306,65 @@ impl Lower<'_, '_> {
         op_span: Span,
         syntax: OperandSyntax,
     ) -> Option<Operand> {
-        let key_type = key.path.value_type();
+        self.operand_typed(key, key.path.value_type(), None, op, op_span, syntax)
+    }
+
+    /// `any|all key op operand`: the key must hold a set (`principal.groups`,
+    /// whose items are strings, or a custom attribute, whose items are typed
+    /// by the literal); `contains` and `at` do not apply, and the operand is
+    /// a literal, typed as for one item.
+    pub(super) fn quantified_syntax(
+        &mut self,
+        quantifier: Quantifier,
+        key: Key,
+        op: CompareOp,
+        op_span: Span,
+        syntax: OperandSyntax,
+    ) -> Option<Quantified> {
+        let item_type = match &key.path {
+            KeyPath::PrincipalGroups => ValueType::String,
+            KeyPath::Context(_) => ValueType::Any,
+            other => {
+                self.report(Problem::NotASet {
+                    span: key.span,
+                    quantifier,
+                    key: other.clone(),
+                    ty: other.value_type(),
+                });
+                return None;
+            }
+        };
+        if op == CompareOp::Contains {
+            self.report(Problem::QuantifiedContains {
+                span: op_span,
+                quantifier,
+                key: key.path.clone(),
+            });
+            return None;
+        }
+        let operand = self.operand_typed(&key, item_type, Some(quantifier), op, op_span, syntax)?;
+        Some(Quantified {
+            quantifier,
+            comparison: Comparison {
+                key,
+                op,
+                operand,
+                offset: None,
+            },
+        })
+    }
+
+    /// Types the operand's literals against `key` read as a `key_type`
+    /// (its items' type under a `quantifier`).
+    fn operand_typed(
+        &mut self,
+        key: &Key,
+        key_type: ValueType,
+        quantifier: Option<Quantifier>,
+        op: CompareOp,
+        op_span: Span,
+        syntax: OperandSyntax,
+    ) -> Option<Operand> {
         let OperandSyntax {
             shape,
             span: operand_span,
@@ -341,15 +408,22 @@ impl Lower<'_, '_> {
             Err(message) => {
                 let verb = match (custom, op) {
                     (true, CompareOp::Contains) => "is tested as",
+                    (true, _) if quantifier.is_some() => "has items compared with",
                     (true, _) => "is compared with",
+                    (false, _) if quantifier.is_some() => "holds items that are each",
                     (false, _) => "holds",
+                };
+                let example = example_for_type(&key.path, key_type);
+                let example = match quantifier {
+                    Some(q) => format!("{} {example}", q.keyword()),
+                    None => example,
                 };
                 self.report(Problem::OperatorMismatch {
                     span: op_span,
                     key: key.path.clone(),
                     verb,
                     why: message,
-                    example: example_for_type(&key.path, key_type),
+                    example,
                 });
                 return None;
             }
@@ -383,29 +457,28 @@ impl Lower<'_, '_> {
             });
             return None;
         }
-        if matches!(op, CompareOp::Like | CompareOp::ILike)
-            && let Some(Value {
-                kind: ValueKind::String(p),
-                span,
-            }) = values.first()
-            && !self.pattern_within_limits(p, *span)
-        {
-            return None;
-        }
-        if matches!(op, CompareOp::Like | CompareOp::ILike)
-            && let Some(Value {
-                kind: ValueKind::String(p),
-                span,
-            }) = values.first()
-            && let Err(error) = parse_glob(p, false).map_err(|e| e.kind)
-        {
-            let problem = Problem::InvalidGlob {
-                span: *span,
-                pattern: p.clone(),
-                error,
-            };
-            self.report(problem);
-            return None;
+        if matches!(op, CompareOp::Like | CompareOp::ILike) {
+            // Each pattern of a list is checked as one pattern alone, and
+            // each bad one reported.
+            let mut patterns_ok = true;
+            for value in &values {
+                let ValueKind::String(p) = &value.kind else {
+                    continue;
+                };
+                if !self.pattern_within_limits(p, value.span) {
+                    patterns_ok = false;
+                } else if let Err(error) = parse_glob(p, false).map_err(|e| e.kind) {
+                    self.report(Problem::InvalidGlob {
+                        span: value.span,
+                        pattern: p.clone(),
+                        error,
+                    });
+                    patterns_ok = false;
+                }
+            }
+            if !patterns_ok {
+                return None;
+            }
         }
         let mut values = values.into_iter();
         match shape {
@@ -448,6 +521,9 @@ impl Lower<'_, '_> {
 
     /// The key `text` names, at `span`; an unknown one is reported.
     pub(super) fn key_from_text(&mut self, text: &str, span: Span) -> Option<Key> {
+        if let Some(rest) = text.strip_prefix("context.") {
+            return self.context_key(text, rest, span);
+        }
         if text.contains('"') {
             return self.quoted_key(text, span);
         }
@@ -469,10 +545,8 @@ impl Lower<'_, '_> {
         };
         let path = if let Some(n) = named("principal.tags.") {
             Some(KeyPath::PrincipalTag(n))
-        } else if let Some(n) = named("resource.tags.") {
-            Some(KeyPath::ResourceTag(n))
         } else {
-            named("context.").map(KeyPath::Context)
+            named("resource.tags.").map(KeyPath::ResourceTag)
         };
         if let Some(path) = path {
             return Some(Key { path, span });
@@ -561,24 +635,8 @@ impl Lower<'_, '_> {
     /// name after `context.`, `principal.tags.` or `resource.tags.` may be
     /// quoted, and it may not be empty.
     fn quoted_key(&mut self, text: &str, span: Span) -> Option<Key> {
-        // Split at the dots outside quotes; each part with its offset.
-        let mut parts: Vec<(usize, &str)> = Vec::new();
-        let (mut start, mut quoted, mut escaped) = (0, false, false);
-        for (i, c) in text.char_indices() {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' if quoted => escaped = true,
-                '"' => quoted = !quoted,
-                '.' if !quoted => {
-                    parts.push((start, text.get(start..i).unwrap_or("")));
-                    start = i + 1;
-                }
-                _ => {}
-            }
-        }
-        parts.push((start, text.get(start..).unwrap_or("")));
+        let parts = split_key(text);
         let (prefix, (offset, raw)) = match parts.as_slice() {
-            [(_, "context"), name] => ("context.", *name),
             [(_, "principal"), (_, "tags"), name] => ("principal.tags.", *name),
             [(_, "resource"), (_, "tags"), name] => ("resource.tags.", *name),
             parts => {
@@ -618,12 +676,88 @@ impl Lower<'_, '_> {
             return None;
         }
         let path = match prefix {
-            "context." => KeyPath::Context(name),
             "principal.tags." => KeyPath::PrincipalTag(name),
             _ => KeyPath::ResourceTag(name),
         };
         Some(Key { path, span })
     }
+
+    /// `context.NAME` or `context.A.B...` (`rest` is the text after
+    /// `context.`): one to [`ContextPath::MAX_NAMES`] names, each bare or
+    /// quoted, none empty.
+    fn context_key(&mut self, text: &str, rest: &str, span: Span) -> Option<Key> {
+        let prefix_len = "context.".len();
+        let parts = split_key(rest);
+        if parts.len() > ContextPath::MAX_NAMES {
+            let offset = parts.get(ContextPath::MAX_NAMES).map_or(0, |(o, _)| *o);
+            self.report(Problem::TooManyNames {
+                span: Span::new(span.start + prefix_len + offset, span.end),
+                text: text.to_string(),
+                count: parts.len(),
+                max: ContextPath::MAX_NAMES,
+            });
+            return None;
+        }
+        let mut names: smallvec::SmallVec<[String; 1]> = smallvec::SmallVec::new();
+        for (offset, raw) in parts {
+            let start = span.start + prefix_len + offset;
+            let name_span = Span::new(start, start + raw.len());
+            let quoted = raw.len() >= 2 && raw.starts_with('"') && raw.ends_with('"');
+            let name = if quoted {
+                self.string_text(raw, name_span)
+            } else if is_bare_name(raw) {
+                raw.to_string()
+            } else {
+                // The grammar quotes whole names only, and no name is empty.
+                self.report(Problem::MisplacedQuotedName {
+                    span,
+                    text: text.to_string(),
+                    suggestion: None,
+                });
+                return None;
+            };
+            if name.is_empty() {
+                self.report(Problem::EmptyAttributeName {
+                    span: name_span,
+                    prefix: "context.",
+                });
+                return None;
+            }
+            names.push(name);
+        }
+        let Some(path) = ContextPath::new(names) else {
+            self.report(Problem::UnknownKey {
+                span,
+                text: text.to_string(),
+                hint: unknown_key_hint(text),
+            });
+            return None;
+        };
+        Some(Key {
+            path: KeyPath::Context(path),
+            span,
+        })
+    }
+}
+
+/// `text` split at the dots outside quotes; each part with its offset.
+fn split_key(text: &str) -> Vec<(usize, &str)> {
+    let mut parts: Vec<(usize, &str)> = Vec::new();
+    let (mut start, mut quoted, mut escaped) = (0, false, false);
+    for (i, c) in text.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            '.' if !quoted => {
+                parts.push((start, text.get(start..i).unwrap_or("")));
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push((start, text.get(start..).unwrap_or("")));
+    parts
 }
 
 /// For `key_type op shape`, the type each literal must have, or why not.
@@ -635,7 +769,7 @@ fn allowed_element(key: ValueType, op: CompareOp, shape: Shape) -> Result<ValueT
     let membership = matches!(op, In | NotIn);
     let ok = match (key, shape) {
         (T::String, Shape::One) if equality || matches!(op, Like | ILike) => Some(T::String),
-        (T::String, Shape::List) if membership => Some(T::String),
+        (T::String, Shape::List) if membership || matches!(op, Like | ILike) => Some(T::String),
         (T::Number, Shape::One) if equality || ordered => Some(T::Number),
         (T::Number, Shape::List) if membership => Some(T::Number),
         (T::Number, Shape::Range) if membership => Some(T::Number),
@@ -732,7 +866,10 @@ fn unknown_key_hint(text: &str) -> String {
         return format!("did you mean `{suggestion}`?");
     }
     if parts.len() > 1 && parts.first() == Some(&"context") {
-        "a custom attribute is one name after `context.`, as in `context.ticket`".to_string()
+        format!(
+            "a custom attribute is `context.NAME`, or up to {} names after `context.` for a member of nested objects, as in `context.parameters.ttl`",
+            ContextPath::MAX_NAMES
+        )
     } else {
         format!("custom request attributes are read as `context.{last}`")
     }

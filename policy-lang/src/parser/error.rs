@@ -5,7 +5,7 @@
 //! expected text, hint and related places.
 
 use super::MAX_CONDITION_DEPTH;
-use crate::ast::{BlockKind, CompareOp, KeyPath, MatcherKind, Span, ValueType};
+use crate::ast::{BlockKind, CompareOp, KeyPath, MatcherKind, Quantifier, Span, ValueType};
 use crate::diagnostic::{Diagnostic, DiagnosticKind, SourceMap};
 use crate::literal;
 use crate::pattern::glob_error_text;
@@ -134,6 +134,8 @@ pub(super) enum Problem {
     VariableNotAllowed { span: Span, kind: MatcherKind },
     /// A key that cannot stand in a variable.
     NotAVariable { span: Span, key: String },
+    /// `${context.a.b}`: a nested attribute is not a variable.
+    NestedVariable { span: Span, key: String },
     /// A variable inside `{...}`.
     VariableInAlternatives { span: Span },
     /// A variable inside `[...]`.
@@ -198,6 +200,28 @@ pub(super) enum Problem {
         ty: ValueType,
         op: CompareOp,
     },
+    /// `context.a.b.c...` past [`crate::ContextPath::MAX_NAMES`] names.
+    TooManyNames {
+        span: Span,
+        text: String,
+        count: usize,
+        max: usize,
+    },
+    /// `any` / `all` over a key that does not hold a set.
+    NotASet {
+        span: Span,
+        quantifier: Quantifier,
+        key: KeyPath,
+        ty: ValueType,
+    },
+    /// `any K contains "x"`.
+    QuantifiedContains {
+        span: Span,
+        quantifier: Quantifier,
+        key: KeyPath,
+    },
+    /// `any K == other.key`: a quantifier compares items with literals only.
+    QuantifiedKeyOperand { span: Span, quantifier: Quantifier },
     /// `in []`.
     EmptyList { span: Span },
     /// A range that can never hold.
@@ -486,6 +510,14 @@ impl Problem {
                 )
                 .hint("use `${...}` in `resource` patterns only")
                 .build(),
+            P::NestedVariable { span, key } => map
+                .diagnostic(
+                    K::InvalidVariable,
+                    span,
+                    format!("`{key}` cannot be used as a policy variable: a variable reads one name after `context.`"),
+                )
+                .hint("compare a nested attribute in a condition instead, as in `when { context.a.b == \"x\" }`")
+                .build(),
             P::NotAVariable { span, key } => map
                 .diagnostic(
                     K::InvalidVariable,
@@ -638,6 +670,71 @@ impl Problem {
             } => map
                 .diagnostic(K::TypeMismatch, span, format!("`{key}` {verb} {why}"))
                 .hint(format!("for example `{example}`"))
+                .build(),
+            P::TooManyNames {
+                span,
+                text,
+                count,
+                max,
+            } => map
+                .diagnostic(
+                    K::UnknownKey,
+                    span,
+                    format!("`{text}` has {count} names after `context.`; the limit is {max}"),
+                )
+                .hint(format!(
+                    "a custom attribute reads at most {max} levels of nested objects, as in `context.parameters.ttl`"
+                ))
+                .build(),
+            P::NotASet {
+                span,
+                quantifier,
+                key,
+                ty,
+            } => map
+                .diagnostic(
+                    K::TypeMismatch,
+                    span,
+                    format!(
+                        "`{}` takes a set, but `{key}` holds {}",
+                        quantifier.keyword(),
+                        with_article(ty.describe())
+                    ),
+                )
+                .expected("`principal.groups` or a custom attribute `context.NAME`")
+                .hint(format!(
+                    "compare the key itself, without `{}`",
+                    quantifier.keyword()
+                ))
+                .build(),
+            P::QuantifiedContains {
+                span,
+                quantifier,
+                key,
+            } => map
+                .diagnostic(
+                    K::TypeMismatch,
+                    span,
+                    format!(
+                        "`contains` tests the whole set; it cannot follow `{}`",
+                        quantifier.keyword()
+                    ),
+                )
+                .hint(format!(
+                    "write `any {key} == \"x\"`, or `{key} contains \"x\"` without `{}`",
+                    quantifier.keyword()
+                ))
+                .build(),
+            P::QuantifiedKeyOperand { span, quantifier } => map
+                .diagnostic(
+                    K::TypeMismatch,
+                    span,
+                    format!(
+                        "`{}` compares each item with a value, not an attribute",
+                        quantifier.keyword()
+                    ),
+                )
+                .hint("write a literal on the right, such as `\"x\"`, `[\"a\", \"b\"]` or `1 .. 5`")
                 .build(),
             P::EmptyList { span } => map
                 .diagnostic(K::InvalidLiteral, span, "empty list")

@@ -28,7 +28,7 @@ type Fast<T> = Result<T, Bail>;
 /// The words of `reserved` in the grammar. A key cannot be one of them;
 /// one that starts with one and a `.` is left to the pest path.
 const NOT_A_KEY: &[&str] = &[
-    "and", "or", "not", "in", "has", "like", "ilike", "contains", "at",
+    "and", "or", "not", "in", "has", "any", "all", "like", "ilike", "contains", "at",
 ];
 
 pub(super) struct Parser<'l, 'm, 's> {
@@ -541,6 +541,14 @@ impl<'l, 'm, 's> Parser<'l, 'm, 's> {
             let span = Span::new(start, self.pos);
             return Ok((leaf(ExprKind::Group(Box::new(inner)), span), self.pos));
         }
+        let quantifier = match self.word() {
+            "any" => Some(Quantifier::Any),
+            "all" => Some(Quantifier::All),
+            _ => None,
+        };
+        if let Some(quantifier) = quantifier {
+            return self.quantified(quantifier);
+        }
         if self.at_word("has") {
             self.pos += "has".len();
             self.skip();
@@ -643,6 +651,32 @@ impl<'l, 'm, 's> Parser<'l, 'm, 's> {
             offset,
         });
         Ok((leaf(kind, span), end))
+    }
+
+    /// `quantified = { quantifier ~ key ~ op ~ operand ~ offset? }`, the
+    /// cursor on the quantifier. An `at`, a key on the right or anything
+    /// the checks refuse is left to the pest path.
+    fn quantified(&mut self, quantifier: Quantifier) -> Fast<(Expr, usize)> {
+        let start = self.pos;
+        self.pos += quantifier.keyword().len();
+        self.skip();
+        let key = self.key()?;
+        self.skip();
+        let (op, op_span) = self.op()?.ok_or(Bail)?;
+        self.skip();
+        let syntax = self.operand()?;
+        self.skip();
+        let end = self.pos;
+        if self.at_word("at") {
+            return Err(Bail);
+        }
+        let quantified = self
+            .lower
+            .quantified_syntax(quantifier, key, op, op_span, syntax)
+            .ok_or(Bail)?;
+        self.ok_if_clean()?;
+        let span = Span::new(start, end);
+        Ok((leaf(ExprKind::Quantified(quantified), span), end))
     }
 
     /// `op`, in the grammar's order; `None` when no operator stands here.

@@ -464,6 +464,7 @@ impl Lower<'_, '_> {
                 leaf(ExprKind::Has(key), span)
             }
             Rule::comparison => self.comparison(pair, base),
+            Rule::quantified => self.quantified(pair, base),
             _ => leaf(ExprKind::Truthy(missing_key(span)), span),
         }
     }
@@ -492,24 +493,7 @@ impl Lower<'_, '_> {
             }
             return leaf(ExprKind::Truthy(key), span);
         };
-        let op = match op_pair
-            .as_str()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .as_slice()
-        {
-            ["=="] => CompareOp::Eq,
-            ["!="] => CompareOp::Ne,
-            ["<"] => CompareOp::Lt,
-            ["<="] => CompareOp::Le,
-            [">"] => CompareOp::Gt,
-            [">="] => CompareOp::Ge,
-            ["in"] => CompareOp::In,
-            ["not", "in"] => CompareOp::NotIn,
-            ["like"] => CompareOp::Like,
-            ["ilike"] => CompareOp::ILike,
-            _ => CompareOp::Contains,
-        };
+        let op = compare_op(op_pair.as_str());
         let op_span = span_of(&op_pair, base);
         // `key op key`: two request values.
         if let Some(right) = operand_pair
@@ -573,6 +557,50 @@ impl Lower<'_, '_> {
         }
     }
 
+    /// `any|all key op operand [at offset]`: the checks of `check.rs`
+    /// decide which keys, operators and operands fit.
+    fn quantified(&mut self, pair: Pair<Rule>, base: usize) -> Expr {
+        let span = span_of(&pair, base);
+        let mut inner = pair.into_inner();
+        let quantifier = match inner.next() {
+            Some(p) if p.as_str() == "all" => Quantifier::All,
+            _ => Quantifier::Any,
+        };
+        let key = inner.next().and_then(|p| self.key(&p, base));
+        let (op_pair, operand_pair, offset_pair) = (inner.next(), inner.next(), inner.next());
+        let (Some(key), Some(op_pair), Some(operand_pair)) = (key, op_pair, operand_pair) else {
+            return leaf(ExprKind::Truthy(missing_key(span)), span);
+        };
+        let op = compare_op(op_pair.as_str());
+        let op_span = span_of(&op_pair, base);
+        if let Some(right) = operand_pair
+            .clone()
+            .into_inner()
+            .next()
+            .filter(|p| p.as_rule() == Rule::key_operand && names_a_key(p.as_str()))
+        {
+            self.report(Problem::QuantifiedKeyOperand {
+                span: span_of(&right, base),
+                quantifier,
+            });
+            return leaf(ExprKind::Truthy(missing_key(span)), span);
+        }
+        if let Some(at) = offset_pair {
+            self.report(Problem::OffsetNotAllowed {
+                span: span_of(&at, base),
+                key: key.path.clone(),
+            });
+            return leaf(ExprKind::Truthy(missing_key(span)), span);
+        }
+        let quantified = self
+            .operand_syntax_of(operand_pair, base)
+            .and_then(|syntax| self.quantified_syntax(quantifier, key, op, op_span, syntax));
+        match quantified {
+            Some(q) => leaf(ExprKind::Quantified(q), span),
+            None => leaf(ExprKind::Truthy(missing_key(span)), span),
+        }
+    }
+
     /// Types the operand against the key and operator; reports mismatches.
     fn operand(
         &mut self,
@@ -582,6 +610,16 @@ impl Lower<'_, '_> {
         pair: Pair<Rule>,
         base: usize,
     ) -> Option<Operand> {
+        let syntax = self.operand_syntax_of(pair, base)?;
+        self.operand_syntax(key, op, op_span, syntax)
+    }
+
+    /// The operand `pair` as written: its shape and literals.
+    fn operand_syntax_of<'p>(
+        &mut self,
+        pair: Pair<'p, Rule>,
+        base: usize,
+    ) -> Option<OperandSyntax<'p>> {
         let inner = pair.into_inner().next()?;
         let shape = match inner.as_rule() {
             Rule::list => Shape::List,
@@ -603,16 +641,11 @@ impl Lower<'_, '_> {
                 .map(|p| lit(&p, base))
                 .collect(),
         };
-        self.operand_syntax(
-            key,
-            op,
-            op_span,
-            OperandSyntax {
-                shape,
-                span,
-                literals,
-            },
-        )
+        Some(OperandSyntax {
+            shape,
+            span,
+            literals,
+        })
     }
 
     fn key(&mut self, pair: &Pair<Rule>, base: usize) -> Option<Key> {
@@ -698,6 +731,25 @@ pub(super) struct OperandSyntax<'s> {
 
 /// An operand's literals: one or two (a range) held inline.
 pub(super) type Literals<'s> = smallvec::SmallVec<[Lit<'s>; 2]>;
+
+/// The operator `text` spells (as the grammar's `op` reads it; `not in`
+/// with any whitespace between).
+pub(super) fn compare_op(text: &str) -> CompareOp {
+    let mut words = text.split_whitespace();
+    match (words.next(), words.next()) {
+        (Some("=="), None) => CompareOp::Eq,
+        (Some("!="), None) => CompareOp::Ne,
+        (Some("<"), None) => CompareOp::Lt,
+        (Some("<="), None) => CompareOp::Le,
+        (Some(">"), None) => CompareOp::Gt,
+        (Some(">="), None) => CompareOp::Ge,
+        (Some("in"), None) => CompareOp::In,
+        (Some("not"), Some("in")) => CompareOp::NotIn,
+        (Some("like"), None) => CompareOp::Like,
+        (Some("ilike"), None) => CompareOp::ILike,
+        _ => CompareOp::Contains,
+    }
+}
 
 /// An expression without comments.
 pub(super) fn leaf(kind: ExprKind, span: Span) -> Expr {

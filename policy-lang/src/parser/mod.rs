@@ -188,6 +188,7 @@ mod tests {
             "policy \"p\" { allow \"v\" { principal * action * resource prod/${principal.tags.team}/** } }",
             "policy \"p\" { allow \"c\" { principal * action * resource ** when { (mfa and mfa_age < 15m) or not context.break_glass == true\n principal.groups contains \"group:ops\"\n time_of_day in 09:00 .. 17:00 at +02:00\n weekday in [Mon, Tue, Fri]\n resource.path like \"prod/*\"\n context.level >= 3 } } }",
             "policy \"a\" { allow \"x\" { principal * action a resource b } }\npolicy \"b\" { deny \"x\" { principal * action a resource \"b\\\"c\" unless { has context.ticket } } }",
+            "policy \"q\" { allow \"q\" { principal * action * resource * when { any principal.groups like [\"g:a*\", \"g:b*\"]\n all context.parameters in [\"ttl\", \"policies\"]  # names\n not any context.n.m >= 3 and all context.s not in [\"x\"]\n (any context.t in 1 .. 5)\n context.a.b.c == \"x\" or has context.a.b\n resource.path like [\"p/*\", \"q/*\"] } } }",
         ];
         for source in sources {
             let (fast, pest) = both_paths(source);

@@ -41,6 +41,7 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::kw_and => "`and`",
         Rule::kw_or => "`or`",
         Rule::kw_has => "`has`",
+        Rule::kw_any | Rule::kw_all | Rule::quantifier => "`any` or `all`",
         Rule::kw_at => "`at`",
         Rule::op
         | Rule::kw_in
@@ -58,6 +59,7 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         | Rule::unary
         | Rule::comparison
         | Rule::has_test
+        | Rule::quantified
         | Rule::group => "a condition",
         Rule::operand
         | Rule::literal
@@ -97,6 +99,8 @@ const KEYWORDS: &[&str] = &[
     "and",
     "or",
     "has",
+    "any",
+    "all",
     "in",
     "like",
     "ilike",
