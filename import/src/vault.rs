@@ -1192,8 +1192,9 @@ struct Writer<'a> {
     slash: Vec<Vec<Shape>>,
     out: String,
     diagnostics: Vec<Diagnostic>,
-    /// `when` blocks for the next statement (parameter checks).
-    when: Vec<String>,
+    /// `when` blocks for the next statement (wrapping TTL and parameter
+    /// checks), each with its comment.
+    when: Vec<(String, String)>,
     /// Whether this rule's "never decides" comment is written.
     said_never: bool,
 }
@@ -1639,10 +1640,10 @@ impl<'a> Writer<'a> {
         }
         if !self.when.is_empty() {
             self.out.push_str(
-                "    # Vault's checks of this path for these operations (acl.go): the wrapping\n    # TTL is context.wrap_ttl_seconds, the parameters are context.parameters;\n    # see docs/import.md.\n",
+                "    # Vault's checks of this path for these operations (acl.go, see\n    # docs/import.md): the request's body is context.parameters, its wrapping\n    # TTL context.wrap_ttl_seconds.\n",
             );
-            for condition in &self.when {
-                let _ = writeln!(self.out, "    when {{ {condition} }}");
+            for (comment, condition) in &self.when {
+                let _ = writeln!(self.out, "    # {comment}\n    when {{ {condition} }}");
             }
         }
         self.out.push_str("  }\n");

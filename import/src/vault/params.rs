@@ -98,18 +98,20 @@ impl Params {
     /// request that is not response-wrapped, or whose wrapping TTL is
     /// outside them (acl.go, AllowOperation). The TTL is
     /// `context.wrap_ttl_seconds`, whole seconds.
-    pub(super) fn wrap_conditions(&self) -> Vec<String> {
+    pub(super) fn wrap_conditions(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
         if self.min_wrap > 0 {
-            out.push(format!(
-                "context.wrap_ttl_seconds >= {}",
-                duration(self.min_wrap)
+            out.push((
+                "min_wrapping_ttl: the response must be wrapped, for this long at least."
+                    .to_string(),
+                format!("context.wrap_ttl_seconds >= {}", duration(self.min_wrap)),
             ));
         }
         if self.max_wrap > 0 {
-            out.push(format!(
-                "context.wrap_ttl_seconds <= {}",
-                duration(self.max_wrap)
+            out.push((
+                "max_wrapping_ttl: the response must be wrapped, for this long at most."
+                    .to_string(),
+                format!("context.wrap_ttl_seconds <= {}", duration(self.max_wrap)),
             ));
         }
         out
@@ -165,39 +167,49 @@ impl Params {
         self.allowed.is_empty() || (self.allowed.len() == 1 && self.allowed.contains_key("*"))
     }
 
-    /// The `when` blocks that hold exactly (or, where Tessera cannot say
-    /// Vault's rule, for fewer requests) when Vault's checks pass; none when
-    /// the constraints never turn a request away.
-    pub(super) fn conditions(&self) -> Vec<String> {
+    /// The `when` blocks, each with a comment, that all hold exactly (or,
+    /// where Tessera cannot say Vault's rule, for fewer requests) when
+    /// Vault's parameter checks pass; none when they never turn a request
+    /// away. Each check also holds on an empty body, so a request without
+    /// parameters passes once the required ones are there (none then), as
+    /// in Vault; a request without `context.parameters` is one without a
+    /// body.
+    pub(super) fn conditions(&self) -> Vec<(String, String)> {
         let mut blocks = Vec::new();
         if self.is_open() {
             return blocks;
         }
         for name in &self.required {
-            blocks.push(format!(
-                "any context.parameters == {}",
-                quote_str(&lower(name))
+            blocks.push((
+                format!("Required parameter `{}`.", lower(name)),
+                format!("any context.parameters == {}", quote_str(&lower(name))),
             ));
         }
-        // Vault allows a request without parameters once the required ones
-        // are there (none then).
-        let empty = "not has context.parameters or not any context.parameters like \"*\"";
+        let no_body = "not has context.parameters";
         if self.denied.contains_key("*") {
-            blocks.push(empty.to_string());
+            blocks.push((
+                "Denied `*`: no parameter at all.".to_string(),
+                format!("{no_body} or not any context.parameters like \"*\""),
+            ));
             return blocks;
         }
-        let mut checks: Vec<String> = Vec::new();
+        let mut checks: Vec<(String, String)> = Vec::new();
         let names_matter = !self.denied.is_empty() || self.allowed.keys().any(|k| k != "*");
         if names_matter {
-            // Vault lower-cases a request's parameter names; Tessera reads
-            // them exactly. A name Go's ToLower could change (an ASCII
-            // capital, or any character outside printable ASCII) turns the
-            // request away.
-            checks.push("not any context.parameters like [\"*[A-Z]*\", \"*[! -~]*\"]".to_string());
+            checks.push((
+                "Vault lower-cases parameter names, Tessera reads them exactly: a name\n    # with a capital or a character outside printable ASCII is turned away."
+                    .to_string(),
+                "not any context.parameters like [\"*[A-Z]*\", \"*[! -~]*\"]".to_string(),
+            ));
         }
         for (name, values) in &self.denied {
             if let Some(c) = denied_check(name, values) {
-                checks.push(c);
+                let what = if values.is_empty() {
+                    format!("Denied `{name}`, whatever its value.")
+                } else {
+                    format!("Denied values of `{name}`.")
+                };
+                checks.push((what, c));
             }
         }
         if !self.allows_all() {
@@ -208,23 +220,23 @@ impl Params {
                     .map(|k| quote_str(k))
                     .collect::<Vec<_>>()
                     .join(", ");
-                checks.push(format!("all context.parameters in [{names}]"));
+                checks.push((
+                    "Allowed parameter names.".to_string(),
+                    format!("all context.parameters in [{names}]"),
+                ));
             }
             for (name, values) in &self.allowed {
                 if !values.is_empty() {
-                    checks.push(allowed_check(name, values));
+                    checks.push((
+                        format!("Allowed values of `{name}`."),
+                        allowed_check(name, values),
+                    ));
                 }
             }
         }
-        if checks.is_empty() {
-            return blocks;
+        for (comment, check) in checks {
+            blocks.push((comment, format!("{no_body} or {check}")));
         }
-        let body = checks
-            .iter()
-            .map(|c| format!("({c})"))
-            .collect::<Vec<_>>()
-            .join("\n        and ");
-        blocks.push(format!("{empty}\n      or ({body})"));
         blocks
     }
 }
