@@ -341,10 +341,10 @@ pub fn parameters_pass(perms: &Perms, data: &[(String, GoValue)]) -> bool {
             return false;
         }
         for (name, value) in data {
-            if let Some(list) = denied.get(&go_lower(name)) {
-                if value_in_denied(&normalize(name, value), list) {
-                    return false;
-                }
+            if let Some(list) = denied.get(&go_lower(name))
+                && value_in_denied(&normalize(name, value), list)
+            {
+                return false;
             }
         }
     }
@@ -359,11 +359,8 @@ pub fn parameters_pass(perms: &Perms, data: &[(String, GoValue)]) -> bool {
         match allowed.get(&go_lower(name)) {
             None if !allowed_all => return false,
             None => {}
-            Some(list) => {
-                if !value_in_allowed(&normalize(name, value), list) {
-                    return false;
-                }
-            }
+            Some(list) if !value_in_allowed(&normalize(name, value), list) => return false,
+            Some(_) => {}
         }
     }
     true
