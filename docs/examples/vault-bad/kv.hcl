@@ -1,4 +1,4 @@
 path "secret/data/*" {
   capabilities = ["read", "lsit"]
-  max_wrapping_ttl = "1h"
+  subscribe_event_types = ["kv*"]
 }
