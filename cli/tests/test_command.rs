@@ -894,7 +894,7 @@ fn a_test_file_error_does_not_echo_secret_looking_request_values() {
         // A request value of the wrong type, under a secret-looking key.
         (
             format!(
-                "{head}[test.request]\nprincipal = \"user:a\"\naction = \"a\"\nresource = \"r\"\n[test.request.context]\nsession_token = [\"ghp_leak_check_123\", 1]\n"
+                "{head}[test.request]\nprincipal = \"user:a\"\naction = \"a\"\nresource = \"r\"\n[test.request.context]\nsession_token = [\"ghp_leak_check_123\", [1]]\n"
             ),
             "bad.tests.toml:9:40",
             "request.context.session_token[1]",

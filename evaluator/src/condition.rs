@@ -10,8 +10,9 @@ use crate::request::{Attribute, Request};
 use chrono::{DateTime, Datelike, FixedOffset, Timelike, Utc};
 use globset::GlobBuilder;
 use ipnet::IpNet;
-use policy_lang::{CompareOp, Expr, ExprKind, KeyPath, Operand, ValueKind, ValueType};
+use policy_lang::{CompareOp, Expr, ExprKind, KeyPath, Operand, Quantifier, ValueKind, ValueType};
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -125,6 +126,8 @@ pub(crate) enum Attr {
     ResourcePath,
     ResourceTag(Arc<str>),
     Context(Arc<str>),
+    /// `context.A.B...`: a member of nested objects, by its names.
+    Nested(Arc<[Arc<str>]>),
 }
 
 impl Attr {
@@ -136,6 +139,7 @@ impl Attr {
             Attr::PrincipalTag(name) | Attr::ResourceTag(name) | Attr::Context(name) => {
                 crate::audit::looks_secret(name)
             }
+            Attr::Nested(names) => names.iter().any(|name| crate::audit::looks_secret(name)),
             _ => false,
         }
     }
@@ -151,6 +155,7 @@ impl Attr {
                 | Attr::ResourcePath
                 | Attr::ResourceTag(_)
                 | Attr::Context(_)
+                | Attr::Nested(_)
         )
     }
 
@@ -159,6 +164,9 @@ impl Attr {
         match key {
             KeyPath::PrincipalTag(t) => Attr::PrincipalTag(pool.name(t)),
             KeyPath::ResourceTag(t) => Attr::ResourceTag(pool.name(t)),
+            KeyPath::Context(c) if c.is_nested() => {
+                Attr::Nested(c.names().iter().map(|n| pool.name(n)).collect())
+            }
             KeyPath::Context(c) => Attr::Context(pool.name(c.first())),
             other => Attr::new(other, offset),
         }
@@ -179,6 +187,9 @@ impl Attr {
             KeyPath::PrincipalTag(t) => Attr::PrincipalTag(t.as_str().into()),
             KeyPath::ResourcePath => Attr::ResourcePath,
             KeyPath::ResourceTag(t) => Attr::ResourceTag(t.as_str().into()),
+            KeyPath::Context(c) if c.is_nested() => {
+                Attr::Nested(c.names().iter().map(|n| Arc::from(n.as_str())).collect())
+            }
             KeyPath::Context(c) => Attr::Context(c.first().into()),
         }
     }
@@ -208,12 +219,12 @@ impl Attr {
             Attr::PrincipalTag(t) => Val::Str(request.principal.tags.get(&**t)?),
             Attr::ResourcePath => Val::Str(&request.resource.path),
             Attr::ResourceTag(t) => Val::Str(request.resource.tags.get(&**t)?),
-            Attr::Context(c) => match context.attributes.get(&**c)? {
-                Attribute::String(s) => Val::Str(s),
-                Attribute::Number(n) => Val::Number(*n),
-                Attribute::Bool(b) => Val::Bool(*b),
-                Attribute::Set(items) => Val::Groups(items),
-            },
+            Attr::Context(c) => Val::of(context.attributes.get(&**c)?),
+            Attr::Nested(names) => {
+                let (first, rest) = names.split_first()?;
+                let value = context.attributes.get(&**first)?;
+                Val::of(value.member(rest.iter().map(|n| &**n))?)
+            }
         })
     }
 }
@@ -234,6 +245,54 @@ pub(crate) enum Val<'r> {
     TimeOfDay(u32),
     Weekday(u8),
     Groups(&'r [String]),
+    /// A JSON array with items that are not all strings.
+    List(&'r [Attribute]),
+    /// A JSON object.
+    Object(&'r BTreeMap<String, Attribute>),
+}
+
+impl<'r> Val<'r> {
+    /// A custom attribute's value, borrowed.
+    fn of(attribute: &'r Attribute) -> Val<'r> {
+        match attribute {
+            Attribute::String(s) => Val::Str(s),
+            Attribute::Number(n) => Val::Number(*n),
+            Attribute::Bool(b) => Val::Bool(*b),
+            Attribute::Set(items) => Val::Groups(items),
+            Attribute::List(items) => Val::List(items),
+            Attribute::Object(members) => Val::Object(members),
+        }
+    }
+}
+
+/// `test` (negated when `negate`) over each item of `val` a quantifier
+/// ranges over: the strings of a set, the items of an array, the member
+/// names of an object; unknown for a value that is none of these. `any`
+/// is true when some item's result is true, else unknown when some is
+/// unknown, else false (so false on no items); `all` is false when some
+/// is false, else unknown when some is unknown, else true (so true on no
+/// items). One pass, stopping at the first deciding item; no allocation.
+fn quantify(quantifier: Quantifier, test: &Test, negate: bool, val: &Val) -> Truth {
+    let (decides, otherwise) = match quantifier {
+        Quantifier::Any => (Truth::True, Truth::False),
+        Quantifier::All => (Truth::False, Truth::True),
+    };
+    let mut result = otherwise;
+    let mut item = |item: Val| {
+        let truth = test.eval(&item);
+        let truth = if negate { truth.not() } else { truth };
+        if truth == Truth::Unknown {
+            result = Truth::Unknown;
+        }
+        truth == decides
+    };
+    let decided = match val {
+        Val::Groups(items) => items.iter().any(|s| item(Val::Str(s))),
+        Val::List(items) => items.iter().any(|a| item(Val::of(a))),
+        Val::Object(members) => members.keys().any(|name| item(Val::Str(name))),
+        _ => return Truth::Unknown,
+    };
+    if decided { decides } else { result }
 }
 
 impl std::fmt::Display for Val<'_> {
@@ -252,6 +311,14 @@ impl std::fmt::Display for Val<'_> {
             Val::TimeOfDay(t) => write!(f, "{:02}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60),
             Val::Weekday(d) => f.write_str(policy_lang::weekday_name(*d)),
             Val::Groups(g) => write!(f, "{g:?}"),
+            Val::List(items) => {
+                let items: Vec<String> = items.iter().map(|a| Val::of(a).to_string()).collect();
+                write!(f, "[{}]", items.join(", "))
+            }
+            Val::Object(members) => {
+                let names: Vec<String> = members.keys().map(|n| format!("{n:?}")).collect();
+                write!(f, "{{{}}}", names.join(", "))
+            }
         }
     }
 }
@@ -404,6 +471,16 @@ pub(crate) enum Cond {
         /// [`Texts`].
         text: u32,
     },
+    /// `any|all key op operand`: `test` on each item of the set `attr`
+    /// reads, negated per item when `negate` (`!=`, `not in`).
+    Quantified {
+        quantifier: Quantifier,
+        attr: Attr,
+        test: Test,
+        negate: bool,
+        /// The condition as written, in the set's [`Texts`].
+        text: u32,
+    },
 }
 
 impl Cond {
@@ -421,32 +498,7 @@ impl Cond {
             let text = source.get(expr.span.start..expr.span.end).unwrap_or("");
             pool.texts.push(text.trim_end())
         };
-        let not_yet = |key: &policy_lang::Key| -> Result<(), Problem> {
-            match &key.path {
-                KeyPath::Context(path) if path.is_nested() => Err(Problem::Condition {
-                    span: key.span,
-                    why: "nested custom attributes are not compiled yet".into(),
-                }),
-                _ => Ok(()),
-            }
-        };
-        match &expr.kind {
-            ExprKind::Has(key) | ExprKind::Truthy(key) => not_yet(key)?,
-            ExprKind::Compare(c) => not_yet(&c.key)?,
-            ExprKind::CompareKeys(c) => {
-                not_yet(&c.left)?;
-                not_yet(&c.right)?;
-            }
-            ExprKind::Quantified(_) => {
-                return Err(Problem::Condition {
-                    span: expr.span,
-                    why: "`any` and `all` are not compiled yet".into(),
-                });
-            }
-            _ => {}
-        }
         Ok(match &expr.kind {
-            ExprKind::Quantified(_) => unreachable!(),
             ExprKind::And(items) => Cond::All(
                 items
                     .iter()
@@ -479,6 +531,21 @@ impl Cond {
                     Cond::Not(Box::new(pair))
                 } else {
                     pair
+                }
+            }
+            ExprKind::Quantified(q) => {
+                let c = &q.comparison;
+                let (test, negate) =
+                    compile_test(c.op, &c.operand).map_err(|why| Problem::Condition {
+                        span: expr.span,
+                        why,
+                    })?;
+                Cond::Quantified {
+                    quantifier: q.quantifier,
+                    attr: Attr::pooled(&c.key.path, 0, pool),
+                    test,
+                    negate,
+                    text: text(pool)?,
                 }
             }
             ExprKind::Compare(c) => {
@@ -544,6 +611,16 @@ impl Cond {
                 Some(val) => test.eval(&val),
                 None => Truth::Unknown,
             },
+            Cond::Quantified {
+                quantifier,
+                attr,
+                test,
+                negate,
+                ..
+            } => match attr.read(request, now) {
+                Some(val) => quantify(*quantifier, test, *negate, &val),
+                None => Truth::Unknown,
+            },
         }
     }
 
@@ -586,7 +663,7 @@ impl Cond {
                 };
                 out.push((texts.get(*text).to_string(), self.eval(request, now), value));
             }
-            Cond::Test { attr, text, .. } => {
+            Cond::Test { attr, text, .. } | Cond::Quantified { attr, text, .. } => {
                 let value = attr.read(request, now).map(|v| {
                     if attr.names_a_secret() {
                         crate::audit::MASKED.to_string()
@@ -699,41 +776,10 @@ fn compile_test(op: CompareOp, operand: &Operand) -> Result<(Test, bool), String
             Test::OneOf(items.iter().map(|v| Lit::new(&v.kind)).collect())
         }
         (CompareOp::Like | CompareOp::ILike, Operand::Value(v)) => {
-            let ValueKind::String(pattern) = &v.kind else {
-                return Err("`like` takes a string pattern".into());
-            };
-            // The parser reads a pattern that is not a valid glob as literal
-            // text; a glob the engine then refuses is an error, not a test
-            // that never holds.
-            let escaped;
-            let text = match GlobBuilder::new(pattern).build() {
-                Ok(_) => pattern.as_str(),
-                Err(_) => {
-                    escaped = globset::escape(pattern);
-                    escaped.as_str()
-                }
-            };
-            let glob = GlobBuilder::new(text)
-                .case_insensitive(op == CompareOp::ILike)
-                .build()
-                .map_err(|e| format!("the pattern cannot be compiled: {}", e.kind()))?;
-            let nodes = policy_lang::parse_glob(text, false)
-                .map_err(|e| format!("the pattern cannot be compiled: {e}"))?;
-            // Not `Glob::compile_matcher`: it panics where the regex engine
-            // refuses the pattern; a bank returns the refusal.
-            let syntax = GlobSyntax {
-                literal_separator: false,
-                case_insensitive: op == CompareOp::ILike,
-            };
-            let bank = GlobBank::build(
-                &[BankGlob {
-                    glob,
-                    nodes: &nodes,
-                }],
-                syntax,
-            )
-            .map_err(|(_, why)| format!("the pattern cannot be compiled: {why}"))?;
-            Test::Like(bank)
+            Test::Like(like_bank(op, std::slice::from_ref(v))?)
+        }
+        (CompareOp::Like | CompareOp::ILike, Operand::List(items)) => {
+            Test::Like(like_bank(op, items)?)
         }
         (CompareOp::Contains, Operand::Value(v)) => match &v.kind {
             ValueKind::String(s) => Test::Contains(s.as_str().into()),
@@ -752,6 +798,48 @@ fn compile_test(op: CompareOp, operand: &Operand) -> Result<(Test, bool), String
         _ => return Err(format!("`{}` cannot take this operand", op.symbol())),
     };
     Ok((test, matches!(op, CompareOp::Ne | CompareOp::NotIn)))
+}
+
+/// One bank matching any of the `like` / `ilike` patterns `values`.
+fn like_bank(op: CompareOp, values: &[policy_lang::Value]) -> Result<GlobBank, String> {
+    let mut texts: Vec<String> = Vec::with_capacity(values.len());
+    for v in values {
+        let ValueKind::String(pattern) = &v.kind else {
+            return Err("`like` takes string patterns".into());
+        };
+        // The parser reads a pattern that is not a valid glob as literal
+        // text; a glob the engine then refuses is an error, not a test
+        // that never holds.
+        texts.push(match GlobBuilder::new(pattern).build() {
+            Ok(_) => pattern.clone(),
+            Err(_) => globset::escape(pattern),
+        });
+    }
+    let mut parsed = Vec::with_capacity(texts.len());
+    for text in &texts {
+        let glob = GlobBuilder::new(text)
+            .case_insensitive(op == CompareOp::ILike)
+            .build()
+            .map_err(|e| format!("the pattern cannot be compiled: {}", e.kind()))?;
+        let nodes = policy_lang::parse_glob(text, false)
+            .map_err(|e| format!("the pattern cannot be compiled: {e}"))?;
+        parsed.push((glob, nodes));
+    }
+    let globs: Vec<BankGlob> = parsed
+        .iter()
+        .map(|(glob, nodes)| BankGlob {
+            glob: glob.clone(),
+            nodes,
+        })
+        .collect();
+    // Not `Glob::compile_matcher`: it panics where the regex engine
+    // refuses the pattern; a bank returns the refusal.
+    let syntax = GlobSyntax {
+        literal_separator: false,
+        case_insensitive: op == CompareOp::ILike,
+    };
+    GlobBank::build(&globs, syntax)
+        .map_err(|(_, why)| format!("the pattern cannot be compiled: {why}"))
 }
 
 fn is_network_list<'v>(mut items: impl Iterator<Item = &'v ValueKind>) -> bool {

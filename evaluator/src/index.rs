@@ -371,7 +371,12 @@ fn equality_conjuncts(blocks: &[(BlockKind, Cond)]) -> SmallVec<[Conjunct<'_>; 1
                 }
             }
             // Two request values compared: nothing to file by.
-            Cond::Any(_) | Cond::Not(_) | Cond::Has(_) | Cond::Pair { .. } => {}
+            // A quantified test reads a set's items, not one value.
+            Cond::Any(_)
+            | Cond::Not(_)
+            | Cond::Has(_)
+            | Cond::Pair { .. }
+            | Cond::Quantified { .. } => {}
         }
     }
     let mut out = SmallVec::new();

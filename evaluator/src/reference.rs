@@ -35,7 +35,8 @@ use globset::GlobBuilder;
 use ipnet::IpNet;
 use policy_lang::{
     BlockKind, CompareOp, Comparison, Effect, Expr, ExprKind, KeyComparison, KeyPath, Matcher,
-    MatcherKind, Operand, Pattern, PatternNode, PolicyFile, Statement, ValueKind, ValueType,
+    MatcherKind, Operand, Pattern, PatternNode, PolicyFile, Quantified, Quantifier, Statement,
+    Value, ValueKind, ValueType,
 };
 use std::cmp::Ordering;
 use std::net::IpAddr;
@@ -329,6 +330,22 @@ enum Val<'r> {
     /// 0 = Monday.
     Weekday(i64),
     Groups(&'r [String]),
+    /// An array with an item that is not a string.
+    Items(&'r [Attribute]),
+    /// An object: its members.
+    Members(&'r std::collections::BTreeMap<String, Attribute>),
+}
+
+/// A custom attribute's value as a [`Val`].
+fn custom(attribute: &Attribute) -> Val<'_> {
+    match attribute {
+        Attribute::String(s) => Val::Str(s),
+        Attribute::Number(n) => Val::Number(*n),
+        Attribute::Bool(b) => Val::Bool(*b),
+        Attribute::Set(items) => Val::Groups(items),
+        Attribute::List(items) => Val::Items(items),
+        Attribute::Object(members) => Val::Members(members),
+    }
 }
 
 const SECONDS_PER_DAY: i64 = 86_400;
@@ -360,13 +377,19 @@ fn read<'r>(
         KeyPath::PrincipalTag(name) => Val::Str(request.principal.tags.get(name)?),
         KeyPath::ResourcePath => Val::Str(&request.resource.path),
         KeyPath::ResourceTag(name) => Val::Str(request.resource.tags.get(name)?),
-        KeyPath::Context(path) if path.is_nested() => return None,
-        KeyPath::Context(path) => match context.attributes.get(path.first())? {
-            Attribute::String(s) => Val::Str(s),
-            Attribute::Number(n) => Val::Number(*n),
-            Attribute::Bool(b) => Val::Bool(*b),
-            Attribute::Set(items) => Val::Groups(items),
-        },
+        KeyPath::Context(path) => {
+            // Each name after the first reads a member of an object; any
+            // other value on the way means the member is missing.
+            let mut names = path.names().iter();
+            let mut value = context.attributes.get(names.next()?)?;
+            for name in names {
+                let Attribute::Object(members) = value else {
+                    return None;
+                };
+                value = members.get(name)?;
+            }
+            custom(value)
+        }
     })
 }
 
@@ -444,7 +467,7 @@ fn expr_truth(expr: &Expr, request: &Request, now: DateTime<Utc>) -> Tri {
         },
         ExprKind::Compare(comparison) => compare(comparison, request, now),
         ExprKind::CompareKeys(c) => compare_keys(c, request, now),
-        ExprKind::Quantified(_) => Tri::Unknown,
+        ExprKind::Quantified(q) => quantified(q, request, now),
     }
 }
 
@@ -512,11 +535,37 @@ fn compare_keys(c: &KeyComparison, request: &Request, now: DateTime<Utc>) -> Tri
     }
 }
 
+/// `any|all key op operand`: the comparison of each item (the strings of
+/// a set, the items of an array, the names of an object), joined by
+/// [`any`] or [`all`]; unknown when the key is missing or holds one value.
+fn quantified(q: &Quantified, request: &Request, now: DateTime<Utc>) -> Tri {
+    let c = &q.comparison;
+    let Some(val) = read(&c.key.path, 0, request, now) else {
+        return Tri::Unknown;
+    };
+    let items: Vec<Val> = match val {
+        Val::Groups(items) => items.iter().map(|s| Val::Str(s)).collect(),
+        Val::Items(items) => items.iter().map(custom).collect(),
+        Val::Members(members) => members.keys().map(|k| Val::Str(k)).collect(),
+        _ => return Tri::Unknown,
+    };
+    let results = items.into_iter().map(|item| compare_val(item, c));
+    match q.quantifier {
+        Quantifier::Any => any(results),
+        Quantifier::All => all(results),
+    }
+}
+
 fn compare(comparison: &Comparison, request: &Request, now: DateTime<Utc>) -> Tri {
     let offset = comparison.offset.as_ref().map_or(0, |o| o.seconds_east);
     let Some(val) = read(&comparison.key.path, offset, request, now) else {
         return Tri::Unknown;
     };
+    compare_val(val, comparison)
+}
+
+/// `val op operand`, the key of `comparison` read as `val`.
+fn compare_val(val: Val, comparison: &Comparison) -> Tri {
     let single = match &comparison.operand {
         Operand::Value(v) => Some(&v.kind),
         _ => None,
@@ -534,15 +583,25 @@ fn compare(comparison: &Comparison, request: &Request, now: DateTime<Utc>) -> Tr
         CompareOp::Ge => ordered(&[Ordering::Greater, Ordering::Equal]),
         CompareOp::In => within(&val, &comparison.operand),
         CompareOp::NotIn => within(&val, &comparison.operand).not(),
-        CompareOp::Like | CompareOp::ILike => match (val, single) {
-            (Val::Str(s), Some(ValueKind::String(pattern))) => Tri::of(glob_matches(
-                pattern,
-                s,
-                false,
-                comparison.op == CompareOp::ILike,
-            )),
-            _ => Tri::Unknown,
-        },
+        CompareOp::Like | CompareOp::ILike => {
+            let Val::Str(s) = val else {
+                return Tri::Unknown;
+            };
+            let patterns: Vec<&Value> = match &comparison.operand {
+                Operand::Value(v) => vec![v],
+                Operand::List(items) => items.iter().collect(),
+                Operand::Range(..) => return Tri::Unknown,
+            };
+            any(patterns.into_iter().map(|v| match &v.kind {
+                ValueKind::String(pattern) => Tri::of(glob_matches(
+                    pattern,
+                    s,
+                    false,
+                    comparison.op == CompareOp::ILike,
+                )),
+                _ => Tri::Unknown,
+            }))
+        }
         CompareOp::Contains => match (val, single) {
             (Val::Groups(groups), Some(ValueKind::String(item))) => {
                 Tri::of(groups.iter().any(|g| g == item))

@@ -98,9 +98,36 @@ pub enum Attribute {
     /// `true` or `false`.
     Bool(bool),
     /// A set of strings, sent as a JSON array of strings (`"scopes":
-    /// ["read", "write"]`) and tested with `contains`. Kept as sent:
-    /// order and repeats do not change what it contains.
+    /// ["read", "write"]`) and tested with `contains`, `any` and `all`.
+    /// Kept as sent: order and repeats do not change what it contains.
     Set(Vec<String>),
+    /// A JSON array with an item that is not a string (`[1, "a", true]`):
+    /// each item is a string, a number or a boolean. `any` and `all` range
+    /// over the items; an item of another type than the literal compared
+    /// with is unknown.
+    List(Vec<Attribute>),
+    /// A JSON object (`"parameters": {"ttl": "1h"}`): `context.A.B` reads
+    /// its members, and `any` / `all` range over its member names.
+    Object(BTreeMap<String, Attribute>),
+}
+
+impl Attribute {
+    /// A member of nested objects: `self` for no names, else the member
+    /// each name reads in turn; `None` when one is missing or a value on
+    /// the way is not an object.
+    ///
+    /// ```
+    /// use tessera::Attribute;
+    /// let ttl = Attribute::Object([("ttl".to_string(), Attribute::Number(3600.0))].into());
+    /// assert_eq!(ttl.member(["ttl"]), Some(&Attribute::Number(3600.0)));
+    /// assert_eq!(ttl.member(["ttl", "x"]), None);
+    /// ```
+    pub fn member<S: AsRef<str>>(&self, names: impl IntoIterator<Item = S>) -> Option<&Self> {
+        names.into_iter().try_fold(self, |value, name| match value {
+            Attribute::Object(members) => members.get(name.as_ref()),
+            _ => None,
+        })
+    }
 }
 
 /// Limits on the size of a request, enforced when a request is read (at
@@ -142,6 +169,14 @@ pub struct RequestLimits {
     /// attribute name and string value (not the path: `max_path_bytes`).
     /// Default 64 KiB (65,536).
     pub max_value_bytes: usize,
+    /// How deeply JSON objects may nest in a custom context attribute:
+    /// `{"a": 1}` is one level, `{"a": {"b": 1}}` two. Default 8, the most
+    /// names a policy reads after `context.`.
+    pub max_attribute_depth: usize,
+    /// The most values in all custom context attributes together: each
+    /// attribute, each item of an array and each member of an object
+    /// counts once. Default 1,048,576.
+    pub max_attribute_values: usize,
 }
 
 impl RequestLimits {
@@ -155,6 +190,8 @@ impl RequestLimits {
         max_tags: 1024,
         max_attributes: 1024,
         max_value_bytes: 64 * 1024,
+        max_attribute_depth: 8,
+        max_attribute_values: 1_048_576,
     };
 
     /// Checks a number of groups against `max_groups`, with the error
@@ -424,25 +461,21 @@ impl Request {
             "custom attributes",
             "max_attributes",
         )?;
+        let mut values = 0usize;
         for (name, value) in &context.attributes {
             name_bytes(name, limits, "context", "a custom attribute name")?;
             match value {
-                Attribute::String(text) => {
+                // The common case, without building the field's name.
+                Attribute::String(text) if values < limits.max_attribute_values => {
+                    values += 1;
                     value_bytes(text, limits, || format!("context.{name}"))?;
                 }
-                Attribute::Set(items) => {
-                    too_many(
-                        &format!("context.{name}"),
-                        items.len(),
-                        limits.max_groups,
-                        "items",
-                        "max_groups",
-                    )?;
-                    for (i, item) in items.iter().enumerate() {
-                        value_bytes(item, limits, || format!("context.{name}[{i}]"))?;
-                    }
+                Attribute::Number(_) | Attribute::Bool(_)
+                    if values < limits.max_attribute_values =>
+                {
+                    values += 1;
                 }
-                Attribute::Number(_) | Attribute::Bool(_) => {}
+                _ => attribute_limits(value, &format!("context.{name}"), 0, &mut values, limits)?,
             }
         }
         Ok(())
@@ -645,6 +678,93 @@ fn name_bytes(
         ))
     } else {
         Ok(())
+    }
+}
+
+/// One custom attribute (at `field`, inside `depth` objects) against
+/// `max_value_bytes`, `max_groups` (items of an array), `max_attributes`
+/// (members of an object), `max_attribute_depth` and, with every value
+/// counted in `values`, `max_attribute_values`.
+fn attribute_limits(
+    value: &Attribute,
+    field: &str,
+    depth: usize,
+    values: &mut usize,
+    limits: &RequestLimits,
+) -> Result<(), RequestError> {
+    let mut count = |n: usize| {
+        *values = values.saturating_add(n);
+        if *values > limits.max_attribute_values {
+            Err(RequestError::new(
+                RequestErrorKind::LimitExceeded,
+                field,
+                format!(
+                    "the custom attributes hold more than {} values (max_attribute_values)",
+                    limits.max_attribute_values
+                ),
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    count(1)?;
+    match value {
+        Attribute::String(text) => value_bytes(text, limits, || field.to_string()),
+        Attribute::Number(_) | Attribute::Bool(_) => Ok(()),
+        Attribute::Set(items) => {
+            too_many(field, items.len(), limits.max_groups, "items", "max_groups")?;
+            count(items.len())?;
+            for (i, item) in items.iter().enumerate() {
+                value_bytes(item, limits, || format!("{field}[{i}]"))?;
+            }
+            Ok(())
+        }
+        Attribute::List(items) => {
+            too_many(field, items.len(), limits.max_groups, "items", "max_groups")?;
+            for (i, item) in items.iter().enumerate() {
+                if matches!(
+                    item,
+                    Attribute::List(_) | Attribute::Set(_) | Attribute::Object(_)
+                ) {
+                    return Err(wrong_type(
+                        &format!("{field}[{i}]"),
+                        "a string, number or boolean",
+                    ));
+                }
+                attribute_limits(item, &format!("{field}[{i}]"), depth, values, limits)?;
+            }
+            Ok(())
+        }
+        Attribute::Object(members) => {
+            if depth >= limits.max_attribute_depth {
+                return Err(RequestError::new(
+                    RequestErrorKind::LimitExceeded,
+                    field,
+                    format!(
+                        "nests objects more than {} levels deep (max_attribute_depth)",
+                        limits.max_attribute_depth
+                    ),
+                ));
+            }
+            too_many(
+                field,
+                members.len(),
+                limits.max_attributes,
+                "members",
+                "max_attributes",
+            )?;
+            for (name, member) in members {
+                name_bytes(name, limits, field, "a member name")?;
+                attribute_limits(
+                    member,
+                    &format!("{field}.{name}"),
+                    depth + 1,
+                    values,
+                    limits,
+                )?;
+            }
+            Ok(())
+        }
     }
 }
 
@@ -1431,34 +1551,73 @@ fn context(o: &Map<String, Json>) -> Result<Context, RequestError> {
                 context.time = Some(time.with_timezone(&Utc));
             }
             _ => {
-                let attribute = match value {
-                    Json::String(s) => Attribute::String(s.clone()),
-                    Json::Bool(b) => Attribute::Bool(*b),
-                    Json::Number(n) => Attribute::Number(
-                        n.as_f64()
-                            .ok_or_else(|| wrong_type(&field, "a finite number"))?,
-                    ),
-                    Json::Array(items) => Attribute::Set(
-                        items
-                            .iter()
-                            .enumerate()
-                            .map(|(i, item)| {
-                                as_str(item, &format!("{field}[{i}]")).map(str::to_string)
-                            })
-                            .collect::<Result<_, _>>()?,
-                    ),
-                    _ => {
-                        return Err(wrong_type(
-                            &field,
-                            "a string, number, boolean or array of strings",
-                        ));
-                    }
-                };
-                context.attributes.insert(key.clone(), attribute);
+                context
+                    .attributes
+                    .insert(key.clone(), custom_attribute(value, &field)?);
             }
         }
     }
     Ok(context)
+}
+
+/// A custom attribute's value (not `null`, which the caller reads as
+/// absent). Arrays hold strings, numbers and booleans; objects nest (the
+/// JSON reader bounds how deeply; `max_attribute_depth` is checked on the
+/// request built) and a member may not be `null`: a name sent without a
+/// value would read as missing to one reader and present to another.
+fn custom_attribute(value: &Json, field: &str) -> Result<Attribute, RequestError> {
+    let scalar = |value: &Json, field: &str| -> Result<Option<Attribute>, RequestError> {
+        Ok(match value {
+            Json::String(s) => Some(Attribute::String(s.clone())),
+            Json::Bool(b) => Some(Attribute::Bool(*b)),
+            Json::Number(n) => Some(Attribute::Number(
+                n.as_f64()
+                    .ok_or_else(|| wrong_type(field, "a finite number"))?,
+            )),
+            _ => None,
+        })
+    };
+    if let Some(attribute) = scalar(value, field)? {
+        return Ok(attribute);
+    }
+    match value {
+        Json::Array(items) if items.iter().all(Json::is_string) => Ok(Attribute::Set(
+            items
+                .iter()
+                .filter_map(|item| item.as_str().map(str::to_string))
+                .collect(),
+        )),
+        Json::Array(items) => Ok(Attribute::List(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    let field = format!("{field}[{i}]");
+                    scalar(item, &field)?
+                        .ok_or_else(|| wrong_type(&field, "a string, number or boolean"))
+                })
+                .collect::<Result<_, _>>()?,
+        )),
+        Json::Object(members) => Ok(Attribute::Object(
+            members
+                .iter()
+                .map(|(name, member)| {
+                    let field = format!("{field}.{name}");
+                    if member.is_null() {
+                        return Err(wrong_type(
+                            &field,
+                            "a string, number, boolean, array or object (leave out a member that has no value)",
+                        ));
+                    }
+                    Ok((name.clone(), custom_attribute(member, &field)?))
+                })
+                .collect::<Result<_, _>>()?,
+        )),
+        _ => Err(wrong_type(
+            field,
+            "a string, number, boolean, array or object",
+        )),
+    }
 }
 
 fn tags(value: Option<&Json>, field: &str) -> Result<BTreeMap<String, String>, RequestError> {

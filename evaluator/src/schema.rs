@@ -208,7 +208,8 @@ fn check_attribute(
             Ok(())
         }
         (AttributeType::Number, Attribute::Number(_))
-        | (AttributeType::Bool, Attribute::Bool(_)) => Ok(()),
+        | (AttributeType::Bool, Attribute::Bool(_))
+        | (AttributeType::Object, Attribute::Object(_)) => Ok(()),
         (AttributeType::Duration, Attribute::Number(seconds)) => {
             if seconds.fract() == 0.0 && *seconds >= 0.0 {
                 Ok(())
@@ -260,7 +261,8 @@ fn check_string(key: &SchemaKey, ty: &AttributeType, text: &str) -> Result<(), R
         AttributeType::Number
         | AttributeType::Bool
         | AttributeType::Duration
-        | AttributeType::Set(_) => Err(wrong_type(key, ty)),
+        | AttributeType::Set(_)
+        | AttributeType::Object => Err(wrong_type(key, ty)),
     }
 }
 
@@ -278,6 +280,7 @@ fn wrong_type(key: &SchemaKey, ty: &AttributeType) -> RequestError {
         AttributeType::Bool => "`true` or `false`",
         AttributeType::Duration => "a JSON number of whole seconds",
         AttributeType::Set(_) => "a JSON array of strings",
+        AttributeType::Object => "a JSON object",
         AttributeType::String
         | AttributeType::Enum(_)
         | AttributeType::Ip
@@ -435,5 +438,7 @@ fn json_type(ty: &AttributeType) -> Value {
         AttributeType::Duration => json!({"type": "integer", "minimum": 0,
             "description": "Whole seconds."}),
         AttributeType::Set(item) => json!({"type": "array", "items": json_type(item)}),
+        AttributeType::Object => json!({"type": "object",
+            "description": "Members read by `context.NAME.MEMBER`; not typed by the schema."}),
     }
 }

@@ -708,10 +708,10 @@ bad_request!(
     "actoin"
 );
 bad_request!(
-    request_object_attribute,
-    r#"{"principal": "u", "action": "x", "resource": "y", "context": {"ticket": {"id": 1}}}"#,
+    request_object_attribute_with_a_null_member,
+    r#"{"principal": "u", "action": "x", "resource": "y", "context": {"ticket": {"id": null}}}"#,
     WrongType,
-    "context.ticket"
+    "context.ticket.id"
 );
 
 #[test]

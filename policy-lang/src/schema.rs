@@ -99,12 +99,9 @@ impl SchemaKey {
     /// The schema key a policy key reads, `None` for built-in keys.
     pub fn of(path: &KeyPath) -> Option<SchemaKey> {
         match path {
-            // A nested attribute is declared by its dotted path, each name
-            // bare or quoted as in a policy (`context.parameters."max-ttl"`).
-            KeyPath::Context(path) => Some(SchemaKey::Context(match path.names() {
-                [name] => name.clone(),
-                _ => path.to_string(),
-            })),
+            // A nested attribute `context.A.B` is covered by the declaration
+            // of `context.A`, as an `object`.
+            KeyPath::Context(path) => Some(SchemaKey::Context(path.first().to_string())),
             KeyPath::PrincipalTag(name) => Some(SchemaKey::PrincipalTag(name.clone())),
             KeyPath::ResourceTag(name) => Some(SchemaKey::ResourceTag(name.clone())),
             _ => None,
@@ -154,12 +151,16 @@ pub enum AttributeType {
     /// the enumeration's values), compared in policies with `contains`.
     /// Context attributes only.
     Set(Box<AttributeType>),
+    /// `object`: a JSON object, whose members policies read as
+    /// `context.NAME.MEMBER` and `any` / `all` range over by name. The
+    /// schema does not type its members. Context attributes only.
+    Object,
 }
 
 impl AttributeType {
     /// The type names, as written in a schema.
     pub const NAMES: &'static [&'static str] = &[
-        "string", "enum", "number", "bool", "ip", "time", "duration", "set",
+        "string", "enum", "number", "bool", "ip", "time", "duration", "set", "object",
     ];
 
     /// The type as written in a schema (`enum [...]` without its values).
@@ -173,6 +174,7 @@ impl AttributeType {
             AttributeType::Time => "time",
             AttributeType::Duration => "duration",
             AttributeType::Set(_) => "set",
+            AttributeType::Object => "object",
         }
     }
 }
@@ -351,10 +353,34 @@ struct Checker<'s> {
     suggestions: usize,
 }
 
-impl Checker<'_> {
+impl<'s> Checker<'s> {
     /// The declaration of a custom key, or `None` for a built-in key (and
     /// for an undeclared one, which is reported).
-    fn declared(&mut self, key: &Key) -> Option<&Declared> {
+    fn declared(&mut self, key: &Key) -> Option<&'s Declared> {
+        let declared = self.declared_key(key)?;
+        let KeyPath::Context(path) = &key.path else {
+            return Some(declared);
+        };
+        if !path.is_nested() {
+            return Some(declared);
+        }
+        // `context.A.B`: `context.A` must be an `object`, whose members
+        // the schema does not type (nothing more to check).
+        if declared.ty != AttributeType::Object {
+            let message = format!(
+                "`context.{}` is declared as `{}`; `{key}` reads a member of an `object`",
+                crate::AttributeName(path.first()),
+                declared.ty.name()
+            );
+            self.mismatch(key.span, message, None);
+        }
+        None
+    }
+
+    /// The declaration of the custom key `key` reads (its first name, for a
+    /// nested attribute), or `None` for a built-in key (and for an
+    /// undeclared one, which is reported).
+    fn declared_key(&mut self, key: &Key) -> Option<&'s Declared> {
         let schema_key = SchemaKey::of(&key.path)?;
         if self.schema.get(&schema_key).is_none() {
             let text = schema_key.to_string();
@@ -421,7 +447,12 @@ impl Checker<'_> {
                 let Some(declared) = self.declared(&comparison.key) else {
                     return;
                 };
-                let AttributeType::Set(item) = declared.ty.clone() else {
+                let item = match declared.ty.clone() {
+                    AttributeType::Set(item) => Some(*item),
+                    AttributeType::Object => Some(AttributeType::String),
+                    _ => None,
+                };
+                let Some(item) = item else {
                     let message = format!(
                         "`{}` is declared as `{}`; `{}` takes a set",
                         comparison.key,
@@ -511,6 +542,8 @@ impl Checker<'_> {
                 AttributeType::Time => ValueType::Timestamp,
                 AttributeType::Duration => ValueType::Duration,
                 AttributeType::Set(_) => ValueType::StringSet,
+                // A member of an object: untyped, as without a schema.
+                AttributeType::Object => ValueType::Any,
             };
             Some((ty, Some(declared.ty.name())))
         };
@@ -1080,6 +1113,7 @@ impl Parser<'_> {
             "ip" => AttributeType::Ip,
             "time" => AttributeType::Time,
             "duration" => AttributeType::Duration,
+            "object" => AttributeType::Object,
             "enum" => return self.enumeration(span),
             "set" => return self.set(span),
             other => {

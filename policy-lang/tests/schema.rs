@@ -566,3 +566,64 @@ fn two_declared_keys_compared_must_have_one_type() {
     assert_eq!(undeclared.len(), 1);
     assert_eq!(undeclared[0].0, "undeclared-key");
 }
+
+#[test]
+fn quantifiers_take_sets_and_objects_and_nested_keys_need_an_object() {
+    let text = "schema {\n  context.roles: set<enum [\"reader\", \"admin\"]>\n  context.levels: set<string>\n  context.parameters: object optional\n  context.ticket: string\n}";
+    let schema = Schema::parse_set(&[("s.schema", text)], &Limits::default()).unwrap();
+    assert_eq!(
+        schema
+            .get(&SchemaKey::Context("parameters".into()))
+            .unwrap()
+            .ty,
+        AttributeType::Object
+    );
+    let problems = |conditions: &str| -> Vec<(&'static str, String)> {
+        let policy = format!(
+            "policy \"p\" {{\n  allow \"a\" {{\n    principal *\n    action *\n    resource **\n    when {{ {conditions} }}\n  }}\n}}\n"
+        );
+        let file = parse("p.policy", &policy).unwrap();
+        schema
+            .check("p.policy", &policy, &file)
+            .iter()
+            .map(|d| (d.kind().code(), d.message().to_string()))
+            .collect()
+    };
+    // Items of a set take its item type; names of an object are strings.
+    assert_eq!(problems(r#"all context.roles in ["reader", "admin"]"#), []);
+    assert_eq!(problems(r#"all context.parameters in ["ttl"]"#), []);
+    assert_eq!(problems(r#"any context.parameters like ["max_*"]"#), []);
+    let outside = problems(r#"any context.roles == "amdin""#);
+    assert_eq!(outside.len(), 1, "{outside:?}");
+    assert!(
+        outside[0].1.contains("\"amdin\" is not a value"),
+        "{outside:?}"
+    );
+    let number_name = problems("any context.parameters == 3");
+    assert_eq!(number_name.len(), 1, "{number_name:?}");
+    assert_eq!(number_name[0].0, "schema-mismatch");
+    assert_eq!(
+        problems(r#"any context.ticket == "x""#),
+        [(
+            "schema-mismatch",
+            "`context.ticket` is declared as `string`; `any` takes a set".to_string()
+        )]
+    );
+    // A nested key is covered by an `object`, whose members are untyped.
+    assert_eq!(problems("context.parameters.ttl <= 3600"), []);
+    assert_eq!(problems(r#"has context.parameters."max-ttl""#), []);
+    assert_eq!(
+        problems(r#"context.ticket.id == "x""#),
+        [(
+            "schema-mismatch",
+            "`context.ticket` is declared as `string`; `context.ticket.id` reads a member of an `object`"
+                .to_string()
+        )]
+    );
+    let undeclared = problems("context.params.ttl <= 3600");
+    assert_eq!(undeclared[0].0, "undeclared-key");
+    assert_eq!(
+        undeclared[0].1,
+        "`context.params` is not declared in the schema"
+    );
+}

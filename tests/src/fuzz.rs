@@ -695,7 +695,7 @@ fn gen_comparison(c: &mut Choices) -> String {
         "resource.path",
     ];
     const ORDER: &[&str] = &["==", "!=", "<", "<=", ">", ">="];
-    match c.below(12) {
+    match c.below(15) {
         0 => {
             let key = c.pick(STRING_KEYS);
             match c.below(4) {
@@ -827,7 +827,94 @@ fn gen_comparison(c: &mut Choices) -> String {
                 "context.level",
             ])
         ),
+        10 => gen_quantified(c),
+        11 => {
+            let key = c.pick(STRING_KEYS);
+            let op = c.pick(&["like", "ilike"]);
+            format!("{key} {op} {}", gen_list(c, LIKE_PATTERNS))
+        }
+        12 => c.pick(NESTED_CONDITIONS).to_string(),
         _ => c.pick(CONDITIONS).to_string(),
+    }
+}
+
+/// Item strings of the sets requests send (`scopes`, `params` names,
+/// groups) and patterns over them.
+const SET_STRINGS: &[&str] = &[
+    "\"read\"",
+    "\"write\"",
+    "\"admin\"",
+    "\"ttl\"",
+    "\"policies\"",
+    "\"group:ops\"",
+    "\"\"",
+];
+const SET_PATTERNS: &[&str] = &["\"r*\"", "\"*a*\"", "\"group:*\"", "\"?tl\"", "\"*\""];
+
+/// Conditions on nested attributes: alone, `has`, compared with literals,
+/// with keys and under quantifiers.
+const NESTED_CONDITIONS: &[&str] = &[
+    "context.meta.team == \"db\"",
+    "context.meta.team == principal.tags.team",
+    "has context.meta.tags",
+    "has context.params.ttl",
+    "context.meta.level > 2",
+    "context.meta.deep.flag",
+    "context.params.ttl <= 3600",
+    "context.params.\"max_ttl\" < context.params.ttl",
+    "all context.meta.tags like [\"team-*\", \"env-*\"]",
+    "any context.meta.deep.list == 1",
+    "not has context.scopes or all context.scopes in [\"read\", \"write\"]",
+    "has context.scopes and any context.scopes == \"admin\"",
+];
+
+/// `any|all KEY OP VALUE` over sets of strings, numbers and object names.
+fn gen_quantified(c: &mut Choices) -> String {
+    let q = c.pick(&["any", "all"]);
+    let key = c.pick(&[
+        "principal.groups",
+        "context.scopes",
+        "context.params",
+        "context.nums",
+        "context.meta.tags",
+    ]);
+    match c.below(5) {
+        0 => format!(
+            "{q} {key} {} {}",
+            c.pick(&["==", "!="]),
+            c.pick(SET_STRINGS)
+        ),
+        1 => format!(
+            "{q} {key} {} {}",
+            c.pick(&["in", "not in"]),
+            gen_list(c, SET_STRINGS)
+        ),
+        2 if c.chance(50) => format!(
+            "{q} {key} {} {}",
+            c.pick(&["like", "ilike"]),
+            gen_list(c, SET_PATTERNS)
+        ),
+        2 => format!(
+            "{q} {key} {} {}",
+            c.pick(&["like", "ilike"]),
+            c.pick(SET_PATTERNS)
+        ),
+        _ if key == "principal.groups" => {
+            format!(
+                "{q} {key} == {}",
+                c.pick(&["\"group:ops\"", "\"group:dev\""])
+            )
+        }
+        3 => format!(
+            "{q} {key} {} {}",
+            c.pick(&["==", "!=", "<", "<=", ">", ">="]),
+            c.pick(NUMBERS)
+        ),
+        _ => format!(
+            "{q} {key} {} {}",
+            c.pick(&["in", "not in"]),
+            gen_range(c, NUMBERS)
+        ),
     }
 }
 
@@ -1032,6 +1119,82 @@ pub fn gen_request_json(c: &mut Choices) -> String {
     if c.chance(30) {
         let v = attribute(c, &["db", "api", "*", "a/b"], &[1.0]);
         context.insert("project".into(), v);
+    }
+    // Sets: arrays (empty, of strings, mixed), objects (their names),
+    // scalars (unknown under a quantifier) and nested objects.
+    let item = |c: &mut Choices| -> Value {
+        match c.below(6) {
+            0 => json!(c.pick(&[1.0, 2.5, 4.0])),
+            1 => json!(c.chance(50)),
+            _ => json!(c.pick(&["read", "write", "admin", "ttl", "team-a", "env-b", ""])),
+        }
+    };
+    let array = |c: &mut Choices, mixed: bool| -> Value {
+        let n = c.below(4);
+        Value::Array(
+            (0..n)
+                .map(|_| {
+                    if mixed {
+                        item(c)
+                    } else {
+                        json!(c.pick(&["read", "write", "admin", "team-a", "env-b"]))
+                    }
+                })
+                .collect(),
+        )
+    };
+    if c.chance(50) {
+        let v = match c.below(5) {
+            0 => json!("read"),
+            1 => array(c, true),
+            _ => array(c, false),
+        };
+        context.insert("scopes".into(), v);
+    }
+    if c.chance(40) {
+        let v = match c.below(4) {
+            0 => array(c, true),
+            _ => {
+                let mut params = Map::new();
+                for name in ["ttl", "policies", "max_ttl", "password"] {
+                    if c.chance(40) {
+                        params.insert(name.into(), item(c));
+                    }
+                }
+                Value::Object(params)
+            }
+        };
+        context.insert("params".into(), v);
+    }
+    if c.chance(30) {
+        let v = array(c, true);
+        context.insert("nums".into(), v);
+    }
+    if c.chance(40) {
+        let v = match c.below(5) {
+            0 => json!("flat"),
+            _ => {
+                let mut meta = Map::new();
+                if c.chance(60) {
+                    meta.insert("team".into(), json!(gen_text(c, TEAMS)));
+                }
+                if c.chance(60) {
+                    let mixed = c.chance(30);
+                    let tags = array(c, mixed);
+                    meta.insert("tags".into(), tags);
+                }
+                if c.chance(50) {
+                    meta.insert("level".into(), json!(c.pick(&[1.0, 3.0])));
+                }
+                if c.chance(50) {
+                    let flag = c.chance(50);
+                    let list = array(c, true);
+                    meta.insert("deep".into(), json!({ "flag": flag, "list": list }));
+                }
+                Value::Object(meta)
+            }
+        };
+        context.insert("meta".into(), v);
     }
     let mut request = Map::new();
     request.insert("principal".into(), Value::Object(principal));

@@ -1456,9 +1456,9 @@ fn request_shape_cases(cases: &mut Vec<Case>) {
         || with_context(r#"{"x": ["a"]}"#),
     ));
     cases.push(json(
-        "request: an array holding a number as a custom attribute",
+        "request: an array holding an array as a custom attribute",
         "request wrong_type @context.x[1]",
-        || with_context(r#"{"x": ["a", 1]}"#),
+        || with_context(r#"{"x": ["a", [1]]}"#),
     ));
     cases.push(json(
         "request: a set of 65,537 items (past max_groups)",
@@ -1477,9 +1477,29 @@ fn request_shape_cases(cases: &mut Vec<Case>) {
         },
     ));
     cases.push(json(
-        "request: an object as a custom attribute",
-        "request wrong_type @context.x",
-        || with_context(r#"{"x": {"a": 1}}"#),
+        "request: an object with a null member as a custom attribute",
+        "request wrong_type @context.x.a",
+        || with_context(r#"{"x": {"a": null}}"#),
+    ));
+    cases.push(json(
+        "request: objects nested past max_attribute_depth",
+        "request limit_exceeded @context.x.a.a.a.a.a.a.a.a",
+        || {
+            let depth = 9;
+            with_context(&format!(
+                r#"{{"x": {}1{}}}"#,
+                r#"{"a": "#.repeat(depth),
+                "}".repeat(depth)
+            ))
+        },
+    ));
+    cases.push(json(
+        "request: an object of 1,025 members (past max_attributes)",
+        "request limit_exceeded @context.x",
+        || {
+            let members: Vec<String> = (0..1025).map(|i| format!(r#""m{i}": {i}"#)).collect();
+            with_context(&format!(r#"{{"x": {{{}}}}}"#, members.join(",")))
+        },
     ));
     cases.push(json(
         "request: an array as the context",

@@ -204,33 +204,60 @@ fn push_tags(out: &mut Vec<u8>, key: &str, tags: &BTreeMap<String, String>, rule
 }
 
 fn push_attributes(out: &mut Vec<u8>, attributes: &BTreeMap<String, Attribute>, rules: &MapRules) {
-    push_map(
-        out,
-        "context",
-        attributes,
-        rules,
-        |out, value| match value {
-            Attribute::String(text) => push_str(out, text),
-            Attribute::Bool(true) => out.extend_from_slice(b"true"),
-            Attribute::Bool(false) => out.extend_from_slice(b"false"),
-            Attribute::Number(number) if number.is_finite() => {
-                if serde_json::to_writer(&mut *out, number).is_err() {
-                    out.extend_from_slice(b"null");
+    push_map(out, "context", attributes, rules, push_attribute);
+}
+
+/// One custom attribute's value as JSON. A member of a nested object whose
+/// name looks like it holds a secret is written masked, as a top-level
+/// attribute of such a name is by default.
+fn push_attribute(out: &mut Vec<u8>, value: &Attribute) {
+    match value {
+        Attribute::String(text) => push_str(out, text),
+        Attribute::Bool(true) => out.extend_from_slice(b"true"),
+        Attribute::Bool(false) => out.extend_from_slice(b"false"),
+        Attribute::Number(number) if number.is_finite() => {
+            if serde_json::to_writer(&mut *out, number).is_err() {
+                out.extend_from_slice(b"null");
+            }
+        }
+        Attribute::Number(_) => out.extend_from_slice(b"null"),
+        Attribute::Set(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                push_str(out, item);
+            }
+            out.push(b']');
+        }
+        Attribute::List(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                push_attribute(out, item);
+            }
+            out.push(b']');
+        }
+        Attribute::Object(members) => {
+            out.push(b'{');
+            for (i, (name, member)) in members.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                push_str(out, name);
+                out.push(b':');
+                if crate::audit::looks_secret(name) {
+                    push_str(out, MASKED);
+                } else {
+                    push_attribute(out, member);
                 }
             }
-            Attribute::Number(_) => out.extend_from_slice(b"null"),
-            Attribute::Set(items) => {
-                out.push(b'[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    push_str(out, item);
-                }
-                out.push(b']');
-            }
-        },
-    );
+            out.push(b'}');
+        }
+    }
 }
 
 /// True when one of the 8 bytes of `word` is a control character, `"` or
