@@ -389,3 +389,23 @@ fn wrapping_ttls_bound_every_allowed_operation() {
         &engine, "sudo", "secret/x", None, None
     ));
 }
+
+#[test]
+fn long_value_lists_convert_and_decide() {
+    let values = (0..5000)
+        .map(|i| format!("\"v{i}*\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let hcl = format!(
+        "path \"secret/*\" {{\n  capabilities = [\"update\"]\n  allowed_parameters = {{ \"*\" = [], \"x\" = [{values}, \"v1*\"] }}\n  denied_parameters = {{ \"y\" = [{values}] }}\n}}\n"
+    );
+    assert_decisions(
+        &hcl,
+        &[
+            ("update", json!({"x": "v4999-a"}), true),
+            ("update", json!({"x": "w"}), false),
+            ("update", json!({"y": "v17"}), false),
+            ("update", json!({"y": "w"}), true),
+        ],
+    );
+}

@@ -411,6 +411,7 @@ fn list(items: &[String]) -> String {
 fn split(name: &str, values: &[Value]) -> (Vec<Glob>, Vec<bool>, bool) {
     let folded = FOLDED.contains(&name);
     let mut globs = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
     let mut bools = Vec::new();
     for v in values {
         match v {
@@ -418,9 +419,8 @@ fn split(name: &str, values: &[Value]) -> (Vec<Glob>, Vec<bool>, bool) {
                 if folded && s.chars().any(|c| c.is_ascii_uppercase() || !c.is_ascii()) {
                     continue;
                 }
-                let g = Glob::of(s);
-                if !globs.contains(&g) {
-                    globs.push(g);
+                if seen.insert(s.as_str()) {
+                    globs.push(Glob::of(s));
                 }
             }
             Value::Bool(b) => {
