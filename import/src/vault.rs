@@ -9,8 +9,12 @@
 //! action `O` and resource `P` (the path after `/v1/`, without a leading
 //! slash); a `list` request on `P` is Vault's `LIST P/` (Vault's HTTP layer
 //! always adds the trailing slash); the action `sudo` asks whether the caller
-//! holds `sudo` on `P`. docs/import.md describes every rule and where it
-//! comes from in Vault's `vault/acl.go` and `vault/policy.go`.
+//! holds `sudo` on `P`. The request's body is `context.parameters` and its
+//! response-wrapping TTL `context.wrap_ttl_seconds`: a rule's parameter
+//! constraints and wrapping TTL bounds become `when` blocks on the
+//! statements of the operations Vault checks them for (`params`).
+//! docs/import.md describes every rule and where it comes from in Vault's
+//! `vault/acl.go` and `vault/policy.go`.
 //!
 //! How priority is written: each merged path rule becomes a statement whose
 //! `resource` line is the rule's own path and whose `unless` blocks are the
