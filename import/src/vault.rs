@@ -9,8 +9,12 @@
 //! action `O` and resource `P` (the path after `/v1/`, without a leading
 //! slash); a `list` request on `P` is Vault's `LIST P/` (Vault's HTTP layer
 //! always adds the trailing slash); the action `sudo` asks whether the caller
-//! holds `sudo` on `P`. docs/import.md describes every rule and where it
-//! comes from in Vault's `vault/acl.go` and `vault/policy.go`.
+//! holds `sudo` on `P`. The request's body is `context.parameters` and its
+//! response-wrapping TTL `context.wrap_ttl_seconds`: a rule's parameter
+//! constraints and wrapping TTL bounds become `when` blocks on the
+//! statements of the operations Vault checks them for (`params`).
+//! docs/import.md describes every rule and where it comes from in Vault's
+//! `vault/acl.go` and `vault/policy.go`.
 //!
 //! How priority is written: each merged path rule becomes a statement whose
 //! `resource` line is the rule's own path and whose `unless` blocks are the
@@ -26,6 +30,10 @@ use policy_lang::{Diagnostic, DiagnosticKind, Span};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::ops::Range;
+
+mod params;
+
+use params::{Params, Which};
 
 // Capability bits (Vault's own order does not matter here; only the names do).
 const DENY: u32 = 1;
@@ -81,16 +89,11 @@ const SHORTHANDS: [(&str, u32); 4] = [
 
 /// Keys Vault accepts in a path block that change what a grant allows, which
 /// Tessera cannot express yet. Ignoring one would loosen the policy.
-const NOT_YET: [&str; 8] = [
-    "allowed_parameters",
-    "denied_parameters",
-    "required_parameters",
-    "min_wrapping_ttl",
-    "max_wrapping_ttl",
-    "control_group",
-    "mfa_methods",
-    "subscribe_event_types",
-];
+const NOT_YET: [&str; 1] = ["subscribe_event_types"];
+
+/// Keys of Vault Enterprise that need Vault itself (an MFA validation, a
+/// control group's approvals) to decide.
+const ENTERPRISE: [&str; 2] = ["control_group", "mfa_methods"];
 
 /// Every key a path block may hold.
 const PATH_KEYS: [&str; 11] = [
@@ -211,6 +214,8 @@ struct Rule {
     /// As written (without the leading `/`), for names and comments.
     written: String,
     bits: u32,
+    /// Parameter constraints (empty on a deny rule).
+    params: Params,
     origins: Vec<Origin>,
 }
 
@@ -226,11 +231,15 @@ impl Rules {
     fn add(&mut self, rule: Rule) {
         match self.by_key.get_mut(&(rule.kind, rule.key.clone())) {
             Some(existing) => {
-                existing.bits = if (existing.bits | rule.bits) & DENY != 0 {
-                    DENY
+                if (existing.bits | rule.bits) & DENY != 0 {
+                    // A deny keeps nothing else, its parameter constraints
+                    // included (NewACL clears them).
+                    existing.bits = DENY;
+                    existing.params = Params::default();
                 } else {
-                    existing.bits | rule.bits
-                };
+                    existing.bits |= rule.bits;
+                    existing.params.merge(&rule.params);
+                }
                 existing.origins.extend(rule.origins);
             }
             None => {
@@ -374,6 +383,7 @@ impl Reader<'_> {
             return;
         };
         let mut bits: Option<u32> = None;
+        let mut params = Params::default();
         let mut ok = true;
         let mut seen: Vec<&str> = Vec::new();
         for structure in block.body.iter() {
@@ -391,6 +401,17 @@ impl Reader<'_> {
                 continue;
             }
             seen.push(key);
+            if ENTERPRISE.contains(&key) {
+                self.refuse(
+                    span,
+                    format!("`{key}` cannot be imported (path \"{raw}\")"),
+                    Some(format!(
+                        "`{key}` is a Vault Enterprise check that Vault itself carries out (an MFA validation or a control group's approvals), outside the policy; Tessera cannot decide it, and ignoring it would grant more than Vault does"
+                    )),
+                );
+                ok = false;
+                continue;
+            }
             if NOT_YET.contains(&key) {
                 self.refuse(
                     span,
@@ -428,6 +449,30 @@ impl Reader<'_> {
                     Some(b) => bits = Some(bits.unwrap_or(0) | b),
                     None => ok = false,
                 },
+                "allowed_parameters" => match self.parameter_map(value, Which::Allowed, raw) {
+                    Some(map) => params.allowed = map,
+                    None => ok = false,
+                },
+                "denied_parameters" => match self.parameter_map(value, Which::Denied, raw) {
+                    Some(map) => params.denied = map,
+                    None => ok = false,
+                },
+                "required_parameters" => match self.required(value, raw) {
+                    Some(names) => params.required = names,
+                    None => ok = false,
+                },
+                "min_wrapping_ttl" | "max_wrapping_ttl" => match params::parse_ttl(value) {
+                    Some(seconds) if key == "min_wrapping_ttl" => params.min_wrap = seconds,
+                    Some(seconds) => params.max_wrap = seconds,
+                    None => {
+                        self.refuse(
+                            value.span(),
+                            format!("`{key}` of path \"{raw}\" cannot be imported: it is not a duration the importer reads"),
+                            Some("write whole seconds (`300`) or whole hours, minutes and seconds, largest first (`\"1h30m\"`)".into()),
+                        );
+                        ok = false;
+                    }
+                },
                 _ => {
                     let hint = policy_lang::closest(key, PATH_KEYS)
                         .map(|c| format!("did you mean `{c}`?"));
@@ -448,6 +493,18 @@ impl Reader<'_> {
         // A deny among the capabilities leaves only deny (policy.go).
         let bits = bits.unwrap_or(0);
         let bits = if bits & DENY != 0 { DENY } else { bits };
+        // policy.go reads no parameter constraint for a deny.
+        if bits & DENY != 0 {
+            params = Params::default();
+        } else if params.min_wrap > 0 && params.max_wrap > 0 && params.max_wrap < params.min_wrap {
+            // policy.go refuses it.
+            self.refuse(
+                label_span.clone(),
+                format!("path \"{raw}\": `max_wrapping_ttl` cannot be less than `min_wrapping_ttl` (Vault refuses this policy too)"),
+                None,
+            );
+            return;
+        }
         let line = self.line_of(label_span.map_or(0, |s| s.start));
         let (kind, key) = key_info;
         rules.add(Rule {
@@ -455,6 +512,7 @@ impl Reader<'_> {
             key,
             written: raw.strip_prefix('/').unwrap_or(raw).to_string(),
             bits,
+            params,
             origins: vec![Origin {
                 file: self.index,
                 line,
@@ -989,12 +1047,14 @@ impl Own {
 // ---------------------------------------------------------------------------
 // Writing Tessera
 
-/// `text` with every glob-special character in a one-character class.
+/// `text` with every glob-special character in a one-character class. A
+/// `!` is special only right after `[` (which is always escaped), so it
+/// stays as it is: `[!]` would open a negated class.
 fn escape_glob(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
-            '*' | '?' | '[' | ']' | '{' | '}' | '$' | ',' | '!' => {
+            '*' | '?' | '[' | ']' | '{' | '}' | '$' | ',' => {
                 out.push('[');
                 out.push(c);
                 out.push(']');
@@ -1136,6 +1196,11 @@ struct Writer<'a> {
     slash: Vec<Vec<Shape>>,
     out: String,
     diagnostics: Vec<Diagnostic>,
+    /// `when` blocks for the next statement (wrapping TTL and parameter
+    /// checks), each with its comment.
+    when: Vec<(String, String)>,
+    /// Whether this rule's "never decides" comment is written.
+    said_never: bool,
 }
 
 impl<'a> Writer<'a> {
@@ -1148,6 +1213,8 @@ impl<'a> Writer<'a> {
             slash: rules.iter().map(Rule::slash_matches).collect(),
             out: String::new(),
             diagnostics: Vec::new(),
+            when: Vec::new(),
+            said_never: false,
         }
     }
 
@@ -1222,6 +1289,9 @@ impl<'a> Writer<'a> {
             self.out
                 .push_str("  # The rules for this path are merged, as Vault merges them.\n");
         }
+        if let Some(summary) = rule.params.summary() {
+            let _ = writeln!(self.out, "  # Constraints: {summary}.");
+        }
         if caps.is_empty() {
             self.out.push_str(
                 "  # It grants nothing, but where it is the most specific path it still\n  # decides (no capability): the less specific paths below leave it out.\n",
@@ -1245,30 +1315,72 @@ impl<'a> Writer<'a> {
             "allow"
         };
         let list_only = ["list"];
-        if !self.matches[index].is_empty() {
-            let mut actions = others.clone();
-            if has_list && list_with_main {
-                actions.push("list");
+        // Vault checks wrapping TTLs for most operations, and parameters
+        // for some: each set goes to a statement of its own, with the
+        // checks as `when` blocks.
+        let (wrap, param) = if effect == "allow" {
+            (rule.params.wrap_conditions(), rule.params.conditions())
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let by_wrap = |a: &&str| !wrap.is_empty() && params::wrap_checked(a);
+        let by_param = |a: &&str| !param.is_empty() && params::CHECKED.contains(a);
+        let mut plain: Vec<&str> = Vec::new();
+        let mut wrapped: Vec<&str> = Vec::new();
+        let mut checked: Vec<&str> = Vec::new();
+        for a in &others {
+            if by_param(a) {
+                checked.push(a);
+            } else if by_wrap(a) {
+                wrapped.push(a);
+            } else {
+                plain.push(a);
             }
-            if !actions.is_empty() {
-                self.statement(
-                    index,
-                    effect,
-                    &rule.written,
-                    &actions,
-                    Part::Main,
-                    &main_carves,
-                );
+        }
+        if has_list && list_with_main {
+            if by_wrap(&"list") {
+                wrapped.push("list");
+            } else {
+                plain.push("list");
+            }
+        }
+        let mut all_checks = wrap.clone();
+        all_checks.extend(param.iter().cloned());
+        self.said_never = false;
+        if !self.matches[index].is_empty() {
+            let groups = [
+                (plain, Vec::new(), ""),
+                (wrapped, wrap.clone(), " [wrapping TTL]"),
+                (checked, all_checks, " [parameters]"),
+            ];
+            let mut named = false;
+            for (actions, conditions, suffix) in groups {
+                if actions.is_empty() {
+                    continue;
+                }
+                let name = if named {
+                    format!("{}{suffix}", rule.written)
+                } else {
+                    rule.written.clone()
+                };
+                named = true;
+                self.when = conditions;
+                self.statement(index, effect, &name, &actions, Part::Main, &main_carves);
+                self.when = Vec::new();
             }
             if has_list && !list_with_main && self.list_reachable(index) {
                 let name = format!("{} [list]", rule.written);
+                self.when = wrap.clone();
                 self.statement(index, effect, &name, &list_only, Part::List, &list_carves);
+                self.when = Vec::new();
             }
         }
         if has_list && !self.slash[index].is_empty() {
             let carves = self.carves(index, Part::Slash);
             let name = format!("{} [list, trailing slash]", rule.written);
+            self.when = wrap;
             self.statement(index, effect, &name, &list_only, Part::Slash, &carves);
+            self.when = Vec::new();
         }
     }
 
@@ -1356,7 +1468,8 @@ impl<'a> Writer<'a> {
             })
         });
         if taken {
-            if part == Part::Main {
+            if part == Part::Main && !self.said_never {
+                self.said_never = true;
                 self.out.push_str(
                     "  # More specific Vault paths take all of its paths: it never decides.\n",
                 );
@@ -1459,7 +1572,8 @@ impl<'a> Writer<'a> {
             }
         }
         if own_sets.is_empty() {
-            if part == Part::Main {
+            if part == Part::Main && !self.said_never {
+                self.said_never = true;
                 self.out.push_str(
                     "  # More specific Vault paths take all of its paths: it never decides.\n",
                 );
@@ -1527,6 +1641,14 @@ impl<'a> Writer<'a> {
         for (what, condition) in blocks {
             let _ = writeln!(self.out, "    # {what} takes precedence here.");
             let _ = writeln!(self.out, "    unless {{ {condition} }}");
+        }
+        if !self.when.is_empty() {
+            self.out.push_str(
+                "    # Vault's checks of this path for these operations (acl.go, see\n    # docs/import.md): the request's body is context.parameters, its wrapping\n    # TTL context.wrap_ttl_seconds.\n",
+            );
+            for (comment, condition) in &self.when {
+                let _ = writeln!(self.out, "    # {comment}\n    when {{ {condition} }}");
+            }
         }
         self.out.push_str("  }\n");
     }

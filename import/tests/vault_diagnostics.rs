@@ -104,19 +104,23 @@ fn unknown_keys() {
 }
 
 #[test]
-fn parameters_ttls_and_control_groups_cannot_be_imported_yet() {
+fn event_types_cannot_be_imported_yet() {
+    let cases = [("subscribe_event_types = [\"kv*\"]", "subscribe_event_types")];
+    for (body, key) in cases {
+        let source = format!("path \"secret/*\" {{\n  capabilities = [\"read\"]\n  {body}\n}}\n");
+        let (line, column, message, hint) = one(&source);
+        assert_eq!((line, column), (3, 3), "{key}");
+        assert_eq!(
+            message,
+            format!("`{key}` cannot be imported yet (path \"secret/*\")")
+        );
+        assert!(hint.unwrap().contains("would grant more than Vault does"));
+    }
+}
+
+#[test]
+fn control_groups_and_mfa_methods_are_enterprise_and_refused() {
     let cases = [
-        (
-            "allowed_parameters = {\n    \"ttl\" = [\"1h\"]\n  }",
-            "allowed_parameters",
-        ),
-        (
-            "denied_parameters = {\n    \"*\" = []\n  }",
-            "denied_parameters",
-        ),
-        ("required_parameters = [\"ttl\"]", "required_parameters"),
-        ("min_wrapping_ttl = \"1m\"", "min_wrapping_ttl"),
-        ("max_wrapping_ttl = 300", "max_wrapping_ttl"),
         ("control_group = {\n    ttl = \"4h\"\n  }", "control_group"),
         (
             "control_group {\n    factor \"ops\" {}\n  }",
@@ -130,9 +134,11 @@ fn parameters_ttls_and_control_groups_cannot_be_imported_yet() {
         assert_eq!((line, column), (3, 3), "{key}");
         assert_eq!(
             message,
-            format!("`{key}` cannot be imported yet (path \"secret/*\")")
+            format!("`{key}` cannot be imported (path \"secret/*\")")
         );
-        assert!(hint.unwrap().contains("would grant more than Vault does"));
+        let hint = hint.unwrap();
+        assert!(hint.contains("Vault Enterprise"), "{hint}");
+        assert!(hint.contains("would grant more than Vault does"), "{hint}");
     }
 }
 
@@ -194,4 +200,180 @@ fn a_carve_out_that_cannot_be_spelled_yet_is_refused_at_the_broader_path() {
         "{message}"
     );
     assert!(hint.unwrap().contains("`not resource` line"));
+}
+
+/// `path "a" { capabilities = ["update"] BODY }`, with BODY from line 3.
+fn with_body(body: &str) -> String {
+    format!("path \"a\" {{\n  capabilities = [\"update\"]\n{body}\n}}\n")
+}
+
+#[test]
+fn parameter_maps_must_be_maps_of_lists() {
+    let (line, column, message, hint) = one(&with_body("  allowed_parameters = \"foo\""));
+    assert_eq!((line, column), (3, 24));
+    assert_eq!(
+        message,
+        "`allowed_parameters` of path \"a\" must be a map from parameter names to lists of values"
+    );
+    assert!(hint.unwrap().contains("an empty list means any value"));
+
+    let (line, column, message, _) = one(&with_body("  denied_parameters = [\"foo\"]"));
+    assert_eq!((line, column), (3, 23));
+    assert!(message.starts_with("`denied_parameters` of path \"a\" must be a map"));
+
+    let (line, column, message, hint) = one(&with_body(
+        "  denied_parameters = {\n    \"foo\" = \"bar\"\n  }",
+    ));
+    assert_eq!((line, column), (4, 13));
+    assert_eq!(
+        message,
+        "the values of parameter `foo` in `denied_parameters` of path \"a\" must be a list"
+    );
+    assert!(hint.unwrap().contains("for any value"));
+}
+
+#[test]
+fn parameter_values_that_cannot_be_imported() {
+    let (line, column, message, _) = one(&with_body(
+        "  allowed_parameters = {\n    foo = [\"a\", [\"b\"]]\n  }",
+    ));
+    assert_eq!((line, column), (4, 17));
+    assert_eq!(
+        message,
+        "a list or map among the values of parameter `foo` in `allowed_parameters` of path \"a\" cannot be imported yet"
+    );
+
+    let (line, column, message, _) = one(&with_body(
+        "  allowed_parameters = {\n    foo = [{ x = 1 }]\n  }",
+    ));
+    assert_eq!((line, column), (4, 12));
+    assert!(message.starts_with("a list or map among the values"));
+
+    let (_, _, message, _) = one(&with_body(
+        "  allowed_parameters = {\n    foo = [null]\n  }",
+    ));
+    assert_eq!(
+        message,
+        "a value of parameter `foo` in `allowed_parameters` of path \"a\" must be a string, a number or a boolean"
+    );
+
+    let (line, column, message, hint) = one(&with_body(
+        "  allowed_parameters = {\n    foo = [\"{{identity.entity.id}}\"]\n  }",
+    ));
+    assert_eq!((line, column), (4, 12));
+    assert!(message.starts_with("a templated value of parameter `foo`"));
+    assert!(hint.unwrap().contains("filled in per token"));
+
+    let (_, _, message, _) = one(&with_body(
+        "  denied_parameters = {\n    foo = [\"a${b}\"]\n  }",
+    ));
+    assert!(message.contains("holds `${` or `%{`"), "{message}");
+
+    let (line, column, message, hint) = one(&with_body(
+        "  allowed_parameters = {\n    foo = [\"a\\\\b*\"]\n  }",
+    ));
+    assert_eq!((line, column), (4, 12));
+    assert_eq!(
+        message,
+        "value \"a\\\\b*\" of parameter `foo` in `allowed_parameters` of path \"a\" cannot be imported yet: it has a `*` and a `\\`"
+    );
+    assert!(hint.unwrap().contains("`\\`"));
+
+    let (_, _, message, _) = one(&with_body(
+        "  allowed_parameters = {\n    foo = [\"a\\u0001\"]\n  }",
+    ));
+    assert!(message.contains("holds a control character"), "{message}");
+}
+
+#[test]
+fn parameter_names_that_cannot_be_imported() {
+    let (line, column, message, hint) = one(&with_body(
+        "  allowed_parameters = {\n    Foo = []\n    \"foo\" = [\"x\"]\n  }",
+    ));
+    assert_eq!((line, column), (5, 5));
+    assert_eq!(
+        message,
+        "parameter `foo` is given twice in `allowed_parameters` of path \"a\" (as `Foo` before; Vault lower-cases the names)"
+    );
+    assert!(hint.unwrap().contains("at random"));
+
+    let (line, column, message, _) = one(&with_body(
+        "  denied_parameters = {\n    \"Ärger\" = []\n  }",
+    ));
+    assert_eq!((line, column), (4, 5));
+    assert!(
+        message.ends_with("cannot be imported yet: it holds a capital letter outside ASCII"),
+        "{message}"
+    );
+
+    let (line, column, message, _) = one(&with_body(
+        "  allowed_parameters = {\n    \"\" = [\"x\"]\n  }",
+    ));
+    assert_eq!((line, column), (4, 5));
+    assert!(message.starts_with("the empty parameter name"), "{message}");
+}
+
+#[test]
+fn required_parameters_must_be_a_list_of_names() {
+    let (line, column, message, hint) = one(&with_body("  required_parameters = \"foo\""));
+    assert_eq!((line, column), (3, 25));
+    assert_eq!(
+        message,
+        "`required_parameters` of path \"a\" must be a list of parameter names"
+    );
+    assert_eq!(
+        hint.as_deref(),
+        Some("write `required_parameters = [\"name\"]`")
+    );
+
+    let (line, column, message, _) = one(&with_body("  required_parameters = [\"a\", 1]"));
+    assert_eq!((line, column), (3, 31));
+    assert_eq!(
+        message,
+        "a required parameter of path \"a\" must be a quoted string"
+    );
+}
+
+#[test]
+fn every_bad_parameter_is_reported() {
+    let all = refuse(&with_body(
+        "  allowed_parameters = {\n    a = \"x\"\n    b = [[1]]\n  }\n  required_parameters = [2]",
+    ));
+    assert_eq!(all.len(), 3, "{all:?}");
+    assert_eq!((all[0].0, all[0].1), (4, 9));
+    assert_eq!((all[1].0, all[1].1), (5, 10));
+    assert_eq!((all[2].0, all[2].1), (7, 26));
+}
+
+#[test]
+fn wrapping_ttls_the_importer_cannot_read_are_refused() {
+    for (body, key) in [
+        ("  min_wrapping_ttl = \"1.5h\"", "min_wrapping_ttl"),
+        ("  max_wrapping_ttl = \"300ms\"", "max_wrapping_ttl"),
+        ("  max_wrapping_ttl = \"30m1h\"", "max_wrapping_ttl"),
+        ("  max_wrapping_ttl = -5", "max_wrapping_ttl"),
+        ("  max_wrapping_ttl = [300]", "max_wrapping_ttl"),
+    ] {
+        let (line, column, message, hint) = one(&with_body(body));
+        assert_eq!((line, column), (3, 22), "{body}");
+        assert_eq!(
+            message,
+            format!(
+                "`{key}` of path \"a\" cannot be imported: it is not a duration the importer reads"
+            )
+        );
+        assert!(hint.unwrap().contains("largest first"));
+    }
+}
+
+#[test]
+fn a_max_wrapping_ttl_below_the_min_is_refused_as_vault_refuses_it() {
+    let (line, column, message, _) = one(&with_body(
+        "  min_wrapping_ttl = \"10m\"\n  max_wrapping_ttl = 300",
+    ));
+    assert_eq!((line, column), (1, 6));
+    assert_eq!(
+        message,
+        "path \"a\": `max_wrapping_ttl` cannot be less than `min_wrapping_ttl` (Vault refuses this policy too)"
+    );
 }

@@ -1,6 +1,4 @@
 path "secret/data/*" {
   capabilities = ["read", "lsit"]
-  allowed_parameters = {
-    "ttl" = ["1h"]
-  }
+  subscribe_event_types = ["kv*"]
 }
