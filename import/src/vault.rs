@@ -1402,6 +1402,14 @@ impl<'a> Writer<'a> {
     /// The rules that take precedence over rule `index` for `part`, as
     /// (rule index, whether its trailing-slash set is meant), pruned to those
     /// that overlap.
+    ///
+    /// Every operation but `list` on `Q`: an exact rule for `Q`, then the
+    /// highest non-exact rule matching `Q`. `list` on `Q` (Vault's `LIST
+    /// Q/`): an exact rule for `Q/`, then one for `Q`; then, among the
+    /// non-exact rules matching `Q` or `Q/` (the longest prefix rule of
+    /// each form, every segment rule), the highest that denies or grants
+    /// `list` decides, and the others are passed over (acl.go,
+    /// `resolveACLPermsForListOp`).
     fn carves(&self, index: usize, part: Part) -> Vec<(usize, bool)> {
         let own = match part {
             Part::Slash => &self.slash[index],
@@ -1416,29 +1424,56 @@ impl<'a> Writer<'a> {
             let exact = r.kind == Kind::Exact;
             // Rules are sorted: exact first, then by falling priority.
             let higher = other < index;
-            // `Q` itself, for every part.
-            let plain = match part {
-                Part::Main | Part::List => exact || (rule.kind != Kind::Exact && higher),
-                // Exact rules, then every non-exact rule on `Q`, come before
-                // any non-exact rule on `Q/` (acl.go, AllowOperation).
-                Part::Slash => rule.kind != Kind::Exact,
+            let (plain, slashed) = match part {
+                Part::Main => (
+                    !(exact && rule.kind == Kind::Exact)
+                        && (exact || (rule.kind != Kind::Exact && higher)),
+                    false,
+                ),
+                // An exact rule for `Q/` comes first of all.
+                _ if rule.kind == Kind::Exact => (false, exact && part == Part::List),
+                _ if exact => (true, true),
+                _ if higher && r.bits & (DENY | LIST) != 0 => (true, true),
+                // A longer prefix rule matching `Q` is the one prefix rule
+                // Vault looks at on `Q`, whatever it grants.
+                _ => (
+                    higher && r.kind == Kind::Prefix && rule.kind == Kind::Prefix,
+                    false,
+                ),
             };
-            let plain = plain && !(exact && rule.kind == Kind::Exact);
             if plain && overlaps(own, &self.matches[other]) {
                 out.push((other, false));
             }
-            // `Q/`, for `list` only: an exact `Q/` comes first of all; a
-            // non-exact rule on `Q/` only before a lower one on `Q/`.
-            let slashed = match part {
-                Part::Main => false,
-                Part::List => exact,
-                Part::Slash => (exact && rule.kind != Kind::Exact) || (!exact && higher),
-            };
             if slashed && overlaps(own, &self.slash[other]) {
                 out.push((other, true));
             }
         }
         out
+    }
+
+    /// For a `list` statement of a segment rule: the longer prefix rules
+    /// that keep prefix rule `other` from being the one prefix rule Vault
+    /// looks at on `Q` (it is only a candidate where none of them matches).
+    fn shadowing(&self, index: usize, other: usize, part: Part) -> Vec<usize> {
+        let (rule, r) = (&self.rules[index], &self.rules[other]);
+        if part == Part::Main || rule.kind != Kind::Segments || r.kind != Kind::Prefix {
+            return Vec::new();
+        }
+        let own = match part {
+            Part::Slash => &self.slash[index],
+            _ => &self.matches[index],
+        };
+        self.rules
+            .iter()
+            .enumerate()
+            .filter(|(_, longer)| {
+                longer.kind == Kind::Prefix
+                    && longer.key.len() > r.key.len()
+                    && longer.key.starts_with(r.key.as_str())
+            })
+            .filter(|&(i, _)| overlaps(own, &self.matches[i]))
+            .map(|(i, _)| i)
+            .collect()
     }
 
     fn statement(
@@ -1459,6 +1494,9 @@ impl<'a> Writer<'a> {
         // apply, so it is left out.
         let taken = own.iter().all(|o| {
             carves.iter().any(|&(other, slashed)| {
+                if !slashed && !self.shadowing(index, other, part).is_empty() {
+                    return false;
+                }
                 let shapes = if slashed {
                     &self.slash[other]
                 } else {
@@ -1525,7 +1563,21 @@ impl<'a> Writer<'a> {
                 // Vault's prefix match is a string prefix, which `like`
                 // says with a trailing `*` (crossing `/`).
                 let pattern = format!("{}*", escape_glob(&r.key));
-                blocks.push((what, format!("resource.path like {}", quote(&pattern))));
+                let mut condition = format!("resource.path like {}", quote(&pattern));
+                let shadowing = self.shadowing(index, other, part);
+                let what = if shadowing.is_empty() {
+                    what
+                } else {
+                    format!("{what}, where no longer prefix path matches,")
+                };
+                // For `list`, Vault only looks at the longest prefix rule
+                // matching `Q`: where a longer one matches, this one is
+                // passed over.
+                for longer in shadowing {
+                    let pattern = format!("{}*", escape_glob(&rules[longer].key));
+                    let _ = write!(condition, " and not resource.path like {}", quote(&pattern));
+                }
+                blocks.push((what, condition));
                 continue;
             }
             for shape in shapes {
@@ -1593,7 +1645,7 @@ impl<'a> Writer<'a> {
         match part {
             Part::Main => {}
             Part::List => self.out.push_str(
-                "  # `list` on a path P is Vault's LIST P/, and an exact path \"P/\" takes it first.\n",
+                "  # `list` on a path P is Vault's LIST P/: exact paths \"P/\" and \"P\" come first,\n  # then the most specific path matching P or P/ that denies or grants list.\n",
             ),
             Part::Slash => self.out.push_str(
                 "  # `list` on P is Vault's LIST P/, which this path matches and P does not.\n",

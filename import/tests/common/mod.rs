@@ -366,6 +366,20 @@ pub fn parameters_pass(perms: &Perms, data: &[(String, GoValue)]) -> bool {
     true
 }
 
+/// A non-exact candidate: (firstWCOrGlob, isPrefix, wildcards, wcPath,
+/// perms).
+type Candidate<'a> = (i64, bool, usize, String, &'a Perms);
+
+/// Vault's priority of two candidates (wildcardPathDescriptorComparePriority),
+/// as an ordering: greater wins.
+fn compare_candidates(a: &Candidate<'_>, b: &Candidate<'_>) -> std::cmp::Ordering {
+    a.0.cmp(&b.0)
+        .then_with(|| b.1.cmp(&a.1)) // a prefix is lower
+        .then_with(|| b.2.cmp(&a.2)) // more wildcards is lower
+        .then_with(|| a.3.len().cmp(&b.3.len()))
+        .then_with(|| a.3.cmp(&b.3))
+}
+
 #[derive(Default, Debug)]
 pub struct Acl {
     exact: HashMap<String, Perms>,
@@ -402,18 +416,17 @@ impl Acl {
         }
     }
 
-    fn non_exact(&self, path: &str) -> Option<&Perms> {
+    /// The longest prefix rule matching `path` and every segment rule
+    /// matching it (acl.go, prefixAndWCCandidatesForPath).
+    fn candidates(&self, path: &str) -> Vec<Candidate<'_>> {
         // (firstWCOrGlob, isPrefix, wildcards, wcPath, perms)
-        let mut candidates: Vec<(i64, bool, usize, String, &Perms)> = Vec::new();
+        let mut candidates: Vec<Candidate<'_>> = Vec::new();
         if let Some((prefix, perms)) = self
             .prefix
             .iter()
             .filter(|(p, _)| path.starts_with(p.as_str()))
             .max_by_key(|(p, _)| p.len())
         {
-            if self.segment.is_empty() {
-                return Some(perms);
-            }
             candidates.push((prefix.len() as i64, true, 0, prefix.clone(), perms));
         }
         let parts: Vec<&str> = path.split('/').collect();
@@ -450,17 +463,41 @@ impl Acl {
             }
             candidates.push((first, is_prefix, wildcards, current.to_string(), perms));
         }
-        // Vault sorts with `less` and takes the last: the greatest.
         candidates
+    }
+
+    /// The highest non-exact rule matching `path` (Vault sorts with `less`
+    /// and takes the last: the greatest).
+    fn non_exact(&self, path: &str) -> Option<&Perms> {
+        self.candidates(path)
             .into_iter()
-            .max_by(|a, b| {
-                a.0.cmp(&b.0)
-                    .then_with(|| b.1.cmp(&a.1)) // a prefix is lower
-                    .then_with(|| b.2.cmp(&a.2)) // more wildcards is lower
-                    .then_with(|| a.3.len().cmp(&b.3.len()))
-                    .then_with(|| a.3.cmp(&b.3))
-            })
+            .max_by(compare_candidates)
             .map(|c| c.4)
+    }
+
+    /// LIST on `path` ending in `/`, no exact rule: candidates of both the
+    /// path and the path without its slash; the highest deny wins unless a
+    /// higher candidate grants `list`; else the highest candidate granting
+    /// `list`; else the highest of all (acl.go, resolveACLPermsForListOp).
+    fn non_exact_list(&self, path: &str) -> Option<&Perms> {
+        let trimmed = path.strip_suffix('/').unwrap_or(path);
+        let mut all = self.candidates(trimmed);
+        all.extend(self.candidates(path));
+        let best = |bit: u32| {
+            all.iter()
+                .filter(|c| c.4.bits & bit != 0)
+                .max_by(|a, b| compare_candidates(a, b))
+        };
+        let (deny, list) = (best(DENY), best(LIST));
+        match (deny, list) {
+            (Some(d), Some(l)) if compare_candidates(l, d).is_lt() => Some(d.4),
+            (Some(d), None) => Some(d.4),
+            (_, Some(l)) => Some(l.4),
+            (None, None) => all
+                .iter()
+                .max_by(|a, b| compare_candidates(a, b))
+                .map(|c| c.4),
+        }
     }
 
     /// The capabilities that decide operation `op` on Vault's request path
@@ -474,8 +511,8 @@ impl Acl {
             if let Some(c) = self.exact.get(path.strip_suffix('/').unwrap_or(path)) {
                 return Some(c);
             }
-            if let Some(c) = path.strip_suffix('/').and_then(|t| self.non_exact(t)) {
-                return Some(c);
+            if path.ends_with('/') {
+                return self.non_exact_list(path);
             }
         }
         self.non_exact(path)
