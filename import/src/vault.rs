@@ -1425,11 +1425,8 @@ impl<'a> Writer<'a> {
             // Rules are sorted: exact first, then by falling priority.
             let higher = other < index;
             let (plain, slashed) = match part {
-                Part::Main => (
-                    !(exact && rule.kind == Kind::Exact)
-                        && (exact || (rule.kind != Kind::Exact && higher)),
-                    false,
-                ),
+                // An exact rule is never overlapped by another exact one.
+                Part::Main => (rule.kind != Kind::Exact && (exact || higher), false),
                 // An exact rule for `Q/` comes first of all.
                 _ if rule.kind == Kind::Exact => (false, exact && part == Part::List),
                 _ if exact => (true, true),
