@@ -156,6 +156,33 @@ const CONDITIONS: &[&str] = &[
     "principal.id != \"user:ann\"",
     "resource.path like \"prod/*\"",
     "resource.path ilike \"PROD/**\"",
+    // Quantifiers over sets, arrays (mixed ones too) and object member
+    // names; like lists; nested attributes.
+    "any principal.groups like [\"group:o*\", \"group:d?v\"]",
+    "all principal.groups != \"group:sec\"",
+    "not any principal.groups == \"group:ops\"",
+    "any context.ticket like \"CHG-*\"",
+    "all context.ticket ilike [\"chg-*\", \"inc-?\"]",
+    "context.ticket like [\"CHG-*\", \"INC-*\"]",
+    "context.ticket ilike [\"chg-1\", \"*-7\"]",
+    "any context.scopes == \"read\"",
+    "all context.scopes in [\"read\", \"list\"]",
+    "all context.scopes not in [\"admin\"]",
+    "any context.scopes in 1 .. 3",
+    "all context.scopes > 1",
+    "any context.scopes like \"r*\"",
+    "any context.scopes == true",
+    "all context.params in [\"ttl\", \"policies\"]",
+    "any context.params like [\"*_secret\", \"pol*\"]",
+    "context.params.ttl <= 3600",
+    "context.params.ttl > 60",
+    "has context.params.ttl",
+    "has context.params.policies and all context.params.policies in [\"default\", \"reader\"]",
+    "any context.params.policies == \"root\"",
+    "context.params.inner.level == \"x\"",
+    "has context.params.inner.level",
+    "any context.params.inner like \"l*\"",
+    "any context.level >= 3",
 ];
 
 const PRINCIPAL_IDS: &[&str] = &[
@@ -487,36 +514,121 @@ fn attribute(
         1 => any::<bool>().prop_map(Attribute::Bool),
         1 => prop::sample::subsequence(strings.to_vec(), 0..=strings.len())
             .prop_map(|items| Attribute::Set(items.into_iter().map(str::to_string).collect())),
+        1 => prop::collection::vec(select(numbers).prop_map(Attribute::Number), 0..=3)
+            .prop_map(Attribute::List),
+    ]
+}
+
+/// A scalar item of a JSON array.
+fn item() -> impl Strategy<Value = Attribute> {
+    prop_oneof![
+        3 => select(&["read", "list", "admin", "r", ""][..]).prop_map(|s| Attribute::String(s.to_string())),
+        2 => select(&[1.0, 2.0, 5.0][..]).prop_map(Attribute::Number),
+        1 => any::<bool>().prop_map(Attribute::Bool),
+    ]
+}
+
+/// `context.scopes`: a set of strings, a mixed array (empty too), one
+/// value, or an object whose member names are the items.
+fn scopes() -> impl Strategy<Value = Attribute> {
+    prop_oneof![
+        3 => prop::sample::subsequence(vec!["read", "list", "admin"], 0..=3)
+            .prop_map(|items| Attribute::Set(items.into_iter().map(str::to_string).collect())),
+        3 => prop::collection::vec(item(), 0..=4).prop_map(Attribute::List),
+        1 => item(),
+        1 => prop::sample::subsequence(vec!["read", "list", "rotate"], 0..=3).prop_map(|names| {
+            Attribute::Object(
+                names
+                    .into_iter()
+                    .map(|n| (n.to_string(), Attribute::Bool(true)))
+                    .collect(),
+            )
+        }),
+    ]
+}
+
+/// `context.params`: a Vault-style request body (an object with a number
+/// or text `ttl`, a list or one text `policies`, a nested object), or a
+/// value that is not an object.
+fn params() -> impl Strategy<Value = Attribute> {
+    let policies = prop_oneof![
+        prop::sample::subsequence(vec!["default", "reader", "root"], 0..=3)
+            .prop_map(|items| Attribute::Set(items.into_iter().map(str::to_string).collect())),
+        Just(Attribute::List(vec![
+            Attribute::String("default".to_string()),
+            Attribute::Number(1.0),
+        ])),
+        Just(Attribute::String("default".to_string())),
+    ];
+    let inner = prop_oneof![
+        select(&["x", "y"][..]).prop_map(|v| {
+            Attribute::Object([("level".to_string(), Attribute::String(v.to_string()))].into())
+        }),
+        Just(Attribute::String("level".to_string())),
+        Just(Attribute::Object(BTreeMap::new())),
+    ];
+    let object = (
+        prop::option::of(prop_oneof![
+            select(&[60.0, 61.0, 3600.0, 7200.0][..]).prop_map(Attribute::Number),
+            Just(Attribute::String("1h".to_string())),
+        ]),
+        prop::option::of(policies),
+        prop::option::of(inner),
+        prop::option::of(Just(Attribute::String("s3cr3t".to_string()))),
+    )
+        .prop_map(|(ttl, policies, inner, secret)| {
+            let members = [
+                ("ttl", ttl),
+                ("policies", policies),
+                ("inner", inner),
+                ("db_secret", secret),
+            ];
+            Attribute::Object(
+                members
+                    .into_iter()
+                    .filter_map(|(k, v)| v.map(|v| (k.to_string(), v)))
+                    .collect(),
+            )
+        });
+    prop_oneof![
+        4 => object,
+        1 => Just(Attribute::String("ttl".to_string())),
+        1 => prop::collection::vec(item(), 0..=2).prop_map(Attribute::List),
     ]
 }
 
 fn attributes() -> impl Strategy<Value = BTreeMap<String, Attribute>> {
     (
-        prop::option::of(attribute(&["3", "high"], &[1.0, 2.0, 2.5, 3.0, 4.0, 5.0])),
-        prop::option::of(attribute(&["CHG-1", "chg-42", "INC-7", "CHG-"], &[7.0])),
-        prop::option::of(prop_oneof![
-            3 => any::<bool>().prop_map(Attribute::Bool),
-            1 => Just(Attribute::String("true".to_string())),
-        ]),
-        prop::option::of(attribute(
-            &["10.1.2.3", "fd00::5", "192.168.0.1", "not-an-ip"],
-            &[10.0],
-        )),
-        prop::option::of(attribute(&["db", "api", "*", "a/b"], &[1.0])),
-        prop::option::of(attribute(&["vpce-1", "vpce-2", "VPCE-1"], &[1.0])),
-        prop::option::of(attribute(
-            &[
-                "2026-11-25T10:00:00Z",
-                "2026-11-25T12:00:00+01:00",
-                "2027-01-01T00:00:00Z",
-                "soon",
-            ],
-            &[1.0],
-        )),
+        (
+            prop::option::of(attribute(&["3", "high"], &[1.0, 2.0, 2.5, 3.0, 4.0, 5.0])),
+            prop::option::of(attribute(&["CHG-1", "chg-42", "INC-7", "CHG-"], &[7.0])),
+            prop::option::of(prop_oneof![
+                3 => any::<bool>().prop_map(Attribute::Bool),
+                1 => Just(Attribute::String("true".to_string())),
+            ]),
+            prop::option::of(attribute(
+                &["10.1.2.3", "fd00::5", "192.168.0.1", "not-an-ip"],
+                &[10.0],
+            )),
+            prop::option::of(attribute(&["db", "api", "*", "a/b"], &[1.0])),
+            prop::option::of(attribute(&["vpce-1", "vpce-2", "VPCE-1"], &[1.0])),
+            prop::option::of(attribute(
+                &[
+                    "2026-11-25T10:00:00Z",
+                    "2026-11-25T12:00:00+01:00",
+                    "2027-01-01T00:00:00Z",
+                    "soon",
+                ],
+                &[1.0],
+            )),
+        ),
+        (prop::option::of(scopes()), prop::option::of(params())),
     )
         .prop_map(
-            |(level, ticket, break_glass, origin, project, vpce, issued)| {
+            |((level, ticket, break_glass, origin, project, vpce, issued), (scopes, params))| {
                 [
+                    ("scopes", scopes),
+                    ("params", params),
                     ("level", level),
                     ("ticket", ticket),
                     ("break_glass", break_glass),
