@@ -372,3 +372,45 @@ fn aws_documents_are_decided_with_the_rest_and_requests_are_skipped() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("error[import]"), "{}", run.stderr);
 }
+
+/// An IAM document's actions and resources are written as `action *` and
+/// `resource **` narrowed by `when` conditions: lint reads the conditions,
+/// so a narrow document has no `allow-all-*` finding, while `*` stays an
+/// error and `secretsmanager:*` a warning.
+#[test]
+fn lint_reads_the_conditions_that_narrow_an_imported_iam_statement() {
+    let dir = tempfile::tempdir().unwrap();
+    let narrow = r#"{"Version": "2012-10-17", "Statement": [{
+        "Sid": "ReadTeam", "Effect": "Allow",
+        "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+        "Resource": "arn:aws:secretsmanager:us-east-1:111122223333:secret:team-*"}]}"#;
+    std::fs::create_dir(dir.path().join("narrow")).unwrap();
+    std::fs::write(dir.path().join("narrow/read.json"), narrow).unwrap();
+    let run = policy(dir.path(), &["lint", "narrow"], None);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("no findings"), "{}", run.stdout);
+
+    let wide = r#"{"Version": "2012-10-17", "Statement": [
+        {"Sid": "Everything", "Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Sid": "Service", "Effect": "Allow", "Action": "secretsmanager:*",
+         "Resource": "arn:aws:secretsmanager:*:*:secret:app/*"},
+        {"Sid": "AnyPath", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+         "Resource": "*"}]}"#;
+    std::fs::create_dir(dir.path().join("wide")).unwrap();
+    std::fs::write(dir.path().join("wide/wide.json"), wide).unwrap();
+    let run = policy(dir.path(), &["lint", "wide"], None);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let has = |rule: &str, statement: &str| {
+        run.stdout
+            .lines()
+            .any(|l| l.contains(&format!("[{rule}]")) && l.contains(&format!("`wide/{statement}`")))
+    };
+    assert!(has("allow-all-actions", "Everything"), "{}", run.stdout);
+    assert!(has("allow-all-resources", "Everything"), "{}", run.stdout);
+    assert!(has("allow-all-actions", "Service"), "{}", run.stdout);
+    assert!(!has("allow-all-resources", "Service"), "{}", run.stdout);
+    assert!(!has("prod-without-guard", "Service"), "{}", run.stdout);
+    assert!(!has("allow-all-actions", "AnyPath"), "{}", run.stdout);
+    assert!(has("allow-all-resources", "AnyPath"), "{}", run.stdout);
+    assert!(has("prod-without-guard", "AnyPath"), "{}", run.stdout);
+}

@@ -1519,6 +1519,8 @@ impl<'a> Writer<'a> {
         let mut taken_out: Vec<String> = Vec::new();
         // Exact paths together, as one list.
         let mut literals: Vec<String> = Vec::new();
+        // Whether all of them come from exact Vault paths.
+        let mut all_exact = true;
         let mut blocks: Vec<(String, String)> = Vec::new();
         for &(other, slashed) in carves {
             // `carves` holds indices into `rules` (and the parallel
@@ -1541,6 +1543,7 @@ impl<'a> Writer<'a> {
                 .iter()
                 .all(|s| !s.more && s.segs.iter().all(|g| matches!(g, Seg::Lit(_))));
             if literal_only {
+                all_exact &= r.kind == Kind::Exact;
                 for s in shapes {
                     literals.push(
                         s.segs
@@ -1674,8 +1677,11 @@ impl<'a> Writer<'a> {
         if !literals.is_empty() {
             literals.sort();
             literals.dedup();
-            self.out
-                .push_str("    # More specific exact Vault paths decide these themselves.\n");
+            self.out.push_str(if all_exact {
+                "    # More specific exact Vault paths decide these themselves.\n"
+            } else {
+                "    # More specific Vault paths decide these themselves.\n"
+            });
             if let [one] = literals.as_slice() {
                 let _ = writeln!(self.out, "    unless {{ resource.path == {} }}", quote(one));
             } else {

@@ -6,7 +6,8 @@ use super::context::{Context, CoverIndex, Unit};
 use super::model::{Finding, Severity};
 use super::patterns::{self, MatcherShape, PatternShape, Tok};
 use policy_lang::{
-    CompareOp, Comparison, Effect, ExprKind, KeyPath, MatcherKind, Operand, Value, ValueKind,
+    BlockKind, CompareOp, Comparison, Effect, Expr, ExprKind, KeyPath, MatcherKind, Operand, Value,
+    ValueKind,
 };
 use std::collections::HashMap;
 
@@ -78,8 +79,98 @@ fn negated_actions(cx: &Context, i: usize, u: &Unit) -> Option<Finding> {
     })
 }
 
+/// The values a `when` condition pins `key` to, when one does: a conjunct
+/// of a `when` block that compares `key` with `==`, `in`, `like` or
+/// `ilike` against strings that are not wildcards alone, or an `or` of
+/// such comparisons. This is how the AWS importer writes IAM's actions and
+/// resources (`action *` with `when { action ilike
+/// "secretsmanager:GetSecretValue" }`): the line matches everything and the
+/// condition narrows it.
+fn pinned_in_conditions<'a>(u: &Unit<'a>, key: &KeyPath) -> Option<Vec<&'a Value>> {
+    u.statement
+        .conditions
+        .iter()
+        .filter(|block| block.kind == BlockKind::When)
+        .flat_map(|block| block.exprs.iter())
+        .find_map(|expr| pinned_conjunct(expr, key))
+}
+
+fn pinned_conjunct<'a>(expr: &'a Expr, key: &KeyPath) -> Option<Vec<&'a Value>> {
+    match &expr.kind {
+        ExprKind::Group(inner) => pinned_conjunct(inner, key),
+        ExprKind::And(items) => items.iter().find_map(|e| pinned_conjunct(e, key)),
+        _ => pins(expr, key),
+    }
+}
+
+/// The values `expr` holds `key` to: every one of an `or`'s alternatives
+/// must pin it.
+fn pins<'a>(expr: &'a Expr, key: &KeyPath) -> Option<Vec<&'a Value>> {
+    match &expr.kind {
+        ExprKind::Group(inner) => pins(inner, key),
+        ExprKind::Or(items) => {
+            let mut out = Vec::new();
+            for item in items {
+                out.extend(pins(item, key)?);
+            }
+            Some(out)
+        }
+        ExprKind::Compare(c) if c.key.path == *key => {
+            let values: Vec<&Value> = match (c.op, &c.operand) {
+                (CompareOp::Eq | CompareOp::Like | CompareOp::ILike, Operand::Value(v)) => vec![v],
+                (CompareOp::In | CompareOp::Like | CompareOp::ILike, Operand::List(vs)) => {
+                    vs.iter().collect()
+                }
+                _ => return None,
+            };
+            let narrow = |v: &&Value| match &v.kind {
+                ValueKind::String(text) => !text.chars().all(|ch| matches!(ch, '*' | '?' | '/')),
+                _ => false,
+            };
+            (!values.is_empty() && values.iter().all(narrow)).then_some(values)
+        }
+        _ => None,
+    }
+}
+
+/// Whether paths matching the condition text `text` (a `like` pattern, or
+/// a value compared exactly) may lie in folder `top`: its literal start and
+/// `top/` agree as far as both go (ignoring case, as `ilike` would).
+fn text_may_reach_top(text: &str, top: &str) -> bool {
+    let literal: String = text
+        .chars()
+        .take_while(|c| !matches!(c, '*' | '?' | '[' | '{' | '$' | '\\'))
+        .flat_map(char::to_lowercase)
+        .collect();
+    let folder = format!("{top}/");
+    literal.starts_with(&folder) || folder.starts_with(&literal)
+}
+
 fn every_action(cx: &Context, i: usize, u: &Unit) -> Option<Finding> {
     let all = u.action.patterns.iter().find(|p| p.match_all)?;
+    if let Some(values) = pinned_in_conditions(u, &KeyPath::Action) {
+        // The condition decides the actions: only a service-wide pattern
+        // there is worth a word.
+        let (value, service) = values.iter().find_map(|v| match &v.kind {
+            ValueKind::String(text) => service_prefix(text).map(|s| (*v, s)),
+            _ => None,
+        })?;
+        let message = format!(
+            "{} grants every `{service}` action (`{}` in its condition)",
+            u.title(),
+            cx.text(u.file, value.span)
+        );
+        let hint = format!(
+            "list only the `{service}` actions the principals need, such as `{service}GetSecretValue`"
+        );
+        return Some(warning(cx.finding(
+            "allow-all-actions",
+            i,
+            value.span,
+            message,
+            hint,
+        )));
+    }
     let message = format!(
         "{} grants every action (`action {}`)",
         u.title(),
@@ -116,6 +207,14 @@ fn service_wide_actions(cx: &Context, i: usize, u: &Unit) -> Option<Finding> {
 fn warning(mut finding: Finding) -> Finding {
     finding.severity = Severity::Warning;
     finding
+}
+
+/// `SERVICE:*` written as a condition's pattern text: the service prefix.
+fn service_prefix(text: &str) -> Option<String> {
+    let prefix = text.strip_suffix('*')?;
+    let plain = !prefix.contains(['*', '?', '[', '{', '$']);
+    let well_formed = prefix.ends_with(':') && prefix.matches(':').count() == 1 && prefix.len() > 1;
+    (plain && well_formed).then(|| prefix.to_string())
 }
 
 /// `SERVICE:*`: the service prefix when an action pattern is exactly that.
@@ -160,6 +259,9 @@ fn negated_resources(cx: &Context, i: usize, u: &Unit) -> Option<Finding> {
 
 fn every_resource(cx: &Context, i: usize, u: &Unit) -> Option<Finding> {
     let all = u.resource.patterns.iter().find(|p| p.match_all)?;
+    if pinned_in_conditions(u, &KeyPath::ResourcePath).is_some() {
+        return None;
+    }
     let message = format!(
         "{} applies to every secret (`resource {}`)",
         u.title(),
@@ -290,6 +392,26 @@ fn exposed_patterns(
         } else {
             Vec::new()
         };
+    }
+    if allow.resource.matches_everything()
+        && let Some(values) = pinned_in_conditions(allow, &KeyPath::ResourcePath)
+    {
+        // The condition decides the paths (an imported IAM resource).
+        return values
+            .iter()
+            .filter(|v| {
+                let ValueKind::String(text) = &v.kind else {
+                    return true;
+                };
+                let tops: Vec<&str> = production
+                    .iter()
+                    .copied()
+                    .filter(|t| text_may_reach_top(text, t))
+                    .collect();
+                !tops.is_empty() && !guarded_by(&allow.resource, &tops)
+            })
+            .map(|v| v.span)
+            .collect();
     }
     allow
         .resource
