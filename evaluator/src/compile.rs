@@ -183,6 +183,32 @@ impl Problem {
 /// cost a few more searches per match and are always built.
 const GLOBS_PER_SET: usize = 1024;
 
+/// A condition's banks of at most this many globs are matched by characters: a `GlobSet` brings a regex with
+/// a lazily built automaton and its cache, which costs more to reach than
+/// a few globs cost to read, and which a set of thousands of such
+/// statements (one bank each) turns into megabytes the decision wanders
+/// through (measured in `import/benches/imported.rs`, `aws_tagged`).
+const BY_CHARS_UP_TO: usize = 4;
+
+/// ... when each has at most this many `*` / `**`: matching by characters
+/// reads the subject once per star, so a glob with a few stars costs time
+/// linear in the subject, as a regex would.
+const BY_CHARS_STARS: usize = 4;
+
+/// The `*` and `**` of a glob, alternatives counted as their worst.
+fn stars(nodes: &[PatternNode]) -> usize {
+    nodes
+        .iter()
+        .map(|node| match node {
+            PatternNode::Star | PatternNode::DoubleStar => 1,
+            PatternNode::Alternatives(choices) => {
+                choices.iter().map(|c| stars(c)).max().unwrap_or(0)
+            }
+            _ => 0,
+        })
+        .sum()
+}
+
 /// A glob for a [`GlobBank`]: built by globset from the text printed from
 /// the pattern's nodes, and the nodes themselves, which the bank matches by
 /// characters where globset would read bytes.
@@ -214,15 +240,37 @@ impl GlobBank {
         globs: &[BankGlob<'_>],
         syntax: GlobSyntax,
     ) -> Result<GlobBank, (usize, String)> {
+        GlobBank::build_with(globs, syntax, false)
+    }
+
+    /// [`GlobBank::build`] for a condition's `like` / `ilike`: a few globs
+    /// with a few stars each are matched by characters. A matcher line keeps
+    /// globset, whose literal and prefix strategies suit the lines a
+    /// decision verifies.
+    pub(crate) fn build_for_condition(
+        globs: &[BankGlob<'_>],
+        syntax: GlobSyntax,
+    ) -> Result<GlobBank, (usize, String)> {
+        GlobBank::build_with(globs, syntax, true)
+    }
+
+    fn build_with(
+        globs: &[BankGlob<'_>],
+        syntax: GlobSyntax,
+        few_by_chars: bool,
+    ) -> Result<GlobBank, (usize, String)> {
         let mut in_sets = Vec::new();
         let mut for_sets = Vec::new();
         let mut by_chars = Vec::new();
+        let small = few_by_chars
+            && globs.len() <= BY_CHARS_UP_TO
+            && globs.iter().all(|g| stars(g.nodes) <= BY_CHARS_STARS);
         for (i, glob) in globs.iter().enumerate() {
             // The Wasm modules match every glob by characters: without
             // globset's sets they leave out the regex engine, about 450 KB
             // of a module (wasm/ABI.md, "Globs"). Same answers; a line's
             // globs are tried one after another there.
-            if cfg!(target_arch = "wasm32") || StaticGlob::reads_single_chars(glob.nodes) {
+            if cfg!(target_arch = "wasm32") || small || StaticGlob::reads_single_chars(glob.nodes) {
                 let by_char = StaticGlob::new(glob.nodes, syntax).map_err(|why| (i, why))?;
                 by_chars.push((i, by_char));
             } else {

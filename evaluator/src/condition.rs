@@ -842,7 +842,7 @@ fn like_bank(op: CompareOp, values: &[policy_lang::Value]) -> Result<GlobBank, S
         literal_separator: false,
         case_insensitive: op == CompareOp::ILike,
     };
-    GlobBank::build(&globs, syntax)
+    GlobBank::build_for_condition(&globs, syntax)
         .map_err(|(_, why)| format!("the pattern cannot be compiled: {why}"))
 }
 

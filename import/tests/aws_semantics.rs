@@ -31,11 +31,12 @@ fn the_converted_text() {
 policy "payments" {
   # /Statement/0
   # IAM matches actions ignoring case; `ilike` does the same (ASCII).
+  # The resource line holds every ARN that starts as the statement's patterns do, so that the index finds the statement; the `when` condition says exactly which ARNs it matches.
   # IAM reads a condition on a key the request lacks as false (true for a negated operator or ...IfExists); the `has` tests say so explicitly.
   allow "ReadCurrent" {
     principal arn:aws:iam::111122223333:role/payments
     action    *
-    resource  **
+    resource  arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/payments/**
     when {
       action ilike "secretsmanager:GetSecretValue" or action ilike "secretsmanager:Describe*"
       resource.path like "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/payments/*"

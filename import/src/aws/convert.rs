@@ -1287,7 +1287,61 @@ fn resources(
     } else {
         joined
     });
+    // An allow's resource line may hold more than the condition (it only
+    // has to hold every ARN the condition matches): ARNs by their literal
+    // start, so that the engine's index finds the statement by its path
+    // instead of trying it on every request. A deny keeps `**`, so that
+    // nothing about the line can make it miss.
+    if effect == Some(Effect::Allow) && !negated {
+        let starts: Option<Vec<Vec<String>>> = all.iter().map(|p| covering_patterns(p)).collect();
+        if let Some(starts) = starts {
+            let mut patterns: Vec<String> = starts.into_iter().flatten().collect();
+            patterns.sort();
+            patterns.dedup();
+            notes.push("The resource line holds every ARN that starts as the statement's patterns do, so that the index finds the statement; the `when` condition says exactly which ARNs it matches.");
+            return Some(format!("resource {}", patterns.join(", ")));
+        }
+    }
     Some("resource **".to_string())
+}
+
+/// Resource patterns that together match every normalized path starting
+/// with the literal text before the first wildcard of `pieces` (a superset
+/// of what `pieces` match), or `None` when that start is empty or has a
+/// segment a normalized path cannot have.
+fn covering_patterns(pieces: &[Piece]) -> Option<Vec<String>> {
+    let start: String = pieces
+        .iter()
+        .map_while(|p| match p {
+            Piece::Lit(c) => Some(*c),
+            _ => None,
+        })
+        .collect();
+    if start.is_empty() {
+        return None;
+    }
+    let (dir, tail) = match start.rsplit_once('/') {
+        Some((dir, tail)) => (Some(dir), tail),
+        None => (None, start.as_str()),
+    };
+    let mut head = String::new();
+    if let Some(dir) = dir {
+        if dir
+            .split('/')
+            .any(|s| s.is_empty() || s == "." || s == "..")
+        {
+            return None;
+        }
+        head = pattern_literal(dir);
+        if tail.is_empty() {
+            // Everything below `dir/`.
+            return Some(vec![quote(&format!("{head}/**"))]);
+        }
+        head.push('/');
+    }
+    // The segment starting with `tail`, alone or with more below it.
+    let segment = format!("{head}{}*", pattern_literal(tail));
+    Some(vec![quote(&segment), quote(&format!("{segment}/**"))])
 }
 
 /// Whether `v` holds a policy variable other than the escapes `${*}`,
