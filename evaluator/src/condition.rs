@@ -10,7 +10,9 @@ use crate::request::{Attribute, Request};
 use chrono::{DateTime, Datelike, FixedOffset, Timelike, Utc};
 use globset::GlobBuilder;
 use ipnet::IpNet;
-use policy_lang::{CompareOp, Expr, ExprKind, KeyPath, Operand, Quantifier, ValueKind, ValueType};
+use policy_lang::{
+    CompareOp, Expr, ExprKind, KeyPath, Operand, PatternNode, Quantifier, ValueKind, ValueType,
+};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -389,10 +391,48 @@ pub(crate) enum Test {
     Range(Lit, Lit),
     /// Inside any of these networks.
     InNetworks(Vec<IpNet>),
-    /// Glob match on a string (`like`, `ilike`).
-    Like(GlobBank),
+    /// Glob match on a string (`like`, `ilike`), and the patterns as plain
+    /// values when none has a wildcard (for the index).
+    Like(GlobBank, Option<LikeLiterals>),
     /// Set membership.
     Contains(Box<str>),
+}
+
+/// The patterns of a `like` / `ilike` that holds no wildcard: it holds
+/// exactly when the value equals one of them, after ASCII lower-casing both
+/// when `folded` (`ilike`). Only patterns of ASCII text are kept folded, so
+/// that lower-casing means the same on both sides.
+#[derive(Debug, Clone)]
+pub(crate) struct LikeLiterals {
+    pub(crate) folded: bool,
+    pub(crate) values: Vec<Arc<str>>,
+}
+
+impl LikeLiterals {
+    /// The plain values of `patterns`, when every one is plain text.
+    fn of(patterns: &[&[PatternNode]], folded: bool) -> Option<LikeLiterals> {
+        let values = patterns
+            .iter()
+            .map(|nodes| {
+                let mut text = String::new();
+                for node in nodes.iter() {
+                    match node {
+                        PatternNode::Literal(t) => text.push_str(t),
+                        PatternNode::Escaped(c) => text.push(*c),
+                        _ => return None,
+                    }
+                }
+                if folded {
+                    if !text.is_ascii() {
+                        return None;
+                    }
+                    text.make_ascii_lowercase();
+                }
+                Some(Arc::from(text))
+            })
+            .collect::<Option<Vec<_>>>()?;
+        (!values.is_empty()).then_some(LikeLiterals { folded, values })
+    }
 }
 
 impl Test {
@@ -439,7 +479,7 @@ impl Test {
                 };
                 known(ip.map(|ip| nets.iter().any(|n| n.contains(&ip))))
             }
-            Test::Like(glob) => match val {
+            Test::Like(glob, _) => match val {
                 Val::Str(s) => glob.is_match(s),
                 _ => Truth::Unknown,
             },
@@ -780,10 +820,12 @@ fn compile_test(op: CompareOp, operand: &Operand) -> Result<(Test, bool), String
             Test::OneOf(items.iter().map(|v| Lit::new(&v.kind)).collect())
         }
         (CompareOp::Like | CompareOp::ILike, Operand::Value(v)) => {
-            Test::Like(like_bank(op, std::slice::from_ref(v))?)
+            let (bank, literals) = like_bank(op, std::slice::from_ref(v))?;
+            Test::Like(bank, literals)
         }
         (CompareOp::Like | CompareOp::ILike, Operand::List(items)) => {
-            Test::Like(like_bank(op, items)?)
+            let (bank, literals) = like_bank(op, items)?;
+            Test::Like(bank, literals)
         }
         (CompareOp::Contains, Operand::Value(v)) => match &v.kind {
             ValueKind::String(s) => Test::Contains(s.as_str().into()),
@@ -804,8 +846,12 @@ fn compile_test(op: CompareOp, operand: &Operand) -> Result<(Test, bool), String
     Ok((test, matches!(op, CompareOp::Ne | CompareOp::NotIn)))
 }
 
-/// One bank matching any of the `like` / `ilike` patterns `values`.
-fn like_bank(op: CompareOp, values: &[policy_lang::Value]) -> Result<GlobBank, String> {
+/// One bank matching any of the `like` / `ilike` patterns `values`, and
+/// the patterns as plain values when none has a wildcard.
+fn like_bank(
+    op: CompareOp,
+    values: &[policy_lang::Value],
+) -> Result<(GlobBank, Option<LikeLiterals>), String> {
     let mut texts: Vec<String> = Vec::with_capacity(values.len());
     for v in values {
         let ValueKind::String(pattern) = &v.kind else {
@@ -842,8 +888,10 @@ fn like_bank(op: CompareOp, values: &[policy_lang::Value]) -> Result<GlobBank, S
         literal_separator: false,
         case_insensitive: op == CompareOp::ILike,
     };
-    GlobBank::build_for_condition(&globs, syntax)
-        .map_err(|(_, why)| format!("the pattern cannot be compiled: {why}"))
+    let bank = GlobBank::build_for_condition(&globs, syntax)
+        .map_err(|(_, why)| format!("the pattern cannot be compiled: {why}"))?;
+    let nodes: Vec<&[PatternNode]> = parsed.iter().map(|(_, nodes)| &nodes[..]).collect();
+    Ok((bank, LikeLiterals::of(&nodes, op == CompareOp::ILike)))
 }
 
 fn is_network_list<'v>(mut items: impl Iterator<Item = &'v ValueKind>) -> bool {

@@ -144,8 +144,10 @@ struct Options<'a> {
 }
 
 /// A `when` conjunct comparing an attribute with string literals: the
-/// attribute and the literals, borrowed from the compiled condition.
-type Conjunct<'a> = (&'a Attr, Keys<&'a Arc<str>>);
+/// attribute, whether both sides are compared ASCII lower-cased (`ilike`
+/// with plain patterns), and the literals (lower-cased then), borrowed from
+/// the compiled condition.
+type Conjunct<'a> = (&'a Attr, bool, Keys<&'a Arc<str>>);
 
 /// A key as counted across the set: which dimension, and its text.
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -153,7 +155,7 @@ enum Counted<'a> {
     Resource(ResourceKey<'a>),
     Action(NameKey<'a>),
     Principal(bool, NameKey<'a>),
-    Condition(&'a Attr, &'a str),
+    Condition(&'a Attr, bool, &'a str),
 }
 
 /// The dimension a statement is filed under, with its keys.
@@ -231,9 +233,9 @@ impl<'a> IndexBuilder<'a> {
             for (group, key, _) in options.principal.iter().flatten() {
                 count_key(Counted::Principal(*group, *key));
             }
-            for (attr, values) in &options.conditions {
+            for (attr, folded, values) in &options.conditions {
                 for value in values {
-                    count_key(Counted::Condition(attr, value));
+                    count_key(Counted::Condition(attr, *folded, value));
                 }
             }
         }
@@ -280,7 +282,7 @@ impl<'a> IndexBuilder<'a> {
                     2,
                 );
             }
-            for (n, (_, values)) in options.conditions.iter().enumerate() {
+            for (n, (_, _, values)) in options.conditions.iter().enumerate() {
                 consider(
                     values.iter().map(|_| count()).fold(0, u64::saturating_add),
                     3 + n,
@@ -344,39 +346,58 @@ fn name_keys(matcher: &Matcher) -> Option<Keys<(bool, NameKey<'_>, Span)>> {
     (!everything).then_some(keys)
 }
 
-/// The `when` conjuncts that compare a value with string literals: a request
-/// whose value is a string none of them equals makes the statement false.
+/// The `when` conjuncts that compare a value with string literals (`==`,
+/// `in`, `like` or `ilike` with no wildcard, or an `or` of such tests of one
+/// attribute): a request whose value is a string none of them equals makes
+/// the statement false.
 fn equality_conjuncts(blocks: &[(BlockKind, Cond)]) -> SmallVec<[Conjunct<'_>; 1]> {
+    /// The literals one test holds its attribute to.
+    fn literals<'c>(cond: &'c Cond) -> Option<Conjunct<'c>> {
+        let Cond::Test { attr, test, .. } = cond else {
+            return None;
+        };
+        let (folded, values): (bool, Keys<&Arc<str>>) = match test {
+            Test::Compare(orderings, Lit::Str(value))
+                if *orderings == [std::cmp::Ordering::Equal] =>
+            {
+                (false, smallvec::smallvec![value])
+            }
+            Test::OneOf(lits) if !lits.is_empty() => (
+                false,
+                lits.iter()
+                    .map(|lit| match lit {
+                        Lit::Str(value) => Some(value),
+                        _ => None,
+                    })
+                    .collect::<Option<_>>()?,
+            ),
+            Test::Like(_, Some(plain)) => (plain.folded, plain.values.iter().collect()),
+            _ => return None,
+        };
+        attr.reads_strings().then_some((attr, folded, values))
+    }
     fn walk<'c>(cond: &'c Cond, out: &mut SmallVec<[Conjunct<'c>; 1]>) {
         match cond {
             Cond::All(items) => items.iter().for_each(|c| walk(c, out)),
-            Cond::Test { attr, test, .. } => {
-                let values: Option<Keys<&Arc<str>>> = match test {
-                    Test::Compare(orderings, Lit::Str(value))
-                        if *orderings == [std::cmp::Ordering::Equal] =>
-                    {
-                        Some(smallvec::smallvec![value])
-                    }
-                    Test::OneOf(lits) if !lits.is_empty() => lits
-                        .iter()
-                        .map(|lit| match lit {
-                            Lit::Str(value) => Some(value),
-                            _ => None,
-                        })
-                        .collect(),
-                    _ => None,
+            Cond::Test { .. } => out.extend(literals(cond)),
+            // `a or b`: filed by the union when every branch holds the same
+            // attribute, read the same way, to literals.
+            Cond::Any(items) => {
+                let mut branches = items.iter().map(literals);
+                let Some(Some((attr, folded, mut values))) = branches.next() else {
+                    return;
                 };
-                if let Some(values) = values.filter(|_| attr.reads_strings()) {
-                    out.push((attr, values));
+                for branch in branches {
+                    match branch {
+                        Some((a, f, more)) if a == attr && f == folded => values.extend(more),
+                        _ => return,
+                    }
                 }
+                out.push((attr, folded, values));
             }
             // Two request values compared: nothing to file by.
             // A quantified test reads a set's items, not one value.
-            Cond::Any(_)
-            | Cond::Not(_)
-            | Cond::Has(_)
-            | Cond::Pair { .. }
-            | Cond::Quantified { .. } => {}
+            Cond::Not(_) | Cond::Has(_) | Cond::Pair { .. } | Cond::Quantified { .. } => {}
         }
     }
     let mut out = SmallVec::new();
@@ -486,7 +507,7 @@ impl Index {
         let mut actions = NameIndexBuilder::default();
         let mut principals = NameIndexBuilder::default();
         let mut groups = NameIndexBuilder::default();
-        let mut conditions: HashMap<Attr, AttrIndex> = HashMap::default();
+        let mut conditions: HashMap<(Attr, bool), AttrIndex> = HashMap::default();
         for (id, effect, source, filing) in filings {
             match filing {
                 Filing::Resource(keys) => {
@@ -499,17 +520,16 @@ impl Index {
                     let builder = if group { &mut groups } else { &mut principals };
                     builder.add(key, id, span, source)
                 }),
-                Filing::Condition((attr, values)) => {
-                    // Looked up before inserting: most statements find the
-                    // attribute, and most values are new.
-                    let entry = match conditions.get_mut(attr) {
-                        Some(entry) => entry,
-                        None => conditions.entry(attr.clone()).or_insert_with(|| AttrIndex {
-                            attr: attr.clone(),
-                            by_value: HashMap::default(),
-                            denies: Vec::new(),
-                        }),
-                    };
+                Filing::Condition((attr, folded, values)) => {
+                    let entry =
+                        conditions
+                            .entry((attr.clone(), folded))
+                            .or_insert_with(|| AttrIndex {
+                                attr: attr.clone(),
+                                folded,
+                                by_value: HashMap::default(),
+                                denies: Vec::new(),
+                            });
                     for value in values {
                         entry.by_value.entry(value.clone()).or_default().push(id);
                     }
@@ -594,6 +614,8 @@ impl Index {
 #[derive(Debug)]
 struct AttrIndex {
     attr: Attr,
+    /// Keys and the request's value compared ASCII lower-cased.
+    folded: bool,
     /// By each value the conjunct accepts (shared with the statement's
     /// compiled condition).
     by_value: HashMap<Arc<str>, Bucket>,
@@ -607,7 +629,12 @@ impl AttrIndex {
     fn matches_into(&self, request: &Request, now: DateTime<Utc>, out: &mut Ids) {
         match self.attr.read(request, now) {
             Some(Val::Str(value)) => {
-                if let Some(ids) = self.by_value.get(value) {
+                let found = if self.folded {
+                    self.by_value.get(value.to_ascii_lowercase().as_str())
+                } else {
+                    self.by_value.get(value)
+                };
+                if let Some(ids) = found {
                     out.extend_from_slice(ids);
                 }
             }

@@ -1,6 +1,7 @@
 //! Differential tests aimed at candidate selection: the engine's indexes
 //! (by resource, principal id, group, principal prefix and glob, action
-//! exact/prefix/glob, and `attr == "literal"` / `attr in [...]` conditions)
+//! exact/prefix/glob, and `attr == "literal"` / `attr in [...]` / `attr
+//! like|ilike "plain text"` conditions and `or`s of them)
 //! must find every statement the reference interpreter finds applicable.
 //!
 //! The policy sets are built so that statements share most dimensions and
@@ -149,6 +150,18 @@ const KEYED_CONDITIONS: &[&str] = &[
     "mfa == true",
     "context.origin == 10.1.2.3",
     "principal.groups contains \"group:team-3\"",
+    // `like` / `ilike` without a wildcard, and `or`s of literal tests of
+    // one attribute: filed by their values (lower-cased for `ilike`).
+    "action ilike \"SVC-3:getsecretvalue\"",
+    "action ilike \"svc-3:GetSecretValue\" or action ilike \"svc-1:putsecretvalue\"",
+    "action like \"svc-3:GetSecretValue\" or action == \"svc-3:Get\"",
+    "context.project ilike [\"A\", \"ab\"]",
+    "context.project like \"a\"",
+    "principal.tags.team ilike \"TEAM-3\" or principal.tags.team ilike \"team-30\"",
+    // Not filed: the branches read the value differently, or read two.
+    "context.project ilike \"a\" or context.project == \"b\"",
+    "context.project == \"b\" or context.project ilike \"a\"",
+    "context.project ilike \"a\" or principal.tags.team == \"team-3\"",
 ];
 
 /// Conditions no equality index can take.

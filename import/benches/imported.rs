@@ -18,6 +18,13 @@
 //! - `imported/aws_tagged/{n}`: `n` IAM statements on `"Resource": "*"`,
 //!   each naming its team in a `StringLike` on `aws:ResourceTag/team`:
 //!   a set the index does not favour (every statement is tried).
+//! - `imported/aws_actions/{n}` and `imported/aws_action_globs/{n}`: `n`
+//!   IAM statements on `"Resource": "*"` that differ by their actions
+//!   (`serviceI:GetKeyPolicy` or `serviceI:Get*`, and
+//!   `serviceI:DescribeKey`), asked for an action spelled in another case.
+//!   Actions without a wildcard are filed by their lower-cased names; a
+//!   statement with a wildcard action is not (a set the index does not
+//!   favour).
 //! - `imported/vault/{n}` and `imported/vault_native/{n}`: `n` Vault path
 //!   rules (a team's `secret/data/T/*` read and list, every tenth team a
 //!   deny on its `admin/*`, every fifth a `+` segment rule), converted with
@@ -74,6 +81,23 @@ fn aws_tagged_document(n: usize) -> String {
                 r#"{{"Sid": "Team{i}", "Effect": "Allow",
   "Action": "secretsmanager:GetSecretValue", "Resource": "*",
   "Condition": {{"StringLike": {{"aws:ResourceTag/team": "team{i}-*"}}}}}}"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"Version": "2012-10-17", "Statement": [{}]}}"#,
+        statements.join(",\n")
+    )
+}
+
+/// Statements on `"Resource": "*"` that differ by their actions, as
+/// permission sets granting one service each are written.
+fn aws_actions_document(n: usize, first: &str) -> String {
+    let statements: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                r#"{{"Sid": "Service{i}", "Effect": "Allow",
+  "Action": ["service{i}:{first}", "service{i}:DescribeKey"], "Resource": "*"}}"#
             )
         })
         .collect();
@@ -154,6 +178,20 @@ fn aws(c: &mut Criterion) {
             .unwrap_or_else(|d| fail(&format!("the IAM document is refused: {d:?}")));
         let request = request.with_resource_tag("team", &format!("team{}-db", n / 2));
         time(c, "aws_tagged", n, &engine(&tagged), &request);
+        let request = Request::new(
+            "arn:aws:iam::111122223333:user/ann",
+            &format!("Service{}:describekey", n / 2),
+            "arn:aws:kms:us-east-1:111122223333:key/k1",
+        );
+        for (id, first) in [
+            ("aws_actions", "GetKeyPolicy"),
+            ("aws_action_globs", "Get*"),
+        ] {
+            let actions =
+                tessera_import::aws::convert("bench.json", &aws_actions_document(n, first))
+                    .unwrap_or_else(|d| fail(&format!("the IAM document is refused: {d:?}")));
+            time(c, id, n, &engine(&actions), &request);
+        }
     }
 }
 
