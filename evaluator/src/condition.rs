@@ -398,40 +398,53 @@ pub(crate) enum Test {
     Contains(Box<str>),
 }
 
-/// The patterns of a `like` / `ilike` that holds no wildcard: it holds
-/// exactly when the value equals one of them, after ASCII lower-casing both
-/// when `folded` (`ilike`). Only patterns of ASCII text are kept folded, so
-/// that lower-casing means the same on both sides.
+/// The patterns of a `like` / `ilike` that are plain text or plain text
+/// then one `*`: it holds exactly when the value equals one of `values` or
+/// starts with one of `prefixes`, after ASCII lower-casing both sides when
+/// `folded` (`ilike`). Only patterns of ASCII text are kept folded, so that
+/// lower-casing means the same on both sides.
 #[derive(Debug, Clone)]
 pub(crate) struct LikeLiterals {
     pub(crate) folded: bool,
     pub(crate) values: Vec<Arc<str>>,
+    pub(crate) prefixes: Vec<Arc<str>>,
 }
 
 impl LikeLiterals {
-    /// The plain values of `patterns`, when every one is plain text.
+    /// The plain values and prefixes of `patterns`, when every one is such.
     fn of(patterns: &[&[PatternNode]], folded: bool) -> Option<LikeLiterals> {
-        let values = patterns
-            .iter()
-            .map(|nodes| {
-                let mut text = String::new();
-                for node in nodes.iter() {
-                    match node {
-                        PatternNode::Literal(t) => text.push_str(t),
-                        PatternNode::Escaped(c) => text.push(*c),
-                        _ => return None,
-                    }
+        let mut out = LikeLiterals {
+            folded,
+            values: Vec::new(),
+            prefixes: Vec::new(),
+        };
+        for nodes in patterns {
+            let (body, prefix) = match nodes.split_last() {
+                Some((PatternNode::Star | PatternNode::DoubleStar, body)) => (body, true),
+                _ => (&nodes[..], false),
+            };
+            let mut text = String::new();
+            for node in body {
+                match node {
+                    PatternNode::Literal(t) => text.push_str(t),
+                    PatternNode::Escaped(c) => text.push(*c),
+                    _ => return None,
                 }
-                if folded {
-                    if !text.is_ascii() {
-                        return None;
-                    }
-                    text.make_ascii_lowercase();
+            }
+            if folded {
+                if !text.is_ascii() {
+                    return None;
                 }
-                Some(Arc::from(text))
-            })
-            .collect::<Option<Vec<_>>>()?;
-        (!values.is_empty()).then_some(LikeLiterals { folded, values })
+                text.make_ascii_lowercase();
+            }
+            match (prefix, text.is_empty()) {
+                // `*` alone: every value.
+                (true, true) => return None,
+                (true, false) => out.prefixes.push(Arc::from(text)),
+                (false, _) => out.values.push(Arc::from(text)),
+            }
+        }
+        (!out.values.is_empty() || !out.prefixes.is_empty()).then_some(out)
     }
 }
 

@@ -145,9 +145,9 @@ struct Options<'a> {
 
 /// A `when` conjunct comparing an attribute with string literals: the
 /// attribute, whether both sides are compared ASCII lower-cased (`ilike`
-/// with plain patterns), and the literals (lower-cased then), borrowed from
-/// the compiled condition.
-type Conjunct<'a> = (&'a Attr, bool, Keys<&'a Arc<str>>);
+/// with plain patterns), and the literals (lower-cased then), each a whole
+/// value or (`true`) a prefix, borrowed from the compiled condition.
+type Conjunct<'a> = (&'a Attr, bool, Keys<(bool, &'a Arc<str>)>);
 
 /// A key as counted across the set: which dimension, and its text.
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -155,7 +155,7 @@ enum Counted<'a> {
     Resource(ResourceKey<'a>),
     Action(NameKey<'a>),
     Principal(bool, NameKey<'a>),
-    Condition(&'a Attr, bool, &'a str),
+    Condition(&'a Attr, bool, bool, &'a str),
 }
 
 /// The dimension a statement is filed under, with its keys.
@@ -234,8 +234,8 @@ impl<'a> IndexBuilder<'a> {
                 count_key(Counted::Principal(*group, *key));
             }
             for (attr, folded, values) in &options.conditions {
-                for value in values {
-                    count_key(Counted::Condition(attr, *folded, value));
+                for (prefix, value) in values {
+                    count_key(Counted::Condition(attr, *folded, *prefix, value));
                 }
             }
         }
@@ -283,8 +283,12 @@ impl<'a> IndexBuilder<'a> {
                 );
             }
             for (n, (_, _, values)) in options.conditions.iter().enumerate() {
+                // A prefix admits more values than one value does.
                 consider(
-                    values.iter().map(|_| count()).fold(0, u64::saturating_add),
+                    values
+                        .iter()
+                        .map(|(prefix, _)| count().saturating_mul(if *prefix { 4 } else { 1 }))
+                        .fold(0, u64::saturating_add),
                     3 + n,
                 );
             }
@@ -356,22 +360,30 @@ fn equality_conjuncts(blocks: &[(BlockKind, Cond)]) -> SmallVec<[Conjunct<'_>; 1
         let Cond::Test { attr, test, .. } = cond else {
             return None;
         };
-        let (folded, values): (bool, Keys<&Arc<str>>) = match test {
+        let (folded, values): (bool, Keys<(bool, &Arc<str>)>) = match test {
             Test::Compare(orderings, Lit::Str(value))
                 if *orderings == [std::cmp::Ordering::Equal] =>
             {
-                (false, smallvec::smallvec![value])
+                (false, smallvec::smallvec![(false, value)])
             }
             Test::OneOf(lits) if !lits.is_empty() => (
                 false,
                 lits.iter()
                     .map(|lit| match lit {
-                        Lit::Str(value) => Some(value),
+                        Lit::Str(value) => Some((false, value)),
                         _ => None,
                     })
                     .collect::<Option<_>>()?,
             ),
-            Test::Like(_, Some(plain)) => (plain.folded, plain.values.iter().collect()),
+            Test::Like(_, Some(plain)) => (
+                plain.folded,
+                plain
+                    .values
+                    .iter()
+                    .map(|v| (false, v))
+                    .chain(plain.prefixes.iter().map(|p| (true, p)))
+                    .collect(),
+            ),
             _ => return None,
         };
         attr.reads_strings().then_some((attr, folded, values))
@@ -528,10 +540,27 @@ impl Index {
                                 attr: attr.clone(),
                                 folded,
                                 by_value: HashMap::default(),
+                                by_prefix: Vec::new(),
                                 denies: Vec::new(),
                             });
-                    for value in values {
-                        entry.by_value.entry(value.clone()).or_default().push(id);
+                    for (prefix, value) in values {
+                        let map = if prefix {
+                            let len = value.len();
+                            let at = match entry.by_prefix.binary_search_by_key(&len, |(l, _)| *l) {
+                                Ok(at) => at,
+                                Err(at) => {
+                                    entry.by_prefix.insert(at, (len, HashMap::default()));
+                                    at
+                                }
+                            };
+                            match entry.by_prefix.get_mut(at) {
+                                Some((_, map)) => map,
+                                None => &mut entry.by_value,
+                            }
+                        } else {
+                            &mut entry.by_value
+                        };
+                        map.entry(value.clone()).or_default().push(id);
                     }
                     if effect == Effect::Deny {
                         entry.denies.push(id);
@@ -558,6 +587,9 @@ impl Index {
         index.conditions = conditions.into_values().collect();
         for attr in &mut index.conditions {
             attr.by_value.values_mut().for_each(|ids| ids.dedup());
+            for (_, map) in &mut attr.by_prefix {
+                map.values_mut().for_each(|ids| ids.dedup());
+            }
         }
         if problems.is_empty() {
             Ok(index)
@@ -619,6 +651,9 @@ struct AttrIndex {
     /// By each value the conjunct accepts (shared with the statement's
     /// compiled condition).
     by_value: HashMap<Arc<str>, Bucket>,
+    /// By each prefix a conjunct accepts (`like "PREFIX*"`), grouped by
+    /// length, shortest first: a value has one prefix of each length.
+    by_prefix: Vec<(usize, HashMap<Arc<str>, Bucket>)>,
     /// The deny statements among them: when the request's value is missing
     /// or not a string the conjunct is unknown, and a deny then applies.
     /// (An allow then does not: unknown never grants.)
@@ -629,13 +664,22 @@ impl AttrIndex {
     fn matches_into(&self, request: &Request, now: DateTime<Utc>, out: &mut Ids) {
         match self.attr.read(request, now) {
             Some(Val::Str(value)) => {
-                let found = if self.folded {
-                    self.by_value.get(value.to_ascii_lowercase().as_str())
+                let folded;
+                let value = if self.folded {
+                    folded = value.to_ascii_lowercase();
+                    folded.as_str()
                 } else {
-                    self.by_value.get(value)
+                    value
                 };
-                if let Some(ids) = found {
+                if let Some(ids) = self.by_value.get(value) {
                     out.extend_from_slice(ids);
+                }
+                for (len, by_prefix) in &self.by_prefix {
+                    // Longer than the value, or not at a character boundary:
+                    // no prefix of that length.
+                    if let Some(ids) = value.get(..*len).and_then(|start| by_prefix.get(start)) {
+                        out.extend_from_slice(ids);
+                    }
                 }
             }
             _ => out.extend_from_slice(&self.denies),

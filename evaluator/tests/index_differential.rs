@@ -1,7 +1,8 @@
 //! Differential tests aimed at candidate selection: the engine's indexes
 //! (by resource, principal id, group, principal prefix and glob, action
 //! exact/prefix/glob, and `attr == "literal"` / `attr in [...]` / `attr
-//! like|ilike "plain text"` conditions and `or`s of them)
+//! like|ilike "plain text"` / `"plain prefix*"` conditions and `or`s of
+//! them)
 //! must find every statement the reference interpreter finds applicable.
 //!
 //! The policy sets are built so that statements share most dimensions and
@@ -158,6 +159,10 @@ const KEYED_CONDITIONS: &[&str] = &[
     "context.project ilike [\"A\", \"ab\"]",
     "context.project like \"a\"",
     "principal.tags.team ilike \"TEAM-3\" or principal.tags.team ilike \"team-30\"",
+    "action ilike [\"SVC-3:get*\", \"svc-30:*\"]",
+    "action like \"svc-3:Get*\" or action == \"svc-1:PutSecretValue\"",
+    "context.project like [\"a*\", \"x\"]",
+    "principal.tags.team ilike \"TEAM-*\"",
     // Not filed: the branches read the value differently, or read two.
     "context.project ilike \"a\" or context.project == \"b\"",
     "context.project == \"b\" or context.project ilike \"a\"",

@@ -22,9 +22,8 @@
 //!   IAM statements on `"Resource": "*"` that differ by their actions
 //!   (`serviceI:GetKeyPolicy` or `serviceI:Get*`, and
 //!   `serviceI:DescribeKey`), asked for an action spelled in another case.
-//!   Actions without a wildcard are filed by their lower-cased names; a
-//!   statement with a wildcard action is not (a set the index does not
-//!   favour).
+//!   Actions are filed by their lower-cased names, or by the lower-cased
+//!   text before a final `*`.
 //! - `imported/vault/{n}` and `imported/vault_native/{n}`: `n` Vault path
 //!   rules (a team's `secret/data/T/*` read and list, every tenth team a
 //!   deny on its `admin/*`, every fifth a `+` segment rule), converted with
