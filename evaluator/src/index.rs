@@ -351,9 +351,11 @@ fn name_keys(matcher: &Matcher) -> Option<Keys<(bool, NameKey<'_>, Span)>> {
 }
 
 /// The `when` conjuncts that compare a value with string literals (`==`,
-/// `in`, `like` or `ilike` with no wildcard, or an `or` of such tests of one
-/// attribute): a request whose value is a string none of them equals makes
-/// the statement false.
+/// `in`, `like` or `ilike` of plain text or of plain text then one `*`, or
+/// an `or` of such tests of one attribute): a request whose value is a
+/// string that none of them equals or starts with makes the statement
+/// false. A conjunct left out is not filed by, which only means the
+/// statement is tried on more requests.
 fn equality_conjuncts(blocks: &[(BlockKind, Cond)]) -> SmallVec<[Conjunct<'_>; 1]> {
     /// The literals one test holds its attribute to.
     fn literals<'c>(cond: &'c Cond) -> Option<Conjunct<'c>> {
