@@ -396,7 +396,9 @@ fn lint_reads_the_conditions_that_narrow_an_imported_iam_statement() {
         {"Sid": "Service", "Effect": "Allow", "Action": "secretsmanager:*",
          "Resource": "arn:aws:secretsmanager:*:*:secret:app/*"},
         {"Sid": "AnyPath", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
-         "Resource": "*"}]}"#;
+         "Resource": "*"},
+        {"Sid": "AnyService", "Effect": "Allow", "Action": "*:*",
+         "Resource": "arn:aws:secretsmanager:*:*:secret:app/*"}]}"#;
     std::fs::create_dir(dir.path().join("wide")).unwrap();
     std::fs::write(dir.path().join("wide/wide.json"), wide).unwrap();
     let run = policy(dir.path(), &["lint", "wide"], None);
@@ -414,4 +416,6 @@ fn lint_reads_the_conditions_that_narrow_an_imported_iam_statement() {
     assert!(!has("allow-all-actions", "AnyPath"), "{}", run.stdout);
     assert!(has("allow-all-resources", "AnyPath"), "{}", run.stdout);
     assert!(has("prod-without-guard", "AnyPath"), "{}", run.stdout);
+    // `*:*` in the condition is every action still.
+    assert!(has("allow-all-actions", "AnyService"), "{}", run.stdout);
 }

@@ -124,7 +124,10 @@ fn pins<'a>(expr: &'a Expr, key: &KeyPath) -> Option<Vec<&'a Value>> {
                 _ => return None,
             };
             let narrow = |v: &&Value| match &v.kind {
-                ValueKind::String(text) => !text.chars().all(|ch| matches!(ch, '*' | '?' | '/')),
+                // `*`, `**`, `*:*`, `*/*`: wildcards and separators only.
+                ValueKind::String(text) => {
+                    !text.chars().all(|ch| matches!(ch, '*' | '?' | '/' | ':'))
+                }
                 _ => false,
             };
             (!values.is_empty() && values.iter().all(narrow)).then_some(values)
