@@ -249,7 +249,9 @@ fn glob_text(pattern: &Pattern, request: &Request, now: DateTime<Utc>) -> Option
     let mut text = String::new();
     for node in &pattern.nodes {
         match node {
-            PatternNode::Variable(_) => text.push_str(&escape(values.next().unwrap_or_default())),
+            // One value was read per variable above; were one ever missing,
+            // the pattern is unknown rather than read with an empty value.
+            PatternNode::Variable(_) => text.push_str(&escape(values.next()?)),
             node => policy_lang::write_nodes(std::slice::from_ref(node), &mut text),
         }
     }
