@@ -666,12 +666,27 @@ impl AttrIndex {
     fn matches_into(&self, request: &Request, now: DateTime<Utc>, out: &mut Ids) {
         match self.attr.read(request, now) {
             Some(Val::Str(value)) => {
-                let folded;
-                let value = if self.folded {
-                    folded = value.to_ascii_lowercase();
-                    folded.as_str()
-                } else {
+                // Lower-cased only when it holds an ASCII capital, on the
+                // stack when short (action names are): no allocation.
+                let mut stack = [0u8; 128];
+                let heap;
+                let value = if !self.folded || !value.bytes().any(|b| b.is_ascii_uppercase()) {
                     value
+                } else if let Some(buf) = stack.get_mut(..value.len()) {
+                    buf.copy_from_slice(value.as_bytes());
+                    buf.make_ascii_lowercase();
+                    // Lower-casing ASCII letters keeps UTF-8 valid; were it
+                    // not to, the copy below reads the same.
+                    match std::str::from_utf8(buf) {
+                        Ok(lowered) => lowered,
+                        Err(_) => {
+                            heap = value.to_ascii_lowercase();
+                            heap.as_str()
+                        }
+                    }
+                } else {
+                    heap = value.to_ascii_lowercase();
+                    heap.as_str()
                 };
                 if let Some(ids) = self.by_value.get(value) {
                     out.extend_from_slice(ids);
