@@ -445,13 +445,7 @@ fn allowed_check(name: &str, values: &[Value]) -> String {
     let (globs, bools, folded) = split(name, values);
     let k = key(name);
     let mut terms = vec![format!("not any context.parameters == {}", quote_str(name))];
-    let exact: Vec<String> = globs
-        .iter()
-        .filter_map(|g| match g {
-            Glob::Exact(s) if !folded => Some(quote_str(s)),
-            _ => None,
-        })
-        .collect();
+    let exact = exact_values(&globs, folded);
     let globbed: Vec<String> = globs
         .iter()
         .filter(|g| folded || !matches!(g, Glob::Exact(_)))
@@ -474,6 +468,21 @@ fn allowed_check(name: &str, values: &[Value]) -> String {
         terms.push(format!("{k} == {b}"));
     }
     terms.join(" or ")
+}
+
+/// The exact (unglobbed) values, quoted, for an `in` list; none when the
+/// values are compared folded (they go to `ilike` then).
+fn exact_values(globs: &[Glob], folded: bool) -> Vec<String> {
+    if folded {
+        return Vec::new();
+    }
+    globs
+        .iter()
+        .filter_map(|g| match g {
+            Glob::Exact(s) => Some(quote_str(s)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Holds when Vault's `denied_parameters` entry for `name` does not turn
@@ -505,13 +514,7 @@ fn denied_check(name: &str, values: &[Value]) -> Option<String> {
     } else {
         string_term.push(format!("{k} like \"*\""));
     }
-    let exact: Vec<String> = globs
-        .iter()
-        .filter_map(|g| match g {
-            Glob::Exact(s) if !folded => Some(quote_str(s)),
-            _ => None,
-        })
-        .collect();
+    let exact = exact_values(&globs, folded);
     let direct: Vec<String> = globs
         .iter()
         .filter(|g| folded || !matches!(g, Glob::Exact(_)))
